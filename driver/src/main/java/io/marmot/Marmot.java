@@ -1,0 +1,54 @@
+package io.marmot;
+
+import io.marmot.capture.CaptureInstaller;
+import io.marmot.config.MarmotConfig;
+import io.marmot.engine.Engines;
+import io.marmot.engine.MarmotEngine;
+import io.marmot.engine.Sqlite;
+import io.marmot.jdbc.ConnectionSpec;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.Properties;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * The public entry points besides the JDBC driver: start, stop and remove replication of a database. The
+ * sidecar uses the engine through this class, as any application can.
+ */
+public final class Marmot {
+    private Marmot() {
+    }
+
+    /** Starts (or returns the running) engine of a database, as the first connection would. */
+    public static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
+        return Engines.acquire(spec(database).databasePath(), config);
+    }
+
+    /** Stops the engine of one database in this JVM (flushing what it can); connections stay usable. */
+    public static void close(Path database) throws SQLException {
+        MarmotEngine engine = Engines.running(spec(database).databasePath());
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    /** Stops every engine of this JVM; also done by a shutdown hook at JVM exit. */
+    public static void closeAll() {
+        Engines.closeAll();
+    }
+
+    /**
+     * Removes every trigger and table the engine installed, leaving the user's tables and rows as they were
+     * (Marmot's {@code cleanup}). Stops this JVM's engine of the database first.
+     */
+    public static void cleanup(Path database) throws SQLException {
+        close(database);
+        try (SQLiteConnection c = Sqlite.open(spec(database).databasePath())) {
+            CaptureInstaller.cleanup(c);
+        }
+    }
+
+    private static ConnectionSpec spec(Path database) throws SQLException {
+        return ConnectionSpec.parse(ConnectionSpec.PREFIX + database, new Properties());
+    }
+}

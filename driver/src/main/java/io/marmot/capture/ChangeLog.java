@@ -1,0 +1,95 @@
+package io.marmot.capture;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The engine's tables inside the user's database, and the SQL the triggers share.
+ *
+ * <p>{@code __marmot_log} holds one row per captured row change, keyed by its hybrid-logical-clock value (unique
+ * and increasing in commit order, because SQLite has one writer at a time). Column {@code c<i>} holds the value
+ * of the table's i-th column; those columns have no declared type, so every value keeps its exact storage
+ * class. {@code tx} groups changes: the driver closes a group on each commit, the publisher closes the open
+ * group of writes made outside the driver.
+ *
+ * <p>{@code __marmot_state} is one row: the node id, the clock's floor ({@code hlc}: raised by remote versions
+ * and before log rows are pruned), the open group, the publish watermark, and the {@code applying} flag the
+ * applier sets inside its own transactions so its writes are not captured again.
+ */
+public final class ChangeLog {
+    public static final String LOG = "__marmot_log";
+    public static final String STATE = "__marmot_state";
+    public static final String VERSIONS = "__marmot_versions";
+    public static final int OP_INSERT = 1;
+    public static final int OP_UPDATE = 2;
+    public static final int OP_DELETE = 3;
+    /** Value columns the log is created with; it widens (ALTER TABLE ADD COLUMN) for wider tables. */
+    static final int INITIAL_WIDTH = 16;
+
+    /**
+     * The next clock value: above every logged change, above the floor, and at least the wall clock in
+     * milliseconds shifted left 16 bits. Only functions of SQLite 3.31+ so other processes' writes work.
+     */
+    static final String NEXT_HLC = "max(coalesce((SELECT max(hlc) FROM " + LOG + "), 0) + 1, s.hlc + 1,"
+            + " CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) << 16)";
+
+    private ChangeLog() {
+    }
+
+    /** Creates the internal tables if missing; true when this database had none (first install). */
+    static boolean create(Connection c, long nodeId) throws SQLException {
+        boolean first;
+        try (Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '" + STATE + "'")) {
+                first = !rs.next();
+            }
+            s.execute("CREATE TABLE IF NOT EXISTS " + STATE + " (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                    + " node_id INTEGER NOT NULL, hlc INTEGER NOT NULL DEFAULT 0, tx INTEGER NOT NULL DEFAULT 1,"
+                    + " applying INTEGER NOT NULL DEFAULT 0, published_hlc INTEGER NOT NULL DEFAULT 0)");
+            StringBuilder log = new StringBuilder("CREATE TABLE IF NOT EXISTS " + LOG
+                    + " (hlc INTEGER PRIMARY KEY, tx INTEGER NOT NULL, tbl TEXT NOT NULL, op INTEGER NOT NULL, rid");
+            for (int i = 0; i < INITIAL_WIDTH; i++) {
+                log.append(", c").append(i);
+            }
+            s.execute(log.append(")").toString());
+            s.execute("CREATE TABLE IF NOT EXISTS " + VERSIONS + " (tbl TEXT NOT NULL, pk BLOB NOT NULL,"
+                    + " hlc INTEGER NOT NULL, node INTEGER NOT NULL, PRIMARY KEY (tbl, pk)) WITHOUT ROWID");
+            s.execute("INSERT OR IGNORE INTO " + STATE + " (id, node_id) VALUES (1, " + nodeId + ")");
+        }
+        return first;
+    }
+
+    /** Value columns the log has now. */
+    static int width(Connection c) throws SQLException {
+        int width = 0;
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT name FROM pragma_table_info('" + LOG + "')")) {
+            while (rs.next()) {
+                if (rs.getString(1).matches("c\\d+")) {
+                    width++;
+                }
+            }
+        }
+        return width;
+    }
+
+    static void widen(Connection c, int to) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            for (int i = width(c); i < to; i++) {
+                s.execute("ALTER TABLE " + LOG + " ADD COLUMN c" + i);
+            }
+        }
+    }
+
+    /** The node id kept in the database. */
+    public static long storedNodeId(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT node_id FROM " + STATE)) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    /** Closes the open change group so the next write starts a new one (inside the caller's transaction). */
+    public static final String CLOSE_GROUP = "UPDATE " + STATE + " SET tx = tx + 1";
+}

@@ -1,0 +1,70 @@
+package io.marmot.capture;
+
+import static io.marmot.capture.Identifiers.literal;
+import static io.marmot.capture.Identifiers.quote;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The three capture triggers of a table, as the exact SQL SQLite keeps in {@code sqlite_master}, so an
+ * installed trigger can be compared with the wanted one and re-created only when it differs.
+ */
+final class TriggerBuilder {
+    private TriggerBuilder() {
+    }
+
+    /** Trigger name to CREATE statement. */
+    static Map<String, String> triggers(TableInfo t) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put(name("insert", t), create("insert", "INSERT", t,
+                logInsert(t, ChangeLog.OP_INSERT, "NEW", false, "")));
+        String keyChanged = keyChanged(t);
+        out.put(name("update", t), create("update", "UPDATE", t,
+                logInsert(t, ChangeLog.OP_DELETE, "OLD", true, " WHERE " + keyChanged)
+                        + logInsert(t, ChangeLog.OP_UPDATE, "NEW", false, "")));
+        out.put(name("delete", t), create("delete", "DELETE", t,
+                logInsert(t, ChangeLog.OP_DELETE, "OLD", true, "")));
+        return out;
+    }
+
+    static String name(String event, TableInfo t) {
+        return Identifiers.INTERNAL_PREFIX + event + "_" + t.name();
+    }
+
+    private static String create(String event, String when, TableInfo t, String body) {
+        return "CREATE TRIGGER " + quote(name(event, t)) + " AFTER " + when + " ON " + quote(t.name())
+                + " WHEN (SELECT applying FROM " + ChangeLog.STATE + ") = 0 BEGIN\n" + body + "END";
+    }
+
+    /** One log row; for a delete only the key (or rowid) is kept. */
+    private static String logInsert(TableInfo t, int op, String row, boolean keyOnly, String where) {
+        StringBuilder cols = new StringBuilder("hlc, tx, tbl, op, rid");
+        StringBuilder vals = new StringBuilder(ChangeLog.NEXT_HLC + ", s.tx, " + literal(t.name()) + ", " + op);
+        vals.append(", ").append(t.usesRowid() ? row + "." + t.rowidAlias() : "NULL");
+        for (int i = 0; i < t.columns().size(); i++) {
+            TableInfo.Column col = t.columns().get(i);
+            if (keyOnly && !col.key()) {
+                continue;
+            }
+            cols.append(", c").append(i);
+            vals.append(", ").append(row).append('.').append(quote(col.name()));
+        }
+        return "  INSERT INTO " + ChangeLog.LOG + " (" + cols + ") SELECT " + vals + " FROM " + ChangeLog.STATE + " s"
+                + where + ";\n";
+    }
+
+    private static String keyChanged(TableInfo t) {
+        if (t.usesRowid()) {
+            return "OLD." + t.rowidAlias() + " IS NOT NEW." + t.rowidAlias();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String k : t.keyColumns()) {
+            if (sb.length() > 0) {
+                sb.append(" OR ");
+            }
+            sb.append("OLD.").append(quote(k)).append(" IS NOT NEW.").append(quote(k));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,110 @@
+package io.marmot.config;
+
+import java.util.List;
+
+/**
+ * Every marmot parameter, in one place: it parses URLs and Properties, validates, fills
+ * {@link java.sql.Driver#getPropertyInfo}, and documents (the README table follows this enum).
+ * Names follow the flags of Marmot (Go) so that its users recognise them.
+ */
+public enum ConfigKey {
+    NODE_ID("node-id", "", ValueType.POSITIVE_LONG,
+            "Unique positive integer naming this node. Default: a random id chosen on first start and kept in the database."),
+    NATS_URL("nats-url", "", ValueType.TEXT,
+            "Comma-separated NATS server URLs (nats://user:pass@host:4222, tls://...). Empty: start and supervise a local nats-server."),
+    SHARDS("shards", "1", ValueType.POSITIVE_INT,
+            "Number of JetStream streams the change log is spread over; a node always publishes to the same one."),
+    MAX_LOG_ENTRIES("max-log-entries", "1000000", ValueType.POSITIVE_LONG,
+            "Messages kept per stream (only applied when the stream is created)."),
+    MAX_LOG_BYTES("max-log-bytes", "1073741824", ValueType.POSITIVE_LONG,
+            "Bytes kept per stream (only applied when the stream is created)."),
+    MAX_LOG_AGE("max-log-age", "604800", ValueType.POSITIVE_LONG,
+            "Seconds a message is kept in a stream (only applied when the stream is created)."),
+    LOG_REPLICAS("log-replicas", "1", ValueType.POSITIVE_INT,
+            "Replicas of each stream inside the NATS cluster (1 to 5)."),
+    SUBJECT_PREFIX("subject-prefix", "marmot-change-log", ValueType.NAME,
+            "Prefix of the subjects changes are published on: <subject-prefix>-<shard>.<node>."),
+    STREAM_PREFIX("stream-prefix", "marmot-changes", ValueType.NAME,
+            "Prefix of the JetStream stream names: <stream-prefix>-<shards>-<shard>."),
+    PUBLISH("publish", "true", ValueType.BOOLEAN,
+            "Publish this node's changes. false makes a node that only receives (read replica)."),
+    REPLICATE("replicate", "true", ValueType.BOOLEAN,
+            "Apply other nodes' changes. false makes a node that only sends."),
+    TABLES("tables", "", ValueType.NAME_LIST,
+            "Comma-separated tables to replicate. Empty: every table."),
+    EXCLUDE_TABLES("exclude-tables", "", ValueType.NAME_LIST,
+            "Comma-separated tables never replicated."),
+    POLL_INTERVAL("poll-interval", "100", ValueType.POSITIVE_LONG,
+            "Milliseconds between checks for commits and schema changes made by other processes."),
+    NATS_PORT("nats-port", "4222", ValueType.PORT,
+            "Client port of the embedded nats-server (used when nats-url is empty)."),
+    NATS_SERVER_PATH("nats-server-path", "", ValueType.TEXT,
+            "Path of the nats-server binary for the embedded server. Empty: search PATH, /usr/sbin and /usr/local/bin.");
+
+    private final String key;
+    private final String defaultValue;
+    private final ValueType type;
+    private final String description;
+
+    ConfigKey(String key, String defaultValue, ValueType type, String description) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.type = type;
+        this.description = description;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public ValueType type() {
+        return type;
+    }
+
+    /** Accepted values for tools that offer a drop-down; null when the value is free. */
+    public String[] choices() {
+        return type == ValueType.BOOLEAN ? new String[] {"true", "false"} : null;
+    }
+
+    public static ConfigKey byKey(String key) {
+        for (ConfigKey k : values()) {
+            if (k.key.equals(key)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    public static List<String> keys() {
+        return java.util.Arrays.stream(values()).map(ConfigKey::key).toList();
+    }
+
+    /** How a value is read and what is accepted, said in the error when it is not. */
+    public enum ValueType {
+        TEXT("any text"),
+        BOOLEAN("true or false"),
+        POSITIVE_INT("an integer from 1 to 2147483647"),
+        POSITIVE_LONG("an integer from 1 to 9223372036854775807"),
+        PORT("a port number from 1 to 65535"),
+        NAME("letters, digits, '-' and '_'"),
+        NAME_LIST("a comma-separated list of table names");
+
+        private final String accepted;
+
+        ValueType(String accepted) {
+            this.accepted = accepted;
+        }
+
+        public String accepted() {
+            return accepted;
+        }
+    }
+}

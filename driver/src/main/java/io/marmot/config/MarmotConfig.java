@@ -1,0 +1,139 @@
+package io.marmot.config;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The marmot settings of one database, parsed once and never changed. Secrets are not printed by
+ * {@link #toString()}.
+ *
+ * @param nodeId 0 when not given: the engine then uses the id kept in the database
+ */
+public record MarmotConfig(
+        long nodeId,
+        String natsUrl,
+        int shards,
+        long maxLogEntries,
+        long maxLogBytes,
+        Duration maxLogAge,
+        int logReplicas,
+        String subjectPrefix,
+        String streamPrefix,
+        boolean publish,
+        boolean replicate,
+        Set<String> tables,
+        Set<String> excludeTables,
+        Duration pollInterval,
+        int natsPort,
+        String natsServerPath) {
+
+    public MarmotConfig {
+        tables = Set.copyOf(tables);
+        excludeTables = Set.copyOf(excludeTables);
+    }
+
+    public static MarmotConfig defaults() {
+        try {
+            return from(Map.of());
+        } catch (SQLException e) {
+            throw new IllegalStateException("built-in defaults are invalid", e);
+        }
+    }
+
+    /** Reads the settings from marmot keys (others must have been removed); missing keys take their defaults. */
+    public static MarmotConfig from(Map<ConfigKey, String> given) throws SQLException {
+        Map<ConfigKey, String> v = new EnumMap<>(ConfigKey.class);
+        for (ConfigKey k : ConfigKey.values()) {
+            String raw = given.getOrDefault(k, k.defaultValue()).trim();
+            validate(k, raw);
+            v.put(k, raw);
+        }
+        int logReplicas = Integer.parseInt(v.get(ConfigKey.LOG_REPLICAS));
+        if (logReplicas > 5) {
+            throw invalid(ConfigKey.LOG_REPLICAS, v.get(ConfigKey.LOG_REPLICAS), "an integer from 1 to 5");
+        }
+        return new MarmotConfig(
+                v.get(ConfigKey.NODE_ID).isEmpty() ? 0 : Long.parseLong(v.get(ConfigKey.NODE_ID)),
+                v.get(ConfigKey.NATS_URL),
+                Integer.parseInt(v.get(ConfigKey.SHARDS)),
+                Long.parseLong(v.get(ConfigKey.MAX_LOG_ENTRIES)),
+                Long.parseLong(v.get(ConfigKey.MAX_LOG_BYTES)),
+                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.MAX_LOG_AGE))),
+                logReplicas,
+                v.get(ConfigKey.SUBJECT_PREFIX),
+                v.get(ConfigKey.STREAM_PREFIX),
+                Boolean.parseBoolean(v.get(ConfigKey.PUBLISH)),
+                Boolean.parseBoolean(v.get(ConfigKey.REPLICATE)),
+                names(v.get(ConfigKey.TABLES)),
+                names(v.get(ConfigKey.EXCLUDE_TABLES)),
+                Duration.ofMillis(Long.parseLong(v.get(ConfigKey.POLL_INTERVAL))),
+                Integer.parseInt(v.get(ConfigKey.NATS_PORT)),
+                v.get(ConfigKey.NATS_SERVER_PATH));
+    }
+
+    public MarmotConfig withNodeId(long id) {
+        return new MarmotConfig(id, natsUrl, shards, maxLogEntries, maxLogBytes, maxLogAge, logReplicas, subjectPrefix,
+                streamPrefix, publish, replicate, tables, excludeTables, pollInterval, natsPort, natsServerPath);
+    }
+
+    /** Whether changes of this table are captured and applied. */
+    public boolean replicates(String table) {
+        return (tables.isEmpty() || tables.contains(table)) && !excludeTables.contains(table);
+    }
+
+    private static void validate(ConfigKey key, String raw) throws SQLException {
+        boolean ok = switch (key.type()) {
+            case TEXT, NAME_LIST -> true;
+            case BOOLEAN -> raw.equals("true") || raw.equals("false");
+            case POSITIVE_INT -> raw.isEmpty() || inRange(raw, 1, Integer.MAX_VALUE);
+            case POSITIVE_LONG -> raw.isEmpty() || inRange(raw, 1, Long.MAX_VALUE);
+            case PORT -> inRange(raw, 1, 65535);
+            case NAME -> raw.matches("[A-Za-z0-9_-]+");
+        };
+        boolean required = key.type() != ConfigKey.ValueType.TEXT && key.type() != ConfigKey.ValueType.NAME_LIST
+                && !key.defaultValue().isEmpty();
+        if (!ok || (required && raw.isEmpty())) {
+            throw invalid(key, raw, key.type().accepted());
+        }
+    }
+
+    private static boolean inRange(String raw, long min, long max) {
+        try {
+            long n = Long.parseLong(raw);
+            return n >= min && n <= max;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static Set<String> names(String list) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String part : list.split(",")) {
+            if (!part.isBlank()) {
+                out.add(part.trim());
+            }
+        }
+        return out;
+    }
+
+    static SQLException invalid(ConfigKey key, String raw, String accepted) {
+        return new SQLException("Invalid value '" + raw + "' for marmot parameter '" + key.key()
+                + "': expected " + accepted, "22023");
+    }
+
+    @Override
+    public String toString() {
+        return "MarmotConfig[nodeId=" + (nodeId == 0 ? "(stored)" : nodeId)
+                + ", natsUrl=" + (natsUrl.isEmpty() ? "(embedded)" : Secrets.maskUrl(natsUrl))
+                + ", shards=" + shards + ", maxLogEntries=" + maxLogEntries + ", maxLogBytes=" + maxLogBytes
+                + ", maxLogAge=" + maxLogAge + ", logReplicas=" + logReplicas
+                + ", subjectPrefix=" + subjectPrefix + ", streamPrefix=" + streamPrefix
+                + ", publish=" + publish + ", replicate=" + replicate + ", tables=" + tables
+                + ", excludeTables=" + excludeTables + ", pollInterval=" + pollInterval
+                + ", natsPort=" + natsPort + "]";
+    }
+}

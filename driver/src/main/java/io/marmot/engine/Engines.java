@@ -1,0 +1,68 @@
+package io.marmot.engine;
+
+import io.marmot.config.MarmotConfig;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The running engines of this JVM, one per canonical database path; stopped together at JVM exit. */
+public final class Engines {
+    private static final Map<Path, MarmotEngine> RUNNING = new HashMap<>();
+    private static boolean hookInstalled;
+
+    private Engines() {
+    }
+
+    /** The engine of this database, started on first use; a second, different configuration is an error. */
+    public static MarmotEngine acquire(Path database, MarmotConfig config) throws SQLException {
+        synchronized (RUNNING) {
+            MarmotEngine engine = RUNNING.get(database);
+            if (engine != null) {
+                if (!engine.config().equals(config) && !sameApartFromNodeId(engine, config)) {
+                    throw new SQLException("The marmot engine for " + database + " already runs with " + engine.config()
+                            + "; this connection asks for " + config + ". Use the same marmot parameters for every"
+                            + " connection to one database, or close the engine first (io.marmot.Marmot.close).", "08001");
+                }
+                return engine;
+            }
+            if (!hookInstalled) {
+                Runtime.getRuntime().addShutdownHook(new Thread(Engines::closeAll, "marmot-shutdown"));
+                hookInstalled = true;
+            }
+            engine = MarmotEngine.start(database, config);
+            RUNNING.put(database, engine);
+            return engine;
+        }
+    }
+
+    /** The running engine of a database, or null. */
+    public static MarmotEngine running(Path database) {
+        synchronized (RUNNING) {
+            return RUNNING.get(database);
+        }
+    }
+
+    static void forget(MarmotEngine engine) {
+        synchronized (RUNNING) {
+            RUNNING.remove(engine.database(), engine);
+        }
+    }
+
+    public static void closeAll() {
+        List<MarmotEngine> all;
+        synchronized (RUNNING) {
+            all = new ArrayList<>(RUNNING.values());
+        }
+        for (MarmotEngine e : all) {
+            e.close();
+        }
+    }
+
+    /** A connection that leaves node-id out gets the running engine, whatever id it chose. */
+    private static boolean sameApartFromNodeId(MarmotEngine engine, MarmotConfig asked) {
+        return asked.nodeId() == 0 && engine.config().equals(asked.withNodeId(engine.config().nodeId()));
+    }
+}

@@ -1,0 +1,128 @@
+package io.marmot.engine;
+
+import io.marmot.capture.CaptureInstaller;
+import io.marmot.capture.ChangeLog;
+import io.marmot.config.MarmotConfig;
+import io.marmot.schema.SchemaWatcher;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * Replication of one database file: installs capture on start and keeps it in step with the schema. One per
+ * canonical database path per JVM (see {@link Engines}), shared by every connection to that file, and alive
+ * until {@link #close()} or JVM exit, so applications that open a connection per request do not restart it.
+ */
+public final class MarmotEngine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MarmotEngine.class);
+
+    private final Path database;
+    private final MarmotConfig config;
+    private final long nodeId;
+    private final SchemaWatcher schemaWatcher;
+    private volatile boolean closed;
+
+    private MarmotEngine(Path database, MarmotConfig config, long nodeId, SchemaWatcher schemaWatcher) {
+        this.database = database;
+        this.config = config;
+        this.nodeId = nodeId;
+        this.schemaWatcher = schemaWatcher;
+    }
+
+    /** Starts replication of a database file: WAL on, capture installed, schema watched. */
+    public static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
+        SQLiteConnection c = Sqlite.open(database);
+        try {
+            enableWal(c, database);
+            long nodeId = Sqlite.inWriteTransaction(c, tx -> {
+                long id = chooseNodeId(tx, config);
+                CaptureInstaller.Result r = CaptureInstaller.reconcile(tx, id, config::replicates);
+                storeNodeId(tx, id);
+                if (r.firstInstall()) {
+                    log.info("{} - capture installed in {} on {} tables", id, database, r.tablesInstalled().size());
+                }
+                return id;
+            });
+            SchemaWatcher watcher = new SchemaWatcher(c, nodeId, config);
+            MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher);
+            watcher.start();
+            log.info("{} - engine started for {} ({})", nodeId, database, config);
+            return engine;
+        } catch (SQLException | RuntimeException e) {
+            Sqlite.closeQuietly(c, e);
+            throw e;
+        }
+    }
+
+    public long nodeId() {
+        return nodeId;
+    }
+
+    public Path database() {
+        return database;
+    }
+
+    public MarmotConfig config() {
+        return config;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Brings capture in step with the schema inside the caller's transaction (after DDL through the driver). */
+    public void reconcile(Connection c) throws SQLException {
+        CaptureInstaller.reconcile(c, nodeId, config::replicates);
+    }
+
+    /** Called after a commit through the driver: there may be changes to send. */
+    public void committed() {
+        // The publisher (replication) listens here; capture alone needs nothing.
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        schemaWatcher.close();
+        Engines.forget(this);
+        log.info("{} - engine stopped for {}", nodeId, database);
+    }
+
+    private static void enableWal(Connection c, Path database) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
+            String mode = rs.next() ? rs.getString(1) : "";
+            if (!"wal".equalsIgnoreCase(mode)) {
+                throw new SQLException("Cannot switch " + database + " to WAL journal mode (it stays '" + mode
+                        + "'); replication needs WAL. Is the file on a network file system or opened read-only?");
+            }
+        }
+    }
+
+    private static long chooseNodeId(Connection c, MarmotConfig config) throws SQLException {
+        if (config.nodeId() != 0) {
+            return config.nodeId();
+        }
+        boolean hasState;
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT 1 FROM sqlite_master WHERE name = '" + ChangeLog.STATE + "'")) {
+            hasState = rs.next();
+        }
+        long stored = hasState ? ChangeLog.storedNodeId(c) : 0;
+        return stored != 0 ? stored : ThreadLocalRandom.current().nextLong(1, 1L << 48);
+    }
+
+    private static void storeNodeId(Connection c, long nodeId) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE " + ChangeLog.STATE + " SET node_id = " + nodeId + " WHERE node_id <> " + nodeId);
+        }
+    }
+}

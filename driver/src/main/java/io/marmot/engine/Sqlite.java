@@ -1,0 +1,70 @@
+package io.marmot.engine;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import org.sqlite.SQLiteConnection;
+
+/** Opens the engine's own plain sqlite-jdbc connections, resolving the delegate driver once. */
+public final class Sqlite {
+    private static final org.sqlite.JDBC DRIVER = new org.sqlite.JDBC();
+    /** Engine work may wait behind an application's long transaction; it retries rather than fail. */
+    static final int BUSY_TIMEOUT_MS = 30_000;
+
+    private Sqlite() {
+    }
+
+    public static SQLiteConnection connect(String url, Properties properties) throws SQLException {
+        return (SQLiteConnection) DRIVER.connect(url, properties);
+    }
+
+    /** A connection of the engine's own to the database file. */
+    public static SQLiteConnection open(Path database) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("busy_timeout", Integer.toString(BUSY_TIMEOUT_MS));
+        SQLiteConnection c = connect("jdbc:sqlite:" + database, p);
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA synchronous = NORMAL");
+        } catch (SQLException e) {
+            closeQuietly(c, e);
+            throw e;
+        }
+        return c;
+    }
+
+    /** Runs work in one IMMEDIATE transaction (the write lock is taken first, so it never fails half-way on BUSY). */
+    public static <T> T inWriteTransaction(Connection c, SqlWork<T> work) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+        }
+        try {
+            T result = work.run(c);
+            try (Statement s = c.createStatement()) {
+                s.execute("COMMIT");
+            }
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try (Statement s = c.createStatement()) {
+                s.execute("ROLLBACK");
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        }
+    }
+
+    static void closeQuietly(Connection c, Exception cause) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+}

@@ -1,0 +1,152 @@
+package io.marmot.jdbc;
+
+import io.marmot.config.ConfigKey;
+import io.marmot.config.MarmotConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A {@code jdbc:marmot:sqlite:} URL and its Properties split into what marmot reads and what goes to
+ * sqlite-jdbc untouched. Properties win over URL parameters.
+ *
+ * @param databasePath canonical path of the database file: one engine per path per JVM
+ * @param sqliteUrl the URL handed to sqlite-jdbc, marmot's parameters removed
+ * @param sqliteProperties a copy of the caller's Properties without marmot's keys
+ */
+public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sqliteProperties, MarmotConfig config) {
+    public static final String PREFIX = "jdbc:marmot:sqlite:";
+    private static final String SQLITE_PREFIX = "jdbc:sqlite:";
+
+    public static boolean accepts(String url) {
+        return url != null && url.startsWith(PREFIX);
+    }
+
+    public static ConnectionSpec parse(String url, Properties info) throws SQLException {
+        String rest = url.substring(PREFIX.length());
+        int q = rest.indexOf('?');
+        String location = q < 0 ? rest : rest.substring(0, q);
+        Map<ConfigKey, String> ours = new EnumMap<>(ConfigKey.class);
+        StringBuilder passOn = new StringBuilder();
+        if (q >= 0) {
+            for (String pair : rest.substring(q + 1).split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String key = eq < 0 ? pair : pair.substring(0, eq);
+                String value = eq < 0 ? "" : pair.substring(eq + 1);
+                ConfigKey k = ownKey(key);
+                if (k != null) {
+                    ours.put(k, value);
+                } else {
+                    refuseJournalMode(key, value);
+                    passOn.append(passOn.length() == 0 ? "?" : "&").append(pair);
+                }
+            }
+        }
+        Properties sqlite = new Properties();
+        if (info != null) {
+            for (String key : info.stringPropertyNames()) {
+                ConfigKey k = ownKey(key);
+                if (k != null) {
+                    ours.put(k, info.getProperty(key));
+                } else {
+                    refuseJournalMode(key, info.getProperty(key));
+                    sqlite.setProperty(key, info.getProperty(key));
+                }
+            }
+        }
+        MarmotConfig config = MarmotConfig.from(ours);
+        return new ConnectionSpec(canonical(location), SQLITE_PREFIX + location + passOn, sqlite, config);
+    }
+
+    /** Our key, null for a key that belongs to sqlite-jdbc; a misspelt key of ours is an error. */
+    private static ConfigKey ownKey(String key) throws SQLException {
+        ConfigKey k = ConfigKey.byKey(key);
+        if (k != null) {
+            return k;
+        }
+        String normal = key.toLowerCase(java.util.Locale.ROOT).replace('_', '-').replace('.', '-');
+        if (normal.startsWith("marmot-")) {
+            normal = normal.substring("marmot-".length());
+        }
+        // sqlite-jdbc's own keys never contain '-'; anything with one, or one of ours spelt with '_', is a typo of ours.
+        if (key.contains("-") || ConfigKey.byKey(normal) != null || key.toLowerCase(java.util.Locale.ROOT).startsWith("marmot")) {
+            String nearest = nearest(normal);
+            throw new SQLException("Unknown marmot parameter '" + key + "'"
+                    + (nearest == null ? "" : ". Did you mean '" + nearest + "'?")
+                    + " Known marmot parameters: " + String.join(", ", ConfigKey.keys()), "22023");
+        }
+        return null;
+    }
+
+    private static void refuseJournalMode(String key, String value) throws SQLException {
+        if (key.equalsIgnoreCase("journal_mode") && !value.equalsIgnoreCase("WAL")) {
+            throw new SQLException("journal_mode=" + value + " is not possible with jdbc:marmot:sqlite: replication needs"
+                    + " WAL, which the driver switches on; remove the parameter", "22023");
+        }
+    }
+
+    private static String nearest(String key) {
+        String best = null;
+        int bestDistance = 4;
+        for (String candidate : ConfigKey.keys()) {
+            int d = distance(key, candidate);
+            if (d < bestDistance) {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static Path canonical(String location) throws SQLException {
+        String file = location;
+        if (file.startsWith("file:")) {
+            file = file.substring("file:".length());
+            if (file.startsWith("//")) {
+                file = file.substring(2);
+            }
+        }
+        if (file.isEmpty() || file.equals(":memory:") || file.contains("mode=memory") || file.startsWith(":resource:")) {
+            throw new SQLException("jdbc:marmot:sqlite: needs a database file; '" + location
+                    + "' is an in-memory or read-only resource database and cannot be replicated", "22023");
+        }
+        Path path = Path.of(file).toAbsolutePath().normalize();
+        try {
+            if (Files.exists(path)) {
+                return path.toRealPath();
+            }
+            Path parent = path.getParent();
+            if (parent != null && Files.isDirectory(parent)) {
+                return parent.toRealPath().resolve(path.getFileName());
+            }
+        } catch (java.io.IOException e) {
+            throw new SQLException("Cannot resolve database path '" + location + "': " + e.getMessage(), "08001", e);
+        }
+        return path;
+    }
+}

@@ -1,0 +1,95 @@
+package io.marmot.schema;
+
+import java.util.Locale;
+import net.sf.jsqlparser.JSQLParserException;
+import net.sf.jsqlparser.parser.CCJSqlParserUtil;
+import net.sf.jsqlparser.statement.alter.Alter;
+
+/**
+ * Recognises the statements after which capture must be re-installed: {@code CREATE TABLE} (the new table
+ * is captured in the same transaction) and {@code ALTER TABLE} (whose triggers name the old columns). A
+ * keyword scan decides cheaply on every statement; JSqlParser reads the table name of an ALTER.
+ *
+ * @param table the altered table, or null when it could not be read (then every table is handled)
+ */
+public record Ddl(Kind kind, String table) {
+    public enum Kind {
+        CREATE_TABLE,
+        ALTER_TABLE
+    }
+
+    /** The DDL this statement is, or null for anything else (the common case, decided in a few char reads). */
+    public static Ddl recognise(String sql) {
+        if (sql == null) {
+            return null;
+        }
+        Words words = new Words(sql);
+        String first = words.next();
+        if ("CREATE".equals(first)) {
+            String second = words.next();
+            return "TABLE".equals(second) ? new Ddl(Kind.CREATE_TABLE, null) : null;
+        }
+        if ("ALTER".equals(first) && "TABLE".equals(words.next())) {
+            return new Ddl(Kind.ALTER_TABLE, alteredTable(sql));
+        }
+        return null;
+    }
+
+    private static String alteredTable(String sql) {
+        try {
+            if (CCJSqlParserUtil.parse(sql) instanceof Alter alter) {
+                return unquote(alter.getTable().getName());
+            }
+        } catch (JSQLParserException | RuntimeException e) {
+            // SQLite syntax JSqlParser does not know: the caller handles every table instead.
+        }
+        return null;
+    }
+
+    static String unquote(String name) {
+        if (name.length() >= 2) {
+            char open = name.charAt(0);
+            char close = name.charAt(name.length() - 1);
+            if ((open == '"' && close == '"') || (open == '`' && close == '`')) {
+                String q = String.valueOf(open);
+                return name.substring(1, name.length() - 1).replace(q + q, q);
+            }
+            if (open == '[' && close == ']') {
+                return name.substring(1, name.length() - 1);
+            }
+        }
+        return name;
+    }
+
+    /** Upper-cased leading keywords, skipping blanks and comments. */
+    private static final class Words {
+        private final String s;
+        private int i;
+
+        Words(String s) {
+            this.s = s;
+        }
+
+        String next() {
+            while (i < s.length()) {
+                char c = s.charAt(i);
+                if (Character.isWhitespace(c)) {
+                    i++;
+                } else if (s.startsWith("--", i)) {
+                    int end = s.indexOf('\n', i);
+                    i = end < 0 ? s.length() : end + 1;
+                } else if (s.startsWith("/*", i)) {
+                    int end = s.indexOf("*/", i + 2);
+                    i = end < 0 ? s.length() : end + 2;
+                } else {
+                    break;
+                }
+            }
+            int start = i;
+            while (i < s.length() && Character.isLetter(s.charAt(i))) {
+                i++;
+            }
+            return s.substring(start, i).toUpperCase(Locale.ROOT);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.marmot.schema;
+
+import io.marmot.capture.CaptureInstaller;
+import io.marmot.capture.SchemaReader;
+import io.marmot.config.MarmotConfig;
+import io.marmot.engine.Sqlite;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notices schema changes made outside the driver (the sqlite3 shell, another program) by polling
+ * {@code PRAGMA schema_version}, and re-installs capture so new tables are captured from then on.
+ */
+public final class SchemaWatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SchemaWatcher.class);
+
+    private final Connection connection;
+    private final long nodeId;
+    private final MarmotConfig config;
+    private final ScheduledExecutorService timer;
+    private int knownVersion = -1;
+
+    /** @param connection the watcher's own connection; closed with the watcher */
+    public SchemaWatcher(Connection connection, long nodeId, MarmotConfig config) {
+        this.connection = connection;
+        this.nodeId = nodeId;
+        this.config = config;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "marmot-" + nodeId + "-schema");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        long period = config.pollInterval().toMillis();
+        timer.scheduleWithFixedDelay(this::check, 0, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Re-installs capture if the schema changed since the last look; true when it did. */
+    public synchronized boolean check() {
+        try {
+            int version = SchemaReader.schemaVersion(connection);
+            if (version == knownVersion) {
+                return false;
+            }
+            CaptureInstaller.Result r = Sqlite.inWriteTransaction(connection,
+                    c -> CaptureInstaller.reconcile(c, nodeId, config::replicates));
+            if (!r.tablesInstalled().isEmpty()) {
+                log.info("{} - schema changed: capture (re)installed on {}", nodeId, r.tablesInstalled());
+            }
+            knownVersion = SchemaReader.schemaVersion(connection);
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            log.warn("{} - could not bring capture in step with the schema: {}", nodeId, e.toString());
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdown();
+        try {
+            if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("{} - schema watcher did not stop within 5 s", nodeId);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                log.debug("{} - closing the schema watcher's connection: {}", nodeId, e.toString());
+            }
+        }
+    }
+}

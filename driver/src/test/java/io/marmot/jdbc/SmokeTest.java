@@ -1,0 +1,30 @@
+package io.marmot.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SmokeTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void insertIsCaptured() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:marmot:sqlite:" + dir.resolve("a.db") + "?node-id=7");
+                Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)");
+            s.execute("INSERT INTO t (name) VALUES ('x')");
+            try (ResultSet rs = s.executeQuery("SELECT tbl, op, c0, c1 FROM __marmot_log")) {
+                rs.next();
+                assertEquals("t", rs.getString(1));
+                assertEquals("x", rs.getString(4));
+            }
+        }
+    }
+}
