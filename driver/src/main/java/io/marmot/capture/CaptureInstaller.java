@@ -157,9 +157,9 @@ public final class CaptureInstaller {
             rs.next();
             base = rs.getLong(1);
         }
-        StringBuilder cols = new StringBuilder("hlc, tx, tbl, op, rid");
+        StringBuilder cols = new StringBuilder("hlc, tx, tbl, op, cols, rid");
         StringBuilder vals = new StringBuilder(base + " + row_number() OVER (), s.tx, " + literal(t.name()) + ", "
-                + ChangeLog.OP_INSERT + ", " + (t.usesRowid() ? "t." + t.rowidAlias() : "NULL"));
+                + ChangeLog.OP_INSERT + ", " + t.columns().size() + ", " + (t.usesRowid() ? "t." + t.rowidAlias() : "NULL"));
         for (int i = 0; i < t.columns().size(); i++) {
             cols.append(", c").append(i);
             vals.append(", t.").append(quote(t.columns().get(i).name()));

@@ -11,17 +11,21 @@ import java.sql.Statement;
  * <p>{@code __marmot_log} holds one row per captured row change, keyed by its hybrid-logical-clock value (unique
  * and increasing in commit order, because SQLite has one writer at a time). Column {@code c<i>} holds the value
  * of the table's i-th column; those columns have no declared type, so every value keeps its exact storage
- * class. {@code tx} groups changes: the driver closes a group on each commit, the publisher closes the open
+ * class. {@code cols} is how many columns the trigger knew (a later ADD COLUMN must not send NULLs). {@code tx} groups changes: the driver closes a group on each commit, the publisher closes the open
  * group of writes made outside the driver.
  *
  * <p>{@code __marmot_state} is one row: the node id, the clock's floor ({@code hlc}: raised by remote versions
- * and before log rows are pruned), the open group, the publish watermark, and the {@code applying} flag the
- * applier sets inside its own transactions so its writes are not captured again.
+ * and before log rows are pruned), the open group, the publish watermark, how far local changes were folded
+ * into {@code __marmot_versions}, and the {@code applying} flag the applier sets inside its own transactions so
+ * its writes are not captured again. {@code __marmot_received} keeps, per stream, the sequence up to which
+ * everything was applied; {@code __marmot_parked} keeps messages that could not be applied, for inspection.
  */
 public final class ChangeLog {
     public static final String LOG = "__marmot_log";
     public static final String STATE = "__marmot_state";
     public static final String VERSIONS = "__marmot_versions";
+    public static final String RECEIVED = "__marmot_received";
+    public static final String PARKED = "__marmot_parked";
     public static final int OP_INSERT = 1;
     public static final int OP_UPDATE = 2;
     public static final int OP_DELETE = 3;
@@ -47,15 +51,19 @@ public final class ChangeLog {
             }
             s.execute("CREATE TABLE IF NOT EXISTS " + STATE + " (id INTEGER PRIMARY KEY CHECK (id = 1),"
                     + " node_id INTEGER NOT NULL, hlc INTEGER NOT NULL DEFAULT 0, tx INTEGER NOT NULL DEFAULT 1,"
-                    + " applying INTEGER NOT NULL DEFAULT 0, published_hlc INTEGER NOT NULL DEFAULT 0)");
+                    + " applying INTEGER NOT NULL DEFAULT 0, published_hlc INTEGER NOT NULL DEFAULT 0,"
+                    + " folded_hlc INTEGER NOT NULL DEFAULT 0)");
             StringBuilder log = new StringBuilder("CREATE TABLE IF NOT EXISTS " + LOG
-                    + " (hlc INTEGER PRIMARY KEY, tx INTEGER NOT NULL, tbl TEXT NOT NULL, op INTEGER NOT NULL, rid");
+                    + " (hlc INTEGER PRIMARY KEY, tx INTEGER NOT NULL, tbl TEXT NOT NULL, op INTEGER NOT NULL, cols INTEGER NOT NULL, rid");
             for (int i = 0; i < INITIAL_WIDTH; i++) {
                 log.append(", c").append(i);
             }
             s.execute(log.append(")").toString());
             s.execute("CREATE TABLE IF NOT EXISTS " + VERSIONS + " (tbl TEXT NOT NULL, pk BLOB NOT NULL,"
                     + " hlc INTEGER NOT NULL, node INTEGER NOT NULL, PRIMARY KEY (tbl, pk)) WITHOUT ROWID");
+            s.execute("CREATE TABLE IF NOT EXISTS " + RECEIVED + " (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS " + PARKED + " (id INTEGER PRIMARY KEY, parked_at TEXT NOT NULL,"
+                    + " origin INTEGER, stream TEXT, seq INTEGER, reason TEXT NOT NULL, message BLOB)");
             s.execute("INSERT OR IGNORE INTO " + STATE + " (id, node_id) VALUES (1, " + nodeId + ")");
         }
         return first;

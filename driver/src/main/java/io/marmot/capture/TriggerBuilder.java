@@ -39,8 +39,9 @@ final class TriggerBuilder {
 
     /** One log row; for a delete only the key (or rowid) is kept. */
     private static String logInsert(TableInfo t, int op, String row, boolean keyOnly, String where) {
-        StringBuilder cols = new StringBuilder("hlc, tx, tbl, op, rid");
-        StringBuilder vals = new StringBuilder(ChangeLog.NEXT_HLC + ", s.tx, " + literal(t.name()) + ", " + op);
+        StringBuilder cols = new StringBuilder("hlc, tx, tbl, op, cols, rid");
+        StringBuilder vals = new StringBuilder(ChangeLog.NEXT_HLC + ", s.tx, " + literal(t.name()) + ", " + op + ", "
+                + t.columns().size());
         vals.append(", ").append(t.usesRowid() ? row + "." + t.rowidAlias() : "NULL");
         for (int i = 0; i < t.columns().size(); i++) {
             TableInfo.Column col = t.columns().get(i);

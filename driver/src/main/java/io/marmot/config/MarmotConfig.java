@@ -8,28 +8,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The marmot settings of one database, parsed once and never changed. Secrets are not printed by
+ * The marmot settings of one database, parsed once and never changed. Secrets are masked by
  * {@link #toString()}.
  *
  * @param nodeId 0 when not given: the engine then uses the id kept in the database
  */
 public record MarmotConfig(
         long nodeId,
-        String natsUrl,
-        int shards,
-        long maxLogEntries,
-        long maxLogBytes,
-        Duration maxLogAge,
-        int logReplicas,
-        String subjectPrefix,
-        String streamPrefix,
+        NatsSettings nats,
+        StreamSettings streams,
         boolean publish,
         boolean replicate,
+        boolean compress,
         Set<String> tables,
         Set<String> excludeTables,
-        Duration pollInterval,
-        int natsPort,
-        String natsServerPath) {
+        Duration pollInterval) {
 
     public MarmotConfig {
         tables = Set.copyOf(tables);
@@ -56,28 +49,27 @@ public record MarmotConfig(
         if (logReplicas > 5) {
             throw invalid(ConfigKey.LOG_REPLICAS, v.get(ConfigKey.LOG_REPLICAS), "an integer from 1 to 5");
         }
+        NatsSettings nats = new NatsSettings(v.get(ConfigKey.NATS_URL), Integer.parseInt(v.get(ConfigKey.NATS_PORT)),
+                v.get(ConfigKey.NATS_SERVER_PATH), v.get(ConfigKey.NATS_USER), v.get(ConfigKey.NATS_PASSWORD),
+                v.get(ConfigKey.NATS_TOKEN), v.get(ConfigKey.NATS_CREDS), v.get(ConfigKey.NATS_NKEY));
+        StreamSettings streams = new StreamSettings(Integer.parseInt(v.get(ConfigKey.SHARDS)),
+                Long.parseLong(v.get(ConfigKey.MAX_LOG_ENTRIES)), Long.parseLong(v.get(ConfigKey.MAX_LOG_BYTES)),
+                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.MAX_LOG_AGE))), logReplicas,
+                v.get(ConfigKey.SUBJECT_PREFIX), v.get(ConfigKey.STREAM_PREFIX));
         return new MarmotConfig(
                 v.get(ConfigKey.NODE_ID).isEmpty() ? 0 : Long.parseLong(v.get(ConfigKey.NODE_ID)),
-                v.get(ConfigKey.NATS_URL),
-                Integer.parseInt(v.get(ConfigKey.SHARDS)),
-                Long.parseLong(v.get(ConfigKey.MAX_LOG_ENTRIES)),
-                Long.parseLong(v.get(ConfigKey.MAX_LOG_BYTES)),
-                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.MAX_LOG_AGE))),
-                logReplicas,
-                v.get(ConfigKey.SUBJECT_PREFIX),
-                v.get(ConfigKey.STREAM_PREFIX),
+                nats,
+                streams,
                 Boolean.parseBoolean(v.get(ConfigKey.PUBLISH)),
                 Boolean.parseBoolean(v.get(ConfigKey.REPLICATE)),
+                Boolean.parseBoolean(v.get(ConfigKey.COMPRESS)),
                 names(v.get(ConfigKey.TABLES)),
                 names(v.get(ConfigKey.EXCLUDE_TABLES)),
-                Duration.ofMillis(Long.parseLong(v.get(ConfigKey.POLL_INTERVAL))),
-                Integer.parseInt(v.get(ConfigKey.NATS_PORT)),
-                v.get(ConfigKey.NATS_SERVER_PATH));
+                Duration.ofMillis(Long.parseLong(v.get(ConfigKey.POLL_INTERVAL))));
     }
 
     public MarmotConfig withNodeId(long id) {
-        return new MarmotConfig(id, natsUrl, shards, maxLogEntries, maxLogBytes, maxLogAge, logReplicas, subjectPrefix,
-                streamPrefix, publish, replicate, tables, excludeTables, pollInterval, natsPort, natsServerPath);
+        return new MarmotConfig(id, nats, streams, publish, replicate, compress, tables, excludeTables, pollInterval);
     }
 
     /** Whether changes of this table are captured and applied. */
@@ -123,17 +115,5 @@ public record MarmotConfig(
     static SQLException invalid(ConfigKey key, String raw, String accepted) {
         return new SQLException("Invalid value '" + raw + "' for marmot parameter '" + key.key()
                 + "': expected " + accepted, "22023");
-    }
-
-    @Override
-    public String toString() {
-        return "MarmotConfig[nodeId=" + (nodeId == 0 ? "(stored)" : nodeId)
-                + ", natsUrl=" + (natsUrl.isEmpty() ? "(embedded)" : Secrets.maskUrl(natsUrl))
-                + ", shards=" + shards + ", maxLogEntries=" + maxLogEntries + ", maxLogBytes=" + maxLogBytes
-                + ", maxLogAge=" + maxLogAge + ", logReplicas=" + logReplicas
-                + ", subjectPrefix=" + subjectPrefix + ", streamPrefix=" + streamPrefix
-                + ", publish=" + publish + ", replicate=" + replicate + ", tables=" + tables
-                + ", excludeTables=" + excludeTables + ", pollInterval=" + pollInterval
-                + ", natsPort=" + natsPort + "]";
     }
 }

@@ -3,6 +3,8 @@ package io.marmot.engine;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
+import io.marmot.replication.Replication;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.schema.SchemaWatcher;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,7 +17,8 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
 /**
- * Replication of one database file: installs capture on start and keeps it in step with the schema. One per
+ * Replication of one database file: installs capture on start, keeps it in step with the schema, and runs
+ * the replication (publisher, applier, NATS connection) unless both publish and replicate are off. One per
  * canonical database path per JVM (see {@link Engines}), shared by every connection to that file, and alive
  * until {@link #close()} or JVM exit, so applications that open a connection per request do not restart it.
  */
@@ -26,13 +29,16 @@ public final class MarmotEngine implements AutoCloseable {
     private final MarmotConfig config;
     private final long nodeId;
     private final SchemaWatcher schemaWatcher;
+    private final Replication replication;
     private volatile boolean closed;
 
-    private MarmotEngine(Path database, MarmotConfig config, long nodeId, SchemaWatcher schemaWatcher) {
+    private MarmotEngine(Path database, MarmotConfig config, long nodeId, SchemaWatcher schemaWatcher,
+            Replication replication) {
         this.database = database;
         this.config = config;
         this.nodeId = nodeId;
         this.schemaWatcher = schemaWatcher;
+        this.replication = replication;
     }
 
     /** Starts replication of a database file: WAL on, capture installed, schema watched. */
@@ -49,8 +55,10 @@ public final class MarmotEngine implements AutoCloseable {
                 }
                 return id;
             });
+            Replication replication = config.publish() || config.replicate()
+                    ? Replication.start(nodeId, database, config) : null;
             SchemaWatcher watcher = new SchemaWatcher(c, nodeId, config);
-            MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher);
+            MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication);
             watcher.start();
             log.info("{} - engine started for {} ({})", nodeId, database, config);
             return engine;
@@ -83,7 +91,24 @@ public final class MarmotEngine implements AutoCloseable {
 
     /** Called after a commit through the driver: there may be changes to send. */
     public void committed() {
-        // The publisher (replication) listens here; capture alone needs nothing.
+        if (replication != null) {
+            replication.committed();
+        }
+    }
+
+    /** Counters of replication (all zero when it is off). */
+    public ReplicationStats.Snapshot stats() {
+        return replication == null ? new ReplicationStats().snapshot() : replication.stats();
+    }
+
+    /** Whether this node is connected to NATS. */
+    public boolean natsConnected() {
+        return replication != null && replication.connected();
+    }
+
+    /** The NATS URL this node uses (credentials masked), or empty when replication is off. */
+    public String natsUrl() {
+        return replication == null ? "" : replication.natsUrl();
     }
 
     @Override
@@ -93,6 +118,9 @@ public final class MarmotEngine implements AutoCloseable {
         }
         closed = true;
         schemaWatcher.close();
+        if (replication != null) {
+            replication.close();
+        }
         Engines.forget(this);
         log.info("{} - engine stopped for {}", nodeId, database);
     }

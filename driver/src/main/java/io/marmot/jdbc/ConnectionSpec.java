@@ -31,6 +31,7 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
         String location = q < 0 ? rest : rest.substring(0, q);
         Map<ConfigKey, String> ours = new EnumMap<>(ConfigKey.class);
         StringBuilder passOn = new StringBuilder();
+        Properties sqlite = new Properties();
         if (q >= 0) {
             for (String pair : rest.substring(q + 1).split("&")) {
                 if (pair.isEmpty()) {
@@ -44,11 +45,19 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
                     ours.put(k, value);
                 } else {
                     refuseJournalMode(key, value);
-                    passOn.append(passOn.length() == 0 ? "?" : "&").append(pair);
+                    refuseMemoryMode(location, key, value);
+                    if (location.startsWith("file:")) {
+                        // SQLite reads a file: URI's own parameters (mode, cache, vfs) and ignores unknown ones.
+                        passOn.append(passOn.length() == 0 ? "?" : "&").append(pair);
+                    } else {
+                        // After a plain path sqlite-jdbc makes a parameter it does not know part of the file
+                        // name: the application would write another file than the engine captures. As a
+                        // property it means the same to sqlite-jdbc (the caller's Properties still win).
+                        sqlite.setProperty(key, value);
+                    }
                 }
             }
         }
-        Properties sqlite = new Properties();
         if (info != null) {
             for (String key : info.stringPropertyNames()) {
                 ConfigKey k = ownKey(key);
@@ -56,6 +65,7 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
                     ours.put(k, info.getProperty(key));
                 } else {
                     refuseJournalMode(key, info.getProperty(key));
+                    refuseMemoryMode(location, key, info.getProperty(key));
                     sqlite.setProperty(key, info.getProperty(key));
                 }
             }
@@ -74,8 +84,11 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
         if (normal.startsWith("marmot-")) {
             normal = normal.substring("marmot-".length());
         }
-        // sqlite-jdbc's own keys never contain '-'; anything with one, or one of ours spelt with '_', is a typo of ours.
-        if (key.contains("-") || ConfigKey.byKey(normal) != null || key.toLowerCase(java.util.Locale.ROOT).startsWith("marmot")) {
+        // sqlite-jdbc's own keys never contain '-'; anything with one, or one of ours spelt with '_' or in
+        // camelCase (nodeId), is a typo of ours.
+        String compact = normal.replace("-", "");
+        boolean oursRespelt = ConfigKey.keys().stream().anyMatch(own -> own.replace("-", "").equals(compact));
+        if (key.contains("-") || oursRespelt || key.toLowerCase(java.util.Locale.ROOT).startsWith("marmot")) {
             String nearest = nearest(normal);
             throw new SQLException("Unknown marmot parameter '" + key + "'"
                     + (nearest == null ? "" : ". Did you mean '" + nearest + "'?")
@@ -88,6 +101,13 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
         if (key.equalsIgnoreCase("journal_mode") && !value.equalsIgnoreCase("WAL")) {
             throw new SQLException("journal_mode=" + value + " is not possible with jdbc:marmot:sqlite: replication needs"
                     + " WAL, which the driver switches on; remove the parameter", "22023");
+        }
+    }
+
+    private static void refuseMemoryMode(String location, String key, String value) throws SQLException {
+        if (key.equalsIgnoreCase("mode") && value.equalsIgnoreCase("memory")) {
+            throw new SQLException("jdbc:marmot:sqlite: needs a database file; '" + location + "' with mode=" + value
+                    + " is an in-memory database and cannot be replicated", "22023");
         }
     }
 

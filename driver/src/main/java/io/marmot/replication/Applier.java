@@ -1,0 +1,451 @@
+package io.marmot.replication;
+
+import io.marmot.capture.ChangeLog;
+import io.marmot.capture.LoggedChanges;
+import io.marmot.capture.SchemaReader;
+import io.marmot.config.MarmotConfig;
+import io.marmot.engine.Sqlite;
+import io.marmot.wire.ChangeBatch;
+import io.marmot.wire.MalformedMessageException;
+import io.marmot.wire.RowChange;
+import io.marmot.wire.WireFormat;
+import io.nats.client.Connection;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
+import io.nats.client.MessageConsumer;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.StreamInfo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * Applies other nodes' changes. One durable consumer per stream feeds a bounded queue; the applier thread
+ * drains it and applies what it took in ONE SQLite transaction, each message (or chunked group) under its own
+ * savepoint so it lands whole or is parked whole. Last-writer-wins on (clock, node) per row makes replays,
+ * duplicates and any delivery order converge. Messages are acked only after the commit.
+ */
+public final class Applier implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Applier.class);
+    private static final int MAX_BATCH = 1000;
+
+    private final long nodeId;
+    private final MarmotConfig config;
+    private final ReplicationStats stats;
+    private final SQLiteConnection db;
+    private final LoggedChanges schema = new LoggedChanges();
+    private final VersionStore versions;
+    private final RowWriter writer;
+    private final BlockingQueue<Message> inbox = new ArrayBlockingQueue<>(20_000);
+    private final Map<String, Long> lastDelivered = new HashMap<>();
+    private final Map<String, Long> appliedFloor = new HashMap<>();
+    private final Map<String, PendingGroup> pending = new LinkedHashMap<>();
+    private final List<MessageConsumer> consumers = new ArrayList<>();
+    private final Thread thread;
+    private final String ownSuffix;
+    private int schemaVersion = -1;
+    private volatile boolean closed;
+
+    public Applier(long nodeId, Path database, MarmotConfig config, ReplicationStats stats) throws SQLException {
+        this.nodeId = nodeId;
+        this.config = config;
+        this.stats = stats;
+        this.db = Sqlite.open(database);
+        try {
+            this.versions = new VersionStore(db, nodeId);
+            this.writer = new RowWriter(db, schema, config);
+            loadFloors();
+        } catch (SQLException e) {
+            db.close();
+            throw e;
+        }
+        this.ownSuffix = "." + nodeId;
+        this.thread = new Thread(this::run, "marmot-" + nodeId + "-applier");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** (Re)binds the consumers after NATS (re)connected: each stream from where this database stopped. */
+    public synchronized void subscribe(Connection nc) throws IOException, JetStreamApiException {
+        stopConsumers();
+        JetStreamManagement jsm = nc.jetStreamManagement();
+        for (int shard = 1; shard <= config.streams().shards(); shard++) {
+            String stream = config.streams().streamName(shard);
+            long floor = appliedFloor.getOrDefault(stream, 0L);
+            checkRetention(jsm, stream, floor);
+            String durable = "marmot-node-" + nodeId;
+            bindConsumer(jsm, stream, durable, floor);
+            MessageConsumer mc = nc.getStreamContext(stream).getConsumerContext(durable)
+                    .consume(ConsumeOptions.builder().batchSize(1000).build(), this::enqueue);
+            consumers.add(mc);
+        }
+        log.info("{} - applying changes from {} stream(s)", nodeId, config.streams().shards());
+    }
+
+    private void enqueue(Message m) {
+        try {
+            inbox.put(m);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A consumer positioned after what this database already applied (recreated if it is ahead of it). */
+    private void bindConsumer(JetStreamManagement jsm, String stream, String durable, long floor)
+            throws IOException, JetStreamApiException {
+        ConsumerInfo existing = null;
+        try {
+            existing = jsm.getConsumerInfo(stream, durable);
+        } catch (JetStreamApiException e) {
+            if (e.getErrorCode() != 404) {
+                throw e;
+            }
+        }
+        if (existing != null && existing.getAckFloor().getStreamSequence() > floor) {
+            log.warn("{} - consumer {} on {} is at {} but the database applied only up to {}: rewinding", nodeId,
+                    durable, stream, existing.getAckFloor().getStreamSequence(), floor);
+            jsm.deleteConsumer(stream, durable);
+            existing = null;
+        }
+        if (existing == null) {
+            ConsumerConfiguration.Builder b = ConsumerConfiguration.builder().durable(durable)
+                    .ackPolicy(AckPolicy.Explicit).ackWait(Duration.ofSeconds(60)).maxAckPending(100_000);
+            if (floor > 0) {
+                b.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(floor + 1);
+            } else {
+                b.deliverPolicy(DeliverPolicy.All);
+            }
+            jsm.addOrUpdateConsumer(stream, b.build());
+        }
+    }
+
+    /** A stream that no longer holds what this node has not applied yet means changes were missed. */
+    private void checkRetention(JetStreamManagement jsm, String stream, long floor) throws IOException, JetStreamApiException {
+        StreamInfo si = jsm.getStreamInfo(stream);
+        long first = si.getStreamState().getFirstSequence();
+        long last = si.getStreamState().getLastSequence();
+        if (last > floor && first > floor + 1) {
+            missed(stream, floor + 1, first - 1, "they left the stream (retention limits) before this node applied them");
+        }
+    }
+
+    private void missed(String stream, long from, long to, String why) {
+        stats.missedMessages.addAndGet(to - from + 1);
+        stats.outOfSync = true;
+        log.error("{} - OUT OF SYNC: missed messages {}..{} of stream {}: {}. This node no longer converges with the"
+                + " others; restore it from a peer's copy of the database.", nodeId, from, to, stream, why);
+    }
+
+    private void run() {
+        List<Message> batch = new ArrayList<>(MAX_BATCH);
+        long backoff = 100;
+        while (!closed) {
+            try {
+                if (batch.isEmpty()) {
+                    Message first = inbox.poll(200, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                    inbox.drainTo(batch, MAX_BATCH - 1);
+                }
+                process(batch);
+                batch.clear();
+                backoff = 100;
+            } catch (InterruptedException e) {
+                return;
+            } catch (SQLException | RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                // Nothing was acked: the same messages are retried (and redelivered after a restart).
+                log.warn("{} - applying {} messages failed, retrying in {} ms: {}", nodeId, batch.size(), backoff, e.toString());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+    }
+
+    /** Applies a drained batch: whole groups in one transaction, then acks. */
+    void process(List<Message> messages) throws SQLException {
+        List<Message> ackNow = new ArrayList<>();
+        List<PendingGroup> ready = new ArrayList<>();
+        Map<String, Long> seen = new HashMap<>();
+        for (Message m : messages) {
+            String stream = m.metaData().getStream();
+            long seq = m.metaData().streamSequence();
+            Long prev = lastDelivered.get(stream);
+            if (prev != null && seq > prev + 1) {
+                missed(stream, prev + 1, seq - 1, "the stream dropped them before they were delivered");
+            }
+            lastDelivered.merge(stream, seq, Math::max);
+            seen.merge(stream, seq, Math::max);
+            if (seq <= appliedFloor.getOrDefault(stream, 0L) || m.getSubject().endsWith(ownSuffix)) {
+                ackNow.add(m);
+                continue;
+            }
+            ChangeBatch batch;
+            try {
+                batch = WireFormat.decode(m.getData());
+            } catch (MalformedMessageException e) {
+                stats.rejectedMessages.incrementAndGet();
+                log.warn("{} - rejected message {}#{} on {}: {}", nodeId, stream, seq, m.getSubject(), e.getMessage());
+                ackNow.add(m);
+                continue;
+            }
+            if (batch.origin() == nodeId) {
+                ackNow.add(m);
+                continue;
+            }
+            PendingGroup g = collect(m, stream, seq, batch);
+            if (g != null) {
+                ready.add(g);
+            }
+        }
+        Sqlite.inWriteTransaction(db, c -> {
+            applyAll(ready, seen);
+            return null;
+        });
+        for (PendingGroup g : ready) {
+            for (Message m : g.messages) {
+                m.ack();
+            }
+        }
+        for (Message m : ackNow) {
+            m.ack();
+        }
+    }
+
+    /** Adds a message to its group; returns the group when it is complete. */
+    private PendingGroup collect(Message m, String stream, long seq, ChangeBatch batch) {
+        if (batch.isWhole()) {
+            return new PendingGroup(stream, m, seq, batch);
+        }
+        String key = batch.origin() + "/" + batch.group();
+        PendingGroup g = pending.get(key);
+        if (batch.chunk() == 0 || g == null || g.batches.size() != batch.chunk()) {
+            if (g != null || batch.chunk() != 0) {
+                log.warn("{} - chunk {} of group {} from node {} out of order: group restarted", nodeId, batch.chunk(),
+                        batch.group(), batch.origin());
+            }
+            if (g != null) {
+                g.messages.forEach(Message::ack);
+            }
+            pending.remove(key);
+            if (batch.chunk() != 0) {
+                m.ack();
+                return null;
+            }
+            g = new PendingGroup(stream, m, seq, batch);
+            pending.put(key, g);
+        } else {
+            g.add(m, batch);
+        }
+        if (batch.last()) {
+            pending.remove(key);
+            return g;
+        }
+        return null;
+    }
+
+    private void applyAll(List<PendingGroup> groups, Map<String, Long> seen) throws SQLException {
+        int version = SchemaReader.schemaVersion(db);
+        if (version != schemaVersion) {
+            writer.reset();
+            schemaVersion = version;
+        }
+        try (Statement s = db.createStatement()) {
+            s.executeUpdate("UPDATE " + ChangeLog.STATE + " SET applying = 1");
+        }
+        versions.fold(schema);
+        long maxVersion = 0;
+        int appliedChanges = 0;
+        for (PendingGroup g : groups) {
+            try (Statement s = db.createStatement()) {
+                s.execute("SAVEPOINT marmot_group");
+            }
+            try {
+                GroupResult r = apply(g);
+                maxVersion = Math.max(maxVersion, r.maxVersion);
+                appliedChanges += r.applied;
+                release("RELEASE marmot_group");
+            } catch (RejectedChange | SQLException e) {
+                release("ROLLBACK TO marmot_group");
+                release("RELEASE marmot_group");
+                park(g, e.getMessage());
+            }
+        }
+        for (Map.Entry<String, Long> e : seen.entrySet()) {
+            long floor = e.getValue();
+            for (PendingGroup p : pending.values()) {
+                if (p.stream.equals(e.getKey())) {
+                    floor = Math.min(floor, p.firstSeq - 1);
+                }
+            }
+            if (floor > appliedFloor.getOrDefault(e.getKey(), 0L)) {
+                try (PreparedStatement ps = db.prepareStatement("INSERT INTO " + ChangeLog.RECEIVED
+                        + " (stream, seq) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET seq = max(seq, excluded.seq)")) {
+                    ps.setString(1, e.getKey());
+                    ps.setLong(2, floor);
+                    ps.executeUpdate();
+                }
+                appliedFloor.put(e.getKey(), floor);
+            }
+        }
+        try (PreparedStatement ps = db.prepareStatement("UPDATE " + ChangeLog.STATE + " SET applying = 0, hlc = max(hlc, ?)")) {
+            ps.setLong(1, maxVersion);
+            ps.executeUpdate();
+        }
+        stats.appliedMessages.addAndGet(groups.size());
+        stats.appliedChanges.addAndGet(appliedChanges);
+        if (maxVersion > 0) {
+            stats.lastLagMillis.set(Math.max(0, System.currentTimeMillis() - (maxVersion >>> 16)));
+        }
+    }
+
+    private record GroupResult(long maxVersion, int applied) {
+    }
+
+    private GroupResult apply(PendingGroup g) throws RejectedChange, SQLException {
+        long maxVersion = 0;
+        int applied = 0;
+        for (ChangeBatch b : g.batches) {
+            for (RowChange ch : b.changes()) {
+                RowWriter.Target t = writer.target(ch.table());
+                if (t == null) {
+                    continue;
+                }
+                byte[] key = WireFormat.key(ch.key());
+                if (!versions.isNewer(t.table, key, ch.version(), b.origin())) {
+                    stats.staleChanges.incrementAndGet();
+                    continue;
+                }
+                try {
+                    if (ch.isDelete()) {
+                        t.delete(ch);
+                    } else {
+                        t.upsert(ch);
+                    }
+                } catch (SQLException e) {
+                    throw new RejectedChange("table '" + t.table + "' key " + Arrays.deepToString(ch.key()) + ": "
+                            + e.getMessage());
+                }
+                versions.record(t.table, key, ch.version(), b.origin());
+                maxVersion = Math.max(maxVersion, ch.version());
+                applied++;
+            }
+        }
+        return new GroupResult(maxVersion, applied);
+    }
+
+    private void park(PendingGroup g, String reason) throws SQLException {
+        stats.parkedMessages.incrementAndGet();
+        log.error("{} - parked {} message(s) from node {} ({}#{}): {}", nodeId, g.messages.size(), g.batches.get(0).origin(),
+                g.stream, g.firstSeq, reason);
+        try (PreparedStatement ps = db.prepareStatement("INSERT INTO " + ChangeLog.PARKED
+                + " (parked_at, origin, stream, seq, reason, message) VALUES (datetime('now'), ?, ?, ?, ?, ?)")) {
+            for (int i = 0; i < g.messages.size(); i++) {
+                ps.setLong(1, g.batches.get(i).origin());
+                ps.setString(2, g.stream);
+                ps.setLong(3, g.messages.get(i).metaData().streamSequence());
+                ps.setString(4, reason);
+                ps.setBytes(5, g.messages.get(i).getData());
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    private void release(String sql) throws SQLException {
+        try (Statement s = db.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private void loadFloors() throws SQLException {
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT stream, seq FROM " + ChangeLog.RECEIVED)) {
+            while (rs.next()) {
+                appliedFloor.put(rs.getString(1), rs.getLong(2));
+            }
+        }
+    }
+
+    private void stopConsumers() {
+        for (MessageConsumer mc : consumers) {
+            try {
+                mc.stop();
+            } catch (RuntimeException e) {
+                log.debug("{} - stopping consumer: {}", nodeId, e.toString());
+            }
+        }
+        consumers.clear();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (this) {
+            stopConsumers();
+        }
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            writer.close();
+            versions.close();
+            db.close();
+        } catch (SQLException e) {
+            log.debug("{} - closing the applier's connection: {}", nodeId, e.toString());
+        }
+    }
+
+    /** The chunks of one group, in order, with the messages that carried them. */
+    private static final class PendingGroup {
+        final String stream;
+        final long firstSeq;
+        final List<Message> messages = new ArrayList<>();
+        final List<ChangeBatch> batches = new ArrayList<>();
+
+        PendingGroup(String stream, Message m, long seq, ChangeBatch b) {
+            this.stream = stream;
+            this.firstSeq = seq;
+            add(m, b);
+        }
+
+        void add(Message m, ChangeBatch b) {
+            messages.add(m);
+            batches.add(b);
+        }
+    }
+}

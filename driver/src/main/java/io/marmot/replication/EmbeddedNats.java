@@ -1,0 +1,176 @@
+package io.marmot.replication;
+
+import io.marmot.config.NatsSettings;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded default: with no {@code nats-url} a node starts and supervises a local {@code nats-server}
+ * (JetStream on, loopback only, store beside the database). If a server already answers on the port —
+ * another node's embedded server — the node joins it instead. One per port per JVM, shared by its engines.
+ */
+public final class EmbeddedNats {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedNats.class);
+    private static final Map<Integer, EmbeddedNats> BY_PORT = new HashMap<>();
+
+    private final int port;
+    private final Path binary;
+    private final Path storeDir;
+    private int users;
+    private Process process;
+    private Thread supervisor;
+    private volatile boolean stopping;
+
+    private EmbeddedNats(int port, Path binary, Path storeDir) {
+        this.port = port;
+        this.binary = binary;
+        this.storeDir = storeDir;
+    }
+
+    /** The URL of a local server on the configured port, starting one if none answers there. */
+    public static synchronized EmbeddedNats acquire(NatsSettings settings, Path database) throws IOException {
+        EmbeddedNats running = BY_PORT.get(settings.port());
+        if (running == null) {
+            if (answers(settings.port())) {
+                log.info("a server already listens on 127.0.0.1:{}: joining it", settings.port());
+                running = new EmbeddedNats(settings.port(), null, null);
+            } else {
+                Path store = database.resolveSibling(database.getFileName() + "-nats");
+                running = new EmbeddedNats(settings.port(), findBinary(settings.serverPath()), store);
+                running.start();
+            }
+            BY_PORT.put(settings.port(), running);
+        }
+        running.users++;
+        return running;
+    }
+
+    public String url() {
+        return "nats://127.0.0.1:" + port;
+    }
+
+    public synchronized void release() {
+        synchronized (EmbeddedNats.class) {
+            if (--users > 0) {
+                return;
+            }
+            BY_PORT.remove(port, this);
+        }
+        stopping = true;
+        if (process != null) {
+            process.destroy();
+            try {
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            log.info("embedded nats-server on port {} stopped", port);
+        }
+    }
+
+    private void start() throws IOException {
+        Files.createDirectories(storeDir);
+        launch();
+        supervisor = new Thread(this::supervise, "marmot-nats-" + port + "-supervisor");
+        supervisor.setDaemon(true);
+        supervisor.start();
+    }
+
+    private synchronized void launch() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(binary.toString(), "-a", "127.0.0.1", "-p", Integer.toString(port), "-js",
+                "-sd", storeDir.toString(), "--server_name", "marmot-" + port);
+        File logFile = storeDir.resolve("nats-server.log").toFile();
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile));
+        process = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!answers(port)) {
+            if (!process.isAlive()) {
+                throw new IOException("nats-server exited at start (code " + process.exitValue() + "); see " + logFile);
+            }
+            if (System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new IOException("nats-server did not listen on 127.0.0.1:" + port + " within 10 s; see " + logFile);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting nats-server", e);
+            }
+        }
+        log.info("embedded nats-server started on 127.0.0.1:{} (JetStream store {}, pid {})", port, storeDir, process.pid());
+    }
+
+    /** Restarts the server if it dies while nodes still use it. */
+    private void supervise() {
+        long backoffMs = 500;
+        while (!stopping) {
+            Process p;
+            synchronized (this) {
+                p = process;
+            }
+            try {
+                int code = p.waitFor();
+                if (stopping) {
+                    return;
+                }
+                log.warn("embedded nats-server on port {} exited with code {}: restarting in {} ms", port, code, backoffMs);
+                Thread.sleep(backoffMs);
+                if (!stopping) {
+                    launch();
+                    backoffMs = 500;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                log.warn("restarting embedded nats-server failed: {}", e.getMessage());
+                backoffMs = Math.min(backoffMs * 2, 30_000);
+            }
+        }
+    }
+
+    static boolean answers(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static Path findBinary(String configured) throws IOException {
+        if (!configured.isEmpty()) {
+            Path p = Path.of(configured);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+            throw new IOException("nats-server-path " + configured + " is not an executable file");
+        }
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : (path + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/usr/local/bin")
+                .split(File.pathSeparator)) {
+            if (!dir.isEmpty()) {
+                Path candidate = Path.of(dir, "nats-server");
+                if (Files.isExecutable(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+        throw new IOException("nats-server is not installed, and no nats-url was given to use another server."
+                + " Install it (Debian/Ubuntu: apt-get install -y nats-server, which puts it in /usr/sbin), set"
+                + " nats-server-path to its location, or set nats-url to a running NATS server with JetStream."
+                + " Searched: PATH, " + List.of("/usr/sbin", "/usr/local/bin"));
+    }
+}

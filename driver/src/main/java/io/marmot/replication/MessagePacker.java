@@ -1,0 +1,94 @@
+package io.marmot.replication;
+
+import io.marmot.wire.ChangeBatch;
+import io.marmot.wire.RowChange;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Cuts the stream of logged changes into messages. A message ends only where one change group (transaction)
+ * ends, once it reached the target size; a group too large for one message is split into chunks that peers
+ * apply together. Sizes are estimates that over-count, so an encoded chunk stays under NATS's default 1 MiB.
+ */
+final class MessagePacker {
+    static final int TARGET_BYTES = 256 << 10;
+    static final int CHUNK_BYTES = 768 << 10;
+
+    private final long origin;
+    private final List<RowChange> changes = new ArrayList<>();
+    private long group;
+    private int chunk;
+    private long label;
+    private long lastVersion;
+    private int bytes;
+
+    MessagePacker(long origin) {
+        this.origin = origin;
+    }
+
+    /** A packed message and the clock value of its last change (the publish watermark once acked). */
+    record Packed(ChangeBatch batch, long lastVersion) {
+    }
+
+    /** Adds a change; returns the message it completed, if any, to send before this change's. */
+    Packed add(long version, long changeLabel, RowChange change) {
+        Packed done = null;
+        if (!changes.isEmpty()) {
+            boolean sameGroup = changeLabel == label;
+            if (!sameGroup && bytes >= TARGET_BYTES) {
+                done = flush(true);
+            } else if (sameGroup && bytes >= CHUNK_BYTES) {
+                done = flush(false);
+            }
+        }
+        if (changes.isEmpty() && chunk == 0) {
+            group = version;
+        }
+        changes.add(change);
+        label = changeLabel;
+        lastVersion = version;
+        bytes += estimate(change);
+        return done;
+    }
+
+    /** Whether the next change would start a new group (a safe place to stop reading). */
+    boolean endsGroupBefore(long changeLabel) {
+        return changes.isEmpty() || changeLabel != label;
+    }
+
+    /** The message holding what was added since the last one; null when nothing was. */
+    Packed finish() {
+        return changes.isEmpty() ? null : flush(true);
+    }
+
+    private Packed flush(boolean last) {
+        Packed p = new Packed(new ChangeBatch(origin, group, chunk, last, changes), lastVersion);
+        changes.clear();
+        bytes = 0;
+        chunk = last ? 0 : chunk + 1;
+        return p;
+    }
+
+    static int estimate(RowChange c) {
+        int n = 24 + c.table().name().length();
+        n += size(c.rowid());
+        for (Object v : c.values()) {
+            n += size(v);
+        }
+        return n;
+    }
+
+    private static int size(Object v) {
+        if (v == null) {
+            return 1;
+        }
+        if (v instanceof byte[] b) {
+            return 6 + b.length;
+        }
+        if (v instanceof String s) {
+            return 6 + (s.length() < 64 ? s.getBytes(StandardCharsets.UTF_8).length : 3 * s.length());
+        }
+        return 10;
+    }
+}

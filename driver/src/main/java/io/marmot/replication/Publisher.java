@@ -1,0 +1,322 @@
+package io.marmot.replication;
+
+import io.marmot.capture.ChangeLog;
+import io.marmot.capture.LoggedChanges;
+import io.marmot.config.MarmotConfig;
+import io.marmot.engine.Sqlite;
+import io.marmot.wire.WireFormat;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.Message;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * Sends the change log to JetStream. Woken by commits through the driver, and every {@code poll-interval} for
+ * commits of other processes. Publishes asynchronously with a bounded window of unacknowledged messages; a
+ * change counts as published only once JetStream acknowledged it ({@code Nats-Msg-Id} makes retries
+ * harmless). While NATS is away, changes wait in the log and memory stays flat.
+ */
+public final class Publisher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Publisher.class);
+    private static final int WINDOW = 256;
+    private static final int MAX_CHANGES_PER_CYCLE = 50_000;
+    private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long ACK_TIMEOUT_SECONDS = 30;
+
+    private final long nodeId;
+    private final MarmotConfig config;
+    private final NatsLink link;
+    private final ReplicationStats stats;
+    private final SQLiteConnection db;
+    private final LoggedChanges changes = new LoggedChanges();
+    private final VersionStore versions;
+    private final String subject;
+    private final Thread thread;
+    private volatile boolean streamsReady;
+    private volatile boolean workPending = true;
+    private volatile boolean closed;
+    private long sentUpTo;
+    private long ackedUpTo;
+    private long persistedUpTo;
+    private long lastPrune = System.nanoTime();
+
+    public Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats)
+            throws SQLException {
+        this.nodeId = nodeId;
+        this.config = config;
+        this.link = link;
+        this.stats = stats;
+        this.db = Sqlite.open(database);
+        try {
+            this.versions = new VersionStore(db, nodeId);
+            try (Statement s = db.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT published_hlc FROM " + ChangeLog.STATE)) {
+                rs.next();
+                ackedUpTo = sentUpTo = persistedUpTo = rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            db.close();
+            throw e;
+        }
+        this.subject = config.streams().subject(config.streams().shardOf(nodeId), nodeId);
+        this.thread = new Thread(this::run, "marmot-" + nodeId + "-publisher");
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** There may be new changes: called on every commit through the driver, so it must stay cheap. */
+    public void wake() {
+        if (!workPending) {
+            workPending = true;
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** The streams exist (or NATS went away): publishing may start (or must wait). */
+    public void streamsReady(boolean ready) {
+        streamsReady = ready;
+        if (ready) {
+            wake();
+        }
+    }
+
+    /** Highest clock value JetStream acknowledged. */
+    public long publishedUpTo() {
+        return ackedUpTo;
+    }
+
+    private void run() {
+        long pollNanos = config.pollInterval().toNanos();
+        while (!closed) {
+            if (!workPending) {
+                LockSupport.parkNanos(this, pollNanos);
+            }
+            workPending = false;
+            if (closed) {
+                break;
+            }
+            try {
+                cycle(ACK_TIMEOUT_SECONDS);
+            } catch (Exception e) {
+                if (closed) {
+                    break;
+                }
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                sentUpTo = ackedUpTo;
+                log.warn("{} - publishing failed, changes stay in the log and are retried: {}", nodeId, e.toString());
+                LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1));
+            }
+        }
+    }
+
+    private void cycle(long ackTimeoutSeconds) throws Exception {
+        Connection nc = config.publish() ? link.connected() : null;
+        if (nc != null && streamsReady) {
+            publishPending(nc.jetStream(), ackTimeoutSeconds);
+        } else if (config.publish()) {
+            closeOpenGroup();
+        }
+        if (System.nanoTime() - lastPrune > PRUNE_EVERY_NANOS) {
+            prune();
+        }
+    }
+
+    private void publishPending(JetStream js, long ackTimeoutSeconds) throws Exception {
+        Deque<Inflight> inflight = new ArrayDeque<>();
+        MessagePacker packer = new MessagePacker(nodeId);
+        int[] count = {0};
+        db.setAutoCommit(false); // one read snapshot: every change in it belongs to a committed transaction
+        long read;
+        try {
+            read = changes.read(db, sentUpTo, (hlc, label, change) -> {
+                if (count[0] >= MAX_CHANGES_PER_CYCLE && packer.endsGroupBefore(label)) {
+                    return false;
+                }
+                MessagePacker.Packed done = packer.add(hlc, label, change);
+                if (done != null) {
+                    try {
+                        send(js, done, inflight, ackTimeoutSeconds);
+                    } catch (IOException | InterruptedException e) {
+                        throw new SendFailed(e);
+                    }
+                }
+                count[0]++;
+                return true;
+            });
+            MessagePacker.Packed rest = packer.finish();
+            if (rest != null) {
+                send(js, rest, inflight, ackTimeoutSeconds);
+            }
+        } catch (SendFailed e) {
+            throw e.cause;
+        } finally {
+            db.commit();
+            db.setAutoCommit(true);
+        }
+        while (!inflight.isEmpty()) {
+            settle(inflight.pollFirst(), ackTimeoutSeconds);
+        }
+        sentUpTo = Math.max(sentUpTo, read);
+        ackedUpTo = Math.max(ackedUpTo, read);
+        if (count[0] >= MAX_CHANGES_PER_CYCLE) {
+            workPending = true; // more is waiting
+        }
+    }
+
+    private void send(JetStream js, MessagePacker.Packed p, Deque<Inflight> inflight, long ackTimeoutSeconds)
+            throws IOException, InterruptedException {
+        byte[] data = WireFormat.encode(p.batch(), config.compress());
+        Headers h = new Headers();
+        h.put("Nats-Msg-Id", nodeId + "-" + p.batch().group() + "-" + p.batch().chunk());
+        Message m = NatsMessage.builder().subject(subject).headers(h).data(data).build();
+        inflight.addLast(new Inflight(js.publishAsync(m), p));
+        sentUpTo = p.lastVersion();
+        if (inflight.size() >= WINDOW) {
+            settle(inflight.pollFirst(), ackTimeoutSeconds);
+        }
+    }
+
+    private void settle(Inflight f, long ackTimeoutSeconds) throws InterruptedException, IOException {
+        try {
+            PublishAck ack = f.future.get(ackTimeoutSeconds, TimeUnit.SECONDS);
+            if (ack.hasError()) {
+                throw new IOException("JetStream refused the message: " + ack.getError());
+            }
+            ackedUpTo = Math.max(ackedUpTo, f.packed.lastVersion());
+            stats.publishedMessages.incrementAndGet();
+            stats.publishedChanges.addAndGet(f.packed.batch().changes().size());
+        } catch (ExecutionException e) {
+            throw new IOException("publish failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("no acknowledgement from JetStream within " + ackTimeoutSeconds + " s");
+        }
+    }
+
+    /**
+     * While NATS is away, close the open change group now and then, so the backlog of writes made outside
+     * the driver is sent later as transactions of bounded size rather than one huge group.
+     */
+    private void closeOpenGroup() throws SQLException {
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT (SELECT tx FROM " + ChangeLog.LOG + " ORDER BY hlc DESC LIMIT 1) = tx FROM "
+                        + ChangeLog.STATE)) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                return;
+            }
+        }
+        Sqlite.inWriteTransaction(db, c -> {
+            try (Statement s = c.createStatement()) {
+                return s.executeUpdate(ChangeLog.CLOSE_GROUP);
+            }
+        });
+    }
+
+    /**
+     * Records the publish watermark and deletes log rows that are both published and folded into the row
+     * versions, raising the clock's floor first so versions keep increasing.
+     */
+    private void prune() throws SQLException {
+        lastPrune = System.nanoTime();
+        long publishedUpTo = config.publish() ? ackedUpTo : Long.MAX_VALUE;
+        boolean needed;
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + ChangeLog.LOG + " WHERE hlc <= "
+                        + publishedUpTo + ")")) {
+            needed = rs.next() && rs.getBoolean(1);
+        }
+        if (!needed && persistedUpTo == ackedUpTo) {
+            return;
+        }
+        Sqlite.inWriteTransaction(db, c -> {
+            long folded = versions.fold(changes);
+            long upTo = Math.min(publishedUpTo, folded);
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("UPDATE " + ChangeLog.STATE + " SET hlc = max(hlc, coalesce((SELECT max(hlc) FROM "
+                        + ChangeLog.LOG + "), 0))");
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE + " SET published_hlc = ?")) {
+                ps.setLong(1, Math.min(ackedUpTo, Long.MAX_VALUE));
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ChangeLog.LOG + " WHERE hlc <= ?")) {
+                ps.setLong(1, upTo);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        persistedUpTo = ackedUpTo;
+    }
+
+    /** Pending changes not yet acknowledged by JetStream (for metrics). */
+    public long backlog() throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT count(*) FROM " + ChangeLog.LOG + " WHERE hlc > ?")) {
+            ps.setLong(1, ackedUpTo);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive()) {
+            try {
+                cycle(5); // flush what can still be sent, and record how far it got
+                prune();
+            } catch (Exception e) {
+                log.info("{} - at close, unsent changes stay in the log for the next start: {}", nodeId, e.toString());
+            }
+        }
+        try {
+            versions.close();
+            db.close();
+        } catch (SQLException e) {
+            log.debug("{} - closing the publisher's connection: {}", nodeId, e.toString());
+        }
+    }
+
+    /** Carries a send failure out of the change-log visitor. */
+    private static final class SendFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final Exception cause;
+
+        SendFailed(Exception cause) {
+            super(cause);
+            this.cause = cause;
+        }
+    }
+
+    private record Inflight(CompletableFuture<PublishAck> future, MessagePacker.Packed packed) {
+    }
+}

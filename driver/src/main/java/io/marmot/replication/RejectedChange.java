@@ -1,0 +1,10 @@
+package io.marmot.replication;
+
+/** A received change this node cannot apply (schema differs, constraint violated): its message is parked. */
+final class RejectedChange extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    RejectedChange(String reason) {
+        super(reason);
+    }
+}

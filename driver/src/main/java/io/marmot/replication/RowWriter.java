@@ -1,0 +1,205 @@
+package io.marmot.replication;
+
+import static io.marmot.capture.Identifiers.quote;
+
+import io.marmot.capture.Identifiers;
+import io.marmot.capture.LoggedChanges;
+import io.marmot.capture.TableInfo;
+import io.marmot.config.MarmotConfig;
+import io.marmot.wire.RowChange;
+import io.marmot.wire.TableShape;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes received row changes into the user's tables. Every table and column name a message carries is
+ * checked against the local schema and only the local spelling, quoted, reaches SQL; values are always bound.
+ * Upserts are UPDATE-then-INSERT, never INSERT OR REPLACE (which deletes first and fires ON DELETE CASCADE).
+ */
+final class RowWriter implements AutoCloseable {
+    private final Connection c;
+    private final LoggedChanges schema;
+    private final MarmotConfig config;
+    private final Map<TableShape, Target> targets = new HashMap<>();
+
+    RowWriter(Connection c, LoggedChanges schema, MarmotConfig config) {
+        this.c = c;
+        this.schema = schema;
+        this.config = config;
+    }
+
+    /** The local table a message's table maps to; null when this node does not replicate that table. */
+    Target target(TableShape shape) throws RejectedChange, SQLException {
+        Target t = targets.get(shape);
+        if (t == null && !targets.containsKey(shape)) {
+            t = resolve(shape);
+            targets.put(shape, t);
+        }
+        return t;
+    }
+
+    /** Forgets prepared statements; call when the schema changed. */
+    void reset() throws SQLException {
+        for (Target t : targets.values()) {
+            if (t != null) {
+                t.close();
+            }
+        }
+        targets.clear();
+    }
+
+    private Target resolve(TableShape shape) throws RejectedChange, SQLException {
+        String name = shape.name();
+        if (Identifiers.isInternal(name) || name.toLowerCase(Locale.ROOT).startsWith("sqlite_")) {
+            throw new RejectedChange("message names the internal table '" + name + "'");
+        }
+        if (!config.replicates(name)) {
+            return null;
+        }
+        TableInfo local = schema.table(c, name);
+        if (local == null) {
+            throw new RejectedChange("unknown table '" + name + "' (schemas differ between nodes)");
+        }
+        String[] columns = new String[shape.columns().size()];
+        for (int i = 0; i < columns.length; i++) {
+            int idx = local.columnIndex(shape.columns().get(i));
+            if (idx < 0) {
+                throw new RejectedChange("table '" + name + "' has no column '" + shape.columns().get(i)
+                        + "' here (schemas differ between nodes)");
+            }
+            columns[i] = local.columns().get(idx).name();
+        }
+        if (shape.usesRowid() != local.usesRowid()) {
+            throw new RejectedChange("table '" + name + "' is keyed by " + (local.usesRowid() ? "rowid" : "primary key "
+                    + local.keyColumns()) + " here but not in the message (schemas differ between nodes)");
+        }
+        List<String> keyNames = new ArrayList<>();
+        for (int k : shape.keyIndexes()) {
+            keyNames.add(columns[k]);
+        }
+        if (!local.usesRowid() && !keyNames.equals(local.keyColumns())) {
+            throw new RejectedChange("table '" + name + "' has primary key " + local.keyColumns() + " here, the message "
+                    + keyNames + " (schemas differ between nodes)");
+        }
+        return new Target(name, columns, shape.keyIndexes(), local.usesRowid() ? local.rowidAlias() : null);
+    }
+
+    @Override
+    public void close() throws SQLException {
+        reset();
+    }
+
+    /** Prepared statements for one table in one message shape. */
+    final class Target {
+        final String table;
+        private final int[] keyIndexes;
+        private final int[] valueIndexes;
+        private final String rowid;
+        private final PreparedStatement update;
+        private final PreparedStatement insert;
+        private final PreparedStatement delete;
+
+        private Target(String table, String[] columns, int[] keyIndexes, String rowid) throws SQLException {
+            this.table = table;
+            this.keyIndexes = keyIndexes;
+            this.rowid = rowid;
+            List<Integer> values = new ArrayList<>();
+            for (int i = 0; i < columns.length; i++) {
+                final int col = i;
+                if (rowid != null || java.util.Arrays.stream(keyIndexes).noneMatch(k -> k == col)) {
+                    values.add(i);
+                }
+            }
+            this.valueIndexes = values.stream().mapToInt(Integer::intValue).toArray();
+            String where = where(columns);
+            StringBuilder set = new StringBuilder();
+            for (int i : valueIndexes) {
+                set.append(set.length() == 0 ? "" : ", ").append(quote(columns[i])).append(" = ?");
+            }
+            this.update = valueIndexes.length == 0 ? null
+                    : c.prepareStatement("UPDATE " + quote(table) + " SET " + set + " WHERE " + where);
+            StringBuilder cols = new StringBuilder(rowid == null ? "" : rowid);
+            StringBuilder marks = new StringBuilder(rowid == null ? "" : "?");
+            for (String col : columns) {
+                cols.append(cols.length() == 0 ? "" : ", ").append(quote(col));
+                marks.append(marks.length() == 0 ? "?" : ", ?");
+            }
+            this.insert = c.prepareStatement("INSERT INTO " + quote(table) + " (" + cols + ") VALUES (" + marks + ")"
+                    + (valueIndexes.length == 0 ? " ON CONFLICT DO NOTHING" : ""));
+            this.delete = c.prepareStatement("DELETE FROM " + quote(table) + " WHERE " + where);
+        }
+
+        private String where(String[] columns) {
+            if (rowid != null) {
+                return rowid + " = ?";
+            }
+            StringBuilder w = new StringBuilder();
+            for (int k : keyIndexes) {
+                w.append(w.length() == 0 ? "" : " AND ").append(quote(columns[k])).append(" IS ?");
+            }
+            return w.toString();
+        }
+
+        void upsert(RowChange ch) throws SQLException {
+            Object[] v = ch.values();
+            if (update != null) {
+                int p = 1;
+                for (int i : valueIndexes) {
+                    bind(update, p++, v[i]);
+                }
+                p = bindKey(update, p, ch);
+                if (update.executeUpdate() > 0) {
+                    return;
+                }
+            }
+            int p = 1;
+            if (rowid != null) {
+                bind(insert, p++, ch.rowid());
+            }
+            for (Object value : v) {
+                bind(insert, p++, value);
+            }
+            insert.executeUpdate();
+        }
+
+        void delete(RowChange ch) throws SQLException {
+            bindKey(delete, 1, ch);
+            delete.executeUpdate();
+        }
+
+        private int bindKey(PreparedStatement ps, int p, RowChange ch) throws SQLException {
+            for (Object k : ch.key()) {
+                bind(ps, p++, k);
+            }
+            return p;
+        }
+
+        void close() throws SQLException {
+            try (PreparedStatement a = update; PreparedStatement b = insert; PreparedStatement d = delete) {
+                // closes all three, keeping the first failure
+            }
+        }
+    }
+
+    static void bind(PreparedStatement ps, int index, Object v) throws SQLException {
+        if (v == null) {
+            ps.setNull(index, java.sql.Types.NULL);
+        } else if (v instanceof Long n) {
+            ps.setLong(index, n);
+        } else if (v instanceof Double d) {
+            ps.setDouble(index, d);
+        } else if (v instanceof String s) {
+            ps.setString(index, s);
+        } else if (v instanceof byte[] b) {
+            ps.setBytes(index, b);
+        } else {
+            throw new SQLException("not a SQLite value: " + v.getClass().getName());
+        }
+    }
+}

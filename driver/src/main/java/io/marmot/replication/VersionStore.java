@@ -1,0 +1,83 @@
+package io.marmot.replication;
+
+import io.marmot.capture.ChangeLog;
+import io.marmot.capture.LoggedChanges;
+import io.marmot.wire.WireFormat;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The version each row holds, for last-writer-wins. Local changes reach {@code __marmot_versions} by
+ * "folding" the change log into it inside the applier's (or pruner's) write transaction, which keeps the
+ * application's own writes down to one log insert per row. Local versions always win over what was applied
+ * before them, because the clock's floor is raised past every applied version.
+ */
+final class VersionStore implements AutoCloseable {
+    private final Connection c;
+    private final long localNode;
+    private final PreparedStatement get;
+    private final PreparedStatement put;
+
+    VersionStore(Connection c, long localNode) throws SQLException {
+        this.c = c;
+        this.localNode = localNode;
+        this.get = c.prepareStatement("SELECT hlc, node FROM " + ChangeLog.VERSIONS + " WHERE tbl = ? AND pk = ?");
+        this.put = c.prepareStatement("INSERT INTO " + ChangeLog.VERSIONS + " (tbl, pk, hlc, node) VALUES (?, ?, ?, ?)"
+                + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node"
+                + " WHERE excluded.hlc > hlc OR (excluded.hlc = hlc AND excluded.node > node)");
+    }
+
+    /** Whether (hlc, node) is newer than the version the row holds. */
+    boolean isNewer(String table, byte[] key, long hlc, long node) throws SQLException {
+        get.setString(1, table);
+        get.setBytes(2, key);
+        try (ResultSet rs = get.executeQuery()) {
+            if (!rs.next()) {
+                return true;
+            }
+            long held = rs.getLong(1);
+            return hlc > held || (hlc == held && Long.compareUnsigned(node, rs.getLong(2)) > 0);
+        }
+    }
+
+    void record(String table, byte[] key, long hlc, long node) throws SQLException {
+        put.setString(1, table);
+        put.setBytes(2, key);
+        put.setLong(3, hlc);
+        put.setLong(4, node);
+        put.executeUpdate();
+    }
+
+    /** Brings versions up to date with every local change; call inside a write transaction. Returns the new floor. */
+    long fold(LoggedChanges changes) throws SQLException {
+        long folded;
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT folded_hlc FROM " + ChangeLog.STATE)) {
+            rs.next();
+            folded = rs.getLong(1);
+        }
+        long last = changes.read(c, folded, (hlc, group, change) -> {
+            record(change.table().name(), WireFormat.key(change.key()), hlc, localNode);
+            return true;
+        });
+        if (last != folded) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE + " SET folded_hlc = ?")) {
+                ps.setLong(1, last);
+                ps.executeUpdate();
+            }
+        }
+        return last;
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try {
+            get.close();
+        } finally {
+            put.close();
+        }
+    }
+}

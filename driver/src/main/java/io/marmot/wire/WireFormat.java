@@ -1,0 +1,359 @@
+package io.marmot.wire;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
+
+/**
+ * Format 1 of change messages; the README's "Wire format" section is its specification.
+ *
+ * <pre>
+ * message  = format:u8(=1) flags:u8 body crc32c:u32be      flags bit 0: body is deflate-compressed
+ * body     = origin:uvarint group:uvarint chunk:uvarint last:u8
+ *            tableCount:uvarint table* changeCount:uvarint change*
+ * table    = name:str columnCount:uvarint str* keyCount:uvarint keyIndex:uvarint*   keyCount 0: keyed by rowid
+ * change   = version:uvarint tableIndex:uvarint op:u8 [rowid:value] value*           deletes carry key values only
+ * value    = 0 (NULL) | 1 zigzag-varint (INTEGER) | 2 u64be IEEE-754 bits (REAL) | 3 str (TEXT) | 4 bytes (BLOB)
+ * str      = length:uvarint UTF-8 bytes;  bytes = length:uvarint raw bytes
+ * </pre>
+ *
+ * The checksum covers everything before it, as sent (after compression).
+ */
+public final class WireFormat {
+    public static final int FORMAT = 1;
+    private static final int FLAG_DEFLATE = 1;
+    /** Larger messages are refused unread; far above what a publisher sends (its chunks stay under 1 MiB). */
+    public static final int MAX_MESSAGE_BYTES = 64 << 20;
+    private static final int MAX_INFLATED_BYTES = 256 << 20;
+
+    private WireFormat() {
+    }
+
+    public static byte[] encode(ChangeBatch batch, boolean compress) {
+        Writer body = new Writer();
+        body.uvarint(batch.origin());
+        body.uvarint(batch.group());
+        body.uvarint(batch.chunk());
+        body.out.write(batch.last() ? 1 : 0);
+        Map<TableShape, Integer> tableIndex = new IdentityHashMap<>();
+        List<TableShape> tables = new ArrayList<>();
+        Map<TableShape, Integer> byValue = new HashMap<>();
+        for (RowChange c : batch.changes()) {
+            if (!tableIndex.containsKey(c.table())) {
+                Integer same = byValue.get(c.table());
+                if (same == null) {
+                    same = tables.size();
+                    tables.add(c.table());
+                    byValue.put(c.table(), same);
+                }
+                tableIndex.put(c.table(), same);
+            }
+        }
+        body.uvarint(tables.size());
+        for (TableShape t : tables) {
+            body.str(t.name());
+            body.uvarint(t.columns().size());
+            for (String col : t.columns()) {
+                body.str(col);
+            }
+            body.uvarint(t.keyIndexes().length);
+            for (int k : t.keyIndexes()) {
+                body.uvarint(k);
+            }
+        }
+        body.uvarint(batch.changes().size());
+        for (RowChange c : batch.changes()) {
+            body.uvarint(c.version());
+            body.uvarint(tableIndex.get(c.table()));
+            body.out.write(c.op());
+            if (c.table().usesRowid()) {
+                body.value(c.rowid());
+            }
+            for (Object v : c.values()) {
+                body.value(v);
+            }
+        }
+        byte[] payload = body.out.toByteArray();
+        int flags = 0;
+        if (compress) {
+            byte[] deflated = deflate(payload);
+            if (deflated.length < payload.length) {
+                payload = deflated;
+                flags |= FLAG_DEFLATE;
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 6);
+        out.write(FORMAT);
+        out.write(flags);
+        out.writeBytes(payload);
+        CRC32C crc = new CRC32C();
+        byte[] head = out.toByteArray();
+        crc.update(head, 0, head.length);
+        int sum = (int) crc.getValue();
+        out.write(sum >>> 24);
+        out.write(sum >>> 16);
+        out.write(sum >>> 8);
+        out.write(sum);
+        return out.toByteArray();
+    }
+
+    public static ChangeBatch decode(byte[] message) throws MalformedMessageException {
+        if (message == null || message.length < 6) {
+            throw new MalformedMessageException("message too short (" + (message == null ? 0 : message.length) + " bytes)");
+        }
+        if (message.length > MAX_MESSAGE_BYTES) {
+            throw new MalformedMessageException("message of " + message.length + " bytes exceeds " + MAX_MESSAGE_BYTES);
+        }
+        int format = message[0] & 0xff;
+        if (format != FORMAT) {
+            throw new MalformedMessageException("unknown format " + format + " (this node reads format " + FORMAT + ")");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(message, 0, message.length - 4);
+        int end = message.length - 4;
+        int expected = ((message[end] & 0xff) << 24) | ((message[end + 1] & 0xff) << 16)
+                | ((message[end + 2] & 0xff) << 8) | (message[end + 3] & 0xff);
+        if ((int) crc.getValue() != expected) {
+            throw new MalformedMessageException("checksum mismatch: message corrupted or truncated");
+        }
+        int flags = message[1] & 0xff;
+        if ((flags & ~FLAG_DEFLATE) != 0) {
+            throw new MalformedMessageException("unknown flags " + flags);
+        }
+        byte[] body = java.util.Arrays.copyOfRange(message, 2, end);
+        if ((flags & FLAG_DEFLATE) != 0) {
+            body = inflate(body);
+        }
+        Reader in = new Reader(body);
+        long origin = in.uvarint();
+        long group = in.uvarint();
+        int chunk = in.count("chunk index", Integer.MAX_VALUE);
+        int last = in.u8();
+        if (last > 1) {
+            throw new MalformedMessageException("last-chunk flag " + last);
+        }
+        int tableCount = in.count("table count", in.remaining());
+        List<TableShape> tables = new ArrayList<>(tableCount);
+        for (int t = 0; t < tableCount; t++) {
+            String name = in.str();
+            int columnCount = in.count("column count", in.remaining());
+            List<String> columns = new ArrayList<>(columnCount);
+            for (int i = 0; i < columnCount; i++) {
+                columns.add(in.str());
+            }
+            int keyCount = in.count("key count", columnCount);
+            int[] keys = new int[keyCount];
+            for (int i = 0; i < keyCount; i++) {
+                keys[i] = in.count("key index", columnCount - 1);
+            }
+            tables.add(new TableShape(name, columns, keys));
+        }
+        int changeCount = in.count("change count", in.remaining());
+        List<RowChange> changes = new ArrayList<>(changeCount);
+        for (int i = 0; i < changeCount; i++) {
+            long version = in.uvarint();
+            int ti = in.count("table index", tableCount - 1);
+            TableShape table = tables.get(ti);
+            int op = in.u8();
+            if (op < RowChange.INSERT || op > RowChange.DELETE) {
+                throw new MalformedMessageException("unknown operation " + op);
+            }
+            Object rowid = table.usesRowid() ? in.value() : null;
+            if (table.usesRowid() && !(rowid instanceof Long)) {
+                throw new MalformedMessageException("rowid of " + table.name() + " is not an integer");
+            }
+            int n = op == RowChange.DELETE ? table.keyIndexes().length : table.columns().size();
+            Object[] values = new Object[n];
+            for (int v = 0; v < n; v++) {
+                values[v] = in.value();
+            }
+            changes.add(new RowChange(version, table, op, rowid, values));
+        }
+        if (in.remaining() != 0) {
+            throw new MalformedMessageException(in.remaining() + " unexpected bytes after the last change");
+        }
+        return new ChangeBatch(origin, group, chunk, last == 1, changes);
+    }
+
+    /** Canonical bytes of a row key: equal keys give equal bytes (used to index row versions). */
+    public static byte[] key(Object[] values) {
+        Writer w = new Writer();
+        for (Object v : values) {
+            w.value(v);
+        }
+        return w.out.toByteArray();
+    }
+
+    private static byte[] deflate(byte[] data) {
+        Deflater d = new Deflater(Deflater.BEST_SPEED);
+        try {
+            d.setInput(data);
+            d.finish();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 2 + 64);
+            byte[] buf = new byte[8192];
+            while (!d.finished()) {
+                out.write(buf, 0, d.deflate(buf));
+            }
+            return out.toByteArray();
+        } finally {
+            d.end();
+        }
+    }
+
+    private static byte[] inflate(byte[] data) throws MalformedMessageException {
+        Inflater inf = new Inflater();
+        try {
+            inf.setInput(data);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(data.length * 3);
+            byte[] buf = new byte[8192];
+            while (!inf.finished()) {
+                int n = inf.inflate(buf);
+                if (n == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                    throw new MalformedMessageException("compressed body is truncated");
+                }
+                out.write(buf, 0, n);
+                if (out.size() > MAX_INFLATED_BYTES) {
+                    throw new MalformedMessageException("compressed body inflates beyond " + MAX_INFLATED_BYTES + " bytes");
+                }
+            }
+            return out.toByteArray();
+        } catch (DataFormatException e) {
+            throw new MalformedMessageException("compressed body is invalid: " + e.getMessage());
+        } finally {
+            inf.end();
+        }
+    }
+
+    private static final class Writer {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+
+        void uvarint(long v) {
+            while ((v & ~0x7FL) != 0) {
+                out.write((int) ((v & 0x7F) | 0x80));
+                v >>>= 7;
+            }
+            out.write((int) v);
+        }
+
+        void str(String s) {
+            bytes(s.getBytes(StandardCharsets.UTF_8));
+        }
+
+        void bytes(byte[] b) {
+            uvarint(b.length);
+            out.writeBytes(b);
+        }
+
+        void value(Object v) {
+            if (v == null) {
+                out.write(0);
+            } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+                long n = ((Number) v).longValue();
+                out.write(1);
+                uvarint((n << 1) ^ (n >> 63));
+            } else if (v instanceof Double || v instanceof Float) {
+                long bits = Double.doubleToRawLongBits(((Number) v).doubleValue());
+                out.write(2);
+                for (int shift = 56; shift >= 0; shift -= 8) {
+                    out.write((int) (bits >>> shift));
+                }
+            } else if (v instanceof String s) {
+                out.write(3);
+                str(s);
+            } else if (v instanceof byte[] b) {
+                out.write(4);
+                bytes(b);
+            } else {
+                throw new IllegalArgumentException("not a SQLite value: " + v.getClass().getName());
+            }
+        }
+    }
+
+    private static final class Reader {
+        private final byte[] b;
+        private int pos;
+
+        Reader(byte[] b) {
+            this.b = b;
+        }
+
+        int remaining() {
+            return b.length - pos;
+        }
+
+        int u8() throws MalformedMessageException {
+            if (pos >= b.length) {
+                throw new MalformedMessageException("message ends early");
+            }
+            return b[pos++] & 0xff;
+        }
+
+        long uvarint() throws MalformedMessageException {
+            long v = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                int x = u8();
+                v |= (long) (x & 0x7F) << shift;
+                if ((x & 0x80) == 0) {
+                    return v;
+                }
+            }
+            throw new MalformedMessageException("varint longer than 64 bits");
+        }
+
+        /** A count or index, refused when above max (so hostile sizes cannot make us allocate). */
+        int count(String what, long max) throws MalformedMessageException {
+            long v = uvarint();
+            if (v < 0 || v > max) {
+                throw new MalformedMessageException(what + " " + v + " out of range (max " + max + ")");
+            }
+            return (int) v;
+        }
+
+        byte[] bytes() throws MalformedMessageException {
+            int n = count("length", remaining());
+            byte[] out = java.util.Arrays.copyOfRange(b, pos, pos + n);
+            pos += n;
+            return out;
+        }
+
+        String str() throws MalformedMessageException {
+            return new String(bytes(), StandardCharsets.UTF_8);
+        }
+
+        Object value() throws MalformedMessageException {
+            int tag = u8();
+            switch (tag) {
+                case 0:
+                    return null;
+                case 1: {
+                    long z = uvarint();
+                    return (z >>> 1) ^ -(z & 1);
+                }
+                case 2: {
+                    if (remaining() < 8) {
+                        throw new MalformedMessageException("message ends inside a REAL");
+                    }
+                    long bits = 0;
+                    for (int i = 0; i < 8; i++) {
+                        bits = (bits << 8) | (b[pos++] & 0xff);
+                    }
+                    return Double.longBitsToDouble(bits);
+                }
+                case 3:
+                    return str();
+                case 4:
+                    return bytes();
+                default:
+                    throw new MalformedMessageException("unknown value tag " + tag);
+            }
+        }
+    }
+}
