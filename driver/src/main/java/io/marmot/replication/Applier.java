@@ -1,13 +1,10 @@
 package io.marmot.replication;
 
 import io.marmot.capture.ChangeLog;
-import io.marmot.capture.LoggedChanges;
-import io.marmot.capture.SchemaReader;
 import io.marmot.config.MarmotConfig;
 import io.marmot.engine.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;
-import io.marmot.wire.RowChange;
 import io.marmot.wire.WireFormat;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
@@ -28,7 +25,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,9 +50,7 @@ public final class Applier implements AutoCloseable {
     private final MarmotConfig config;
     private final ReplicationStats stats;
     private final SQLiteConnection db;
-    private final LoggedChanges schema = new LoggedChanges();
-    private final VersionStore versions;
-    private final RowWriter writer;
+    private final ChangeApplier changes;
     private final BlockingQueue<Message> inbox = new ArrayBlockingQueue<>(20_000);
     private final Map<String, Long> lastDelivered = new HashMap<>();
     private final Map<String, Long> appliedFloor = new HashMap<>();
@@ -64,7 +58,6 @@ public final class Applier implements AutoCloseable {
     private final List<MessageConsumer> consumers = new ArrayList<>();
     private final Thread thread;
     private final String ownSuffix;
-    private int schemaVersion = -1;
     private volatile boolean closed;
 
     public Applier(long nodeId, Path database, MarmotConfig config, ReplicationStats stats) throws SQLException {
@@ -73,8 +66,7 @@ public final class Applier implements AutoCloseable {
         this.stats = stats;
         this.db = Sqlite.open(database);
         try {
-            this.versions = new VersionStore(db, nodeId);
-            this.writer = new RowWriter(db, schema, config);
+            this.changes = new ChangeApplier(db, nodeId, config);
             loadFloors();
         } catch (SQLException e) {
             db.close();
@@ -230,10 +222,28 @@ public final class Applier implements AutoCloseable {
                 ready.add(g);
             }
         }
-        Sqlite.inWriteTransaction(db, c -> {
-            applyAll(ready, seen);
-            return null;
+        Map<String, Long> positions = new HashMap<>();
+        List<List<ChangeBatch>> groups = new ArrayList<>(ready.size());
+        ready.forEach(g -> groups.add(g.batches));
+        List<ChangeApplier.Outcome> outcomes = changes.apply(groups, (c, results) -> {
+            for (int i = 0; i < results.size(); i++) {
+                if (results.get(i).rejected()) {
+                    park(ready.get(i), results.get(i).rejection());
+                }
+            }
+            recordPositions(seen, positions);
         });
+        appliedFloor.putAll(positions); // only once committed: a failed transaction is retried whole
+        long maxVersion = 0;
+        for (ChangeApplier.Outcome o : outcomes) {
+            stats.appliedChanges.addAndGet(o.applied());
+            stats.staleChanges.addAndGet(o.stale());
+            maxVersion = Math.max(maxVersion, o.maxVersion());
+        }
+        stats.appliedMessages.addAndGet(outcomes.size());
+        if (maxVersion > 0) {
+            stats.lastLagMillis.set(Math.max(0, System.currentTimeMillis() - (maxVersion >>> 16)));
+        }
         for (PendingGroup g : ready) {
             for (Message m : g.messages) {
                 m.ack();
@@ -276,33 +286,8 @@ public final class Applier implements AutoCloseable {
         return null;
     }
 
-    private void applyAll(List<PendingGroup> groups, Map<String, Long> seen) throws SQLException {
-        int version = SchemaReader.schemaVersion(db);
-        if (version != schemaVersion) {
-            writer.reset();
-            schemaVersion = version;
-        }
-        try (Statement s = db.createStatement()) {
-            s.executeUpdate("UPDATE " + ChangeLog.STATE + " SET applying = 1");
-        }
-        versions.fold(schema);
-        long maxVersion = 0;
-        int appliedChanges = 0;
-        for (PendingGroup g : groups) {
-            try (Statement s = db.createStatement()) {
-                s.execute("SAVEPOINT marmot_group");
-            }
-            try {
-                GroupResult r = apply(g);
-                maxVersion = Math.max(maxVersion, r.maxVersion);
-                appliedChanges += r.applied;
-                release("RELEASE marmot_group");
-            } catch (RejectedChange | SQLException e) {
-                release("ROLLBACK TO marmot_group");
-                release("RELEASE marmot_group");
-                park(g, e.getMessage());
-            }
-        }
+    /** The sequence up to which each stream is applied, held back before groups still waiting for chunks. */
+    private void recordPositions(Map<String, Long> seen, Map<String, Long> positions) throws SQLException {
         for (Map.Entry<String, Long> e : seen.entrySet()) {
             long floor = e.getValue();
             for (PendingGroup p : pending.values()) {
@@ -317,53 +302,9 @@ public final class Applier implements AutoCloseable {
                     ps.setLong(2, floor);
                     ps.executeUpdate();
                 }
-                appliedFloor.put(e.getKey(), floor);
+                positions.put(e.getKey(), floor);
             }
         }
-        try (PreparedStatement ps = db.prepareStatement("UPDATE " + ChangeLog.STATE + " SET applying = 0, hlc = max(hlc, ?)")) {
-            ps.setLong(1, maxVersion);
-            ps.executeUpdate();
-        }
-        stats.appliedMessages.addAndGet(groups.size());
-        stats.appliedChanges.addAndGet(appliedChanges);
-        if (maxVersion > 0) {
-            stats.lastLagMillis.set(Math.max(0, System.currentTimeMillis() - (maxVersion >>> 16)));
-        }
-    }
-
-    private record GroupResult(long maxVersion, int applied) {
-    }
-
-    private GroupResult apply(PendingGroup g) throws RejectedChange, SQLException {
-        long maxVersion = 0;
-        int applied = 0;
-        for (ChangeBatch b : g.batches) {
-            for (RowChange ch : b.changes()) {
-                RowWriter.Target t = writer.target(ch.table());
-                if (t == null) {
-                    continue;
-                }
-                byte[] key = WireFormat.key(ch.key());
-                if (!versions.isNewer(t.table, key, ch.version(), b.origin())) {
-                    stats.staleChanges.incrementAndGet();
-                    continue;
-                }
-                try {
-                    if (ch.isDelete()) {
-                        t.delete(ch);
-                    } else {
-                        t.upsert(ch);
-                    }
-                } catch (SQLException e) {
-                    throw new RejectedChange("table '" + t.table + "' key " + Arrays.deepToString(ch.key()) + ": "
-                            + e.getMessage());
-                }
-                versions.record(t.table, key, ch.version(), b.origin());
-                maxVersion = Math.max(maxVersion, ch.version());
-                applied++;
-            }
-        }
-        return new GroupResult(maxVersion, applied);
     }
 
     private void park(PendingGroup g, String reason) throws SQLException {
@@ -380,12 +321,6 @@ public final class Applier implements AutoCloseable {
                 ps.setBytes(5, g.messages.get(i).getData());
                 ps.executeUpdate();
             }
-        }
-    }
-
-    private void release(String sql) throws SQLException {
-        try (Statement s = db.createStatement()) {
-            s.execute(sql);
         }
     }
 
@@ -422,8 +357,7 @@ public final class Applier implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try {
-            writer.close();
-            versions.close();
+            changes.close();
             db.close();
         } catch (SQLException e) {
             log.debug("{} - closing the applier's connection: {}", nodeId, e.toString());

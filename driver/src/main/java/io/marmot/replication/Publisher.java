@@ -191,7 +191,9 @@ public final class Publisher implements AutoCloseable {
             throws IOException, InterruptedException {
         byte[] data = WireFormat.encode(p.batch(), config.compress());
         Headers h = new Headers();
-        h.put("Nats-Msg-Id", nodeId + "-" + p.batch().group() + "-" + p.batch().chunk());
+        // The id names exactly the rows inside (clock values are unique), so JetStream drops a resend of the
+        // same message but never a different one that merely starts at the same change.
+        h.put("Nats-Msg-Id", nodeId + "-" + p.batch().group() + "-" + p.batch().chunk() + "-" + p.lastVersion());
         Message m = NatsMessage.builder().subject(subject).headers(h).data(data).build();
         inflight.addLast(new Inflight(js.publishAsync(m), p));
         sentUpTo = p.lastVersion();

@@ -55,14 +55,14 @@ final class RowWriter implements AutoCloseable {
     }
 
     private Target resolve(TableShape shape) throws RejectedChange, SQLException {
-        String name = shape.name();
-        if (Identifiers.isInternal(name) || name.toLowerCase(Locale.ROOT).startsWith("sqlite_")) {
+        String name = printable(shape.name());
+        if (Identifiers.isInternal(shape.name()) || shape.name().toLowerCase(Locale.ROOT).startsWith("sqlite_")) {
             throw new RejectedChange("message names the internal table '" + name + "'");
         }
-        if (!config.replicates(name)) {
+        if (!config.replicates(shape.name())) {
             return null;
         }
-        TableInfo local = schema.table(c, name);
+        TableInfo local = schema.table(c, shape.name());
         if (local == null) {
             throw new RejectedChange("unknown table '" + name + "' (schemas differ between nodes)");
         }
@@ -70,7 +70,7 @@ final class RowWriter implements AutoCloseable {
         for (int i = 0; i < columns.length; i++) {
             int idx = local.columnIndex(shape.columns().get(i));
             if (idx < 0) {
-                throw new RejectedChange("table '" + name + "' has no column '" + shape.columns().get(i)
+                throw new RejectedChange("table '" + name + "' has no column '" + printable(shape.columns().get(i))
                         + "' here (schemas differ between nodes)");
             }
             columns[i] = local.columns().get(idx).name();
@@ -87,12 +87,22 @@ final class RowWriter implements AutoCloseable {
             throw new RejectedChange("table '" + name + "' has primary key " + local.keyColumns() + " here, the message "
                     + keyNames + " (schemas differ between nodes)");
         }
-        return new Target(name, columns, shape.keyIndexes(), local.usesRowid() ? local.rowidAlias() : null);
+        return new Target(local.name(), columns, shape.keyIndexes(), local.usesRowid() ? local.rowidAlias() : null);
     }
 
     @Override
     public void close() throws SQLException {
         reset();
+    }
+
+    /** A name from a message, safe to log: control characters cannot forge log lines. */
+    static String printable(String name) {
+        StringBuilder sb = new StringBuilder(Math.min(name.length(), 200));
+        for (int i = 0; i < name.length() && sb.length() < 200; i++) {
+            char ch = name.charAt(i);
+            sb.append(Character.isISOControl(ch) ? '?' : ch);
+        }
+        return sb.toString();
     }
 
     /** Prepared statements for one table in one message shape. */

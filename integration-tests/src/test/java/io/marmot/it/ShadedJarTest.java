@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The driver's -all.jar is what users drop into DBeaver or an application: it must work alone. */
 class ShadedJarTest {
-    @TempDir
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     Path dir;
 
     static Path allJar() throws IOException {

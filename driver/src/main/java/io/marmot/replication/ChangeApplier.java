@@ -1,0 +1,131 @@
+package io.marmot.replication;
+
+import io.marmot.capture.ChangeLog;
+import io.marmot.capture.LoggedChanges;
+import io.marmot.capture.SchemaReader;
+import io.marmot.config.MarmotConfig;
+import io.marmot.engine.Sqlite;
+import io.marmot.wire.ChangeBatch;
+import io.marmot.wire.RowChange;
+import io.marmot.wire.WireFormat;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The SQLite side of applying: groups of received batches go into ONE transaction, each group under its own
+ * savepoint so it lands whole or not at all. A row change is applied only if its version (clock, origin) is
+ * newer than the version the row holds, so duplicates and any delivery order give the same database.
+ */
+final class ChangeApplier implements AutoCloseable {
+    private final Connection db;
+    private final LoggedChanges schema = new LoggedChanges();
+    private final VersionStore versions;
+    private final RowWriter writer;
+    private int schemaVersion = -1;
+
+    ChangeApplier(Connection db, long nodeId, MarmotConfig config) throws SQLException {
+        this.db = db;
+        this.versions = new VersionStore(db, nodeId);
+        this.writer = new RowWriter(db, schema, config);
+    }
+
+    /** What became of one group: applied (with its counts) or rejected with a reason. */
+    record Outcome(int applied, int stale, long maxVersion, String rejection) {
+        boolean rejected() {
+            return rejection != null;
+        }
+    }
+
+    /** Work done in the same transaction, after the groups, seeing their outcomes (parking, positions). */
+    @FunctionalInterface
+    interface Epilogue {
+        void run(Connection db, List<Outcome> outcomes) throws SQLException;
+    }
+
+    List<Outcome> apply(List<List<ChangeBatch>> groups, Epilogue epilogue) throws SQLException {
+        return Sqlite.inWriteTransaction(db, c -> {
+            int version = SchemaReader.schemaVersion(db);
+            if (version != schemaVersion) {
+                writer.reset();
+                schemaVersion = version;
+            }
+            execute("UPDATE " + ChangeLog.STATE + " SET applying = 1");
+            versions.fold(schema);
+            List<Outcome> outcomes = new ArrayList<>(groups.size());
+            long maxVersion = 0;
+            for (List<ChangeBatch> group : groups) {
+                execute("SAVEPOINT marmot_group");
+                Outcome o;
+                try {
+                    o = applyGroup(group);
+                    maxVersion = Math.max(maxVersion, o.maxVersion());
+                } catch (RejectedChange e) {
+                    execute("ROLLBACK TO marmot_group");
+                    o = new Outcome(0, 0, 0, e.getMessage());
+                }
+                execute("RELEASE marmot_group");
+                outcomes.add(o);
+            }
+            epilogue.run(db, outcomes);
+            try (PreparedStatement ps = db.prepareStatement("UPDATE " + ChangeLog.STATE
+                    + " SET applying = 0, hlc = max(hlc, ?)")) {
+                ps.setLong(1, maxVersion);
+                ps.executeUpdate();
+            }
+            return outcomes;
+        });
+    }
+
+    private Outcome applyGroup(List<ChangeBatch> group) throws RejectedChange, SQLException {
+        long maxVersion = 0;
+        int applied = 0;
+        int stale = 0;
+        for (ChangeBatch b : group) {
+            for (RowChange ch : b.changes()) {
+                RowWriter.Target t = writer.target(ch.table());
+                if (t == null) {
+                    continue;
+                }
+                byte[] key = WireFormat.key(ch.key());
+                if (!versions.isNewer(t.table, key, ch.version(), b.origin())) {
+                    stale++;
+                    continue;
+                }
+                try {
+                    if (ch.isDelete()) {
+                        t.delete(ch);
+                    } else {
+                        t.upsert(ch);
+                    }
+                } catch (SQLException e) {
+                    throw new RejectedChange("table '" + t.table + "' key " + Arrays.deepToString(ch.key()) + ": "
+                            + e.getMessage());
+                }
+                versions.record(t.table, key, ch.version(), b.origin());
+                maxVersion = Math.max(maxVersion, ch.version());
+                applied++;
+            }
+        }
+        return new Outcome(applied, stale, maxVersion, null);
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Statement s = db.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try {
+            writer.close();
+        } finally {
+            versions.close();
+        }
+    }
+}
