@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -39,6 +40,7 @@ public final class CaptureInstaller {
     public static Result reconcile(Connection c, long nodeId, Predicate<String> replicated) throws SQLException {
         boolean first = ChangeLog.create(c, nodeId);
         Map<String, String> installed = installedTriggers(c);
+        Set<String> captured = capturedTables(c);
         Set<String> wanted = new HashSet<>();
         List<TableInfo> tables = new ArrayList<>();
         int width = 0;
@@ -53,15 +55,17 @@ public final class CaptureInstaller {
             ChangeLog.widen(c, width);
         }
         List<String> changedTables = new ArrayList<>();
-        long captured = 0;
+        long existingRows = 0;
         try (Statement s = c.createStatement()) {
             for (TableInfo t : tables) {
                 Map<String, String> triggers = TriggerBuilder.triggers(t);
                 wanted.addAll(triggers.keySet());
-                boolean neverCaptured = triggers.keySet().stream().noneMatch(installed::containsKey);
+                // Judged by the table the triggers are on, not their names: a renamed table keeps its triggers
+                // (under the old names), and an ALTER through the driver leaves suspended ones in place.
+                boolean neverCaptured = !captured.contains(t.name().toLowerCase(Locale.ROOT));
                 if (neverCaptured && !first) {
                     // Created by another process (or newly included): its rows are news to the other nodes.
-                    captured += captureExistingRows(c, t);
+                    existingRows += captureExistingRows(c, t);
                 }
                 boolean changed = false;
                 for (Map.Entry<String, String> e : triggers.entrySet()) {
@@ -87,14 +91,36 @@ public final class CaptureInstaller {
         if (!changedTables.isEmpty()) {
             log.debug("capture installed on {}", changedTables);
         }
-        return new Result(first, changedTables, captured);
+        return new Result(first, changedTables, existingRows);
     }
 
-    /** Drops the triggers on one table, so that an ALTER TABLE they reference can run. */
-    public static void dropTriggers(Connection c, String table) throws SQLException {
+    /**
+     * Empties the capture triggers on one table (or on every table when {@code table} is null), so that an
+     * ALTER TABLE can drop or rename the columns they name. The triggers stay, under their names and on their
+     * table, doing nothing: {@link #reconcile} then re-creates them knowing the table was captured, and does not
+     * log its existing rows again as if it were new. Runs in the caller's transaction, before the ALTER.
+     */
+    public static void suspendTriggers(Connection c, String table) throws SQLException {
         try (Statement s = c.createStatement()) {
-            for (String event : List.of("insert", "update", "delete")) {
-                s.execute("DROP TRIGGER IF EXISTS " + quote(Identifiers.INTERNAL_PREFIX + event + "_" + table));
+            // A write that changes nothing, to take the write lock before reading: a transaction that has only
+            // read cannot wait for the lock (SQLite answers SQLITE_BUSY at once rather than call the busy
+            // handler), so a concurrent commit of the engine would make the application's ALTER fail.
+            s.executeUpdate("UPDATE " + ChangeLog.STATE + " SET id = id WHERE 0");
+        }
+        Map<String, String> suspend = new HashMap<>();
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")) {
+            while (rs.next()) {
+                if (Identifiers.isInternal(rs.getString(1)) && (table == null || table.equalsIgnoreCase(rs.getString(2)))) {
+                    suspend.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            for (Map.Entry<String, String> e : suspend.entrySet()) {
+                s.execute("DROP TRIGGER " + quote(e.getKey()));
+                s.execute("CREATE TRIGGER " + quote(e.getKey()) + " AFTER DELETE ON " + quote(e.getValue())
+                        + " WHEN 0 BEGIN SELECT 1; END");
             }
         }
     }
@@ -135,6 +161,20 @@ public final class CaptureInstaller {
         } finally {
             c.setAutoCommit(auto);
         }
+    }
+
+    /** Lower-cased names of the tables that carry a trigger of the engine. */
+    private static Set<String> capturedTables(Connection c) throws SQLException {
+        Set<String> out = new HashSet<>();
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")) {
+            while (rs.next()) {
+                if (Identifiers.isInternal(rs.getString(1))) {
+                    out.add(rs.getString(2).toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        return out;
     }
 
     private static Map<String, String> installedTriggers(Connection c) throws SQLException {

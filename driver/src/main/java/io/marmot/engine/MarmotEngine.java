@@ -111,8 +111,9 @@ public final class MarmotEngine implements AutoCloseable {
         return replication == null ? "" : replication.natsUrl();
     }
 
+    /** Idempotent; a second caller (the JVM exit hook and an application's own, say) waits until it is done. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }

@@ -48,26 +48,29 @@ public final class MarmotConnection extends DelegatingConnection<SQLiteConnectio
     <T> T executeDdl(Ddl ddl, SqlCall<T> call) throws SQLException {
         boolean auto = delegate.getAutoCommit();
         if (auto) {
-            delegate.setAutoCommit(false);
+            // Write lock first: a deferred transaction that read the schema could not upgrade once the
+            // engine's own connections (applier, publisher) have written meanwhile.
+            rawExecute("BEGIN IMMEDIATE");
         }
         try {
             if (ddl.kind() == Ddl.Kind.ALTER_TABLE) {
                 // The triggers name the table's columns; SQLite refuses to drop or rename what they use.
-                if (ddl.table() != null) {
-                    CaptureInstaller.dropTriggers(delegate, ddl.table());
-                } else {
-                    CaptureInstaller.dropAllTriggers(delegate);
-                }
+                // A null table (not read from the statement) suspends the triggers of every table.
+                CaptureInstaller.suspendTriggers(delegate, ddl.table());
             }
             T result = call.run();
             engine.reconcile(delegate);
             if (auto) {
-                delegate.commit();
+                rawExecute("COMMIT");
             }
             return result;
         } catch (SQLException | RuntimeException e) {
             if (auto) {
-                rollbackAfter(e);
+                try {
+                    rawExecute("ROLLBACK");
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
             } else {
                 // The transaction goes on without the failed statement: capture must be whole again.
                 try {
@@ -79,9 +82,14 @@ public final class MarmotConnection extends DelegatingConnection<SQLiteConnectio
             throw e;
         } finally {
             if (auto) {
-                delegate.setAutoCommit(true);
                 changesAtTransactionStart = totalChanges();
             }
+        }
+    }
+
+    private void rawExecute(String sql) throws SQLException {
+        try (Statement s = delegate.createStatement()) {
+            s.execute(sql);
         }
     }
 
@@ -179,22 +187,26 @@ public final class MarmotConnection extends DelegatingConnection<SQLiteConnectio
         if (delegate.getAutoCommit() || totalChanges() == changesAtTransactionStart) {
             return;
         }
+        if (engine.isClosed() && !stateTableExists()) {
+            // Marmot.cleanup removed capture under this open connection: there is no group to close.
+            return;
+        }
         if (closeGroup == null) {
             closeGroup = delegate.prepareStatement(ChangeLog.CLOSE_GROUP);
         }
         closeGroup.executeUpdate();
     }
 
-    private long totalChanges() throws SQLException {
-        return delegate.getDatabase().total_changes();
+    private boolean stateTableExists() throws SQLException {
+        try (PreparedStatement ps = delegate.prepareStatement(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '" + ChangeLog.STATE + "'");
+                java.sql.ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        }
     }
 
-    private void rollbackAfter(Exception failure) {
-        try {
-            delegate.rollback();
-        } catch (SQLException e) {
-            failure.addSuppressed(e);
-        }
+    private long totalChanges() throws SQLException {
+        return delegate.getDatabase().total_changes();
     }
 
     @FunctionalInterface

@@ -84,6 +84,9 @@ public final class Applier implements AutoCloseable {
     /** (Re)binds the consumers after NATS (re)connected: each stream from where this database stopped. */
     public synchronized void subscribe(Connection nc) throws IOException, JetStreamApiException {
         stopConsumers();
+        if (closed) {
+            return;
+        }
         JetStreamManagement jsm = nc.jetStreamManagement();
         for (int shard = 1; shard <= config.streams().shards(); shard++) {
             String stream = config.streams().streamName(shard);

@@ -46,7 +46,7 @@ public final class EmbeddedNats {
                 running = new EmbeddedNats(settings.port(), null, null);
             } else {
                 Path store = database.resolveSibling(database.getFileName() + "-nats");
-                running = new EmbeddedNats(settings.port(), findBinary(settings.serverPath()), store);
+                running = new EmbeddedNats(settings.port(), findBinary(settings.serverPath(), searchPath()), store);
                 running.start();
             }
             BY_PORT.put(settings.port(), running);
@@ -150,27 +150,37 @@ public final class EmbeddedNats {
         }
     }
 
-    static Path findBinary(String configured) throws IOException {
+    /** PATH, then where Debian and a manual install put the binary (root's PATH has /usr/sbin, others' not). */
+    static List<Path> searchPath() {
+        List<Path> dirs = new java.util.ArrayList<>();
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (!dir.isEmpty()) {
+                dirs.add(Path.of(dir));
+            }
+        }
+        dirs.add(Path.of("/usr/sbin"));
+        dirs.add(Path.of("/usr/local/bin"));
+        return dirs;
+    }
+
+    static Path findBinary(String configured, List<Path> searchPath) throws IOException {
         if (!configured.isEmpty()) {
             Path p = Path.of(configured);
             if (Files.isExecutable(p)) {
                 return p;
             }
-            throw new IOException("nats-server-path " + configured + " is not an executable file");
+            throw new IOException("nats-server-path " + configured + " is not an executable file. Install nats-server"
+                    + " (Debian/Ubuntu: apt-get install -y nats-server) or set nats-url to a running NATS server.");
         }
-        String path = System.getenv().getOrDefault("PATH", "");
-        for (String dir : (path + File.pathSeparator + "/usr/sbin" + File.pathSeparator + "/usr/local/bin")
-                .split(File.pathSeparator)) {
-            if (!dir.isEmpty()) {
-                Path candidate = Path.of(dir, "nats-server");
-                if (Files.isExecutable(candidate)) {
-                    return candidate;
-                }
+        for (Path dir : searchPath) {
+            Path candidate = dir.resolve("nats-server");
+            if (Files.isExecutable(candidate)) {
+                return candidate;
             }
         }
         throw new IOException("nats-server is not installed, and no nats-url was given to use another server."
                 + " Install it (Debian/Ubuntu: apt-get install -y nats-server, which puts it in /usr/sbin), set"
                 + " nats-server-path to its location, or set nats-url to a running NATS server with JetStream."
-                + " Searched: PATH, " + List.of("/usr/sbin", "/usr/local/bin"));
+                + " Searched: " + searchPath);
     }
 }

@@ -243,6 +243,7 @@ public final class Publisher implements AutoCloseable {
      */
     private void prune() throws SQLException {
         lastPrune = System.nanoTime();
+        stats.pendingChanges.set(backlog());
         long publishedUpTo = config.publish() ? ackedUpTo : Long.MAX_VALUE;
         boolean needed;
         try (Statement s = db.createStatement();
@@ -294,6 +295,7 @@ public final class Publisher implements AutoCloseable {
         }
         if (!thread.isAlive()) {
             try {
+                awaitReadyIfBehind(TimeUnit.SECONDS.toNanos(3));
                 cycle(5); // flush what can still be sent, and record how far it got
                 prune();
             } catch (Exception e) {
@@ -316,6 +318,15 @@ public final class Publisher implements AutoCloseable {
         SendFailed(Exception cause) {
             super(cause);
             this.cause = cause;
+        }
+    }
+
+    /** At close, unsent changes are worth a short wait for a connection that is still being made. */
+    private void awaitReadyIfBehind(long nanos) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + nanos;
+        while (config.publish() && (link.connected() == null || !streamsReady) && backlog() > 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
         }
     }
 

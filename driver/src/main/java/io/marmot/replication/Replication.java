@@ -21,7 +21,7 @@ public final class Replication implements AutoCloseable {
     private final NatsLink link;
     private final Publisher publisher;
     private final Applier applier;
-    private volatile boolean closed;
+    private volatile boolean linkClosed;
 
     private Replication(long nodeId, Path database, MarmotConfig config, EmbeddedNats embedded) throws SQLException {
         this.nodeId = nodeId;
@@ -73,7 +73,8 @@ public final class Replication implements AutoCloseable {
     /** On every (re)connection: make sure streams and consumers exist, then publish and apply. */
     private void connected(io.nats.client.Connection nc) {
         long backoff = 500;
-        while (!closed && nc.getStatus() == io.nats.client.Connection.Status.CONNECTED) {
+        // Setting up goes on while closing has begun: the closing publisher may be waiting to flush.
+        while (!linkClosed && nc.getStatus() == io.nats.client.Connection.Status.CONNECTED) {
             try {
                 Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
                 publisher.streamsReady(true);
@@ -113,11 +114,11 @@ public final class Replication implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
         publisher.close();
         if (applier != null) {
             applier.close();
         }
+        linkClosed = true;
         link.close();
         if (embedded != null) {
             embedded.release();

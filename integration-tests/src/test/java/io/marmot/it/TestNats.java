@@ -21,10 +21,14 @@ final class TestNats implements AutoCloseable {
     }
 
     /** Starts a server on the given port (null: a free one), keeping JetStream data in {@code store}. */
-    static TestNats start(Path store, Integer port) throws IOException {
+    static TestNats start(Path store, Integer port, String... serverArgs) throws IOException {
         Files.createDirectories(store);
+        String[] args = new String[serverArgs.length + 2];
+        args[0] = "-sd";
+        args[1] = store.toString();
+        System.arraycopy(serverArgs, 0, args, 2, serverArgs.length);
         NatsServerRunner.Builder b = NatsServerRunner.builder().jetstream(true).skipConnectValidate()
-                .customArgs(new String[] {"-sd", store.toString()}).outputLevel(Level.WARNING);
+                .customArgs(args).outputLevel(Level.WARNING);
         if (port != null) {
             b.port(port);
         }

@@ -1,0 +1,136 @@
+package io.marmot.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.marmot.Marmot;
+import io.marmot.support.Db;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * The application only ever gets the driver's objects back (so it cannot slip past capture handling), yet
+ * reaches sqlite-jdbc's own connection through unwrap.
+ */
+class WrapperIdentityTest {
+    @TempDir
+    Path dir;
+    Path db;
+    Connection c;
+
+    @BeforeEach
+    void setUp() throws SQLException {
+        db = dir.resolve("wrap.db");
+        c = Db.open(db);
+        Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", "INSERT INTO t VALUES (1, 'a')");
+    }
+
+    @AfterEach
+    void tearDown() throws SQLException {
+        c.close();
+        Marmot.close(db);
+    }
+
+    @Test
+    void unwrapsToSqliteJdbcsConnection() throws Exception {
+        assertTrue(c.isWrapperFor(SQLiteConnection.class));
+        SQLiteConnection raw = c.unwrap(SQLiteConnection.class);
+        assertNotNull(raw);
+        assertTrue(raw.getDatabase() != null, "sqlite-jdbc's own API is usable");
+        assertTrue(c.isWrapperFor(Connection.class));
+        assertSame(c, c.unwrap(Connection.class));
+        assertSame(c, c.unwrap(MarmotConnection.class));
+        assertFalse(c.isWrapperFor(String.class));
+        assertThrows(Exception.class, () -> c.unwrap(String.class));
+    }
+
+    @Test
+    void statementsReturnTheWrapperConnection() throws Exception {
+        try (Statement s = c.createStatement()) {
+            assertSame(c, s.getConnection());
+        }
+        try (Statement s = c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
+            assertSame(c, s.getConnection());
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT v FROM t WHERE id = ?")) {
+            assertSame(c, ps.getConnection());
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO t (v) VALUES ('g')", Statement.RETURN_GENERATED_KEYS)) {
+            assertSame(c, ps.getConnection());
+        }
+    }
+
+    @Test
+    void resultSetsReturnTheWrapperStatement() throws Exception {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT v FROM t")) {
+            assertSame(s, rs.getStatement());
+            assertSame(c, rs.getStatement().getConnection());
+        }
+        try (Statement s = c.createStatement()) {
+            assertTrue(s.execute("SELECT v FROM t"));
+            try (ResultSet rs = s.getResultSet()) {
+                assertSame(s, rs.getStatement());
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT v FROM t WHERE id = ?")) {
+            ps.setInt(1, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertSame(ps, rs.getStatement());
+            }
+            assertTrue(ps.execute());
+            try (ResultSet rs = ps.getResultSet()) {
+                assertSame(ps, rs.getStatement());
+            }
+        }
+    }
+
+    @Test
+    void generatedKeysComeFromTheWrapperStatement() throws Exception {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO t (v) VALUES ('k')", Statement.RETURN_GENERATED_KEYS);
+            try (ResultSet keys = s.getGeneratedKeys()) {
+                assertTrue(keys.next());
+                assertSame(s, keys.getStatement());
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO t (v) VALUES (?)", Statement.RETURN_GENERATED_KEYS)) {
+            ps.setString(1, "p");
+            ps.executeUpdate();
+            try (ResultSet keys = ps.getGeneratedKeys()) {
+                assertTrue(keys.next());
+                assertSame(ps, keys.getStatement());
+            }
+        }
+        assertTrue(Db.logCount(c, "t") >= 3, "inserts through either statement are captured");
+    }
+
+    @Test
+    void metaDataReturnsTheWrapperConnection() throws Exception {
+        DatabaseMetaData md = c.getMetaData();
+        assertSame(c, md.getConnection());
+        assertSame(md, md.unwrap(DatabaseMetaData.class));
+    }
+
+    @Test
+    void statementsUnwrapToSqliteJdbcs() throws Exception {
+        try (Statement s = c.createStatement(); PreparedStatement ps = c.prepareStatement("SELECT 1")) {
+            assertTrue(s.isWrapperFor(org.sqlite.jdbc3.JDBC3Statement.class));
+            assertInstanceOf(org.sqlite.jdbc3.JDBC3Statement.class, s.unwrap(org.sqlite.jdbc3.JDBC3Statement.class));
+            assertTrue(ps.isWrapperFor(org.sqlite.jdbc3.JDBC3PreparedStatement.class));
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.marmot.support;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/** Small JDBC helpers for the tests: open connections, run SQL, read rows. */
+public final class Db {
+    public static final String MARMOT = "jdbc:marmot:sqlite:";
+
+    private Db() {
+    }
+
+    /** Switches replication off, so that these tests see capture alone (no NATS, no publisher pruning the log). */
+    public static final String CAPTURE_ONLY = "publish=false&replicate=false";
+
+    /**
+     * A driver URL for {@code db} with URL parameters such as {@code "node-id=1"}; capture only (see
+     * {@link #CAPTURE_ONLY}) unless the parameters say otherwise about publish or replicate.
+     */
+    public static String url(Path db, String params) {
+        String p = params == null ? "" : params;
+        if (!p.contains("publish=") && !p.contains("replicate=")) {
+            p = p.isEmpty() ? CAPTURE_ONLY : p + "&" + CAPTURE_ONLY;
+        }
+        return MARMOT + db + "?" + p;
+    }
+
+    /** A driver connection to {@code db} with URL parameters such as {@code "node-id=1"}, capture only. */
+    public static Connection open(Path db, String params) throws SQLException {
+        return DriverManager.getConnection(url(db, params));
+    }
+
+    public static Connection open(Path db) throws SQLException {
+        return open(db, "node-id=1");
+    }
+
+    /** A plain sqlite-jdbc connection (no marmot), to look at the file as another program would. */
+    public static Connection plain(Path db) throws SQLException {
+        return DriverManager.getConnection("jdbc:sqlite:" + db, new Properties());
+    }
+
+    public static void exec(Connection c, String... sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            for (String q : sql) {
+                s.execute(q);
+            }
+        }
+    }
+
+    public static int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Every row of a query as column label to value, in order. */
+    public static List<Map<String, Object>> rows(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                ResultSetMetaData md = rs.getMetaData();
+                List<Map<String, Object>> out = new ArrayList<>();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= md.getColumnCount(); i++) {
+                        row.put(md.getColumnLabel(i), rs.getObject(i));
+                    }
+                    out.add(row);
+                }
+                return out;
+            }
+        }
+    }
+
+    /** Every row of a query as a list of values, in order. */
+    public static List<List<Object>> list(Connection c, String sql, Object... args) throws SQLException {
+        List<List<Object>> out = new ArrayList<>();
+        for (Map<String, Object> row : rows(c, sql, args)) {
+            out.add(new ArrayList<>(row.values()));
+        }
+        return out;
+    }
+
+    /** The first column of the first row, or null when there is no row. */
+    public static Object scalar(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getObject(1) : null;
+            }
+        }
+    }
+
+    /** The first column of the first row as a long (SQLite integers come back as Integer or Long). */
+    public static long longValue(Connection c, String sql, Object... args) throws SQLException {
+        Object v = scalar(c, sql, args);
+        if (v == null) {
+            throw new AssertionError("no value from " + sql);
+        }
+        return ((Number) v).longValue();
+    }
+
+    public static long count(Connection c, String sql, Object... args) throws SQLException {
+        Object v = scalar(c, sql, args);
+        return v == null ? 0 : ((Number) v).longValue();
+    }
+
+    /** Change-log rows of one table in commit (hlc) order. */
+    public static List<Map<String, Object>> log(Connection c, String table) throws SQLException {
+        return rows(c, "SELECT * FROM __marmot_log WHERE tbl = ? ORDER BY hlc", table);
+    }
+
+    public static long logCount(Connection c, String table) throws SQLException {
+        return count(c, "SELECT count(*) FROM __marmot_log WHERE tbl = ?", table);
+    }
+
+    /** Names of the tables, indexes and triggers of the engine in sqlite_master. */
+    public static List<String> internalObjects(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        for (List<Object> row : list(c, "SELECT type || ' ' || name FROM sqlite_master"
+                + " WHERE name LIKE '%\\_\\_marmot\\_%' ESCAPE '\\' OR tbl_name LIKE '\\_\\_marmot\\_%' ESCAPE '\\'")) {
+            out.add((String) row.get(0));
+        }
+        return out;
+    }
+
+    private static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
+    }
+}

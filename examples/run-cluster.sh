@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Marmot's quick start: three SQLite databases (/tmp/marmot-1.db, -2, -3) with the Books table, one marmot
+# sidecar each, all replicating over one local nats-server with JetStream (started here on 127.0.0.1:4222, or
+# the one that already answers there). Write into any of them with the sqlite3 shell and watch the others.
+# Ctrl-C stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NATS_PORT="${MARMOT_NATS_PORT:-4222}"
+HTTP_BASE="${MARMOT_HTTP_BASE:-8090}"   # node N serves /health and /metrics on port HTTP_BASE+N
+NODES=(1 2 3)
+NATS_STORE=/tmp/marmot-cluster-nats
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || {
+    echo "run-cluster: $1 is not installed (Debian/Ubuntu: sudo apt-get install -y $2)" >&2
+    exit 1
+  }
+}
+need sqlite3 sqlite3
+need java openjdk-17-jdk-headless
+need nats-server nats-server
+
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pids=()
+nats_pid=""
+stopping=""
+cleanup() {
+  [ -n "$stopping" ] && return
+  stopping=1
+  echo
+  echo "Stopping the sidecars..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "$nats_pid" ]; then
+    echo "Stopping nats-server..."
+    kill -TERM "$nats_pid" 2>/dev/null || true
+    wait "$nats_pid" 2>/dev/null || true
+  fi
+  echo "Stopped. The databases stay in /tmp/marmot-{1,2,3}.db; the logs in /tmp/marmot-{1,2,3}.log."
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Build the sidecar once, before three of them start.
+bin/marmot --help >/dev/null
+
+extra=()
+if answers "$NATS_PORT"; then
+  # Someone else's server may hold streams of earlier runs: keep this run's changes apart from them.
+  run="run$(date +%s)"
+  extra=(--stream-prefix "marmot-changes-$run" --subject-prefix "marmot-change-log-$run" --max-log-age 86400)
+  echo "A server already answers on 127.0.0.1:$NATS_PORT: using it (this run's streams: marmot-changes-$run-*)."
+else
+  nats_bin="$(command -v nats-server || true)"
+  [ -n "$nats_bin" ] || nats_bin=/usr/sbin/nats-server
+  rm -rf "$NATS_STORE"
+  "$nats_bin" -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$NATS_STORE" >/tmp/marmot-cluster-nats.log 2>&1 &
+  nats_pid=$!
+  for _ in $(seq 100); do
+    answers "$NATS_PORT" && break
+    kill -0 "$nats_pid" 2>/dev/null || { echo "nats-server failed:"; cat /tmp/marmot-cluster-nats.log; exit 1; }
+    sleep 0.1
+  done
+  answers "$NATS_PORT" || { echo "nats-server did not listen on $NATS_PORT within 10 s" >&2; exit 1; }
+  echo "Started nats-server with JetStream on 127.0.0.1:$NATS_PORT (pid $nats_pid, store $NATS_STORE)."
+fi
+
+for n in "${NODES[@]}"; do
+  db="/tmp/marmot-$n.db"
+  rm -rf "$db" "$db-wal" "$db-shm" "$db-nats"
+  sqlite3 "$db" "CREATE TABLE Books (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, author TEXT NOT NULL, publication_year INTEGER NOT NULL);"
+done
+
+for n in "${NODES[@]}"; do
+  bin/marmot --db-path "/tmp/marmot-$n.db" --node-id "$n" --nats-url "nats://127.0.0.1:$NATS_PORT" \
+    --http-port "$((HTTP_BASE + n))" ${extra[@]+"${extra[@]}"} >"/tmp/marmot-$n.log" 2>&1 &
+  pids+=($!)
+done
+
+for i in "${!NODES[@]}"; do
+  n="${NODES[$i]}"
+  for _ in $(seq 600); do
+    grep -q "applying changes from" "/tmp/marmot-$n.log" 2>/dev/null && break
+    if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+      echo "The sidecar of node $n stopped:" >&2
+      tail -n 20 "/tmp/marmot-$n.log" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+done
+
+cat <<MSG
+
+Marmot cluster running: nodes 1, 2 and 3 replicate /tmp/marmot-1.db, /tmp/marmot-2.db and /tmp/marmot-3.db.
+
+Make a change in one database:
+  sqlite3 /tmp/marmot-1.db "INSERT INTO Books (title, author, publication_year) VALUES ('Pride and Prejudice', 'Jane Austen', 1813);"
+and see it in the others:
+  sqlite3 /tmp/marmot-2.db "SELECT * FROM Books;"
+Works the other way too:
+  sqlite3 /tmp/marmot-3.db "UPDATE Books SET publication_year = 1811 WHERE title = 'Pride and Prejudice';"
+  sqlite3 /tmp/marmot-1.db "SELECT * FROM Books;"
+
+Health and metrics: curl http://127.0.0.1:$((HTTP_BASE + 1))/health    curl http://127.0.0.1:$((HTTP_BASE + 2))/metrics
+Logs: tail -f /tmp/marmot-1.log /tmp/marmot-2.log /tmp/marmot-3.log
+
+Press Ctrl-C to stop everything.
+MSG
+
+wait

@@ -1,0 +1,179 @@
+package io.marmot.bridge;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.marmot.engine.MarmotEngine;
+import io.marmot.replication.ReplicationStats;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /health} (JSON; 200 when the engine runs, is connected to NATS and in sync, else 503) and
+ * {@code /metrics} (Prometheus text format) from the engine's counters. Bound before the engine starts, so
+ * a monitor sees "not ready" rather than a refused connection while the engine comes up.
+ */
+final class HttpEndpoint implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpEndpoint.class);
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final Supplier<MarmotEngine> engine;
+
+    private HttpEndpoint(HttpServer server, ExecutorService executor, Supplier<MarmotEngine> engine) {
+        this.server = server;
+        this.executor = executor;
+        this.engine = engine;
+    }
+
+    /** Listens on {@code bind:port}; {@code engine} gives null until the engine has started. */
+    static HttpEndpoint start(String bind, int port, Supplier<MarmotEngine> engine) throws IOException {
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(bind, port), 16);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException("cannot listen on " + bind + ":" + port + " for HTTP (" + e
+                    + "); choose another --http-port or --http-bind, or --http-port 0 to turn HTTP off", e);
+        }
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "marmot-http");
+            t.setDaemon(true);
+            return t;
+        });
+        HttpEndpoint endpoint = new HttpEndpoint(server, executor, engine);
+        server.setExecutor(executor);
+        server.createContext("/health", endpoint::health);
+        server.createContext("/metrics", endpoint::metrics);
+        server.createContext("/", ex -> endpoint.respond(ex, 404, "text/plain; charset=utf-8",
+                "not found: try /health or /metrics\n"));
+        server.start();
+        log.info("HTTP endpoint on http://{}:{}/ (/health, /metrics)", bind, endpoint.port());
+        return endpoint;
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void health(HttpExchange ex) throws IOException {
+        if (!readOnly(ex) || !exact(ex, "/health")) {
+            return;
+        }
+        MarmotEngine e = engine.get();
+        boolean ready = e != null && !e.isClosed();
+        ReplicationStats.Snapshot s = ready ? e.stats() : null;
+        boolean natsNeeded = ready && (e.config().publish() || e.config().replicate());
+        boolean connected = ready && e.natsConnected();
+        boolean outOfSync = s != null && s.outOfSync();
+        boolean healthy = ready && (connected || !natsNeeded) && !outOfSync;
+        StringBuilder b = new StringBuilder(256);
+        b.append("{\"status\":\"").append(healthy ? "up" : "down").append('"');
+        b.append(",\"ready\":").append(ready);
+        if (ready) {
+            b.append(",\"nodeId\":").append(e.nodeId());
+            b.append(",\"database\":");
+            Json.string(b, e.database().toString());
+            b.append(",\"natsUrl\":");
+            Json.string(b, e.natsUrl());
+        }
+        b.append(",\"natsConnected\":").append(connected);
+        b.append(",\"lagMillis\":").append(s == null ? 0 : s.lastLagMillis());
+        b.append(",\"pendingChanges\":").append(s == null ? 0 : s.pendingChanges());
+        b.append(",\"outOfSync\":").append(outOfSync);
+        b.append("}\n");
+        respond(ex, healthy ? 200 : 503, "application/json", b.toString());
+    }
+
+    private void metrics(HttpExchange ex) throws IOException {
+        if (!readOnly(ex) || !exact(ex, "/metrics")) {
+            return;
+        }
+        MarmotEngine e = engine.get();
+        boolean ready = e != null && !e.isClosed();
+        StringBuilder b = new StringBuilder(2048);
+        String labels = ready ? "{node=\"" + e.nodeId() + "\"}" : "";
+        gauge(b, "marmot_up", "1 while the replication engine runs.", labels, ready ? 1 : 0);
+        if (ready) {
+            ReplicationStats.Snapshot s = e.stats();
+            gauge(b, "marmot_nats_connected", "1 while connected to NATS.", labels, e.natsConnected() ? 1 : 0);
+            counter(b, "marmot_published_messages_total", "Messages published and acknowledged by JetStream.", labels,
+                    s.publishedMessages());
+            counter(b, "marmot_published_changes_total", "Row changes published and acknowledged by JetStream.",
+                    labels, s.publishedChanges());
+            counter(b, "marmot_applied_messages_total", "Messages of other nodes applied.", labels, s.appliedMessages());
+            counter(b, "marmot_applied_changes_total", "Row changes of other nodes applied.", labels, s.appliedChanges());
+            counter(b, "marmot_stale_changes_total", "Received row changes older than the local version (skipped).",
+                    labels, s.staleChanges());
+            counter(b, "marmot_rejected_messages_total", "Malformed or unusable messages skipped.", labels,
+                    s.rejectedMessages());
+            counter(b, "marmot_parked_messages_total", "Messages that could not be applied and were parked.", labels,
+                    s.parkedMessages());
+            counter(b, "marmot_missed_messages_total", "Messages that left the stream before this node applied them.",
+                    labels, s.missedMessages());
+            gauge(b, "marmot_pending_changes", "Local row changes not yet acknowledged by JetStream.", labels,
+                    s.pendingChanges());
+            gauge(b, "marmot_lag_milliseconds", "Age of the last applied change when it was applied.", labels,
+                    s.lastLagMillis());
+            gauge(b, "marmot_out_of_sync", "1 once changes were missed: the node no longer converges.", labels,
+                    s.outOfSync() ? 1 : 0);
+        }
+        respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", b.toString());
+    }
+
+    private static void counter(StringBuilder b, String name, String help, String labels, long value) {
+        metric(b, name, "counter", help, labels, value);
+    }
+
+    private static void gauge(StringBuilder b, String name, String help, String labels, long value) {
+        metric(b, name, "gauge", help, labels, value);
+    }
+
+    private static void metric(StringBuilder b, String name, String type, String help, String labels, long value) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        b.append(name).append(labels).append(' ').append(value).append('\n');
+    }
+
+    private boolean readOnly(HttpExchange ex) throws IOException {
+        String m = ex.getRequestMethod();
+        if (m.equals("GET") || m.equals("HEAD")) {
+            return true;
+        }
+        ex.getResponseHeaders().set("Allow", "GET, HEAD");
+        respond(ex, 405, "text/plain; charset=utf-8", "method not allowed\n");
+        return false;
+    }
+
+    private boolean exact(HttpExchange ex, String path) throws IOException {
+        if (ex.getRequestURI().getPath().equals(path)) {
+            return true;
+        }
+        respond(ex, 404, "text/plain; charset=utf-8", "not found: try /health or /metrics\n");
+        return false;
+    }
+
+    private void respond(HttpExchange ex, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", contentType);
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        boolean head = ex.getRequestMethod().equals("HEAD");
+        ex.sendResponseHeaders(status, head ? -1 : bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            if (!head) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

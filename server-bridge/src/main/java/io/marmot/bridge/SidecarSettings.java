@@ -1,0 +1,19 @@
+package io.marmot.bridge;
+
+import io.marmot.config.MarmotConfig;
+import java.nio.file.Path;
+
+/**
+ * What one run of the sidecar does, parsed once from the command line and the config file.
+ *
+ * @param help only print the help (the other fields then hold defaults)
+ * @param replication the driver parameters, validated by the driver itself
+ * @param httpPort 0 when the HTTP endpoint is off
+ */
+record SidecarSettings(boolean help, Path dbPath, MarmotConfig replication, boolean cleanup, boolean verbose,
+        LogFormat logFormat, int httpPort, String httpBind) {
+
+    enum LogFormat {
+        TEXT, JSON
+    }
+}

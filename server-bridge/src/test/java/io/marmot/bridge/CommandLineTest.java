@@ -1,0 +1,167 @@
+package io.marmot.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.marmot.config.ConfigKey;
+import io.marmot.config.MarmotConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Flags: Marmot's spellings, every driver parameter as --key, the config file, and one-line errors. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void marmotSingleDashSpellingMeansTheSameAsDoubleDash() throws Exception {
+        Path db = dir.resolve("a.db");
+        SidecarSettings go = CommandLine.parse("-node-id", "1", "-db-path", db.toString(), "-nats-url",
+                "nats://127.0.0.1:4222", "-shards", "4", "-verbose", "-cleanup=false");
+        SidecarSettings gnu = CommandLine.parse("--node-id=1", "--db-path", db.toString(), "--nats-url=nats://127.0.0.1:4222",
+                "--shards", "4", "--verbose", "true");
+        assertEquals(go, gnu);
+        assertEquals(1, go.replication().nodeId());
+        assertEquals(4, go.replication().streams().shards());
+        assertEquals("nats://127.0.0.1:4222", go.replication().nats().url());
+        assertEquals(db, go.dbPath());
+        assertTrue(go.verbose());
+        assertFalse(go.cleanup());
+    }
+
+    @Test
+    void defaultsFollowMarmotAndTheDriver() throws Exception {
+        SidecarSettings s = CommandLine.parse();
+        assertEquals(Path.of("/tmp/marmot.db"), s.dbPath());
+        assertEquals(MarmotConfig.defaults(), s.replication());
+        assertEquals(8090, s.httpPort());
+        assertEquals("127.0.0.1", s.httpBind());
+        assertEquals(SidecarSettings.LogFormat.TEXT, s.logFormat());
+    }
+
+    @Test
+    void everyDriverParameterIsAFlagWithTheDriversMeaning() throws Exception {
+        List<String> args = new ArrayList<>();
+        Map<ConfigKey, String> given = new EnumMap<>(ConfigKey.class);
+        for (ConfigKey k : ConfigKey.values()) {
+            String v = switch (k.type()) {
+                case BOOLEAN -> "true".equals(k.defaultValue()) ? "false" : "true";
+                case POSITIVE_INT, POSITIVE_LONG -> k == ConfigKey.LOG_REPLICAS ? "3" : "7";
+                case PORT -> "4333";
+                case NAME -> "custom-" + k.key();
+                case NAME_LIST -> "t1,t2";
+                case TEXT -> k == ConfigKey.NATS_URL ? "nats://10.0.0.5:4222" : "/some/" + k.key();
+            };
+            args.add("--" + k.key());
+            args.add(v);
+            given.put(k, v);
+        }
+        MarmotConfig expected = MarmotConfig.from(given);
+        assertEquals(expected, CommandLine.parse(args.toArray(String[]::new)).replication());
+        assertNotEquals(MarmotConfig.defaults(), expected);
+    }
+
+    @Test
+    void sidecarFlagsNeverShadowDriverParameters() {
+        for (SidecarFlag f : SidecarFlag.values()) {
+            assertEquals(null, ConfigKey.byKey(f.key()), f.key() + " is both a sidecar flag and a driver parameter");
+        }
+    }
+
+    @Test
+    void configFileHoldsTheSameKeysAndFlagsWin() throws Exception {
+        Path file = dir.resolve("marmot.properties");
+        Files.writeString(file, "node-id=5\nshards=3\nhttp-port=9191\nlog-format=json\ndb-path=" + dir.resolve("c.db")
+                + "\nverbose=true\n");
+        SidecarSettings s = CommandLine.parse("--config", file.toString(), "--shards", "2");
+        assertEquals(5, s.replication().nodeId());
+        assertEquals(2, s.replication().streams().shards(), "the flag wins over the file");
+        assertEquals(9191, s.httpPort());
+        assertEquals(SidecarSettings.LogFormat.JSON, s.logFormat());
+        assertEquals(dir.resolve("c.db"), s.dbPath());
+        assertTrue(s.verbose());
+
+        Files.writeString(file, "node_id=5\n");
+        UsageException e = assertThrows(UsageException.class, () -> CommandLine.parse("--config", file.toString()));
+        assertTrue(e.getMessage().contains("unknown key 'node_id'"), e.getMessage());
+        e = assertThrows(UsageException.class, () -> CommandLine.parse("--config", dir.resolve("missing").toString()));
+        assertTrue(e.getMessage().contains("cannot read config file"), e.getMessage());
+    }
+
+    @Test
+    void badFlagsAreNamedInOneLine() {
+        assertUsage("unknown flag '--nope'", "--nope");
+        assertUsage("unknown flag '-node_id'", "-node_id", "1");
+        assertUsage("--node-id needs a value", "--node-id");
+        assertUsage("invalid value 'abc' for --shards: expected an integer", "--shards", "abc");
+        assertUsage("invalid value '9' for --log-replicas: expected an integer from 1 to 5", "--log-replicas", "9");
+        assertUsage("invalid value 'maybe' for --publish: expected true or false", "--publish=maybe");
+        assertUsage("invalid value 'x y' for --stream-prefix", "--stream-prefix", "x y");
+        assertUsage("--http-port", "--http-port", "70000");
+        assertUsage("--log-format", "--log-format", "xml");
+        assertUsage("unexpected argument 'stray'", "stray");
+        assertUsage("does not exist", "--db-path", dir.resolve("no/such/dir/x.db").toString());
+        assertUsage("--cleanup: database", "--cleanup", "--db-path", dir.resolve("absent.db").toString());
+    }
+
+    @Test
+    void mainPrintsOneLineAndExitsWithTwoOnBadFlags() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(new String[] {"--node-id", "zero"}, print(out), print(err));
+        assertEquals(2, code);
+        String msg = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, msg.lines().count(), msg);
+        assertTrue(msg.startsWith("marmot: ") && msg.contains("--node-id") && msg.contains("zero"), msg);
+        assertEquals("", out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void helpListsEveryFlagWithItsDefault() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, Main.run(new String[] {"-h"}, print(out), print(new ByteArrayOutputStream())));
+        String help = out.toString(StandardCharsets.UTF_8);
+        for (ConfigKey k : ConfigKey.values()) {
+            assertTrue(help.contains("--" + k.key() + " "), "help lists --" + k.key());
+            if (!k.defaultValue().isEmpty()) {
+                assertTrue(help.contains("(default: " + k.defaultValue() + ")"), "help shows the default of " + k.key());
+            }
+        }
+        for (SidecarFlag f : SidecarFlag.values()) {
+            assertTrue(help.contains("--" + f.key()), "help lists --" + f.key());
+        }
+        assertTrue(help.contains("(default: 8090)") && help.contains("(default: /tmp/marmot.db)"), help);
+    }
+
+    @Test
+    void theCommandExitsWithTwoAndAClearMessageOnBadFlags() throws Exception {
+        Path log = dir.resolve("bad.log");
+        try (SidecarProcess p = SidecarProcess.start(log, "-node-id", "1", "--no-such-flag")) {
+            assertEquals(2, p.awaitExit());
+            String out = p.log();
+            assertTrue(out.contains("marmot: unknown flag '--no-such-flag'"), out);
+        }
+    }
+
+    private void assertUsage(String expected, String... args) {
+        UsageException e = assertThrows(UsageException.class, () -> CommandLine.parse(args), String.join(" ", args));
+        assertTrue(e.getMessage().contains(expected), "'" + e.getMessage() + "' should contain '" + expected + "'");
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    private static PrintStream print(ByteArrayOutputStream b) {
+        return new PrintStream(b, true, StandardCharsets.UTF_8);
+    }
+}
