@@ -23,7 +23,7 @@ public class Demo {
             c.setAutoCommit(true);
             System.out.println("Database: " + dir.resolve("demo.db"));
             System.out.println("Captured changes (tx group, version, table, op, key):");
-            try (ResultSet rs = s.executeQuery("SELECT tx, hlc, tbl, op, c0 FROM __marmot_log ORDER BY hlc")) {
+            try (ResultSet rs = s.executeQuery("SELECT tx, hlc, tbl, op, c0 FROM __marmot_log ORDER BY seq")) {
                 while (rs.next()) {
                     String op = switch (rs.getInt(4)) { case 1 -> "insert"; case 2 -> "update"; default -> "delete"; };
                     System.out.printf("  tx %d  hlc %d  %s  %s  id=%d%n", rs.getLong(1), rs.getLong(2), rs.getString(3), op, rs.getLong(5));

@@ -1,6 +1,5 @@
 package io.marmot.capture;
 
-import static io.marmot.capture.Identifiers.literal;
 import static io.marmot.capture.Identifiers.quote;
 
 import java.sql.Connection;
@@ -191,22 +190,9 @@ public final class CaptureInstaller {
     }
 
     private static long captureExistingRows(Connection c, TableInfo t) throws SQLException {
-        long base;
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT " + ChangeLog.NEXT_HLC + " - 1 FROM " + ChangeLog.STATE + " s")) {
-            rs.next();
-            base = rs.getLong(1);
-        }
-        StringBuilder cols = new StringBuilder("hlc, tx, tbl, op, cols, rid");
-        StringBuilder vals = new StringBuilder(base + " + row_number() OVER (), s.tx, " + literal(t.name()) + ", "
-                + ChangeLog.OP_INSERT + ", " + t.columns().size() + ", " + (t.usesRowid() ? "t." + t.rowidAlias() : "NULL"));
-        for (int i = 0; i < t.columns().size(); i++) {
-            cols.append(", c").append(i);
-            vals.append(", t.").append(quote(t.columns().get(i).name()));
-        }
         try (Statement s = c.createStatement()) {
-            int n = s.executeUpdate("INSERT INTO " + ChangeLog.LOG + " (" + cols + ") SELECT " + vals + " FROM "
-                    + quote(t.name()) + " AS t, " + ChangeLog.STATE + " AS s");
+            int n = s.executeUpdate(TriggerBuilder.logInsertSql(t, ChangeLog.OP_INSERT, "t", false,
+                    quote(t.name()) + " AS t, " + ChangeLog.STATE + " AS s"));
             if (n > 0) {
                 log.info("table {} appeared with {} rows: captured them as inserts", t.name(), n);
             }

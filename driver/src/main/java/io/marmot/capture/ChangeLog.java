@@ -8,15 +8,19 @@ import java.sql.Statement;
 /**
  * The engine's tables inside the user's database, and the SQL the triggers share.
  *
- * <p>{@code __marmot_log} holds one row per captured row change, keyed by its hybrid-logical-clock value (unique
- * and increasing in commit order, because SQLite has one writer at a time). Column {@code c<i>} holds the value
- * of the table's i-th column; those columns have no declared type, so every value keeps its exact storage
- * class. {@code cols} is how many columns the trigger knew (a later ADD COLUMN must not send NULLs). {@code tx} groups changes: the driver closes a group on each commit, the publisher closes the open
- * group of writes made outside the driver.
+ * <p>{@code __marmot_log} holds one row per captured row change, in commit order ({@code seq}: SQLite has one
+ * writer at a time). {@code hlc} is the clock reading the trigger took: the wall clock in milliseconds shifted
+ * left 16 bits, or just above the floor if that is higher. A change's <em>version</em> is the running maximum
+ * {@code v = max(hlc, previous v + 1)} over the log in {@code seq} order (see {@link LoggedChanges}): unique,
+ * increasing even when the wall clock steps back, and computed by readers so the trigger stays one cheap
+ * insert. Column {@code c<i>} holds the value of the table's i-th column; those columns have no declared type,
+ * so every value keeps its exact storage class. {@code cols} is how many columns the trigger knew (a later ADD
+ * COLUMN must not send NULLs). {@code tx} groups changes: the driver closes a group on each commit, the
+ * publisher closes the open group of writes made outside the driver while NATS is away.
  *
- * <p>{@code __marmot_state} is one row: the node id, the clock's floor ({@code hlc}: raised by remote versions
- * and before log rows are pruned), the open group, the publish watermark, how far local changes were folded
- * into {@code __marmot_versions}, and the {@code applying} flag the applier sets inside its own transactions so
+ * <p>{@code __marmot_state} is one row: the node id, the clock's floor ({@code hlc}: raised past every applied
+ * remote version), the open group, how far the log was published and folded into {@code __marmot_versions}
+ * (each a log position and the version there, so readers resume the version sequence), and the {@code applying} flag the applier sets inside its own transactions so
  * its writes are not captured again. {@code __marmot_received} keeps, per stream, the sequence up to which
  * everything was applied; {@code __marmot_parked} keeps messages that could not be applied, for inspection.
  */
@@ -33,11 +37,10 @@ public final class ChangeLog {
     static final int INITIAL_WIDTH = 16;
 
     /**
-     * The next clock value: above every logged change, above the floor, and at least the wall clock in
-     * milliseconds shifted left 16 bits. Only functions of SQLite 3.31+ so other processes' writes work.
+     * The trigger's clock reading: the wall clock in milliseconds shifted left 16 bits, or above the floor.
+     * Only functions of SQLite 3.31+, so other processes' writes work.
      */
-    static final String NEXT_HLC = "max(coalesce((SELECT max(hlc) FROM " + LOG + "), 0) + 1, s.hlc + 1,"
-            + " CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) << 16)";
+    static final String CLOCK = "max(s.hlc + 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) << 16)";
 
     private ChangeLog() {
     }
@@ -51,10 +54,12 @@ public final class ChangeLog {
             }
             s.execute("CREATE TABLE IF NOT EXISTS " + STATE + " (id INTEGER PRIMARY KEY CHECK (id = 1),"
                     + " node_id INTEGER NOT NULL, hlc INTEGER NOT NULL DEFAULT 0, tx INTEGER NOT NULL DEFAULT 1,"
-                    + " applying INTEGER NOT NULL DEFAULT 0, published_hlc INTEGER NOT NULL DEFAULT 0,"
-                    + " folded_hlc INTEGER NOT NULL DEFAULT 0)");
+                    + " applying INTEGER NOT NULL DEFAULT 0,"
+                    + " published_seq INTEGER NOT NULL DEFAULT 0, published_version INTEGER NOT NULL DEFAULT 0,"
+                    + " folded_seq INTEGER NOT NULL DEFAULT 0, folded_version INTEGER NOT NULL DEFAULT 0)");
             StringBuilder log = new StringBuilder("CREATE TABLE IF NOT EXISTS " + LOG
-                    + " (hlc INTEGER PRIMARY KEY, tx INTEGER NOT NULL, tbl TEXT NOT NULL, op INTEGER NOT NULL, cols INTEGER NOT NULL, rid");
+                    + " (seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, tx INTEGER NOT NULL, tbl TEXT NOT NULL,"
+                    + " op INTEGER NOT NULL, cols INTEGER NOT NULL, rid");
             for (int i = 0; i < INITIAL_WIDTH; i++) {
                 log.append(", c").append(i);
             }

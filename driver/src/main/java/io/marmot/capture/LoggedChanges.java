@@ -28,33 +28,36 @@ public final class LoggedChanges {
     private int schemaVersion = -1;
     private int width;
 
-    /** Receives changes in clock order; returns false to stop reading. */
+    /** Receives changes in commit order with their versions; returns false to stop reading. */
     @FunctionalInterface
     public interface Visitor {
-        boolean visit(long hlc, long group, RowChange change) throws SQLException;
+        boolean visit(long seq, long version, long group, RowChange change) throws SQLException;
     }
 
     /**
-     * Visits the changes logged after {@code after}, in commit order, until the visitor says stop. Returns the
-     * clock value of the last row consumed (visited, or skipped because its table is gone), or {@code after}.
+     * Visits the changes logged after {@code from}, in commit order, until the visitor says stop. Each change's
+     * version continues the sequence from {@code from.version()}: {@code max(hlc, previous + 1)}. Returns the
+     * position of the last row consumed (visited, or skipped because its table is gone), or {@code from}.
      */
-    public long read(Connection c, long after, Visitor visitor) throws SQLException {
+    public LogPosition read(Connection c, LogPosition from, Visitor visitor) throws SQLException {
         refreshIfSchemaChanged(c);
-        StringBuilder sql = new StringBuilder("SELECT hlc, tx, tbl, op, cols, rid");
+        StringBuilder sql = new StringBuilder("SELECT seq, hlc, tx, tbl, op, cols, rid");
         for (int i = 0; i < width; i++) {
             sql.append(", c").append(i);
         }
-        sql.append(" FROM ").append(ChangeLog.LOG).append(" WHERE hlc > ? ORDER BY hlc");
+        sql.append(" FROM ").append(ChangeLog.LOG).append(" WHERE seq > ? ORDER BY seq");
         try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            ps.setLong(1, after);
-            long last = after;
+            ps.setLong(1, from.seq());
+            LogPosition last = from;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    RowChange change = toChange(c, rs);
-                    if (change != null && !visitor.visit(rs.getLong(1), rs.getLong(2), change)) {
+                    long seq = rs.getLong(1);
+                    long version = Math.max(rs.getLong(2), last.version() + 1);
+                    RowChange change = toChange(c, rs, version);
+                    if (change != null && !visitor.visit(seq, version, rs.getLong(3), change)) {
                         return last;
                     }
-                    last = rs.getLong(1);
+                    last = new LogPosition(seq, version);
                 }
             }
             return last;
@@ -70,10 +73,10 @@ public final class LoggedChanges {
         return tables.get(name);
     }
 
-    private RowChange toChange(Connection c, ResultSet rs) throws SQLException {
-        String name = rs.getString(3);
-        int op = rs.getInt(4);
-        int cols = rs.getInt(5);
+    private RowChange toChange(Connection c, ResultSet rs, long version) throws SQLException {
+        String name = rs.getString(4);
+        int op = rs.getInt(5);
+        int cols = rs.getInt(6);
         TableInfo t = table(c, name);
         if (t == null || cols > t.columns().size()) {
             if (warned.add(name)) {
@@ -82,21 +85,21 @@ public final class LoggedChanges {
             return null;
         }
         TableShape shape = shape(t, cols);
-        Object rowid = t.usesRowid() ? value(rs, 6) : null;
+        Object rowid = t.usesRowid() ? value(rs, 7) : null;
         Object[] values;
         if (op == ChangeLog.OP_DELETE) {
             int[] keys = shape.keyIndexes();
             values = new Object[keys.length];
             for (int i = 0; i < keys.length; i++) {
-                values[i] = value(rs, 7 + keys[i]);
+                values[i] = value(rs, 8 + keys[i]);
             }
         } else {
             values = new Object[cols];
             for (int i = 0; i < cols; i++) {
-                values[i] = value(rs, 7 + i);
+                values[i] = value(rs, 8 + i);
             }
         }
-        return new RowChange(rs.getLong(1), shape, op, rowid, values);
+        return new RowChange(version, shape, op, rowid, values);
     }
 
     private TableShape shape(TableInfo t, int cols) {

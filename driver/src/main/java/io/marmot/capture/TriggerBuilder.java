@@ -39,8 +39,16 @@ final class TriggerBuilder {
 
     /** One log row; for a delete only the key (or rowid) is kept. */
     private static String logInsert(TableInfo t, int op, String row, boolean keyOnly, String where) {
+        return "  " + logInsertSql(t, op, row, keyOnly, ChangeLog.STATE + " s") + where + ";\n";
+    }
+
+    /**
+     * {@code INSERT INTO __marmot_log ... SELECT ... FROM <from>}: the values of {@code row} (NEW, OLD, or a
+     * table alias), stamped with the clock and the open group of {@code s}, the state row.
+     */
+    static String logInsertSql(TableInfo t, int op, String row, boolean keyOnly, String from) {
         StringBuilder cols = new StringBuilder("hlc, tx, tbl, op, cols, rid");
-        StringBuilder vals = new StringBuilder(ChangeLog.NEXT_HLC + ", s.tx, " + literal(t.name()) + ", " + op + ", "
+        StringBuilder vals = new StringBuilder(ChangeLog.CLOCK + ", s.tx, " + literal(t.name()) + ", " + op + ", "
                 + t.columns().size());
         vals.append(", ").append(t.usesRowid() ? row + "." + t.rowidAlias() : "NULL");
         for (int i = 0; i < t.columns().size(); i++) {
@@ -51,8 +59,7 @@ final class TriggerBuilder {
             cols.append(", c").append(i);
             vals.append(", ").append(row).append('.').append(quote(col.name()));
         }
-        return "  INSERT INTO " + ChangeLog.LOG + " (" + cols + ") SELECT " + vals + " FROM " + ChangeLog.STATE + " s"
-                + where + ";\n";
+        return "INSERT INTO " + ChangeLog.LOG + " (" + cols + ") SELECT " + vals + " FROM " + from;
     }
 
     private static String keyChanged(TableInfo t) {

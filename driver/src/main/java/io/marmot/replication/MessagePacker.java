@@ -1,5 +1,6 @@
 package io.marmot.replication;
 
+import io.marmot.capture.LogPosition;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;
 import java.nio.charset.StandardCharsets;
@@ -20,19 +21,19 @@ final class MessagePacker {
     private long group;
     private int chunk;
     private long label;
-    private long lastVersion;
+    private LogPosition last;
     private int bytes;
 
     MessagePacker(long origin) {
         this.origin = origin;
     }
 
-    /** A packed message and the clock value of its last change (the publish watermark once acked). */
-    record Packed(ChangeBatch batch, long lastVersion) {
+    /** A packed message and the log position of its last change (the publish watermark once acked). */
+    record Packed(ChangeBatch batch, LogPosition last) {
     }
 
     /** Adds a change; returns the message it completed, if any, to send before this change's. */
-    Packed add(long version, long changeLabel, RowChange change) {
+    Packed add(long seq, long version, long changeLabel, RowChange change) {
         Packed done = null;
         if (!changes.isEmpty()) {
             boolean sameGroup = changeLabel == label;
@@ -47,7 +48,7 @@ final class MessagePacker {
         }
         changes.add(change);
         label = changeLabel;
-        lastVersion = version;
+        last = new LogPosition(seq, version);
         bytes += estimate(change);
         return done;
     }
@@ -62,11 +63,11 @@ final class MessagePacker {
         return changes.isEmpty() ? null : flush(true);
     }
 
-    private Packed flush(boolean last) {
-        Packed p = new Packed(new ChangeBatch(origin, group, chunk, last, changes), lastVersion);
+    private Packed flush(boolean lastChunk) {
+        Packed p = new Packed(new ChangeBatch(origin, group, chunk, lastChunk, changes), this.last);
         changes.clear();
         bytes = 0;
-        chunk = last ? 0 : chunk + 1;
+        chunk = lastChunk ? 0 : chunk + 1;
         return p;
     }
 

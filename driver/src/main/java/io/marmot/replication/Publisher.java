@@ -1,6 +1,7 @@
 package io.marmot.replication;
 
 import io.marmot.capture.ChangeLog;
+import io.marmot.capture.LogPosition;
 import io.marmot.capture.LoggedChanges;
 import io.marmot.config.MarmotConfig;
 import io.marmot.engine.Sqlite;
@@ -53,9 +54,9 @@ public final class Publisher implements AutoCloseable {
     private volatile boolean streamsReady;
     private volatile boolean workPending = true;
     private volatile boolean closed;
-    private long sentUpTo;
-    private long ackedUpTo;
-    private long persistedUpTo;
+    private LogPosition sent;
+    private volatile LogPosition acked;
+    private LogPosition persisted;
     private long lastPrune = System.nanoTime();
 
     public Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats)
@@ -68,9 +69,9 @@ public final class Publisher implements AutoCloseable {
         try {
             this.versions = new VersionStore(db, nodeId);
             try (Statement s = db.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT published_hlc FROM " + ChangeLog.STATE)) {
+                    ResultSet rs = s.executeQuery("SELECT published_seq, published_version FROM " + ChangeLog.STATE)) {
                 rs.next();
-                ackedUpTo = sentUpTo = persistedUpTo = rs.getLong(1);
+                acked = sent = persisted = new LogPosition(rs.getLong(1), rs.getLong(2));
             }
         } catch (SQLException e) {
             db.close();
@@ -101,9 +102,9 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
-    /** Highest clock value JetStream acknowledged. */
-    public long publishedUpTo() {
-        return ackedUpTo;
+    /** How far JetStream acknowledged the log. */
+    public LogPosition published() {
+        return acked;
     }
 
     private void run() {
@@ -126,7 +127,7 @@ public final class Publisher implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     break;
                 }
-                sentUpTo = ackedUpTo;
+                sent = acked;
                 log.warn("{} - publishing failed, changes stay in the log and are retried: {}", nodeId, e.toString());
                 LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1));
             }
@@ -150,13 +151,13 @@ public final class Publisher implements AutoCloseable {
         MessagePacker packer = new MessagePacker(nodeId);
         int[] count = {0};
         db.setAutoCommit(false); // one read snapshot: every change in it belongs to a committed transaction
-        long read;
+        LogPosition read;
         try {
-            read = changes.read(db, sentUpTo, (hlc, label, change) -> {
+            read = changes.read(db, sent, (seq, version, label, change) -> {
                 if (count[0] >= MAX_CHANGES_PER_CYCLE && packer.endsGroupBefore(label)) {
                     return false;
                 }
-                MessagePacker.Packed done = packer.add(hlc, label, change);
+                MessagePacker.Packed done = packer.add(seq, version, label, change);
                 if (done != null) {
                     try {
                         send(js, done, inflight, ackTimeoutSeconds);
@@ -180,8 +181,9 @@ public final class Publisher implements AutoCloseable {
         while (!inflight.isEmpty()) {
             settle(inflight.pollFirst(), ackTimeoutSeconds);
         }
-        sentUpTo = Math.max(sentUpTo, read);
-        ackedUpTo = Math.max(ackedUpTo, read);
+        // Everything read was sent and acknowledged (rows of dropped tables included: they cannot be sent).
+        sent = read;
+        acked = read;
         if (count[0] >= MAX_CHANGES_PER_CYCLE) {
             workPending = true; // more is waiting
         }
@@ -193,10 +195,10 @@ public final class Publisher implements AutoCloseable {
         Headers h = new Headers();
         // The id names exactly the rows inside (clock values are unique), so JetStream drops a resend of the
         // same message but never a different one that merely starts at the same change.
-        h.put("Nats-Msg-Id", nodeId + "-" + p.batch().group() + "-" + p.batch().chunk() + "-" + p.lastVersion());
+        h.put("Nats-Msg-Id", nodeId + "-" + p.batch().group() + "-" + p.batch().chunk() + "-" + p.last().version());
         Message m = NatsMessage.builder().subject(subject).headers(h).data(data).build();
         inflight.addLast(new Inflight(js.publishAsync(m), p));
-        sentUpTo = p.lastVersion();
+        sent = p.last();
         if (inflight.size() >= WINDOW) {
             settle(inflight.pollFirst(), ackTimeoutSeconds);
         }
@@ -208,7 +210,7 @@ public final class Publisher implements AutoCloseable {
             if (ack.hasError()) {
                 throw new IOException("JetStream refused the message: " + ack.getError());
             }
-            ackedUpTo = Math.max(ackedUpTo, f.packed.lastVersion());
+            acked = f.packed.last();
             stats.publishedMessages.incrementAndGet();
             stats.publishedChanges.addAndGet(f.packed.batch().changes().size());
         } catch (ExecutionException e) {
@@ -224,7 +226,7 @@ public final class Publisher implements AutoCloseable {
      */
     private void closeOpenGroup() throws SQLException {
         try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT (SELECT tx FROM " + ChangeLog.LOG + " ORDER BY hlc DESC LIMIT 1) = tx FROM "
+                ResultSet rs = s.executeQuery("SELECT (SELECT tx FROM " + ChangeLog.LOG + " ORDER BY seq DESC LIMIT 1) = tx FROM "
                         + ChangeLog.STATE)) {
             if (!rs.next() || !rs.getBoolean(1)) {
                 return;
@@ -244,40 +246,40 @@ public final class Publisher implements AutoCloseable {
     private void prune() throws SQLException {
         lastPrune = System.nanoTime();
         stats.pendingChanges.set(backlog());
-        long publishedUpTo = config.publish() ? ackedUpTo : Long.MAX_VALUE;
-        boolean needed;
+        LogPosition upTo = acked;
+        long publishedSeq = config.publish() ? upTo.seq() : Long.MAX_VALUE;
+        boolean prunable;
         try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + ChangeLog.LOG + " WHERE hlc <= "
-                        + publishedUpTo + ")")) {
-            needed = rs.next() && rs.getBoolean(1);
+                ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + ChangeLog.LOG + " WHERE seq <= "
+                        + publishedSeq + ")")) {
+            prunable = rs.next() && rs.getBoolean(1);
         }
-        if (!needed && persistedUpTo == ackedUpTo) {
+        if (!prunable && persisted.equals(upTo)) {
             return;
         }
         Sqlite.inWriteTransaction(db, c -> {
-            long folded = versions.fold(changes);
-            long upTo = Math.min(publishedUpTo, folded);
-            try (Statement s = c.createStatement()) {
-                s.executeUpdate("UPDATE " + ChangeLog.STATE + " SET hlc = max(hlc, coalesce((SELECT max(hlc) FROM "
-                        + ChangeLog.LOG + "), 0))");
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE + " SET published_hlc = ?")) {
-                ps.setLong(1, Math.min(ackedUpTo, Long.MAX_VALUE));
+            LogPosition folded = versions.fold(changes);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE
+                    + " SET published_seq = ?, published_version = ?")) {
+                ps.setLong(1, upTo.seq());
+                ps.setLong(2, upTo.version());
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ChangeLog.LOG + " WHERE hlc <= ?")) {
-                ps.setLong(1, upTo);
+            // The newest row always stays: SQLite numbers a new row max(seq) + 1, and an empty log would
+            // start again at 1, below the positions readers resume from.
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ChangeLog.LOG + " WHERE seq <= ? AND seq < (SELECT max(seq) FROM " + ChangeLog.LOG + ")")) {
+                ps.setLong(1, Math.min(publishedSeq, folded.seq()));
                 ps.executeUpdate();
             }
             return null;
         });
-        persistedUpTo = ackedUpTo;
+        persisted = upTo;
     }
 
-    /** Pending changes not yet acknowledged by JetStream (for metrics). */
+    /** Changes not yet acknowledged by JetStream (for metrics). */
     public long backlog() throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("SELECT count(*) FROM " + ChangeLog.LOG + " WHERE hlc > ?")) {
-            ps.setLong(1, ackedUpTo);
+        try (PreparedStatement ps = db.prepareStatement("SELECT count(*) FROM " + ChangeLog.LOG + " WHERE seq > ?")) {
+            ps.setLong(1, acked.seq());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
             }

@@ -1,6 +1,7 @@
 package io.marmot.replication;
 
 import io.marmot.capture.ChangeLog;
+import io.marmot.capture.LogPosition;
 import io.marmot.capture.LoggedChanges;
 import io.marmot.wire.WireFormat;
 import java.sql.Connection;
@@ -51,21 +52,23 @@ final class VersionStore implements AutoCloseable {
         put.executeUpdate();
     }
 
-    /** Brings versions up to date with every local change; call inside a write transaction. Returns the new floor. */
-    long fold(LoggedChanges changes) throws SQLException {
-        long folded;
+    /** Brings versions up to date with every local change; call inside a write transaction. Returns how far. */
+    LogPosition fold(LoggedChanges changes) throws SQLException {
+        LogPosition folded;
         try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT folded_hlc FROM " + ChangeLog.STATE)) {
+                ResultSet rs = s.executeQuery("SELECT folded_seq, folded_version FROM " + ChangeLog.STATE)) {
             rs.next();
-            folded = rs.getLong(1);
+            folded = new LogPosition(rs.getLong(1), rs.getLong(2));
         }
-        long last = changes.read(c, folded, (hlc, group, change) -> {
-            record(change.table().name(), WireFormat.key(change.key()), hlc, localNode);
+        LogPosition last = changes.read(c, folded, (seq, version, group, change) -> {
+            record(change.table().name(), WireFormat.key(change.key()), version, localNode);
             return true;
         });
-        if (last != folded) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE + " SET folded_hlc = ?")) {
-                ps.setLong(1, last);
+        if (!last.equals(folded)) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE
+                    + " SET folded_seq = ?, folded_version = ?")) {
+                ps.setLong(1, last.seq());
+                ps.setLong(2, last.version());
                 ps.executeUpdate();
             }
         }

@@ -65,7 +65,7 @@ class ExternalWriterTest {
                 List.of(2, 1, "updated", "real", "blob"),
                 List.of(3, 2, "", "null", "null")),
                 Db.list(c, "SELECT op, c0, coalesce(c1, ''), typeof(c2), typeof(c3) FROM __marmot_log"
-                        + " WHERE tbl = 't' ORDER BY hlc"));
+                        + " WHERE tbl = 't' ORDER BY seq"));
         assertEquals(2.0, ((Number) Db.scalar(c, "SELECT c2 FROM __marmot_log WHERE tbl = 't' AND op = 2")).doubleValue());
     }
 
@@ -82,7 +82,7 @@ class ExternalWriterTest {
         Db.exec(c, "INSERT INTO t (id) VALUES (3)");
         Sqlite3Cli.exec(db, "INSERT INTO t (id) VALUES (4);");
         assertEquals(List.of(List.of(1), List.of(2), List.of(3), List.of(4)),
-                Db.list(c, "SELECT c0 FROM __marmot_log WHERE tbl = 't' ORDER BY hlc"));
+                Db.list(c, "SELECT c0 FROM __marmot_log WHERE tbl = 't' ORDER BY seq"));
     }
 
     @Test
@@ -105,7 +105,7 @@ class ExternalWriterTest {
                 + " DELETE FROM shell_made WHERE code = 'b';");
         assertEquals(List.of(List.of(1, "d", 4), List.of(2, "a", 10), Db.list(c, "SELECT 3, 'b', NULL").get(0)),
                 Db.list(c, "SELECT op, c0, c1 FROM (SELECT * FROM __marmot_log WHERE tbl = 'shell_made'"
-                        + " ORDER BY hlc LIMIT -1 OFFSET 3)"));
+                        + " ORDER BY seq LIMIT -1 OFFSET 3)"));
     }
 
     @Test
@@ -127,7 +127,7 @@ class ExternalWriterTest {
         Sqlite3Cli.exec(db, "INSERT INTO later VALUES (1, 'first');");
         Db.exec(c, "INSERT INTO later VALUES (2, 'second')");
         assertEquals(List.of(List.of(1, "first"), List.of(2, "second")),
-                Db.list(c, "SELECT c0, c1 FROM __marmot_log WHERE tbl = 'later' ORDER BY hlc"));
+                Db.list(c, "SELECT c0, c1 FROM __marmot_log WHERE tbl = 'later' ORDER BY seq"));
     }
 
     @Test
@@ -164,7 +164,7 @@ class ExternalWriterTest {
         Await.until(DEADLINE, "capture of the new t", () -> Db.count(c,
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't'") == 3);
         Sqlite3Cli.exec(db, "INSERT INTO t VALUES ('key', 7);");
-        assertEquals(List.of("key", 7), Db.list(c, "SELECT c0, c1 FROM __marmot_log WHERE tbl = 't' ORDER BY hlc DESC LIMIT 1").get(0));
+        assertEquals(List.of("key", 7), Db.list(c, "SELECT c0, c1 FROM __marmot_log WHERE tbl = 't' ORDER BY seq DESC LIMIT 1").get(0));
         assertTrue(Db.count(c, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't'") == 3);
     }
 }

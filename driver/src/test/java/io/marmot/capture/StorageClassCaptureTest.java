@@ -234,7 +234,7 @@ class StorageClassCaptureTest {
         Db.update(c, "UPDATE v SET v = ? WHERE id = 1", "t\u0000x");
         Db.update(c, "UPDATE v SET v = NULL WHERE id = 1");
         assertEquals(List.of(List.of(1, "integer"), List.of(2, "blob"), List.of(2, "real"), List.of(2, "text"),
-                List.of(2, "null")), Db.list(c, "SELECT op, typeof(c1) FROM __marmot_log WHERE tbl = 'v' ORDER BY hlc"));
+                List.of(2, "null")), Db.list(c, "SELECT op, typeof(c1) FROM __marmot_log WHERE tbl = 'v' ORDER BY seq"));
         double zero = ((Number) Db.scalar(c, "SELECT c1 FROM __marmot_log WHERE tbl = 'v' AND typeof(c1) = 'real'")).doubleValue();
         assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(zero));
     }

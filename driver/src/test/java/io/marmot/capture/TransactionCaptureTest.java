@@ -43,7 +43,7 @@ class TransactionCaptureTest {
     }
 
     private List<List<Object>> opsAndKeys() throws SQLException {
-        return Db.list(c, "SELECT op, c0 FROM __marmot_log WHERE tbl = 't' ORDER BY hlc");
+        return Db.list(c, "SELECT op, c0 FROM __marmot_log WHERE tbl = 't' ORDER BY seq");
     }
 
     @Test
@@ -155,7 +155,7 @@ class TransactionCaptureTest {
         assertEquals(50, Db.count(c, "SELECT count(*) FROM __marmot_log WHERE tbl = 't' AND op = 1"));
         assertEquals(25, Db.count(c, "SELECT count(*) FROM __marmot_log WHERE tbl = 't' AND op = 2 AND c2 = -c0"));
         assertEquals(List.of(List.of(2), List.of(4)),
-                Db.list(c, "SELECT c0 FROM __marmot_log WHERE tbl = 't' AND op = 3 ORDER BY hlc"));
+                Db.list(c, "SELECT c0 FROM __marmot_log WHERE tbl = 't' AND op = 3 ORDER BY seq"));
         assertEquals(1, Db.count(c, "SELECT count(DISTINCT tx) FROM __marmot_log WHERE tbl = 't'"));
     }
 
@@ -173,7 +173,7 @@ class TransactionCaptureTest {
         c.setAutoCommit(true);
 
         List<List<Object>> groups = Db.list(c,
-                "SELECT tx, count(*), min(hlc), max(hlc) FROM __marmot_log GROUP BY tx ORDER BY min(hlc)");
+                "SELECT tx, count(*), min(seq), max(seq) FROM __marmot_log GROUP BY tx ORDER BY min(seq)");
         assertEquals(3, groups.size(), () -> "three transactions, three groups: " + groups);
         assertEquals(5L, ((Number) groups.get(0).get(1)).longValue());
         assertEquals(2L, ((Number) groups.get(1).get(1)).longValue());
@@ -192,7 +192,7 @@ class TransactionCaptureTest {
         c.commit();
         c.setAutoCommit(true);
         Db.exec(c, "INSERT INTO t VALUES (2, 'b', 2)");
-        List<List<Object>> tx = Db.list(c, "SELECT tx FROM __marmot_log WHERE tbl = 't' ORDER BY hlc");
+        List<List<Object>> tx = Db.list(c, "SELECT tx FROM __marmot_log WHERE tbl = 't' ORDER BY seq");
         assertNotEquals(tx.get(0), tx.get(1));
     }
 
@@ -205,7 +205,7 @@ class TransactionCaptureTest {
         Db.exec(c, "INSERT INTO t VALUES (2, 'b', 2)");
         c.commit();
         c.setAutoCommit(true);
-        List<List<Object>> tx = Db.list(c, "SELECT tx FROM __marmot_log WHERE tbl = 't' ORDER BY hlc");
+        List<List<Object>> tx = Db.list(c, "SELECT tx FROM __marmot_log WHERE tbl = 't' ORDER BY seq");
         assertEquals(2, tx.size());
         assertNotEquals(tx.get(0), tx.get(1));
         try (Connection other = Db.plain(db)) {
@@ -214,22 +214,39 @@ class TransactionCaptureTest {
     }
 
     @Test
-    void hlcIsUniqueAndIncreasesInCommitOrder() throws Exception {
+    void versionsAreUniqueAndIncreaseInCommitOrder() throws Exception {
         for (int i = 1; i <= 200; i++) {
             Db.update(c, "INSERT INTO t VALUES (?, ?, ?)", i, "r", i);
         }
-        List<List<Object>> rows = Db.list(c, "SELECT hlc, c0 FROM __marmot_log WHERE tbl = 't' ORDER BY hlc");
-        assertEquals(200, rows.size());
-        long previous = Long.MIN_VALUE;
-        for (int i = 0; i < rows.size(); i++) {
-            long hlc = ((Number) rows.get(i).get(0)).longValue();
-            assertTrue(hlc > previous);
-            assertEquals(i + 1, ((Number) rows.get(i).get(1)).intValue(), "log order is commit order");
-            previous = hlc;
+        List<Long> versions = versions();
+        assertEquals(200, versions.size());
+        for (int i = 1; i < versions.size(); i++) {
+            assertTrue(versions.get(i) > versions.get(i - 1), "versions strictly increase in commit order");
         }
-        long wallMs = System.currentTimeMillis();
-        long firstMs = ((Number) rows.get(0).get(0)).longValue() >> 16;
-        assertTrue(Math.abs(wallMs - firstMs) < 60_000, "hlc carries the wall clock in milliseconds << 16");
+        long firstMs = versions.get(0) >> 16;
+        assertTrue(Math.abs(System.currentTimeMillis() - firstMs) < 60_000, "a version carries the wall clock in ms << 16");
+    }
+
+    @Test
+    void versionsKeepIncreasingWhenTheWallClockStepsBack() throws Exception {
+        for (int i = 1; i <= 5; i++) {
+            Db.update(c, "INSERT INTO t VALUES (?, ?, ?)", i, "r", i);
+        }
+        // What a trigger records after the clock was set back an hour.
+        Db.exec(c, "UPDATE __marmot_log SET hlc = hlc - (3600000 << 16) WHERE c0 >= 3");
+        List<Long> versions = versions();
+        for (int i = 1; i < versions.size(); i++) {
+            assertTrue(versions.get(i) > versions.get(i - 1), "later changes still get greater versions: " + versions);
+        }
+    }
+
+    private List<Long> versions() throws Exception {
+        List<Long> out = new java.util.ArrayList<>();
+        try (Connection plain = Db.plain(db)) {
+            new io.marmot.capture.LoggedChanges().read(plain, io.marmot.capture.LogPosition.START,
+                    (seq, version, group, change) -> out.add(version));
+        }
+        return out;
     }
 
     @Test
@@ -279,7 +296,7 @@ class TransactionCaptureTest {
         Db.exec(c, "INSERT INTO t VALUES (1, 'b', 2) ON CONFLICT (id) DO UPDATE SET name = excluded.name, n = excluded.n");
         Db.exec(c, "INSERT OR REPLACE INTO t VALUES (1, 'c', 3)");
         Db.exec(c, "REPLACE INTO t VALUES (2, 'd', 4)");
-        List<List<Object>> rows = Db.list(c, "SELECT op, c0, c1, c2 FROM __marmot_log WHERE tbl = 't' ORDER BY hlc");
+        List<List<Object>> rows = Db.list(c, "SELECT op, c0, c1, c2 FROM __marmot_log WHERE tbl = 't' ORDER BY seq");
         List<Object> last = rows.get(rows.size() - 1);
         assertEquals(List.of(1, 2, "d", 4), last);
         assertEquals(List.of(2, 1, "b", 2), rows.get(1));

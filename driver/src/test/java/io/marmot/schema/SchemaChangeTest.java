@@ -44,7 +44,7 @@ class SchemaChangeTest {
         for (int i = 0; i < columns; i++) {
             sql.append(", c").append(i);
         }
-        return Db.list(c, sql.append(" FROM __marmot_log WHERE tbl = ? ORDER BY hlc").toString(), table);
+        return Db.list(c, sql.append(" FROM __marmot_log WHERE tbl = ? ORDER BY seq").toString(), table);
     }
 
     private static List<Object> row(Object... values) {

@@ -117,9 +117,9 @@ public final class Db {
         return v == null ? 0 : ((Number) v).longValue();
     }
 
-    /** Change-log rows of one table in commit (hlc) order. */
+    /** Change-log rows of one table in commit (seq) order. */
     public static List<Map<String, Object>> log(Connection c, String table) throws SQLException {
-        return rows(c, "SELECT * FROM __marmot_log WHERE tbl = ? ORDER BY hlc", table);
+        return rows(c, "SELECT * FROM __marmot_log WHERE tbl = ? ORDER BY seq", table);
     }
 
     public static long logCount(Connection c, String table) throws SQLException {
