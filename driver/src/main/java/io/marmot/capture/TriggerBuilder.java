@@ -21,7 +21,7 @@ final class TriggerBuilder {
                 logInsert(t, ChangeLog.OP_INSERT, "NEW", false, "")));
         String keyChanged = keyChanged(t);
         out.put(name("update", t), create("update", "UPDATE", t,
-                logInsert(t, ChangeLog.OP_DELETE, "OLD", true, " WHERE " + keyChanged)
+                logInsert(t, ChangeLog.OP_DELETE, "OLD", true, " AND (" + keyChanged + ")")
                         + logInsert(t, ChangeLog.OP_UPDATE, "NEW", false, "")));
         out.put(name("delete", t), create("delete", "DELETE", t,
                 logInsert(t, ChangeLog.OP_DELETE, "OLD", true, "")));
@@ -33,13 +33,17 @@ final class TriggerBuilder {
     }
 
     private static String create(String event, String when, TableInfo t, String body) {
-        return "CREATE TRIGGER " + quote(name(event, t)) + " AFTER " + when + " ON " + quote(t.name())
-                + " WHEN (SELECT applying FROM " + ChangeLog.STATE + ") = 0 BEGIN\n" + body + "END";
+        return "CREATE TRIGGER " + quote(name(event, t)) + " AFTER " + when + " ON " + quote(t.name()) + " BEGIN\n"
+                + body + "END";
     }
 
-    /** One log row; for a delete only the key (or rowid) is kept. */
-    private static String logInsert(TableInfo t, int op, String row, boolean keyOnly, String where) {
-        return "  " + logInsertSql(t, op, row, keyOnly, ChangeLog.STATE + " s") + where + ";\n";
+    /**
+     * One log row, unless the applier is writing (its {@code applying} flag, visible only inside its own
+     * transaction); for a delete only the key (or rowid) is kept.
+     */
+    private static String logInsert(TableInfo t, int op, String row, boolean keyOnly, String andWhere) {
+        return "  " + logInsertSql(t, op, row, keyOnly, ChangeLog.STATE + " s") + " WHERE s.applying = 0" + andWhere
+                + ";\n";
     }
 
     /**
