@@ -27,6 +27,7 @@ public final class LoggedChanges {
     private final Set<String> warned = new HashSet<>();
     private int schemaVersion = -1;
     private int width;
+    private PreparedStatement query;
 
     /** Receives changes in commit order with their versions; returns false to stop reading. */
     @FunctionalInterface
@@ -36,48 +37,76 @@ public final class LoggedChanges {
 
     /**
      * Visits the changes logged after {@code from}, in commit order, until the visitor says stop. Each change's
-     * version continues the sequence from {@code from.version()}: {@code max(hlc, previous + 1)}. Returns the
+     * version continues the sequence from {@code from}: {@code max(hlc, previous version + (seq - previous seq))},
+     * a function of the log alone, so every reader computes the same versions. Returns the
      * position of the last row consumed (visited, or skipped because its table is gone), or {@code from}.
      */
     public LogPosition read(Connection c, LogPosition from, Visitor visitor) throws SQLException {
+        return read(c, from, false, visitor);
+    }
+
+    /**
+     * Like {@link #read}, but each change carries only its row's key (shaped as a delete): what folding into
+     * row versions needs, without reading every column.
+     */
+    public LogPosition readKeys(Connection c, LogPosition from, Visitor visitor) throws SQLException {
+        return read(c, from, true, visitor);
+    }
+
+    private LogPosition read(Connection c, LogPosition from, boolean keysOnly, Visitor visitor) throws SQLException {
         refreshIfSchemaChanged(c);
-        StringBuilder sql = new StringBuilder("SELECT seq, hlc, tx, tbl, op, cols, rid");
-        for (int i = 0; i < width; i++) {
-            sql.append(", c").append(i);
-        }
-        sql.append(" FROM ").append(ChangeLog.LOG).append(" WHERE seq > ? ORDER BY seq");
-        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            ps.setLong(1, from.seq());
-            LogPosition last = from;
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    long seq = rs.getLong(1);
-                    long version = Math.max(rs.getLong(2), last.version() + 1);
-                    RowChange change = toChange(c, rs, version);
-                    if (change != null && !visitor.visit(seq, version, rs.getLong(3), change)) {
-                        return last;
-                    }
-                    last = new LogPosition(seq, version);
-                }
+        if (query == null) {
+            StringBuilder sql = new StringBuilder("SELECT seq, hlc, tx, tbl, op, cols, rid");
+            for (int i = 0; i < width; i++) {
+                sql.append(", c").append(i);
             }
-            return last;
+            query = c.prepareStatement(sql.append(" FROM ").append(ChangeLog.LOG).append(" WHERE seq > ? ORDER BY seq")
+                    .toString());
+        }
+        query.setLong(1, from.seq());
+        LogPosition last = from;
+        try (ResultSet rs = query.executeQuery()) {
+            while (rs.next()) {
+                long seq = rs.getLong(1);
+                // Versions advance with the log position, and never fall below the clock reading.
+                long version = Math.max(rs.getLong(2), last.version() + (seq - last.seq()));
+                RowChange change = toChange(c, rs, version, keysOnly);
+                if (change != null && !visitor.visit(seq, version, rs.getLong(3), change)) {
+                    return last;
+                }
+                last = new LogPosition(seq, version);
+            }
+        }
+        return last;
+    }
+
+    /** Releases the cached statement; the instance may be used again. */
+    public void close() throws SQLException {
+        if (query != null) {
+            query.close();
+            query = null;
         }
     }
 
     /** The local shape of a table (null when it does not exist), from the cache. */
     public TableInfo table(Connection c, String name) throws SQLException {
         refreshIfSchemaChanged(c);
+        return cachedTable(c, name);
+    }
+
+    /** The cached shape; the caller checked the schema version already (once per read, not per row). */
+    private TableInfo cachedTable(Connection c, String name) throws SQLException {
         if (!tables.containsKey(name)) {
             tables.put(name, SchemaReader.table(c, name));
         }
         return tables.get(name);
     }
 
-    private RowChange toChange(Connection c, ResultSet rs, long version) throws SQLException {
+    private RowChange toChange(Connection c, ResultSet rs, long version, boolean keysOnly) throws SQLException {
         String name = rs.getString(4);
         int op = rs.getInt(5);
         int cols = rs.getInt(6);
-        TableInfo t = table(c, name);
+        TableInfo t = cachedTable(c, name);
         if (t == null || cols > t.columns().size()) {
             if (warned.add(name)) {
                 log.warn("changes to table {} captured before it was dropped or lost a column cannot be sent", name);
@@ -87,7 +116,7 @@ public final class LoggedChanges {
         TableShape shape = shape(t, cols);
         Object rowid = t.usesRowid() ? value(rs, 7) : null;
         Object[] values;
-        if (op == ChangeLog.OP_DELETE) {
+        if (op == ChangeLog.OP_DELETE || keysOnly) {
             int[] keys = shape.keyIndexes();
             values = new Object[keys.length];
             for (int i = 0; i < keys.length; i++) {
@@ -99,7 +128,7 @@ public final class LoggedChanges {
                 values[i] = value(rs, 8 + i);
             }
         }
-        return new RowChange(version, shape, op, rowid, values);
+        return new RowChange(version, shape, keysOnly ? ChangeLog.OP_DELETE : op, rowid, values);
     }
 
     private TableShape shape(TableInfo t, int cols) {
@@ -116,6 +145,7 @@ public final class LoggedChanges {
     private void refreshIfSchemaChanged(Connection c) throws SQLException {
         int version = SchemaReader.schemaVersion(c);
         if (version != schemaVersion) {
+            close();
             tables.clear();
             shapes.clear();
             width = ChangeLog.width(c);

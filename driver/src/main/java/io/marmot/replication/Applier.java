@@ -40,11 +40,12 @@ import org.sqlite.SQLiteConnection;
  * Applies other nodes' changes. One durable consumer per stream feeds a bounded queue; the applier thread
  * drains it and applies what it took in ONE SQLite transaction, each message (or chunked group) under its own
  * savepoint so it lands whole or is parked whole. Last-writer-wins on (clock, node) per row makes replays,
- * duplicates and any delivery order converge. Messages are acked only after the commit.
+ * duplicates and any delivery order converge. Messages are acked (cumulatively) only after the commit.
  */
 public final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH = 1000;
+    private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final long nodeId;
     private final MarmotConfig config;
@@ -58,6 +59,7 @@ public final class Applier implements AutoCloseable {
     private final List<MessageConsumer> consumers = new ArrayList<>();
     private final Thread thread;
     private final String ownSuffix;
+    private long lastPositionWrite = System.nanoTime();
     private volatile boolean closed;
 
     public Applier(long nodeId, Path database, MarmotConfig config, ReplicationStats stats) throws SQLException {
@@ -128,7 +130,7 @@ public final class Applier implements AutoCloseable {
         }
         if (existing == null) {
             ConsumerConfiguration.Builder b = ConsumerConfiguration.builder().durable(durable)
-                    .ackPolicy(AckPolicy.Explicit).ackWait(Duration.ofSeconds(60)).maxAckPending(100_000);
+                    .ackPolicy(AckPolicy.All).ackWait(Duration.ofSeconds(60)).maxAckPending(100_000);
             if (floor > 0) {
                 b.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(floor + 1);
             } else {
@@ -189,11 +191,13 @@ public final class Applier implements AutoCloseable {
         }
     }
 
-    /** Applies a drained batch: whole groups in one transaction, then acks. */
+    /**
+     * Applies a drained batch: complete groups in one transaction, then acks. A batch with nothing to apply (own
+     * messages, duplicates, garbage) costs no write; its stream positions are written with the next transaction,
+     * or within a second.
+     */
     void process(List<Message> messages) throws SQLException {
-        List<Message> ackNow = new ArrayList<>();
         List<PendingGroup> ready = new ArrayList<>();
-        Map<String, Long> seen = new HashMap<>();
         for (Message m : messages) {
             String stream = m.metaData().getStream();
             long seq = m.metaData().streamSequence();
@@ -202,9 +206,7 @@ public final class Applier implements AutoCloseable {
                 missed(stream, prev + 1, seq - 1, "the stream dropped them before they were delivered");
             }
             lastDelivered.merge(stream, seq, Math::max);
-            seen.merge(stream, seq, Math::max);
             if (seq <= appliedFloor.getOrDefault(stream, 0L) || m.getSubject().endsWith(ownSuffix)) {
-                ackNow.add(m);
                 continue;
             }
             ChangeBatch batch;
@@ -213,11 +215,9 @@ public final class Applier implements AutoCloseable {
             } catch (MalformedMessageException e) {
                 stats.rejectedMessages.incrementAndGet();
                 log.warn("{} - rejected message {}#{} on {}: {}", nodeId, stream, seq, m.getSubject(), e.getMessage());
-                ackNow.add(m);
                 continue;
             }
             if (batch.origin() == nodeId) {
-                ackNow.add(m);
                 continue;
             }
             PendingGroup g = collect(m, stream, seq, batch);
@@ -225,6 +225,13 @@ public final class Applier implements AutoCloseable {
                 ready.add(g);
             }
         }
+        if (!ready.isEmpty() || System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS) {
+            applyAndRecord(ready);
+        }
+        ackUpToFloor(messages);
+    }
+
+    private void applyAndRecord(List<PendingGroup> ready) throws SQLException {
         Map<String, Long> positions = new HashMap<>();
         List<List<ChangeBatch>> groups = new ArrayList<>(ready.size());
         ready.forEach(g -> groups.add(g.batches));
@@ -234,9 +241,10 @@ public final class Applier implements AutoCloseable {
                     park(ready.get(i), results.get(i).rejection());
                 }
             }
-            recordPositions(seen, positions);
+            recordPositions(positions);
         });
         appliedFloor.putAll(positions); // only once committed: a failed transaction is retried whole
+        lastPositionWrite = System.nanoTime();
         long maxVersion = 0;
         for (ChangeApplier.Outcome o : outcomes) {
             stats.appliedChanges.addAndGet(o.applied());
@@ -247,14 +255,33 @@ public final class Applier implements AutoCloseable {
         if (maxVersion > 0) {
             stats.lastLagMillis.set(Math.max(0, System.currentTimeMillis() - (maxVersion >>> 16)));
         }
-        for (PendingGroup g : ready) {
-            for (Message m : g.messages) {
-                m.ack();
+    }
+
+    /**
+     * Consumers ack cumulatively (AckPolicy.All): one ack per stream and batch, on the highest message that is
+     * done with — never past the first chunk of a group still waiting for its other chunks.
+     */
+    private void ackUpToFloor(List<Message> messages) {
+        Map<String, Message> best = new HashMap<>();
+        for (Message m : messages) {
+            String stream = m.metaData().getStream();
+            long seq = m.metaData().streamSequence();
+            if (seq <= doneUpTo(stream)) {
+                best.merge(stream, m, (a, b) -> a.metaData().streamSequence() >= b.metaData().streamSequence() ? a : b);
             }
         }
-        for (Message m : ackNow) {
-            m.ack();
+        best.values().forEach(Message::ack);
+    }
+
+    /** Everything of the stream up to here is applied, parked, or needs nothing. */
+    private long doneUpTo(String stream) {
+        long floor = lastDelivered.getOrDefault(stream, 0L);
+        for (PendingGroup p : pending.values()) {
+            if (p.stream.equals(stream)) {
+                floor = Math.min(floor, p.firstSeq - 1);
+            }
         }
+        return floor;
     }
 
     /** Adds a message to its group; returns the group when it is complete. */
@@ -269,12 +296,8 @@ public final class Applier implements AutoCloseable {
                 log.warn("{} - chunk {} of group {} from node {} out of order: group restarted", nodeId, batch.chunk(),
                         batch.group(), batch.origin());
             }
-            if (g != null) {
-                g.messages.forEach(Message::ack);
-            }
             pending.remove(key);
             if (batch.chunk() != 0) {
-                m.ack();
                 return null;
             }
             g = new PendingGroup(stream, m, seq, batch);
@@ -290,22 +313,17 @@ public final class Applier implements AutoCloseable {
     }
 
     /** The sequence up to which each stream is applied, held back before groups still waiting for chunks. */
-    private void recordPositions(Map<String, Long> seen, Map<String, Long> positions) throws SQLException {
-        for (Map.Entry<String, Long> e : seen.entrySet()) {
-            long floor = e.getValue();
-            for (PendingGroup p : pending.values()) {
-                if (p.stream.equals(e.getKey())) {
-                    floor = Math.min(floor, p.firstSeq - 1);
-                }
-            }
-            if (floor > appliedFloor.getOrDefault(e.getKey(), 0L)) {
+    private void recordPositions(Map<String, Long> positions) throws SQLException {
+        for (String stream : lastDelivered.keySet()) {
+            long floor = doneUpTo(stream);
+            if (floor > appliedFloor.getOrDefault(stream, 0L)) {
                 try (PreparedStatement ps = db.prepareStatement("INSERT INTO " + ChangeLog.RECEIVED
                         + " (stream, seq) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET seq = max(seq, excluded.seq)")) {
-                    ps.setString(1, e.getKey());
+                    ps.setString(1, stream);
                     ps.setLong(2, floor);
                     ps.executeUpdate();
                 }
-                positions.put(e.getKey(), floor);
+                positions.put(stream, floor);
             }
         }
     }
@@ -358,6 +376,13 @@ public final class Applier implements AutoCloseable {
             thread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive()) {
+            try {
+                applyAndRecord(List.of()); // positions of what was only skipped, so a restart need not rewind
+            } catch (SQLException e) {
+                log.debug("{} - recording stream positions at close: {}", nodeId, e.toString());
+            }
         }
         try {
             changes.close();

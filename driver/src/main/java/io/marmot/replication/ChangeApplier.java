@@ -55,7 +55,9 @@ final class ChangeApplier implements AutoCloseable {
                 schemaVersion = version;
             }
             execute("UPDATE " + ChangeLog.STATE + " SET applying = 1");
-            versions.fold(schema);
+            if (!groups.isEmpty()) {
+                versions.fold(schema); // local versions must be known before comparing with received ones
+            }
             List<Outcome> outcomes = new ArrayList<>(groups.size());
             long maxVersion = 0;
             for (List<ChangeBatch> group : groups) {
@@ -91,8 +93,7 @@ final class ChangeApplier implements AutoCloseable {
                 if (t == null) {
                     continue;
                 }
-                byte[] key = WireFormat.key(ch.key());
-                if (!versions.isNewer(t.table, key, ch.version(), b.origin())) {
+                if (!versions.advance(t.table, WireFormat.key(ch.key()), ch.version(), b.origin())) {
                     stale++;
                     continue;
                 }
@@ -106,7 +107,6 @@ final class ChangeApplier implements AutoCloseable {
                     throw new RejectedChange("table '" + t.table + "' key " + Arrays.deepToString(ch.key()) + ": "
                             + e.getMessage());
                 }
-                versions.record(t.table, key, ch.version(), b.origin());
                 maxVersion = Math.max(maxVersion, ch.version());
                 applied++;
             }
@@ -125,7 +125,11 @@ final class ChangeApplier implements AutoCloseable {
         try {
             writer.close();
         } finally {
-            versions.close();
+            try {
+                versions.close();
+            } finally {
+                schema.close();
+            }
         }
     }
 }

@@ -38,6 +38,7 @@ public final class NatsLink implements AutoCloseable {
     private final Consumer<Connection> onConnected;
     private volatile Connection connection;
     private volatile boolean closed;
+    private volatile boolean disconnected;
 
     public NatsLink(long nodeId, String url, Consumer<Connection> onConnected) {
         this.nodeId = nodeId;
@@ -103,13 +104,20 @@ public final class NatsLink implements AutoCloseable {
         switch (type) {
             case CONNECTED, RECONNECTED -> {
                 connection = conn;
+                disconnected = false;
                 log.info("{} - NATS {} ({})", nodeId, type == ConnectionListener.Events.CONNECTED ? "connected" : "reconnected",
                         Secrets.maskUrl(String.valueOf(conn.getConnectedUrl())));
                 if (!closed) {
                     executor.execute(() -> onConnected.accept(conn));
                 }
             }
-            case DISCONNECTED -> log.warn("{} - NATS disconnected; changes wait in the change log", nodeId);
+            case DISCONNECTED -> {
+                // jnats reports every failed reconnect attempt; one line per outage is enough.
+                if (!disconnected) {
+                    disconnected = true;
+                    log.warn("{} - NATS disconnected; changes wait in the change log and flow when it returns", nodeId);
+                }
+            }
             case CLOSED -> log.debug("{} - NATS connection closed", nodeId);
             default -> log.debug("{} - NATS {}", nodeId, type);
         }

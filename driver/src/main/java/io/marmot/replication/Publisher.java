@@ -41,6 +41,8 @@ public final class Publisher implements AutoCloseable {
     private static final int MAX_CHANGES_PER_CYCLE = 50_000;
     private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long ACK_TIMEOUT_SECONDS = 30;
+    private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    private static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
     private final long nodeId;
     private final MarmotConfig config;
@@ -58,6 +60,7 @@ public final class Publisher implements AutoCloseable {
     private volatile LogPosition acked;
     private LogPosition persisted;
     private long lastPrune = System.nanoTime();
+    private long lastCycleEnd;
 
     public Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats)
             throws SQLException {
@@ -117,8 +120,13 @@ public final class Publisher implements AutoCloseable {
             if (closed) {
                 break;
             }
+            if (System.nanoTime() - lastCycleEnd < BUSY_NANOS) {
+                // Commits are arriving back to back: a moment's wait lets one cycle carry many of them.
+                LockSupport.parkNanos(LINGER_NANOS);
+            }
             try {
                 cycle(ACK_TIMEOUT_SECONDS);
+                lastCycleEnd = System.nanoTime();
             } catch (Exception e) {
                 if (closed) {
                     break;
@@ -305,6 +313,7 @@ public final class Publisher implements AutoCloseable {
             }
         }
         try {
+            changes.close();
             versions.close();
             db.close();
         } catch (SQLException e) {

@@ -20,13 +20,16 @@ import java.util.Map;
 /**
  * Writes received row changes into the user's tables. Every table and column name a message carries is
  * checked against the local schema and only the local spelling, quoted, reaches SQL; values are always bound.
- * Upserts are UPDATE-then-INSERT, never INSERT OR REPLACE (which deletes first and fires ON DELETE CASCADE).
+ * Upserts are {@code INSERT ... ON CONFLICT (key) DO UPDATE} (UPDATE-then-INSERT for rowid tables), never
+ * INSERT OR REPLACE, which deletes first and fires ON DELETE CASCADE.
  */
 final class RowWriter implements AutoCloseable {
     private final Connection c;
     private final LoggedChanges schema;
     private final MarmotConfig config;
     private final Map<TableShape, Target> targets = new HashMap<>();
+    private TableShape lastShape;
+    private Target lastTarget;
 
     RowWriter(Connection c, LoggedChanges schema, MarmotConfig config) {
         this.c = c;
@@ -36,11 +39,16 @@ final class RowWriter implements AutoCloseable {
 
     /** The local table a message's table maps to; null when this node does not replicate that table. */
     Target target(TableShape shape) throws RejectedChange, SQLException {
+        if (shape == lastShape) {
+            return lastTarget; // the changes of one message share their table's shape object
+        }
         Target t = targets.get(shape);
         if (t == null && !targets.containsKey(shape)) {
             t = resolve(shape);
             targets.put(shape, t);
         }
+        lastShape = shape;
+        lastTarget = t;
         return t;
     }
 
@@ -52,6 +60,8 @@ final class RowWriter implements AutoCloseable {
             }
         }
         targets.clear();
+        lastShape = null;
+        lastTarget = null;
     }
 
     private Target resolve(TableShape shape) throws RejectedChange, SQLException {
@@ -113,6 +123,7 @@ final class RowWriter implements AutoCloseable {
         private final String rowid;
         private final PreparedStatement update;
         private final PreparedStatement insert;
+        private final PreparedStatement upsert;
         private final PreparedStatement delete;
 
         private Target(String table, String[] columns, int[] keyIndexes, String rowid) throws SQLException {
@@ -140,8 +151,21 @@ final class RowWriter implements AutoCloseable {
                 cols.append(cols.length() == 0 ? "" : ", ").append(quote(col));
                 marks.append(marks.length() == 0 ? "?" : ", ?");
             }
-            this.insert = c.prepareStatement("INSERT INTO " + quote(table) + " (" + cols + ") VALUES (" + marks + ")"
-                    + (valueIndexes.length == 0 ? " ON CONFLICT DO NOTHING" : ""));
+            String insertSql = "INSERT INTO " + quote(table) + " (" + cols + ") VALUES (" + marks + ")";
+            this.insert = c.prepareStatement(insertSql + (valueIndexes.length == 0 ? " ON CONFLICT DO NOTHING" : ""));
+            // One statement for tables with a declared key; the conflict target is that key only, so a clash
+            // on another UNIQUE constraint still fails (and parks the message) instead of updating another row.
+            StringBuilder target = new StringBuilder();
+            StringBuilder assign = new StringBuilder();
+            for (int k : keyIndexes) {
+                target.append(target.length() == 0 ? "" : ", ").append(quote(columns[k]));
+            }
+            for (int i : valueIndexes) {
+                assign.append(assign.length() == 0 ? "" : ", ").append(quote(columns[i])).append(" = excluded.")
+                        .append(quote(columns[i]));
+            }
+            this.upsert = rowid != null ? null : c.prepareStatement(insertSql + " ON CONFLICT (" + target + ") DO "
+                    + (valueIndexes.length == 0 ? "NOTHING" : "UPDATE SET " + assign));
             this.delete = c.prepareStatement("DELETE FROM " + quote(table) + " WHERE " + where);
         }
 
@@ -158,6 +182,14 @@ final class RowWriter implements AutoCloseable {
 
         void upsert(RowChange ch) throws SQLException {
             Object[] v = ch.values();
+            if (upsert != null && !hasNullKey(ch)) {
+                for (int i = 0; i < v.length; i++) {
+                    bind(upsert, i + 1, v[i]);
+                }
+                upsert.executeUpdate();
+                return;
+            }
+            // Rowid tables, and keys holding NULL (which never conflict): update, else insert.
             if (update != null) {
                 int p = 1;
                 for (int i : valueIndexes) {
@@ -178,6 +210,15 @@ final class RowWriter implements AutoCloseable {
             insert.executeUpdate();
         }
 
+        private boolean hasNullKey(RowChange ch) {
+            for (int k : keyIndexes) {
+                if (ch.values()[k] == null) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         void delete(RowChange ch) throws SQLException {
             bindKey(delete, 1, ch);
             delete.executeUpdate();
@@ -191,7 +232,8 @@ final class RowWriter implements AutoCloseable {
         }
 
         void close() throws SQLException {
-            try (PreparedStatement a = update; PreparedStatement b = insert; PreparedStatement d = delete) {
+            try (PreparedStatement a = update; PreparedStatement b = insert; PreparedStatement u = upsert;
+                    PreparedStatement d = delete) {
                 // closes all three, keeping the first failure
             }
         }

@@ -3,9 +3,6 @@ package io.marmot.replication;
 import io.marmot.config.StreamSettings;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
-import io.nats.client.api.AckPolicy;
-import io.nats.client.api.ConsumerConfiguration;
-import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.DiscardPolicy;
 import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
@@ -69,16 +66,6 @@ final class Streams {
                         String.join("; ", differences));
             }
         }
-    }
-
-    static void ensureConsumer(JetStreamManagement jsm, String stream, String durable) throws IOException, JetStreamApiException {
-        jsm.addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
-                .durable(durable)
-                .ackPolicy(AckPolicy.Explicit)
-                .deliverPolicy(DeliverPolicy.All)
-                .ackWait(Duration.ofSeconds(60))
-                .maxAckPending(100_000)
-                .build());
     }
 
     private static StreamInfo existing(JetStreamManagement jsm, String name) throws IOException, JetStreamApiException {

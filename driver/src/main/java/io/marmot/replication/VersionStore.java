@@ -19,37 +19,26 @@ import java.sql.Statement;
 final class VersionStore implements AutoCloseable {
     private final Connection c;
     private final long localNode;
-    private final PreparedStatement get;
-    private final PreparedStatement put;
+    private final PreparedStatement advance;
 
     VersionStore(Connection c, long localNode) throws SQLException {
         this.c = c;
         this.localNode = localNode;
-        this.get = c.prepareStatement("SELECT hlc, node FROM " + ChangeLog.VERSIONS + " WHERE tbl = ? AND pk = ?");
-        this.put = c.prepareStatement("INSERT INTO " + ChangeLog.VERSIONS + " (tbl, pk, hlc, node) VALUES (?, ?, ?, ?)"
+        this.advance = c.prepareStatement("INSERT INTO " + ChangeLog.VERSIONS + " (tbl, pk, hlc, node) VALUES (?, ?, ?, ?)"
                 + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node"
                 + " WHERE excluded.hlc > hlc OR (excluded.hlc = hlc AND excluded.node > node)");
     }
 
-    /** Whether (hlc, node) is newer than the version the row holds. */
-    boolean isNewer(String table, byte[] key, long hlc, long node) throws SQLException {
-        get.setString(1, table);
-        get.setBytes(2, key);
-        try (ResultSet rs = get.executeQuery()) {
-            if (!rs.next()) {
-                return true;
-            }
-            long held = rs.getLong(1);
-            return hlc > held || (hlc == held && Long.compareUnsigned(node, rs.getLong(2)) > 0);
-        }
-    }
-
-    void record(String table, byte[] key, long hlc, long node) throws SQLException {
-        put.setString(1, table);
-        put.setBytes(2, key);
-        put.setLong(3, hlc);
-        put.setLong(4, node);
-        put.executeUpdate();
+    /**
+     * Raises the row's version to (hlc, node) if that is newer than the version it holds; true when it did,
+     * i.e. when the change carrying that version must be applied. One statement: look-up and record together.
+     */
+    boolean advance(String table, byte[] key, long hlc, long node) throws SQLException {
+        advance.setString(1, table);
+        advance.setBytes(2, key);
+        advance.setLong(3, hlc);
+        advance.setLong(4, node);
+        return advance.executeUpdate() > 0;
     }
 
     /** Brings versions up to date with every local change; call inside a write transaction. Returns how far. */
@@ -60,8 +49,8 @@ final class VersionStore implements AutoCloseable {
             rs.next();
             folded = new LogPosition(rs.getLong(1), rs.getLong(2));
         }
-        LogPosition last = changes.read(c, folded, (seq, version, group, change) -> {
-            record(change.table().name(), WireFormat.key(change.key()), version, localNode);
+        LogPosition last = changes.readKeys(c, folded, (seq, version, group, change) -> {
+            advance(change.table().name(), WireFormat.key(change.key()), version, localNode);
             return true;
         });
         if (!last.equals(folded)) {
@@ -77,10 +66,6 @@ final class VersionStore implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
-        try {
-            get.close();
-        } finally {
-            put.close();
-        }
+        advance.close();
     }
 }

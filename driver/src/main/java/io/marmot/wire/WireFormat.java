@@ -42,7 +42,7 @@ public final class WireFormat {
         body.uvarint(batch.origin());
         body.uvarint(batch.group());
         body.uvarint(batch.chunk());
-        body.out.write(batch.last() ? 1 : 0);
+        body.write(batch.last() ? 1 : 0);
         Map<TableShape, Integer> tableIndex = new IdentityHashMap<>();
         List<TableShape> tables = new ArrayList<>();
         Map<TableShape, Integer> byValue = new HashMap<>();
@@ -73,7 +73,7 @@ public final class WireFormat {
         for (RowChange c : batch.changes()) {
             body.uvarint(c.version());
             body.uvarint(tableIndex.get(c.table()));
-            body.out.write(c.op());
+            body.write(c.op());
             if (c.table().usesRowid()) {
                 body.value(c.rowid());
             }
@@ -81,7 +81,7 @@ public final class WireFormat {
                 body.value(v);
             }
         }
-        byte[] payload = body.out.toByteArray();
+        byte[] payload = body.toByteArray();
         int flags = 0;
         if (compress) {
             byte[] deflated = deflate(payload);
@@ -90,19 +90,18 @@ public final class WireFormat {
                 flags |= FLAG_DEFLATE;
             }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(payload.length + 6);
-        out.write(FORMAT);
-        out.write(flags);
-        out.writeBytes(payload);
+        byte[] out = new byte[payload.length + 6];
+        out[0] = FORMAT;
+        out[1] = (byte) flags;
+        System.arraycopy(payload, 0, out, 2, payload.length);
         CRC32C crc = new CRC32C();
-        byte[] head = out.toByteArray();
-        crc.update(head, 0, head.length);
+        crc.update(out, 0, out.length - 4);
         int sum = (int) crc.getValue();
-        out.write(sum >>> 24);
-        out.write(sum >>> 16);
-        out.write(sum >>> 8);
-        out.write(sum);
-        return out.toByteArray();
+        out[out.length - 4] = (byte) (sum >>> 24);
+        out[out.length - 3] = (byte) (sum >>> 16);
+        out[out.length - 2] = (byte) (sum >>> 8);
+        out[out.length - 1] = (byte) sum;
+        return out;
     }
 
     public static ChangeBatch decode(byte[] message) throws MalformedMessageException {
@@ -183,13 +182,24 @@ public final class WireFormat {
         return new ChangeBatch(origin, group, chunk, last == 1, changes);
     }
 
-    /** Canonical bytes of a row key: equal keys give equal bytes (used to index row versions). */
+    /**
+     * Canonical bytes of a row key, to index row versions: equal keys give equal bytes, and integers are written
+     * big-endian with the sign flipped, so ascending keys (the common case) append to the index in order.
+     */
     public static byte[] key(Object[] values) {
         Writer w = new Writer();
         for (Object v : values) {
-            w.value(v);
+            if (v instanceof Long n) {
+                w.write(1);
+                long sortable = n ^ Long.MIN_VALUE;
+                for (int shift = 56; shift >= 0; shift -= 8) {
+                    w.write((int) (sortable >>> shift));
+                }
+            } else {
+                w.value(v);
+            }
         }
-        return w.out.toByteArray();
+        return w.toByteArray();
     }
 
     private static byte[] deflate(byte[] data) {
@@ -232,15 +242,36 @@ public final class WireFormat {
         }
     }
 
+    /** A growable byte buffer without ByteArrayOutputStream's per-byte locking (this is the hot path). */
     private static final class Writer {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        private byte[] buf = new byte[256];
+        private int size;
+
+        void write(int b) {
+            if (size == buf.length) {
+                buf = java.util.Arrays.copyOf(buf, size * 2);
+            }
+            buf[size++] = (byte) b;
+        }
+
+        void writeBytes(byte[] b) {
+            if (size + b.length > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + b.length));
+            }
+            System.arraycopy(b, 0, buf, size, b.length);
+            size += b.length;
+        }
+
+        byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buf, size);
+        }
 
         void uvarint(long v) {
             while ((v & ~0x7FL) != 0) {
-                out.write((int) ((v & 0x7F) | 0x80));
+                write((int) ((v & 0x7F) | 0x80));
                 v >>>= 7;
             }
-            out.write((int) v);
+            write((int) v);
         }
 
         void str(String s) {
@@ -249,27 +280,27 @@ public final class WireFormat {
 
         void bytes(byte[] b) {
             uvarint(b.length);
-            out.writeBytes(b);
+            writeBytes(b);
         }
 
         void value(Object v) {
             if (v == null) {
-                out.write(0);
+                write(0);
             } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
                 long n = ((Number) v).longValue();
-                out.write(1);
+                write(1);
                 uvarint((n << 1) ^ (n >> 63));
             } else if (v instanceof Double || v instanceof Float) {
                 long bits = Double.doubleToRawLongBits(((Number) v).doubleValue());
-                out.write(2);
+                write(2);
                 for (int shift = 56; shift >= 0; shift -= 8) {
-                    out.write((int) (bits >>> shift));
+                    write((int) (bits >>> shift));
                 }
             } else if (v instanceof String s) {
-                out.write(3);
+                write(3);
                 str(s);
             } else if (v instanceof byte[] b) {
-                out.write(4);
+                write(4);
                 bytes(b);
             } else {
                 throw new IllegalArgumentException("not a SQLite value: " + v.getClass().getName());

@@ -1,0 +1,109 @@
+package io.marmot.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One benchmark node in its own JVM, driven by lines on stdin: {@code write <first-id> <count> <rows-per-tx>
+ * <blob-bytes>} answers {@code done <nanos>}; {@code mem} answers {@code mem <peak-heap-bytes> <peak-rss-kb>};
+ * {@code quit}.
+ */
+public final class BenchNode {
+    static final String SCHEMA = "CREATE TABLE IF NOT EXISTS bench (id INTEGER PRIMARY KEY, node INTEGER NOT NULL,"
+            + " payload TEXT NOT NULL, data BLOB)";
+    static final String PAYLOAD = "x".repeat(80);
+
+    public static void main(String[] args) throws Exception {
+        AtomicLong peakHeap = new AtomicLong();
+        Thread sampler = new Thread(() -> {
+            Runtime rt = Runtime.getRuntime();
+            while (true) {
+                peakHeap.accumulateAndGet(rt.totalMemory() - rt.freeMemory(), Math::max);
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "heap-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        String url = "jdbc:marmot:sqlite:" + args[0] + "?node-id=" + args[1] + "&nats-url=" + args[2]
+                + "&synchronous=NORMAL" + (args.length > 3 ? "&" + args[3] : "");
+        try (Connection c = DriverManager.getConnection(url)) {
+            try (Statement s = c.createStatement()) {
+                s.execute(SCHEMA);
+            }
+            System.out.println("ready");
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                String[] w = line.split(" ");
+                switch (w[0]) {
+                    case "write" -> {
+                        long t0 = System.nanoTime();
+                        write(c, Long.parseLong(w[1]), Integer.parseInt(w[2]), Integer.parseInt(w[3]),
+                                Integer.parseInt(w[4]), Long.parseLong(args[1]));
+                        System.out.println("done " + (System.nanoTime() - t0));
+                    }
+                    case "mem" -> System.out.println("mem " + peakHeap.get() + " " + peakRssKb());
+                    case "quit" -> {
+                        io.marmot.Marmot.closeAll();
+                        System.out.println("bye");
+                        return;
+                    }
+                    default -> System.out.println("unknown " + w[0]);
+                }
+                System.out.flush();
+            }
+        }
+    }
+
+    static void write(Connection c, long first, int count, int rowsPerTx, int blobBytes, long node) throws SQLException {
+        byte[] blob = blobBytes > 0 ? new byte[blobBytes] : null;
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO bench (id, node, payload, data) VALUES (?, ?, ?, ?)")) {
+            if (rowsPerTx > 1) {
+                c.setAutoCommit(false);
+            }
+            for (int i = 0; i < count; i++) {
+                ps.setLong(1, first + i);
+                ps.setLong(2, node);
+                ps.setString(3, PAYLOAD);
+                ps.setBytes(4, blob);
+                if (rowsPerTx > 1) {
+                    ps.addBatch();
+                    if ((i + 1) % rowsPerTx == 0 || i == count - 1) {
+                        ps.executeBatch();
+                        c.commit();
+                    }
+                } else {
+                    ps.executeUpdate();
+                }
+            }
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    static long peakRssKb() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmHWM:")) {
+                    return Long.parseLong(l.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,288 @@
+package io.marmot.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The benchmark anyone can run: {@code bash bench/run.sh [--quick]}. Prints a table and writes it to
+ * {@code docs/benchmarks.md}, every figure next to the physical limit measured in the same run.
+ */
+public final class Benchmark {
+    private final boolean quick;
+    private final Path dir;
+    private final StringBuilder report = new StringBuilder();
+
+    private Benchmark(boolean quick, Path dir) {
+        this.quick = quick;
+        this.dir = dir;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Locale.setDefault(Locale.ROOT);
+        boolean quick = Arrays.asList(args).contains("--quick");
+        Path out = Path.of("docs", "benchmarks.md");
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--out")) {
+                out = Path.of(args[i + 1]);
+            }
+        }
+        Path dir = Files.createTempDirectory("marmot-bench");
+        Benchmark b = new Benchmark(quick, dir);
+        long t0 = System.nanoTime();
+        try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
+            b.header(args);
+            b.localWrites(nats.url());
+            double[] limits = b.jetStreamLimits(nats.url());
+            b.replication(nats.url(), limits);
+        }
+        io.marmot.Marmot.closeAll();
+        b.line("");
+        b.line(String.format("Whole run: %.0f s.", (System.nanoTime() - t0) / 1e9));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, b.report.toString());
+        System.out.println("\nwritten to " + out);
+    }
+
+    private void header(String[] args) throws IOException {
+        line("# Benchmarks");
+        line("");
+        line("Produced by `bash bench/run.sh" + (args.length > 0 ? " " + String.join(" ", args) : "") + "` on "
+                + LocalDate.now() + (quick ? " (quick mode: fewer rows and runs, wider spread)" : "") + ".");
+        line("");
+        line("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + memTotal() + " RAM, JDK "
+                + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
+                + NatsServer.version() + ", SQLite " + sqliteVersion() + " (sqlite-jdbc). All nodes, NATS and the"
+                + " benchmark share this machine. Figures are medians of the runs after a warm-up run, with min–max.");
+        line("");
+    }
+
+    private void localWrites(String natsUrl) throws Exception {
+        int runs = quick ? 3 : 5;
+        line("## 1. Local write cost of capture");
+        line("");
+        line("Rows/s through plain `jdbc:sqlite:` and through `jdbc:marmot:sqlite:` (capture on, connected to NATS,");
+        line("publishing), same schema, WAL, `synchronous=NORMAL`. Overhead = plain ÷ marmot (1.00 = free).");
+        line("");
+        line("| workload | row size | plain sqlite-jdbc rows/s | marmot rows/s | overhead |");
+        line("|---|---|---|---|---|");
+        LocalWrites lw = new LocalWrites(dir, natsUrl);
+        int small = quick ? 5_000 : 20_000;
+        int batch = quick ? 50_000 : 200_000;
+        row(lw, LocalWrites.Workload.AUTOCOMMIT_INSERT, small, 0, runs);
+        row(lw, LocalWrites.Workload.BATCH_INSERT, batch, 0, runs);
+        row(lw, LocalWrites.Workload.UPDATE, batch, 0, runs);
+        row(lw, LocalWrites.Workload.DELETE, batch, 0, runs);
+        row(lw, LocalWrites.Workload.AUTOCOMMIT_INSERT, small / 4, 16 * 1024, runs);
+        row(lw, LocalWrites.Workload.BATCH_INSERT, quick ? 5_000 : 20_000, 16 * 1024, runs);
+        line("");
+    }
+
+    private void row(LocalWrites lw, LocalWrites.Workload w, int rows, int blob, int runs) throws Exception {
+        double[][] r = lw.measure(w, rows, blob, runs);
+        Stats.Summary plain = Stats.of(box(r[0]));
+        Stats.Summary marmot = Stats.of(box(r[1]));
+        line(String.format("| %s | %s | %s | %s | **%.2f×** |", w.label, blob > 0 ? "~16 KiB" : "~100 B",
+                plain.format(""), marmot.format(""), plain.median() / marmot.median()));
+    }
+
+    private double[] jetStreamLimits(String natsUrl) throws Exception {
+        int runs = quick ? 2 : 3;
+        int n = quick ? 20_000 : 100_000;
+        List<Double> pubSmall = new ArrayList<>();
+        List<Double> subSmall = new ArrayList<>();
+        List<Double> pubLarge = new ArrayList<>();
+        List<Double> subLarge = new ArrayList<>();
+        for (int r = 0; r < runs; r++) {
+            double[] s = JetStreamLimits.measure(natsUrl, "limit-small-" + r, n, 200);
+            pubSmall.add(s[0]);
+            subSmall.add(s[1]);
+            double[] l = JetStreamLimits.measure(natsUrl, "limit-large-" + r, n / 10, 12_000);
+            pubLarge.add(l[0]);
+            subLarge.add(l[1]);
+        }
+        line("## 2. Limits measured in the same run (plain jnats, same server)");
+        line("");
+        line("| operation | message size | msgs/s |");
+        line("|---|---|---|");
+        line("| async publish, 256 acks in flight | 200 B (a 1-row transaction) | " + Stats.of(pubSmall).format("") + " |");
+        line("| pull consume, ack each | 200 B | " + Stats.of(subSmall).format("") + " |");
+        line("| async publish, 256 acks in flight | 12 KB (a 100-row transaction) | " + Stats.of(pubLarge).format("") + " |");
+        line("| pull consume, ack each | 12 KB | " + Stats.of(subLarge).format("") + " |");
+        line("");
+        return new double[] {Stats.of(pubSmall).median(), Stats.of(subSmall).median(), Stats.of(pubLarge).median(),
+                Stats.of(subLarge).median()};
+    }
+
+    private void replication(String natsUrl, double[] limits) throws Exception {
+        String params = "stream-prefix=repl&subject-prefix=repl";
+        int singles = quick ? 5_000 : 20_000;
+        int hundreds = quick ? 200 : 1_000;
+        List<Double> tx1 = new ArrayList<>();
+        List<Double> tx100 = new ArrayList<>();
+        List<Double> all3 = new ArrayList<>();
+        double catchUp;
+        double[][] memory = new double[3][];
+        try (NodeHandle n1 = new NodeHandle(dir.resolve("r1.db"), 1, natsUrl, params, dir.resolve("r1.log"));
+                NodeHandle n2 = new NodeHandle(dir.resolve("r2.db"), 2, natsUrl, params, dir.resolve("r2.log"));
+                NodeHandle n3 = new NodeHandle(dir.resolve("r3.db"), 3, natsUrl, params, dir.resolve("r3.log"))) {
+            long next = 1;
+            int runs = quick ? 2 : 3;
+            for (int r = 0; r < runs + 1; r++) {
+                double t = timeToBoth(n1, next, singles, 1, n2, n3);
+                next += singles;
+                double t100 = timeToBoth(n1, next, hundreds * 100, 100, n2, n3);
+                next += hundreds * 100L;
+                if (r > 0) {
+                    tx1.add(singles / t);
+                    tx100.add(hundreds / t100);
+                }
+            }
+            // all three nodes writing at once, 100-row transactions
+            for (int r = 0; r < runs; r++) {
+                long expected = n1.count() + 3L * hundreds * 100;
+                long t0 = System.nanoTime();
+                NodeHandle[] nodes = {n1, n2, n3};
+                for (int i = 0; i < 3; i++) {
+                    nodes[i].send("write " + (next + (long) i * hundreds * 100) + " " + hundreds * 100 + " 100 0");
+                }
+                next += 3L * hundreds * 100;
+                for (NodeHandle n : nodes) {
+                    n.expect("done", 300);
+                }
+                for (NodeHandle n : nodes) {
+                    awaitCount(n, expected);
+                }
+                all3.add(3.0 * hundreds / ((System.nanoTime() - t0) / 1e9));
+            }
+            memory[0] = n1.memory();
+            memory[1] = n2.memory();
+            // catch-up: node 3 down while 100k rows are written, then back
+            n3.close();
+            long expected = n1.count() + 100_000;
+            n1.send("write " + next + " 100000 1000 0");
+            n1.expect("done", 300);
+            awaitCount(n2, expected);
+            long t0 = System.nanoTime();
+            try (NodeHandle back = new NodeHandle(dir.resolve("r3.db"), 3, natsUrl, params, dir.resolve("r3b.log"))) {
+                awaitCount(back, expected);
+                catchUp = (System.nanoTime() - t0) / 1e9;
+                memory[2] = back.memory();
+            }
+        }
+        Stats.Summary s1 = Stats.of(tx1);
+        Stats.Summary s100 = Stats.of(tx100);
+        Stats.Summary s3 = Stats.of(all3);
+        line("## 3. Replication throughput (one writer JVM, two peer JVMs)");
+        line("");
+        line("Committed transactions per second whose rows are readable on BOTH peers (timed from the first commit");
+        line("to the last row visible on the slower peer). Ratio = ours ÷ the plain JetStream limit of section 2.");
+        line("");
+        line("| transactions | tx/s reaching both peers | rows/s | vs JetStream publish | vs JetStream consume |");
+        line("|---|---|---|---|---|");
+        line(String.format("| 1 row each | %s | %s | %.2f | %.2f |", s1.format(""), Stats.human(s1.median()),
+                s1.median() / limits[0], s1.median() / limits[1]));
+        line(String.format("| 100 rows each | %s | %s | %.2f (per message) | %.2f |", s100.format(""),
+                Stats.human(s100.median() * 100), s100.median() / limits[2], s100.median() / limits[3]));
+        line(String.format("| 100 rows each, all three nodes writing | %s | %s | | |", s3.format(""),
+                Stats.human(s3.median() * 100)));
+        line("");
+
+        line("## 4. Replication lag");
+        line("");
+        line("Commit returned on the writer → row visible to a reader polling a peer's database (both in one JVM,");
+        line("one clock; 1-row autocommit transactions).");
+        line("");
+        line("| offered load | transactions | p50 | p99 | max |");
+        line("|---|---|---|---|---|");
+        int seconds = quick ? 3 : 10;
+        long[] steady = Lag.measure(dir, natsUrl, "steady", 1000, seconds);
+        lagRow("1,000 tx/s", steady);
+        long[] saturated = Lag.measure(dir, natsUrl, "saturated", 0, quick ? 2 : 5);
+        lagRow("as fast as the writer can (saturation)", saturated);
+        line("");
+
+        line("## 5. Catch-up");
+        line("");
+        line(String.format("A peer that was down while 100,000 rows were written (1000-row transactions) converged %.2f s"
+                + " after its JVM was started again (start-up included).", catchUp));
+        line("");
+        line("## 6. Memory per node under load");
+        line("");
+        line("| node | peak heap | peak RSS |");
+        line("|---|---|---|");
+        line(String.format("| writer (node 1) | %.0f MiB | %.0f MiB |", memory[0][0], memory[0][1]));
+        line(String.format("| peer (node 2) | %.0f MiB | %.0f MiB |", memory[1][0], memory[1][1]));
+        line(String.format("| peer catching up (node 3) | %.0f MiB | %.0f MiB |", memory[2][0], memory[2][1]));
+        line("");
+        line("Node JVMs run with `-Xmx512m`; the peak heap is sampled every 50 ms.");
+    }
+
+    private void lagRow(String label, long[] micros) {
+        line(String.format("| %s | %,d | %.2f ms | %.2f ms | %.2f ms |", label, micros.length,
+                Stats.percentile(micros, 50) / 1000, Stats.percentile(micros, 99) / 1000,
+                micros.length == 0 ? Double.NaN : micros[micros.length - 1] / 1000.0));
+    }
+
+    /** Seconds from sending the write to seeing every row on both peers. */
+    private static double timeToBoth(NodeHandle writer, long first, int rows, int perTx, NodeHandle a, NodeHandle b)
+            throws Exception {
+        long expected = a.count() + rows;
+        long t0 = System.nanoTime();
+        writer.send("write " + first + " " + rows + " " + perTx + " 0");
+        writer.expect("done", 600);
+        awaitCount(a, expected);
+        awaitCount(b, expected);
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static void awaitCount(NodeHandle n, long expected) throws Exception {
+        long deadline = System.nanoTime() + 600_000_000_000L;
+        while (n.count() < expected) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(n.db + " has " + n.count() + " rows, expected " + expected);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static List<Double> box(double[] a) {
+        List<Double> l = new ArrayList<>();
+        for (double d : a) {
+            l.add(d);
+        }
+        return l;
+    }
+
+    private void line(String s) {
+        System.out.println(s);
+        report.append(s).append('\n');
+    }
+
+    private static String memTotal() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (l.startsWith("MemTotal:")) {
+                    return String.format("%.0f GiB", Long.parseLong(l.replaceAll("[^0-9]", "")) / 1048576.0);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return "unknown";
+        }
+        return "unknown";
+    }
+
+    private static String sqliteVersion() {
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
+                var s = c.createStatement(); var rs = s.executeQuery("SELECT sqlite_version()")) {
+            return rs.next() ? rs.getString(1) : "unknown";
+        } catch (java.sql.SQLException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.marmot.bench;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Local write cost of capture: the same workload through plain {@code jdbc:sqlite:} and through
+ * {@code jdbc:marmot:sqlite:} (capture on, connected to NATS, publishing), same schema and pragmas.
+ */
+final class LocalWrites {
+    enum Workload {
+        AUTOCOMMIT_INSERT("insert, 1 row per autocommit transaction"),
+        BATCH_INSERT("insert, 1000-row batches in one transaction"),
+        UPDATE("update by key, 1000 rows per transaction"),
+        DELETE("delete by key, 1000 rows per transaction");
+
+        final String label;
+
+        Workload(String label) {
+            this.label = label;
+        }
+    }
+
+    private final Path dir;
+    private final String natsUrl;
+    private int dbCounter;
+
+    LocalWrites(Path dir, String natsUrl) {
+        this.dir = dir;
+        this.natsUrl = natsUrl;
+    }
+
+    /** Rows per second of every run, plain and marmot alternating so drift hits both alike. */
+    double[][] measure(Workload w, int rows, int blobBytes, int runs) throws SQLException {
+        List<Double> plain = new ArrayList<>();
+        List<Double> marmot = new ArrayList<>();
+        for (int r = 0; r < runs + 1; r++) { // the first run of each is warm-up
+            double p = run(false, w, rows, blobBytes);
+            double m = run(true, w, rows, blobBytes);
+            if (r > 0) {
+                plain.add(p);
+                marmot.add(m);
+            }
+        }
+        return new double[][] {plain.stream().mapToDouble(Double::doubleValue).toArray(),
+                marmot.stream().mapToDouble(Double::doubleValue).toArray()};
+    }
+
+    private double run(boolean marmot, LocalWrites.Workload w, int rows, int blobBytes) throws SQLException {
+        Path db = dir.resolve((marmot ? "m" : "p") + (dbCounter++) + ".db");
+        String url = marmot
+                ? "jdbc:marmot:sqlite:" + db + "?node-id=" + (1000 + dbCounter) + "&nats-url=" + natsUrl
+                        + "&synchronous=NORMAL&stream-prefix=local-" + dbCounter + "&subject-prefix=local-" + dbCounter
+                : "jdbc:sqlite:" + db;
+        try (Connection c = DriverManager.getConnection(url)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA journal_mode = WAL");
+                s.execute("PRAGMA synchronous = NORMAL");
+                s.execute(BenchNode.SCHEMA);
+            }
+            if (w == Workload.UPDATE || w == Workload.DELETE) {
+                BenchNode.write(c, 1, rows, 1000, blobBytes, 1);
+            }
+            long t0 = System.nanoTime();
+            switch (w) {
+                case AUTOCOMMIT_INSERT -> BenchNode.write(c, 1, rows, 1, blobBytes, 1);
+                case BATCH_INSERT -> BenchNode.write(c, 1, rows, 1000, blobBytes, 1);
+                case UPDATE -> byKey(c, "UPDATE bench SET payload = ?, node = node + 1 WHERE id = ?", rows, true);
+                case DELETE -> byKey(c, "DELETE FROM bench WHERE id = ?", rows, false);
+            }
+            double rate = rows / ((System.nanoTime() - t0) / 1e9);
+            if (marmot) {
+                io.marmot.Marmot.close(db);
+            }
+            return rate;
+        }
+    }
+
+    private static void byKey(Connection c, String sql, int rows, boolean update) throws SQLException {
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 1; i <= rows; i++) {
+                if (update) {
+                    ps.setString(1, "y".repeat(80));
+                    ps.setLong(2, i);
+                } else {
+                    ps.setLong(1, i);
+                }
+                ps.addBatch();
+                if (i % 1000 == 0 || i == rows) {
+                    ps.executeBatch();
+                    c.commit();
+                }
+            }
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+}
