@@ -46,6 +46,7 @@ public final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH = 1000;
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final int MAX_CHANGES_PER_TRANSACTION = 2000;
 
     private final long nodeId;
     private final MarmotConfig config;
@@ -225,13 +226,28 @@ public final class Applier implements AutoCloseable {
                 ready.add(g);
             }
         }
-        if (!ready.isEmpty() || System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS) {
-            applyAndRecord(ready);
+        // Short transactions: the application's own writers wait while the applier holds the write lock.
+        int from = 0;
+        int changesInSlice = 0;
+        for (int i = 0; i < ready.size(); i++) {
+            changesInSlice += ready.get(i).changeCount();
+            if (changesInSlice >= MAX_CHANGES_PER_TRANSACTION && i < ready.size() - 1) {
+                applyAndRecord(ready.subList(from, i + 1), false);
+                from = i + 1;
+                changesInSlice = 0;
+            }
+        }
+        if (from < ready.size() || System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS) {
+            applyAndRecord(ready.subList(from, ready.size()), true);
         }
         ackUpToFloor(messages);
     }
 
-    private void applyAndRecord(List<PendingGroup> ready) throws SQLException {
+    /**
+     * @param recordPositions whether this transaction also records the stream positions; only the last one of a
+     *     batch does, so a crash between transactions redelivers (harmlessly) rather than skips
+     */
+    private void applyAndRecord(List<PendingGroup> ready, boolean recordPositions) throws SQLException {
         Map<String, Long> positions = new HashMap<>();
         List<List<ChangeBatch>> groups = new ArrayList<>(ready.size());
         ready.forEach(g -> groups.add(g.batches));
@@ -241,10 +257,14 @@ public final class Applier implements AutoCloseable {
                     park(ready.get(i), results.get(i).rejection());
                 }
             }
-            recordPositions(positions);
+            if (recordPositions) {
+                recordPositions(positions);
+            }
         });
-        appliedFloor.putAll(positions); // only once committed: a failed transaction is retried whole
-        lastPositionWrite = System.nanoTime();
+        if (recordPositions) {
+            appliedFloor.putAll(positions); // only once committed: a failed transaction is retried whole
+            lastPositionWrite = System.nanoTime();
+        }
         long maxVersion = 0;
         for (ChangeApplier.Outcome o : outcomes) {
             stats.appliedChanges.addAndGet(o.applied());
@@ -379,7 +399,7 @@ public final class Applier implements AutoCloseable {
         }
         if (!thread.isAlive()) {
             try {
-                applyAndRecord(List.of()); // positions of what was only skipped, so a restart need not rewind
+                applyAndRecord(List.of(), true); // positions of what was only skipped, so a restart need not rewind
             } catch (SQLException e) {
                 log.debug("{} - recording stream positions at close: {}", nodeId, e.toString());
             }
@@ -408,6 +428,14 @@ public final class Applier implements AutoCloseable {
         void add(Message m, ChangeBatch b) {
             messages.add(m);
             batches.add(b);
+        }
+
+        int changeCount() {
+            int n = 0;
+            for (ChangeBatch b : batches) {
+                n += b.changes().size();
+            }
+            return n;
         }
     }
 }

@@ -48,6 +48,9 @@ final class ChangeApplier implements AutoCloseable {
     }
 
     List<Outcome> apply(List<List<ChangeBatch>> groups, Epilogue epilogue) throws SQLException {
+        if (!groups.isEmpty()) {
+            versions.catchUp(schema);
+        }
         return Sqlite.inWriteTransaction(db, c -> {
             int version = SchemaReader.schemaVersion(db);
             if (version != schemaVersion) {

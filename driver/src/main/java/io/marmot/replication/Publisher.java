@@ -41,6 +41,7 @@ public final class Publisher implements AutoCloseable {
     private static final int MAX_CHANGES_PER_CYCLE = 50_000;
     private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long ACK_TIMEOUT_SECONDS = 30;
+    private static final int DELETE_SLICE = 20_000;
     private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
@@ -259,12 +260,14 @@ public final class Publisher implements AutoCloseable {
         boolean prunable;
         try (Statement s = db.createStatement();
                 ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + ChangeLog.LOG + " WHERE seq <= "
-                        + publishedSeq + ")")) {
+                        + publishedSeq + " AND seq < (SELECT max(seq) FROM " + ChangeLog.LOG + "))")) {
             prunable = rs.next() && rs.getBoolean(1);
         }
         if (!prunable && persisted.equals(upTo)) {
             return;
         }
+        versions.catchUp(changes);
+        long[] deleteUpTo = new long[1];
         Sqlite.inWriteTransaction(db, c -> {
             LogPosition folded = versions.fold(changes);
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE
@@ -273,14 +276,23 @@ public final class Publisher implements AutoCloseable {
                 ps.setLong(2, upTo.version());
                 ps.executeUpdate();
             }
-            // The newest row always stays: SQLite numbers a new row max(seq) + 1, and an empty log would
-            // start again at 1, below the positions readers resume from.
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ChangeLog.LOG + " WHERE seq <= ? AND seq < (SELECT max(seq) FROM " + ChangeLog.LOG + ")")) {
-                ps.setLong(1, Math.min(publishedSeq, folded.seq()));
-                ps.executeUpdate();
-            }
+            deleteUpTo[0] = Math.min(publishedSeq, folded.seq());
             return null;
         });
+        // In slices, for the same reason as folding: the application's writers wait while we hold the lock.
+        // The newest row always stays: SQLite numbers a new row max(seq) + 1, and an empty log would start
+        // again at 1, below the positions readers resume from.
+        int deleted;
+        do {
+            deleted = Sqlite.inWriteTransaction(db, c -> {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ChangeLog.LOG + " WHERE seq <= min(?,"
+                        + " (SELECT min(seq) FROM " + ChangeLog.LOG + ") + " + DELETE_SLICE + ") AND seq < (SELECT max(seq) FROM "
+                        + ChangeLog.LOG + ")")) {
+                    ps.setLong(1, deleteUpTo[0]);
+                    return ps.executeUpdate();
+                }
+            });
+        } while (deleted >= DELETE_SLICE && !closed);
         persisted = upTo;
     }
 

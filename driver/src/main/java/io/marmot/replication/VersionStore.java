@@ -3,6 +3,7 @@ package io.marmot.replication;
 import io.marmot.capture.ChangeLog;
 import io.marmot.capture.LogPosition;
 import io.marmot.capture.LoggedChanges;
+import io.marmot.engine.Sqlite;
 import io.marmot.wire.WireFormat;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,6 +20,7 @@ import java.sql.Statement;
 final class VersionStore implements AutoCloseable {
     private final Connection c;
     private final long localNode;
+    private static final int SLICE = 5000;
     private final PreparedStatement advance;
 
     VersionStore(Connection c, long localNode) throws SQLException {
@@ -43,6 +45,30 @@ final class VersionStore implements AutoCloseable {
 
     /** Brings versions up to date with every local change; call inside a write transaction. Returns how far. */
     LogPosition fold(LoggedChanges changes) throws SQLException {
+        return fold(changes, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Folds local changes in transactions of at most {@value #SLICE} rows, until only a few remain: a backlog
+     * (a bulk load, a long outage) is absorbed without holding the write lock long enough to make the
+     * application's writers time out. The caller folds the remainder inside its own transaction.
+     */
+    void catchUp(LoggedChanges changes) throws SQLException {
+        int folded;
+        do {
+            folded = Sqlite.inWriteTransaction(c, tx -> {
+                int[] n = {0};
+                foldRows(changes, SLICE, n);
+                return n[0];
+            });
+        } while (folded >= SLICE);
+    }
+
+    private LogPosition fold(LoggedChanges changes, int limit) throws SQLException {
+        return foldRows(changes, limit, new int[1]);
+    }
+
+    private LogPosition foldRows(LoggedChanges changes, int limit, int[] count) throws SQLException {
         LogPosition folded;
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT folded_seq, folded_version FROM " + ChangeLog.STATE)) {
@@ -50,7 +76,11 @@ final class VersionStore implements AutoCloseable {
             folded = new LogPosition(rs.getLong(1), rs.getLong(2));
         }
         LogPosition last = changes.readKeys(c, folded, (seq, version, group, change) -> {
+            if (count[0] >= limit) {
+                return false;
+            }
             advance(change.table().name(), WireFormat.key(change.key()), version, localNode);
+            count[0]++;
             return true;
         });
         if (!last.equals(folded)) {

@@ -28,7 +28,7 @@ final class NodeHandle implements AutoCloseable {
     NodeHandle(Path db, long nodeId, String natsUrl, String params, Path log) throws IOException {
         this.db = db;
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-Dorg.slf4j.simpleLogger.logFile=" + log, "-cp", System.getProperty("java.class.path"),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 BenchNode.class.getName(), db.toString(), Long.toString(nodeId), natsUrl, params));
         process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         commands = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);

@@ -23,7 +23,7 @@ final class NodeProcess implements AutoCloseable {
         this.log = log;
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-Dorg.slf4j.simpleLogger.logFile=" + log, "-cp", System.getProperty("java.class.path"),
+                "-cp", System.getProperty("java.class.path"),
                 NodeMain.class.getName(), db.toString(), Long.toString(nodeId), natsUrl));
         if (extraParams.length > 0) {
             cmd.add(String.join("&", extraParams));
