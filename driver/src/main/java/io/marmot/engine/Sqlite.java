@@ -26,6 +26,7 @@ public final class Sqlite {
         p.setProperty("busy_timeout", Integer.toString(BUSY_TIMEOUT_MS));
         SQLiteConnection c = connect("jdbc:sqlite:" + database, p);
         try (Statement s = c.createStatement()) {
+            WriteLockWaiter.install(c, BUSY_TIMEOUT_MS);
             s.execute("PRAGMA synchronous = NORMAL");
         } catch (SQLException e) {
             closeQuietly(c, e);

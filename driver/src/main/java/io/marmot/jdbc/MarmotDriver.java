@@ -4,6 +4,7 @@ import io.marmot.config.ConfigKey;
 import io.marmot.engine.Engines;
 import io.marmot.engine.MarmotEngine;
 import io.marmot.engine.Sqlite;
+import io.marmot.engine.WriteLockWaiter;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.DriverPropertyInfo;
@@ -41,6 +42,11 @@ public final class MarmotDriver implements java.sql.Driver {
         MarmotEngine engine = Engines.acquire(spec.databasePath(), spec.config());
         SQLiteConnection raw = Sqlite.connect(spec.sqliteUrl(), spec.sqliteProperties());
         try {
+            // The engine writes too (applying peers' changes): unless the application chose its own
+            // busy_timeout, wait for the write lock patiently and finely.
+            if (!spec.sqliteProperties().containsKey("busy_timeout") && !spec.sqliteUrl().contains("busy_timeout=")) {
+                WriteLockWaiter.install(raw, WriteLockWaiter.DEFAULT_TIMEOUT_MS);
+            }
             return new MarmotConnection(raw, engine);
         } catch (SQLException | RuntimeException e) {
             try {

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
@@ -235,6 +236,7 @@ public final class Applier implements AutoCloseable {
                 applyAndRecord(ready.subList(from, i + 1), false);
                 from = i + 1;
                 changesInSlice = 0;
+                LockSupport.parkNanos(500_000); // a moment with the lock free for the application's writers
             }
         }
         if (from < ready.size() || System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS) {
