@@ -1,3 +1,4 @@
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -5,30 +6,74 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 
-/** Writes through jdbc:marmot:sqlite: and shows what the engine captured. Run by examples/demo.sh. */
+/**
+ * A two-node cluster in one JVM on the embedded default: no nats-url, so the first node starts a local
+ * nats-server and the second joins it. Run by examples/demo.sh.
+ */
 public class Demo {
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("marmot-demo");
-        String url = "jdbc:marmot:sqlite:" + dir.resolve("demo.db") + "?node-id=1";
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE Books (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL,"
-                    + " author TEXT NOT NULL, publication_year INTEGER NOT NULL)");
-            s.execute("INSERT INTO Books (title, author, publication_year) VALUES ('Pride and Prejudice', 'Jane Austen', 1813)");
-            c.setAutoCommit(false);
-            s.execute("INSERT INTO Books (title, author, publication_year) VALUES ('Moby Dick', 'Herman Melville', 1851)");
-            s.execute("UPDATE Books SET publication_year = 1814 WHERE title = 'Pride and Prejudice'");
-            c.commit();
-            s.execute("DELETE FROM Books WHERE title = 'Moby Dick'");
-            c.rollback();
-            c.setAutoCommit(true);
-            System.out.println("Database: " + dir.resolve("demo.db"));
-            System.out.println("Captured changes (tx group, version, table, op, key):");
-            try (ResultSet rs = s.executeQuery("SELECT tx, hlc, tbl, op, c0 FROM __marmot_log ORDER BY seq")) {
-                while (rs.next()) {
-                    String op = switch (rs.getInt(4)) { case 1 -> "insert"; case 2 -> "update"; default -> "delete"; };
-                    System.out.printf("  tx %d  hlc %d  %s  %s  id=%d%n", rs.getLong(1), rs.getLong(2), rs.getString(3), op, rs.getLong(5));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String schema = "CREATE TABLE IF NOT EXISTS Books (id INTEGER PRIMARY KEY, title TEXT NOT NULL,"
+                + " author TEXT NOT NULL, publication_year INTEGER NOT NULL)";
+        try (Connection one = DriverManager.getConnection(url(dir, 1, port));
+                Connection two = DriverManager.getConnection(url(dir, 2, port));
+                Statement s1 = one.createStatement(); Statement s2 = two.createStatement()) {
+            s1.execute(schema);
+            s2.execute(schema);
+            System.out.println("Node 1: " + dir.resolve("node-1.db") + "\nNode 2: " + dir.resolve("node-2.db")
+                    + "\nEmbedded nats-server on 127.0.0.1:" + port + "\n");
+
+            s1.execute("INSERT INTO Books VALUES (1, 'Pride and Prejudice', 'Jane Austen', 1813)");
+            System.out.println("node 1 inserted 'Pride and Prejudice'");
+            show("node 2", s2, 1);
+
+            s2.execute("INSERT INTO Books VALUES (2, 'Moby Dick', 'Herman Melville', 1851)");
+            System.out.println("node 2 inserted 'Moby Dick'");
+            show("node 1", s1, 2);
+
+            // Both nodes change the same row at once: the later write wins on both.
+            s1.execute("UPDATE Books SET publication_year = 1814 WHERE id = 1");
+            s2.execute("UPDATE Books SET publication_year = 1815 WHERE id = 1");
+            System.out.println("node 1 set the year of book 1 to 1814, node 2 then to 1815");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline && (year(s1) != year(s2))) {
+                Thread.sleep(10);
+            }
+            System.out.println("both nodes now agree: " + year(s1) + " (node 1) and " + year(s2) + " (node 2)");
+        }
+        io.marmot.Marmot.closeAll();
+    }
+
+    private static String url(Path dir, int node, int port) {
+        return "jdbc:marmot:sqlite:" + dir.resolve("node-" + node + ".db") + "?node-id=" + node + "&nats-port=" + port;
+    }
+
+    private static void show(String node, Statement s, int rows) throws Exception {
+        long t0 = System.nanoTime();
+        long deadline = t0 + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM Books")) {
+                if (rs.next() && rs.getInt(1) >= rows) {
+                    break;
                 }
             }
+            Thread.sleep(1);
+        }
+        System.out.printf("  %s sees it after %.1f ms:%n", node, (System.nanoTime() - t0) / 1e6);
+        try (ResultSet rs = s.executeQuery("SELECT id, title, author, publication_year FROM Books ORDER BY id")) {
+            while (rs.next()) {
+                System.out.printf("    %d | %s | %s | %d%n", rs.getInt(1), rs.getString(2), rs.getString(3), rs.getInt(4));
+            }
+        }
+    }
+
+    private static int year(Statement s) throws Exception {
+        try (ResultSet rs = s.executeQuery("SELECT publication_year FROM Books WHERE id = 1")) {
+            return rs.next() ? rs.getInt(1) : -1;
         }
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo: writes through the driver jar on a bare classpath and shows the captured change log.
+# The demo: two nodes on the embedded default (a local nats-server the first node starts), with the driver jar alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=$(ls driver/target/marmot-jdbc-*-all.jar 2>/dev/null | head -n 1 || true)

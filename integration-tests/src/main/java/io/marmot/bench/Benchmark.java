@@ -45,8 +45,18 @@ public final class Benchmark {
         b.line("");
         b.line(String.format("Whole run: %.0f s.", (System.nanoTime() - t0) / 1e9));
         Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.writeString(out, b.report.toString());
+        Files.writeString(out, b.report + keptNotes(out));
         System.out.println("\nwritten to " + out);
+    }
+
+    /** The hand-written "## Notes" section of an existing report survives a new run. */
+    private static String keptNotes(Path out) throws IOException {
+        if (!Files.exists(out)) {
+            return "";
+        }
+        String old = Files.readString(out);
+        int at = old.indexOf("\n## Notes");
+        return at < 0 ? "" : old.substring(at);
     }
 
     private void header(String[] args) throws IOException {
