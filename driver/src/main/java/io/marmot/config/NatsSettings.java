@@ -16,7 +16,7 @@ public record NatsSettings(String url, int port, String serverPath, String user,
 
     @Override
     public String toString() {
-        return "nats=" + (embedded() ? "(embedded, port " + port + ")" : Secrets.maskUrl(url))
+        return (embedded() ? "embedded, port " + port : Secrets.maskUrl(url))
                 + (user.isEmpty() ? "" : ", user=" + user) + (password.isEmpty() ? "" : ", password=<masked>")
                 + (token.isEmpty() ? "" : ", token=<masked>") + (credsFile.isEmpty() ? "" : ", creds=" + credsFile)
                 + (nkeyFile.isEmpty() ? "" : ", nkey=" + nkeyFile);
