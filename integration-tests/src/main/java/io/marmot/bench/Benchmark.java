@@ -42,11 +42,20 @@ public final class Benchmark {
             b.replication(nats.url(), limits);
         }
         io.marmot.Marmot.closeAll();
+        deleteTree(dir);
         b.line("");
         b.line(String.format("Whole run: %.0f s.", (System.nanoTime() - t0) / 1e9));
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, b.report + keptNotes(out));
         System.out.println("\nwritten to " + out);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** The hand-written "## Notes" section of an existing report survives a new run. */
@@ -81,7 +90,7 @@ public final class Benchmark {
         line("");
         line("| workload | row size | plain sqlite-jdbc rows/s | marmot rows/s | overhead |");
         line("|---|---|---|---|---|");
-        LocalWrites lw = new LocalWrites(dir, natsUrl);
+        LocalWrites lw = new LocalWrites(dir, natsUrl, true);
         int small = quick ? 5_000 : 20_000;
         int batch = quick ? 50_000 : 200_000;
         row(lw, LocalWrites.Workload.AUTOCOMMIT_INSERT, small, 0, runs);
@@ -90,6 +99,15 @@ public final class Benchmark {
         row(lw, LocalWrites.Workload.DELETE, batch, 0, runs);
         row(lw, LocalWrites.Workload.AUTOCOMMIT_INSERT, small / 4, 16 * 1024, runs);
         row(lw, LocalWrites.Workload.BATCH_INSERT, quick ? 5_000 : 20_000, 16 * 1024, runs);
+        line("");
+        line("The triggers alone, without replication (`publish=false&replicate=false`): what capture costs before");
+        line("the publisher, the applier and nats-server compete for the same two cores.");
+        line("");
+        line("| workload | row size | plain sqlite-jdbc rows/s | capture-only rows/s | overhead |");
+        line("|---|---|---|---|---|");
+        LocalWrites captureOnly = new LocalWrites(dir, natsUrl, false);
+        row(captureOnly, LocalWrites.Workload.AUTOCOMMIT_INSERT, small, 0, runs);
+        row(captureOnly, LocalWrites.Workload.BATCH_INSERT, batch, 0, runs);
         line("");
     }
 

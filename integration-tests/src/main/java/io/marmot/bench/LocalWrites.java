@@ -29,11 +29,14 @@ final class LocalWrites {
 
     private final Path dir;
     private final String natsUrl;
+    private final boolean replicating;
     private int dbCounter;
 
-    LocalWrites(Path dir, String natsUrl) {
+    /** @param replicating false: capture only ({@code publish=false&replicate=false}), the triggers' own cost */
+    LocalWrites(Path dir, String natsUrl, boolean replicating) {
         this.dir = dir;
         this.natsUrl = natsUrl;
+        this.replicating = replicating;
     }
 
     /** Rows per second of every run, plain and marmot alternating so drift hits both alike. */
@@ -57,6 +60,7 @@ final class LocalWrites {
         String url = marmot
                 ? "jdbc:marmot:sqlite:" + db + "?node-id=" + (1000 + dbCounter) + "&nats-url=" + natsUrl
                         + "&synchronous=NORMAL&stream-prefix=local-" + dbCounter + "&subject-prefix=local-" + dbCounter
+                        + (replicating ? "" : "&publish=false&replicate=false")
                 : "jdbc:sqlite:" + db;
         try (Connection c = DriverManager.getConnection(url)) {
             try (Statement s = c.createStatement()) {
@@ -66,7 +70,7 @@ final class LocalWrites {
             }
             if (w == Workload.UPDATE || w == Workload.DELETE) {
                 BenchNode.write(c, 1, rows, 1000, blobBytes, 1);
-                if (marmot) {
+                if (marmot && replicating) {
                     awaitLogDrained(c); // the untimed load's replication work must not land in the timed part
                 }
             }
@@ -81,7 +85,18 @@ final class LocalWrites {
             if (marmot) {
                 io.marmot.Marmot.close(db);
             }
+            if (marmot && replicating) {
+                dropStream("local-" + dbCounter + "-1-1"); // each stream reserves max-log-bytes of JetStream storage
+            }
             return rate;
+        }
+    }
+
+    private void dropStream(String name) {
+        try (io.nats.client.Connection nc = io.nats.client.Nats.connect(natsUrl)) {
+            nc.jetStreamManagement().deleteStream(name);
+        } catch (Exception e) {
+            System.err.println("could not delete stream " + name + ": " + e);
         }
     }
 
