@@ -56,7 +56,7 @@ final class LocalWrites {
     }
 
     private double run(boolean marmot, LocalWrites.Workload w, int rows, int blobBytes) throws SQLException {
-        Path db = dir.resolve((marmot ? "m" : "p") + (dbCounter++) + ".db");
+        Path db = dir.resolve((replicating ? "" : "capture-") + (marmot ? "m" : "p") + (dbCounter++) + ".db");
         String url = marmot
                 ? "jdbc:marmot:sqlite:" + db + "?node-id=" + (1000 + dbCounter) + "&nats-url=" + natsUrl
                         + "&synchronous=NORMAL&stream-prefix=local-" + dbCounter + "&subject-prefix=local-" + dbCounter
