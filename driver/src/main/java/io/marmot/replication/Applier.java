@@ -54,6 +54,7 @@ public final class Applier implements AutoCloseable {
     private final ReplicationStats stats;
     private final SQLiteConnection db;
     private final ChangeApplier changes;
+    private final ParkedMessages parked;
     private final BlockingQueue<Message> inbox = new ArrayBlockingQueue<>(20_000);
     private final Map<String, Long> lastDelivered = new HashMap<>();
     private final Map<String, Long> appliedFloor = new HashMap<>();
@@ -71,6 +72,7 @@ public final class Applier implements AutoCloseable {
         this.db = Sqlite.open(database);
         try {
             this.changes = new ChangeApplier(db, nodeId, config);
+            this.parked = new ParkedMessages(db, nodeId, stats);
             loadFloors();
         } catch (SQLException e) {
             db.close();
@@ -164,6 +166,7 @@ public final class Applier implements AutoCloseable {
         long backoff = 100;
         while (!closed) {
             try {
+                parked.retryIfSchemaChanged(changes);
                 if (batch.isEmpty()) {
                     Message first = inbox.poll(200, TimeUnit.MILLISECONDS);
                     if (first == null) {
@@ -351,20 +354,13 @@ public final class Applier implements AutoCloseable {
     }
 
     private void park(PendingGroup g, String reason) throws SQLException {
-        stats.parkedMessages.incrementAndGet();
-        log.error("{} - parked {} message(s) from node {} ({}#{}): {}", nodeId, g.messages.size(), g.batches.get(0).origin(),
-                g.stream, g.firstSeq, reason);
-        try (PreparedStatement ps = db.prepareStatement("INSERT INTO " + ChangeLog.PARKED
-                + " (parked_at, origin, stream, seq, reason, message) VALUES (datetime('now'), ?, ?, ?, ?, ?)")) {
-            for (int i = 0; i < g.messages.size(); i++) {
-                ps.setLong(1, g.batches.get(i).origin());
-                ps.setString(2, g.stream);
-                ps.setLong(3, g.messages.get(i).metaData().streamSequence());
-                ps.setString(4, reason);
-                ps.setBytes(5, g.messages.get(i).getData());
-                ps.executeUpdate();
-            }
+        List<Long> seqs = new ArrayList<>();
+        List<byte[]> data = new ArrayList<>();
+        for (Message m : g.messages) {
+            seqs.add(m.metaData().streamSequence());
+            data.add(m.getData());
         }
+        parked.park(g.batches.get(0).origin(), g.stream, seqs, data, reason);
     }
 
     private void loadFloors() throws SQLException {

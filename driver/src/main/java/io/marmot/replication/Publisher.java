@@ -296,13 +296,14 @@ public final class Publisher implements AutoCloseable {
         persisted = upTo;
     }
 
-    /** Changes not yet acknowledged by JetStream (for metrics). */
+    /**
+     * Changes not yet acknowledged by JetStream (for metrics). Positions are contiguous (rows leave the log only
+     * from its head), so this is a subtraction, not a count, however long NATS was away.
+     */
     public long backlog() throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("SELECT count(*) FROM " + ChangeLog.LOG + " WHERE seq > ?")) {
-            ps.setLong(1, acked.seq());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
-            }
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG)) {
+            return rs.next() ? Math.max(0, rs.getLong(1) - acked.seq()) : 0;
         }
     }
 
