@@ -57,7 +57,8 @@ public final class Applier implements AutoCloseable {
     private final ParkedMessages parked;
     private final BlockingQueue<Message> inbox = new ArrayBlockingQueue<>(20_000);
     private final Map<String, Long> lastDelivered = new HashMap<>();
-    private final Map<String, Long> appliedFloor = new HashMap<>();
+    private final Map<String, Long> appliedFloor = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Queue<String> streamResets = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Map<String, PendingGroup> pending = new LinkedHashMap<>();
     private final List<MessageConsumer> consumers = new ArrayList<>();
     private final Thread thread;
@@ -96,8 +97,7 @@ public final class Applier implements AutoCloseable {
         JetStreamManagement jsm = nc.jetStreamManagement();
         for (int shard = 1; shard <= config.streams().shards(); shard++) {
             String stream = config.streams().streamName(shard);
-            long floor = appliedFloor.getOrDefault(stream, 0L);
-            checkRetention(jsm, stream, floor);
+            long floor = checkStream(jsm, stream, appliedFloor.getOrDefault(stream, 0L));
             String durable = "marmot-node-" + nodeId;
             bindConsumer(jsm, stream, durable, floor);
             MessageConsumer mc = nc.getStreamContext(stream).getConsumerContext(durable)
@@ -145,12 +145,36 @@ public final class Applier implements AutoCloseable {
     }
 
     /** A stream that no longer holds what this node has not applied yet means changes were missed. */
-    private void checkRetention(JetStreamManagement jsm, String stream, long floor) throws IOException, JetStreamApiException {
+    /**
+     * Checks the stream against how far this node applied it, and returns where to read from: a stream whose last
+     * sequence is below that was created anew (a wiped or replaced server), so it is read from its beginning; a
+     * stream that no longer holds what this node has not applied means changes were missed.
+     */
+    private long checkStream(JetStreamManagement jsm, String stream, long floor) throws IOException, JetStreamApiException {
         StreamInfo si = jsm.getStreamInfo(stream);
         long first = si.getStreamState().getFirstSequence();
         long last = si.getStreamState().getLastSequence();
+        if (last < floor) {
+            log.warn("{} - stream {} ends at {} but this node applied up to {}: the stream was created anew;"
+                    + " reading it from its beginning", nodeId, stream, last, floor);
+            streamResets.add(stream);
+            floor = 0;
+        }
         if (last > floor && first > floor + 1) {
             missed(stream, floor + 1, first - 1, "they left the stream (retention limits) before this node applied them");
+        }
+        return floor;
+    }
+
+    /** Forgets the positions of streams created anew (on the applier's thread, before it reads their messages). */
+    private void applyStreamResets() throws SQLException {
+        for (String stream = streamResets.poll(); stream != null; stream = streamResets.poll()) {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + ChangeLog.RECEIVED + " WHERE stream = ?")) {
+                ps.setString(1, stream);
+                ps.executeUpdate();
+            }
+            appliedFloor.remove(stream);
+            lastDelivered.remove(stream);
         }
     }
 
@@ -202,6 +226,7 @@ public final class Applier implements AutoCloseable {
      * or within a second.
      */
     void process(List<Message> messages) throws SQLException {
+        applyStreamResets();
         List<PendingGroup> ready = new ArrayList<>();
         for (Message m : messages) {
             String stream = m.metaData().getStream();
