@@ -37,11 +37,7 @@ class KeyShapesTest {
 
     /** op, rid, c0..c(n-1) of every log row of a table, in commit order. */
     private List<List<Object>> log(String table, int columns) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT op, rid");
-        for (int i = 0; i < columns; i++) {
-            sql.append(", c").append(i);
-        }
-        return Db.list(c, sql.append(" FROM __marmot_log WHERE tbl = ? ORDER BY seq").toString(), table);
+        return Db.logRows(c, table, "op, rid", columns);
     }
 
     private static List<Object> row(Object... values) {

@@ -40,11 +40,7 @@ class SchemaChangeTest {
     }
 
     private List<List<Object>> values(String table, int columns) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT op");
-        for (int i = 0; i < columns; i++) {
-            sql.append(", c").append(i);
-        }
-        return Db.list(c, sql.append(" FROM __marmot_log WHERE tbl = ? ORDER BY seq").toString(), table);
+        return Db.logRows(c, table, "op", columns);
     }
 
     private static List<Object> row(Object... values) {

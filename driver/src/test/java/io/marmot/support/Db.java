@@ -141,4 +141,13 @@ public final class Db {
             ps.setObject(i + 1, args[i]);
         }
     }
+
+    /** The given leading columns, then c0..c(n-1), of every change-log row of a table, in commit order. */
+    public static List<List<Object>> logRows(Connection c, String table, String leading, int columns) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT " + leading);
+        for (int i = 0; i < columns; i++) {
+            sql.append(", c").append(i);
+        }
+        return list(c, sql.append(" FROM __marmot_log WHERE tbl = ? ORDER BY seq").toString(), table);
+    }
 }
