@@ -159,7 +159,8 @@ public final class Publisher implements AutoCloseable {
         Deque<Inflight> inflight = new ArrayDeque<>();
         MessagePacker packer = new MessagePacker(nodeId);
         int[] count = {0};
-        db.setAutoCommit(false); // one read snapshot: every change in it belongs to a committed transaction
+        // One query reads the log: its snapshot holds only committed transactions, whole (the statements run
+        // while it is open, such as a table's shape, share that snapshot).
         LogPosition read;
         try {
             read = changes.read(db, sent, (seq, version, label, change) -> {
@@ -183,9 +184,6 @@ public final class Publisher implements AutoCloseable {
             }
         } catch (SendFailed e) {
             throw e.cause;
-        } finally {
-            db.commit();
-            db.setAutoCommit(true);
         }
         while (!inflight.isEmpty()) {
             settle(inflight.pollFirst(), ackTimeoutSeconds);
