@@ -3,7 +3,6 @@ package io.marmot.replication;
 import io.marmot.capture.LogPosition;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -80,6 +79,17 @@ final class MessagePacker {
         return n;
     }
 
+    /** At least the UTF-8 length of s, without encoding it (this runs for every value of every change). */
+    private static int utf8Bound(String s) {
+        int n = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                n += 2;
+            }
+        }
+        return n;
+    }
+
     private static int size(Object v) {
         if (v == null) {
             return 1;
@@ -88,7 +98,7 @@ final class MessagePacker {
             return 6 + b.length;
         }
         if (v instanceof String s) {
-            return 6 + (s.length() < 64 ? s.getBytes(StandardCharsets.UTF_8).length : 3 * s.length());
+            return 6 + utf8Bound(s);
         }
         return 10;
     }

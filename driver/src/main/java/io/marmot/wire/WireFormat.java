@@ -187,7 +187,7 @@ public final class WireFormat {
      * big-endian with the sign flipped, so ascending keys (the common case) append to the index in order.
      */
     public static byte[] key(Object[] values) {
-        Writer w = new Writer();
+        Writer w = new Writer(16);
         for (Object v : values) {
             if (v instanceof Long n) {
                 w.write(1);
@@ -244,8 +244,16 @@ public final class WireFormat {
 
     /** A growable byte buffer without ByteArrayOutputStream's per-byte locking (this is the hot path). */
     private static final class Writer {
-        private byte[] buf = new byte[256];
+        private byte[] buf;
         private int size;
+
+        Writer() {
+            this(256);
+        }
+
+        Writer(int capacity) {
+            buf = new byte[capacity];
+        }
 
         void write(int b) {
             if (size == buf.length) {
