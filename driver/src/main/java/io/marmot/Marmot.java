@@ -4,7 +4,7 @@ import io.marmot.capture.CaptureInstaller;
 import io.marmot.config.MarmotConfig;
 import io.marmot.engine.Engines;
 import io.marmot.engine.MarmotEngine;
-import io.marmot.engine.Sqlite;
+import io.marmot.sqlite.Sqlite;
 import io.marmot.jdbc.ConnectionSpec;
 import java.nio.file.Path;
 import java.sql.SQLException;

@@ -1,18 +1,65 @@
 package io.marmot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The driver's habits, checked on its sources: it logs through slf4j only, and knows nothing of the sidecar. */
+/**
+ * The driver's habits, checked on its sources: packages are layered bottom to top and only look down, it logs
+ * through slf4j only, and knows nothing of the sidecar.
+ */
 class CodingRulesTest {
     private static final Path SOURCES = Path.of("src", "main", "java");
+    /** Bottom to top; a package may use its own layer and those below. The root package (io.marmot) is the top. */
+    static final List<String> LAYERS = List.of("config", "sqlite", "schema", "clock", "wire", "capture", "replication",
+            "snapshot", "engine", "jdbc", "");
+    private static final Pattern REFERENCE = Pattern.compile("\\bio\\.marmot\\.([a-z]+)\\.");
+
+    @Test
+    void packagesOnlyUseLowerLayers() throws IOException {
+        List<String> offences = new ArrayList<>();
+        for (Path file : sources()) {
+            String layer = layerOf(file);
+            assertTrue(LAYERS.contains(layer), file + " is in no layer: add its package to LAYERS");
+            Matcher m = REFERENCE.matcher(Files.readString(file));
+            while (m.find()) {
+                String used = m.group(1);
+                if (!LAYERS.contains(used)) {
+                    continue; // a class of the root package, say io.marmot.Marmot: only jdbc and root may, checked below
+                }
+                if (LAYERS.indexOf(used) > LAYERS.indexOf(layer)) {
+                    offences.add(SOURCES.relativize(file) + " (" + layer + ") uses the higher layer " + used);
+                }
+            }
+        }
+        assertEquals(List.of(), offences);
+    }
+
+    @Test
+    void everyLayerExistsAndNothingElse() throws IOException {
+        Set<String> found = new TreeSet<>();
+        for (Path file : sources()) {
+            found.add(layerOf(file));
+        }
+        assertEquals(new TreeSet<>(LAYERS), found);
+    }
+
+    /** The first package below io.marmot (sub-packages such as jdbc.delegate belong to their parent's layer). */
+    private static String layerOf(Path file) {
+        Path rel = SOURCES.resolve(Path.of("io", "marmot")).relativize(file);
+        return rel.getNameCount() == 1 ? "" : rel.getName(0).toString();
+    }
 
     @Test
     void noConsoleOutputNoStackTracesNoJavaUtilLogging() throws IOException {

@@ -1,6 +1,13 @@
 package io.marmot.capture;
 
-import static io.marmot.capture.Identifiers.quote;
+import io.marmot.wire.RowChange;
+
+import io.marmot.schema.SchemaReader;
+import io.marmot.schema.TableInfo;
+
+import static io.marmot.schema.Identifiers.quote;
+
+import io.marmot.schema.Identifiers;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -191,7 +198,7 @@ public final class CaptureInstaller {
 
     private static long captureExistingRows(Connection c, TableInfo t) throws SQLException {
         try (Statement s = c.createStatement()) {
-            int n = s.executeUpdate(TriggerBuilder.logInsertSql(t, ChangeLog.OP_INSERT, "t", false,
+            int n = s.executeUpdate(TriggerBuilder.logInsertSql(t, RowChange.INSERT, "t", false,
                     quote(t.name()) + " AS t, " + ChangeLog.STATE + " AS s"));
             if (n > 0) {
                 log.info("table {} appeared with {} rows: captured them as inserts", t.name(), n);

@@ -1,5 +1,6 @@
 package io.marmot.capture;
 
+import io.marmot.clock.RowVersions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -10,37 +11,24 @@ import java.sql.Statement;
  *
  * <p>{@code __marmot_log} holds one row per captured row change, in commit order ({@code seq}: SQLite has one
  * writer at a time). {@code hlc} is the clock reading the trigger took: the wall clock in milliseconds shifted
- * left 16 bits, or just above the floor if that is higher. A change's <em>version</em> is the running maximum
- * {@code v = max(hlc, previous v + 1)} over the log in {@code seq} order (see {@link LoggedChanges}): unique,
- * increasing even when the wall clock steps back, and computed by readers so the trigger stays one cheap
- * insert. Column {@code c<i>} holds the value of the table's i-th column; those columns have no declared type,
+ * left 16 bits, or just above the floor if that is higher. A change's <em>version</em> follows from the readings
+ * by the rule of {@link io.marmot.clock.Hlc}, computed by readers ({@link LoggedChanges}) so the trigger stays one
+ * cheap insert. Column {@code c<i>} holds the value of the table's i-th column; those columns have no declared type,
  * so every value keeps its exact storage class. {@code cols} is how many columns the trigger knew (a later ADD
  * COLUMN must not send NULLs). {@code tx} groups changes: the driver closes a group on each commit, the
  * publisher closes the open group of writes made outside the driver while NATS is away.
  *
  * <p>{@code __marmot_state} is one row: the node id, the clock's floor ({@code hlc}: raised past every applied
  * remote version), the open group, how far the log was published and folded into {@code __marmot_versions}
- * (each a log position and the version there, so readers resume the version sequence), and the {@code applying} flag the applier sets inside its own transactions so
- * its writes are not captured again. {@code __marmot_received} keeps, per stream, the sequence up to which
- * everything was applied; {@code __marmot_parked} keeps messages that could not be applied, for inspection.
+ * (each a log position and the version there, so readers resume the version sequence), and the {@code applying} flag the
+ * applier sets inside its own transactions so its writes are not captured again. Replication keeps its own tables
+ * beside these (stream positions, parked messages).
  */
 public final class ChangeLog {
     public static final String LOG = "__marmot_log";
     public static final String STATE = "__marmot_state";
-    public static final String VERSIONS = "__marmot_versions";
-    public static final String RECEIVED = "__marmot_received";
-    public static final String PARKED = "__marmot_parked";
-    public static final int OP_INSERT = 1;
-    public static final int OP_UPDATE = 2;
-    public static final int OP_DELETE = 3;
     /** Value columns the log is created with; it widens (ALTER TABLE ADD COLUMN) for wider tables. */
     static final int INITIAL_WIDTH = 16;
-
-    /**
-     * The trigger's clock reading: the wall clock in milliseconds shifted left 16 bits, or above the floor.
-     * Only functions of SQLite 3.31+, so other processes' writes work.
-     */
-    static final String CLOCK = "max(s.hlc + 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) << 16)";
 
     private ChangeLog() {
     }
@@ -64,11 +52,7 @@ public final class ChangeLog {
                 log.append(", c").append(i);
             }
             s.execute(log.append(")").toString());
-            s.execute("CREATE TABLE IF NOT EXISTS " + VERSIONS + " (tbl TEXT NOT NULL, pk BLOB NOT NULL,"
-                    + " hlc INTEGER NOT NULL, node INTEGER NOT NULL, PRIMARY KEY (tbl, pk)) WITHOUT ROWID");
-            s.execute("CREATE TABLE IF NOT EXISTS " + RECEIVED + " (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
-            s.execute("CREATE TABLE IF NOT EXISTS " + PARKED + " (id INTEGER PRIMARY KEY, parked_at TEXT NOT NULL,"
-                    + " origin INTEGER, stream TEXT, seq INTEGER, reason TEXT NOT NULL, message BLOB)");
+            RowVersions.create(c);
             s.execute("INSERT OR IGNORE INTO " + STATE + " (id, node_id) VALUES (1, " + nodeId + ")");
         }
         return first;

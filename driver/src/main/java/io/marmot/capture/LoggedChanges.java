@@ -1,5 +1,9 @@
 package io.marmot.capture;
 
+import io.marmot.schema.SchemaReader;
+import io.marmot.schema.TableInfo;
+
+import io.marmot.clock.Hlc;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;
 import java.sql.Connection;
@@ -37,8 +41,7 @@ public final class LoggedChanges {
 
     /**
      * Visits the changes logged after {@code from}, in commit order, until the visitor says stop. Each change's
-     * version continues the sequence from {@code from}: {@code max(hlc, previous version + (seq - previous seq))},
-     * a function of the log alone, so every reader computes the same versions. Returns the
+     * version continues the sequence from {@code from} by {@link Hlc#nextVersion}. Returns the
      * position of the last row consumed (visited, or skipped because its table is gone), or {@code from}.
      */
     public LogPosition read(Connection c, LogPosition from, Visitor visitor) throws SQLException {
@@ -69,7 +72,7 @@ public final class LoggedChanges {
             while (rs.next()) {
                 long seq = rs.getLong(1);
                 // Versions advance with the log position, and never fall below the clock reading.
-                long version = Math.max(rs.getLong(2), last.version() + (seq - last.seq()));
+                long version = Hlc.nextVersion(last.seq(), last.version(), seq, rs.getLong(2));
                 RowChange change = toChange(c, rs, version, keysOnly);
                 if (change != null && !visitor.visit(seq, version, rs.getLong(3), change)) {
                     return last;
@@ -116,7 +119,7 @@ public final class LoggedChanges {
         TableShape shape = shape(t, cols);
         Object rowid = t.usesRowid() ? value(rs, 7) : null;
         Object[] values;
-        if (op == ChangeLog.OP_DELETE || keysOnly) {
+        if (op == RowChange.DELETE || keysOnly) {
             int[] keys = shape.keyIndexes();
             values = new Object[keys.length];
             for (int i = 0; i < keys.length; i++) {
@@ -128,7 +131,7 @@ public final class LoggedChanges {
                 values[i] = value(rs, 8 + i);
             }
         }
-        return new RowChange(version, shape, keysOnly ? ChangeLog.OP_DELETE : op, rowid, values);
+        return new RowChange(version, shape, keysOnly ? RowChange.DELETE : op, rowid, values);
     }
 
     private TableShape shape(TableInfo t, int cols) {

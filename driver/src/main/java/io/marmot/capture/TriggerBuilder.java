@@ -1,7 +1,14 @@
 package io.marmot.capture;
 
-import static io.marmot.capture.Identifiers.literal;
-import static io.marmot.capture.Identifiers.quote;
+import io.marmot.wire.RowChange;
+
+import io.marmot.schema.TableInfo;
+
+import static io.marmot.schema.Identifiers.literal;
+import static io.marmot.schema.Identifiers.quote;
+
+import io.marmot.clock.Hlc;
+import io.marmot.schema.Identifiers;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,13 +25,13 @@ final class TriggerBuilder {
     static Map<String, String> triggers(TableInfo t) {
         Map<String, String> out = new LinkedHashMap<>();
         out.put(name("insert", t), create("insert", "INSERT", t,
-                logInsert(t, ChangeLog.OP_INSERT, "NEW", false, "")));
+                logInsert(t, RowChange.INSERT, "NEW", false, "")));
         String keyChanged = keyChanged(t);
         out.put(name("update", t), create("update", "UPDATE", t,
-                logInsert(t, ChangeLog.OP_DELETE, "OLD", true, " AND (" + keyChanged + ")")
-                        + logInsert(t, ChangeLog.OP_UPDATE, "NEW", false, "")));
+                logInsert(t, RowChange.DELETE, "OLD", true, " AND (" + keyChanged + ")")
+                        + logInsert(t, RowChange.UPDATE, "NEW", false, "")));
         out.put(name("delete", t), create("delete", "DELETE", t,
-                logInsert(t, ChangeLog.OP_DELETE, "OLD", true, "")));
+                logInsert(t, RowChange.DELETE, "OLD", true, "")));
         return out;
     }
 
@@ -52,7 +59,7 @@ final class TriggerBuilder {
      */
     static String logInsertSql(TableInfo t, int op, String row, boolean keyOnly, String from) {
         StringBuilder cols = new StringBuilder("hlc, tx, tbl, op, cols, rid");
-        StringBuilder vals = new StringBuilder(ChangeLog.CLOCK + ", s.tx, " + literal(t.name()) + ", " + op + ", "
+        StringBuilder vals = new StringBuilder(Hlc.triggerReading("s") + ", s.tx, " + literal(t.name()) + ", " + op + ", "
                 + t.columns().size());
         vals.append(", ").append(t.usesRowid() ? row + "." + t.rowidAlias() : "NULL");
         for (int i = 0; i < t.columns().size(); i++) {

@@ -1,6 +1,6 @@
 package io.marmot.jdbc;
 
-import io.marmot.capture.Identifiers;
+import io.marmot.schema.Identifiers;
 import io.marmot.jdbc.delegate.DelegatingDatabaseMetaData;
 import io.marmot.jdbc.delegate.DelegatingResultSet;
 import java.sql.Connection;

@@ -2,7 +2,7 @@ package io.marmot.replication;
 
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
-import io.marmot.engine.Sqlite;
+import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;
 import io.marmot.wire.WireFormat;
@@ -74,6 +74,9 @@ public final class Applier implements AutoCloseable {
         try {
             this.changes = new ChangeApplier(db, nodeId, config);
             this.parked = new ParkedMessages(db, nodeId, stats);
+            try (Statement s = db.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS " + ReceivedPositions.TABLE + " (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
+            }
             loadFloors();
         } catch (SQLException e) {
             db.close();
@@ -169,7 +172,7 @@ public final class Applier implements AutoCloseable {
     /** Forgets the positions of streams created anew (on the applier's thread, before it reads their messages). */
     private void applyStreamResets() throws SQLException {
         for (String stream = streamResets.poll(); stream != null; stream = streamResets.poll()) {
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + ChangeLog.RECEIVED + " WHERE stream = ?")) {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + ReceivedPositions.TABLE + " WHERE stream = ?")) {
                 ps.setString(1, stream);
                 ps.executeUpdate();
             }
@@ -367,7 +370,7 @@ public final class Applier implements AutoCloseable {
         for (String stream : lastDelivered.keySet()) {
             long floor = doneUpTo(stream);
             if (floor > appliedFloor.getOrDefault(stream, 0L)) {
-                try (PreparedStatement ps = db.prepareStatement("INSERT INTO " + ChangeLog.RECEIVED
+                try (PreparedStatement ps = db.prepareStatement("INSERT INTO " + ReceivedPositions.TABLE
                         + " (stream, seq) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET seq = max(seq, excluded.seq)")) {
                     ps.setString(1, stream);
                     ps.setLong(2, floor);
@@ -390,7 +393,7 @@ public final class Applier implements AutoCloseable {
 
     private void loadFloors() throws SQLException {
         try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT stream, seq FROM " + ChangeLog.RECEIVED)) {
+                ResultSet rs = s.executeQuery("SELECT stream, seq FROM " + ReceivedPositions.TABLE)) {
             while (rs.next()) {
                 appliedFloor.put(rs.getString(1), rs.getLong(2));
             }

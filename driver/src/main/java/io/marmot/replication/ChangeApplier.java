@@ -2,9 +2,12 @@ package io.marmot.replication;
 
 import io.marmot.capture.ChangeLog;
 import io.marmot.capture.LoggedChanges;
-import io.marmot.capture.SchemaReader;
+import io.marmot.capture.VersionFold;
+import io.marmot.clock.RowKey;
+import io.marmot.clock.RowVersions;
+import io.marmot.schema.SchemaReader;
 import io.marmot.config.MarmotConfig;
-import io.marmot.engine.Sqlite;
+import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.WireFormat;
@@ -24,13 +27,15 @@ import java.util.List;
 final class ChangeApplier implements AutoCloseable {
     private final Connection db;
     private final LoggedChanges schema = new LoggedChanges();
-    private final VersionStore versions;
+    private final RowVersions versions;
+    private final VersionFold fold;
     private final RowWriter writer;
     private int schemaVersion = -1;
 
     ChangeApplier(Connection db, long nodeId, MarmotConfig config) throws SQLException {
         this.db = db;
-        this.versions = new VersionStore(db, nodeId);
+        this.versions = new RowVersions(db);
+        this.fold = new VersionFold(db, nodeId, versions);
         this.writer = new RowWriter(db, schema, config);
     }
 
@@ -49,7 +54,7 @@ final class ChangeApplier implements AutoCloseable {
 
     List<Outcome> apply(List<List<ChangeBatch>> groups, Epilogue epilogue) throws SQLException {
         if (!groups.isEmpty()) {
-            versions.catchUp(schema);
+            fold.catchUp();
         }
         return Sqlite.inWriteTransaction(db, c -> {
             int version = SchemaReader.schemaVersion(db);
@@ -59,7 +64,7 @@ final class ChangeApplier implements AutoCloseable {
             }
             execute("UPDATE " + ChangeLog.STATE + " SET applying = 1");
             if (!groups.isEmpty()) {
-                versions.fold(schema); // local versions must be known before comparing with received ones
+                fold.fold(); // local versions must be known before comparing with received ones
             }
             List<Outcome> outcomes = new ArrayList<>(groups.size());
             long maxVersion = 0;
@@ -96,7 +101,7 @@ final class ChangeApplier implements AutoCloseable {
                 if (t == null) {
                     continue;
                 }
-                if (!versions.advance(t.table, WireFormat.key(ch.key()), ch.version(), b.origin())) {
+                if (!versions.advance(t.table, RowKey.of(ch.key()), ch.version(), b.origin())) {
                     stale++;
                     continue;
                 }
@@ -129,6 +134,7 @@ final class ChangeApplier implements AutoCloseable {
             writer.close();
         } finally {
             try {
+                fold.close();
                 versions.close();
             } finally {
                 schema.close();

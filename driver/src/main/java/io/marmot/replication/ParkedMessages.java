@@ -1,7 +1,7 @@
 package io.marmot.replication;
 
 import io.marmot.capture.ChangeLog;
-import io.marmot.capture.SchemaReader;
+import io.marmot.schema.SchemaReader;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;
 import io.marmot.wire.WireFormat;
@@ -27,13 +27,19 @@ final class ParkedMessages {
     private static final Logger log = LoggerFactory.getLogger(ParkedMessages.class);
     private static final long CHECK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    static final String TABLE = "__marmot_parked";
+
     private final Connection db;
     private final long nodeId;
     private final ReplicationStats stats;
     private int triedAtSchemaVersion = -1;
     private long lastCheck;
 
-    ParkedMessages(Connection db, long nodeId, ReplicationStats stats) {
+    ParkedMessages(Connection db, long nodeId, ReplicationStats stats) throws SQLException {
+        try (Statement s = db.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id INTEGER PRIMARY KEY, parked_at TEXT NOT NULL,"
+                    + " origin INTEGER, stream TEXT, seq INTEGER, reason TEXT NOT NULL, message BLOB)");
+        }
         this.db = db;
         this.nodeId = nodeId;
         this.stats = stats;
@@ -44,7 +50,7 @@ final class ParkedMessages {
         stats.parkedMessages.incrementAndGet();
         log.error("{} - parked {} message(s) from node {} ({}#{}): {}", nodeId, messages.size(), origin, stream,
                 seqs.get(0), reason);
-        try (PreparedStatement ps = db.prepareStatement("INSERT INTO " + ChangeLog.PARKED
+        try (PreparedStatement ps = db.prepareStatement("INSERT INTO " + TABLE
                 + " (parked_at, origin, stream, seq, reason, message) VALUES (datetime('now'), ?, ?, ?, ?, ?)")) {
             for (int i = 0; i < messages.size(); i++) {
                 ps.setLong(1, origin);
@@ -72,7 +78,7 @@ final class ParkedMessages {
         Map<String, List<Long>> ids = new LinkedHashMap<>();
         Map<String, List<ChangeBatch>> groups = new LinkedHashMap<>();
         try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT id, message FROM " + ChangeLog.PARKED + " ORDER BY id")) {
+                ResultSet rs = s.executeQuery("SELECT id, message FROM " + TABLE + " ORDER BY id")) {
             while (rs.next()) {
                 ChangeBatch b;
                 try {
@@ -92,8 +98,8 @@ final class ParkedMessages {
         List<ChangeApplier.Outcome> outcomes = applier.apply(new ArrayList<>(groups.values()), (c, results) -> {
             for (int i = 0; i < results.size(); i++) {
                 String sql = results.get(i).rejected()
-                        ? "UPDATE " + ChangeLog.PARKED + " SET reason = ? WHERE id = ?"
-                        : "DELETE FROM " + ChangeLog.PARKED + " WHERE id = ?";
+                        ? "UPDATE " + TABLE + " SET reason = ? WHERE id = ?"
+                        : "DELETE FROM " + TABLE + " WHERE id = ?";
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
                     for (long id : idLists.get(i)) {
                         int p = 1;

@@ -2,9 +2,10 @@ package io.marmot.replication;
 
 import io.marmot.capture.ChangeLog;
 import io.marmot.capture.LogPosition;
+import io.marmot.capture.LogUpkeep;
 import io.marmot.capture.LoggedChanges;
 import io.marmot.config.MarmotConfig;
-import io.marmot.engine.Sqlite;
+import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.WireFormat;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -41,7 +42,6 @@ public final class Publisher implements AutoCloseable {
     private static final int MAX_CHANGES_PER_CYCLE = 50_000;
     private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long ACK_TIMEOUT_SECONDS = 30;
-    private static final int DELETE_SLICE = 20_000;
     private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
@@ -51,7 +51,7 @@ public final class Publisher implements AutoCloseable {
     private final ReplicationStats stats;
     private final SQLiteConnection db;
     private final LoggedChanges changes = new LoggedChanges();
-    private final VersionStore versions;
+    private final LogUpkeep upkeep;
     private final String subject;
     private final Thread thread;
     private volatile boolean streamsReady;
@@ -59,7 +59,6 @@ public final class Publisher implements AutoCloseable {
     private volatile boolean closed;
     private LogPosition sent;
     private volatile LogPosition acked;
-    private LogPosition persisted;
     private long lastPrune = System.nanoTime();
     private long lastCycleEnd;
 
@@ -71,12 +70,8 @@ public final class Publisher implements AutoCloseable {
         this.stats = stats;
         this.db = Sqlite.open(database);
         try {
-            this.versions = new VersionStore(db, nodeId);
-            try (Statement s = db.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT published_seq, published_version FROM " + ChangeLog.STATE)) {
-                rs.next();
-                acked = sent = persisted = new LogPosition(rs.getLong(1), rs.getLong(2));
-            }
+            this.upkeep = new LogUpkeep(db, nodeId);
+            acked = sent = LogUpkeep.published(db);
         } catch (SQLException e) {
             db.close();
             throw e;
@@ -148,7 +143,7 @@ public final class Publisher implements AutoCloseable {
         if (nc != null && streamsReady) {
             publishPending(nc.jetStream(), ackTimeoutSeconds);
         } else if (config.publish()) {
-            closeOpenGroup();
+            upkeep.closeOpenGroup();
         }
         if (System.nanoTime() - lastPrune > PRUNE_EVERY_NANOS) {
             prune();
@@ -227,82 +222,15 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
-    /**
-     * While NATS is away, close the open change group now and then, so the backlog of writes made outside
-     * the driver is sent later as transactions of bounded size rather than one huge group.
-     */
-    private void closeOpenGroup() throws SQLException {
-        try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT (SELECT tx FROM " + ChangeLog.LOG + " ORDER BY seq DESC LIMIT 1) = tx FROM "
-                        + ChangeLog.STATE)) {
-            if (!rs.next() || !rs.getBoolean(1)) {
-                return;
-            }
-        }
-        Sqlite.inWriteTransaction(db, c -> {
-            try (Statement s = c.createStatement()) {
-                return s.executeUpdate(ChangeLog.CLOSE_GROUP);
-            }
-        });
-    }
-
-    /**
-     * Records the publish watermark and deletes log rows that are both published and folded into the row
-     * versions, raising the clock's floor first so versions keep increasing.
-     */
     private void prune() throws SQLException {
         lastPrune = System.nanoTime();
         stats.pendingChanges.set(backlog());
-        LogPosition upTo = acked;
-        long publishedSeq = config.publish() ? upTo.seq() : Long.MAX_VALUE;
-        boolean prunable;
-        try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + ChangeLog.LOG + " WHERE seq <= "
-                        + publishedSeq + " AND seq < (SELECT max(seq) FROM " + ChangeLog.LOG + "))")) {
-            prunable = rs.next() && rs.getBoolean(1);
-        }
-        if (!prunable && persisted.equals(upTo)) {
-            return;
-        }
-        versions.catchUp(changes);
-        long[] deleteUpTo = new long[1];
-        Sqlite.inWriteTransaction(db, c -> {
-            LogPosition folded = versions.fold(changes);
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE
-                    + " SET published_seq = ?, published_version = ?")) {
-                ps.setLong(1, upTo.seq());
-                ps.setLong(2, upTo.version());
-                ps.executeUpdate();
-            }
-            deleteUpTo[0] = Math.min(publishedSeq, folded.seq());
-            return null;
-        });
-        // In slices, for the same reason as folding: the application's writers wait while we hold the lock.
-        // The newest row always stays: SQLite numbers a new row max(seq) + 1, and an empty log would start
-        // again at 1, below the positions readers resume from.
-        int deleted;
-        do {
-            deleted = Sqlite.inWriteTransaction(db, c -> {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ChangeLog.LOG + " WHERE seq <= min(?,"
-                        + " (SELECT min(seq) FROM " + ChangeLog.LOG + ") + " + DELETE_SLICE + ") AND seq < (SELECT max(seq) FROM "
-                        + ChangeLog.LOG + ")")) {
-                    ps.setLong(1, deleteUpTo[0]);
-                    return ps.executeUpdate();
-                }
-            });
-        } while (deleted >= DELETE_SLICE && !closed);
-        persisted = upTo;
+        upkeep.prune(acked, config.publish(), () -> closed);
     }
 
-    /**
-     * Changes not yet acknowledged by JetStream (for metrics). Positions are contiguous (rows leave the log only
-     * from its head), so this is a subtraction, not a count, however long NATS was away.
-     */
+    /** Changes not yet acknowledged by JetStream (for metrics). */
     public long backlog() throws SQLException {
-        try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG)) {
-            return rs.next() ? Math.max(0, rs.getLong(1) - acked.seq()) : 0;
-        }
+        return upkeep.backlog(acked);
     }
 
     @Override
@@ -325,7 +253,7 @@ public final class Publisher implements AutoCloseable {
         }
         try {
             changes.close();
-            versions.close();
+            upkeep.close();
             db.close();
         } catch (SQLException e) {
             log.debug("{} - closing the publisher's connection: {}", nodeId, e.toString());

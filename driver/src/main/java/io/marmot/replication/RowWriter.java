@@ -1,10 +1,10 @@
 package io.marmot.replication;
 
-import static io.marmot.capture.Identifiers.quote;
+import static io.marmot.schema.Identifiers.quote;
 
-import io.marmot.capture.Identifiers;
+import io.marmot.schema.Identifiers;
 import io.marmot.capture.LoggedChanges;
-import io.marmot.capture.TableInfo;
+import io.marmot.schema.TableInfo;
 import io.marmot.config.MarmotConfig;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;

@@ -182,26 +182,6 @@ public final class WireFormat {
         return new ChangeBatch(origin, group, chunk, last == 1, changes);
     }
 
-    /**
-     * Canonical bytes of a row key, to index row versions: equal keys give equal bytes, and integers are written
-     * big-endian with the sign flipped, so ascending keys (the common case) append to the index in order.
-     */
-    public static byte[] key(Object[] values) {
-        Writer w = new Writer(16);
-        for (Object v : values) {
-            if (v instanceof Long n) {
-                w.write(1);
-                long sortable = n ^ Long.MIN_VALUE;
-                for (int shift = 56; shift >= 0; shift -= 8) {
-                    w.write((int) (sortable >>> shift));
-                }
-            } else {
-                w.value(v);
-            }
-        }
-        return w.toByteArray();
-    }
-
     private static byte[] deflate(byte[] data) {
         Deflater d = new Deflater(Deflater.BEST_SPEED);
         try {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.config.MarmotConfig;
-import io.marmot.engine.Sqlite;
+import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;

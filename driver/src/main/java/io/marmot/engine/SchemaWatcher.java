@@ -1,9 +1,9 @@
-package io.marmot.schema;
+package io.marmot.engine;
 
 import io.marmot.capture.CaptureInstaller;
-import io.marmot.capture.SchemaReader;
+import io.marmot.schema.SchemaReader;
 import io.marmot.config.MarmotConfig;
-import io.marmot.engine.Sqlite;
+import io.marmot.sqlite.Sqlite;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.Executors;

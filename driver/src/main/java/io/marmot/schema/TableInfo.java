@@ -1,4 +1,4 @@
-package io.marmot.capture;
+package io.marmot.schema;
 
 import java.util.List;
 

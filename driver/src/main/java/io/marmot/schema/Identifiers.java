@@ -1,4 +1,4 @@
-package io.marmot.capture;
+package io.marmot.schema;
 
 /** Quoting for identifiers and literals that are built into SQL text; values are always bound instead. */
 public final class Identifiers {

@@ -1,4 +1,4 @@
-package io.marmot.engine;
+package io.marmot.sqlite;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -56,7 +56,7 @@ public final class Sqlite {
         }
     }
 
-    static void closeQuietly(Connection c, Exception cause) {
+    public static void closeQuietly(Connection c, Exception cause) {
         try {
             c.close();
         } catch (SQLException e) {

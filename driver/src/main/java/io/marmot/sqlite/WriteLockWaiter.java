@@ -1,4 +1,4 @@
-package io.marmot.engine;
+package io.marmot.sqlite;
 
 import java.sql.Connection;
 import java.sql.SQLException;

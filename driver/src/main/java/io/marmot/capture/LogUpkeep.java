@@ -1,0 +1,120 @@
+package io.marmot.capture;
+
+import io.marmot.clock.RowVersions;
+import io.marmot.sqlite.Sqlite;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * Keeps the change log small: records how far it was published, folds local changes into the row versions and
+ * deletes rows that are both published and folded, in short transactions (the application's writers wait while
+ * the engine holds the write lock).
+ */
+public final class LogUpkeep implements AutoCloseable {
+    private static final int DELETE_SLICE = 20_000;
+
+    private final Connection db;
+    private final RowVersions versions;
+    private final VersionFold fold;
+    private LogPosition persisted;
+
+    public LogUpkeep(Connection db, long nodeId) throws SQLException {
+        this.db = db;
+        this.versions = new RowVersions(db);
+        this.fold = new VersionFold(db, nodeId, versions);
+        this.persisted = published(db);
+    }
+
+    /** How far the log was published, as recorded in the database. */
+    public static LogPosition published(Connection db) throws SQLException {
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT published_seq, published_version FROM " + ChangeLog.STATE)) {
+            rs.next();
+            return new LogPosition(rs.getLong(1), rs.getLong(2));
+        }
+    }
+
+    /**
+     * Records that the log is published up to {@code upTo} and deletes what is published and folded.
+     * {@code publishes} false (a node that only receives): nothing waits to be published.
+     */
+    public void prune(LogPosition upTo, boolean publishes, java.util.function.BooleanSupplier stop) throws SQLException {
+        long publishedSeq = publishes ? upTo.seq() : Long.MAX_VALUE;
+        boolean prunable;
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + ChangeLog.LOG + " WHERE seq <= "
+                        + publishedSeq + " AND seq < (SELECT max(seq) FROM " + ChangeLog.LOG + "))")) {
+            prunable = rs.next() && rs.getBoolean(1);
+        }
+        if (!prunable && persisted.equals(upTo)) {
+            return;
+        }
+        fold.catchUp();
+        long deleteUpTo = Sqlite.inWriteTransaction(db, c -> {
+            LogPosition folded = fold.fold();
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE
+                    + " SET published_seq = ?, published_version = ?")) {
+                ps.setLong(1, upTo.seq());
+                ps.setLong(2, upTo.version());
+                ps.executeUpdate();
+            }
+            return Math.min(publishedSeq, folded.seq());
+        });
+        // The newest row always stays: SQLite numbers a new row max(seq) + 1, and an empty log would start
+        // again at 1, below the positions readers resume from.
+        int deleted;
+        do {
+            deleted = Sqlite.inWriteTransaction(db, c -> {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ChangeLog.LOG + " WHERE seq <= min(?,"
+                        + " (SELECT min(seq) FROM " + ChangeLog.LOG + ") + " + DELETE_SLICE + ") AND seq < (SELECT max(seq) FROM "
+                        + ChangeLog.LOG + ")")) {
+                    ps.setLong(1, deleteUpTo);
+                    return ps.executeUpdate();
+                }
+            });
+        } while (deleted >= DELETE_SLICE && !stop.getAsBoolean());
+        persisted = upTo;
+    }
+
+    /**
+     * Closes the open change group if the newest logged change belongs to it, so a backlog of writes made outside
+     * the driver while NATS is away is sent later as transactions of bounded size rather than one huge group.
+     */
+    public void closeOpenGroup() throws SQLException {
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT (SELECT tx FROM " + ChangeLog.LOG + " ORDER BY seq DESC LIMIT 1) = tx FROM "
+                        + ChangeLog.STATE)) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                return;
+            }
+        }
+        Sqlite.inWriteTransaction(db, c -> {
+            try (Statement s = c.createStatement()) {
+                return s.executeUpdate(ChangeLog.CLOSE_GROUP);
+            }
+        });
+    }
+
+    /**
+     * Changes logged after {@code published}. Positions are contiguous (rows leave the log only from its head), so
+     * this is a subtraction, not a count, however long NATS was away.
+     */
+    public long backlog(LogPosition published) throws SQLException {
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG)) {
+            return rs.next() ? Math.max(0, rs.getLong(1) - published.seq()) : 0;
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try {
+            fold.close();
+        } finally {
+            versions.close();
+        }
+    }
+}

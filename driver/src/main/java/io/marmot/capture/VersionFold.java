@@ -1,0 +1,83 @@
+package io.marmot.capture;
+
+import io.marmot.clock.RowKey;
+import io.marmot.clock.RowVersions;
+import io.marmot.sqlite.Sqlite;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * Brings the row versions up to date with local changes. The triggers only append to the log (one insert per
+ * row keeps the application's writes cheap); "folding" the log into {@code __marmot_versions} happens inside the
+ * applier's (or the log upkeep's) write transaction. Local versions always win over what was applied before
+ * them, because the clock's floor is raised past every applied version.
+ */
+public final class VersionFold implements AutoCloseable {
+    private static final int SLICE = 5000;
+
+    private final Connection c;
+    private final long localNode;
+    private final RowVersions versions;
+    private final LoggedChanges changes = new LoggedChanges();
+
+    public VersionFold(Connection c, long localNode, RowVersions versions) {
+        this.c = c;
+        this.localNode = localNode;
+        this.versions = versions;
+    }
+
+    /** Folds every local change; call inside a write transaction. Returns how far the log is folded. */
+    public LogPosition fold() throws SQLException {
+        return foldRows(Integer.MAX_VALUE, new int[1]);
+    }
+
+    /**
+     * Folds local changes in transactions of at most {@value #SLICE} rows, until only a few remain: a backlog
+     * (a bulk load, a long outage) is absorbed without holding the write lock long enough to make the
+     * application's writers time out. The caller folds the remainder inside its own transaction.
+     */
+    public void catchUp() throws SQLException {
+        int folded;
+        do {
+            folded = Sqlite.inWriteTransaction(c, tx -> {
+                int[] n = {0};
+                foldRows(SLICE, n);
+                return n[0];
+            });
+        } while (folded >= SLICE);
+    }
+
+    private LogPosition foldRows(int limit, int[] count) throws SQLException {
+        LogPosition folded;
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT folded_seq, folded_version FROM " + ChangeLog.STATE)) {
+            rs.next();
+            folded = new LogPosition(rs.getLong(1), rs.getLong(2));
+        }
+        LogPosition last = changes.readKeys(c, folded, (seq, version, group, change) -> {
+            if (count[0] >= limit) {
+                return false;
+            }
+            versions.advance(change.table().name(), RowKey.of(change.key()), version, localNode);
+            count[0]++;
+            return true;
+        });
+        if (!last.equals(folded)) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE
+                    + " SET folded_seq = ?, folded_version = ?")) {
+                ps.setLong(1, last.seq());
+                ps.setLong(2, last.version());
+                ps.executeUpdate();
+            }
+        }
+        return last;
+    }
+
+    @Override
+    public void close() throws SQLException {
+        changes.close();
+    }
+}

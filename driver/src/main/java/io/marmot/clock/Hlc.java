@@ -1,0 +1,48 @@
+package io.marmot.clock;
+
+/**
+ * The hybrid logical clock. A reading is the wall clock in milliseconds shifted left 16 bits, or just above the
+ * clock's floor if that is higher; the floor is raised past every version applied from a peer, so a local write
+ * made after applying a change always carries a newer version than that change.
+ *
+ * <p>A change's <em>version</em> is derived from the readings of the change log, in log order:
+ * {@code max(reading, previous version + (seq - previous seq))}. It is a function of the log alone (every reader
+ * computes the same versions), unique, and increasing in commit order even when the wall clock steps back. Two
+ * versions compare as numbers; equal versions from two nodes are ordered by node id ({@link #newer}).
+ */
+public final class Hlc {
+    /** Low bits of a version left for the logical counter. */
+    public static final int LOGICAL_BITS = 16;
+
+    private Hlc() {
+    }
+
+    /**
+     * The reading the capture trigger takes, in SQL of SQLite 3.31+ (other processes write through the same
+     * triggers): {@code state} names the engine's state row, whose {@code hlc} column is the floor.
+     */
+    public static String triggerReading(String state) {
+        return "max(" + state + ".hlc + 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) << "
+                + LOGICAL_BITS + ")";
+    }
+
+    /** The version of the log row at {@code seq} with clock reading {@code reading}, after the row before it. */
+    public static long nextVersion(long previousSeq, long previousVersion, long seq, long reading) {
+        return Math.max(reading, previousVersion + (seq - previousSeq));
+    }
+
+    /** Whether version (a, nodeA) wins over (b, nodeB): last writer wins, ties go to the higher node id. */
+    public static boolean newer(long a, long nodeA, long b, long nodeB) {
+        return a > b || (a == b && nodeA > nodeB);
+    }
+
+    /** The wall-clock milliseconds a version carries. */
+    public static long millis(long version) {
+        return version >>> LOGICAL_BITS;
+    }
+
+    /** The smallest version of a wall-clock millisecond. */
+    public static long ofMillis(long millis) {
+        return millis << LOGICAL_BITS;
+    }
+}

@@ -1,0 +1,5 @@
+package io.marmot.replication;
+
+final class ReceivedPositions {
+    static final String TABLE = "__marmot_received";
+}
