@@ -1,34 +1,28 @@
 package io.marmot.replication;
 
-import io.marmot.capture.ChangeLog;
+import io.marmot.clock.Hlc;
 import io.marmot.config.MarmotConfig;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;
 import io.marmot.wire.WireFormat;
 import io.nats.client.Connection;
-import io.nats.client.ConsumeOptions;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
-import io.nats.client.MessageConsumer;
-import io.nats.client.api.ConsumerConfiguration;
-import io.nats.client.api.ConsumerInfo;
-import io.nats.client.api.AckPolicy;
-import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.StreamInfo;
+import io.nats.client.impl.NatsJetStreamMetaData;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -38,50 +32,60 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
 /**
- * Applies other nodes' changes. One durable consumer per stream feeds a bounded queue; the applier thread
- * drains it and applies what it took in ONE SQLite transaction, each message (or chunked group) under its own
- * savepoint so it lands whole or is parked whole. Last-writer-wins on (clock, node) per row makes replays,
- * duplicates and any delivery order converge. Messages are acked (cumulatively) only after the commit.
+ * Applies other nodes' changes, each message exactly once. One ordered feed per stream fills a bounded queue; the
+ * applier thread drains it and applies what it took in short SQLite transactions, each transaction group under its
+ * own savepoint (it lands whole or is parked whole), and stores in the same transaction how far each stream is
+ * handled. That stored position is the only truth about where to read: after a crash, a failed transaction or a
+ * reconnection the feeds start again right after it. Nothing is acknowledged to the server, so nothing can be
+ * skipped by an acknowledgement. Messages a stream no longer holds are recorded as missed (the node is then out
+ * of sync, persistently), never passed over in silence.
  */
-public final class Applier implements AutoCloseable {
+final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH = 1000;
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int MAX_CHANGES_PER_TRANSACTION = 2000;
+    private static final int NOT_FOUND = 404;
 
     private final long nodeId;
     private final MarmotConfig config;
     private final ReplicationStats stats;
+    private final OwnMessages own;
     private final SQLiteConnection db;
     private final ChangeApplier changes;
     private final ParkedMessages parked;
-    private final BlockingQueue<Message> inbox = new ArrayBlockingQueue<>(20_000);
-    private final Map<String, Long> lastDelivered = new HashMap<>();
-    private final Map<String, Long> appliedFloor = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.Queue<String> streamResets = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final Map<String, PendingGroup> pending = new LinkedHashMap<>();
-    private final List<MessageConsumer> consumers = new ArrayList<>();
+    private final ReceivedPositions positions;
+    private final BlockingQueue<StreamFeeds.Delivery> inbox = new ArrayBlockingQueue<>(20_000);
+    private final StreamFeeds feeds;
+    private final Map<String, StreamCursor> cursors = new HashMap<>();
+    private final Set<String> toRestart = new LinkedHashSet<>();
+    private final List<Gone> gone = new ArrayList<>();
     private final Thread thread;
     private final String ownSuffix;
+    private GroupAssembler assembler;
+    private volatile Connection connection;
+    private volatile boolean bindRequested;
     private long lastPositionWrite = System.nanoTime();
     private volatile boolean closed;
 
-    public Applier(long nodeId, Path database, MarmotConfig config, ReplicationStats stats) throws SQLException {
+    Applier(long nodeId, Path database, MarmotConfig config, ReplicationStats stats, OwnMessages own) throws SQLException {
         this.nodeId = nodeId;
+        this.own = own;
         this.config = config;
         this.stats = stats;
         this.db = Sqlite.open(database);
         try {
             this.changes = new ChangeApplier(db, nodeId, config);
             this.parked = new ParkedMessages(db, nodeId, stats);
-            try (Statement s = db.createStatement()) {
-                s.execute("CREATE TABLE IF NOT EXISTS " + ReceivedPositions.TABLE + " (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
-            }
-            loadFloors();
+            this.positions = new ReceivedPositions(db);
+            MissedMessages.create(db);
+            refreshOutOfSync();
         } catch (SQLException e) {
-            db.close();
+            Sqlite.closeQuietly(db, e);
             throw e;
         }
+        this.assembler = new GroupAssembler(nodeId);
+        this.feeds = new StreamFeeds(nodeId, this::enqueue);
         this.ownSuffix = "." + nodeId;
         this.thread = new Thread(this::run, "marmot-" + nodeId + "-applier");
         this.thread.setDaemon(true);
@@ -91,128 +95,58 @@ public final class Applier implements AutoCloseable {
         thread.start();
     }
 
-    /** (Re)binds the consumers after NATS (re)connected: each stream from where this database stopped. */
-    public synchronized void subscribe(Connection nc) throws IOException, JetStreamApiException {
-        stopConsumers();
-        if (closed) {
-            return;
-        }
-        JetStreamManagement jsm = nc.jetStreamManagement();
-        for (int shard = 1; shard <= config.streams().shards(); shard++) {
-            String stream = config.streams().streamName(shard);
-            long floor = checkStream(jsm, stream, appliedFloor.getOrDefault(stream, 0L));
-            String durable = "marmot-node-" + nodeId;
-            bindConsumer(jsm, stream, durable, floor);
-            MessageConsumer mc = nc.getStreamContext(stream).getConsumerContext(durable)
-                    .consume(ConsumeOptions.builder().batchSize(1000).build(), this::enqueue);
-            consumers.add(mc);
-        }
-        log.info("{} - applying changes from {} stream(s)", nodeId, config.streams().shards());
+    /** NATS (re)connected: the applier thread binds every stream again, from where this database stands. */
+    public void subscribe(Connection nc) {
+        connection = nc;
+        bindRequested = true;
+        inbox.offer(StreamFeeds.Delivery.WAKE);
     }
 
-    private void enqueue(Message m) {
+    private void enqueue(StreamFeeds.Delivery d) {
         try {
-            inbox.put(m);
+            inbox.put(d);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** A consumer positioned after what this database already applied (recreated if it is ahead of it). */
-    private void bindConsumer(JetStreamManagement jsm, String stream, String durable, long floor)
-            throws IOException, JetStreamApiException {
-        ConsumerInfo existing = null;
-        try {
-            existing = jsm.getConsumerInfo(stream, durable);
-        } catch (JetStreamApiException e) {
-            if (e.getErrorCode() != 404) {
-                throw e;
-            }
-        }
-        if (existing != null && existing.getAckFloor().getStreamSequence() > floor) {
-            log.warn("{} - consumer {} on {} is at {} but the database applied only up to {}: rewinding", nodeId,
-                    durable, stream, existing.getAckFloor().getStreamSequence(), floor);
-            jsm.deleteConsumer(stream, durable);
-            existing = null;
-        }
-        if (existing == null) {
-            ConsumerConfiguration.Builder b = ConsumerConfiguration.builder().durable(durable)
-                    .ackPolicy(AckPolicy.All).ackWait(Duration.ofSeconds(60)).maxAckPending(100_000);
-            if (floor > 0) {
-                b.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(floor + 1);
-            } else {
-                b.deliverPolicy(DeliverPolicy.All);
-            }
-            jsm.addOrUpdateConsumer(stream, b.build());
-        }
-    }
-
-    /** A stream that no longer holds what this node has not applied yet means changes were missed. */
-    /**
-     * Checks the stream against how far this node applied it, and returns where to read from: a stream whose last
-     * sequence is below that was created anew (a wiped or replaced server), so it is read from its beginning; a
-     * stream that no longer holds what this node has not applied means changes were missed.
-     */
-    private long checkStream(JetStreamManagement jsm, String stream, long floor) throws IOException, JetStreamApiException {
-        StreamInfo si = jsm.getStreamInfo(stream);
-        long first = si.getStreamState().getFirstSequence();
-        long last = si.getStreamState().getLastSequence();
-        if (last < floor) {
-            log.warn("{} - stream {} ends at {} but this node applied up to {}: the stream was created anew;"
-                    + " reading it from its beginning", nodeId, stream, last, floor);
-            streamResets.add(stream);
-            floor = 0;
-        }
-        if (last > floor && first > floor + 1) {
-            missed(stream, floor + 1, first - 1, "they left the stream (retention limits) before this node applied them");
-        }
-        return floor;
-    }
-
-    /** Forgets the positions of streams created anew (on the applier's thread, before it reads their messages). */
-    private void applyStreamResets() throws SQLException {
-        for (String stream = streamResets.poll(); stream != null; stream = streamResets.poll()) {
-            try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + ReceivedPositions.TABLE + " WHERE stream = ?")) {
-                ps.setString(1, stream);
-                ps.executeUpdate();
-            }
-            appliedFloor.remove(stream);
-            lastDelivered.remove(stream);
-        }
-    }
-
-    private void missed(String stream, long from, long to, String why) {
-        stats.missedMessages.addAndGet(to - from + 1);
-        stats.outOfSync = true;
-        log.error("{} - OUT OF SYNC: missed messages {}..{} of stream {}: {}. This node no longer converges with the"
-                + " others; restore it from a peer's copy of the database.", nodeId, from, to, stream, why);
-    }
-
     private void run() {
-        List<Message> batch = new ArrayList<>(MAX_BATCH);
+        List<StreamFeeds.Delivery> batch = new ArrayList<>(MAX_BATCH);
         long backoff = 100;
         while (!closed) {
             try {
+                if (bindRequested) {
+                    bindRequested = false;
+                    bindAll();
+                }
+                restartJumpedFeeds();
                 parked.retryIfSchemaChanged(changes);
-                if (batch.isEmpty()) {
-                    Message first = inbox.poll(200, TimeUnit.MILLISECONDS);
-                    if (first == null) {
-                        continue;
-                    }
+                StreamFeeds.Delivery first = inbox.poll(200, TimeUnit.MILLISECONDS);
+                if (first != null && first.message() == null) {
+                    continue; // a wake-up: bind first
+                }
+                if (first != null) {
                     batch.add(first);
                     inbox.drainTo(batch, MAX_BATCH - 1);
+                    stats.oldestWaitingMillis = timestampMillis(first.message());
                 }
                 process(batch);
                 batch.clear();
+                StreamFeeds.Delivery next = inbox.peek();
+                stats.oldestWaitingMillis = next == null || next.message() == null ? 0 : timestampMillis(next.message());
+                stats.applySucceeded();
                 backoff = 100;
             } catch (InterruptedException e) {
                 return;
-            } catch (SQLException | RuntimeException e) {
+            } catch (Exception e) {
                 if (closed) {
                     return;
                 }
-                // Nothing was acked: the same messages are retried (and redelivered after a restart).
-                log.warn("{} - applying {} messages failed, retrying in {} ms: {}", nodeId, batch.size(), backoff, e.toString());
+                batch.clear();
+                stats.applyFailed(e);
+                log.warn("{} - applying failed ({} time(s) in a row), reading again from the stored positions in {} ms: {}",
+                        nodeId, stats.consecutiveFailures, backoff, e.toString());
+                readAgainFromStoredPositions();
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
@@ -223,23 +157,115 @@ public final class Applier implements AutoCloseable {
         }
     }
 
-    /**
-     * Applies a drained batch: complete groups in one transaction, then acks. A batch with nothing to apply (own
-     * messages, duplicates, garbage) costs no write; its stream positions are written with the next transaction,
-     * or within a second.
-     */
-    void process(List<Message> messages) throws SQLException {
-        applyStreamResets();
-        List<PendingGroup> ready = new ArrayList<>();
-        for (Message m : messages) {
-            String stream = m.metaData().getStream();
-            long seq = m.metaData().streamSequence();
-            Long prev = lastDelivered.get(stream);
-            if (prev != null && seq > prev + 1) {
-                missed(stream, prev + 1, seq - 1, "the stream dropped them before they were delivered");
+    /** Forgets everything not committed: the next bind starts each stream right after its stored position. */
+    private void readAgainFromStoredPositions() {
+        feeds.stopAll();
+        inbox.clear();
+        cursors.clear();
+        toRestart.clear();
+        gone.clear();
+        assembler = new GroupAssembler(nodeId);
+        bindRequested = connection != null;
+    }
+
+    /** Binds every stream: checks its identity against the stored position, records what is gone, starts its feed. */
+    private void bindAll() throws IOException, JetStreamApiException, SQLException {
+        Connection nc = connection;
+        if (nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
+            return;
+        }
+        feeds.stopAll();
+        inbox.clear();
+        Map<String, StreamPosition> stored = positions.load();
+        JetStreamManagement jsm = nc.jetStreamManagement();
+        for (int shard = 1; shard <= config.streams().shards(); shard++) {
+            String stream = config.streams().streamName(shard);
+            StreamCursor cursor = cursors.get(stream);
+            StreamPosition from = cursor != null ? safePosition(stream, cursor) : stored.getOrDefault(stream, StreamPosition.NONE);
+            StreamInfo info = jsm.getStreamInfo(stream);
+            StreamCheck.Observed observed = new StreamCheck.Observed(info.getStreamState().getFirstSequence(),
+                    info.getStreamState().getLastSequence(), nanos(info.getCreateTime()));
+            StreamCheck.Decision d = StreamCheck.onBind(from, observed, from.seq() == 0 ? null : stampAt(jsm, stream, from.seq()));
+            if (d.recreated()) {
+                log.warn("{} - stream {} was deleted and created anew since this node read it up to {}: reading it from"
+                        + " its beginning", nodeId, stream, from.seq());
             }
-            lastDelivered.merge(stream, seq, Math::max);
-            if (seq <= appliedFloor.getOrDefault(stream, 0L) || m.getSubject().endsWith(ownSuffix)) {
+            if (d.recreated() || !d.gaps().isEmpty()) {
+                Sqlite.inWriteTransaction(db, c -> {
+                    for (StreamCheck.Gap g : d.gaps()) {
+                        MissedMessages.record(c, nodeId, stream, g.first(), g.last(), g.reason());
+                    }
+                    positions.record(stream, d.position());
+                    return null;
+                });
+                refreshOutOfSync();
+            }
+            StreamCursor fresh = new StreamCursor(d.position());
+            fresh.restartAfter(d.resumeAt() - 1, d.position().seq() == d.resumeAt() - 1 ? d.position().stamp() : 0);
+            cursors.put(stream, fresh);
+            assembler.dropStream(stream);
+            toRestart.remove(stream);
+            dropLegacyConsumer(jsm, stream);
+            feeds.start(nc, stream, d.resumeAt());
+        }
+        log.info("{} - applying changes from {} stream(s)", nodeId, config.streams().shards());
+    }
+
+    /** Feeds that jumped ahead start again right after what was handled (and before groups still waiting). */
+    private void restartJumpedFeeds() throws IOException, JetStreamApiException {
+        Connection nc = connection;
+        if (toRestart.isEmpty() || nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
+            return;
+        }
+        for (String stream : new ArrayList<>(toRestart)) {
+            StreamCursor cursor = cursors.get(stream);
+            StreamPosition p = safePosition(stream, cursor);
+            assembler.dropStream(stream);
+            cursor.restartAfter(p.seq(), p.stamp());
+            feeds.start(nc, stream, p.seq() + 1);
+            toRestart.remove(stream);
+            stats.feedRestarts.incrementAndGet();
+        }
+    }
+
+    /**
+     * Applies a drained batch: complete groups in short transactions; the last one also stores the positions (and
+     * any messages found gone). A batch with nothing to apply (own messages, duplicates) costs no write; its
+     * positions are stored with the next transaction, or within a second.
+     */
+    void process(List<StreamFeeds.Delivery> deliveries) throws SQLException {
+        List<GroupAssembler.Group> ready = new ArrayList<>();
+        for (StreamFeeds.Delivery d : deliveries) {
+            if (!feeds.isCurrent(d)) {
+                continue;
+            }
+            Message m = d.message();
+            NatsJetStreamMetaData meta = m.metaData();
+            String stream = meta.getStream();
+            long seq = meta.streamSequence();
+            StreamCursor cursor = cursors.get(stream);
+            switch (cursor.classify(seq)) {
+                case DUPLICATE -> {
+                    continue;
+                }
+                case JUMP -> {
+                    log.warn("{} - stream {} delivered {} right after {}: reading again from there", nodeId, stream, seq,
+                            cursor.handled());
+                    feeds.stop(stream); // what it still delivers is stale
+                    toRestart.add(stream);
+                    continue;
+                }
+                case AFTER_GONE -> {
+                    for (long[] part : own.foreignParts(stream, cursor.handled() + 1, seq - 1)) {
+                        gone.add(new Gone(stream, new StreamCheck.Gap(part[0], part[1],
+                                "they left the stream (retention limits) before this node applied them")));
+                    }
+                }
+                case NEXT -> {
+                }
+            }
+            cursor.handled(seq, nanos(meta.timestamp()), seq + meta.pendingCount());
+            if (m.getSubject().endsWith(ownSuffix)) {
                 continue;
             }
             ChangeBatch batch;
@@ -253,7 +279,7 @@ public final class Applier implements AutoCloseable {
             if (batch.origin() == nodeId) {
                 continue;
             }
-            PendingGroup g = collect(m, stream, seq, batch);
+            GroupAssembler.Group g = assembler.add(stream, seq, m.getData(), batch);
             if (g != null) {
                 ready.add(g);
             }
@@ -270,33 +296,55 @@ public final class Applier implements AutoCloseable {
                 LockSupport.parkNanos(500_000); // a moment with the lock free for the application's writers
             }
         }
-        if (from < ready.size() || System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS) {
+        if (from < ready.size() || !gone.isEmpty() || System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS) {
             applyAndRecord(ready.subList(from, ready.size()), true);
         }
-        ackUpToFloor(messages);
+        long backlog = 0;
+        for (StreamCursor c : cursors.values()) {
+            backlog += c.backlog();
+        }
+        stats.backlogMessages.set(backlog);
     }
 
     /**
-     * @param recordPositions whether this transaction also records the stream positions; only the last one of a
-     *     batch does, so a crash between transactions redelivers (harmlessly) rather than skips
+     * @param recordPositions whether this transaction also stores the positions; only the last one of a batch
+     *     does, so a crash between transactions reads again (harmlessly) rather than skips
      */
-    private void applyAndRecord(List<PendingGroup> ready, boolean recordPositions) throws SQLException {
-        Map<String, Long> positions = new HashMap<>();
+    private void applyAndRecord(List<GroupAssembler.Group> ready, boolean recordPositions) throws SQLException {
+        Map<String, StreamPosition> written = new HashMap<>();
         List<List<ChangeBatch>> groups = new ArrayList<>(ready.size());
         ready.forEach(g -> groups.add(g.batches));
         List<ChangeApplier.Outcome> outcomes = changes.apply(groups, (c, results) -> {
             for (int i = 0; i < results.size(); i++) {
                 if (results.get(i).rejected()) {
-                    park(ready.get(i), results.get(i).rejection());
+                    GroupAssembler.Group g = ready.get(i);
+                    parked.park(g.origin(), g.stream, g.seqs, g.messages, results.get(i).rejection());
                 }
             }
             if (recordPositions) {
-                recordPositions(positions);
+                for (Gone g : gone) {
+                    MissedMessages.record(c, nodeId, g.stream(), g.gap().first(), g.gap().last(), g.gap().reason());
+                }
+                for (Map.Entry<String, StreamCursor> e : cursors.entrySet()) {
+                    StreamPosition p = safePosition(e.getKey(), e.getValue());
+                    if (!p.equals(e.getValue().position())) {
+                        positions.record(e.getKey(), p);
+                        written.put(e.getKey(), p);
+                    }
+                }
             }
         });
         if (recordPositions) {
-            appliedFloor.putAll(positions); // only once committed: a failed transaction is retried whole
+            // Only once committed: a failed transaction is read again whole.
+            written.forEach((stream, p) -> {
+                cursors.get(stream).stored(p);
+                own.forgetUpTo(stream, p.seq());
+            });
             lastPositionWrite = System.nanoTime();
+            if (!gone.isEmpty()) {
+                gone.clear();
+                refreshOutOfSync();
+            }
         }
         long maxVersion = 0;
         for (ChangeApplier.Outcome o : outcomes) {
@@ -306,117 +354,63 @@ public final class Applier implements AutoCloseable {
         }
         stats.appliedMessages.addAndGet(outcomes.size());
         if (maxVersion > 0) {
-            stats.lastLagMillis.set(Math.max(0, System.currentTimeMillis() - (maxVersion >>> 16)));
+            stats.lastLagMillis.set(Math.max(0, System.currentTimeMillis() - Hlc.millis(maxVersion)));
         }
     }
 
-    /**
-     * Consumers ack cumulatively (AckPolicy.All): one ack per stream and batch, on the highest message that is
-     * done with — never past the first chunk of a group still waiting for its other chunks.
-     */
-    private void ackUpToFloor(List<Message> messages) {
-        Map<String, Message> best = new HashMap<>();
-        for (Message m : messages) {
-            String stream = m.metaData().getStream();
-            long seq = m.metaData().streamSequence();
-            if (seq <= doneUpTo(stream)) {
-                best.merge(stream, m, (a, b) -> a.metaData().streamSequence() >= b.metaData().streamSequence() ? a : b);
-            }
-        }
-        best.values().forEach(Message::ack);
+    /** The position that may be stored for a stream: what was handled, held back before groups still waiting. */
+    private StreamPosition safePosition(String stream, StreamCursor cursor) {
+        long seq = assembler.holdBack(stream, cursor.handled());
+        long stamp = seq == cursor.handled() ? cursor.handledStamp() : 0;
+        StreamPosition stored = cursor.position();
+        return new StreamPosition(seq, stored.created(), stamp, Math.max(stored.tail(), seq));
     }
 
-    /** Everything of the stream up to here is applied, parked, or needs nothing. */
-    private long doneUpTo(String stream) {
-        long floor = lastDelivered.getOrDefault(stream, 0L);
-        for (PendingGroup p : pending.values()) {
-            if (p.stream.equals(stream)) {
-                floor = Math.min(floor, p.firstSeq - 1);
-            }
-        }
-        return floor;
+    private void refreshOutOfSync() throws SQLException {
+        long missed = MissedMessages.count(db);
+        stats.missedMessages.set(missed);
+        stats.outOfSync = missed > 0;
     }
 
-    /** Adds a message to its group; returns the group when it is complete. */
-    private PendingGroup collect(Message m, String stream, long seq, ChangeBatch batch) {
-        if (batch.isWhole()) {
-            return new PendingGroup(stream, m, seq, batch);
-        }
-        String key = batch.origin() + "/" + batch.group();
-        PendingGroup g = pending.get(key);
-        if (batch.chunk() == 0 || g == null || g.batches.size() != batch.chunk()) {
-            if (g != null || batch.chunk() != 0) {
-                log.warn("{} - chunk {} of group {} from node {} out of order: group restarted", nodeId, batch.chunk(),
-                        batch.group(), batch.origin());
-            }
-            pending.remove(key);
-            if (batch.chunk() != 0) {
+    /** The server's timestamp of the message at seq, or null when the stream holds no message there. */
+    private static Long stampAt(JetStreamManagement jsm, String stream, long seq) throws IOException, JetStreamApiException {
+        try {
+            return nanos(jsm.getMessage(stream, seq).getTime());
+        } catch (JetStreamApiException e) {
+            if (e.getErrorCode() == NOT_FOUND) {
                 return null;
             }
-            g = new PendingGroup(stream, m, seq, batch);
-            pending.put(key, g);
-        } else {
-            g.add(m, batch);
+            throw e;
         }
-        if (batch.last()) {
-            pending.remove(key);
-            return g;
-        }
-        return null;
     }
 
-    /** The sequence up to which each stream is applied, held back before groups still waiting for chunks. */
-    private void recordPositions(Map<String, Long> positions) throws SQLException {
-        for (String stream : lastDelivered.keySet()) {
-            long floor = doneUpTo(stream);
-            if (floor > appliedFloor.getOrDefault(stream, 0L)) {
-                try (PreparedStatement ps = db.prepareStatement("INSERT INTO " + ReceivedPositions.TABLE
-                        + " (stream, seq) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET seq = max(seq, excluded.seq)")) {
-                    ps.setString(1, stream);
-                    ps.setLong(2, floor);
-                    ps.executeUpdate();
-                }
-                positions.put(stream, floor);
+    /** Earlier versions read through a durable consumer: it would hold its messages on the server for nothing. */
+    private void dropLegacyConsumer(JetStreamManagement jsm, String stream) throws IOException {
+        try {
+            if (jsm.deleteConsumer(stream, "marmot-node-" + nodeId)) {
+                log.info("{} - removed the durable consumer of an earlier version from {}", nodeId, stream);
             }
+        } catch (JetStreamApiException e) {
+            // none there: the common case
         }
     }
 
-    private void park(PendingGroup g, String reason) throws SQLException {
-        List<Long> seqs = new ArrayList<>();
-        List<byte[]> data = new ArrayList<>();
-        for (Message m : g.messages) {
-            seqs.add(m.metaData().streamSequence());
-            data.add(m.getData());
+    private static long nanos(ZonedDateTime t) {
+        if (t == null) {
+            return 0;
         }
-        parked.park(g.batches.get(0).origin(), g.stream, seqs, data, reason);
+        Instant i = t.toInstant();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
     }
 
-    private void loadFloors() throws SQLException {
-        try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT stream, seq FROM " + ReceivedPositions.TABLE)) {
-            while (rs.next()) {
-                appliedFloor.put(rs.getString(1), rs.getLong(2));
-            }
-        }
-    }
-
-    private void stopConsumers() {
-        for (MessageConsumer mc : consumers) {
-            try {
-                mc.stop();
-            } catch (RuntimeException e) {
-                log.debug("{} - stopping consumer: {}", nodeId, e.toString());
-            }
-        }
-        consumers.clear();
+    private static long timestampMillis(Message m) {
+        return nanos(m.metaData().timestamp()) / 1_000_000L;
     }
 
     @Override
     public void close() {
         closed = true;
-        synchronized (this) {
-            stopConsumers();
-        }
+        feeds.stopAll();
         thread.interrupt();
         try {
             thread.join(5_000);
@@ -425,12 +419,13 @@ public final class Applier implements AutoCloseable {
         }
         if (!thread.isAlive()) {
             try {
-                applyAndRecord(List.of(), true); // positions of what was only skipped, so a restart need not rewind
+                applyAndRecord(List.of(), true); // positions of what was only skipped, so a restart reads less again
             } catch (SQLException e) {
-                log.debug("{} - recording stream positions at close: {}", nodeId, e.toString());
+                log.debug("{} - storing stream positions at close: {}", nodeId, e.toString());
             }
         }
         try {
+            positions.close();
             changes.close();
             db.close();
         } catch (SQLException e) {
@@ -438,30 +433,7 @@ public final class Applier implements AutoCloseable {
         }
     }
 
-    /** The chunks of one group, in order, with the messages that carried them. */
-    private static final class PendingGroup {
-        final String stream;
-        final long firstSeq;
-        final List<Message> messages = new ArrayList<>();
-        final List<ChangeBatch> batches = new ArrayList<>();
-
-        PendingGroup(String stream, Message m, long seq, ChangeBatch b) {
-            this.stream = stream;
-            this.firstSeq = seq;
-            add(m, b);
-        }
-
-        void add(Message m, ChangeBatch b) {
-            messages.add(m);
-            batches.add(b);
-        }
-
-        int changeCount() {
-            int n = 0;
-            for (ChangeBatch b : batches) {
-                n += b.changes().size();
-            }
-            return n;
-        }
+    /** Messages of a stream found gone, to be recorded with the positions that pass them. */
+    private record Gone(String stream, StreamCheck.Gap gap) {
     }
 }

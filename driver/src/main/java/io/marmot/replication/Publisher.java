@@ -36,7 +36,7 @@ import org.sqlite.SQLiteConnection;
  * change counts as published only once JetStream acknowledged it ({@code Nats-Msg-Id} makes retries
  * harmless). While NATS is away, changes wait in the log and memory stays flat.
  */
-public final class Publisher implements AutoCloseable {
+final class Publisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
     private static final int WINDOW = 256;
     private static final int MAX_CHANGES_PER_CYCLE = 50_000;
@@ -49,6 +49,7 @@ public final class Publisher implements AutoCloseable {
     private final MarmotConfig config;
     private final NatsLink link;
     private final ReplicationStats stats;
+    private final OwnMessages own;
     private final SQLiteConnection db;
     private final LoggedChanges changes = new LoggedChanges();
     private final LogUpkeep upkeep;
@@ -62,8 +63,9 @@ public final class Publisher implements AutoCloseable {
     private long lastPrune = System.nanoTime();
     private long lastCycleEnd;
 
-    public Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats)
-            throws SQLException {
+    Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
+            OwnMessages own) throws SQLException {
+        this.own = own;
         this.nodeId = nodeId;
         this.config = config;
         this.link = link;
@@ -212,6 +214,7 @@ public final class Publisher implements AutoCloseable {
             if (ack.hasError()) {
                 throw new IOException("JetStream refused the message: " + ack.getError());
             }
+            own.published(ack.getStream(), ack.getSeqno());
             acked = f.packed.last();
             stats.publishedMessages.incrementAndGet();
             stats.publishedChanges.addAndGet(f.packed.batch().changes().size());

@@ -28,10 +28,11 @@ public final class Replication implements AutoCloseable {
         this.config = config;
         this.embedded = embedded;
         this.link = new NatsLink(nodeId, embedded != null ? embedded.url() : config.nats().url(), this::connected);
-        this.publisher = new Publisher(nodeId, database, config, link, stats);
+        OwnMessages own = new OwnMessages();
+        this.publisher = new Publisher(nodeId, database, config, link, stats, own);
         Applier a = null;
         try {
-            a = config.replicate() ? new Applier(nodeId, database, config, stats) : null;
+            a = config.replicate() ? new Applier(nodeId, database, config, stats, own) : null;
         } catch (SQLException e) {
             publisher.close();
             throw e;

@@ -2,7 +2,7 @@ package io.marmot.replication;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counters of one engine, read by tests, the sidecar's /metrics and /health. */
+/** Counters and gauges of one engine, read by tests, {@code stats()}, the sidecar's /metrics and /health. */
 public final class ReplicationStats {
     final AtomicLong publishedMessages = new AtomicLong();
     final AtomicLong publishedChanges = new AtomicLong();
@@ -14,16 +14,52 @@ public final class ReplicationStats {
     final AtomicLong missedMessages = new AtomicLong();
     final AtomicLong pendingChanges = new AtomicLong();
     final AtomicLong lastLagMillis = new AtomicLong();
+    final AtomicLong applyFailures = new AtomicLong();
+    final AtomicLong feedRestarts = new AtomicLong();
+    final AtomicLong backlogMessages = new AtomicLong();
+    volatile long oldestWaitingMillis;
+    volatile int consecutiveFailures;
+    volatile long failingSinceMillis;
+    volatile String lastApplyError = "";
     volatile boolean outOfSync;
 
+    /**
+     * @param missedMessages messages recorded gone for good (persisted: it survives restarts)
+     * @param applyFailures apply attempts that failed (each is read again from the stored positions)
+     * @param failingSinceMillis when the applier started failing without a success since, 0 when it is not
+     * @param lastApplyError the last failure, empty when the applier is not failing
+     * @param backlogMessages messages the streams hold that this node has not handled yet
+     * @param backlogMillis age of the oldest message received and waiting to be applied, 0 when none waits
+     * @param feedRestarts times a stream was read again because its delivery jumped ahead
+     */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
-            long lastLagMillis, boolean outOfSync) {
+            long lastLagMillis, boolean outOfSync, long applyFailures, long failingSinceMillis, String lastApplyError,
+            long backlogMessages, long backlogMillis, long feedRestarts) {
     }
 
     public Snapshot snapshot() {
+        long waiting = oldestWaitingMillis;
         return new Snapshot(publishedMessages.get(), publishedChanges.get(), appliedMessages.get(), appliedChanges.get(),
                 staleChanges.get(), rejectedMessages.get(), parkedMessages.get(), missedMessages.get(),
-                pendingChanges.get(), lastLagMillis.get(), outOfSync);
+                pendingChanges.get(), lastLagMillis.get(), outOfSync, applyFailures.get(), failingSinceMillis,
+                lastApplyError, backlogMessages.get(), waiting == 0 ? 0 : Math.max(0, System.currentTimeMillis() - waiting),
+                feedRestarts.get());
+    }
+
+    void applyFailed(Exception e) {
+        applyFailures.incrementAndGet();
+        if (consecutiveFailures++ == 0) {
+            failingSinceMillis = System.currentTimeMillis();
+        }
+        lastApplyError = e.toString();
+    }
+
+    void applySucceeded() {
+        if (consecutiveFailures != 0) {
+            consecutiveFailures = 0;
+            failingSinceMillis = 0;
+            lastApplyError = "";
+        }
     }
 }

@@ -12,9 +12,41 @@ import java.util.Random;
 /**
  * A node in its own JVM, driven by lines on stdin, so tests can run three JVMs and kill one with SIGKILL.
  * Commands: {@code sql <statement>}, {@code chaos <seed> <transactions>}, {@code write <from> <to>}
- * (prints {@code committed <id>} after each commit returns), {@code quit}.
+ * (prints {@code committed <id>} after each commit returns), {@code stream <from>} (inserts events from that id on,
+ * one per transaction, on its own connection, until {@code stop}, which prints {@code stopped <last id>}),
+ * {@code stats} (prints {@code stats outOfSync=<b> missed=<n>}), {@code quit}.
  */
 public final class NodeMain {
+    private static Streamer streamer;
+
+    /** Inserts consecutive events, one per transaction, as fast as commits return. */
+    private static final class Streamer extends Thread {
+        private final String url;
+        volatile boolean running = true;
+        volatile long last;
+
+        Streamer(String url, long from) {
+            super("streamer");
+            this.url = url;
+            this.last = from - 1;
+        }
+
+        @Override
+        public void run() {
+            try (Connection c = DriverManager.getConnection(url);
+                    PreparedStatement ps = c.prepareStatement("INSERT INTO events (id, payload) VALUES (?, ?)")) {
+                while (running) {
+                    ps.setLong(1, last + 1);
+                    ps.setString(2, "event " + (last + 1));
+                    ps.executeUpdate();
+                    last++;
+                }
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         String url = "jdbc:marmot:sqlite:" + args[0] + "?node-id=" + args[1] + "&nats-url=" + args[2]
                 + (args.length > 3 ? "&" + args[3] : "");
@@ -51,6 +83,22 @@ public final class NodeMain {
                             }
                         }
                         System.out.println("done");
+                    }
+                    case "stream" -> {
+                        streamer = new Streamer(url, Long.parseLong(w[1]));
+                        streamer.start();
+                        System.out.println("streaming");
+                    }
+                    case "stop" -> {
+                        streamer.running = false;
+                        streamer.join(30_000);
+                        System.out.println("stopped " + streamer.last);
+                    }
+                    case "stats" -> {
+                        var engine = io.marmot.engine.Engines.running(java.nio.file.Path.of(args[0]).toRealPath());
+                        var st = engine.stats();
+                        System.out.println("stats outOfSync=" + st.outOfSync() + " missed=" + st.missedMessages()
+                                + " applied=" + st.appliedMessages());
                     }
                     case "quit" -> {
                         io.marmot.Marmot.closeAll();

@@ -1,0 +1,65 @@
+package io.marmot.replication;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The stream sequences of this node's own messages, from the publisher's acknowledgements, until the applier has
+ * read past them. A stream delivers a node its own messages too; when some leave the stream unread they are no
+ * loss, and only the others make a gap. Kept in memory as ranges (one range while the node writes alone).
+ */
+final class OwnMessages {
+    private final Map<String, TreeMap<Long, Long>> ranges = new java.util.HashMap<>();
+
+    synchronized void published(String stream, long seq) {
+        TreeMap<Long, Long> r = ranges.computeIfAbsent(stream, s -> new TreeMap<>());
+        Map.Entry<Long, Long> before = r.floorEntry(seq);
+        if (before != null && before.getValue() >= seq - 1) {
+            r.put(before.getKey(), Math.max(before.getValue(), seq));
+        } else {
+            r.put(seq, seq);
+        }
+        Map.Entry<Long, Long> merged = r.floorEntry(seq);
+        Long next = r.higherKey(merged.getKey());
+        if (next != null && next <= merged.getValue() + 1) {
+            r.put(merged.getKey(), Math.max(merged.getValue(), r.remove(next)));
+        }
+    }
+
+    /** The parts of [first, last] that are not this node's own messages. */
+    synchronized List<long[]> foreignParts(String stream, long first, long last) {
+        List<long[]> out = new ArrayList<>();
+        TreeMap<Long, Long> r = ranges.get(stream);
+        long from = first;
+        if (r != null) {
+            Map.Entry<Long, Long> e = r.floorEntry(first);
+            if (e == null || e.getValue() < first) {
+                e = r.higherEntry(first);
+            }
+            while (e != null && e.getKey() <= last) {
+                if (e.getKey() > from) {
+                    out.add(new long[] {from, e.getKey() - 1});
+                }
+                from = Math.max(from, e.getValue() + 1);
+                e = r.higherEntry(e.getKey());
+            }
+        }
+        if (from <= last) {
+            out.add(new long[] {from, last});
+        }
+        return out;
+    }
+
+    /** The applier handled the stream up to seq: what lies below is no longer needed. */
+    synchronized void forgetUpTo(String stream, long seq) {
+        TreeMap<Long, Long> r = ranges.get(stream);
+        if (r == null) {
+            return;
+        }
+        while (!r.isEmpty() && r.firstEntry().getValue() <= seq) {
+            r.pollFirstEntry();
+        }
+    }
+}
