@@ -7,7 +7,10 @@ import io.marmot.engine.MarmotEngine;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.jdbc.ConnectionSpec;
 import java.nio.file.Path;
+import io.marmot.replication.MissedMessages;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import org.sqlite.SQLiteConnection;
 
@@ -29,6 +32,35 @@ public final class Marmot {
         MarmotEngine engine = Engines.running(spec(database).databasePath());
         if (engine != null) {
             engine.close();
+        }
+    }
+
+    /** The engine running for a database in this JVM, if any. */
+    public static Optional<MarmotEngine> engine(Path database) throws SQLException {
+        return Optional.ofNullable(Engines.running(spec(database).databasePath()));
+    }
+
+    /**
+     * The ranges of stream messages this node will never apply (it is out of sync while there are any), one line
+     * each: stream, sequences, reason. Works whether or not the engine runs.
+     */
+    public static List<String> missedRanges(Path database) throws SQLException {
+        try (SQLiteConnection c = Sqlite.open(spec(database).databasePath())) {
+            return MissedMessages.describe(c);
+        }
+    }
+
+    /**
+     * Clears the out-of-sync state after the operator healed the node (for example, replaced its file with a copy
+     * of a peer's, or checked that the missed changes do not matter); returns how many missed ranges it forgot.
+     */
+    public static int clearOutOfSync(Path database) throws SQLException {
+        Optional<MarmotEngine> running = engine(database);
+        if (running.isPresent()) {
+            return running.get().clearOutOfSync();
+        }
+        try (SQLiteConnection c = Sqlite.open(spec(database).databasePath())) {
+            return MissedMessages.clear(c);
         }
     }
 

@@ -5,6 +5,7 @@ import io.marmot.sqlite.Sqlite;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
+import io.marmot.replication.MissedMessages;
 import io.marmot.replication.Replication;
 import io.marmot.replication.ReplicationStats;
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
@@ -47,17 +48,19 @@ public final class MarmotEngine implements AutoCloseable {
         SQLiteConnection c = Sqlite.open(database);
         try {
             enableWal(c, database);
-            long nodeId = Sqlite.inWriteTransaction(c, tx -> {
-                long id = chooseNodeId(tx, config);
+            NodeIdentity identity = Sqlite.inWriteTransaction(c, tx -> {
+                NodeIdentity who = NodeIdentity.establish(tx, database, config);
+                long id = who.nodeId();
                 CaptureInstaller.Result r = CaptureInstaller.reconcile(tx, id, config::replicates);
                 storeNodeId(tx, id);
                 if (r.firstInstall()) {
                     log.info("{} - capture installed in {} on {} tables", id, database, r.tablesInstalled().size());
                 }
-                return id;
+                return who;
             });
+            long nodeId = identity.nodeId();
             Replication replication = config.publish() || config.replicate()
-                    ? Replication.start(nodeId, database, config) : null;
+                    ? Replication.start(nodeId, identity.instance(), database, config) : null;
             SchemaWatcher watcher = new SchemaWatcher(c, nodeId, config);
             MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication);
             watcher.start();
@@ -102,6 +105,38 @@ public final class MarmotEngine implements AutoCloseable {
         return replication == null ? new ReplicationStats().snapshot() : replication.stats();
     }
 
+    /**
+     * Forgets the record of missed messages, once the operator healed the node (restored it from a peer's copy, say);
+     * returns how many missed ranges were forgotten.
+     */
+    public int clearOutOfSync() throws SQLException {
+        int cleared;
+        try (SQLiteConnection c = Sqlite.open(database)) {
+            cleared = MissedMessages.clear(c);
+        }
+        if (replication != null) {
+            replication.missedChanged();
+        }
+        if (cleared > 0) {
+            log.warn("{} - the record of {} missed message range(s) was cleared by the operator", nodeId, cleared);
+        }
+        return cleared;
+    }
+
+    /** The ranges of messages this node missed, one line each, empty when it is in sync. */
+    public List<String> missedRanges() throws SQLException {
+        try (SQLiteConnection c = Sqlite.open(database)) {
+            return MissedMessages.describe(c);
+        }
+    }
+
+    /** Whether this node can be trusted to converge now, and what is wrong when it cannot. */
+    public Health health() {
+        boolean natsNeeded = replication != null;
+        String conflict = replication == null ? "" : replication.identityConflict();
+        return Health.of(natsNeeded, natsConnected(), stats(), conflict.isEmpty() ? List.of() : List.of(conflict));
+    }
+
     /** Whether this node is connected to NATS. */
     public boolean natsConnected() {
         return replication != null && replication.connected();
@@ -135,19 +170,6 @@ public final class MarmotEngine implements AutoCloseable {
                         + "'); replication needs WAL. Is the file on a network file system or opened read-only?");
             }
         }
-    }
-
-    private static long chooseNodeId(Connection c, MarmotConfig config) throws SQLException {
-        if (config.nodeId() != 0) {
-            return config.nodeId();
-        }
-        boolean hasState;
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT 1 FROM sqlite_master WHERE name = '" + ChangeLog.STATE + "'")) {
-            hasState = rs.next();
-        }
-        long stored = hasState ? ChangeLog.storedNodeId(c) : 0;
-        return stored != 0 ? stored : ThreadLocalRandom.current().nextLong(1, 1L << 48);
     }
 
     private static void storeNodeId(Connection c, long nodeId) throws SQLException {

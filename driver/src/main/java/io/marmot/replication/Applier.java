@@ -65,6 +65,7 @@ final class Applier implements AutoCloseable {
     private GroupAssembler assembler;
     private volatile Connection connection;
     private volatile boolean bindRequested;
+    private volatile boolean recountMissed;
     private long lastPositionWrite = System.nanoTime();
     private volatile boolean closed;
 
@@ -102,6 +103,17 @@ final class Applier implements AutoCloseable {
         inbox.offer(StreamFeeds.Delivery.WAKE);
     }
 
+    /** Stops reading until the next {@link #subscribe} (this node may not replicate for now). */
+    void pause() {
+        connection = null;
+        feeds.stopAll();
+    }
+
+    /** The record of missed messages changed outside the applier (an operator cleared it). */
+    void missedChanged() {
+        recountMissed = true;
+    }
+
     private void enqueue(StreamFeeds.Delivery d) {
         try {
             inbox.put(d);
@@ -118,6 +130,10 @@ final class Applier implements AutoCloseable {
                 if (bindRequested) {
                     bindRequested = false;
                     bindAll();
+                }
+                if (recountMissed) {
+                    recountMissed = false;
+                    refreshOutOfSync();
                 }
                 restartJumpedFeeds();
                 parked.retryIfSchemaChanged(changes);

@@ -4,6 +4,9 @@ import io.marmot.config.MarmotConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,10 +24,16 @@ public final class Replication implements AutoCloseable {
     private final NatsLink link;
     private final Publisher publisher;
     private final Applier applier;
+    private final NodeClaims claims;
+    private final ScheduledExecutorService renewal;
     private volatile boolean linkClosed;
+    private volatile boolean holdsClaim;
 
-    private Replication(long nodeId, Path database, MarmotConfig config, EmbeddedNats embedded) throws SQLException {
+    private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded)
+            throws SQLException {
         this.nodeId = nodeId;
+        this.claims = new NodeClaims(nodeId, instance, config.streams().streamPrefix(), config.streams().replicas(),
+                database.toString());
         this.config = config;
         this.embedded = embedded;
         this.link = new NatsLink(nodeId, embedded != null ? embedded.url() : config.nats().url(), this::connected);
@@ -38,9 +47,14 @@ public final class Replication implements AutoCloseable {
             throw e;
         }
         this.applier = a;
+        this.renewal = Executors.newSingleThreadScheduledExecutor(NatsLink.daemons("marmot-" + nodeId + "-claim"));
     }
 
-    public static Replication start(long nodeId, Path database, MarmotConfig config) throws SQLException {
+    /**
+     * @param instance the token of this database file (a copy has its own): tells this node from another that
+     *     claims the same node id
+     */
+    public static Replication start(long nodeId, String instance, Path database, MarmotConfig config) throws SQLException {
         EmbeddedNats embedded = null;
         if (config.nats().embedded()) {
             try {
@@ -51,7 +65,7 @@ public final class Replication implements AutoCloseable {
         }
         Replication r;
         try {
-            r = new Replication(nodeId, database, config, embedded);
+            r = new Replication(nodeId, instance, database, config, embedded);
         } catch (SQLException | RuntimeException e) {
             if (embedded != null) {
                 embedded.release();
@@ -62,6 +76,8 @@ public final class Replication implements AutoCloseable {
         if (r.applier != null) {
             r.applier.start();
         }
+        long renewMillis = NodeClaims.RENEW_EVERY.toMillis();
+        r.renewal.scheduleWithFixedDelay(r::renewClaim, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
         try {
             r.link.start(config.nats());
         } catch (IOException e) {
@@ -78,9 +94,11 @@ public final class Replication implements AutoCloseable {
         while (!linkClosed && nc.getStatus() == io.nats.client.Connection.Status.CONNECTED) {
             try {
                 Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
-                publisher.streamsReady(true);
-                if (applier != null) {
-                    applier.subscribe(nc);
+                holdsClaim = claims.claim(nc);
+                if (holdsClaim) {
+                    startFlowing(nc);
+                } else {
+                    stopFlowing();
                 }
                 return;
             } catch (Exception e) {
@@ -95,6 +113,52 @@ public final class Replication implements AutoCloseable {
                 backoff = Math.min(backoff * 2, 10_000);
             }
         }
+    }
+
+    /** The record of missed messages was changed from outside: count again. */
+    public void missedChanged() {
+        if (applier != null) {
+            applier.missedChanged();
+        }
+    }
+
+    /** Renews this node's claim on its id; stops or starts replicating when that changes. */
+    private void renewClaim() {
+        io.nats.client.Connection nc = link.connected();
+        if (nc == null || linkClosed) {
+            return;
+        }
+        try {
+            boolean holds = claims.claim(nc);
+            if (holds && !holdsClaim) {
+                Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
+                startFlowing(nc);
+            } else if (!holds && holdsClaim) {
+                stopFlowing();
+            }
+            holdsClaim = holds;
+        } catch (Exception e) {
+            log.debug("{} - renewing the claim on the node id: {}", nodeId, e.toString());
+        }
+    }
+
+    private void startFlowing(io.nats.client.Connection nc) {
+        publisher.streamsReady(true);
+        if (applier != null) {
+            applier.subscribe(nc);
+        }
+    }
+
+    private void stopFlowing() {
+        publisher.streamsReady(false);
+        if (applier != null) {
+            applier.pause();
+        }
+    }
+
+    /** Empty while this node holds its node id; else why it does not replicate. */
+    public String identityConflict() {
+        return claims.conflict();
     }
 
     public void committed() {
@@ -115,11 +179,16 @@ public final class Replication implements AutoCloseable {
 
     @Override
     public void close() {
+        renewal.shutdownNow();
         publisher.close();
         if (applier != null) {
             applier.close();
         }
         linkClosed = true;
+        io.nats.client.Connection nc = link.connected();
+        if (nc != null && holdsClaim) {
+            claims.release(nc);
+        }
         link.close();
         if (embedded != null) {
             embedded.release();

@@ -26,6 +26,7 @@ public final class ReplicationStats {
     /**
      * @param missedMessages messages recorded gone for good (persisted: it survives restarts)
      * @param applyFailures apply attempts that failed (each is read again from the stored positions)
+     * @param consecutiveFailures apply attempts failed since the last success
      * @param failingSinceMillis when the applier started failing without a success since, 0 when it is not
      * @param lastApplyError the last failure, empty when the applier is not failing
      * @param backlogMessages messages the streams hold that this node has not handled yet
@@ -34,7 +35,7 @@ public final class ReplicationStats {
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
-            long lastLagMillis, boolean outOfSync, long applyFailures, long failingSinceMillis, String lastApplyError,
+            long lastLagMillis, boolean outOfSync, long applyFailures, int consecutiveFailures, long failingSinceMillis, String lastApplyError,
             long backlogMessages, long backlogMillis, long feedRestarts) {
     }
 
@@ -42,7 +43,7 @@ public final class ReplicationStats {
         long waiting = oldestWaitingMillis;
         return new Snapshot(publishedMessages.get(), publishedChanges.get(), appliedMessages.get(), appliedChanges.get(),
                 staleChanges.get(), rejectedMessages.get(), parkedMessages.get(), missedMessages.get(),
-                pendingChanges.get(), lastLagMillis.get(), outOfSync, applyFailures.get(), failingSinceMillis,
+                pendingChanges.get(), lastLagMillis.get(), outOfSync, applyFailures.get(), consecutiveFailures, failingSinceMillis,
                 lastApplyError, backlogMessages.get(), waiting == 0 ? 0 : Math.max(0, System.currentTimeMillis() - waiting),
                 feedRestarts.get());
     }

@@ -1,6 +1,7 @@
 package io.marmot.it;
 
 import static io.marmot.it.Nodes.exec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
@@ -9,6 +10,7 @@ import io.marmot.engine.MarmotEngine;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +41,21 @@ class OutOfSyncTest {
                 Await.until(Duration.ofSeconds(20), "b reports itself out of sync", () -> engineB.stats().outOfSync());
                 assertTrue(engineB.stats().missedMessages() >= 7, "missed " + engineB.stats().missedMessages());
                 assertTrue(!engineA.stats().outOfSync(), "the writer itself is in sync");
+                assertTrue(engineA.health().ready(), "the writer is ready: " + engineA.health().problems());
+                assertTrue(!engineB.health().ready());
+                assertTrue(engineB.health().problems().get(0).startsWith("out of sync"), engineB.health().problems().toString());
+            }
+            Path b = dir.resolve("b.db");
+            Marmot.close(b);
+            assertEquals(1, Marmot.missedRanges(b).size(), "the missed range is stored with the database");
+            assertTrue(Marmot.missedRanges(b).get(0).matches("marmot-changes-1-1 1\\.\\.\\d+: they left the stream.*"),
+                    Marmot.missedRanges(b).toString());
+            try (Connection again = Nodes.open(b, 2, nats.url(), "max-log-entries=5")) {
+                MarmotEngine engineB = Marmot.engine(b).orElseThrow();
+                assertTrue(engineB.stats().outOfSync() && !engineB.health().ready(), "still out of sync after a restart");
+                assertEquals(1, Marmot.clearOutOfSync(b), "the operator says the node is healed");
+                Await.until(Duration.ofSeconds(10), "b ready once cleared", () -> engineB.health().ready());
+                assertEquals(List.of(), Marmot.missedRanges(b));
             }
         }
     }

@@ -2,12 +2,14 @@ package io.marmot.bridge;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.marmot.engine.Health;
 import io.marmot.engine.MarmotEngine;
 import io.marmot.replication.ReplicationStats;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -66,16 +68,15 @@ final class HttpEndpoint implements AutoCloseable {
             return;
         }
         MarmotEngine e = engine.get();
-        boolean ready = e != null && !e.isClosed();
-        ReplicationStats.Snapshot s = ready ? e.stats() : null;
-        boolean natsNeeded = ready && (e.config().publish() || e.config().replicate());
-        boolean connected = ready && e.natsConnected();
+        boolean running = e != null && !e.isClosed();
+        ReplicationStats.Snapshot s = running ? e.stats() : null;
+        Health health = running ? e.health() : new Health(false, List.of("the engine is not running"));
+        boolean connected = running && e.natsConnected();
         boolean outOfSync = s != null && s.outOfSync();
-        boolean healthy = ready && (connected || !natsNeeded) && !outOfSync;
         StringBuilder b = new StringBuilder(256);
-        b.append("{\"status\":\"").append(healthy ? "up" : "down").append('"');
-        b.append(",\"ready\":").append(ready);
-        if (ready) {
+        b.append("{\"status\":\"").append(health.ready() ? "up" : "down").append('"');
+        b.append(",\"ready\":").append(health.ready());
+        if (running) {
             b.append(",\"nodeId\":").append(e.nodeId());
             b.append(",\"database\":");
             Json.string(b, e.database().toString());
@@ -86,8 +87,18 @@ final class HttpEndpoint implements AutoCloseable {
         b.append(",\"lagMillis\":").append(s == null ? 0 : s.lastLagMillis());
         b.append(",\"pendingChanges\":").append(s == null ? 0 : s.pendingChanges());
         b.append(",\"outOfSync\":").append(outOfSync);
-        b.append("}\n");
-        respond(ex, healthy ? 200 : 503, "application/json", b.toString());
+        b.append(",\"missedMessages\":").append(s == null ? 0 : s.missedMessages());
+        b.append(",\"backlogMessages\":").append(s == null ? 0 : s.backlogMessages());
+        b.append(",\"applyFailures\":").append(s == null ? 0 : s.applyFailures());
+        b.append(",\"problems\":[");
+        for (int i = 0; i < health.problems().size(); i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            Json.string(b, health.problems().get(i));
+        }
+        b.append("]}\n");
+        respond(ex, health.ready() ? 200 : 503, "application/json", b.toString());
     }
 
     private void metrics(HttpExchange ex) throws IOException {
@@ -114,14 +125,25 @@ final class HttpEndpoint implements AutoCloseable {
                     s.rejectedMessages());
             counter(b, "marmot_parked_messages_total", "Messages that could not be applied and were parked.", labels,
                     s.parkedMessages());
-            counter(b, "marmot_missed_messages_total", "Messages that left the stream before this node applied them.",
-                    labels, s.missedMessages());
+            counter(b, "marmot_missed_messages_total", "Messages recorded gone before this node applied them (kept across"
+                    + " restarts until the operator clears them).", labels, s.missedMessages());
             gauge(b, "marmot_pending_changes", "Local row changes not yet acknowledged by JetStream.", labels,
                     s.pendingChanges());
             gauge(b, "marmot_lag_milliseconds", "Age of the last applied change when it was applied.", labels,
                     s.lastLagMillis());
-            gauge(b, "marmot_out_of_sync", "1 once changes were missed: the node no longer converges.", labels,
+            gauge(b, "marmot_out_of_sync", "1 while messages are recorded missed: the node does not converge.", labels,
                     s.outOfSync() ? 1 : 0);
+            counter(b, "marmot_apply_failures_total", "Apply attempts that failed (each read again from the stored"
+                    + " positions).", labels, s.applyFailures());
+            gauge(b, "marmot_apply_failing", "1 while the applier fails without a success since.", labels,
+                    s.failingSinceMillis() != 0 ? 1 : 0);
+            gauge(b, "marmot_backlog_messages", "Messages the streams hold that this node has not handled yet.", labels,
+                    s.backlogMessages());
+            gauge(b, "marmot_backlog_seconds", "Age of the oldest received message waiting to be applied.", labels,
+                    s.backlogMillis() / 1000);
+            counter(b, "marmot_feed_restarts_total", "Times a stream was read again because its delivery jumped.",
+                    labels, s.feedRestarts());
+            gauge(b, "marmot_ready", "1 when /health reports ready.", labels, e.health().ready() ? 1 : 0);
         }
         respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", b.toString());
     }

@@ -75,8 +75,10 @@ class HttpEndpointTest {
             node.awaitLog("marmot sidecar running", Duration.ofSeconds(30));
             HttpResponse<String> health = get(port, "/health");
             assertEquals(503, health.statusCode(), health.body());
-            assertTrue(health.body().contains("\"status\":\"down\"") && health.body().contains("\"ready\":true")
-                    && health.body().contains("\"natsConnected\":false"), health.body());
+            assertTrue(health.body().contains("\"status\":\"down\"") && health.body().contains("\"ready\":false")
+                    && health.body().contains("\"natsConnected\":false")
+                    && health.body().contains("\"problems\":[\"not connected to NATS"), health.body());
+            assertEquals(0, metric(get(port, "/metrics").body(), "marmot_ready"));
             assertEquals(0, metric(get(port, "/metrics").body(), "marmot_nats_connected"));
         }
     }

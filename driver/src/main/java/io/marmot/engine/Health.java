@@ -1,0 +1,37 @@
+package io.marmot.engine;
+
+import io.marmot.replication.ReplicationStats;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Whether a node can be trusted to converge right now, and if not, why: each problem is one sentence an operator
+ * can act on. A node is ready when nothing is wrong; it is never ready while it knows it diverges.
+ *
+ * @param ready no problem
+ * @param problems what is wrong, empty when ready
+ */
+public record Health(boolean ready, List<String> problems) {
+    /** An applier failing this many times in a row, or for this long, is stuck rather than unlucky. */
+    static final int STUCK_AFTER_FAILURES = 3;
+    static final long STUCK_AFTER_MILLIS = 5_000;
+
+    static Health of(boolean natsNeeded, boolean natsConnected, ReplicationStats.Snapshot s, List<String> others) {
+        List<String> problems = new ArrayList<>();
+        if (natsNeeded && !natsConnected) {
+            problems.add("not connected to NATS: changes wait in the change log");
+        }
+        if (s.outOfSync()) {
+            problems.add("out of sync: " + s.missedMessages() + " message(s) of other nodes are gone for good and were"
+                    + " never applied (see io.marmot.Marmot.missedRanges)");
+        }
+        long failingFor = s.failingSinceMillis() == 0 ? 0 : System.currentTimeMillis() - s.failingSinceMillis();
+        if (s.failingSinceMillis() != 0 && failingFor >= 0
+                && (failingFor >= STUCK_AFTER_MILLIS || s.consecutiveFailures() >= STUCK_AFTER_FAILURES)) {
+            problems.add("the applier has been failing for " + failingFor / 1000 + " s (" + s.backlogMessages()
+                    + " message(s) waiting): " + s.lastApplyError());
+        }
+        problems.addAll(others);
+        return new Health(problems.isEmpty(), List.copyOf(problems));
+    }
+}

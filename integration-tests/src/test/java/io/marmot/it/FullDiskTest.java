@@ -1,0 +1,93 @@
+package io.marmot.it;
+
+import static io.marmot.it.Nodes.exec;
+import static io.marmot.it.Nodes.scalar;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.marmot.Marmot;
+import io.marmot.engine.MarmotEngine;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node whose disk is full cannot apply what its peers send: it must say so (not ready, with the reason), lose
+ * nothing, and catch up by itself once there is room again. The disk is a small tmpfs (mounting needs root; the
+ * test is skipped, visibly, where it cannot mount).
+ */
+class FullDiskTest {
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
+    Path dir;
+
+    @Test
+    void aStuckApplierIsReportedAndHealsWhenSpaceReturns() throws Exception {
+        Path small = Files.createDirectories(dir.resolve("small"));
+        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", small.toString()) == 0,
+                "cannot mount a tmpfs here (not root?)");
+        try (TestNats nats = TestNats.start(dir.resolve("nats"));
+                Connection a = Nodes.open(dir.resolve("a.db"), 1, nats.url());
+                Connection b = Nodes.open(small.resolve("b.db"), 2, nats.url())) {
+            exec(a, "CREATE TABLE docs (id INTEGER PRIMARY KEY, body BLOB)");
+            exec(b, "CREATE TABLE docs (id INTEGER PRIMARY KEY, body BLOB)");
+            MarmotEngine engineB = Marmot.engine(small.resolve("b.db")).orElseThrow();
+            Await.until(Duration.ofSeconds(20), "b ready", () -> engineB.health().ready());
+            Path filler = small.resolve("filler");
+            fill(filler);
+
+            insertDocs(a, 1, 100); // 2 MB of rows: far more than the room left on b's disk
+            Await.until(Duration.ofSeconds(30), "b reports its applier stuck", () -> !engineB.health().ready());
+            String problem = String.join("; ", engineB.health().problems());
+            assertTrue(problem.contains("applier") && problem.contains("SQLITE_FULL"), problem);
+            assertTrue(engineB.stats().applyFailures() >= 1);
+
+            Files.delete(filler);
+            Await.until(Duration.ofSeconds(60), "b catches up once there is room",
+                    () -> scalar(b, "SELECT count(*) FROM docs") == 100);
+            Await.until(Duration.ofSeconds(10), "b ready again", () -> engineB.health().ready());
+            assertEquals(scalar(a, "SELECT sum(length(body)) + sum(id) FROM docs"),
+                    scalar(b, "SELECT sum(length(body)) + sum(id) FROM docs"));
+            assertEquals(0, engineB.stats().missedMessages(), "nothing was skipped while the disk was full");
+        } finally {
+            Marmot.closeAll();
+            run("umount", "-l", small.toString());
+        }
+    }
+
+    private static void insertDocs(Connection c, int from, int to) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO docs VALUES (?, randomblob(20000))")) {
+            for (int id = from; id <= to; id++) {
+                ps.setInt(1, id);
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    /** Takes all the free space of the file's file system. */
+    private static void fill(Path file) {
+        byte[] block = new byte[4096];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int i = 0; i < 100_000; i++) {
+                out.write(block);
+                out.flush();
+            }
+        } catch (IOException full) {
+            return; // no space left: what we wanted
+        }
+        throw new AssertionError("the small disk never filled up");
+    }
+
+    private static int run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    }
+}
