@@ -44,7 +44,11 @@ public final class ChangeLog {
                     + " node_id INTEGER NOT NULL, hlc INTEGER NOT NULL DEFAULT 0, tx INTEGER NOT NULL DEFAULT 1,"
                     + " applying INTEGER NOT NULL DEFAULT 0,"
                     + " published_seq INTEGER NOT NULL DEFAULT 0, published_version INTEGER NOT NULL DEFAULT 0,"
-                    + " folded_seq INTEGER NOT NULL DEFAULT 0, folded_version INTEGER NOT NULL DEFAULT 0)");
+                    + " folded_seq INTEGER NOT NULL DEFAULT 0, folded_version INTEGER NOT NULL DEFAULT 0,"
+                    + " skew INTEGER NOT NULL DEFAULT 0)");
+            if (!first && !hasColumn(c, STATE, "skew")) {
+                s.execute("ALTER TABLE " + STATE + " ADD COLUMN skew INTEGER NOT NULL DEFAULT 0"); // older databases
+            }
             StringBuilder log = new StringBuilder("CREATE TABLE IF NOT EXISTS " + LOG
                     + " (seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, tx INTEGER NOT NULL, tbl TEXT NOT NULL,"
                     + " op INTEGER NOT NULL, cols INTEGER NOT NULL, rid");
@@ -56,6 +60,25 @@ public final class ChangeLog {
             s.execute("INSERT OR IGNORE INTO " + STATE + " (id, node_id) VALUES (1, " + nodeId + ")");
         }
         return first;
+    }
+
+    private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT 1 FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'")) {
+            return rs.next();
+        }
+    }
+
+    /**
+     * Sets the correction the triggers subtract from the wall clock (milliseconds the local clock runs ahead of the
+     * shared reference beyond what is allowed; 0 when within bounds). In its own short transaction.
+     */
+    public static void setClockCorrection(Connection c, long millis) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE " + STATE + " SET skew = ? WHERE skew <> ?")) {
+            ps.setLong(1, millis);
+            ps.setLong(2, millis);
+            ps.executeUpdate();
+        }
     }
 
     /** Value columns the log has now. */

@@ -19,11 +19,27 @@ public final class Hlc {
 
     /**
      * The reading the capture trigger takes, in SQL of SQLite 3.31+ (other processes write through the same
-     * triggers): {@code state} names the engine's state row, whose {@code hlc} column is the floor.
+     * triggers): {@code state} names the engine's state row, whose {@code hlc} column is the floor and whose
+     * {@code skew} column the correction of a clock that runs too far from the shared reference ({@link #correction}).
      */
     public static String triggerReading(String state) {
-        return "max(" + state + ".hlc + 1, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) << "
-                + LOGICAL_BITS + ")";
+        return "max(" + state + ".hlc + 1, (CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) - " + state
+                + ".skew) << " + LOGICAL_BITS + ")";
+    }
+
+    /**
+     * What to subtract from this node's wall clock so that its versions stay within {@code maxSkew} of the shared
+     * reference: nothing within the bound, the excess beyond it. {@code offset} is how far the local clock runs
+     * ahead of the reference (negative: behind), in milliseconds.
+     */
+    public static long correction(long offset, long maxSkew) {
+        if (offset > maxSkew) {
+            return offset - maxSkew;
+        }
+        if (offset < -maxSkew) {
+            return offset + maxSkew;
+        }
+        return 0;
     }
 
     /** The version of the log row at {@code seq} with clock reading {@code reading}, after the row before it. */

@@ -36,6 +36,9 @@ public enum ConfigKey {
             "Comma-separated tables never replicated."),
     POLL_INTERVAL("poll-interval", "100", ValueType.POSITIVE_LONG,
             "Milliseconds between checks for commits and schema changes made by other processes."),
+    MAX_CLOCK_SKEW("max-clock-skew", "1000", ValueType.POSITIVE_LONG,
+            "Milliseconds this node's clock may differ from the NATS server's: beyond it, versions are held to that"
+                    + " bound and the node reports not ready."),
     COMPRESS("compress", "false", ValueType.BOOLEAN,
             "Deflate-compress change messages (worth it for large text rows)."),
     NATS_USER("nats-user", "", ValueType.TEXT, "User name for NATS (or put user:password in nats-url)."),

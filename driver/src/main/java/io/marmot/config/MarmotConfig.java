@@ -22,7 +22,8 @@ public record MarmotConfig(
         boolean compress,
         Set<String> tables,
         Set<String> excludeTables,
-        Duration pollInterval) {
+        Duration pollInterval,
+        Duration maxClockSkew) {
 
     public MarmotConfig {
         tables = Set.copyOf(tables);
@@ -65,11 +66,13 @@ public record MarmotConfig(
                 Boolean.parseBoolean(v.get(ConfigKey.COMPRESS)),
                 names(v.get(ConfigKey.TABLES)),
                 names(v.get(ConfigKey.EXCLUDE_TABLES)),
-                Duration.ofMillis(Long.parseLong(v.get(ConfigKey.POLL_INTERVAL))));
+                Duration.ofMillis(Long.parseLong(v.get(ConfigKey.POLL_INTERVAL))),
+                Duration.ofMillis(Long.parseLong(v.get(ConfigKey.MAX_CLOCK_SKEW))));
     }
 
     public MarmotConfig withNodeId(long id) {
-        return new MarmotConfig(id, nats, streams, publish, replicate, compress, tables, excludeTables, pollInterval);
+        return new MarmotConfig(id, nats, streams, publish, replicate, compress, tables, excludeTables, pollInterval,
+                maxClockSkew);
     }
 
     /** Whether changes of this table are captured and applied. */

@@ -16,7 +16,8 @@ public record Health(boolean ready, List<String> problems) {
     static final int STUCK_AFTER_FAILURES = 3;
     static final long STUCK_AFTER_MILLIS = 5_000;
 
-    static Health of(boolean natsNeeded, boolean natsConnected, ReplicationStats.Snapshot s, List<String> others) {
+    static Health of(boolean natsNeeded, boolean natsConnected, ReplicationStats.Snapshot s, long maxClockSkewMillis,
+            List<String> others) {
         List<String> problems = new ArrayList<>();
         if (natsNeeded && !natsConnected) {
             problems.add("not connected to NATS: changes wait in the change log");
@@ -30,6 +31,11 @@ public record Health(boolean ready, List<String> problems) {
                 && (failingFor >= STUCK_AFTER_MILLIS || s.consecutiveFailures() >= STUCK_AFTER_FAILURES)) {
             problems.add("the applier has been failing for " + failingFor / 1000 + " s (" + s.backlogMessages()
                     + " message(s) waiting): " + s.lastApplyError());
+        }
+        if (s.clockKnown() && Math.abs(s.clockOffsetMillis()) > maxClockSkewMillis) {
+            problems.add("this node's clock is " + Math.abs(s.clockOffsetMillis()) + " ms "
+                    + (s.clockOffsetMillis() > 0 ? "ahead of" : "behind") + " the NATS server's, more than max-clock-skew ("
+                    + maxClockSkewMillis + " ms): its versions are held to that bound; fix the clock (NTP)");
         }
         problems.addAll(others);
         return new Health(problems.isEmpty(), List.copyOf(problems));

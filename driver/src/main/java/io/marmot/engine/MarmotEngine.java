@@ -134,7 +134,8 @@ public final class MarmotEngine implements AutoCloseable {
     public Health health() {
         boolean natsNeeded = replication != null;
         String conflict = replication == null ? "" : replication.identityConflict();
-        return Health.of(natsNeeded, natsConnected(), stats(), conflict.isEmpty() ? List.of() : List.of(conflict));
+        return Health.of(natsNeeded, natsConnected(), stats(), config.maxClockSkew().toMillis(),
+                conflict.isEmpty() ? List.of() : List.of(conflict));
     }
 
     /** Whether this node is connected to NATS. */

@@ -30,6 +30,7 @@ final class NodeClaims {
     private final int replicas;
     private final String claim;
     private volatile String conflict = "";
+    private volatile long lastWriteMillis;
 
     NodeClaims(long nodeId, String instance, String streamPrefix, int replicas, String database) {
         this.nodeId = nodeId;
@@ -51,7 +52,7 @@ final class NodeClaims {
             if (held == null || held.getValue() == null) {
                 try {
                     kv.create(key, value);
-                    return clear();
+                    return written(kv, key);
                 } catch (JetStreamApiException raced) {
                     continue; // another claimant was quicker: look again
                 }
@@ -62,7 +63,7 @@ final class NodeClaims {
             }
             try {
                 kv.update(key, value, held.getRevision());
-                return clear();
+                return written(kv, key);
             } catch (JetStreamApiException raced) {
                 // changed under us: look again
             }
@@ -86,6 +87,17 @@ final class NodeClaims {
     /** Empty while this node holds its id; else what is wrong, for /health. */
     String conflict() {
         return conflict;
+    }
+
+    /** The server's timestamp of the last claim written (epoch ms), 0 when none: a sample of the shared clock. */
+    long lastWriteMillis() {
+        return lastWriteMillis;
+    }
+
+    private boolean written(KeyValue kv, String key) throws IOException, JetStreamApiException {
+        KeyValueEntry mine = kv.get(key);
+        lastWriteMillis = mine == null || mine.getCreated() == null ? 0 : mine.getCreated().toInstant().toEpochMilli();
+        return clear();
     }
 
     private boolean clear() {

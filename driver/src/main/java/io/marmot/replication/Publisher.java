@@ -58,6 +58,8 @@ final class Publisher implements AutoCloseable {
     private volatile boolean streamsReady;
     private volatile boolean workPending = true;
     private volatile boolean closed;
+    private volatile long clockCorrection;
+    private long appliedCorrection;
     private LogPosition sent;
     private volatile LogPosition acked;
     private long lastPrune = System.nanoTime();
@@ -103,6 +105,14 @@ final class Publisher implements AutoCloseable {
         }
     }
 
+    /** Milliseconds the capture triggers subtract from the wall clock from now on (see Hlc.correction). */
+    void correctClock(long millis) {
+        if (millis != clockCorrection) {
+            clockCorrection = millis;
+            wake();
+        }
+    }
+
     /** How far JetStream acknowledged the log. */
     public LogPosition published() {
         return acked;
@@ -141,6 +151,11 @@ final class Publisher implements AutoCloseable {
     }
 
     private void cycle(long ackTimeoutSeconds) throws Exception {
+        long correction = clockCorrection;
+        if (correction != appliedCorrection) {
+            ChangeLog.setClockCorrection(db, correction);
+            appliedCorrection = correction;
+        }
         Connection nc = config.publish() ? link.connected() : null;
         if (nc != null && streamsReady) {
             publishPending(nc.jetStream(), ackTimeoutSeconds);

@@ -1,6 +1,8 @@
 package io.marmot.replication;
 
 import io.marmot.config.MarmotConfig;
+import io.marmot.clock.Hlc;
+import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -28,6 +30,8 @@ public final class Replication implements AutoCloseable {
     private final ScheduledExecutorService renewal;
     private volatile boolean linkClosed;
     private volatile boolean holdsClaim;
+    private final ClockReference clock = new ClockReference();
+    private volatile boolean warnedSkew;
 
     private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded)
             throws SQLException {
@@ -94,7 +98,7 @@ public final class Replication implements AutoCloseable {
         while (!linkClosed && nc.getStatus() == io.nats.client.Connection.Status.CONNECTED) {
             try {
                 Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
-                holdsClaim = claims.claim(nc);
+                holdsClaim = claimAndSampleClock(nc);
                 if (holdsClaim) {
                     startFlowing(nc);
                 } else {
@@ -129,7 +133,7 @@ public final class Replication implements AutoCloseable {
             return;
         }
         try {
-            boolean holds = claims.claim(nc);
+            boolean holds = claimAndSampleClock(nc);
             if (holds && !holdsClaim) {
                 Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
                 startFlowing(nc);
@@ -140,6 +144,27 @@ public final class Replication implements AutoCloseable {
         } catch (Exception e) {
             log.debug("{} - renewing the claim on the node id: {}", nodeId, e.toString());
         }
+    }
+
+    /** Claims the node id; the claim's server timestamp, bracketed by local readings, measures this clock. */
+    private boolean claimAndSampleClock(io.nats.client.Connection nc) throws IOException, JetStreamApiException {
+        long before = System.currentTimeMillis();
+        boolean holds = claims.claim(nc);
+        long after = System.currentTimeMillis();
+        if (holds && claims.lastWriteMillis() != 0) {
+            clock.sample(before, claims.lastWriteMillis(), after);
+            stats.clockOffsetMillis = clock.offsetMillis();
+            stats.clockKnown = true;
+            long skew = config.maxClockSkew().toMillis();
+            if (Math.abs(clock.offsetMillis()) > skew && !warnedSkew) {
+                log.warn("{} - this node's clock is {} ms {} the NATS server's, more than max-clock-skew ({} ms): its"
+                        + " versions are held to that bound. Fix the clock (NTP).", nodeId, Math.abs(clock.offsetMillis()),
+                        clock.offsetMillis() > 0 ? "ahead of" : "behind", skew);
+            }
+            warnedSkew = Math.abs(clock.offsetMillis()) > skew;
+            publisher.correctClock(Hlc.correction(clock.offsetMillis(), skew));
+        }
+        return holds;
     }
 
     private void startFlowing(io.nats.client.Connection nc) {

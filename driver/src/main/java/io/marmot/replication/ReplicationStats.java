@@ -22,6 +22,8 @@ public final class ReplicationStats {
     volatile long failingSinceMillis;
     volatile String lastApplyError = "";
     volatile boolean outOfSync;
+    volatile long clockOffsetMillis;
+    volatile boolean clockKnown;
 
     /**
      * @param missedMessages messages recorded gone for good (persisted: it survives restarts)
@@ -32,11 +34,13 @@ public final class ReplicationStats {
      * @param backlogMessages messages the streams hold that this node has not handled yet
      * @param backlogMillis age of the oldest message received and waiting to be applied, 0 when none waits
      * @param feedRestarts times a stream was read again because its delivery jumped ahead
+     * @param clockOffsetMillis how far this node's clock runs ahead of the NATS server's (negative: behind)
+     * @param clockKnown whether the offset was measured yet
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
             long lastLagMillis, boolean outOfSync, long applyFailures, int consecutiveFailures, long failingSinceMillis, String lastApplyError,
-            long backlogMessages, long backlogMillis, long feedRestarts) {
+            long backlogMessages, long backlogMillis, long feedRestarts, long clockOffsetMillis, boolean clockKnown) {
     }
 
     public Snapshot snapshot() {
@@ -45,7 +49,7 @@ public final class ReplicationStats {
                 staleChanges.get(), rejectedMessages.get(), parkedMessages.get(), missedMessages.get(),
                 pendingChanges.get(), lastLagMillis.get(), outOfSync, applyFailures.get(), consecutiveFailures, failingSinceMillis,
                 lastApplyError, backlogMessages.get(), waiting == 0 ? 0 : Math.max(0, System.currentTimeMillis() - waiting),
-                feedRestarts.get());
+                feedRestarts.get(), clockOffsetMillis, clockKnown);
     }
 
     void applyFailed(Exception e) {

@@ -54,4 +54,53 @@ class NatsStoreLostTest {
             nats.close();
         }
     }
+
+    /**
+     * A node frozen while the store was lost and a peer then wrote more than it had read before: the new stream is
+     * recognised by its identity, not its sequence numbers, and read from its beginning, so nothing is skipped.
+     */
+    @Test
+    void aNodeFrozenWhileTheStoreWasLostReadsTheNewStreamFromItsBeginning() throws Exception {
+        Path store = dir.resolve("nats");
+        TestNats nats = TestNats.start(store);
+        int port = nats.port();
+        Path bDb = dir.resolve("b.db");
+        try (Connection a = Nodes.open(dir.resolve("a.db"), 1, nats.url());
+                NodeProcess b = new NodeProcess(bDb, 2, nats.url(), dir.resolve("b.log"))) {
+            exec(a, Workload.SCHEMA.toArray(String[]::new));
+            insertEvents(a, 1, 50);
+            Await.until(Duration.ofSeconds(20), "50 rows on b", () -> CrashRecoveryTest.count(bDb, "SELECT count(*) FROM events") == 50);
+
+            b.signal("STOP");
+            nats.close();
+            wipe(store);
+            nats = TestNats.start(store, port);
+            insertEvents(a, 51, 150); // the new stream holds 100 messages: more than b's old position of 50
+            var engineA = Marmot.engine(dir.resolve("a.db")).orElseThrow();
+            Await.until(Duration.ofSeconds(30), "a published its rows to the new stream", 
+                    () -> engineA.stats().publishedChanges() >= 150);
+            b.signal("CONT");
+
+            Await.until(Duration.ofSeconds(60), "all 150 rows on b", () -> CrashRecoveryTest.count(bDb, "SELECT count(*) FROM events") == 150);
+            b.send("stats");
+            String stats = b.expect(l -> l.startsWith("stats "), 10);
+            org.junit.jupiter.api.Assertions.assertTrue(stats.contains("outOfSync=false"), "b had read everything of the old stream: " + stats);
+        } finally {
+            nats.close();
+        }
+    }
+
+    private static void insertEvents(Connection c, int from, int to) throws Exception {
+        for (int i = from; i <= to; i++) {
+            exec(c, "INSERT INTO events VALUES (" + i + ", 'event " + i + "')");
+        }
+    }
+
+    private static void wipe(Path store) throws Exception {
+        try (Stream<Path> files = Files.walk(store)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
 }

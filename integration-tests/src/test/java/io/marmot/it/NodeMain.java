@@ -98,7 +98,9 @@ public final class NodeMain {
                         var engine = io.marmot.engine.Engines.running(java.nio.file.Path.of(args[0]).toRealPath());
                         var st = engine.stats();
                         System.out.println("stats outOfSync=" + st.outOfSync() + " missed=" + st.missedMessages()
-                                + " applied=" + st.appliedMessages());
+                                + " applied=" + st.appliedMessages() + " clockOffset=" + st.clockOffsetMillis()
+                                + " clockKnown=" + st.clockKnown() + " ready=" + engine.health().ready()
+                                + " problems=" + engine.health().problems());
                     }
                     case "quit" -> {
                         io.marmot.Marmot.closeAll();

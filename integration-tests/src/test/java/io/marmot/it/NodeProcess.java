@@ -20,15 +20,23 @@ final class NodeProcess implements AutoCloseable {
     private final Path log;
 
     NodeProcess(Path db, long nodeId, String natsUrl, Path log, String... extraParams) throws IOException {
+        this(List.of(), db, nodeId, natsUrl, log, extraParams);
+    }
+
+    /** @param prefix a command the JVM runs under, such as {@code faketime -f +1h} */
+    NodeProcess(List<String> prefix, Path db, long nodeId, String natsUrl, Path log, String... extraParams) throws IOException {
         this.log = log;
-        List<String> cmd = new java.util.ArrayList<>(List.of(
+        List<String> cmd = new java.util.ArrayList<>(prefix);
+        cmd.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"),
                 NodeMain.class.getName(), db.toString(), Long.toString(nodeId), natsUrl));
         if (extraParams.length > 0) {
             cmd.add(String.join("&", extraParams));
         }
-        process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().put("FAKETIME_DONT_FAKE_MONOTONIC", "1"); // the JVM's timers need a true monotonic clock
+        process = pb.start();
         commands = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -72,6 +80,14 @@ final class NodeProcess implements AutoCloseable {
         List<String> out = new java.util.ArrayList<>();
         lines.drainTo(out);
         return out;
+    }
+
+    /** SIGSTOP or SIGCONT: the node freezes (no heartbeats, no reads) or goes on where it was. */
+    void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
     }
 
     /** SIGKILL: no shutdown hook, no flush, exactly like a crash. */

@@ -121,9 +121,13 @@ final class CommandLine {
         }
         Path dbPath = Path.of(db).toAbsolutePath().normalize();
         boolean cleanup = switchValue(v, SidecarFlag.CLEANUP);
+        boolean clearOutOfSync = switchValue(v, SidecarFlag.CLEAR_OUT_OF_SYNC);
         if (!help) {
             if (cleanup && !Files.isRegularFile(dbPath)) {
                 throw new UsageException("--cleanup: database " + dbPath + " does not exist");
+            }
+            if (clearOutOfSync && !Files.isRegularFile(dbPath)) {
+                throw new UsageException("--clear-out-of-sync: database " + dbPath + " does not exist");
             }
             if (!Files.isDirectory(dbPath.getParent())) {
                 throw new UsageException("--db-path " + db + ": directory " + dbPath.getParent() + " does not exist");
@@ -149,8 +153,8 @@ final class CommandLine {
         if (bind.isBlank()) {
             throw new UsageException("--http-bind must not be empty");
         }
-        return new SidecarSettings(help, dbPath, config, cleanup, switchValue(v, SidecarFlag.VERBOSE), format, httpPort,
-                bind);
+        return new SidecarSettings(help, dbPath, config, cleanup, clearOutOfSync, switchValue(v, SidecarFlag.VERBOSE),
+                format, httpPort, bind);
     }
 
     private static String value(Map<String, String> v, SidecarFlag f) {

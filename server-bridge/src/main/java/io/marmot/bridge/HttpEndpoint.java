@@ -143,6 +143,8 @@ final class HttpEndpoint implements AutoCloseable {
                     s.backlogMillis() / 1000);
             counter(b, "marmot_feed_restarts_total", "Times a stream was read again because its delivery jumped.",
                     labels, s.feedRestarts());
+            gauge(b, "marmot_clock_offset_milliseconds", "How far this node's clock runs ahead of the NATS server's"
+                    + " (negative: behind).", labels, s.clockOffsetMillis());
             gauge(b, "marmot_ready", "1 when /health reports ready.", labels, e.health().ready() ? 1 : 0);
         }
         respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", b.toString());

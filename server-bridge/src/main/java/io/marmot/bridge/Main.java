@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code marmot} command: replicates a SQLite database that other processes write. Exit codes: 0 after a
- * clean stop (SIGTERM, SIGINT), {@code --help} or {@code --cleanup}; 1 when it cannot run; 2 for bad flags.
+ * clean stop (SIGTERM, SIGINT), {@code --help}, {@code --cleanup} or {@code --clear-out-of-sync}; 1 when it cannot run; 2 for bad flags.
  */
 public final class Main {
     static final int OK = 0;
@@ -46,6 +46,19 @@ public final class Main {
                 return OK;
             } catch (SQLException e) {
                 log.error("cleanup of {} failed: {}", settings.dbPath(), e.getMessage());
+                return FAILED;
+            }
+        }
+        if (settings.clearOutOfSync()) {
+            try {
+                for (String range : Marmot.missedRanges(settings.dbPath())) {
+                    log.info("forgetting missed messages {}", range);
+                }
+                int cleared = Marmot.clearOutOfSync(settings.dbPath());
+                log.info("cleared {} missed range(s) of {}: the node reports itself in sync", cleared, settings.dbPath());
+                return OK;
+            } catch (SQLException e) {
+                log.error("clearing the out-of-sync record of {} failed: {}", settings.dbPath(), e.getMessage());
                 return FAILED;
             }
         }

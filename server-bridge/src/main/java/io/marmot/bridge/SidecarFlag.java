@@ -11,6 +11,8 @@ enum SidecarFlag {
             "Java .properties file with the same keys as the flags (without dashes); flags win over it."),
     CLEANUP("cleanup", "false", null,
             "Remove everything marmot installed in the database (triggers, change log, versions), then exit."),
+    CLEAR_OUT_OF_SYNC("clear-out-of-sync", "false", null,
+            "Forget the record of missed messages once the node was healed (its ranges are logged), then exit."),
     VERBOSE("verbose", "false", null, "Debug logs."),
     LOG_FORMAT("log-format", "text", "<text|json>", "Log lines for people (text) or JSON lines (json), on stderr."),
     HTTP_PORT("http-port", "8090", "<port>", "Port of the HTTP endpoint (/health, /metrics); 0 turns it off."),

@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * @param replication the driver parameters, validated by the driver itself
  * @param httpPort 0 when the HTTP endpoint is off
  */
-record SidecarSettings(boolean help, Path dbPath, MarmotConfig replication, boolean cleanup, boolean verbose,
+record SidecarSettings(boolean help, Path dbPath, MarmotConfig replication, boolean cleanup, boolean clearOutOfSync,
+        boolean verbose,
         LogFormat logFormat, int httpPort, String httpBind) {
 
     enum LogFormat {

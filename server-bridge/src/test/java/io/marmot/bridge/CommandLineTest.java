@@ -114,6 +114,25 @@ class CommandLineTest {
         assertUsage("unexpected argument 'stray'", "stray");
         assertUsage("does not exist", "--db-path", dir.resolve("no/such/dir/x.db").toString());
         assertUsage("--cleanup: database", "--cleanup", "--db-path", dir.resolve("absent.db").toString());
+        assertUsage("--clear-out-of-sync: database", "--clear-out-of-sync", "--db-path", dir.resolve("absent.db").toString());
+    }
+
+    @Test
+    void clearOutOfSyncForgetsTheMissedRangesAndExitsZero() throws Exception {
+        Path db = dir.resolve("healed.db");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:marmot:sqlite:" + db
+                + "?publish=false&replicate=false"); java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS __marmot_missed (id INTEGER PRIMARY KEY, stream TEXT NOT NULL,"
+                    + " first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, reason TEXT NOT NULL, detected_at TEXT NOT NULL)");
+            s.execute("INSERT INTO __marmot_missed (stream, first_seq, last_seq, reason, detected_at)"
+                    + " VALUES ('marmot-changes-1-1', 3, 9, 'they left the stream', '2026-11-22')");
+        }
+        io.marmot.Marmot.closeAll();
+        assertEquals(1, io.marmot.Marmot.missedRanges(db).size());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, Main.run(new String[] {"--clear-out-of-sync", "--db-path", db.toString()}, print(out),
+                print(new ByteArrayOutputStream())));
+        assertEquals(java.util.List.of(), io.marmot.Marmot.missedRanges(db));
     }
 
     @Test
