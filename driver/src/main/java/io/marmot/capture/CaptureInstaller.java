@@ -69,8 +69,9 @@ public final class CaptureInstaller {
                 // Judged by the table the triggers are on, not their names: a renamed table keeps its triggers
                 // (under the old names), and an ALTER through the driver leaves suspended ones in place.
                 boolean neverCaptured = !captured.contains(t.name().toLowerCase(Locale.ROOT));
-                if (neverCaptured && !first) {
-                    // Created by another process (or newly included): its rows are news to the other nodes.
+                if (neverCaptured) {
+                    // Rows written before capture (the database predates marmot, or the table was created by another
+                    // process or newly included) are news to the other nodes: sent as inserts with fresh versions.
                     existingRows += captureExistingRows(c, t);
                 }
                 boolean changed = false;
@@ -201,7 +202,8 @@ public final class CaptureInstaller {
             int n = s.executeUpdate(TriggerBuilder.logInsertSql(t, RowChange.INSERT, "t", false,
                     quote(t.name()) + " AS t, " + ChangeLog.STATE + " AS s"));
             if (n > 0) {
-                log.info("table {} appeared with {} rows: captured them as inserts", t.name(), n);
+                log.info("table {} holds {} rows written before capture: captured them as inserts for the other nodes",
+                        t.name(), n);
             }
             return n;
         }

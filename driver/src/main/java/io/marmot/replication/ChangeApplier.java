@@ -112,6 +112,9 @@ final class ChangeApplier implements AutoCloseable {
                         t.upsert(ch);
                     }
                 } catch (SQLException e) {
+                    if (Sqlite.isTransient(e)) {
+                        throw e; // this node's trouble (a full disk, say), not the change's: retried whole, never parked
+                    }
                     throw new RejectedChange("table '" + t.table + "' key " + Arrays.deepToString(ch.key()) + ": "
                             + e.getMessage());
                 }

@@ -64,6 +64,7 @@ final class Publisher implements AutoCloseable {
     private volatile LogPosition acked;
     private long lastPrune = System.nanoTime();
     private long lastCycleEnd;
+    private int failures;
 
     Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
             OwnMessages own) throws SQLException {
@@ -135,6 +136,10 @@ final class Publisher implements AutoCloseable {
             try {
                 cycle(ACK_TIMEOUT_SECONDS);
                 lastCycleEnd = System.nanoTime();
+                if (failures > 0) {
+                    log.info("{} - publishing again after {} failed attempt(s)", nodeId, failures);
+                    failures = 0;
+                }
             } catch (Exception e) {
                 if (closed) {
                     break;
@@ -144,8 +149,17 @@ final class Publisher implements AutoCloseable {
                     break;
                 }
                 sent = acked;
-                log.warn("{} - publishing failed, changes stay in the log and are retried: {}", nodeId, e.toString());
-                LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1));
+                if (failures++ == 0) {
+                    log.warn("{} - publishing failed, changes stay in the log and are retried: {}", nodeId, e.toString());
+                } else {
+                    log.debug("{} - publishing failed again: {}", nodeId, e.toString());
+                }
+                // Commits keep waking the thread: wait out the back-off whatever wakes it.
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(100L << Math.min(failures, 4), 1_000));
+                for (long left = until - System.nanoTime(); left > 0 && !closed; left = until - System.nanoTime()) {
+                    LockSupport.parkNanos(this, left);
+                }
+                workPending = true;
             }
         }
     }

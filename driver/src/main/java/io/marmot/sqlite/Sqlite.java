@@ -56,6 +56,18 @@ public final class Sqlite {
         }
     }
 
+    /**
+     * Whether an error belongs to this database's situation (busy, locked, out of memory or disk, I/O, read-only,
+     * corrupt) rather than to the statement: such a statement may succeed later, unchanged.
+     */
+    public static boolean isTransient(SQLException e) {
+        return switch (e.getErrorCode() & 0xff) {
+            // BUSY, LOCKED, NOMEM, READONLY, INTERRUPT, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOTADB
+            case 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 26 -> true;
+            default -> false;
+        };
+    }
+
     public static void closeQuietly(Connection c, Exception cause) {
         try {
             c.close();
