@@ -100,9 +100,10 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
                 uri.forEach(all::setProperty);
             }
             all.putAll(sqlite);
+            boolean busyTimeoutGiven = all.containsKey(SQLiteConfig.Pragma.BUSY_TIMEOUT.pragmaName);
             int flags;
             try {
-                flags = new SQLiteConfig(all).getOpenModeFlags();
+                flags = new SQLiteConfig(all).getOpenModeFlags(); // (fills in its defaults)
             } catch (RuntimeException e) {
                 flags = SQLiteOpenMode.READWRITE.flag | SQLiteOpenMode.CREATE.flag; // sqlite-jdbc reports the bad value itself
             }
@@ -110,7 +111,7 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
             boolean readOnly = (flags & SQLiteOpenMode.READONLY.flag) != 0 || uriMode.equalsIgnoreCase("ro")
                     || "1".equals(uri.get("immutable"));
             boolean mayCreate = (flags & SQLiteOpenMode.CREATE.flag) != 0 && uriMode.equalsIgnoreCase("rwc");
-            return new OpenMode(readOnly, mayCreate, all.containsKey(SQLiteConfig.Pragma.BUSY_TIMEOUT.pragmaName));
+            return new OpenMode(readOnly, mayCreate, busyTimeoutGiven);
         }
     }
 
