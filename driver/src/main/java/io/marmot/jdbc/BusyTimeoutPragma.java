@@ -14,8 +14,8 @@ record BusyTimeoutPragma(int timeoutMillis) {
             Pattern.CASE_INSENSITIVE);
 
     static BusyTimeoutPragma recognise(String sql) {
-        if (sql == null || sql.length() > 100) {
-            return null;
+        if (sql == null || sql.length() > 100 || !startsWithP(sql)) {
+            return null; // every prepare and execute comes here: most SQL is refused without a regex
         }
         Matcher m = PRAGMA.matcher(sql);
         if (!m.matches()) {
@@ -23,6 +23,16 @@ record BusyTimeoutPragma(int timeoutMillis) {
         }
         String value = m.group(1) != null ? m.group(1) : m.group(2);
         return new BusyTimeoutPragma(value == null ? -1 : Integer.parseInt(value));
+    }
+
+    private static boolean startsWithP(String sql) {
+        for (int i = 0; i < sql.length(); i++) {
+            char ch = sql.charAt(i);
+            if (!Character.isWhitespace(ch)) {
+                return ch == 'p' || ch == 'P';
+            }
+        }
+        return false;
     }
 
     boolean sets() {
