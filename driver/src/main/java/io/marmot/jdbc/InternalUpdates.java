@@ -21,13 +21,19 @@ final class InternalUpdates {
         };
     }
 
-    /** Counts the rows written into the engine's tables while it is registered. */
-    static final class Counter implements SQLiteUpdateListener {
+    /**
+     * Counts the rows written into the engine's tables by the statement its thread runs, while it is registered.
+     * (SQLite calls the hook on the thread that steps the statement; another thread's statement on the same
+     * connection is not counted.) Registered only around the statements whose counts need it: an update hook
+     * costs a call into Java for every row written.
+     */
+    static final class CaptureRows implements SQLiteUpdateListener {
+        private final Thread owner = Thread.currentThread();
         private long count;
 
         @Override
         public void onUpdate(Type type, String database, String table, long rowId) {
-            if (internal(table)) {
+            if (internal(table) && Thread.currentThread() == owner) {
                 count++;
             }
         }

@@ -175,7 +175,10 @@ public final class MarmotConnection extends JDBC4Connection {
      * sqlite-jdbc reports (the application's own triggers included).
      */
     long withoutCaptureRows(SqlCall<Long> call) throws SQLException {
-        InternalUpdates.Counter capture = new InternalUpdates.Counter();
+        if (engine == null) {
+            return call.run();
+        }
+        InternalUpdates.CaptureRows capture = new InternalUpdates.CaptureRows();
         super.addUpdateListener(capture);
         try {
             long reported = call.run();

@@ -2,6 +2,7 @@ package io.marmot.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
 import io.marmot.support.Db;
@@ -10,7 +11,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -90,6 +97,36 @@ class UpdateCountTest {
             assertEquals(1L, s.executeLargeUpdate("INSERT INTO audit (what) VALUES ('a'); DELETE FROM t WHERE id = -1"));
             assertEquals(2, s.executeUpdate("INSERT INTO t (v) VALUES ('keys')", Statement.RETURN_GENERATED_KEYS));
         }
+    }
+
+    @Test
+    void threadsSharingTheConnectionEachGetTheirOwnCount() throws Exception {
+        int threads = 8;
+        int rounds = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<List<Integer>>> results = new ArrayList<>();
+        try {
+            for (int i = 0; i < threads; i++) {
+                results.add(pool.submit(() -> {
+                    List<Integer> counts = new ArrayList<>();
+                    for (int r = 0; r < rounds; r++) {
+                        try (Statement s = marmot.createStatement()) {
+                            counts.add(s.executeUpdate("INSERT INTO t (v) VALUES ('shared')"));
+                        }
+                    }
+                    return counts;
+                }));
+            }
+        } finally {
+            pool.shutdown();
+            // The connection closes after the test: no thread may still be using it then.
+            assertTrue(pool.awaitTermination(5, TimeUnit.MINUTES));
+        }
+        for (Future<List<Integer>> f : results) {
+            assertEquals(Collections.nCopies(rounds, 2), f.get(), "every insert counted 2, whatever ran beside it");
+        }
+        assertEquals(2L * threads * rounds, Db.count(marmot, "SELECT count(*) FROM t") + Db.count(marmot, "SELECT count(*) FROM audit"));
+        assertEquals(threads * rounds, Db.logCount(marmot, "t"));
     }
 
     @Test
