@@ -122,6 +122,10 @@ public class MarmotDataSource extends SQLiteDataSource {
         set(ConfigKey.POLL_INTERVAL, milliseconds);
     }
 
+    public void setMaxClockSkew(long milliseconds) {
+        set(ConfigKey.MAX_CLOCK_SKEW, milliseconds);
+    }
+
     public void setCompress(boolean compress) {
         set(ConfigKey.COMPRESS, compress);
     }
