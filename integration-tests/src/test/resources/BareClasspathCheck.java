@@ -14,7 +14,9 @@ public class BareClasspathCheck {
                 rs.next();
                 System.out.println("captured=" + rs.getInt(1));
             }
-            System.out.println("unwrap=" + c.unwrap(org.sqlite.SQLiteConnection.class).getClass().getName());
+            // The driver's connection is sqlite-jdbc's own class, loaded from the same jar.
+            System.out.println("sqlite-connection=" + (c instanceof org.sqlite.SQLiteConnection)
+                    + " unwrap=" + (c.unwrap(org.sqlite.SQLiteConnection.class) == c));
         }
     }
 }

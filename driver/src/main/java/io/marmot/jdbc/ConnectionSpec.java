@@ -8,6 +8,8 @@ import java.sql.SQLException;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Properties;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteOpenMode;
 
 /**
  * A {@code jdbc:marmot:sqlite:} URL and its Properties split into what marmot reads and what goes to
@@ -16,8 +18,11 @@ import java.util.Properties;
  * @param databasePath canonical path of the database file: one engine per path per JVM
  * @param sqliteUrl the URL handed to sqlite-jdbc, marmot's parameters removed
  * @param sqliteProperties a copy of the caller's Properties without marmot's keys
+ * @param url the URL as the application gave it, which the connection's metadata reports
+ * @param openMode how sqlite-jdbc will open the file (read-only, may create it, busy timeout chosen)
  */
-public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sqliteProperties, MarmotConfig config) {
+public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sqliteProperties, MarmotConfig config,
+        String url, OpenMode openMode) {
     public static final String PREFIX = "jdbc:marmot:sqlite:";
     private static final String SQLITE_PREFIX = "jdbc:sqlite:";
 
@@ -71,7 +76,43 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
             }
         }
         MarmotConfig config = MarmotConfig.from(ours);
-        return new ConnectionSpec(canonical(location), SQLITE_PREFIX + location + passOn, sqlite, config);
+        return new ConnectionSpec(canonical(location), SQLITE_PREFIX + location + passOn, sqlite, config, url,
+                OpenMode.of(location, passOn.toString(), sqlite));
+    }
+
+    /**
+     * What the application asked of the open, read the way sqlite-jdbc and SQLite will read it.
+     *
+     * @param readOnly the file must never be written: no WAL switch, no capture, no engine
+     * @param mayCreate a missing file is created (else opening it fails)
+     * @param busyTimeoutGiven the application chose its own busy timeout
+     */
+    public record OpenMode(boolean readOnly, boolean mayCreate, boolean busyTimeoutGiven) {
+        static OpenMode of(String location, String uriQuery, Properties sqlite) {
+            Properties all = new Properties();
+            Map<String, String> uri = new java.util.HashMap<>();
+            if (!uriQuery.isEmpty()) {
+                for (String pair : uriQuery.substring(1).split("&")) {
+                    int eq = pair.indexOf('=');
+                    uri.put(pair.substring(0, Math.max(eq, 0)).toLowerCase(java.util.Locale.ROOT), eq < 0 ? "" : pair.substring(eq + 1));
+                }
+                // sqlite-jdbc reads its own settings from a file: URI's query as well.
+                uri.forEach(all::setProperty);
+            }
+            all.putAll(sqlite);
+            boolean busyTimeoutGiven = all.containsKey(SQLiteConfig.Pragma.BUSY_TIMEOUT.pragmaName);
+            int flags;
+            try {
+                flags = new SQLiteConfig(all).getOpenModeFlags(); // (fills in its defaults)
+            } catch (RuntimeException e) {
+                flags = SQLiteOpenMode.READWRITE.flag | SQLiteOpenMode.CREATE.flag; // sqlite-jdbc reports the bad value itself
+            }
+            String uriMode = location.startsWith("file:") ? uri.getOrDefault("mode", "rwc") : "rwc";
+            boolean readOnly = (flags & SQLiteOpenMode.READONLY.flag) != 0 || uriMode.equalsIgnoreCase("ro")
+                    || "1".equals(uri.get("immutable"));
+            boolean mayCreate = (flags & SQLiteOpenMode.CREATE.flag) != 0 && uriMode.equalsIgnoreCase("rwc");
+            return new OpenMode(readOnly, mayCreate, busyTimeoutGiven);
+        }
     }
 
     /** Our key, null for a key that belongs to sqlite-jdbc; a misspelt key of ours is an error. */

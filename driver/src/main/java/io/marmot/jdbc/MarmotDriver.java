@@ -1,11 +1,6 @@
 package io.marmot.jdbc;
 
 import io.marmot.config.ConfigKey;
-import io.marmot.engine.Engines;
-import io.marmot.engine.MarmotEngine;
-import io.marmot.sqlite.Sqlite;
-import io.marmot.sqlite.WriteLockWaiter;
-import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.DriverPropertyInfo;
 import java.sql.SQLException;
@@ -15,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.logging.Logger;
-import org.sqlite.SQLiteConnection;
 
 /**
  * The {@code jdbc:marmot:sqlite:} driver: sqlite-jdbc's own connections, replicated. Registered through
@@ -34,28 +28,11 @@ public final class MarmotDriver implements java.sql.Driver {
     }
 
     @Override
-    public Connection connect(String url, Properties info) throws SQLException {
+    public MarmotConnection connect(String url, Properties info) throws SQLException {
         if (!acceptsURL(url)) {
             return null;
         }
-        ConnectionSpec spec = ConnectionSpec.parse(url, info);
-        MarmotEngine engine = Engines.acquire(spec.databasePath(), spec.config());
-        SQLiteConnection raw = Sqlite.connect(spec.sqliteUrl(), spec.sqliteProperties());
-        try {
-            // The engine writes too (applying peers' changes): unless the application chose its own
-            // busy_timeout, wait for the write lock patiently and finely.
-            if (!spec.sqliteProperties().containsKey("busy_timeout") && !spec.sqliteUrl().contains("busy_timeout=")) {
-                WriteLockWaiter.install(raw, WriteLockWaiter.DEFAULT_TIMEOUT_MS);
-            }
-            return new MarmotConnection(raw, engine);
-        } catch (SQLException | RuntimeException e) {
-            try {
-                raw.close();
-            } catch (SQLException close) {
-                e.addSuppressed(close);
-            }
-            throw e;
-        }
+        return MarmotConnection.open(ConnectionSpec.parse(url, info));
     }
 
     @Override

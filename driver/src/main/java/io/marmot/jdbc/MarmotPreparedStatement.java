@@ -1,66 +1,35 @@
 package io.marmot.jdbc;
 
-import io.marmot.jdbc.delegate.DelegatingPreparedStatement;
 import io.marmot.schema.Ddl;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import org.sqlite.jdbc4.JDBC4PreparedStatement;
 
-/** A prepared statement; its SQL is classified once, when it is prepared. */
-final class MarmotPreparedStatement extends DelegatingPreparedStatement<PreparedStatement> {
+/** sqlite-jdbc's prepared statement; its SQL is classified once, when it is prepared. */
+final class MarmotPreparedStatement extends JDBC4PreparedStatement {
     private final MarmotConnection connection;
     private final Ddl ddl;
 
-    MarmotPreparedStatement(PreparedStatement delegate, MarmotConnection connection, String sql) {
-        super(delegate);
+    MarmotPreparedStatement(MarmotConnection connection, String sql) throws SQLException {
+        super(connection, sql);
         this.connection = connection;
-        this.ddl = Ddl.recognise(sql);
+        this.ddl = connection.observes() ? Ddl.recognise(sql) : null;
     }
 
-    @Override
-    public Connection getConnection() {
-        return connection;
-    }
-
-    @Override
-    public ResultSet executeQuery() throws SQLException {
-        return MarmotResultSet.wrap(delegate.executeQuery(), this);
-    }
-
-    @Override
-    public ResultSet getResultSet() throws SQLException {
-        return MarmotResultSet.wrap(delegate.getResultSet(), this);
-    }
-
-    @Override
-    public ResultSet getGeneratedKeys() throws SQLException {
-        return MarmotResultSet.wrap(delegate.getGeneratedKeys(), this);
-    }
+    // sqlite-jdbc routes executeUpdate through executeLargeUpdate, and executeBatch through executeLargeBatch.
 
     @Override
     public boolean execute() throws SQLException {
-        return run(delegate::execute);
-    }
-
-    @Override
-    public int executeUpdate() throws SQLException {
-        return run(delegate::executeUpdate);
+        return connection.observes() ? run(super::execute) : super.execute();
     }
 
     @Override
     public long executeLargeUpdate() throws SQLException {
-        return run(delegate::executeLargeUpdate);
-    }
-
-    @Override
-    public int[] executeBatch() throws SQLException {
-        return run(delegate::executeBatch);
+        return connection.observes() ? run(super::executeLargeUpdate) : super.executeLargeUpdate();
     }
 
     @Override
     public long[] executeLargeBatch() throws SQLException {
-        return run(delegate::executeLargeBatch);
+        return connection.observes() ? run(super::executeLargeBatch) : super.executeLargeBatch();
     }
 
     private <T> T run(MarmotConnection.SqlCall<T> call) throws SQLException {

@@ -2,6 +2,7 @@ package io.marmot.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
@@ -94,8 +95,31 @@ class MetadataTest {
     }
 
     @Test
+    void noIndexOfTheEngineIsListedAmongTables() throws Exception {
+        // An engine table keyed by text gets an index SQLite names, which sqlite-jdbc lists among tables.
+        try (Connection plain = Db.plain(db)) {
+            Db.exec(plain, "CREATE TABLE IF NOT EXISTS __marmot_keyed (k TEXT PRIMARY KEY, v)");
+        }
+        assertEquals(1, Db.count(c, "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_autoindex___marmot_keyed_1'"));
+        List<String> all = column(md.getTables(null, null, null, null), "TABLE_NAME");
+        assertTrue(all.stream().noneMatch(t -> t.contains("__marmot")), all::toString);
+        List<String> indexes = column(md.getIndexInfo(null, null, "%", false, false), "INDEX_NAME");
+        assertTrue(indexes.stream().noneMatch(t -> t.contains("__marmot")), indexes::toString);
+    }
+
+    @Test
     void metadataConnectionIsTheDriversConnection() throws Exception {
-        assertEquals(c, md.getConnection());
-        assertTrue(md.getURL() == null || !md.getURL().contains("__marmot"));
+        assertSame(c, md.getConnection());
+        try (ResultSet rs = md.getTables(null, null, "%", null)) {
+            assertSame(c, rs.getStatement().getConnection());
+        }
+        try (ResultSet rs = md.getPrimaryKeys(null, null, "items")) {
+            assertSame(c, rs.getStatement().getConnection());
+        }
+    }
+
+    @Test
+    void urlIsTheOneTheApplicationGave() throws Exception {
+        assertEquals(Db.url(db, "node-id=1"), md.getURL());
     }
 }

@@ -36,7 +36,7 @@ class ShadedJarTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("captured=1"), out);
-        assertTrue(out.contains("unwrap=org.sqlite."), out);
+        assertTrue(out.contains("sqlite-connection=true unwrap=true"), out);
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.marmot.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,10 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteConnection;
 
 /**
- * The application only ever gets the driver's objects back (so it cannot slip past capture handling), yet
- * reaches sqlite-jdbc's own connection through unwrap.
+ * The application only ever gets the driver's objects back (so it cannot slip past capture handling), and
+ * they are sqlite-jdbc's own: a cast or an unwrap to sqlite-jdbc's classes gives the same object.
  */
-class WrapperIdentityTest {
+class IdentityTest {
     @TempDir
     Path dir;
     Path db;
@@ -46,10 +45,12 @@ class WrapperIdentityTest {
     }
 
     @Test
-    void unwrapsToSqliteJdbcsConnection() throws Exception {
+    void isSqliteJdbcsConnection() throws Exception {
+        assertInstanceOf(SQLiteConnection.class, c);
+        assertInstanceOf(org.sqlite.jdbc4.JDBC4Connection.class, c);
         assertTrue(c.isWrapperFor(SQLiteConnection.class));
         SQLiteConnection raw = c.unwrap(SQLiteConnection.class);
-        assertNotNull(raw);
+        assertSame(c, raw);
         assertTrue(raw.getDatabase() != null, "sqlite-jdbc's own API is usable");
         assertTrue(c.isWrapperFor(Connection.class));
         assertSame(c, c.unwrap(Connection.class));
@@ -99,12 +100,13 @@ class WrapperIdentityTest {
     }
 
     @Test
-    void generatedKeysComeFromTheWrapperStatement() throws Exception {
+    void generatedKeysBelongToTheDriversConnection() throws Exception {
         try (Statement s = c.createStatement()) {
             s.executeUpdate("INSERT INTO t (v) VALUES ('k')", Statement.RETURN_GENERATED_KEYS);
             try (ResultSet keys = s.getGeneratedKeys()) {
                 assertTrue(keys.next());
-                assertSame(s, keys.getStatement());
+                // sqlite-jdbc reads the keys through a statement of its own, on the same connection.
+                assertSame(c, keys.getStatement().getConnection());
             }
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO t (v) VALUES (?)", Statement.RETURN_GENERATED_KEYS)) {
@@ -112,7 +114,7 @@ class WrapperIdentityTest {
             ps.executeUpdate();
             try (ResultSet keys = ps.getGeneratedKeys()) {
                 assertTrue(keys.next());
-                assertSame(ps, keys.getStatement());
+                assertSame(c, keys.getStatement().getConnection());
             }
         }
         assertTrue(Db.logCount(c, "t") >= 3, "inserts through either statement are captured");
@@ -123,11 +125,19 @@ class WrapperIdentityTest {
         DatabaseMetaData md = c.getMetaData();
         assertSame(c, md.getConnection());
         assertSame(md, md.unwrap(DatabaseMetaData.class));
+        try (ResultSet rs = md.getTables(null, null, "%", null)) {
+            assertSame(c, rs.getStatement().getConnection());
+        }
+        try (ResultSet rs = md.getColumns(null, null, "t", "%")) {
+            assertSame(c, rs.getStatement().getConnection());
+        }
     }
 
     @Test
-    void statementsUnwrapToSqliteJdbcs() throws Exception {
+    void statementsAreSqliteJdbcs() throws Exception {
         try (Statement s = c.createStatement(); PreparedStatement ps = c.prepareStatement("SELECT 1")) {
+            assertInstanceOf(org.sqlite.jdbc4.JDBC4Statement.class, s);
+            assertInstanceOf(org.sqlite.jdbc4.JDBC4PreparedStatement.class, ps);
             assertTrue(s.isWrapperFor(org.sqlite.jdbc3.JDBC3Statement.class));
             assertInstanceOf(org.sqlite.jdbc3.JDBC3Statement.class, s.unwrap(org.sqlite.jdbc3.JDBC3Statement.class));
             assertTrue(ps.isWrapperFor(org.sqlite.jdbc3.JDBC3PreparedStatement.class));
