@@ -3,6 +3,7 @@ package io.marmot.engine;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.schema.SchemaReader;
 import io.marmot.config.MarmotConfig;
+import io.marmot.replication.Daemons;
 import io.marmot.sqlite.Sqlite;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -30,11 +31,7 @@ public final class SchemaWatcher implements AutoCloseable {
         this.connection = connection;
         this.nodeId = nodeId;
         this.config = config;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "marmot-" + nodeId + "-schema");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> Daemons.thread("marmot-" + nodeId + "-schema", r));
     }
 
     public void start() {

@@ -10,19 +10,14 @@ import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
-import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.NatsJetStreamMetaData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -38,14 +33,13 @@ import org.sqlite.SQLiteConnection;
  * handled. That stored position is the only truth about where to read: after a crash, a failed transaction or a
  * reconnection the feeds start again right after it. Nothing is acknowledged to the server, so nothing can be
  * skipped by an acknowledgement. Messages a stream no longer holds are recorded as missed (the node is then out
- * of sync, persistently), never passed over in silence.
+ * of sync, persistently), never passed over in silence. Every database access happens on the applier thread.
  */
 final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH = 1000;
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int MAX_CHANGES_PER_TRANSACTION = 2000;
-    private static final int NOT_FOUND = 404;
 
     private final long nodeId;
     private final MarmotConfig config;
@@ -57,12 +51,10 @@ final class Applier implements AutoCloseable {
     private final ReceivedPositions positions;
     private final BlockingQueue<StreamFeeds.Delivery> inbox = new ArrayBlockingQueue<>(20_000);
     private final StreamFeeds feeds;
-    private final Map<String, StreamCursor> cursors = new HashMap<>();
-    private final Set<String> toRestart = new LinkedHashSet<>();
-    private final List<Gone> gone = new ArrayList<>();
+    private final StreamBinder binder;
+    private final StreamProgress progress;
     private final Thread thread;
     private final String ownSuffix;
-    private GroupAssembler assembler;
     private volatile Connection connection;
     private volatile boolean bindRequested;
     private volatile boolean recountMissed;
@@ -71,9 +63,9 @@ final class Applier implements AutoCloseable {
 
     Applier(long nodeId, Path database, MarmotConfig config, ReplicationStats stats, OwnMessages own) throws SQLException {
         this.nodeId = nodeId;
-        this.own = own;
         this.config = config;
         this.stats = stats;
+        this.own = own;
         this.db = Sqlite.open(database);
         try {
             this.changes = new ChangeApplier(db, nodeId, config);
@@ -85,19 +77,19 @@ final class Applier implements AutoCloseable {
             Sqlite.closeQuietly(db, e);
             throw e;
         }
-        this.assembler = new GroupAssembler(nodeId);
         this.feeds = new StreamFeeds(nodeId, this::enqueue);
+        this.binder = new StreamBinder(nodeId);
+        this.progress = new StreamProgress(nodeId);
         this.ownSuffix = "." + nodeId;
-        this.thread = new Thread(this::run, "marmot-" + nodeId + "-applier");
-        this.thread.setDaemon(true);
+        this.thread = Daemons.thread("marmot-" + nodeId + "-applier", this::run);
     }
 
-    public void start() {
+    void start() {
         thread.start();
     }
 
     /** NATS (re)connected: the applier thread binds every stream again, from where this database stands. */
-    public void subscribe(Connection nc) {
+    void subscribe(Connection nc) {
         connection = nc;
         bindRequested = true;
         inbox.offer(StreamFeeds.Delivery.WAKE);
@@ -147,10 +139,12 @@ final class Applier implements AutoCloseable {
                     stats.oldestWaitingMillis = timestampMillis(first.message());
                 }
                 process(batch);
+                if (!batch.isEmpty()) {
+                    stats.applySucceeded();
+                }
                 batch.clear();
                 StreamFeeds.Delivery next = inbox.peek();
                 stats.oldestWaitingMillis = next == null || next.message() == null ? 0 : timestampMillis(next.message());
-                stats.applySucceeded();
                 backoff = 100;
             } catch (InterruptedException e) {
                 return;
@@ -162,7 +156,11 @@ final class Applier implements AutoCloseable {
                 stats.applyFailed(e);
                 log.warn("{} - applying failed ({} time(s) in a row), reading again from the stored positions in {} ms: {}",
                         nodeId, stats.consecutiveFailures, backoff, e.toString());
-                readAgainFromStoredPositions();
+                // Everything not committed is dropped: the next bind starts each stream right after its position.
+                feeds.stopAll();
+                inbox.clear();
+                progress.forget();
+                bindRequested = connection != null;
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
@@ -171,17 +169,6 @@ final class Applier implements AutoCloseable {
                 backoff = Math.min(backoff * 2, 5_000);
             }
         }
-    }
-
-    /** Forgets everything not committed: the next bind starts each stream right after its stored position. */
-    private void readAgainFromStoredPositions() {
-        feeds.stopAll();
-        inbox.clear();
-        cursors.clear();
-        toRestart.clear();
-        gone.clear();
-        assembler = new GroupAssembler(nodeId);
-        bindRequested = connection != null;
     }
 
     /** Binds every stream: checks its identity against the stored position, records what is gone, starts its feed. */
@@ -196,16 +183,8 @@ final class Applier implements AutoCloseable {
         JetStreamManagement jsm = nc.jetStreamManagement();
         for (int shard = 1; shard <= config.streams().shards(); shard++) {
             String stream = config.streams().streamName(shard);
-            StreamCursor cursor = cursors.get(stream);
-            StreamPosition from = cursor != null ? safePosition(stream, cursor) : stored.getOrDefault(stream, StreamPosition.NONE);
-            StreamInfo info = jsm.getStreamInfo(stream);
-            StreamCheck.Observed observed = new StreamCheck.Observed(info.getStreamState().getFirstSequence(),
-                    info.getStreamState().getLastSequence(), nanos(info.getCreateTime()));
-            StreamCheck.Decision d = StreamCheck.onBind(from, observed, from.seq() == 0 ? null : stampAt(jsm, stream, from.seq()));
-            if (d.recreated()) {
-                log.warn("{} - stream {} was deleted and created anew since this node read it up to {}: reading it from"
-                        + " its beginning", nodeId, stream, from.seq());
-            }
+            StreamPosition from = progress.bindFrom(stream, stored.getOrDefault(stream, StreamPosition.NONE));
+            StreamCheck.Decision d = binder.check(jsm, stream, from);
             if (d.recreated() || !d.gaps().isEmpty()) {
                 Sqlite.inWriteTransaction(db, c -> {
                     for (StreamCheck.Gap g : d.gaps()) {
@@ -216,12 +195,7 @@ final class Applier implements AutoCloseable {
                 });
                 refreshOutOfSync();
             }
-            StreamCursor fresh = new StreamCursor(d.position());
-            fresh.restartAfter(d.resumeAt() - 1, d.position().seq() == d.resumeAt() - 1 ? d.position().stamp() : 0);
-            cursors.put(stream, fresh);
-            assembler.dropStream(stream);
-            toRestart.remove(stream);
-            dropLegacyConsumer(jsm, stream);
+            progress.bound(stream, d.position(), d.resumeAt());
             feeds.start(nc, stream, d.resumeAt());
         }
         log.info("{} - applying changes from {} stream(s)", nodeId, config.streams().shards());
@@ -230,16 +204,11 @@ final class Applier implements AutoCloseable {
     /** Feeds that jumped ahead start again right after what was handled (and before groups still waiting). */
     private void restartJumpedFeeds() throws IOException, JetStreamApiException {
         Connection nc = connection;
-        if (toRestart.isEmpty() || nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
+        if (progress.toRestart().isEmpty() || nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
             return;
         }
-        for (String stream : new ArrayList<>(toRestart)) {
-            StreamCursor cursor = cursors.get(stream);
-            StreamPosition p = safePosition(stream, cursor);
-            assembler.dropStream(stream);
-            cursor.restartAfter(p.seq(), p.stamp());
-            feeds.start(nc, stream, p.seq() + 1);
-            toRestart.remove(stream);
+        for (String stream : new ArrayList<>(progress.toRestart())) {
+            feeds.start(nc, stream, progress.restart(stream));
             stats.feedRestarts.incrementAndGet();
         }
     }
@@ -252,52 +221,11 @@ final class Applier implements AutoCloseable {
     void process(List<StreamFeeds.Delivery> deliveries) throws SQLException {
         List<GroupAssembler.Group> ready = new ArrayList<>();
         for (StreamFeeds.Delivery d : deliveries) {
-            if (!feeds.isCurrent(d)) {
-                continue;
-            }
-            Message m = d.message();
-            NatsJetStreamMetaData meta = m.metaData();
-            String stream = meta.getStream();
-            long seq = meta.streamSequence();
-            StreamCursor cursor = cursors.get(stream);
-            switch (cursor.classify(seq)) {
-                case DUPLICATE -> {
-                    continue;
+            if (feeds.isCurrent(d)) {
+                GroupAssembler.Group g = take(d.message());
+                if (g != null) {
+                    ready.add(g);
                 }
-                case JUMP -> {
-                    log.warn("{} - stream {} delivered {} right after {}: reading again from there", nodeId, stream, seq,
-                            cursor.handled());
-                    feeds.stop(stream); // what it still delivers is stale
-                    toRestart.add(stream);
-                    continue;
-                }
-                case AFTER_GONE -> {
-                    for (long[] part : own.foreignParts(stream, cursor.handled() + 1, seq - 1)) {
-                        gone.add(new Gone(stream, new StreamCheck.Gap(part[0], part[1],
-                                "they left the stream (retention limits) before this node applied them")));
-                    }
-                }
-                case NEXT -> {
-                }
-            }
-            cursor.handled(seq, nanos(meta.timestamp()), seq + meta.pendingCount());
-            if (m.getSubject().endsWith(ownSuffix)) {
-                continue;
-            }
-            ChangeBatch batch;
-            try {
-                batch = WireFormat.decode(m.getData());
-            } catch (MalformedMessageException e) {
-                stats.rejectedMessages.incrementAndGet();
-                log.warn("{} - rejected message {}#{} on {}: {}", nodeId, stream, seq, m.getSubject(), e.getMessage());
-                continue;
-            }
-            if (batch.origin() == nodeId) {
-                continue;
-            }
-            GroupAssembler.Group g = assembler.add(stream, seq, m.getData(), batch);
-            if (g != null) {
-                ready.add(g);
             }
         }
         // Short transactions: the application's own writers wait while the applier holds the write lock.
@@ -312,14 +240,51 @@ final class Applier implements AutoCloseable {
                 LockSupport.parkNanos(500_000); // a moment with the lock free for the application's writers
             }
         }
-        if (from < ready.size() || !gone.isEmpty() || System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS) {
+        if (from < ready.size() || !progress.gone().isEmpty() || System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS) {
             applyAndRecord(ready.subList(from, ready.size()), true);
         }
-        long backlog = 0;
-        for (StreamCursor c : cursors.values()) {
-            backlog += c.backlog();
+        stats.backlogMessages.set(progress.backlog());
+    }
+
+    /** Places one message in its stream's order; returns the transaction group it completes, if any. */
+    private GroupAssembler.Group take(Message m) {
+        NatsJetStreamMetaData meta = m.metaData();
+        String stream = meta.getStream();
+        long seq = meta.streamSequence();
+        StreamCursor cursor = progress.cursor(stream);
+        switch (cursor.classify(seq)) {
+            case DUPLICATE -> {
+                return null;
+            }
+            case JUMP -> {
+                log.warn("{} - stream {} delivered {} right after {}: reading again from there", nodeId, stream, seq,
+                        cursor.handled());
+                feeds.stop(stream); // what it still delivers is stale
+                progress.mustRestart(stream);
+                return null;
+            }
+            case AFTER_GONE -> {
+                for (long[] part : own.foreignParts(stream, cursor.handled() + 1, seq - 1)) {
+                    progress.gone(stream, new StreamCheck.Gap(part[0], part[1],
+                            "they left the stream (retention limits) before this node applied them"));
+                }
+            }
+            case NEXT -> {
+            }
         }
-        stats.backlogMessages.set(backlog);
+        cursor.handled(seq, StreamBinder.nanos(meta.timestamp()), seq + meta.pendingCount());
+        if (m.getSubject().endsWith(ownSuffix)) {
+            return null;
+        }
+        ChangeBatch batch;
+        try {
+            batch = WireFormat.decode(m.getData());
+        } catch (MalformedMessageException e) {
+            stats.rejectedMessages.incrementAndGet();
+            log.warn("{} - rejected message {}#{} on {}: {}", nodeId, stream, seq, m.getSubject(), e.getMessage());
+            return null;
+        }
+        return batch.origin() == nodeId ? null : progress.assembler().add(stream, seq, m.getData(), batch);
     }
 
     /**
@@ -338,27 +303,21 @@ final class Applier implements AutoCloseable {
                 }
             }
             if (recordPositions) {
-                for (Gone g : gone) {
+                for (StreamProgress.Gone g : progress.gone()) {
                     MissedMessages.record(c, nodeId, g.stream(), g.gap().first(), g.gap().last(), g.gap().reason());
                 }
-                for (Map.Entry<String, StreamCursor> e : cursors.entrySet()) {
-                    StreamPosition p = safePosition(e.getKey(), e.getValue());
-                    if (!p.equals(e.getValue().position())) {
-                        positions.record(e.getKey(), p);
-                        written.put(e.getKey(), p);
-                    }
+                written.putAll(progress.positionsToStore());
+                for (Map.Entry<String, StreamPosition> e : written.entrySet()) {
+                    positions.record(e.getKey(), e.getValue());
                 }
             }
         });
         if (recordPositions) {
-            // Only once committed: a failed transaction is read again whole.
-            written.forEach((stream, p) -> {
-                cursors.get(stream).stored(p);
-                own.forgetUpTo(stream, p.seq());
-            });
+            boolean foundGone = !progress.gone().isEmpty();
+            progress.stored(written); // only once committed: a failed transaction is read again whole
+            written.forEach((stream, p) -> own.forgetUpTo(stream, p.seq()));
             lastPositionWrite = System.nanoTime();
-            if (!gone.isEmpty()) {
-                gone.clear();
+            if (foundGone) {
                 refreshOutOfSync();
             }
         }
@@ -374,53 +333,14 @@ final class Applier implements AutoCloseable {
         }
     }
 
-    /** The position that may be stored for a stream: what was handled, held back before groups still waiting. */
-    private StreamPosition safePosition(String stream, StreamCursor cursor) {
-        long seq = assembler.holdBack(stream, cursor.handled());
-        long stamp = seq == cursor.handled() ? cursor.handledStamp() : 0;
-        StreamPosition stored = cursor.position();
-        return new StreamPosition(seq, stored.created(), stamp, Math.max(stored.tail(), seq));
-    }
-
     private void refreshOutOfSync() throws SQLException {
         long missed = MissedMessages.count(db);
         stats.missedMessages.set(missed);
         stats.outOfSync = missed > 0;
     }
 
-    /** The server's timestamp of the message at seq, or null when the stream holds no message there. */
-    private static Long stampAt(JetStreamManagement jsm, String stream, long seq) throws IOException, JetStreamApiException {
-        try {
-            return nanos(jsm.getMessage(stream, seq).getTime());
-        } catch (JetStreamApiException e) {
-            if (e.getErrorCode() == NOT_FOUND) {
-                return null;
-            }
-            throw e;
-        }
-    }
-
-    /** Earlier versions read through a durable consumer: it would hold its messages on the server for nothing. */
-    private void dropLegacyConsumer(JetStreamManagement jsm, String stream) throws IOException {
-        try {
-            if (jsm.deleteConsumer(stream, "marmot-node-" + nodeId)) {
-                log.info("{} - removed the durable consumer of an earlier version from {}", nodeId, stream);
-            }
-        } catch (JetStreamApiException e) {
-            // none there: the common case
-        }
-    }
-
-    private static long nanos(ZonedDateTime t) {
-        if (t == null) {
-            return 0;
-        }
-        Instant i = t.toInstant();
-        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
-    }
-
     private static long timestampMillis(Message m) {
-        return nanos(m.metaData().timestamp()) / 1_000_000L;
+        return StreamBinder.nanos(m.metaData().timestamp()) / 1_000_000L;
     }
 
     @Override
@@ -447,9 +367,5 @@ final class Applier implements AutoCloseable {
         } catch (SQLException e) {
             log.debug("{} - closing the applier's connection: {}", nodeId, e.toString());
         }
-    }
-
-    /** Messages of a stream found gone, to be recorded with the positions that pass them. */
-    private record Gone(String stream, StreamCheck.Gap gap) {
     }
 }

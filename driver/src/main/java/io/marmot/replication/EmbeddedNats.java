@@ -83,8 +83,7 @@ public final class EmbeddedNats {
     private void start() throws IOException {
         Files.createDirectories(storeDir);
         launch();
-        supervisor = new Thread(this::supervise, "marmot-nats-" + port + "-supervisor");
-        supervisor.setDaemon(true);
+        supervisor = Daemons.thread("marmot-nats-" + port + "-supervisor", this::supervise);
         supervisor.start();
     }
 

@@ -17,8 +17,6 @@ import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +42,8 @@ public final class NatsLink implements AutoCloseable {
         this.nodeId = nodeId;
         this.url = url;
         this.onConnected = onConnected;
-        this.executor = Executors.newCachedThreadPool(daemons("marmot-" + nodeId + "-nats"));
-        this.scheduler = Executors.newScheduledThreadPool(1, daemons("marmot-" + nodeId + "-nats-timer"));
+        this.executor = Executors.newCachedThreadPool(Daemons.factory("marmot-" + nodeId + "-nats"));
+        this.scheduler = Executors.newScheduledThreadPool(1, Daemons.factory("marmot-" + nodeId + "-nats-timer"));
     }
 
     public void start(NatsSettings settings) throws IOException {
@@ -58,10 +56,10 @@ public final class NatsLink implements AutoCloseable {
                 .connectionTimeout(Duration.ofSeconds(5))
                 .executor(executor)
                 .scheduledExecutor(scheduler)
-                .connectThreadFactory(daemons("marmot-" + nodeId + "-nats-connect"))
-                .callbackThreadFactory(daemons("marmot-" + nodeId + "-nats-callback"))
-                .readerThreadFactory(daemons("marmot-" + nodeId + "-nats-reader"))
-                .writerThreadFactory(daemons("marmot-" + nodeId + "-nats-writer"))
+                .connectThreadFactory(Daemons.factory("marmot-" + nodeId + "-nats-connect"))
+                .callbackThreadFactory(Daemons.factory("marmot-" + nodeId + "-nats-callback"))
+                .readerThreadFactory(Daemons.factory("marmot-" + nodeId + "-nats-reader"))
+                .writerThreadFactory(Daemons.factory("marmot-" + nodeId + "-nats-writer"))
                 .connectionListener(this::event)
                 .errorListener(new LoggingErrorListener());
         if (!settings.user().isEmpty()) {
@@ -144,14 +142,6 @@ public final class NatsLink implements AutoCloseable {
         }
     }
 
-    static ThreadFactory daemons(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
 
     /** jnats reports through slf4j instead of stderr. */
     private final class LoggingErrorListener implements ErrorListener {

@@ -82,8 +82,7 @@ final class Publisher implements AutoCloseable {
             throw e;
         }
         this.subject = config.streams().subject(config.streams().shardOf(nodeId), nodeId);
-        this.thread = new Thread(this::run, "marmot-" + nodeId + "-publisher");
-        this.thread.setDaemon(true);
+        this.thread = Daemons.thread("marmot-" + nodeId + "-publisher", this::run);
     }
 
     public void start() {

@@ -51,7 +51,7 @@ public final class Replication implements AutoCloseable {
             throw e;
         }
         this.applier = a;
-        this.renewal = Executors.newSingleThreadScheduledExecutor(NatsLink.daemons("marmot-" + nodeId + "-claim"));
+        this.renewal = Executors.newSingleThreadScheduledExecutor(Daemons.factory("marmot-" + nodeId + "-claim"));
     }
 
     /**
