@@ -1,6 +1,5 @@
 package io.marmot.replication;
 
-import io.marmot.clock.Hlc;
 import io.marmot.config.MarmotConfig;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
@@ -15,13 +14,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
@@ -39,16 +36,13 @@ final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH = 1000;
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final int MAX_CHANGES_PER_TRANSACTION = 2000;
 
     private final long nodeId;
     private final MarmotConfig config;
     private final ReplicationStats stats;
     private final OwnMessages own;
     private final SQLiteConnection db;
-    private final ChangeApplier changes;
-    private final ParkedMessages parked;
-    private final ReceivedPositions positions;
+    private final AppliedTransactions writes;
     private final BlockingQueue<StreamFeeds.Delivery> inbox = new ArrayBlockingQueue<>(20_000);
     private final StreamFeeds feeds;
     private final StreamBinder binder;
@@ -68,11 +62,7 @@ final class Applier implements AutoCloseable {
         this.own = own;
         this.db = Sqlite.open(database);
         try {
-            this.changes = new ChangeApplier(db, nodeId, config);
-            this.parked = new ParkedMessages(db, nodeId, stats);
-            this.positions = new ReceivedPositions(db);
-            MissedMessages.create(db);
-            refreshOutOfSync();
+            this.writes = new AppliedTransactions(nodeId, db, config, stats, own);
         } catch (SQLException e) {
             Sqlite.closeQuietly(db, e);
             throw e;
@@ -125,10 +115,10 @@ final class Applier implements AutoCloseable {
                 }
                 if (recountMissed) {
                     recountMissed = false;
-                    refreshOutOfSync();
+                    writes.refreshOutOfSync();
                 }
                 restartJumpedFeeds();
-                parked.retryIfSchemaChanged(changes);
+                writes.retryParked();
                 StreamFeeds.Delivery first = inbox.poll(200, TimeUnit.MILLISECONDS);
                 if (first != null && first.message() == null) {
                     continue; // a wake-up: bind first
@@ -179,21 +169,14 @@ final class Applier implements AutoCloseable {
         }
         feeds.stopAll();
         inbox.clear();
-        Map<String, StreamPosition> stored = positions.load();
+        Map<String, StreamPosition> stored = writes.storedPositions();
         JetStreamManagement jsm = nc.jetStreamManagement();
         for (int shard = 1; shard <= config.streams().shards(); shard++) {
             String stream = config.streams().streamName(shard);
             StreamPosition from = progress.bindFrom(stream, stored.getOrDefault(stream, StreamPosition.NONE));
             StreamCheck.Decision d = binder.check(jsm, stream, from);
             if (d.recreated() || !d.gaps().isEmpty()) {
-                Sqlite.inWriteTransaction(db, c -> {
-                    for (StreamCheck.Gap g : d.gaps()) {
-                        MissedMessages.record(c, nodeId, stream, g.first(), g.last(), g.reason());
-                    }
-                    positions.record(stream, d.position());
-                    return null;
-                });
-                refreshOutOfSync();
+                writes.rebound(stream, d);
             }
             progress.bound(stream, d.position(), d.resumeAt());
             feeds.start(nc, stream, d.resumeAt());
@@ -215,7 +198,7 @@ final class Applier implements AutoCloseable {
 
     /**
      * Applies a drained batch: complete groups in short transactions; the last one also stores the positions (and
-     * any messages found gone). A batch with nothing to apply (own messages, duplicates) costs no write; its
+     * any messages found gone), so a crash between transactions reads again (harmlessly) rather than skips. A batch with nothing to apply (own messages, duplicates) costs no write; its
      * positions are stored with the next transaction, or within a second.
      */
     void process(List<StreamFeeds.Delivery> deliveries) throws SQLException {
@@ -228,20 +211,9 @@ final class Applier implements AutoCloseable {
                 }
             }
         }
-        // Short transactions: the application's own writers wait while the applier holds the write lock.
-        int from = 0;
-        int changesInSlice = 0;
-        for (int i = 0; i < ready.size(); i++) {
-            changesInSlice += ready.get(i).changeCount();
-            if (changesInSlice >= MAX_CHANGES_PER_TRANSACTION && i < ready.size() - 1) {
-                applyAndRecord(ready.subList(from, i + 1), false);
-                from = i + 1;
-                changesInSlice = 0;
-                LockSupport.parkNanos(500_000); // a moment with the lock free for the application's writers
-            }
-        }
-        if (from < ready.size() || !progress.gone().isEmpty() || System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS) {
-            applyAndRecord(ready.subList(from, ready.size()), true);
+        boolean positionsDue = !progress.gone().isEmpty() || System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS;
+        if (writes.applyInSlices(ready, progress, positionsDue)) {
+            lastPositionWrite = System.nanoTime();
         }
         stats.backlogMessages.set(progress.backlog());
     }
@@ -287,58 +259,6 @@ final class Applier implements AutoCloseable {
         return batch.origin() == nodeId ? null : progress.assembler().add(stream, seq, m.getData(), batch);
     }
 
-    /**
-     * @param recordPositions whether this transaction also stores the positions; only the last one of a batch
-     *     does, so a crash between transactions reads again (harmlessly) rather than skips
-     */
-    private void applyAndRecord(List<GroupAssembler.Group> ready, boolean recordPositions) throws SQLException {
-        Map<String, StreamPosition> written = new HashMap<>();
-        List<List<ChangeBatch>> groups = new ArrayList<>(ready.size());
-        ready.forEach(g -> groups.add(g.batches));
-        List<ChangeApplier.Outcome> outcomes = changes.apply(groups, (c, results) -> {
-            for (int i = 0; i < results.size(); i++) {
-                if (results.get(i).rejected()) {
-                    GroupAssembler.Group g = ready.get(i);
-                    parked.park(g.origin(), g.stream, g.seqs, g.messages, results.get(i).rejection());
-                }
-            }
-            if (recordPositions) {
-                for (StreamProgress.Gone g : progress.gone()) {
-                    MissedMessages.record(c, nodeId, g.stream(), g.gap().first(), g.gap().last(), g.gap().reason());
-                }
-                written.putAll(progress.positionsToStore());
-                for (Map.Entry<String, StreamPosition> e : written.entrySet()) {
-                    positions.record(e.getKey(), e.getValue());
-                }
-            }
-        });
-        if (recordPositions) {
-            boolean foundGone = !progress.gone().isEmpty();
-            progress.stored(written); // only once committed: a failed transaction is read again whole
-            written.forEach((stream, p) -> own.forgetUpTo(stream, p.seq()));
-            lastPositionWrite = System.nanoTime();
-            if (foundGone) {
-                refreshOutOfSync();
-            }
-        }
-        long maxVersion = 0;
-        for (ChangeApplier.Outcome o : outcomes) {
-            stats.appliedChanges.addAndGet(o.applied());
-            stats.staleChanges.addAndGet(o.stale());
-            maxVersion = Math.max(maxVersion, o.maxVersion());
-        }
-        stats.appliedMessages.addAndGet(outcomes.size());
-        if (maxVersion > 0) {
-            stats.lastLagMillis.set(Math.max(0, System.currentTimeMillis() - Hlc.millis(maxVersion)));
-        }
-    }
-
-    private void refreshOutOfSync() throws SQLException {
-        long missed = MissedMessages.count(db);
-        stats.missedMessages.set(missed);
-        stats.outOfSync = missed > 0;
-    }
-
     private static long timestampMillis(Message m) {
         return StreamBinder.nanos(m.metaData().timestamp()) / 1_000_000L;
     }
@@ -355,14 +275,13 @@ final class Applier implements AutoCloseable {
         }
         if (!thread.isAlive()) {
             try {
-                applyAndRecord(List.of(), true); // positions of what was only skipped, so a restart reads less again
+                writes.apply(List.of(), progress); // positions of what was only skipped, so a restart reads less again
             } catch (SQLException e) {
                 log.debug("{} - storing stream positions at close: {}", nodeId, e.toString());
             }
         }
         try {
-            positions.close();
-            changes.close();
+            writes.close();
             db.close();
         } catch (SQLException e) {
             log.debug("{} - closing the applier's connection: {}", nodeId, e.toString());

@@ -10,7 +10,6 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;
-import io.marmot.wire.WireFormat;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

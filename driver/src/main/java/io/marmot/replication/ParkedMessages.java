@@ -1,6 +1,5 @@
 package io.marmot.replication;
 
-import io.marmot.capture.ChangeLog;
 import io.marmot.schema.SchemaReader;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;

@@ -6,25 +6,12 @@ import io.marmot.capture.LogUpkeep;
 import io.marmot.capture.LoggedChanges;
 import io.marmot.config.MarmotConfig;
 import io.marmot.sqlite.Sqlite;
-import io.marmot.wire.WireFormat;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
-import io.nats.client.Message;
-import io.nats.client.api.PublishAck;
-import io.nats.client.impl.Headers;
-import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +25,6 @@ import org.sqlite.SQLiteConnection;
  */
 final class Publisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
-    private static final int WINDOW = 256;
     private static final int MAX_CHANGES_PER_CYCLE = 50_000;
     private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long ACK_TIMEOUT_SECONDS = 30;
@@ -181,7 +167,12 @@ final class Publisher implements AutoCloseable {
     }
 
     private void publishPending(JetStream js, long ackTimeoutSeconds) throws Exception {
-        Deque<Inflight> inflight = new ArrayDeque<>();
+        PublishWindow window = new PublishWindow(js, subject, nodeId, config.compress(), ackTimeoutSeconds, (packed, ack) -> {
+            own.published(ack.getStream(), ack.getSeqno());
+            acked = packed.last();
+            stats.publishedMessages.incrementAndGet();
+            stats.publishedChanges.addAndGet(packed.batch().changes().size());
+        });
         MessagePacker packer = new MessagePacker(nodeId);
         int[] count = {0};
         // One query reads the log: its snapshot holds only committed transactions, whole (the statements run
@@ -194,25 +185,19 @@ final class Publisher implements AutoCloseable {
                 }
                 MessagePacker.Packed done = packer.add(seq, version, label, change);
                 if (done != null) {
-                    try {
-                        send(js, done, inflight, ackTimeoutSeconds);
-                    } catch (IOException | InterruptedException e) {
-                        throw new SendFailed(e);
-                    }
+                    send(window, done);
                 }
                 count[0]++;
                 return true;
             });
             MessagePacker.Packed rest = packer.finish();
             if (rest != null) {
-                send(js, rest, inflight, ackTimeoutSeconds);
+                send(window, rest);
             }
         } catch (SendFailed e) {
             throw e.cause;
         }
-        while (!inflight.isEmpty()) {
-            settle(inflight.pollFirst(), ackTimeoutSeconds);
-        }
+        window.settleAll();
         // Everything read was sent and acknowledged (rows of dropped tables included: they cannot be sent).
         sent = read;
         acked = read;
@@ -221,36 +206,13 @@ final class Publisher implements AutoCloseable {
         }
     }
 
-    private void send(JetStream js, MessagePacker.Packed p, Deque<Inflight> inflight, long ackTimeoutSeconds)
-            throws IOException, InterruptedException {
-        byte[] data = WireFormat.encode(p.batch(), config.compress());
-        Headers h = new Headers();
-        // The id names exactly the rows inside (clock values are unique), so JetStream drops a resend of the
-        // same message but never a different one that merely starts at the same change.
-        h.put("Nats-Msg-Id", nodeId + "-" + p.batch().group() + "-" + p.batch().chunk() + "-" + p.last().version());
-        Message m = NatsMessage.builder().subject(subject).headers(h).data(data).build();
-        inflight.addLast(new Inflight(js.publishAsync(m), p));
-        sent = p.last();
-        if (inflight.size() >= WINDOW) {
-            settle(inflight.pollFirst(), ackTimeoutSeconds);
-        }
-    }
-
-    private void settle(Inflight f, long ackTimeoutSeconds) throws InterruptedException, IOException {
+    private void send(PublishWindow window, MessagePacker.Packed p) {
         try {
-            PublishAck ack = f.future.get(ackTimeoutSeconds, TimeUnit.SECONDS);
-            if (ack.hasError()) {
-                throw new IOException("JetStream refused the message: " + ack.getError());
-            }
-            own.published(ack.getStream(), ack.getSeqno());
-            acked = f.packed.last();
-            stats.publishedMessages.incrementAndGet();
-            stats.publishedChanges.addAndGet(f.packed.batch().changes().size());
-        } catch (ExecutionException e) {
-            throw new IOException("publish failed: " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IOException("no acknowledgement from JetStream within " + ackTimeoutSeconds + " s");
+            window.send(p);
+        } catch (IOException | InterruptedException e) {
+            throw new SendFailed(e);
         }
+        sent = p.last();
     }
 
     private void prune() throws SQLException {
@@ -311,6 +273,4 @@ final class Publisher implements AutoCloseable {
         }
     }
 
-    private record Inflight(CompletableFuture<PublishAck> future, MessagePacker.Packed packed) {
-    }
 }

@@ -1,7 +1,6 @@
 package io.marmot.wire;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -38,7 +37,7 @@ public final class WireFormat {
     }
 
     public static byte[] encode(ChangeBatch batch, boolean compress) {
-        Writer body = new Writer();
+        WireWriter body = new WireWriter();
         body.uvarint(batch.origin());
         body.uvarint(batch.group());
         body.uvarint(batch.chunk());
@@ -131,7 +130,7 @@ public final class WireFormat {
         if ((flags & FLAG_DEFLATE) != 0) {
             body = inflate(body);
         }
-        Reader in = new Reader(body);
+        WireReader in = new WireReader(body);
         long origin = in.uvarint();
         long group = in.uvarint();
         int chunk = in.count("chunk index", Integer.MAX_VALUE);
@@ -219,160 +218,6 @@ public final class WireFormat {
             throw new MalformedMessageException("compressed body is invalid: " + e.getMessage());
         } finally {
             inf.end();
-        }
-    }
-
-    /** A growable byte buffer without ByteArrayOutputStream's per-byte locking (this is the hot path). */
-    private static final class Writer {
-        private byte[] buf;
-        private int size;
-
-        Writer() {
-            this(256);
-        }
-
-        Writer(int capacity) {
-            buf = new byte[capacity];
-        }
-
-        void write(int b) {
-            if (size == buf.length) {
-                buf = java.util.Arrays.copyOf(buf, size * 2);
-            }
-            buf[size++] = (byte) b;
-        }
-
-        void writeBytes(byte[] b) {
-            if (size + b.length > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + b.length));
-            }
-            System.arraycopy(b, 0, buf, size, b.length);
-            size += b.length;
-        }
-
-        byte[] toByteArray() {
-            return java.util.Arrays.copyOf(buf, size);
-        }
-
-        void uvarint(long v) {
-            while ((v & ~0x7FL) != 0) {
-                write((int) ((v & 0x7F) | 0x80));
-                v >>>= 7;
-            }
-            write((int) v);
-        }
-
-        void str(String s) {
-            bytes(s.getBytes(StandardCharsets.UTF_8));
-        }
-
-        void bytes(byte[] b) {
-            uvarint(b.length);
-            writeBytes(b);
-        }
-
-        void value(Object v) {
-            if (v == null) {
-                write(0);
-            } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
-                long n = ((Number) v).longValue();
-                write(1);
-                uvarint((n << 1) ^ (n >> 63));
-            } else if (v instanceof Double || v instanceof Float) {
-                long bits = Double.doubleToRawLongBits(((Number) v).doubleValue());
-                write(2);
-                for (int shift = 56; shift >= 0; shift -= 8) {
-                    write((int) (bits >>> shift));
-                }
-            } else if (v instanceof String s) {
-                write(3);
-                str(s);
-            } else if (v instanceof byte[] b) {
-                write(4);
-                bytes(b);
-            } else {
-                throw new IllegalArgumentException("not a SQLite value: " + v.getClass().getName());
-            }
-        }
-    }
-
-    private static final class Reader {
-        private final byte[] b;
-        private int pos;
-
-        Reader(byte[] b) {
-            this.b = b;
-        }
-
-        int remaining() {
-            return b.length - pos;
-        }
-
-        int u8() throws MalformedMessageException {
-            if (pos >= b.length) {
-                throw new MalformedMessageException("message ends early");
-            }
-            return b[pos++] & 0xff;
-        }
-
-        long uvarint() throws MalformedMessageException {
-            long v = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                int x = u8();
-                v |= (long) (x & 0x7F) << shift;
-                if ((x & 0x80) == 0) {
-                    return v;
-                }
-            }
-            throw new MalformedMessageException("varint longer than 64 bits");
-        }
-
-        /** A count or index, refused when above max (so hostile sizes cannot make us allocate). */
-        int count(String what, long max) throws MalformedMessageException {
-            long v = uvarint();
-            if (v < 0 || v > max) {
-                throw new MalformedMessageException(what + " " + v + " out of range (max " + max + ")");
-            }
-            return (int) v;
-        }
-
-        byte[] bytes() throws MalformedMessageException {
-            int n = count("length", remaining());
-            byte[] out = java.util.Arrays.copyOfRange(b, pos, pos + n);
-            pos += n;
-            return out;
-        }
-
-        String str() throws MalformedMessageException {
-            return new String(bytes(), StandardCharsets.UTF_8);
-        }
-
-        Object value() throws MalformedMessageException {
-            int tag = u8();
-            switch (tag) {
-                case 0:
-                    return null;
-                case 1: {
-                    long z = uvarint();
-                    return (z >>> 1) ^ -(z & 1);
-                }
-                case 2: {
-                    if (remaining() < 8) {
-                        throw new MalformedMessageException("message ends inside a REAL");
-                    }
-                    long bits = 0;
-                    for (int i = 0; i < 8; i++) {
-                        bits = (bits << 8) | (b[pos++] & 0xff);
-                    }
-                    return Double.longBitsToDouble(bits);
-                }
-                case 3:
-                    return str();
-                case 4:
-                    return bytes();
-                default:
-                    throw new MalformedMessageException("unknown value tag " + tag);
-            }
         }
     }
 }

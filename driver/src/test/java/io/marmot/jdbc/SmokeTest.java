@@ -14,6 +14,11 @@ class SmokeTest {
     @TempDir
     Path dir;
 
+    @org.junit.jupiter.api.AfterEach
+    void stop() {
+        io.marmot.Marmot.closeAll(); // the embedded nats-server writes in the temp dir until its engine stops
+    }
+
     @Test
     void insertIsCaptured() throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:marmot:sqlite:" + dir.resolve("a.db") + "?node-id=7");

@@ -1,0 +1,83 @@
+package io.marmot.replication;
+
+import io.marmot.wire.WireFormat;
+import io.nats.client.JetStream;
+import io.nats.client.Message;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Messages published asynchronously with at most {@value #WINDOW} awaiting JetStream's acknowledgement, settled
+ * in order: a message counts as published only once acknowledged, and the first failure stops the cycle.
+ */
+final class PublishWindow {
+    static final int WINDOW = 256;
+
+    /** Told of each acknowledged message, in publishing order. */
+    @FunctionalInterface
+    interface Acknowledged {
+        void acked(MessagePacker.Packed packed, PublishAck ack);
+    }
+
+    private final JetStream js;
+    private final String subject;
+    private final long nodeId;
+    private final boolean compress;
+    private final long ackTimeoutSeconds;
+    private final Acknowledged onAck;
+    private final Deque<Inflight> inflight = new ArrayDeque<>();
+
+    PublishWindow(JetStream js, String subject, long nodeId, boolean compress, long ackTimeoutSeconds, Acknowledged onAck) {
+        this.js = js;
+        this.subject = subject;
+        this.nodeId = nodeId;
+        this.compress = compress;
+        this.ackTimeoutSeconds = ackTimeoutSeconds;
+        this.onAck = onAck;
+    }
+
+    void send(MessagePacker.Packed p) throws IOException, InterruptedException {
+        byte[] data = WireFormat.encode(p.batch(), compress);
+        Headers h = new Headers();
+        // The id names exactly the rows inside (clock values are unique), so JetStream drops a resend of the
+        // same message but never a different one that merely starts at the same change.
+        h.put("Nats-Msg-Id", nodeId + "-" + p.batch().group() + "-" + p.batch().chunk() + "-" + p.last().version());
+        Message m = NatsMessage.builder().subject(subject).headers(h).data(data).build();
+        inflight.addLast(new Inflight(js.publishAsync(m), p));
+        if (inflight.size() >= WINDOW) {
+            settle(inflight.pollFirst());
+        }
+    }
+
+    /** Waits for every acknowledgement still due. */
+    void settleAll() throws IOException, InterruptedException {
+        while (!inflight.isEmpty()) {
+            settle(inflight.pollFirst());
+        }
+    }
+
+    private void settle(Inflight f) throws InterruptedException, IOException {
+        try {
+            PublishAck ack = f.future.get(ackTimeoutSeconds, TimeUnit.SECONDS);
+            if (ack.hasError()) {
+                throw new IOException("JetStream refused the message: " + ack.getError());
+            }
+            onAck.acked(f.packed, ack);
+        } catch (ExecutionException e) {
+            throw new IOException("publish failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("no acknowledgement from JetStream within " + ackTimeoutSeconds + " s");
+        }
+    }
+
+    private record Inflight(CompletableFuture<PublishAck> future, MessagePacker.Packed packed) {
+    }
+}
