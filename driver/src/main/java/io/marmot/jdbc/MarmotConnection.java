@@ -1,7 +1,5 @@
 package io.marmot.jdbc;
 
-import io.marmot.capture.CaptureInstaller;
-import io.marmot.capture.ChangeLog;
 import io.marmot.engine.Engines;
 import io.marmot.engine.MarmotEngine;
 import io.marmot.schema.Ddl;
@@ -9,15 +7,11 @@ import io.marmot.sqlite.WriteLockWaiter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashMap;
-import java.util.Map;
 import org.sqlite.SQLiteUpdateListener;
 import org.sqlite.core.CoreDatabaseMetaData;
 import org.sqlite.jdbc4.JDBC4Connection;
-import org.sqlite.jdbc4.JDBC4PreparedStatement;
 import org.sqlite.jdbc4.JDBC4Statement;
 
 /**
@@ -31,26 +25,28 @@ public final class MarmotConnection extends JDBC4Connection {
     /** Null for read-only opens, which must never write the file (and so never start an engine). */
     private final MarmotEngine engine;
     private final Path database;
-    private final Map<SQLiteUpdateListener, SQLiteUpdateListener> userListeners = new HashMap<>();
+    // sqlite-jdbc's constructor already calls overridden methods (pragmas, auto-commit): these are null until it returns.
+    private final ListenerFilter listeners;
+    private final WaiterTimeout waiter;
     /** The thread running the engine's own work on this connection (capture install), whose SQL passes unobserved. */
     private volatile Thread engineAtWork;
-    private long changesAtTransactionStart;
-    private PreparedStatement closeGroup;
+    private final ChangeGroup group;
     private MarmotDatabaseMetaData metaData;
-    /** How long the write-lock waiter waits; 0 once SQLite's own busy handler (or none) serves this connection. */
-    private int waiterTimeout;
 
     private MarmotConnection(ConnectionSpec spec, MarmotEngine engine) throws SQLException {
         super(spec.url(), spec.sqliteUrl().substring(SQLITE_PREFIX.length()), spec.sqliteProperties());
+        this.listeners = new ListenerFilter();
+        this.waiter = new WaiterTimeout(this);
+        this.group = new ChangeGroup(this);
         this.engine = engine;
         this.database = spec.databasePath();
         try {
             if (!spec.openMode().busyTimeoutGiven()) {
                 // The engine writes too (applying peers' changes): unless the application chose its own
                 // busy_timeout, wait for the write lock patiently and finely.
-                useWriteLockWaiter(WriteLockWaiter.DEFAULT_TIMEOUT_MS);
+                waiter.use(WriteLockWaiter.DEFAULT_TIMEOUT_MS);
             }
-            changesAtTransactionStart = totalChanges();
+            beginGroup();
         } catch (SQLException | RuntimeException e) {
             try {
                 super.close();
@@ -99,61 +95,17 @@ public final class MarmotConnection extends JDBC4Connection {
     }
 
     <T> T executeDdl(Ddl ddl, SqlCall<T> call) throws SQLException {
-        if (engine == null) {
-            return call.run();
-        }
-        boolean auto = getAutoCommit();
-        if (auto) {
-            // Write lock first: a deferred transaction that read the schema could not upgrade once the
-            // engine's own connections (applier, publisher) have written meanwhile.
-            rawExecute("BEGIN IMMEDIATE");
-        }
-        try {
-            if (ddl.kind() == Ddl.Kind.ALTER_TABLE) {
-                // The triggers name the table's columns; SQLite refuses to drop or rename what they use.
-                // A null table (not read from the statement) suspends the triggers of every table.
-                engineWork(() -> {
-                    CaptureInstaller.suspendTriggers(this, ddl.table());
-                    return null;
-                });
-            }
-            T result = call.run();
-            reconcile();
-            if (auto) {
-                rawExecute("COMMIT");
-            }
-            return result;
-        } catch (SQLException | RuntimeException e) {
-            if (auto) {
-                try {
-                    rawExecute("ROLLBACK");
-                } catch (SQLException rollback) {
-                    e.addSuppressed(rollback);
-                }
-            } else {
-                // The transaction goes on without the failed statement: capture must be whole again.
-                try {
-                    reconcile();
-                } catch (SQLException again) {
-                    e.addSuppressed(again);
-                }
-            }
-            throw e;
-        } finally {
-            if (auto) {
-                changesAtTransactionStart = totalChanges();
-            }
-        }
+        return engine == null ? call.run() : DdlExecution.run(this, ddl, call);
     }
 
-    private void reconcile() throws SQLException {
+    void reconcile() throws SQLException {
         engineWork(() -> {
             engine.reconcile(this);
             return null;
         });
     }
 
-    private <T> T engineWork(SqlCall<T> work) throws SQLException {
+    <T> T engineWork(SqlCall<T> work) throws SQLException {
         Thread before = engineAtWork;
         engineAtWork = Thread.currentThread();
         try {
@@ -163,7 +115,7 @@ public final class MarmotConnection extends JDBC4Connection {
         }
     }
 
-    private void rawExecute(String sql) throws SQLException {
+    void rawExecute(String sql) throws SQLException {
         try (Statement s = new JDBC4Statement(this)) {
             s.execute(sql);
         }
@@ -192,7 +144,7 @@ public final class MarmotConnection extends JDBC4Connection {
     public void commit() throws SQLException {
         closeChangeGroup();
         super.commit();
-        changesAtTransactionStart = totalChanges();
+        beginGroup();
         if (engine != null) {
             engine.committed();
         }
@@ -201,7 +153,7 @@ public final class MarmotConnection extends JDBC4Connection {
     @Override
     public void rollback() throws SQLException {
         super.rollback();
-        changesAtTransactionStart = totalChanges();
+        beginGroup();
     }
 
     @Override
@@ -211,7 +163,7 @@ public final class MarmotConnection extends JDBC4Connection {
             closeChangeGroup();
         }
         super.setAutoCommit(autoCommit);
-        changesAtTransactionStart = totalChanges();
+        beginGroup();
         if (commits && engine != null) {
             engine.committed();
         }
@@ -223,8 +175,8 @@ public final class MarmotConnection extends JDBC4Connection {
             return;
         }
         try {
-            if (closeGroup != null) {
-                closeGroup.close();
+            if (group != null) {
+                group.close();
             }
             if (metaData != null) {
                 metaData.close();
@@ -261,19 +213,12 @@ public final class MarmotConnection extends JDBC4Connection {
     /** The application's listeners never hear of the engine's tables, which capture writes inside its transactions. */
     @Override
     public void addUpdateListener(SQLiteUpdateListener listener) {
-        SQLiteUpdateListener filtered;
-        synchronized (userListeners) {
-            filtered = userListeners.computeIfAbsent(listener, InternalUpdates::hiddenFrom);
-        }
-        super.addUpdateListener(filtered);
+        super.addUpdateListener(listeners == null ? listener : listeners.add(listener));
     }
 
     @Override
     public void removeUpdateListener(SQLiteUpdateListener listener) {
-        SQLiteUpdateListener filtered;
-        synchronized (userListeners) {
-            filtered = userListeners.remove(listener);
-        }
+        SQLiteUpdateListener filtered = listeners == null ? listener : listeners.remove(listener);
         if (filtered != null) {
             super.removeUpdateListener(filtered);
         }
@@ -286,64 +231,31 @@ public final class MarmotConnection extends JDBC4Connection {
      */
     @Override
     public void setBusyTimeout(int timeoutMillis) throws SQLException {
-        if (waiterTimeout > 0 && timeoutMillis > 0) {
-            useWriteLockWaiter(timeoutMillis);
+        if (waiter != null && waiter.serving() && timeoutMillis > 0) {
+            waiter.use(timeoutMillis);
         } else {
-            waiterTimeout = 0;
+            if (waiter != null) {
+                waiter.stop();
+            }
             super.setBusyTimeout(timeoutMillis);
         }
     }
 
-    private void useWriteLockWaiter(int timeoutMillis) throws SQLException {
-        getDatabase().getConfig().setBusyTimeout(timeoutMillis);
-        WriteLockWaiter.install(this, timeoutMillis);
-        waiterTimeout = timeoutMillis;
-    }
-
-    /**
-     * SQLite reports a busy timeout of 0 while a busy handler of the application's (here: the waiter) is set; the
-     * pragma is answered with the waiter's timeout, so it agrees with {@link #getBusyTimeout()}, and setting it
-     * through the pragma sets the waiter's.
-     */
+    /** A busy_timeout pragma answered as {@link #getBusyTimeout()} reports it (see WaiterTimeout). */
     String answerBusyTimeoutPragma(String sql) throws SQLException {
-        if (waiterTimeout == 0) {
-            return sql;
-        }
-        BusyTimeoutPragma pragma = BusyTimeoutPragma.recognise(sql);
-        if (pragma == null) {
-            return sql;
-        }
-        if (pragma.sets()) {
-            setBusyTimeout(pragma.timeoutMillis());
-        }
-        return "SELECT " + getBusyTimeout() + " AS timeout";
+        return waiter == null ? sql : waiter.answerPragma(sql);
     }
 
-    /** Ends the transaction's change group inside it, so peers receive exactly this transaction together. */
+    void beginGroup() throws SQLException {
+        if (group != null) {
+            group.begin();
+        }
+    }
+
     private void closeChangeGroup() throws SQLException {
-        if (engine == null || getAutoCommit() || totalChanges() == changesAtTransactionStart) {
-            return;
+        if (engine != null && group != null) {
+            group.end(engine.isClosed());
         }
-        if (engine.isClosed() && !stateTableExists()) {
-            // Marmot.cleanup removed capture under this open connection: there is no group to close.
-            return;
-        }
-        if (closeGroup == null) {
-            closeGroup = new JDBC4PreparedStatement(this, ChangeLog.CLOSE_GROUP);
-        }
-        closeGroup.executeUpdate();
-    }
-
-    private boolean stateTableExists() throws SQLException {
-        try (PreparedStatement ps = new JDBC4PreparedStatement(this,
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '" + ChangeLog.STATE + "'");
-                ResultSet rs = ps.executeQuery()) {
-            return rs.next();
-        }
-    }
-
-    private long totalChanges() throws SQLException {
-        return getDatabase().total_changes();
     }
 
     @FunctionalInterface

@@ -1,0 +1,48 @@
+package io.marmot.jdbc;
+
+import io.marmot.sqlite.WriteLockWaiter;
+import java.sql.SQLException;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * The busy timeout of a connection served by the write-lock waiter (the application set no busy_timeout). SQLite
+ * reports 0 while a busy handler is set; this keeps {@code getBusyTimeout()}, {@code PRAGMA busy_timeout} and the
+ * waiter in agreement until the application turns waiting off, when SQLite's own handler takes over.
+ */
+final class WaiterTimeout {
+    private final SQLiteConnection connection;
+    private int millis;
+
+    WaiterTimeout(SQLiteConnection connection) {
+        this.connection = connection;
+    }
+
+    boolean serving() {
+        return millis > 0;
+    }
+
+    void use(int timeoutMillis) throws SQLException {
+        connection.getDatabase().getConfig().setBusyTimeout(timeoutMillis);
+        WriteLockWaiter.install(connection, timeoutMillis);
+        millis = timeoutMillis;
+    }
+
+    void stop() {
+        millis = 0;
+    }
+
+    /** The statement to run instead of a busy_timeout pragma (after setting the waiter's), or the statement itself. */
+    String answerPragma(String sql) throws SQLException {
+        if (!serving()) {
+            return sql;
+        }
+        BusyTimeoutPragma pragma = BusyTimeoutPragma.recognise(sql);
+        if (pragma == null) {
+            return sql;
+        }
+        if (pragma.sets()) {
+            connection.setBusyTimeout(pragma.timeoutMillis());
+        }
+        return "SELECT " + connection.getBusyTimeout() + " AS timeout";
+    }
+}
