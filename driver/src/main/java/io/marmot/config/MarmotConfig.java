@@ -39,7 +39,7 @@ public record MarmotConfig(
     }
 
     /** Reads the settings from marmot keys (others must have been removed); missing keys take their defaults. */
-    public static MarmotConfig from(Map<ConfigKey, String> given) throws SQLException {
+    public static MarmotConfig from(Map<ConfigKey, String> given) throws ConfigException {
         Map<ConfigKey, String> v = new EnumMap<>(ConfigKey.class);
         for (ConfigKey k : ConfigKey.values()) {
             String raw = given.getOrDefault(k, k.defaultValue()).trim();
@@ -80,7 +80,7 @@ public record MarmotConfig(
         return (tables.isEmpty() || tables.contains(table)) && !excludeTables.contains(table);
     }
 
-    private static void validate(ConfigKey key, String raw) throws SQLException {
+    private static void validate(ConfigKey key, String raw) throws ConfigException {
         boolean ok = switch (key.type()) {
             case TEXT, NAME_LIST -> true;
             case BOOLEAN -> raw.equals("true") || raw.equals("false");
@@ -115,8 +115,8 @@ public record MarmotConfig(
         return out;
     }
 
-    static SQLException invalid(ConfigKey key, String raw, String accepted) {
-        return new SQLException("Invalid value '" + raw + "' for marmot parameter '" + key.key()
-                + "': expected " + accepted, "22023");
+    static ConfigException invalid(ConfigKey key, String raw, String accepted) {
+        return new ConfigException("Invalid value '" + raw + "' for marmot parameter '" + key.key()
+                + "': expected " + accepted, key.key(), raw, accepted);
     }
 }

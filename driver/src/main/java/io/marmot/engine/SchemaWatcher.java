@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * Notices schema changes made outside the driver (the sqlite3 shell, another program) by polling
  * {@code PRAGMA schema_version}, and re-installs capture so new tables are captured from then on.
  */
-public final class SchemaWatcher implements AutoCloseable {
+final class SchemaWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaWatcher.class);
 
     private final Connection connection;

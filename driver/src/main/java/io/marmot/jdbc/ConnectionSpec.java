@@ -1,5 +1,6 @@
 package io.marmot.jdbc;
 
+import io.marmot.config.ConfigException;
 import io.marmot.config.ConfigKey;
 import io.marmot.config.MarmotConfig;
 import java.nio.file.Files;
@@ -131,9 +132,9 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
         boolean oursRespelt = ConfigKey.keys().stream().anyMatch(own -> own.replace("-", "").equals(compact));
         if (key.contains("-") || oursRespelt || key.toLowerCase(java.util.Locale.ROOT).startsWith("marmot")) {
             String nearest = nearest(normal);
-            throw new SQLException("Unknown marmot parameter '" + key + "'"
+            throw new ConfigException("Unknown marmot parameter '" + key + "'"
                     + (nearest == null ? "" : ". Did you mean '" + nearest + "'?")
-                    + " Known marmot parameters: " + String.join(", ", ConfigKey.keys()), "22023");
+                    + " Known marmot parameters: " + String.join(", ", ConfigKey.keys()), key, "", "");
         }
         return null;
     }

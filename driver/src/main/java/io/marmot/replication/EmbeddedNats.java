@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * (JetStream on, loopback only, store beside the database). If a server already answers on the port —
  * another node's embedded server — the node joins it instead. One per port per JVM, shared by its engines.
  */
-public final class EmbeddedNats {
+final class EmbeddedNats {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedNats.class);
     private static final Map<Integer, EmbeddedNats> BY_PORT = new HashMap<>();
 

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * forever, and tells the engine each time it is (re)connected. Its threads are daemons; secrets are never
  * logged.
  */
-public final class NatsLink implements AutoCloseable {
+final class NatsLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NatsLink.class);
 
     private final long nodeId;
