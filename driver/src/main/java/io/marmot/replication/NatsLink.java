@@ -88,6 +88,18 @@ final class NatsLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs work every {@code periodMillis} on the link's threads (the timer only hands it over, so slow work never
+     * delays the client's own timers); stops with the link.
+     */
+    void every(long periodMillis, Runnable work) {
+        scheduler.scheduleWithFixedDelay(() -> {
+            if (!closed) {
+                executor.execute(work);
+            }
+        }, periodMillis, periodMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     /** The connection when connected, else null: callers treat null as "NATS unavailable, try later". */
     public Connection connected() {
         Connection c = connection;

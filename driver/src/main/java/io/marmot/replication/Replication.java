@@ -6,9 +6,6 @@ import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +24,6 @@ public final class Replication implements AutoCloseable {
     private final Publisher publisher;
     private final Applier applier;
     private final NodeClaims claims;
-    private final ScheduledExecutorService renewal;
     private volatile boolean linkClosed;
     private volatile boolean holdsClaim;
     private final ClockReference clock = new ClockReference();
@@ -51,7 +47,6 @@ public final class Replication implements AutoCloseable {
             throw e;
         }
         this.applier = a;
-        this.renewal = Executors.newSingleThreadScheduledExecutor(Daemons.factory("marmot-" + nodeId + "-claim"));
     }
 
     /**
@@ -81,7 +76,7 @@ public final class Replication implements AutoCloseable {
             r.applier.start();
         }
         long renewMillis = NodeClaims.RENEW_EVERY.toMillis();
-        r.renewal.scheduleWithFixedDelay(r::renewClaim, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
+        r.link.every(renewMillis, r::renewClaim);
         try {
             r.link.start(config.nats());
         } catch (IOException e) {
@@ -204,7 +199,6 @@ public final class Replication implements AutoCloseable {
 
     @Override
     public void close() {
-        renewal.shutdownNow();
         publisher.close();
         if (applier != null) {
             applier.close();
