@@ -28,6 +28,7 @@ public final class Replication implements AutoCloseable {
     private volatile boolean holdsClaim;
     private final ClockReference clock = new ClockReference();
     private volatile boolean warnedSkew;
+    private volatile boolean claimUnavailable;
 
     private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded)
             throws SQLException {
@@ -142,9 +143,22 @@ public final class Replication implements AutoCloseable {
     }
 
     /** Claims the node id; the claim's server timestamp, bracketed by local readings, measures this clock. */
-    private boolean claimAndSampleClock(io.nats.client.Connection nc) throws IOException, JetStreamApiException {
+    private boolean claimAndSampleClock(io.nats.client.Connection nc) {
         long before = System.currentTimeMillis();
-        boolean holds = claims.claim(nc);
+        boolean holds;
+        try {
+            holds = claims.claim(nc);
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            // A server or account without key-value access (or a moment of failover) must not stop replication:
+            // it only means duplicate node ids go undetected meanwhile, which is said.
+            if (!claimUnavailable) {
+                log.warn("{} - cannot claim node id {} in the key-value bucket (duplicate node ids are not detected"
+                        + " while this lasts): {}", nodeId, nodeId, e.toString());
+            }
+            claimUnavailable = true;
+            return holdsClaim || claims.conflict().isEmpty(); // the last verdict stands; none yet: replicate
+        }
+        claimUnavailable = false;
         long after = System.currentTimeMillis();
         if (holds && claims.lastWriteMillis() != 0) {
             clock.sample(before, claims.lastWriteMillis(), after);
