@@ -15,10 +15,10 @@ logging_jar=examples/target/demo-logging.jar
 
 if [ -z "$(driver_jar)" ]; then
   echo "demo: building the jars once (mvn -B -q -DskipTests package)..." >&2
-  mvn -B -q -DskipTests package >&2
+  mvn -B -q -Dstyle.color=never -DskipTests package >&2
 fi
 if [ ! -f "$logging_jar" ]; then
-  mvn -B -q -f examples/pom.xml package >&2
+  mvn -B -q -Dstyle.color=never -f examples/pom.xml package >&2
 fi
 jar="$(driver_jar)"
 
