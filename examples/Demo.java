@@ -1,6 +1,10 @@
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -8,11 +12,26 @@ import java.sql.Statement;
 
 /**
  * A two-node cluster in one JVM on the embedded default: no nats-url, so the first node starts a local
- * nats-server and the second joins it. Run by examples/demo.sh.
+ * nats-server and the second joins it. Run by examples/demo.sh, which hands it a directory and removes that
+ * directory afterwards, even after Ctrl-C. Run alone (no argument), it works in a temporary directory and
+ * removes it when it ends normally.
  */
 public class Demo {
     public static void main(String[] args) throws Exception {
+        if (args.length > 0) {
+            run(Path.of(args[0]));
+            return;
+        }
         Path dir = Files.createTempDirectory("marmot-demo");
+        try {
+            run(dir);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Both databases, and the embedded nats-server's store beside them, live in {@code dir}. */
+    private static void run(Path dir) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -44,8 +63,21 @@ public class Demo {
                 Thread.sleep(10);
             }
             System.out.println("both nodes now agree: " + year(s1) + " (node 1) and " + year(s2) + " (node 2)");
+        } finally {
+            io.marmot.Marmot.closeAll(); // stops the engines and the nats-server before their files go
         }
-        io.marmot.Marmot.closeAll();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
     }
 
     private static String url(Path dir, int node, int port) {

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 NATS_PORT="${MARMOT_NATS_PORT:-4222}"
-HTTP_BASE="${MARMOT_HTTP_BASE:-8090}"   # node N serves /health and /metrics on port HTTP_BASE+N
+# Each sidecar takes the default HTTP port (8090, or the next free one) and logs it; read back below.
 NODES=(1 2 3)
 NATS_STORE=/tmp/marmot-cluster-nats
 
@@ -74,10 +74,16 @@ for n in "${NODES[@]}"; do
   sqlite3 "$db" "CREATE TABLE Books (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, author TEXT NOT NULL, publication_year INTEGER NOT NULL);"
 done
 
+# One after another, each once it holds its HTTP port: then node 1 gets 8090, node 2 8091, ... when free.
 for n in "${NODES[@]}"; do
   bin/marmot --db-path "/tmp/marmot-$n.db" --node-id "$n" --nats-url "nats://127.0.0.1:$NATS_PORT" \
-    --http-port "$((HTTP_BASE + n))" ${extra[@]+"${extra[@]}"} >"/tmp/marmot-$n.log" 2>&1 &
+    ${extra[@]+"${extra[@]}"} >"/tmp/marmot-$n.log" 2>&1 &
   pids+=($!)
+  for _ in $(seq 300); do
+    grep -q "HTTP endpoint on" "/tmp/marmot-$n.log" 2>/dev/null && break
+    kill -0 "$!" 2>/dev/null || break
+    sleep 0.1
+  done
 done
 
 for i in "${!NODES[@]}"; do
@@ -91,24 +97,36 @@ for i in "${!NODES[@]}"; do
     fi
     sleep 0.1
   done
+  grep -q "applying changes from" "/tmp/marmot-$n.log" || {
+    echo "The sidecar of node $n did not start replicating within 60 s; see /tmp/marmot-$n.log" >&2
+    exit 1
+  }
 done
+
+http_port() { sed -n 's|.*HTTP endpoint on http://[^ ]*:\([0-9]*\)/.*|\1|p' "/tmp/marmot-$1.log" | tail -n 1; }
+
+# The sqlite3 shell fails at once with "database is locked" when it meets the sidecar applying a peer's
+# change, unless given a busy timeout: every command printed here carries one.
+sql='sqlite3 -cmd ".timeout 5000"'
 
 cat <<MSG
 
 Marmot cluster running: nodes 1, 2 and 3 replicate /tmp/marmot-1.db, /tmp/marmot-2.db and /tmp/marmot-3.db.
 
 Make a change in one database:
-  sqlite3 /tmp/marmot-1.db "INSERT INTO Books (title, author, publication_year) VALUES ('Pride and Prejudice', 'Jane Austen', 1813);"
+  $sql /tmp/marmot-1.db "INSERT INTO Books (title, author, publication_year) VALUES ('Pride and Prejudice', 'Jane Austen', 1813);"
 and see it in the others:
-  sqlite3 /tmp/marmot-2.db "SELECT * FROM Books;"
+  $sql /tmp/marmot-2.db "SELECT * FROM Books;"
 Works the other way too:
-  sqlite3 /tmp/marmot-3.db "UPDATE Books SET publication_year = 1811 WHERE title = 'Pride and Prejudice';"
-  sqlite3 /tmp/marmot-1.db "SELECT * FROM Books;"
+  $sql /tmp/marmot-3.db "UPDATE Books SET publication_year = 1811 WHERE title = 'Pride and Prejudice';"
+  $sql /tmp/marmot-1.db "SELECT * FROM Books;"
+(".timeout 5000" lets sqlite3 wait for the write lock while a sidecar applies a change, instead of failing.)
 
-Health and metrics: curl http://127.0.0.1:$((HTTP_BASE + 1))/health    curl http://127.0.0.1:$((HTTP_BASE + 2))/metrics
+Health and metrics: curl http://127.0.0.1:$(http_port 1)/health    curl http://127.0.0.1:$(http_port 2)/metrics
+  (nodes 1, 2, 3 serve HTTP on ports $(http_port 1), $(http_port 2), $(http_port 3))
 Logs: tail -f /tmp/marmot-1.log /tmp/marmot-2.log /tmp/marmot-3.log
 
-Press Ctrl-C to stop everything.
+Press Ctrl-C to stop everything (or: kill $$).
 MSG
 
 wait

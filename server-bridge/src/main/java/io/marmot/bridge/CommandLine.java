@@ -153,8 +153,10 @@ final class CommandLine {
         if (bind.isBlank()) {
             throw new UsageException("--http-bind must not be empty");
         }
+        // a port given (flag or config file) is a demand; the default lets sidecars share the machine
+        HttpPort http = v.containsKey(SidecarFlag.HTTP_PORT.key()) ? HttpPort.given(httpPort) : HttpPort.byDefault();
         return new SidecarSettings(help, dbPath, config, cleanup, clearOutOfSync, switchValue(v, SidecarFlag.VERBOSE),
-                format, httpPort, bind);
+                format, http, bind);
     }
 
     private static String value(Map<String, String> v, SidecarFlag f) {

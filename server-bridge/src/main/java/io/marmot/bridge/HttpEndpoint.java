@@ -7,7 +7,6 @@ import io.marmot.engine.MarmotEngine;
 import io.marmot.replication.ReplicationStats;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -34,15 +33,9 @@ final class HttpEndpoint implements AutoCloseable {
         this.engine = engine;
     }
 
-    /** Listens on {@code bind:port}; {@code engine} gives null until the engine has started. */
-    static HttpEndpoint start(String bind, int port, Supplier<MarmotEngine> engine) throws IOException {
-        HttpServer server;
-        try {
-            server = HttpServer.create(new InetSocketAddress(bind, port), 16);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IOException("cannot listen on " + bind + ":" + port + " for HTTP (" + e
-                    + "); choose another --http-port or --http-bind, or --http-port 0 to turn HTTP off", e);
-        }
+    /** Listens on {@code bind} and a port chosen by {@code port}; {@code engine} gives null until the engine has started. */
+    static HttpEndpoint start(String bind, HttpPort port, Supplier<MarmotEngine> engine) throws IOException {
+        HttpServer server = HttpBinding.bind(bind, port);
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "marmot-http");
             t.setDaemon(true);

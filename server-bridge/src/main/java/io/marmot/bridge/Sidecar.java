@@ -29,7 +29,7 @@ final class Sidecar implements AutoCloseable {
     static Sidecar start(SidecarSettings settings) throws IOException, SQLException {
         Sidecar s = new Sidecar(settings);
         try {
-            if (settings.httpPort() != 0) {
+            if (!settings.httpPort().off()) {
                 s.http = HttpEndpoint.start(settings.httpBind(), settings.httpPort(), () -> s.engine);
             }
             MarmotEngine e = Marmot.start(settings.dbPath(), settings.replication());

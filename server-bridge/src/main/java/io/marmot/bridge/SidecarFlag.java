@@ -15,7 +15,9 @@ enum SidecarFlag {
             "Forget the record of missed messages once the node was healed (its ranges are logged), then exit."),
     VERBOSE("verbose", "false", null, "Debug logs."),
     LOG_FORMAT("log-format", "text", "<text|json>", "Log lines for people (text) or JSON lines (json), on stderr."),
-    HTTP_PORT("http-port", "8090", "<port>", "Port of the HTTP endpoint (/health, /metrics); 0 turns it off."),
+    HTTP_PORT("http-port", "8090", "<port>", "Port of the HTTP endpoint (/health, /metrics); 0 turns it off. A port"
+            + " given that is in use is an error; the default moves on to the next free port up to 8099, else to any"
+            + " free port, and logs it."),
     HTTP_BIND("http-bind", "127.0.0.1", "<address>", "Address the HTTP endpoint listens on."),
     HELP("help", "false", null, "Print this help and exit.");
 

@@ -8,11 +8,11 @@ import java.nio.file.Path;
  *
  * @param help only print the help (the other fields then hold defaults)
  * @param replication the driver parameters, validated by the driver itself
- * @param httpPort 0 when the HTTP endpoint is off
+ * @param httpPort the port asked for, or the default rule; {@link HttpPort#off()} when HTTP is off
  */
 record SidecarSettings(boolean help, Path dbPath, MarmotConfig replication, boolean cleanup, boolean clearOutOfSync,
         boolean verbose,
-        LogFormat logFormat, int httpPort, String httpBind) {
+        LogFormat logFormat, HttpPort httpPort, String httpBind) {
 
     enum LogFormat {
         TEXT, JSON

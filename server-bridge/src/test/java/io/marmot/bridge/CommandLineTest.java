@@ -46,9 +46,21 @@ class CommandLineTest {
         SidecarSettings s = CommandLine.parse();
         assertEquals(Path.of("/tmp/marmot.db"), s.dbPath());
         assertEquals(MarmotConfig.defaults(), s.replication());
-        assertEquals(8090, s.httpPort());
+        assertEquals(HttpPort.byDefault(), s.httpPort());
         assertEquals("127.0.0.1", s.httpBind());
         assertEquals(SidecarSettings.LogFormat.TEXT, s.logFormat());
+    }
+
+    @Test
+    void anHttpPortGivenIsADemandTheDefaultARule() throws Exception {
+        assertFalse(CommandLine.parse().httpPort().given());
+        assertEquals(HttpPort.given(8090), CommandLine.parse("--http-port", "8090").httpPort(),
+                "8090 spelt out is a demand, even though it is the default's first choice");
+        assertTrue(CommandLine.parse("-http-port=0").httpPort().off());
+        assertFalse(CommandLine.parse().httpPort().off());
+        assertEquals(List.of(8090, 8091, 8092, 8093, 8094, 8095, 8096, 8097, 8098, 8099, HttpPort.ANY),
+                HttpPort.byDefault().candidates());
+        assertEquals(List.of(9000), HttpPort.given(9000).candidates());
     }
 
     @Test
@@ -88,7 +100,7 @@ class CommandLineTest {
         SidecarSettings s = CommandLine.parse("--config", file.toString(), "--shards", "2");
         assertEquals(5, s.replication().nodeId());
         assertEquals(2, s.replication().streams().shards(), "the flag wins over the file");
-        assertEquals(9191, s.httpPort());
+        assertEquals(HttpPort.given(9191), s.httpPort());
         assertEquals(SidecarSettings.LogFormat.JSON, s.logFormat());
         assertEquals(dir.resolve("c.db"), s.dbPath());
         assertTrue(s.verbose());
