@@ -122,21 +122,31 @@ final class EmbeddedNats {
             }
             try {
                 int code = p.waitFor();
-                if (stopping) {
+                // A Ctrl-C reaches the server and this JVM together: wait a moment before deciding it died alone.
+                Thread.sleep(backoffMs);
+                if (stopping || jvmExiting()) {
                     return;
                 }
-                log.warn("embedded nats-server on port {} exited with code {}: restarting in {} ms", port, code, backoffMs);
-                Thread.sleep(backoffMs);
-                if (!stopping) {
-                    launch();
-                    backoffMs = 500;
-                }
+                log.warn("embedded nats-server on port {} exited with code {}: restarting it", port, code);
+                launch();
+                backoffMs = 500;
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
                 log.warn("restarting embedded nats-server failed: {}", e.getMessage());
                 backoffMs = Math.min(backoffMs * 2, 30_000);
             }
+        }
+    }
+
+    private static boolean jvmExiting() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
         }
     }
 

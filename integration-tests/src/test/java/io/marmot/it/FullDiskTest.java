@@ -31,7 +31,7 @@ class FullDiskTest {
     @Test
     void aStuckApplierIsReportedAndHealsWhenSpaceReturns() throws Exception {
         Path small = Files.createDirectories(dir.resolve("small"));
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", small.toString()) == 0,
+        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", small.toString()) == 0,
                 "cannot mount a tmpfs here (not root?)");
         try (TestNats nats = TestNats.start(dir.resolve("nats"));
                 Connection a = Nodes.open(dir.resolve("a.db"), 1, nats.url());
@@ -43,7 +43,7 @@ class FullDiskTest {
             Path filler = small.resolve("filler");
             fill(filler);
 
-            insertDocs(a, 1, 100); // 2 MB of rows: far more than the room left on b's disk
+            insertDocs(a, 1, 100); // 2 MB of rows: far more than the room left on b's disk (none), well within the disk once freed
             Await.until(Duration.ofSeconds(30), "b reports its applier stuck", () -> !engineB.health().ready());
             String problem = String.join("; ", engineB.health().problems());
             assertTrue(problem.contains("applier") && problem.contains("SQLITE_FULL"), problem);
