@@ -150,6 +150,7 @@ final class Applier implements AutoCloseable {
                 feeds.stopAll();
                 inbox.clear();
                 progress.forget();
+                writes.recover();
                 bindRequested = connection != null;
                 try {
                     Thread.sleep(backoff);

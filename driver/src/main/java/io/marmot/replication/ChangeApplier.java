@@ -111,7 +111,7 @@ final class ChangeApplier implements AutoCloseable {
                         t.upsert(ch);
                     }
                 } catch (SQLException e) {
-                    if (Sqlite.isTransient(e)) {
+                    if (!Sqlite.rejectsTheData(e)) {
                         throw e; // this node's trouble (a full disk, say), not the change's: retried whole, never parked
                     }
                     throw new RejectedChange("table '" + t.table + "' key " + Arrays.deepToString(ch.key()) + ": "
@@ -128,6 +128,12 @@ final class ChangeApplier implements AutoCloseable {
         try (Statement s = db.createStatement()) {
             s.execute(sql);
         }
+    }
+
+    /** After a failed transaction: statements it left half-run are prepared anew. */
+    void forgetStatements() throws SQLException {
+        writer.reset();
+        schemaVersion = -1;
     }
 
     @Override

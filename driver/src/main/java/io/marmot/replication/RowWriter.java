@@ -52,16 +52,24 @@ final class RowWriter implements AutoCloseable {
         return t;
     }
 
-    /** Forgets prepared statements; call when the schema changed. */
+    /** Forgets prepared statements; call when the schema changed or a transaction failed. */
     void reset() throws SQLException {
+        SQLException first = null;
         for (Target t : targets.values()) {
-            if (t != null) {
-                t.close();
+            try {
+                if (t != null) {
+                    t.close();
+                }
+            } catch (SQLException e) {
+                first = first == null ? e : first; // a statement a failure left broken: forgotten all the same
             }
         }
         targets.clear();
         lastShape = null;
         lastTarget = null;
+        if (first != null) {
+            throw first;
+        }
     }
 
     private Target resolve(TableShape shape) throws RejectedChange, SQLException {

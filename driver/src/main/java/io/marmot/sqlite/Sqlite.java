@@ -57,13 +57,13 @@ public final class Sqlite {
     }
 
     /**
-     * Whether an error belongs to this database's situation (busy, locked, out of memory or disk, I/O, read-only,
-     * corrupt) rather than to the statement: such a statement may succeed later, unchanged.
+     * Whether an error is the statement's own: its data breaks a constraint, does not fit, or names what this schema
+     * lacks (ERROR, TOOBIG, CONSTRAINT, MISMATCH, RANGE). Anything else (a full disk, I/O, a lock, a statement left
+     * broken by an earlier failure) belongs to the database's situation and may pass when tried again.
      */
-    public static boolean isTransient(SQLException e) {
+    public static boolean rejectsTheData(SQLException e) {
         return switch (e.getErrorCode() & 0xff) {
-            // BUSY, LOCKED, NOMEM, READONLY, INTERRUPT, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOTADB
-            case 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 26 -> true;
+            case 1, 18, 19, 20, 25 -> true;
             default -> false;
         };
     }

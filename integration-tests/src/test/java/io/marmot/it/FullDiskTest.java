@@ -56,6 +56,7 @@ class FullDiskTest {
             assertEquals(scalar(a, "SELECT sum(length(body)) + sum(id) FROM docs"),
                     scalar(b, "SELECT sum(length(body)) + sum(id) FROM docs"));
             assertEquals(0, engineB.stats().missedMessages(), "nothing was skipped while the disk was full");
+            assertEquals(0, engineB.stats().parkedMessages(), "a full disk is this node's trouble: nothing is parked");
         } finally {
             Marmot.closeAll();
             run("umount", "-l", small.toString());
