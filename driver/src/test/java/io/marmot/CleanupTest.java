@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.engine.Engines;
-import io.marmot.support.Db;
-import io.marmot.support.Sqlite3Cli;
+import io.marmot.testing.Db;
+import io.marmot.testing.Sqlite3;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -84,9 +84,9 @@ class CleanupTest {
 
     @Test
     void theShellCanWriteAfterwards() throws Exception {
-        Sqlite3Cli.assumeInstalled();
+        Sqlite3.assumeInstalled();
         Marmot.cleanup(db);
-        Sqlite3Cli.exec(db, """
+        Sqlite3.exec(db, """
                 INSERT INTO items VALUES (3, 'from shell', 3.0, NULL);
                 UPDATE items SET price = 9.5 WHERE id = 1;
                 DELETE FROM items WHERE id = 2;
@@ -94,7 +94,7 @@ class CleanupTest {
                 UPDATE "my ""odd"" table" SET v = 43;
                 """);
         assertEquals("[[1, b, 9.5], [3, from shell, 3.0]]",
-                Sqlite3Cli.exec(db, "SELECT json_group_array(json_array(id, name, price)) FROM items ORDER BY id;")
+                Sqlite3.exec(db, "SELECT json_group_array(json_array(id, name, price)) FROM items ORDER BY id;")
                         .trim().replace("\"", "").replace(",", ", "));
         try (Connection plain = Db.plain(db)) {
             assertEquals(List.of(), Db.internalObjects(plain));

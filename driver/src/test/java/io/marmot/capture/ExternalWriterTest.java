@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
-import io.marmot.support.Await;
-import io.marmot.support.Db;
-import io.marmot.support.Sqlite3Cli;
+import io.marmot.testing.Await;
+import io.marmot.testing.Db;
+import io.marmot.testing.Sqlite3;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -34,7 +34,7 @@ class ExternalWriterTest {
 
     @BeforeEach
     void setUp() throws SQLException {
-        Sqlite3Cli.assumeInstalled();
+        Sqlite3.assumeInstalled();
         db = dir.resolve("external.db");
         c = Db.open(db, "node-id=1&poll-interval=50");
         Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n REAL, b BLOB)");
@@ -51,7 +51,7 @@ class ExternalWriterTest {
     @ParameterizedTest(name = "trusted_schema={0}")
     @ValueSource(strings = {"ON", "OFF"})
     void shellInsertsUpdatesAndDeletesAreCaptured(String trustedSchema) throws Exception {
-        Sqlite3Cli.exec(db, """
+        Sqlite3.exec(db, """
                 INSERT INTO t VALUES (1, 'from shell', 1.5, X'00FF');
                 INSERT INTO t (name) VALUES ('ünïcødé 😀');
                 BEGIN;
@@ -71,23 +71,23 @@ class ExternalWriterTest {
 
     @Test
     void shellRollbackLeavesNoTrace() throws Exception {
-        Sqlite3Cli.exec(db, "BEGIN; INSERT INTO t (id) VALUES (1); ROLLBACK; INSERT INTO t (id) VALUES (2);");
+        Sqlite3.exec(db, "BEGIN; INSERT INTO t (id) VALUES (1); ROLLBACK; INSERT INTO t (id) VALUES (2);");
         assertEquals(List.of(List.of(2)), Db.list(c, "SELECT c0 FROM __marmot_log WHERE tbl = 't'"));
     }
 
     @Test
     void shellAndDriverWritesInterleaveInCommitOrder() throws Exception {
         Db.exec(c, "INSERT INTO t (id) VALUES (1)");
-        Sqlite3Cli.exec(db, "INSERT INTO t (id) VALUES (2);");
+        Sqlite3.exec(db, "INSERT INTO t (id) VALUES (2);");
         Db.exec(c, "INSERT INTO t (id) VALUES (3)");
-        Sqlite3Cli.exec(db, "INSERT INTO t (id) VALUES (4);");
+        Sqlite3.exec(db, "INSERT INTO t (id) VALUES (4);");
         assertEquals(List.of(List.of(1), List.of(2), List.of(3), List.of(4)),
                 Db.list(c, "SELECT c0 FROM __marmot_log WHERE tbl = 't' ORDER BY seq"));
     }
 
     @Test
     void tableCreatedByTheShellIsCapturedWithItsExistingRows() throws Exception {
-        Sqlite3Cli.exec(db, """
+        Sqlite3.exec(db, """
                 BEGIN;
                 CREATE TABLE shell_made (code TEXT PRIMARY KEY, qty INTEGER, price REAL);
                 INSERT INTO shell_made VALUES ('a', 1, 0.5), ('b', 2, 1.5), ('c', 3, NULL);
@@ -101,7 +101,7 @@ class ExternalWriterTest {
                 Db.list(c, "SELECT 1, 'c', 3, NULL").get(0)),
                 Db.list(c, "SELECT op, c0, c1, c2 FROM __marmot_log WHERE tbl = 'shell_made' ORDER BY c0"));
 
-        Sqlite3Cli.exec(db, "INSERT INTO shell_made VALUES ('d', 4, 4.5); UPDATE shell_made SET qty = 10 WHERE code = 'a';"
+        Sqlite3.exec(db, "INSERT INTO shell_made VALUES ('d', 4, 4.5); UPDATE shell_made SET qty = 10 WHERE code = 'a';"
                 + " DELETE FROM shell_made WHERE code = 'b';");
         assertEquals(List.of(List.of(1, "d", 4), List.of(2, "a", 10), Db.list(c, "SELECT 3, 'b', NULL").get(0)),
                 Db.list(c, "SELECT op, c0, c1 FROM (SELECT * FROM __marmot_log WHERE tbl = 'shell_made'"
@@ -110,21 +110,21 @@ class ExternalWriterTest {
 
     @Test
     void tableWithoutKeyCreatedByTheShellIsCapturedWithRowids() throws Exception {
-        Sqlite3Cli.exec(db, "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('one'), ('two');");
+        Sqlite3.exec(db, "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('one'), ('two');");
         Await.until(DEADLINE, "notes captured", () -> Db.count(c,
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'notes'") == 3
                 && Db.logCount(c, "notes") >= 2);
-        Sqlite3Cli.exec(db, "INSERT INTO notes VALUES ('three');");
+        Sqlite3.exec(db, "INSERT INTO notes VALUES ('three');");
         assertEquals(List.of(List.of(1, 1, "one"), List.of(1, 2, "two"), List.of(1, 3, "three")),
                 Db.list(c, "SELECT op, rid, c0 FROM __marmot_log WHERE tbl = 'notes' ORDER BY rid"));
     }
 
     @Test
     void emptyTableCreatedByTheShellIsCapturedFromItsFirstRow() throws Exception {
-        Sqlite3Cli.exec(db, "CREATE TABLE later (id INTEGER PRIMARY KEY, v TEXT);");
+        Sqlite3.exec(db, "CREATE TABLE later (id INTEGER PRIMARY KEY, v TEXT);");
         Await.until(DEADLINE, "triggers on the table made by the shell", () -> Db.count(c,
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'later'") == 3);
-        Sqlite3Cli.exec(db, "INSERT INTO later VALUES (1, 'first');");
+        Sqlite3.exec(db, "INSERT INTO later VALUES (1, 'first');");
         Db.exec(c, "INSERT INTO later VALUES (2, 'second')");
         assertEquals(List.of(List.of(1, "first"), List.of(2, "second")),
                 Db.list(c, "SELECT c0, c1 FROM __marmot_log WHERE tbl = 'later' ORDER BY seq"));
@@ -132,16 +132,16 @@ class ExternalWriterTest {
 
     @Test
     void columnAddedByTheShellIsCapturedOnceNoticed() throws Exception {
-        Sqlite3Cli.exec(db, "ALTER TABLE t ADD COLUMN extra TEXT;");
+        Sqlite3.exec(db, "ALTER TABLE t ADD COLUMN extra TEXT;");
         Await.until(DEADLINE, "capture of t follows the new column", () -> Db.count(c,
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't' AND sql LIKE '%\"extra\"%'") > 0);
-        Sqlite3Cli.exec(db, "INSERT INTO t (id, extra) VALUES (1, 'new column');");
+        Sqlite3.exec(db, "INSERT INTO t (id, extra) VALUES (1, 'new column');");
         assertEquals("new column", Db.scalar(c, "SELECT c4 FROM __marmot_log WHERE tbl = 't' AND c0 = 1"));
     }
 
     @Test
     void columnRenamedByTheShellKeepsCapture() throws Exception {
-        Sqlite3Cli.exec(db, "ALTER TABLE t RENAME COLUMN name TO title; INSERT INTO t (id, title) VALUES (1, 'renamed');");
+        Sqlite3.exec(db, "ALTER TABLE t RENAME COLUMN name TO title; INSERT INTO t (id, title) VALUES (1, 'renamed');");
         assertEquals("renamed", Db.scalar(c, "SELECT c1 FROM __marmot_log WHERE tbl = 't' AND c0 = 1"));
     }
 
@@ -151,19 +151,19 @@ class ExternalWriterTest {
             + " capture triggers name every column. Through the driver it works (triggers are dropped first).")
     void columnDroppedByTheShell() throws Exception {
         // SQLite refuses DROP COLUMN for a column a trigger uses; the capture triggers use every column.
-        Sqlite3Cli.Result r = Sqlite3Cli.run(db, "ALTER TABLE t DROP COLUMN n;");
+        Sqlite3.Result r = Sqlite3.run(db, "ALTER TABLE t DROP COLUMN n;");
         assertEquals(0, r.exitCode(), () -> "the shell could not drop a column of a captured table: " + r.err());
-        Sqlite3Cli.exec(db, "INSERT INTO t (id, name) VALUES (1, 'after drop');");
+        Sqlite3.exec(db, "INSERT INTO t (id, name) VALUES (1, 'after drop');");
         assertEquals("after drop", Db.scalar(c, "SELECT c1 FROM __marmot_log WHERE tbl = 't' AND c0 = 1"));
     }
 
     @Test
     void tableDroppedAndRecreatedByTheShellIsCapturedInItsNewShape() throws Exception {
         Db.exec(c, "INSERT INTO t (id) VALUES (1)");
-        Sqlite3Cli.exec(db, "DROP TABLE t; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID;");
+        Sqlite3.exec(db, "DROP TABLE t; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID;");
         Await.until(DEADLINE, "capture of the new t", () -> Db.count(c,
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't'") == 3);
-        Sqlite3Cli.exec(db, "INSERT INTO t VALUES ('key', 7);");
+        Sqlite3.exec(db, "INSERT INTO t VALUES ('key', 7);");
         assertEquals(List.of("key", 7), Db.list(c, "SELECT c0, c1 FROM __marmot_log WHERE tbl = 't' ORDER BY seq DESC LIMIT 1").get(0));
         assertTrue(Db.count(c, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't'") == 3);
     }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
-import io.marmot.support.Db;
+import io.marmot.testing.Db;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -234,7 +234,12 @@ class TransactionCaptureTest {
         }
         // What a trigger records after the clock was set back an hour.
         Db.exec(c, "UPDATE __marmot_log SET hlc = hlc - (3600000 << 16) WHERE c0 >= 3");
+        List<List<Object>> raw = Db.list(c, "SELECT c0, hlc FROM __marmot_log WHERE tbl = 't' ORDER BY seq");
+        assertEquals(5, raw.size(), () -> "one logged change per insert: " + raw);
+        assertTrue(((Number) raw.get(2).get(1)).longValue() < ((Number) raw.get(1).get(1)).longValue(),
+                () -> "the clock readings step back an hour at the third change: " + raw);
         List<Long> versions = versions();
+        assertEquals(5, versions.size(), () -> "a version for every logged change: " + versions);
         for (int i = 1; i < versions.size(); i++) {
             assertTrue(versions.get(i) > versions.get(i - 1), "later changes still get greater versions: " + versions);
         }

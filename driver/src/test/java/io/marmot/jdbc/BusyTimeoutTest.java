@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.marmot.Marmot;
 import io.marmot.sqlite.WriteLockWaiter;
-import io.marmot.support.Db;
+import io.marmot.testing.Db;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

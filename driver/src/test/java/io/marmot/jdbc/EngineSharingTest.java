@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.marmot.Marmot;
 import io.marmot.engine.Engines;
 import io.marmot.engine.MarmotEngine;
-import io.marmot.support.Db;
+import io.marmot.testing.Db;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -10,7 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.marmot.Marmot;
 import io.marmot.config.ConfigKey;
 import io.marmot.sqlite.WriteLockWaiter;
-import io.marmot.support.Db;
+import io.marmot.testing.Db;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.sql.Connection;

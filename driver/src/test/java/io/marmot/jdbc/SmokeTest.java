@@ -1,6 +1,8 @@
 package io.marmot.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,9 +28,12 @@ class SmokeTest {
             s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)");
             s.execute("INSERT INTO t (name) VALUES ('x')");
             try (ResultSet rs = s.executeQuery("SELECT tbl, op, c0, c1 FROM __marmot_log")) {
-                rs.next();
+                assertTrue(rs.next(), "the insert left a change-log row");
                 assertEquals("t", rs.getString(1));
+                assertEquals(1, rs.getInt(2), "an insert");
+                assertEquals(1, rs.getLong(3), "the generated key");
                 assertEquals("x", rs.getString(4));
+                assertFalse(rs.next(), "one statement, one change-log row");
             }
         }
     }

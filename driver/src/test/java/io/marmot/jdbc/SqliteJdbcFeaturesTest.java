@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
-import io.marmot.support.Await;
-import io.marmot.support.Db;
+import io.marmot.testing.Await;
+import io.marmot.testing.Db;
+import io.marmot.testing.NatsServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -230,13 +231,13 @@ class SqliteJdbcFeaturesTest {
     /** Replication on, against a real nats-server: the features do not disturb it, nor it them. */
     @Nested
     class ReplicationOn {
-        TestNats nats;
+        NatsServer nats;
         Path db1;
         Path db2;
 
         @BeforeEach
         void start() throws Exception {
-            nats = TestNats.start(dir.resolve("nats"));
+            nats = NatsServer.start(dir.resolve("nats"));
             db1 = dir.resolve("node1.db");
             db2 = dir.resolve("node2.db");
         }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
-import io.marmot.support.Db;
+import io.marmot.testing.Db;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,11 +1,13 @@
 package io.marmot.it;
 
-import static io.marmot.it.Nodes.exec;
-import static io.marmot.it.Nodes.scalar;
+import static io.marmot.testing.Db.count;
+import static io.marmot.testing.Db.exec;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
+import io.marmot.testing.Await;
+import io.marmot.testing.NatsServer;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +37,7 @@ class EmbeddedNatsTest {
             exec(a, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
             exec(b, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
             exec(a, "INSERT INTO t VALUES (1)");
-            Await.until(Duration.ofSeconds(20), "row on b", () -> scalar(b, "SELECT count(*) FROM t") == 1);
+            Await.until(Duration.ofSeconds(20), "row on b", () -> count(b, "SELECT count(*) FROM t") == 1);
             assertTrue(Files.isDirectory(dir.resolve("a.db-nats")), "the JetStream store lives beside the first database");
         }
         Marmot.closeAll();
@@ -56,9 +58,7 @@ class EmbeddedNatsTest {
         assertTrue(e.getMessage().contains("nats-url"), "says how to do without it: " + e.getMessage());
     }
 
-    static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    private static int freePort() throws java.io.IOException {
+        return NatsServer.freePort();
     }
 }

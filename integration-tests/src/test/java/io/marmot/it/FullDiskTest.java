@@ -1,12 +1,14 @@
 package io.marmot.it;
 
-import static io.marmot.it.Nodes.exec;
-import static io.marmot.it.Nodes.scalar;
+import static io.marmot.testing.Db.exec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
 import io.marmot.engine.MarmotEngine;
+import io.marmot.testing.Await;
+import io.marmot.testing.Db;
+import io.marmot.testing.NatsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -33,9 +35,9 @@ class FullDiskTest {
         Path small = Files.createDirectories(dir.resolve("small"));
         Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", small.toString()) == 0,
                 "cannot mount a tmpfs here (not root?)");
-        try (TestNats nats = TestNats.start(dir.resolve("nats"));
-                Connection a = Nodes.open(dir.resolve("a.db"), 1, nats.url());
-                Connection b = Nodes.open(small.resolve("b.db"), 2, nats.url())) {
+        try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
+                Connection a = Db.node(dir.resolve("a.db"), "node-id=1&nats-url=" + nats.url());
+                Connection b = Db.node(small.resolve("b.db"), "node-id=2&nats-url=" + nats.url())) {
             exec(a, "CREATE TABLE docs (id INTEGER PRIMARY KEY, body BLOB)");
             exec(b, "CREATE TABLE docs (id INTEGER PRIMARY KEY, body BLOB)");
             MarmotEngine engineB = Marmot.engine(small.resolve("b.db")).orElseThrow();
@@ -51,10 +53,10 @@ class FullDiskTest {
 
             Files.delete(filler);
             Await.until(Duration.ofSeconds(60), "b catches up once there is room",
-                    () -> scalar(b, "SELECT count(*) FROM docs") == 100);
+                    () -> Db.count(b, "SELECT count(*) FROM docs") == 100);
             Await.until(Duration.ofSeconds(10), "b ready again", () -> engineB.health().ready());
-            assertEquals(scalar(a, "SELECT sum(length(body)) + sum(id) FROM docs"),
-                    scalar(b, "SELECT sum(length(body)) + sum(id) FROM docs"));
+            assertEquals(Db.longValue(a, "SELECT sum(length(body)) + sum(id) FROM docs"),
+                    Db.longValue(b, "SELECT sum(length(body)) + sum(id) FROM docs"));
             assertEquals(0, engineB.stats().missedMessages(), "nothing was skipped while the disk was full");
             assertEquals(0, engineB.stats().parkedMessages(), "a full disk is this node's trouble: nothing is parked");
         } finally {

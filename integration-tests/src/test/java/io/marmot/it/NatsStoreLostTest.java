@@ -1,58 +1,34 @@
 package io.marmot.it;
 
-import static io.marmot.it.Nodes.exec;
-import static io.marmot.it.Nodes.scalar;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.marmot.Marmot;
-import java.nio.file.Files;
+import io.marmot.testing.Await;
+import io.marmot.testing.Db;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** nats-server comes back with an empty store (wiped, replaced): nodes recreate the streams and go on replicating. */
 class NatsStoreLostTest {
-    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
-    Path dir;
-
-    @AfterEach
-    void stop() {
-        Marmot.closeAll();
-    }
-
     @Test
     void replicationResumesOnAFreshServer() throws Exception {
-        Path store = dir.resolve("nats");
-        TestNats nats = TestNats.start(store);
-        int port = nats.port();
-        try (Connection a = Nodes.open(dir.resolve("a.db"), 1, nats.url());
-                Connection b = Nodes.open(dir.resolve("b.db"), 2, nats.url())) {
-            exec(a, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
-            exec(b, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+        Cluster.run(2, "", (cluster, a, b) -> {
+            a.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+            b.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
             for (int i = 1; i <= 50; i++) {
-                exec(a, "INSERT INTO t VALUES (" + i + ")"); // 50 messages: b's position is well past 1
+                a.exec("INSERT INTO t VALUES (" + i + ")"); // 50 messages: b's position is well past 1
             }
-            Await.until(Duration.ofSeconds(20), "first rows on b", () -> scalar(b, "SELECT count(*) FROM t") == 50);
+            Await.until(Duration.ofSeconds(20), "first rows on b", () -> b.scalar("SELECT count(*) FROM t") == 50);
 
-            nats.close();
-            try (Stream<Path> files = Files.walk(store)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-            nats = TestNats.start(store, port);
+            cluster.nats().stop();
+            cluster.nats().wipeStore();
+            cluster.nats().restart();
 
-            exec(a, "INSERT INTO t VALUES (51)");
-            exec(b, "INSERT INTO t VALUES (52)");
-            Await.until(Duration.ofSeconds(30), "new rows on both nodes", () -> scalar(b, "SELECT count(*) FROM t") == 52
-                    && scalar(a, "SELECT count(*) FROM t") == 52);
-        } finally {
-            nats.close();
-        }
+            a.exec("INSERT INTO t VALUES (51)");
+            b.exec("INSERT INTO t VALUES (52)");
+            Await.until(Duration.ofSeconds(30), "new rows on both nodes", () -> b.scalar("SELECT count(*) FROM t") == 52
+                    && a.scalar("SELECT count(*) FROM t") == 52);
+        });
     }
 
     /**
@@ -61,46 +37,32 @@ class NatsStoreLostTest {
      */
     @Test
     void aNodeFrozenWhileTheStoreWasLostReadsTheNewStreamFromItsBeginning() throws Exception {
-        Path store = dir.resolve("nats");
-        TestNats nats = TestNats.start(store);
-        int port = nats.port();
-        Path bDb = dir.resolve("b.db");
-        try (Connection a = Nodes.open(dir.resolve("a.db"), 1, nats.url());
-                NodeProcess b = new NodeProcess(bDb, 2, nats.url(), dir.resolve("b.log"))) {
-            exec(a, Workload.SCHEMA.toArray(String[]::new));
+        Cluster.run(1, "", (cluster, a) -> {
+            NodeProcess b = cluster.process("b", 2);
+            Path bDb = cluster.db("b");
+            a.exec(Workload.SCHEMA.toArray(String[]::new));
             insertEvents(a, 1, 50);
-            Await.until(Duration.ofSeconds(20), "50 rows on b", () -> CrashRecoveryTest.count(bDb, "SELECT count(*) FROM events") == 50);
+            Await.until(Duration.ofSeconds(20), "50 rows on b", () -> Db.count(bDb, "SELECT count(*) FROM events") == 50);
 
-            b.signal("STOP");
-            nats.close();
-            wipe(store);
-            nats = TestNats.start(store, port);
+            b.pause();
+            cluster.nats().stop();
+            cluster.nats().wipeStore();
+            cluster.nats().restart();
             insertEvents(a, 51, 150); // the new stream holds 100 messages: more than b's old position of 50
-            var engineA = Marmot.engine(dir.resolve("a.db")).orElseThrow();
-            Await.until(Duration.ofSeconds(30), "a published its rows to the new stream", 
-                    () -> engineA.stats().publishedChanges() >= 150);
-            b.signal("CONT");
+            Await.until(Duration.ofSeconds(30), "a published its rows to the new stream",
+                    () -> a.engine().stats().publishedChanges() >= 150);
+            b.resume();
 
-            Await.until(Duration.ofSeconds(60), "all 150 rows on b", () -> CrashRecoveryTest.count(bDb, "SELECT count(*) FROM events") == 150);
+            Await.until(Duration.ofSeconds(60), "all 150 rows on b", () -> Db.count(bDb, "SELECT count(*) FROM events") == 150);
             b.send("stats");
             String stats = b.expect(l -> l.startsWith("stats "), 10);
-            org.junit.jupiter.api.Assertions.assertTrue(stats.contains("outOfSync=false"), "b had read everything of the old stream: " + stats);
-        } finally {
-            nats.close();
-        }
+            assertTrue(stats.contains("outOfSync=false"), "b had read everything of the old stream: " + stats);
+        });
     }
 
-    private static void insertEvents(Connection c, int from, int to) throws Exception {
+    private static void insertEvents(Node node, int from, int to) throws Exception {
         for (int i = from; i <= to; i++) {
-            exec(c, "INSERT INTO events VALUES (" + i + ", 'event " + i + "')");
-        }
-    }
-
-    private static void wipe(Path store) throws Exception {
-        try (Stream<Path> files = Files.walk(store)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+            node.exec("INSERT INTO events VALUES (" + i + ", 'event " + i + "')");
         }
     }
 }

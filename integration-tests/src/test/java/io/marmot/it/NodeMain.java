@@ -95,7 +95,7 @@ public final class NodeMain {
                         System.out.println("stopped " + streamer.last);
                     }
                     case "stats" -> {
-                        var engine = io.marmot.engine.Engines.running(java.nio.file.Path.of(args[0]).toRealPath());
+                        var engine = io.marmot.Marmot.engine(java.nio.file.Path.of(args[0])).orElseThrow();
                         var st = engine.stats();
                         System.out.println("stats outOfSync=" + st.outOfSync() + " missed=" + st.missedMessages()
                                 + " applied=" + st.appliedMessages() + " clockOffset=" + st.clockOffsetMillis()

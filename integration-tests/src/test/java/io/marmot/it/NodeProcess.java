@@ -1,5 +1,6 @@
 package io.marmot.it;
 
+import io.marmot.testing.Signals;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -82,12 +83,18 @@ final class NodeProcess implements AutoCloseable {
         return out;
     }
 
-    /** SIGSTOP or SIGCONT: the node freezes (no heartbeats, no reads) or goes on where it was. */
-    void signal(String name) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
-        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
-        }
+    /** SIGSTOP: the node freezes (no heartbeats, no reads) until {@link #resume()}. */
+    void pause() throws InterruptedException {
+        Signals.send("STOP", process.pid());
+    }
+
+    /** SIGCONT: the paused node goes on where it was. */
+    void resume() throws InterruptedException {
+        Signals.send("CONT", process.pid());
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     /** SIGKILL: no shutdown hook, no flush, exactly like a crash. */
@@ -95,12 +102,13 @@ final class NodeProcess implements AutoCloseable {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** Asks the node to quit (closing its engine); SIGKILL when it has not exited within 15 s. */
     @Override
     public void close() throws Exception {
         if (process.isAlive()) {
             send("quit");
             if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
     }

@@ -50,6 +50,8 @@ class ShadedJarTest {
             assertFalse(jar.stream().anyMatch(e -> e.getName().startsWith("io/nats/client/")), "jnats not unrelocated");
             assertFalse(jar.stream().anyMatch(e -> e.getName().startsWith("org/slf4j/simple/")
                     || e.getName().startsWith("ch/qos/logback/")), "no slf4j binding");
+            assertFalse(jar.stream().anyMatch(e -> e.getName().startsWith("io/marmot/testing/")
+                    || e.getName().startsWith("org/junit/")), "no test support, no JUnit");
             String drivers = new String(jar.getInputStream(jar.getEntry("META-INF/services/java.sql.Driver"))
                     .readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(drivers.contains("io.marmot.jdbc.MarmotDriver") && drivers.contains("org.sqlite.JDBC"), drivers);

@@ -2,9 +2,7 @@ package io.marmot.it;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Random;
 
@@ -15,11 +13,6 @@ final class Workload {
             "CREATE TABLE IF NOT EXISTS pairs (a TEXT, b INTEGER, payload BLOB, r REAL, PRIMARY KEY (a, b)) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS loose (x TEXT, y)",
             "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, payload TEXT)");
-    static final List<String> DUMPS = List.of(
-            "SELECT k, typeof(v), quote(v), n FROM kv ORDER BY k",
-            "SELECT a, b, quote(payload), quote(r) FROM pairs ORDER BY a, b",
-            "SELECT rowid, quote(x), quote(y) FROM loose ORDER BY rowid",
-            "SELECT id, payload FROM events ORDER BY id");
 
     private Workload() {
     }
@@ -90,22 +83,5 @@ final class Workload {
             case 3 -> "t\u0000ext " + rnd.nextInt(1000) + " \uD83D\uDE00";
             default -> new byte[] {1, 0, (byte) rnd.nextInt(256)};
         };
-    }
-
-    /** The whole replicated content of a database, for comparing nodes. */
-    static String dump(Statement s) throws SQLException {
-        StringBuilder sb = new StringBuilder();
-        for (String q : DUMPS) {
-            sb.append(q).append('\n');
-            try (ResultSet rs = s.executeQuery(q)) {
-                int n = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    for (int i = 1; i <= n; i++) {
-                        sb.append(rs.getString(i)).append(i < n ? "|" : "\n");
-                    }
-                }
-            }
-        }
-        return sb.toString();
     }
 }

@@ -1,4 +1,4 @@
-package io.marmot.support;
+package io.marmot.testing;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
-/** Small JDBC helpers for the tests: open connections, run SQL, read rows. */
+/**
+ * Small JDBC helpers for the tests: open marmot nodes (by URL, so this module needs no compile dependency on the
+ * driver) and plain sqlite-jdbc connections, run SQL, read values, rows and whole databases.
+ */
 public final class Db {
     public static final String MARMOT = "jdbc:marmot:sqlite:";
 
@@ -43,6 +46,16 @@ public final class Db {
 
     public static Connection open(Path db) throws SQLException {
         return open(db, "node-id=1");
+    }
+
+    /** A driver URL for {@code db} with exactly the given marmot and sqlite-jdbc parameters ({@code a=1&b=2}). */
+    public static String nodeUrl(Path db, String params) {
+        return MARMOT + db + (params == null || params.isEmpty() ? "" : "?" + params);
+    }
+
+    /** A replicating marmot node: a driver connection to {@code db} with exactly the given parameters. */
+    public static Connection node(Path db, String params) throws SQLException {
+        return DriverManager.getConnection(nodeUrl(db, params));
     }
 
     /** A plain sqlite-jdbc connection (no marmot), to look at the file as another program would. */
@@ -134,6 +147,66 @@ public final class Db {
             out.add((String) row.get(0));
         }
         return out;
+    }
+
+    /** {@link #count} of a query on the file as another program reads it (plain sqlite-jdbc, no marmot). */
+    public static long count(Path db, String sql, Object... args) throws SQLException {
+        try (Connection c = plain(db)) {
+            return count(c, sql, args);
+        }
+    }
+
+    /** The first column of the first row as text, or null, read through plain sqlite-jdbc. */
+    public static String text(Path db, String sql, Object... args) throws SQLException {
+        try (Connection c = plain(db)) {
+            Object v = scalar(c, sql, args);
+            return v == null ? null : v.toString();
+        }
+    }
+
+    /**
+     * The whole content of a database's own tables, read through plain sqlite-jdbc as an outside observer: each
+     * table (but SQLite's and marmot's internal ones) by name, then its rows, every value with its storage class
+     * ({@code quote()}: 1, 1.0, '1', X'01', NULL are all different), rowid first for tables that have one. Two
+     * nodes that converged give equal dumps.
+     */
+    public static String dump(Path db) throws SQLException {
+        try (Connection c = plain(db)) {
+            return dump(c);
+        }
+    }
+
+    /** {@link #dump(Path)} through a given connection. */
+    public static String dump(Connection c) throws SQLException {
+        StringBuilder out = new StringBuilder();
+        for (List<Object> table : list(c, "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table'"
+                + " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_\\_marmot\\_%' ESCAPE '\\' ORDER BY name")) {
+            String name = (String) table.get(0);
+            boolean withoutRowid = ((Number) table.get(1)).intValue() == 1;
+            List<String> values = new ArrayList<>();
+            if (!withoutRowid) {
+                values.add("rowid");
+            }
+            for (List<Object> column : list(c, "SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0 ORDER BY cid", name)) {
+                values.add("quote(" + quoted((String) column.get(0)) + ")");
+            }
+            StringBuilder order = new StringBuilder();
+            for (int i = 1; i <= values.size(); i++) {
+                order.append(i == 1 ? "" : ", ").append(i);
+            }
+            out.append("table ").append(name).append('\n');
+            for (List<Object> row : list(c, "SELECT " + String.join(", ", values) + " FROM " + quoted(name) + " ORDER BY " + order)) {
+                for (int i = 0; i < row.size(); i++) {
+                    out.append(i == 0 ? "" : "|").append(row.get(i));
+                }
+                out.append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String quoted(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
     private static void bind(PreparedStatement ps, Object... args) throws SQLException {

@@ -1,4 +1,4 @@
-package io.marmot.support;
+package io.marmot.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,11 +13,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
-/** Runs the sqlite3 command-line shell as another process writing to the database. */
-public final class Sqlite3Cli {
+/**
+ * The sqlite3 command-line shell as another program writing and reading the database (Debian's sqlite3, an older
+ * SQLite than sqlite-jdbc's): SQL on standard input, stopping at the first error, with a busy timeout as any
+ * program sharing a database with a writer should have.
+ */
+public final class Sqlite3 {
     public static final Path BINARY = Path.of("/usr/bin/sqlite3");
+    private static final long TIMEOUT_SECONDS = 60;
 
-    private Sqlite3Cli() {
+    private Sqlite3() {
     }
 
     public record Result(int exitCode, String out, String err) {
@@ -28,10 +33,7 @@ public final class Sqlite3Cli {
         Assumptions.assumeTrue(Files.isExecutable(BINARY), "sqlite3 shell not installed at " + BINARY);
     }
 
-    /**
-     * Runs {@code sql} (given on standard input) against {@code db}, stopping at the first error. A busy
-     * timeout is set, as any program sharing a database with a writer should; {@code options} come first.
-     */
+    /** Runs {@code sql} against {@code db}; {@code options} (such as {@code -readonly}) come before the file. */
     public static Result run(Path db, String sql, String... options) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(BINARY.toString());
@@ -46,14 +48,14 @@ public final class Sqlite3Cli {
         try (OutputStream in = p.getOutputStream()) {
             in.write(sql.getBytes(StandardCharsets.UTF_8));
         }
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("sqlite3 did not finish within 60 s: " + sql);
+        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("sqlite3 did not finish within " + TIMEOUT_SECONDS + " s: " + sql);
         }
         return new Result(p.exitValue(), out.join(), err.join());
     }
 
-    /** Runs {@code sql} and fails the test unless the shell succeeded without an error message. */
+    /** Runs {@code sql} and fails the test unless the shell succeeded without an error message; returns its output. */
     public static String exec(Path db, String sql, String... options) throws IOException, InterruptedException {
         Result r = run(db, sql, options);
         if (r.exitCode() != 0 || !r.err().isEmpty()) {
@@ -62,15 +64,25 @@ public final class Sqlite3Cli {
         return r.out();
     }
 
+    /** {@link #exec} of a query, its output without the trailing newline: {@code a|b} lines, one per row. */
+    public static String query(Path db, String sql) throws IOException, InterruptedException {
+        return exec(db, sql).strip();
+    }
+
+    /** Reads a stream to its end on a thread of its own (not the common pool: stdout and stderr both flow). */
     private static CompletableFuture<String> drain(InputStream s) {
-        return CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<String> text = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
             try (s) {
                 ByteArrayOutputStream b = new ByteArrayOutputStream();
                 s.transferTo(b);
-                return b.toString(StandardCharsets.UTF_8);
+                text.complete(b.toString(StandardCharsets.UTF_8));
             } catch (IOException e) {
-                return "(unreadable: " + e + ")";
+                text.complete("(unreadable: " + e + ")");
             }
-        });
+        }, "sqlite3-output");
+        reader.setDaemon(true);
+        reader.start();
+        return text;
     }
 }
