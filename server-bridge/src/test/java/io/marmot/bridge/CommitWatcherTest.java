@@ -2,10 +2,12 @@ package io.marmot.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.marmot.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,9 +32,15 @@ class CommitWatcherTest {
                 return wakes.get() == before;
             });
             int settled = wakes.get();
-            Files.writeString(dir.resolve("unrelated.txt"), "y");
+            // Files beside the database, some with names close to its own: none of them is a commit.
+            for (String name : List.of("unrelated.txt", "app.db-shm", "app.db.bak", "app.db-wal.old", "other.db",
+                    "other.db-wal", "xapp.db")) {
+                Files.writeString(dir.resolve(name), "y", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            Thread.sleep(300); // nothing to wait for: a wake-up follows an event within milliseconds, here none may
+            assertEquals(settled, wakes.get(), "writes to other files woke the publisher");
             Files.writeString(db, "page", StandardOpenOption.APPEND);
-            Await.until(Duration.ofSeconds(5), "a write to the database file wakes too", () -> wakes.get() > settled);
+            Await.until(Duration.ofSeconds(5), "a write to the database file wakes", () -> wakes.get() > settled);
         }
         int after = wakes.get();
         Files.writeString(dir.resolve("app.db-wal"), "more", StandardOpenOption.APPEND);

@@ -3,8 +3,9 @@ package io.marmot.bridge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.marmot.Marmot;
-import io.nats.NatsServerRunner;
-import java.nio.file.Files;
+import io.marmot.testing.Await;
+import io.marmot.testing.NatsServer;
+import io.marmot.testing.Sqlite3;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -26,14 +27,14 @@ class DriverInteropTest {
     void sidecarAndDriverNodesConverge() throws Exception {
         Path sidecarDb = dir.resolve("sidecar.db");
         Path driverDb = dir.resolve("driver.db");
-        Sqlite3.run(sidecarDb, Sqlite3.BOOKS);
-        Sqlite3.run(driverDb, Sqlite3.BOOKS);
-        try (NatsServerRunner nats = SidecarProcess.nats(Files.createDirectories(dir.resolve("nats")));
-                SidecarProcess sidecar = SidecarProcess.replicate(sidecarDb, 1, nats.getURI())) {
+        Sqlite3.query(sidecarDb, Books.SCHEMA);
+        Sqlite3.query(driverDb, Books.SCHEMA);
+        try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
+                SidecarProcess sidecar = SidecarProcess.replicate(sidecarDb, 1, nats.url())) {
             sidecar.awaitReplicating();
             try (Connection c = DriverManager.getConnection("jdbc:marmot:sqlite:" + driverDb + "?node-id=2&nats-url="
-                    + nats.getURI())) {
-                Sqlite3.run(sidecarDb, "INSERT INTO Books VALUES (1, 'Walden', 'Henry David Thoreau', 1854)");
+                    + nats.url())) {
+                Sqlite3.query(sidecarDb, "INSERT INTO Books VALUES (1, 'Walden', 'Henry David Thoreau', 1854)");
                 Await.until(Duration.ofSeconds(15), "the shell's insert reaches the driver node",
                         () -> books(c).equals("1|Walden|Henry David Thoreau|1854"));
 
@@ -42,11 +43,11 @@ class DriverInteropTest {
                     s.executeUpdate("UPDATE Books SET title = 'Walden; or, Life in the Woods' WHERE id = 1");
                 }
                 Await.until(Duration.ofSeconds(15), "the driver's writes reach the sidecar node",
-                        () -> Sqlite3.books(sidecarDb).equals(books(c)));
+                        () -> Books.in(sidecarDb).equals(books(c)));
                 assertEquals("1|Walden; or, Life in the Woods|Henry David Thoreau|1854\n2|Moby-Dick|Herman Melville|1851",
-                        Sqlite3.books(sidecarDb));
+                        Books.in(sidecarDb));
 
-                Sqlite3.run(sidecarDb, "DELETE FROM Books WHERE id = 2");
+                Sqlite3.query(sidecarDb, "DELETE FROM Books WHERE id = 2");
                 Await.until(Duration.ofSeconds(15), "the shell's delete reaches the driver node",
                         () -> books(c).equals("1|Walden; or, Life in the Woods|Henry David Thoreau|1854"));
             } finally {

@@ -3,13 +3,14 @@ package io.marmot.bridge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nats.NatsServerRunner;
+import io.marmot.testing.Await;
+import io.marmot.testing.NatsServer;
+import io.marmot.testing.Sqlite3;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -30,10 +31,10 @@ class HttpEndpointTest {
     @Test
     void healthAndMetricsOfAConnectedNode() throws Exception {
         Path db = dir.resolve("h.db");
-        Sqlite3.run(db, Sqlite3.BOOKS);
+        Sqlite3.query(db, Books.SCHEMA);
         int port = freePort();
-        try (NatsServerRunner nats = SidecarProcess.nats(Files.createDirectories(dir.resolve("nats")));
-                SidecarProcess node = SidecarProcess.replicate(db, 7, nats.getURI(), "--http-port",
+        try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
+                SidecarProcess node = SidecarProcess.replicate(db, 7, nats.url(), "--http-port",
                         Integer.toString(port))) {
             node.awaitReplicating();
             Await.until(Duration.ofSeconds(10), "/health says up", () -> get(port, "/health").statusCode() == 200);
@@ -43,7 +44,7 @@ class HttpEndpointTest {
                     && health.body().contains("\"natsConnected\":true") && health.body().contains("\"outOfSync\":false")
                     && health.body().contains("\"nodeId\":7") && health.body().contains("\"lagMillis\":"), health.body());
 
-            Sqlite3.run(db, "INSERT INTO Books VALUES (1, 'Middlemarch', 'George Eliot', 1871)");
+            Sqlite3.query(db, "INSERT INTO Books VALUES (1, 'Middlemarch', 'George Eliot', 1871)");
             Await.until(Duration.ofSeconds(10), "the change is counted as published",
                     () -> metric(get(port, "/metrics").body(), "marmot_published_changes_total") == 1);
             HttpResponse<String> metrics = get(port, "/metrics");
@@ -67,7 +68,7 @@ class HttpEndpointTest {
     @Test
     void healthIs503WhileNatsIsUnreachable() throws Exception {
         Path db = dir.resolve("u.db");
-        Sqlite3.run(db, Sqlite3.BOOKS);
+        Sqlite3.query(db, Books.SCHEMA);
         int port = freePort();
         int nowhere = freePort();
         try (SidecarProcess node = SidecarProcess.replicate(db, 8, "nats://127.0.0.1:" + nowhere, "--http-port",

@@ -1,6 +1,6 @@
 package io.marmot.bridge;
 
-import io.nats.NatsServerRunner;
+import io.marmot.testing.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A sidecar in its own JVM ({@code java -cp <test class path> io.marmot.bridge.Main ...}), as a user runs it,
- * with its stdout and stderr in a log file; plus the nats-server the tests use.
+ * with its stdout and stderr in a log file.
  */
 final class SidecarProcess implements AutoCloseable {
     private final Process process;
@@ -95,16 +95,6 @@ final class SidecarProcess implements AutoCloseable {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         }
-    }
-
-    /** A JetStream nats-server on a free port, its store in {@code storeDir}. */
-    static NatsServerRunner nats(Path storeDir) throws IOException {
-        NatsServerRunner.Builder b = NatsServerRunner.builder().jetstream(true)
-                .customArgs(new String[] {"-sd", storeDir.toString()}).skipConnectValidate();
-        if (Files.isExecutable(Path.of("/usr/sbin/nats-server"))) {
-            b.executablePath(Path.of("/usr/sbin/nats-server"));
-        }
-        return b.build();
     }
 
     private static String javaBinary() {

@@ -55,11 +55,14 @@ public final class Sqlite3 {
         return new Result(p.exitValue(), out.join(), err.join());
     }
 
-    /** Runs {@code sql} and fails the test unless the shell succeeded without an error message; returns its output. */
+    /**
+     * Runs {@code sql} and returns its output; an {@link IOException} unless the shell succeeded without an error
+     * message (so {@link Await} takes a failure for "not yet" and attaches it when time runs out).
+     */
     public static String exec(Path db, String sql, String... options) throws IOException, InterruptedException {
         Result r = run(db, sql, options);
         if (r.exitCode() != 0 || !r.err().isEmpty()) {
-            throw new AssertionError("sqlite3 failed (exit " + r.exitCode() + "): " + r.err() + "\nSQL: " + sql);
+            throw new IOException("sqlite3 failed (exit " + r.exitCode() + "): " + r.err() + "\nSQL: " + sql);
         }
         return r.out();
     }
