@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.marmot.engine.Engines;
 import io.marmot.testing.Db;
 import io.marmot.testing.Sqlite3;
 import java.nio.file.Path;
@@ -79,7 +78,7 @@ class CleanupTest {
             assertEquals(List.of(List.of("users_own_trigger")),
                     Db.list(plain, "SELECT name FROM sqlite_master WHERE type = 'trigger'"));
         }
-        assertEquals(null, Engines.running(db.toRealPath()), "the engine was stopped");
+        assertEquals(java.util.Optional.empty(), Marmot.engine(db), "the engine was stopped");
     }
 
     @Test

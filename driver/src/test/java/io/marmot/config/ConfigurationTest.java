@@ -360,6 +360,6 @@ class ConfigurationTest {
     @Test
     void aValidConfigurationLeavesNoEngineWhenRefused() throws Exception {
         assertThrows(SQLException.class, () -> Db.open(db, "node-id=1&shards=0"));
-        assertNull(io.marmot.engine.Engines.running(db.toAbsolutePath()));
+        assertEquals(java.util.Optional.empty(), io.marmot.Marmot.engine(db));
     }
 }

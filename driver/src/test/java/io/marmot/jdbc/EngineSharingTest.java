@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
-import io.marmot.engine.Engines;
 import io.marmot.engine.MarmotEngine;
 import io.marmot.testing.Db;
 import java.nio.file.Files;
@@ -117,7 +116,7 @@ class EngineSharingTest {
         try (Connection a = Db.open(db, "node-id=1")) {
             engine = engineOf(a);
         }
-        assertSame(engine, Engines.running(db.toRealPath()));
+        assertSame(engine, Marmot.engine(db).orElseThrow());
         assertFalse(engine.isClosed());
         try (Connection b = Db.open(db, "node-id=1")) {
             assertSame(engine, engineOf(b));
