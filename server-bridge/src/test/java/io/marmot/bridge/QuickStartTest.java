@@ -3,8 +3,9 @@ package io.marmot.bridge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import io.nats.NatsServerRunner;
-import java.nio.file.Files;
+import io.marmot.testing.Await;
+import io.marmot.testing.NatsServer;
+import io.marmot.testing.Sqlite3;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -29,13 +30,13 @@ class QuickStartTest {
     void twoSidecarsWithOnlyMarmotsThreeFlagsShareTheMachineAndReplicate() throws Exception {
         Path db1 = dir.resolve("marmot-1.db");
         Path db2 = dir.resolve("marmot-2.db");
-        Sqlite3.run(db1, Sqlite3.BOOKS);
-        Sqlite3.run(db2, Sqlite3.BOOKS);
-        try (NatsServerRunner nats = SidecarProcess.nats(Files.createDirectories(dir.resolve("nats")));
+        Sqlite3.query(db1, Books.SCHEMA);
+        Sqlite3.query(db2, Books.SCHEMA);
+        try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
                 SidecarProcess one = SidecarProcess.start(dir.resolve("marmot-1.log"),
-                        "-nats-url", nats.getURI(), "-node-id", "1", "-db-path", db1.toString());
+                        "-nats-url", nats.url(), "-node-id", "1", "-db-path", db1.toString());
                 SidecarProcess two = SidecarProcess.start(dir.resolve("marmot-2.log"),
-                        "-nats-url", nats.getURI(), "-node-id", "2", "-db-path", db2.toString())) {
+                        "-nats-url", nats.url(), "-node-id", "2", "-db-path", db2.toString())) {
             one.awaitReplicating();
             two.awaitReplicating();
             int port1 = httpPort(one);
@@ -46,10 +47,10 @@ class QuickStartTest {
                         () -> HttpEndpointTest.get(port, "/health").statusCode() == 200);
             }
 
-            Sqlite3.run(db1, "INSERT INTO Books (title, author, publication_year)"
+            Sqlite3.query(db1, "INSERT INTO Books (title, author, publication_year)"
                     + " VALUES ('Pride and Prejudice', 'Jane Austen', 1813);");
             Await.until(Duration.ofSeconds(15), "the row reaches marmot-2.db",
-                    () -> Sqlite3.books(db2).equals("1|Pride and Prejudice|Jane Austen|1813"));
+                    () -> Books.in(db2).equals("1|Pride and Prejudice|Jane Austen|1813"));
 
             assertEquals(Main.OK, one.stop(), one.log());
             assertEquals(Main.OK, two.stop(), two.log());
