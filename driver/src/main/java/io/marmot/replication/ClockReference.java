@@ -1,14 +1,13 @@
 package io.marmot.replication;
 
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Deque;
 
 /**
  * How far this node's clock runs ahead of the NATS server's (negative: behind), the shared reference of the
  * cluster. Each sample is a write whose server timestamp is known, bracketed by local readings before and after:
  * the server stamped it somewhere in between, so the offset is known to within half the round trip. The estimate
- * is the median of the recent samples with the shortest round trips.
+ * is the recent sample with the shortest round trip, the one with the smallest error (NTP's clock filter).
  */
 final class ClockReference {
     private static final int KEEP = 9;
@@ -26,14 +25,13 @@ final class ClockReference {
         if (samples.size() > KEEP) {
             samples.removeFirst();
         }
-        long[][] byRoundTrip = samples.toArray(new long[0][]);
-        Arrays.sort(byRoundTrip, (a, b) -> Long.compare(a[1], b[1]));
-        long[] best = new long[(byRoundTrip.length + 1) / 2];
-        for (int i = 0; i < best.length; i++) {
-            best[i] = byRoundTrip[i][0];
+        long[] best = samples.getFirst();
+        for (long[] sample : samples) {
+            if (sample[1] < best[1]) {
+                best = sample;
+            }
         }
-        Arrays.sort(best);
-        offset = best[best.length / 2];
+        offset = best[0];
         known = true;
     }
 

@@ -25,12 +25,12 @@ class ClockSkewTest {
             NodeProcess skewed = cluster.process(List.of("/usr/bin/faketime", "-f", "+1h"), "skewed", 2);
             Path skewedDb = cluster.db("skewed");
             a.exec(Workload.SCHEMA.toArray(String[]::new));
-            String stats = Await.value(Duration.ofSeconds(30), "the skewed node measures its clock", () -> {
+            // The first samples may take seconds (the bucket is created, the faked JVM warms up); the estimate
+            // keeps the sample with the shortest round trip, so it settles within a few renewals (every 3 s).
+            String stats = Await.value(Duration.ofSeconds(45), "the skewed node measures its clock an hour ahead", () -> {
                 skewed.send("stats");
                 return skewed.expect(l -> l.startsWith("stats "), 10);
-            }, s -> s.contains("clockKnown=true"));
-            long offset = Long.parseLong(stats.replaceAll(".*clockOffset=(-?\\d+).*", "$1"));
-            assertTrue(Math.abs(offset - HOUR) < 5_000, "measured " + offset + " ms ahead: " + stats);
+            }, s -> s.contains("clockKnown=true") && Math.abs(offsetOf(s) - HOUR) < 2_000);
             assertTrue(stats.contains("ready=false") && stats.contains("ahead of the NATS server's"), stats);
             Await.until(Duration.ofSeconds(10), "the correction reaches the triggers",
                     () -> Db.count(skewedDb, "SELECT skew FROM __marmot_state") > HOUR - 10_000);
@@ -52,5 +52,9 @@ class ClockSkewTest {
             Await.until(Duration.ofSeconds(20), "the later write wins on both nodes", () -> "written later on the true clock"
                     .equals(Db.text(skewedDb, "SELECT v FROM kv WHERE k = 1")));
         });
+    }
+
+    private static long offsetOf(String stats) {
+        return Long.parseLong(stats.replaceAll(".*clockOffset=(-?\\d+).*", "$1"));
     }
 }
