@@ -73,8 +73,8 @@ class CodingRulesTest {
                     offences.add(SOURCES.relativize(file) + " uses " + banned);
                 }
             }
-            if (text.contains("io.marmot.bridge")) {
-                offences.add(SOURCES.relativize(file) + " depends on the sidecar (io.marmot.bridge)");
+            if (text.contains("io.marmot.sidecar")) {
+                offences.add(SOURCES.relativize(file) + " depends on the sidecar (io.marmot.sidecar)");
             }
         }
         assertEquals(List.of(), offences);

@@ -1,4 +1,4 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;

@@ -1,4 +1,4 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
 import io.marmot.config.MarmotConfig;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
 import io.marmot.testing.Await;
 import java.io.IOException;
@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A sidecar in its own JVM ({@code java -cp <test class path> io.marmot.bridge.Main ...}), as a user runs it,
+ * A sidecar in its own JVM ({@code java -cp <test class path> io.marmot.sidecar.Main ...}), as a user runs it,
  * with its stdout and stderr in a log file.
  */
 final class SidecarProcess implements AutoCloseable {

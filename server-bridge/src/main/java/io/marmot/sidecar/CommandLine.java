@@ -1,5 +1,6 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
+import io.marmot.config.ConfigException;
 import io.marmot.config.ConfigKey;
 import io.marmot.config.MarmotConfig;
 import java.io.IOException;
@@ -7,7 +8,6 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -110,10 +110,9 @@ final class CommandLine {
         MarmotConfig config;
         try {
             config = MarmotConfig.from(replication);
-        } catch (SQLException e) {
+        } catch (ConfigException e) {
             // the driver names its URL parameter; on a command line, name the flag
-            throw new UsageException(e.getMessage().replaceFirst("^Invalid value (.*) for marmot parameter '([a-z-]+)'",
-                    "invalid value $1 for --$2"));
+            throw new UsageException("invalid value '" + e.value() + "' for --" + e.key() + ": expected " + e.expected());
         }
         String db = value(v, SidecarFlag.DB_PATH);
         if (db.isBlank()) {

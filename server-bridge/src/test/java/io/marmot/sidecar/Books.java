@@ -1,4 +1,4 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
 import io.marmot.testing.Sqlite3;
 import java.io.IOException;

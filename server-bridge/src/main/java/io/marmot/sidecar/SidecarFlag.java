@@ -1,4 +1,4 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
 /**
  * The flags of the sidecar itself. Every other flag is a driver parameter, taken from

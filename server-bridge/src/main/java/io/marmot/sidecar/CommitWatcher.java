@@ -1,4 +1,4 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;

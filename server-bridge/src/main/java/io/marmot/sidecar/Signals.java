@@ -1,4 +1,4 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;

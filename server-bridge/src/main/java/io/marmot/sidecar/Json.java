@@ -1,4 +1,4 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
 /** The little JSON the sidecar writes (log lines, /health): string escaping per RFC 8259. */
 final class Json {

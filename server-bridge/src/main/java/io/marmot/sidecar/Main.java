@@ -1,4 +1,4 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
 import io.marmot.Marmot;
 import java.io.IOException;

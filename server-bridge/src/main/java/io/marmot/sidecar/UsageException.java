@@ -1,4 +1,4 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
 /** A bad command line or config file: reported as one line on stderr, exit code 2. */
 final class UsageException extends Exception {

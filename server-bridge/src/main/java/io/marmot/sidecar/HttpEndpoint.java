@@ -1,4 +1,4 @@
-package io.marmot.bridge;
+package io.marmot.sidecar;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
