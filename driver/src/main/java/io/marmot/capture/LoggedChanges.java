@@ -36,7 +36,7 @@ public final class LoggedChanges {
     /** Receives changes in commit order with their versions; returns false to stop reading. */
     @FunctionalInterface
     public interface Visitor {
-        boolean visit(long seq, long version, long group, RowChange change) throws SQLException;
+        boolean visit(long seq, long version, long tx, RowChange change) throws SQLException;
     }
 
     /**

@@ -57,7 +57,7 @@ public final class VersionFold implements AutoCloseable {
             rs.next();
             folded = new LogPosition(rs.getLong(1), rs.getLong(2));
         }
-        LogPosition last = changes.readKeys(c, folded, (seq, version, group, change) -> {
+        LogPosition last = changes.readKeys(c, folded, (seq, version, tx, change) -> {
             if (count[0] >= limit) {
                 return false;
             }

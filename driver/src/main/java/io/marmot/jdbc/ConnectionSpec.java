@@ -1,6 +1,5 @@
 package io.marmot.jdbc;
 
-import io.marmot.config.ConfigException;
 import io.marmot.config.ConfigKey;
 import io.marmot.config.MarmotConfig;
 import java.nio.file.Files;
@@ -46,7 +45,7 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
                 int eq = pair.indexOf('=');
                 String key = eq < 0 ? pair : pair.substring(0, eq);
                 String value = eq < 0 ? "" : pair.substring(eq + 1);
-                ConfigKey k = ownKey(key);
+                ConfigKey k = ParameterNames.ownKey(key);
                 if (k != null) {
                     ours.put(k, value);
                 } else {
@@ -66,7 +65,7 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
         }
         if (info != null) {
             for (String key : info.stringPropertyNames()) {
-                ConfigKey k = ownKey(key);
+                ConfigKey k = ParameterNames.ownKey(key);
                 if (k != null) {
                     ours.put(k, info.getProperty(key));
                 } else {
@@ -116,29 +115,6 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
         }
     }
 
-    /** Our key, null for a key that belongs to sqlite-jdbc; a misspelt key of ours is an error. */
-    private static ConfigKey ownKey(String key) throws SQLException {
-        ConfigKey k = ConfigKey.byKey(key);
-        if (k != null) {
-            return k;
-        }
-        String normal = key.toLowerCase(java.util.Locale.ROOT).replace('_', '-').replace('.', '-');
-        if (normal.startsWith("marmot-")) {
-            normal = normal.substring("marmot-".length());
-        }
-        // sqlite-jdbc's own keys never contain '-'; anything with one, or one of ours spelt with '_' or in
-        // camelCase (nodeId), is a typo of ours.
-        String compact = normal.replace("-", "");
-        boolean oursRespelt = ConfigKey.keys().stream().anyMatch(own -> own.replace("-", "").equals(compact));
-        if (key.contains("-") || oursRespelt || key.toLowerCase(java.util.Locale.ROOT).startsWith("marmot")) {
-            String nearest = nearest(normal);
-            throw new ConfigException("Unknown marmot parameter '" + key + "'"
-                    + (nearest == null ? "" : ". Did you mean '" + nearest + "'?")
-                    + " Known marmot parameters: " + String.join(", ", ConfigKey.keys()), key, "", "");
-        }
-        return null;
-    }
-
     private static void refuseJournalMode(String key, String value) throws SQLException {
         if (key.equalsIgnoreCase("journal_mode") && !value.equalsIgnoreCase("WAL")) {
             throw new SQLException("journal_mode=" + value + " is not possible with jdbc:marmot:sqlite: replication needs"
@@ -151,38 +127,6 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
             throw new SQLException("jdbc:marmot:sqlite: needs a database file; '" + location + "' with mode=" + value
                     + " is an in-memory database and cannot be replicated", "22023");
         }
-    }
-
-    private static String nearest(String key) {
-        String best = null;
-        int bestDistance = 4;
-        for (String candidate : ConfigKey.keys()) {
-            int d = distance(key, candidate);
-            if (d < bestDistance) {
-                best = candidate;
-                bestDistance = d;
-            }
-        }
-        return best;
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     private static Path canonical(String location) throws SQLException {

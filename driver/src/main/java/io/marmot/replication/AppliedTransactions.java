@@ -23,7 +23,7 @@ final class AppliedTransactions implements AutoCloseable {
     private final SQLiteConnection db;
     private final ReplicationStats stats;
     private final OwnMessages own;
-    private final ChangeApplier changes;
+    private final VersionCheckedWriter changes;
     private final ParkedMessages parked;
     private final ReceivedPositions positions;
 
@@ -33,7 +33,7 @@ final class AppliedTransactions implements AutoCloseable {
         this.db = db;
         this.stats = stats;
         this.own = own;
-        this.changes = new ChangeApplier(db, nodeId, config);
+        this.changes = new VersionCheckedWriter(db, nodeId, config);
         this.parked = new ParkedMessages(db, nodeId, stats);
         this.positions = new ReceivedPositions(db);
         MissedMessages.create(db);
@@ -94,7 +94,7 @@ final class AppliedTransactions implements AutoCloseable {
         Map<String, StreamPosition> written = new HashMap<>();
         List<List<ChangeBatch>> groups = new ArrayList<>(ready.size());
         ready.forEach(g -> groups.add(g.batches));
-        List<ChangeApplier.Outcome> outcomes = changes.apply(groups, (c, results) -> {
+        List<VersionCheckedWriter.Outcome> outcomes = changes.apply(groups, (c, results) -> {
             for (int i = 0; i < results.size(); i++) {
                 if (results.get(i).rejected()) {
                     GroupAssembler.Group g = ready.get(i);
@@ -120,7 +120,7 @@ final class AppliedTransactions implements AutoCloseable {
             }
         }
         long maxVersion = 0;
-        for (ChangeApplier.Outcome o : outcomes) {
+        for (VersionCheckedWriter.Outcome o : outcomes) {
             stats.appliedChanges.addAndGet(o.applied());
             stats.staleChanges.addAndGet(o.stale());
             maxVersion = Math.max(maxVersion, o.maxVersion());

@@ -19,7 +19,7 @@ final class MessagePacker {
     private final List<RowChange> changes = new ArrayList<>();
     private long group;
     private int chunk;
-    private long label;
+    private long tx; // the log's transaction number (column tx) of the last change added
     private LogPosition last;
     private int bytes;
 
@@ -32,10 +32,10 @@ final class MessagePacker {
     }
 
     /** Adds a change; returns the message it completed, if any, to send before this change's. */
-    Packed add(long seq, long version, long changeLabel, RowChange change) {
+    Packed add(long seq, long version, long changeTx, RowChange change) {
         Packed done = null;
         if (!changes.isEmpty()) {
-            boolean sameGroup = changeLabel == label;
+            boolean sameGroup = changeTx == tx;
             if (!sameGroup && bytes >= TARGET_BYTES) {
                 done = flush(true);
             } else if (sameGroup && bytes >= CHUNK_BYTES) {
@@ -46,15 +46,15 @@ final class MessagePacker {
             group = version;
         }
         changes.add(change);
-        label = changeLabel;
+        tx = changeTx;
         last = new LogPosition(seq, version);
         bytes += estimate(change);
         return done;
     }
 
     /** Whether the next change would start a new group (a safe place to stop reading). */
-    boolean endsGroupBefore(long changeLabel) {
-        return changes.isEmpty() || changeLabel != label;
+    boolean endsGroupBefore(long changeTx) {
+        return changes.isEmpty() || changeTx != tx;
     }
 
     /** The message holding what was added since the last one; null when nothing was. */

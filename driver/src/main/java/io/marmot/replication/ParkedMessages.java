@@ -63,7 +63,7 @@ final class ParkedMessages {
     }
 
     /** At most once a second: if the schema changed since the last try, applies what now can be. */
-    void retryIfSchemaChanged(ChangeApplier applier) throws SQLException {
+    void retryIfSchemaChanged(VersionCheckedWriter applier) throws SQLException {
         long now = System.nanoTime();
         if (now - lastCheck < CHECK_EVERY_NANOS) {
             return;
@@ -94,7 +94,7 @@ final class ParkedMessages {
             return;
         }
         List<List<Long>> idLists = new ArrayList<>(ids.values());
-        List<ChangeApplier.Outcome> outcomes = applier.apply(new ArrayList<>(groups.values()), (c, results) -> {
+        List<VersionCheckedWriter.Outcome> outcomes = applier.apply(new ArrayList<>(groups.values()), (c, results) -> {
             for (int i = 0; i < results.size(); i++) {
                 String sql = results.get(i).rejected()
                         ? "UPDATE " + TABLE + " SET reason = ? WHERE id = ?"

@@ -179,11 +179,11 @@ final class Publisher implements AutoCloseable {
         // while it is open, such as a table's shape, share that snapshot).
         LogPosition read;
         try {
-            read = changes.read(db, sent, (seq, version, label, change) -> {
-                if (count[0] >= MAX_CHANGES_PER_CYCLE && packer.endsGroupBefore(label)) {
+            read = changes.read(db, sent, (seq, version, tx, change) -> {
+                if (count[0] >= MAX_CHANGES_PER_CYCLE && packer.endsGroupBefore(tx)) {
                     return false;
                 }
-                MessagePacker.Packed done = packer.add(seq, version, label, change);
+                MessagePacker.Packed done = packer.add(seq, version, tx, change);
                 if (done != null) {
                     send(window, done);
                 }

@@ -97,13 +97,13 @@ class OrderIndependentApplyTest {
             CaptureInstaller.reconcile(c, LOCAL_NODE, t -> true);
             c.commit();
             c.setAutoCommit(true);
-            try (ChangeApplier applier = new ChangeApplier(c, LOCAL_NODE, MarmotConfig.defaults())) {
+            try (VersionCheckedWriter applier = new VersionCheckedWriter(c, LOCAL_NODE, MarmotConfig.defaults())) {
                 for (int i = 0; i < batches.size(); i += perTransaction) {
                     List<List<ChangeBatch>> groups = new ArrayList<>();
                     for (ChangeBatch b : batches.subList(i, Math.min(batches.size(), i + perTransaction))) {
                         groups.add(List.of(b));
                     }
-                    List<ChangeApplier.Outcome> outcomes = applier.apply(groups, (db, o) -> { });
+                    List<VersionCheckedWriter.Outcome> outcomes = applier.apply(groups, (db, o) -> { });
                     outcomes.forEach(o -> assertEquals(null, o.rejection()));
                 }
             }

@@ -23,7 +23,7 @@ import java.util.List;
  * savepoint so it lands whole or not at all. A row change is applied only if its version (clock, origin) is
  * newer than the version the row holds, so duplicates and any delivery order give the same database.
  */
-final class ChangeApplier implements AutoCloseable {
+final class VersionCheckedWriter implements AutoCloseable {
     private final Connection db;
     private final LoggedChanges schema = new LoggedChanges();
     private final RowVersions versions;
@@ -31,7 +31,7 @@ final class ChangeApplier implements AutoCloseable {
     private final RowWriter writer;
     private int schemaVersion = -1;
 
-    ChangeApplier(Connection db, long nodeId, MarmotConfig config) throws SQLException {
+    VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config) throws SQLException {
         this.db = db;
         this.versions = new RowVersions(db);
         this.fold = new VersionFold(db, nodeId, versions);
