@@ -34,12 +34,10 @@ final class StreamFeeds {
     /** One stream's subscription, from {@code from} on. */
     static final class Feed {
         final String stream;
-        final long from;
         volatile MessageConsumer consumer;
 
-        Feed(String stream, long from) {
+        Feed(String stream) {
             this.stream = stream;
-            this.from = from;
         }
     }
 
@@ -52,7 +50,7 @@ final class StreamFeeds {
     /** (Re)starts the stream's feed at sequence {@code from}. */
     void start(Connection nc, String stream, long from) throws IOException, JetStreamApiException {
         stop(stream);
-        Feed feed = new Feed(stream, from);
+        Feed feed = new Feed(stream);
         current.put(stream, feed); // before the first delivery can arrive
         OrderedConsumerConfiguration config = new OrderedConsumerConfiguration()
                 .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, from));
