@@ -1,175 +1,103 @@
 package io.marmot.replication;
 
 import io.marmot.config.NatsSettings;
-import io.marmot.config.Secrets;
 import io.nats.client.Connection;
-import io.nats.client.ConnectionListener;
-
-import io.nats.client.ErrorListener;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The node's connection to NATS: connects in the background (the database works without it), reconnects
- * forever, and tells the engine each time it is (re)connected. Its threads are daemons; secrets are never
- * logged.
+ * One engine's use of NATS. Engines of this JVM that name the same servers with the same credentials share one
+ * {@link SharedConnection} (a thousand database files need one connection, not a thousand); the connection closes
+ * when its last engine lets go. Each engine is told of every (re)connection and may run periodic work on the
+ * connection's threads, stopped when it lets go.
  */
 final class NatsLink implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(NatsLink.class);
+    private static final Map<String, Shared> SHARED = new HashMap<>();
 
-    private final long nodeId;
     private final String url;
-    private final ExecutorService executor;
-    private final ScheduledExecutorService scheduler;
     private final Consumer<Connection> onConnected;
-    private volatile Connection connection;
-    private volatile boolean closed;
-    private volatile boolean disconnected;
+    private final List<ScheduledFuture<?>> periodic = new ArrayList<>();
+    private String key;
+    private volatile SharedConnection connection;
+    private boolean closed;
 
-    public NatsLink(long nodeId, String url, Consumer<Connection> onConnected) {
-        this.nodeId = nodeId;
+    private record Shared(SharedConnection connection, int users) {
+    }
+
+    NatsLink(String url, Consumer<Connection> onConnected) {
         this.url = url;
         this.onConnected = onConnected;
-        this.executor = Executors.newCachedThreadPool(Daemons.factory("marmot-" + nodeId + "-nats"));
-        this.scheduler = Executors.newScheduledThreadPool(1, Daemons.factory("marmot-" + nodeId + "-nats-timer"));
     }
 
-    public void start(NatsSettings settings) throws IOException {
-        Options.Builder b = Options.builder()
-                .servers(Arrays.stream(url.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new))
-                .connectionName("marmot-" + nodeId)
-                .maxReconnects(-1)
-                .reconnectWait(Duration.ofMillis(500))
-                .reconnectJitter(Duration.ofMillis(250))
-                .connectionTimeout(Duration.ofSeconds(5))
-                .executor(executor)
-                .scheduledExecutor(scheduler)
-                .connectThreadFactory(Daemons.factory("marmot-" + nodeId + "-nats-connect"))
-                .callbackThreadFactory(Daemons.factory("marmot-" + nodeId + "-nats-callback"))
-                .readerThreadFactory(Daemons.factory("marmot-" + nodeId + "-nats-reader"))
-                .writerThreadFactory(Daemons.factory("marmot-" + nodeId + "-nats-writer"))
-                .connectionListener(this::event)
-                .errorListener(new LoggingErrorListener());
-        if (!settings.user().isEmpty()) {
-            b.userInfo(settings.user().toCharArray(), settings.password().toCharArray());
-        }
-        if (!settings.token().isEmpty()) {
-            b.token(settings.token().toCharArray());
-        }
-        if (!settings.credsFile().isEmpty()) {
-            requireReadable(settings.credsFile(), "nats-creds");
-            b.authHandler(Nats.credentials(settings.credsFile()));
-        }
-        if (!settings.nkeyFile().isEmpty()) {
-            requireReadable(settings.nkeyFile(), "nats-nkey");
-            char[] seed = new String(Files.readAllBytes(Path.of(settings.nkeyFile())), StandardCharsets.US_ASCII).trim()
-                    .toCharArray();
-            b.authHandler(Nats.staticCredentials(null, seed));
-        }
-        try {
-            Nats.connectAsynchronously(b.build(), true);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while connecting to NATS", e);
-        } catch (IllegalArgumentException e) {
-            throw new IOException("invalid nats-url " + Secrets.maskUrl(url) + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Runs work every {@code periodMillis} on the link's threads (the timer only hands it over, so slow work never
-     * delays the client's own timers); stops with the link.
-     */
-    void every(long periodMillis, Runnable work) {
-        scheduler.scheduleWithFixedDelay(() -> {
-            if (!closed) {
-                executor.execute(work);
+    /** Joins (or opens) the connection to the URL with these credentials; connecting goes on in the background. */
+    synchronized void start(NatsSettings settings) throws IOException {
+        key = String.join("\u0000", url, settings.user(), settings.password(), settings.token(),
+                settings.credsFile(), settings.nkeyFile());
+        SharedConnection c;
+        synchronized (SHARED) {
+            Shared s = SHARED.get(key);
+            if (s == null) {
+                c = new SharedConnection(url);
+                c.start(settings);
+                s = new Shared(c, 0);
             }
-        }, periodMillis, periodMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            c = s.connection();
+            SHARED.put(key, new Shared(c, s.users() + 1));
+        }
+        connection = c;
+        c.listen(onConnected);
     }
 
     /** The connection when connected, else null: callers treat null as "NATS unavailable, try later". */
-    public Connection connected() {
-        Connection c = connection;
-        return c != null && c.getStatus() == Connection.Status.CONNECTED ? c : null;
+    Connection connected() {
+        SharedConnection c = connection;
+        return c == null ? null : c.connected();
     }
 
-    public String url() {
-        return Secrets.maskUrl(url);
+    /** The URL, credentials masked. */
+    String url() {
+        return io.marmot.config.Secrets.maskUrl(url);
     }
 
-    private void event(Connection conn, ConnectionListener.Events type) {
-        switch (type) {
-            case CONNECTED, RECONNECTED -> {
-                connection = conn;
-                disconnected = false;
-                log.info("{} - NATS {} ({})", nodeId, type == ConnectionListener.Events.CONNECTED ? "connected" : "reconnected",
-                        Secrets.maskUrl(String.valueOf(conn.getConnectedUrl())));
-                if (!closed) {
-                    executor.execute(() -> onConnected.accept(conn));
-                }
-            }
-            case DISCONNECTED -> {
-                // jnats reports every failed reconnect attempt; one line per outage is enough.
-                if (!disconnected) {
-                    disconnected = true;
-                    log.warn("{} - NATS disconnected; changes wait in the change log and flow when it returns", nodeId);
-                }
-            }
-            case CLOSED -> log.debug("{} - NATS connection closed", nodeId);
-            default -> log.debug("{} - NATS {}", nodeId, type);
-        }
+    /** Runs work every {@code periodMillis} on the connection's threads until this link is closed. */
+    synchronized void every(long periodMillis, Runnable work) {
+        periodic.add(connection.every(periodMillis, work));
     }
 
+    /** Lets go: this engine hears no more; the last one out closes the connection. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed || connection == null) {
+            closed = true;
+            return;
+        }
         closed = true;
-        Connection c = connection;
-        if (c != null) {
-            try {
-                c.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        periodic.forEach(f -> f.cancel(false));
+        connection.unlisten(onConnected);
+        boolean last;
+        synchronized (SHARED) {
+            Shared s = SHARED.get(key);
+            last = s != null && s.users() <= 1;
+            if (last) {
+                SHARED.remove(key);
+            } else if (s != null) {
+                SHARED.put(key, new Shared(s.connection(), s.users() - 1));
             }
         }
-        executor.shutdownNow();
-        scheduler.shutdownNow();
-    }
-
-    private static void requireReadable(String file, String key) throws IOException {
-        if (!Files.isReadable(Path.of(file))) {
-            throw new IOException(key + " file " + file + " does not exist or cannot be read");
+        if (last) {
+            connection.close();
         }
     }
 
-
-    /** jnats reports through slf4j instead of stderr. */
-    private final class LoggingErrorListener implements ErrorListener {
-        @Override
-        public void errorOccurred(Connection conn, String error) {
-            log.warn("{} - NATS error: {}", nodeId, error);
-        }
-
-        @Override
-        public void exceptionOccurred(Connection conn, Exception exp) {
-            log.debug("{} - NATS exception: {}", nodeId, exp.toString());
-        }
-
-        @Override
-        public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
-            log.warn("{} - NATS slow consumer", nodeId);
+    /** Connections open in this JVM (for tests and the benchmark). */
+    static int openConnections() {
+        synchronized (SHARED) {
+            return SHARED.size();
         }
     }
 }

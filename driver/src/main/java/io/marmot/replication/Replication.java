@@ -37,7 +37,7 @@ public final class Replication implements AutoCloseable {
                 database.toString());
         this.config = config;
         this.embedded = embedded;
-        this.link = new NatsLink(nodeId, embedded != null ? embedded.url() : config.nats().url(), this::connected);
+        this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), this::connected);
         OwnMessages own = new OwnMessages();
         this.publisher = new Publisher(nodeId, database, config, link, stats, own);
         Applier a = null;
@@ -77,9 +77,9 @@ public final class Replication implements AutoCloseable {
             r.applier.start();
         }
         long renewMillis = NodeClaims.RENEW_EVERY.toMillis();
-        r.link.every(renewMillis, r::renewClaim);
         try {
             r.link.start(config.nats());
+            r.link.every(renewMillis, r::renewClaim);
         } catch (IOException e) {
             r.close();
             throw new SQLException(e.getMessage(), "08001", e);

@@ -1,0 +1,195 @@
+package io.marmot.replication;
+
+import io.marmot.config.NatsSettings;
+import io.marmot.config.Secrets;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+
+import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection to NATS shared by every engine of this JVM that uses the same servers and credentials (see
+ * {@link NatsLink}): connects in the background (the databases work without it), reconnects forever, and tells
+ * each engine every time it is (re)connected. Its threads are daemons, a fixed few per connection whatever the
+ * number of engines; secrets are never logged.
+ */
+final class SharedConnection {
+    private static final Logger log = LoggerFactory.getLogger(SharedConnection.class);
+    private static final AtomicInteger COUNT = new AtomicInteger();
+
+    private final String name;
+    private final String url;
+    private final ExecutorService executor;
+    private final ScheduledExecutorService scheduler;
+    private final List<Consumer<Connection>> listeners = new CopyOnWriteArrayList<>();
+    private volatile Connection connection;
+    private volatile boolean closed;
+    private volatile boolean disconnected;
+
+    SharedConnection(String url) {
+        this.name = "marmot-nats-" + COUNT.incrementAndGet();
+        this.url = url;
+        this.executor = Executors.newCachedThreadPool(Daemons.factory(name));
+        this.scheduler = Executors.newScheduledThreadPool(1, Daemons.factory(name + "-timer"));
+    }
+
+    /** Adds an engine: told of every (re)connection from now on, and at once when connected already. */
+    void listen(Consumer<Connection> onConnected) {
+        listeners.add(onConnected);
+        Connection c = connected();
+        if (c != null && !closed) {
+            executor.execute(() -> onConnected.accept(c));
+        }
+    }
+
+    void unlisten(Consumer<Connection> onConnected) {
+        listeners.remove(onConnected);
+    }
+
+    void start(NatsSettings settings) throws IOException {
+        Options.Builder b = Options.builder()
+                .servers(Arrays.stream(url.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new))
+                .connectionName(name)
+                .maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(500))
+                .reconnectJitter(Duration.ofMillis(250))
+                .connectionTimeout(Duration.ofSeconds(5))
+                .executor(executor)
+                .scheduledExecutor(scheduler)
+                .connectThreadFactory(Daemons.factory(name + "-connect"))
+                .callbackThreadFactory(Daemons.factory(name + "-callback"))
+                .readerThreadFactory(Daemons.factory(name + "-reader"))
+                .writerThreadFactory(Daemons.factory(name + "-writer"))
+                .connectionListener(this::event)
+                .errorListener(new LoggingErrorListener());
+        if (!settings.user().isEmpty()) {
+            b.userInfo(settings.user().toCharArray(), settings.password().toCharArray());
+        }
+        if (!settings.token().isEmpty()) {
+            b.token(settings.token().toCharArray());
+        }
+        if (!settings.credsFile().isEmpty()) {
+            requireReadable(settings.credsFile(), "nats-creds");
+            b.authHandler(Nats.credentials(settings.credsFile()));
+        }
+        if (!settings.nkeyFile().isEmpty()) {
+            requireReadable(settings.nkeyFile(), "nats-nkey");
+            char[] seed = new String(Files.readAllBytes(Path.of(settings.nkeyFile())), StandardCharsets.US_ASCII).trim()
+                    .toCharArray();
+            b.authHandler(Nats.staticCredentials(null, seed));
+        }
+        try {
+            Nats.connectAsynchronously(b.build(), true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting to NATS", e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("invalid nats-url " + Secrets.maskUrl(url) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs work every {@code periodMillis} on the connection's threads (the timer only hands it over, so slow work
+     * never delays the client's own timers); cancel the returned future to stop it.
+     */
+    ScheduledFuture<?> every(long periodMillis, Runnable work) {
+        return scheduler.scheduleWithFixedDelay(() -> {
+            if (!closed) {
+                executor.execute(work);
+            }
+        }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The connection when connected, else null: callers treat null as "NATS unavailable, try later". */
+    Connection connected() {
+        Connection c = connection;
+        return c != null && c.getStatus() == Connection.Status.CONNECTED ? c : null;
+    }
+
+    String url() {
+        return Secrets.maskUrl(url);
+    }
+
+    private void event(Connection conn, ConnectionListener.Events type) {
+        switch (type) {
+            case CONNECTED, RECONNECTED -> {
+                connection = conn;
+                disconnected = false;
+                log.info("{} - NATS {} ({})", name, type == ConnectionListener.Events.CONNECTED ? "connected" : "reconnected",
+                        Secrets.maskUrl(String.valueOf(conn.getConnectedUrl())));
+                if (!closed) {
+                    for (Consumer<Connection> l : listeners) {
+                        executor.execute(() -> l.accept(conn));
+                    }
+                }
+            }
+            case DISCONNECTED -> {
+                // jnats reports every failed reconnect attempt; one line per outage is enough.
+                if (!disconnected) {
+                    disconnected = true;
+                    log.warn("{} - NATS disconnected; changes wait in the change logs and flow when it returns", name);
+                }
+            }
+            case CLOSED -> log.debug("{} - NATS connection closed", name);
+            default -> log.debug("{} - NATS {}", name, type);
+        }
+    }
+
+    void close() {
+        closed = true;
+        Connection c = connection;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        executor.shutdownNow();
+        scheduler.shutdownNow();
+    }
+
+    private static void requireReadable(String file, String key) throws IOException {
+        if (!Files.isReadable(Path.of(file))) {
+            throw new IOException(key + " file " + file + " does not exist or cannot be read");
+        }
+    }
+
+
+    /** jnats reports through slf4j instead of stderr. */
+    private final class LoggingErrorListener implements ErrorListener {
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            log.warn("{} - NATS error: {}", name, error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            log.debug("{} - NATS exception: {}", name, exp.toString());
+        }
+
+        @Override
+        public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
+            log.warn("{} - NATS slow consumer", name);
+        }
+    }
+}
