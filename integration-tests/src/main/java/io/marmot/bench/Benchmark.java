@@ -148,61 +148,12 @@ public final class Benchmark {
     }
 
     private void replication(String natsUrl, double[] limits) throws Exception {
-        String params = "stream-prefix=repl&subject-prefix=repl";
-        int singles = quick ? 5_000 : 20_000;
-        int hundreds = quick ? 200 : 1_000;
-        List<Double> tx1 = new ArrayList<>();
-        List<Double> tx100 = new ArrayList<>();
-        List<Double> all3 = new ArrayList<>();
-        double catchUp;
-        double[][] memory = new double[3][];
-        try (NodeHandle n1 = new NodeHandle(dir.resolve("r1.db"), 1, natsUrl, params, dir.resolve("r1.log"));
-                NodeHandle n2 = new NodeHandle(dir.resolve("r2.db"), 2, natsUrl, params, dir.resolve("r2.log"));
-                NodeHandle n3 = new NodeHandle(dir.resolve("r3.db"), 3, natsUrl, params, dir.resolve("r3.log"))) {
-            long next = 1;
-            int runs = quick ? 2 : 3;
-            for (int r = 0; r < runs + 1; r++) {
-                double t = timeToBoth(n1, next, singles, 1, n2, n3);
-                next += singles;
-                double t100 = timeToBoth(n1, next, hundreds * 100, 100, n2, n3);
-                next += hundreds * 100L;
-                if (r > 0) {
-                    tx1.add(singles / t);
-                    tx100.add(hundreds / t100);
-                }
-            }
-            // all three nodes writing at once, 100-row transactions
-            for (int r = 0; r < runs; r++) {
-                long expected = n1.count() + 3L * hundreds * 100;
-                long t0 = System.nanoTime();
-                NodeHandle[] nodes = {n1, n2, n3};
-                for (int i = 0; i < 3; i++) {
-                    nodes[i].send("write " + (next + (long) i * hundreds * 100) + " " + hundreds * 100 + " 100 0");
-                }
-                next += 3L * hundreds * 100;
-                for (NodeHandle n : nodes) {
-                    n.expect("done", 300);
-                }
-                for (NodeHandle n : nodes) {
-                    awaitCount(n, expected);
-                }
-                all3.add(3.0 * hundreds / ((System.nanoTime() - t0) / 1e9));
-            }
-            memory[0] = n1.memory();
-            memory[1] = n2.memory();
-            // catch-up: node 3 down while 100k rows are written, then back
-            n3.close();
-            long expected = n1.count() + 100_000;
-            n1.send("write " + next + " 100000 1000 0");
-            n1.expect("done", 300);
-            awaitCount(n2, expected);
-            long t0 = System.nanoTime();
-            try (NodeHandle back = new NodeHandle(dir.resolve("r3.db"), 3, natsUrl, params, dir.resolve("r3b.log"))) {
-                awaitCount(back, expected);
-                catchUp = (System.nanoTime() - t0) / 1e9;
-                memory[2] = back.memory();
-            }
-        }
+        ReplicationRun.Result run = ReplicationRun.measure(dir, natsUrl, quick);
+        List<Double> tx1 = run.tx1();
+        List<Double> tx100 = run.tx100();
+        List<Double> all3 = run.all3();
+        double catchUp = run.catchUpSeconds();
+        double[][] memory = run.memory();
         Stats.Summary s1 = Stats.of(tx1);
         Stats.Summary s100 = Stats.of(tx100);
         Stats.Summary s3 = Stats.of(all3);
@@ -255,28 +206,6 @@ public final class Benchmark {
         line(String.format("| %s | %,d | %.2f ms | %.2f ms | %.2f ms |", label, micros.length,
                 Stats.percentile(micros, 50) / 1000, Stats.percentile(micros, 99) / 1000,
                 micros.length == 0 ? Double.NaN : micros[micros.length - 1] / 1000.0));
-    }
-
-    /** Seconds from sending the write to seeing every row on both peers. */
-    private static double timeToBoth(NodeHandle writer, long first, int rows, int perTx, NodeHandle a, NodeHandle b)
-            throws Exception {
-        long expected = a.count() + rows;
-        long t0 = System.nanoTime();
-        writer.send("write " + first + " " + rows + " " + perTx + " 0");
-        writer.expect("done", 600);
-        awaitCount(a, expected);
-        awaitCount(b, expected);
-        return (System.nanoTime() - t0) / 1e9;
-    }
-
-    private static void awaitCount(NodeHandle n, long expected) throws Exception {
-        long deadline = System.nanoTime() + 600_000_000_000L;
-        while (n.count() < expected) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(n.db + " has " + n.count() + " rows, expected " + expected);
-            }
-            Thread.sleep(20); // count(*) scans the table: polling harder would steal the CPU being measured
-        }
     }
 
     private static List<Double> box(double[] a) {
