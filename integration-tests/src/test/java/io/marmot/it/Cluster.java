@@ -57,7 +57,7 @@ final class Cluster {
     private final List<NodeProcess> processes = new ArrayList<>();
     private final Map<String, Integer> starts = new HashMap<>();
 
-    private Cluster(Path dir, NatsServer server, NatsCluster natsCluster) {
+    Cluster(Path dir, NatsServer server, NatsCluster natsCluster) {
         this.dir = dir;
         this.server = server;
         this.natsCluster = natsCluster;
@@ -90,116 +90,8 @@ final class Cluster {
     }
 
     /** A cluster of {@code n} nodes to describe further (server flags, per-node parameters, a NATS cluster). */
-    static Setup with(int n) {
-        return new Setup(n);
-    }
-
-    /** How the cluster is set up: the nodes' parameters and the NATS servers. */
-    static final class Setup {
-        private final int n;
-        private String params = "";
-        private final Map<Integer, String> nodeParams = new HashMap<>();
-        private String[] serverArgs = new String[0];
-        private boolean natsCluster;
-
-        private Setup(int n) {
-            this.n = n;
-        }
-
-        /** Parameters of every node. */
-        Setup params(String params) {
-            this.params = params;
-            return this;
-        }
-
-        /** More parameters of node {@code number} (1 for a, 2 for b, ...). */
-        Setup params(int number, String params) {
-            nodeParams.put(number, params);
-            return this;
-        }
-
-        /** Extra flags of the nats-server ({@code --auth}, {@code --user}, ...). */
-        Setup server(String... args) {
-            this.serverArgs = args;
-            return this;
-        }
-
-        /** Three nats-servers in a JetStream cluster instead of one; nodes get all three URLs. */
-        Setup natsCluster() {
-            this.natsCluster = true;
-            return this;
-        }
-
-        void run(Body body) throws Exception {
-            start(0, (cluster, nodes) -> body.run(cluster), false);
-        }
-
-        void run(One<Node> body) throws Exception {
-            start(1, (cluster, nodes) -> body.run(cluster, (Node) nodes.get(0)), false);
-        }
-
-        void run(Two<Node> body) throws Exception {
-            start(2, (cluster, nodes) -> body.run(cluster, (Node) nodes.get(0), (Node) nodes.get(1)), false);
-        }
-
-        void run(Three<Node> body) throws Exception {
-            start(3, (cluster, nodes) -> body.run(cluster, (Node) nodes.get(0), (Node) nodes.get(1), (Node) nodes.get(2)),
-                    false);
-        }
-
-        void inJvms(One<NodeProcess> body) throws Exception {
-            start(1, (cluster, nodes) -> body.run(cluster, (NodeProcess) nodes.get(0)), true);
-        }
-
-        void inJvms(Two<NodeProcess> body) throws Exception {
-            start(2, (cluster, nodes) -> body.run(cluster, (NodeProcess) nodes.get(0), (NodeProcess) nodes.get(1)), true);
-        }
-
-        void inJvms(Three<NodeProcess> body) throws Exception {
-            start(3, (cluster, nodes) -> body.run(cluster, (NodeProcess) nodes.get(0), (NodeProcess) nodes.get(1),
-                    (NodeProcess) nodes.get(2)), true);
-        }
-
-        /** The body with the nodes the harness opened, whatever their kind. */
-        @FunctionalInterface
-        private interface Started {
-            void run(Cluster cluster, List<Object> nodes) throws Exception;
-        }
-
-        private void start(int arity, Started body, boolean inJvms) throws Exception {
-            if (arity != 0 && n != arity) {
-                throw new IllegalArgumentException("the test body takes " + arity + " nodes, the cluster has " + n);
-            }
-            Path dir = Files.createTempDirectory("marmot-cluster-");
-            Cluster cluster = null;
-            Throwable failure = null;
-            try {
-                cluster = natsCluster ? new Cluster(dir, null, NatsCluster.start(dir.resolve("nats")))
-                        : new Cluster(dir, NatsServer.start(dir.resolve("nats"), serverArgs), null);
-                List<Object> started = new ArrayList<>();
-                for (int i = 1; i <= n; i++) {
-                    String name = String.valueOf((char) ('a' + i - 1));
-                    String p = join(params, nodeParams.getOrDefault(i, ""));
-                    started.add(inJvms ? cluster.process(name, i, p) : cluster.node(name, i, p));
-                }
-                body.run(cluster, started);
-            } catch (Throwable t) {
-                failure = t;
-                throw t;
-            } finally {
-                Throwable cleanup = cluster == null ? null : cluster.close();
-                if (failure != null) {
-                    if (cleanup != null) {
-                        failure.addSuppressed(cleanup);
-                    }
-                    failure.addSuppressed(new Exception("the cluster's files and logs are kept in " + dir));
-                } else if (cleanup != null) {
-                    throw new AssertionError("the cluster did not stop cleanly; its files are in " + dir, cleanup);
-                } else {
-                    delete(dir);
-                }
-            }
-        }
+    static ClusterSetup with(int n) {
+        return new ClusterSetup(n);
     }
 
     /** The directory of the cluster's databases, logs and NATS store. */
@@ -265,7 +157,7 @@ final class Cluster {
     }
 
     /** Stops everything it started; returns what went wrong doing so, or null. */
-    private Throwable close() {
+    Throwable close() {
         Throwable problems = null;
         for (AutoCloseable c : processes) {
             problems = closeQuietly(c, problems);
@@ -294,11 +186,11 @@ final class Cluster {
         }
     }
 
-    private static String join(String first, String second) {
+    static String join(String first, String second) {
         return first.isEmpty() ? second : second.isEmpty() ? first : first + "&" + second;
     }
 
-    private static void delete(Path root) throws IOException {
+    static void delete(Path root) throws IOException {
         try (Stream<Path> files = Files.walk(root)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
