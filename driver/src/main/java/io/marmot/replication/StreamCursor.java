@@ -21,12 +21,14 @@ final class StreamCursor {
     private StreamPosition position;
     private long handled;
     private long handledStamp;
+    private long tail;
     private boolean fresh;
 
     StreamCursor(StreamPosition position) {
         this.position = position;
         this.handled = position.seq();
         this.handledStamp = position.stamp();
+        this.tail = position.tail();
     }
 
     /** A feed starts right after {@code seq} (which must be at most what was handled). */
@@ -52,11 +54,16 @@ final class StreamCursor {
         return Arrival.JUMP;
     }
 
-    void handled(long seq, long stamp, long tail) {
+    /** @param streamTail the highest sequence the stream held when it delivered this message */
+    void handled(long seq, long stamp, long streamTail) {
         handled = seq;
         handledStamp = stamp;
-        position = new StreamPosition(position.seq(), position.created(), position.stamp(), Math.max(position.tail(),
-                Math.max(tail, seq)));
+        tail = Math.max(tail, Math.max(streamTail, seq));
+    }
+
+    /** The highest sequence the stream was seen to hold. */
+    long tail() {
+        return tail;
     }
 
     long handled() {
@@ -78,6 +85,6 @@ final class StreamCursor {
 
     /** Messages the stream holds beyond what was handled. */
     long backlog() {
-        return Math.max(0, position.tail() - handled);
+        return Math.max(0, tail - handled);
     }
 }

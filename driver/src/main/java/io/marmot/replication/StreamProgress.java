@@ -116,6 +116,6 @@ final class StreamProgress {
         long seq = assembler.holdBack(stream, cursor.handled());
         long stamp = seq == cursor.handled() ? cursor.handledStamp() : 0;
         StreamPosition stored = cursor.position();
-        return new StreamPosition(seq, stored.created(), stamp, Math.max(stored.tail(), seq));
+        return new StreamPosition(seq, stored.created(), stamp, Math.max(cursor.tail(), seq));
     }
 }
