@@ -1,14 +1,11 @@
 package io.marmot.capture;
 
-import io.marmot.wire.RowChange;
-
-import io.marmot.schema.SchemaReader;
-import io.marmot.schema.TableInfo;
-
 import static io.marmot.schema.Identifiers.quote;
 
 import io.marmot.schema.Identifiers;
-
+import io.marmot.schema.SchemaReader;
+import io.marmot.schema.TableInfo;
+import io.marmot.wire.RowChange;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,9 +1,8 @@
 package io.marmot.capture;
 
+import io.marmot.clock.Hlc;
 import io.marmot.schema.SchemaReader;
 import io.marmot.schema.TableInfo;
-
-import io.marmot.clock.Hlc;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;
 import java.sql.Connection;

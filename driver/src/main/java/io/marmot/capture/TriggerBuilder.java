@@ -1,15 +1,12 @@
 package io.marmot.capture;
 
-import io.marmot.wire.RowChange;
-
-import io.marmot.schema.TableInfo;
-
 import static io.marmot.schema.Identifiers.literal;
 import static io.marmot.schema.Identifiers.quote;
 
 import io.marmot.clock.Hlc;
 import io.marmot.schema.Identifiers;
-
+import io.marmot.schema.TableInfo;
+import io.marmot.wire.RowChange;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

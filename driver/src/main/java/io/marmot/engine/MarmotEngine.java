@@ -1,13 +1,12 @@
 package io.marmot.engine;
 
-import io.marmot.sqlite.Sqlite;
-
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
 import io.marmot.replication.MissedMessages;
 import io.marmot.replication.Replication;
 import io.marmot.replication.ReplicationStats;
+import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -1,9 +1,9 @@
 package io.marmot.engine;
 
 import io.marmot.capture.CaptureInstaller;
-import io.marmot.schema.SchemaReader;
 import io.marmot.config.MarmotConfig;
 import io.marmot.replication.Daemons;
+import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,7 +1,7 @@
 package io.marmot.replication;
 
-import io.marmot.config.MarmotConfig;
 import io.marmot.clock.Hlc;
+import io.marmot.config.MarmotConfig;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -2,10 +2,10 @@ package io.marmot.replication;
 
 import static io.marmot.schema.Identifiers.quote;
 
-import io.marmot.schema.Identifiers;
 import io.marmot.capture.LoggedChanges;
-import io.marmot.schema.TableInfo;
 import io.marmot.config.MarmotConfig;
+import io.marmot.schema.Identifiers;
+import io.marmot.schema.TableInfo;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;
 import java.sql.Connection;
