@@ -1,17 +1,23 @@
 package io.marmot.engine;
 
 import io.marmot.config.MarmotConfig;
+import io.marmot.replication.Daemons;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /** The running engines of this JVM, one per canonical database path; stopped together at JVM exit. */
 public final class Engines {
     private static final Map<Path, MarmotEngine> RUNNING = new HashMap<>();
     private static boolean hookInstalled;
+    static final int CLOSE_ALL_SECONDS = 30;
 
     private Engines() {
     }
@@ -51,13 +57,34 @@ public final class Engines {
         }
     }
 
+    /**
+     * Stops every engine, several at a time, each sending what it still can: a JVM with many databases exits in
+     * about the time of its slowest engine, not the sum of all, and within {@value #CLOSE_ALL_SECONDS} s in any case.
+     */
     public static void closeAll() {
         List<MarmotEngine> all;
         synchronized (RUNNING) {
             all = new ArrayList<>(RUNNING.values());
         }
-        for (MarmotEngine e : all) {
-            e.close();
+        if (all.size() == 1) {
+            all.get(0).close();
+            return;
+        }
+        ExecutorService closers = Executors.newFixedThreadPool(Math.min(Math.max(all.size(), 1), 16),
+                Daemons.factory("marmot-close"));
+        try {
+            List<Callable<Void>> work = new ArrayList<>();
+            for (MarmotEngine e : all) {
+                work.add(() -> {
+                    e.close();
+                    return null;
+                });
+            }
+            closers.invokeAll(work, CLOSE_ALL_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closers.shutdownNow();
         }
     }
 

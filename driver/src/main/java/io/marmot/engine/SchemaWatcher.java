@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,12 @@ final class SchemaWatcher implements AutoCloseable {
     private final Connection connection;
     private final long nodeId;
     private final MarmotConfig config;
-    private final ScheduledExecutorService timer;
+    /** One timer for every engine of the JVM: a check is a short query, a thread per database would be waste. */
+    private static final ScheduledExecutorService TIMER =
+            Executors.newScheduledThreadPool(2, Daemons.factory("marmot-schema"));
+
+    private ScheduledFuture<?> task;
+    private boolean closed;
     private int knownVersion = -1;
 
     /** @param connection the watcher's own connection; closed with the watcher */
@@ -31,16 +37,18 @@ final class SchemaWatcher implements AutoCloseable {
         this.connection = connection;
         this.nodeId = nodeId;
         this.config = config;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> Daemons.thread("marmot-" + nodeId + "-schema", r));
     }
 
     public void start() {
         long period = config.pollInterval().toMillis();
-        timer.scheduleWithFixedDelay(this::check, 0, period, TimeUnit.MILLISECONDS);
+        task = TIMER.scheduleWithFixedDelay(this::check, 0, period, TimeUnit.MILLISECONDS);
     }
 
     /** Re-installs capture if the schema changed since the last look; true when it did. */
     public synchronized boolean check() {
+        if (closed) {
+            return false;
+        }
         try {
             int version = SchemaReader.schemaVersion(connection);
             if (version == knownVersion) {
@@ -61,15 +69,11 @@ final class SchemaWatcher implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdown();
-        try {
-            if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("{} - schema watcher did not stop within 5 s", nodeId);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (task != null) {
+            task.cancel(false);
         }
-        synchronized (this) {
+        synchronized (this) { // waits for a check that is running
+            closed = true;
             try {
                 connection.close();
             } catch (SQLException e) {

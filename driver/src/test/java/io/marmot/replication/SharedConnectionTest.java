@@ -55,4 +55,61 @@ class SharedConnectionTest {
             }
         }
     }
+
+    @Test
+    void onlyThePublisherAndApplierAreThreadsOfTheirOwnPerDatabase() throws Exception {
+        try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
+            List<Connection> nodes = new ArrayList<>();
+            try {
+                for (int n = 1; n <= 2; n++) {
+                    nodes.add(openReplicating(n, nats));
+                }
+                long sharedWithTwo = sharedThreads();
+                for (int n = 3; n <= 10; n++) {
+                    nodes.add(openReplicating(n, nats));
+                }
+                Db.exec(nodes.get(9), "INSERT INTO t VALUES (10, 'from node 10')");
+                Await.until(Duration.ofSeconds(20), "the row on node 1", () -> Db.count(nodes.get(0), "SELECT count(*) FROM t") == 1);
+                assertEquals(sharedWithTwo, sharedThreads(), "the NATS connection's own threads and the schema timer do not grow with the databases");
+                assertEquals(20, Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().matches("marmot-\\d+-(publisher|applier)")).count());
+                Marmot.closeAll();
+                assertEquals(0, Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.isAlive() && t.getName().matches("marmot-\\d+-(publisher|applier)")).count(),
+                        "closeAll stopped every engine");
+            } finally {
+                for (Connection c : nodes) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    private Connection openReplicating(int n, NatsServer nats) throws Exception {
+        Connection c = Db.node(dir.resolve("many" + n + ".db"), "node-id=" + n + "&nats-url=" + nats.url());
+        Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+        return c;
+    }
+
+    /**
+     * Engine threads that are not one database's own (publisher, applier), settled for a moment. The connection's
+     * pool threads (marmot-nats-N-M) are left out: the client runs each feed's dispatch on one of them.
+     */
+    private static long sharedThreads() throws Exception {
+        return Await.value(Duration.ofSeconds(10), "the thread count settles " + sharedNames(), SharedConnectionTest::countShared,
+                c -> c > 0 && c <= 8);
+    }
+
+    private static List<String> sharedNames() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("marmot-") && !n.matches("marmot-\\d+-.*") && !n.matches("marmot-nats-\\d+-\\d+"))
+                .sorted().toList();
+    }
+
+    private static long countShared() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("marmot-") && !t.getName().matches("marmot-\\d+-.*")
+                        && !t.getName().matches("marmot-nats-\\d+-\\d+"))
+                .count();
+    }
 }
