@@ -6,6 +6,7 @@ import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,8 @@ public final class Replication implements AutoCloseable {
     private final ClockReference clock = new ClockReference();
     private volatile boolean warnedSkew;
     private volatile boolean claimUnavailable;
+    private volatile long lastClaimAttempt;
+    private static final long CLAIM_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded)
             throws SQLException {
@@ -128,6 +131,10 @@ public final class Replication implements AutoCloseable {
         if (nc == null || linkClosed) {
             return;
         }
+        if (claimUnavailable && System.nanoTime() - lastClaimAttempt < CLAIM_RETRY_NANOS) {
+            return; // no key-value access: asking every few seconds would only fill the logs
+        }
+        lastClaimAttempt = System.nanoTime();
         try {
             boolean holds = claimAndSampleClock(nc);
             if (holds && !holdsClaim) {

@@ -1,17 +1,13 @@
 package io.marmot.it;
 
-import io.marmot.Marmot;
 import io.marmot.testing.NatsCluster;
 import io.marmot.testing.NatsServer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /** How a {@link Cluster} is set up: the nodes' parameters and the NATS servers. */
 final class ClusterSetup {
