@@ -26,6 +26,11 @@ public record Health(boolean ready, List<String> problems) {
             problems.add("out of sync: " + s.missedMessages() + " message(s) of other nodes are gone for good and were"
                     + " never applied (see io.marmot.Marmot.missedRanges)");
         }
+        if (s.parkedWaiting() > 0) {
+            problems.add(s.parkedWaiting() + " message(s) of other nodes could not be applied here and wait in"
+                    + " __marmot_parked (the log names table, key and reason); they are tried again when the schema"
+                    + " changes");
+        }
         long failingFor = s.failingSinceMillis() == 0 ? 0 : System.currentTimeMillis() - s.failingSinceMillis();
         if (s.failingSinceMillis() != 0 && failingFor >= 0
                 && (failingFor >= STUCK_AFTER_MILLIS || s.consecutiveFailures() >= STUCK_AFTER_FAILURES)) {

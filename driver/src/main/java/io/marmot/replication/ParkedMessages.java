@@ -42,6 +42,7 @@ final class ParkedMessages {
         this.db = db;
         this.nodeId = nodeId;
         this.stats = stats;
+        countWaiting();
     }
 
     /** Keeps a group's messages with the reason; call inside the applier's transaction. */
@@ -62,6 +63,13 @@ final class ParkedMessages {
         }
     }
 
+    /** How many parked messages wait (for /health): a node holding any does not hold what its peers hold. */
+    void countWaiting() throws SQLException {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + TABLE)) {
+            stats.parkedWaiting.set(rs.next() ? rs.getLong(1) : 0);
+        }
+    }
+
     /** At most once a second: if the schema changed since the last try, applies what now can be. */
     void retryIfSchemaChanged(VersionCheckedWriter applier) throws SQLException {
         long now = System.nanoTime();
@@ -69,6 +77,7 @@ final class ParkedMessages {
             return;
         }
         lastCheck = now;
+        countWaiting();
         int version = SchemaReader.schemaVersion(db);
         if (version == triedAtSchemaVersion) {
             return;

@@ -17,6 +17,7 @@ public final class ReplicationStats {
     final AtomicLong applyFailures = new AtomicLong();
     final AtomicLong feedRestarts = new AtomicLong();
     final AtomicLong backlogMessages = new AtomicLong();
+    final AtomicLong parkedWaiting = new AtomicLong();
     volatile long oldestWaitingMillis;
     volatile int consecutiveFailures;
     volatile long failingSinceMillis;
@@ -36,11 +37,12 @@ public final class ReplicationStats {
      * @param feedRestarts times a stream was read again because its delivery jumped ahead
      * @param clockOffsetMillis how far this node's clock runs ahead of the NATS server's (negative: behind)
      * @param clockKnown whether the offset was measured yet
+     * @param parkedWaiting messages of peers this node could not apply, waiting in {@code __marmot_parked}
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
             long lastLagMillis, boolean outOfSync, long applyFailures, int consecutiveFailures, long failingSinceMillis, String lastApplyError,
-            long backlogMessages, long backlogMillis, long feedRestarts, long clockOffsetMillis, boolean clockKnown) {
+            long backlogMessages, long backlogMillis, long feedRestarts, long clockOffsetMillis, boolean clockKnown, long parkedWaiting) {
     }
 
     public Snapshot snapshot() {
@@ -49,7 +51,7 @@ public final class ReplicationStats {
                 staleChanges.get(), rejectedMessages.get(), parkedMessages.get(), missedMessages.get(),
                 pendingChanges.get(), lastLagMillis.get(), outOfSync, applyFailures.get(), consecutiveFailures, failingSinceMillis,
                 lastApplyError, backlogMessages.get(), waiting == 0 ? 0 : Math.max(0, System.currentTimeMillis() - waiting),
-                feedRestarts.get(), clockOffsetMillis, clockKnown);
+                feedRestarts.get(), clockOffsetMillis, clockKnown, parkedWaiting.get());
     }
 
     void applyFailed(Exception e) {

@@ -92,24 +92,18 @@ class SharedConnectionTest {
     }
 
     /**
-     * Engine threads that are not one database's own (publisher, applier), settled for a moment. The connection's
-     * pool threads (marmot-nats-N-M) are left out: the client runs each feed's dispatch on one of them.
+     * Threads of this test's NATS connection (the newest one; the connection's pool threads, marmot-nats-N-M, are
+     * left out: the client runs each feed's dispatch on one of them) and of the schema timer.
      */
     private static long sharedThreads() throws Exception {
-        return Await.value(Duration.ofSeconds(10), "the thread count settles " + sharedNames(), SharedConnectionTest::countShared,
-                c -> c > 0 && c <= 8);
-    }
-
-    private static List<String> sharedNames() {
-        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-                .filter(n -> n.startsWith("marmot-") && !n.matches("marmot-\\d+-.*") && !n.matches("marmot-nats-\\d+-\\d+"))
-                .sorted().toList();
+        return Await.value(Duration.ofSeconds(10), "the thread count settles", SharedConnectionTest::countShared, c -> c > 0);
     }
 
     private static long countShared() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().startsWith("marmot-") && !t.getName().matches("marmot-\\d+-.*")
-                        && !t.getName().matches("marmot-nats-\\d+-\\d+"))
-                .count();
+        List<String> names = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName).toList();
+        int newest = names.stream().filter(n -> n.matches("marmot-nats-\\d+-reader-\\d+"))
+                .mapToInt(n -> Integer.parseInt(n.split("-")[2])).max().orElse(-1);
+        return names.stream().filter(n -> n.startsWith("marmot-schema-")
+                || (n.startsWith("marmot-nats-" + newest + "-") && !n.matches("marmot-nats-\\d+-\\d+"))).count();
     }
 }

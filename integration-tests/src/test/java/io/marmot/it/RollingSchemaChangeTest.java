@@ -24,11 +24,14 @@ class RollingSchemaChangeTest {
             Await.until(Duration.ofSeconds(20), "the change parked on b",
                     () -> b.scalar("SELECT count(*) FROM __marmot_parked WHERE reason LIKE '%year%'") == 1);
             assertEquals(1, b.scalar("SELECT count(*) FROM books"), "nothing half applied");
+            Await.until(Duration.ofSeconds(10), "b says it holds less than a",
+                    () -> String.join("; ", b.engine().health().problems()).contains("wait in __marmot_parked"));
 
             b.exec("ALTER TABLE books ADD COLUMN year INTEGER");
             Await.until(Duration.ofSeconds(20), "the parked change applied",
                     () -> b.scalar("SELECT year FROM books WHERE id = 2") == 1817);
             assertEquals(0, b.scalar("SELECT count(*) FROM __marmot_parked"));
+            Await.until(Duration.ofSeconds(10), "b ready again", () -> b.engine().health().ready());
             b.exec("UPDATE books SET year = 1815 WHERE id = 1");
             Await.until(Duration.ofSeconds(20), "and back", () -> a.scalar("SELECT year FROM books WHERE id = 1") == 1815);
         });

@@ -136,6 +136,8 @@ final class HttpEndpoint implements AutoCloseable {
                     s.backlogMillis() / 1000);
             counter(b, "marmot_feed_restarts_total", "Times a stream was read again because its delivery jumped.",
                     labels, s.feedRestarts());
+            gauge(b, "marmot_parked_waiting", "Messages of other nodes that could not be applied here and wait to be"
+                    + " tried again.", labels, s.parkedWaiting());
             gauge(b, "marmot_clock_offset_milliseconds", "How far this node's clock runs ahead of the NATS server's"
                     + " (negative: behind).", labels, s.clockOffsetMillis());
             gauge(b, "marmot_ready", "1 when /health reports ready.", labels, e.health().ready() ? 1 : 0);
