@@ -15,7 +15,8 @@ import java.sql.Statement;
  * by the rule of {@link io.marmot.clock.Hlc}, computed by readers ({@link LoggedChanges}) so the trigger stays one
  * cheap insert. Column {@code c<i>} holds the value of the table's i-th column; those columns have no declared type,
  * so every value keeps its exact storage class. {@code cols} is how many columns the trigger knew (a later ADD
- * COLUMN must not send NULLs). {@code tx} groups changes: the driver closes a group on each commit, the
+ * COLUMN must not send NULLs). {@code mask} marks the columns an update changed (bit i: column i; NULL in logs of
+ * earlier versions: all). {@code tx} groups changes: the driver closes a group on each commit, the
  * publisher closes the open group of writes made outside the driver while NATS is away.
  *
  * <p>{@code __marmot_state} is one row: the node id, the clock's floor ({@code hlc}: raised past every applied
@@ -29,6 +30,8 @@ public final class ChangeLog {
     public static final String STATE = "__marmot_state";
     /** Value columns the log is created with; it widens (ALTER TABLE ADD COLUMN) for wider tables. */
     static final int INITIAL_WIDTH = 16;
+    /** The bit of an update's {@code mask} that columns from this index on share. */
+    public static final int MASK_SHARED_BIT = 62;
 
     private ChangeLog() {
     }
@@ -51,11 +54,14 @@ public final class ChangeLog {
             }
             StringBuilder log = new StringBuilder("CREATE TABLE IF NOT EXISTS " + LOG
                     + " (seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, tx INTEGER NOT NULL, tbl TEXT NOT NULL,"
-                    + " op INTEGER NOT NULL, cols INTEGER NOT NULL, rid");
+                    + " op INTEGER NOT NULL, cols INTEGER NOT NULL, rid, mask INTEGER");
             for (int i = 0; i < INITIAL_WIDTH; i++) {
                 log.append(", c").append(i);
             }
             s.execute(log.append(")").toString());
+            if (!first && !hasColumn(c, LOG, "mask")) {
+                s.execute("ALTER TABLE " + LOG + " ADD COLUMN mask INTEGER"); // logs of whole-row updates
+            }
             RowVersions.create(c);
             s.execute("INSERT OR IGNORE INTO " + STATE + " (id, node_id) VALUES (1, " + nodeId + ")");
         }

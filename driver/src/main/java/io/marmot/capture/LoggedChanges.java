@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class LoggedChanges {
     private static final Logger log = LoggerFactory.getLogger(LoggedChanges.class);
 
+    private static final int FIRST_VALUE = 9;
+
     private final Map<String, TableInfo> tables = new HashMap<>();
     private final Map<String, TableShape> shapes = new HashMap<>();
     private final Set<String> warned = new HashSet<>();
@@ -48,8 +50,8 @@ public final class LoggedChanges {
     }
 
     /**
-     * Like {@link #read}, but each change carries only its row's key (shaped as a delete): what folding into
-     * row versions needs, without reading every column.
+     * Like {@link #read}, but each change carries only its row's key and, for an update, which columns changed:
+     * what folding into row versions needs, without reading every value.
      */
     public LogPosition readKeys(Connection c, LogPosition from, Visitor visitor) throws SQLException {
         return read(c, from, true, visitor);
@@ -58,7 +60,7 @@ public final class LoggedChanges {
     private LogPosition read(Connection c, LogPosition from, boolean keysOnly, Visitor visitor) throws SQLException {
         refreshIfSchemaChanged(c);
         if (query == null) {
-            StringBuilder sql = new StringBuilder("SELECT seq, hlc, tx, tbl, op, cols, rid");
+            StringBuilder sql = new StringBuilder("SELECT seq, hlc, tx, tbl, op, cols, rid, mask");
             for (int i = 0; i < width; i++) {
                 sql.append(", c").append(i);
             }
@@ -117,20 +119,38 @@ public final class LoggedChanges {
         }
         TableShape shape = shape(t, cols);
         Object rowid = t.usesRowid() ? value(rs, 7) : null;
+        int[] keys = shape.keyIndexes();
         Object[] values;
-        if (op == RowChange.DELETE || keysOnly) {
-            int[] keys = shape.keyIndexes();
+        if (op == RowChange.DELETE) {
             values = new Object[keys.length];
             for (int i = 0; i < keys.length; i++) {
-                values[i] = value(rs, 8 + keys[i]);
+                values[i] = value(rs, FIRST_VALUE + keys[i]);
             }
-        } else {
-            values = new Object[cols];
-            for (int i = 0; i < cols; i++) {
-                values[i] = value(rs, 8 + i);
+            return new RowChange(version, shape, op, rowid, values);
+        }
+        values = new Object[cols];
+        for (int i = 0; i < cols; i++) {
+            if (!keysOnly || shape.isKey(i)) {
+                values[i] = value(rs, FIRST_VALUE + i);
             }
         }
-        return new RowChange(version, shape, keysOnly ? RowChange.DELETE : op, rowid, values);
+        return new RowChange(version, shape, op, rowid, values, op == RowChange.UPDATE ? changed(rs, shape) : null);
+    }
+
+    /** The columns an update changed, from its mask; null (every column) for logs of earlier versions. */
+    private static int[] changed(ResultSet rs, TableShape shape) throws SQLException {
+        long mask = rs.getLong(8);
+        if (rs.wasNull()) {
+            return null;
+        }
+        int n = 0;
+        int[] out = new int[shape.columns().size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!shape.isKey(i) && (mask & (1L << Math.min(i, ChangeLog.MASK_SHARED_BIT))) != 0) {
+                out[n++] = i;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
     }
 
     private TableShape shape(TableInfo t, int cols) {

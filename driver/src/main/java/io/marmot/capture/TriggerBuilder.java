@@ -23,10 +23,13 @@ final class TriggerBuilder {
         Map<String, String> out = new LinkedHashMap<>();
         out.put(name("insert", t), create("insert", "INSERT", t,
                 logInsert(t, RowChange.INSERT, "NEW", false, "")));
+        // A new key is a new row: the old one is deleted and the new one inserted. Otherwise the update names the
+        // columns it changed, so peers apply those and keep their own newer writes of the others.
         String keyChanged = keyChanged(t);
         out.put(name("update", t), create("update", "UPDATE", t,
                 logInsert(t, RowChange.DELETE, "OLD", true, " AND (" + keyChanged + ")")
-                        + logInsert(t, RowChange.UPDATE, "NEW", false, "")));
+                        + logInsert(t, RowChange.INSERT, "NEW", false, " AND (" + keyChanged + ")")
+                        + logInsert(t, RowChange.UPDATE, "NEW", false, " AND NOT (" + keyChanged + ")")));
         out.put(name("delete", t), create("delete", "DELETE", t,
                 logInsert(t, RowChange.DELETE, "OLD", true, "")));
         return out;
@@ -59,6 +62,10 @@ final class TriggerBuilder {
         StringBuilder vals = new StringBuilder(Hlc.triggerReading("s") + ", s.tx, " + literal(t.name()) + ", " + op + ", "
                 + t.columns().size());
         vals.append(", ").append(t.usesRowid() ? row + "." + t.rowidAlias() : "NULL");
+        if (op == RowChange.UPDATE) {
+            cols.append(", mask");
+            vals.append(", ").append(changedMask(t));
+        }
         for (int i = 0; i < t.columns().size(); i++) {
             TableInfo.Column col = t.columns().get(i);
             if (keyOnly && !col.key()) {
@@ -68,6 +75,24 @@ final class TriggerBuilder {
             vals.append(", ").append(row).append('.').append(quote(col.name()));
         }
         return "INSERT INTO " + ChangeLog.LOG + " (" + cols + ") SELECT " + vals + " FROM " + from;
+    }
+
+    /**
+     * Bit i set when column i changed; columns from {@value ChangeLog#MASK_SHARED_BIT} on share that bit (the
+     * mask stays a positive 64-bit integer).
+     */
+    private static String changedMask(TableInfo t) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < t.columns().size(); i++) {
+            TableInfo.Column col = t.columns().get(i);
+            if (col.key() && !t.usesRowid()) {
+                continue;
+            }
+            String c = quote(col.name());
+            sb.append(sb.length() == 0 ? "(" : " | (").append("(OLD.").append(c).append(" IS NOT NEW.").append(c)
+                    .append(") << ").append(Math.min(i, ChangeLog.MASK_SHARED_BIT)).append(')');
+        }
+        return sb.length() == 0 ? "0" : sb.toString();
     }
 
     private static String keyChanged(TableInfo t) {

@@ -1,7 +1,12 @@
 package io.marmot.capture;
 
 import io.marmot.clock.RowKey;
+import io.marmot.clock.RowMerge;
 import io.marmot.clock.RowVersions;
+import io.marmot.clock.Stamp;
+import io.marmot.wire.RowChange;
+import java.util.ArrayList;
+import java.util.List;
 import io.marmot.sqlite.Sqlite;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -61,7 +66,7 @@ public final class VersionFold implements AutoCloseable {
             if (count[0] >= limit) {
                 return false;
             }
-            versions.advance(change.table().name(), RowKey.of(change.key()), version, localNode);
+            record(change, new Stamp(version, localNode));
             count[0]++;
             return true;
         });
@@ -74,6 +79,20 @@ public final class VersionFold implements AutoCloseable {
             }
         }
         return last;
+    }
+
+    private void record(RowChange change, Stamp stamp) throws SQLException {
+        String table = change.table().name();
+        byte[] key = RowKey.of(change.key());
+        if (!change.isUpdate()) {
+            versions.recordLocal(table, key, stamp, change.isDelete());
+            return;
+        }
+        List<String> columns = new ArrayList<>();
+        for (int i : change.writtenColumns()) {
+            columns.add(change.table().columns().get(i));
+        }
+        versions.store(table, key, RowMerge.localUpdate(versions.load(table, key), stamp, columns));
     }
 
     @Override

@@ -2,47 +2,104 @@ package io.marmot.clock;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * The version each row holds ({@code __marmot_versions}: table, key bytes, version, node), the memory of
- * last-writer-wins. A change is applied only if it raises its row's version; a delete keeps its version as a
- * tombstone, so an older update cannot bring the row back. Use on one connection, inside its write transactions.
+ * The memory of last-writer-wins ({@code __marmot_versions}: table, key bytes, the stamp of the row's last insert
+ * or delete, and {@code cols}: its deleted flag and column claims, see {@link RowStateCodec}). A deleted row keeps
+ * its stamp as a tombstone, so an older insert or update cannot bring it back. Use on one connection, inside its
+ * write transactions; {@link RowMerge} decides what a change does with the state read here.
  */
 public final class RowVersions implements AutoCloseable {
     public static final String TABLE = "__marmot_versions";
 
-    private final PreparedStatement advance;
+    private final PreparedStatement load;
+    private final PreparedStatement store;
+    private final PreparedStatement claimUnseen;
+    private final PreparedStatement recordLocal;
+    private final PreparedStatement forget;
 
     public RowVersions(Connection c) throws SQLException {
-        // One statement looks up and records together; its WHERE is {@link Hlc#newer}.
-        this.advance = c.prepareStatement("INSERT INTO " + TABLE + " (tbl, pk, hlc, node) VALUES (?, ?, ?, ?)"
-                + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node"
+        this.load = c.prepareStatement("SELECT hlc, node, cols FROM " + TABLE + " WHERE tbl = ? AND pk = ?");
+        this.store = c.prepareStatement("INSERT INTO " + TABLE + " (tbl, pk, hlc, node, cols) VALUES (?, ?, ?, ?, ?)"
+                + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, cols = excluded.cols");
+        this.claimUnseen = c.prepareStatement("INSERT INTO " + TABLE + " (tbl, pk, hlc, node) VALUES (?, ?, ?, ?)"
+                + " ON CONFLICT (tbl, pk) DO NOTHING");
+        // Local inserts and deletes are newer than anything applied (the clock's floor), so they replace the state
+        // in one statement; the WHERE ({@link Hlc#newer}) only guards a log folded twice.
+        this.recordLocal = c.prepareStatement("INSERT INTO " + TABLE + " (tbl, pk, hlc, node, cols) VALUES (?, ?, ?, ?, ?)"
+                + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, cols = excluded.cols"
                 + " WHERE excluded.hlc > hlc OR (excluded.hlc = hlc AND excluded.node > node)");
+        this.forget = c.prepareStatement("DELETE FROM " + TABLE + " WHERE tbl = ? AND pk = ?");
     }
 
     public static void create(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (tbl TEXT NOT NULL, pk BLOB NOT NULL,"
-                    + " hlc INTEGER NOT NULL, node INTEGER NOT NULL, PRIMARY KEY (tbl, pk)) WITHOUT ROWID");
+                    + " hlc INTEGER NOT NULL, node INTEGER NOT NULL, cols BLOB, PRIMARY KEY (tbl, pk)) WITHOUT ROWID");
+            boolean hasCols;
+            try (ResultSet rs = s.executeQuery("SELECT 1 FROM pragma_table_info('" + TABLE + "') WHERE name = 'cols'")) {
+                hasCols = rs.next();
+            }
+            if (!hasCols) {
+                s.execute("ALTER TABLE " + TABLE + " ADD COLUMN cols BLOB"); // databases of whole-row versions
+            }
         }
     }
 
-    /**
-     * Raises the row's version to (version, node) if that is newer than the version it holds; true when it did,
-     * that is, when the change carrying that version must be applied.
-     */
-    public boolean advance(String table, byte[] key, long version, long node) throws SQLException {
-        advance.setString(1, table);
-        advance.setBytes(2, key);
-        advance.setLong(3, version);
-        advance.setLong(4, node);
-        return advance.executeUpdate() > 0;
+    public RowState load(String table, byte[] key) throws SQLException {
+        load.setString(1, table);
+        load.setBytes(2, key);
+        try (ResultSet rs = load.executeQuery()) {
+            if (!rs.next()) {
+                return RowState.UNSEEN;
+            }
+            return RowStateCodec.decode(new Stamp(rs.getLong(1), rs.getLong(2)), rs.getBytes(3));
+        }
+    }
+
+    public void store(String table, byte[] key, RowState state) throws SQLException {
+        store.setString(1, table);
+        store.setBytes(2, key);
+        store.setLong(3, state.row().version());
+        store.setLong(4, state.row().node());
+        store.setBytes(5, RowStateCodec.encode(state));
+        store.executeUpdate();
+    }
+
+    /** Records an insert of a row nobody wrote before; false (nothing done) when the row has a state. */
+    public boolean claimUnseen(String table, byte[] key, Stamp s) throws SQLException {
+        claimUnseen.setString(1, table);
+        claimUnseen.setBytes(2, key);
+        claimUnseen.setLong(3, s.version());
+        claimUnseen.setLong(4, s.node());
+        return claimUnseen.executeUpdate() > 0;
+    }
+
+    /** Records a local insert (or delete): the row's state starts anew at {@code s}. */
+    public void recordLocal(String table, byte[] key, Stamp s, boolean deleted) throws SQLException {
+        recordLocal.setString(1, table);
+        recordLocal.setBytes(2, key);
+        recordLocal.setLong(3, s.version());
+        recordLocal.setLong(4, s.node());
+        recordLocal.setBytes(5, RowStateCodec.encode(deleted ? RowState.UNSEEN.withRow(s) : RowState.alive(s)));
+        recordLocal.executeUpdate();
+    }
+
+    /** Forgets the row's state (undoes {@link #claimUnseen} whose write failed). */
+    public void forget(String table, byte[] key) throws SQLException {
+        forget.setString(1, table);
+        forget.setBytes(2, key);
+        forget.executeUpdate();
     }
 
     @Override
     public void close() throws SQLException {
-        advance.close();
+        try (PreparedStatement a = load; PreparedStatement b = store; PreparedStatement c = claimUnseen;
+                PreparedStatement d = recordLocal; PreparedStatement e = forget) {
+            // closes all five, keeping the first failure
+        }
     }
 }

@@ -39,6 +39,8 @@ public enum ConfigKey {
     MAX_CLOCK_SKEW("max-clock-skew", "1000", ValueType.POSITIVE_LONG,
             "Milliseconds this node's clock may differ from the NATS server's: beyond it, versions are held to that"
                     + " bound and the node reports not ready."),
+    CONFLICT_RETENTION("conflict-retention", "2592000", ValueType.POSITIVE_LONG,
+            "Seconds a conflict (values a write lost to another node's) is kept in __marmot_conflicts."),
     COMPRESS("compress", "false", ValueType.BOOLEAN,
             "Deflate-compress change messages (worth it for large text rows)."),
     NATS_USER("nats-user", "", ValueType.TEXT, "User name for NATS (or put user:password in nats-url)."),

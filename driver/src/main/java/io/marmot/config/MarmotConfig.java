@@ -23,7 +23,8 @@ public record MarmotConfig(
         Set<String> tables,
         Set<String> excludeTables,
         Duration pollInterval,
-        Duration maxClockSkew) {
+        Duration maxClockSkew,
+        Duration conflictRetention) {
 
     public MarmotConfig {
         tables = Set.copyOf(tables);
@@ -67,12 +68,13 @@ public record MarmotConfig(
                 names(v.get(ConfigKey.TABLES)),
                 names(v.get(ConfigKey.EXCLUDE_TABLES)),
                 Duration.ofMillis(Long.parseLong(v.get(ConfigKey.POLL_INTERVAL))),
-                Duration.ofMillis(Long.parseLong(v.get(ConfigKey.MAX_CLOCK_SKEW))));
+                Duration.ofMillis(Long.parseLong(v.get(ConfigKey.MAX_CLOCK_SKEW))),
+                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.CONFLICT_RETENTION))));
     }
 
     public MarmotConfig withNodeId(long id) {
         return new MarmotConfig(id, nats, streams, publish, replicate, compress, tables, excludeTables, pollInterval,
-                maxClockSkew);
+                maxClockSkew, conflictRetention);
     }
 
     /** Whether changes of this table are captured and applied. */

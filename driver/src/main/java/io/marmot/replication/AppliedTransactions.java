@@ -4,6 +4,7 @@ import io.marmot.clock.Hlc;
 import io.marmot.config.MarmotConfig;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
+import io.marmot.wire.Transaction;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,6 +27,8 @@ final class AppliedTransactions implements AutoCloseable {
     private final VersionCheckedWriter changes;
     private final ParkedMessages parked;
     private final ReceivedPositions positions;
+    private final java.time.Duration conflictRetention;
+    private long lastConflictPrune;
 
     AppliedTransactions(long nodeId, SQLiteConnection db, MarmotConfig config, ReplicationStats stats, OwnMessages own)
             throws SQLException {
@@ -33,9 +36,10 @@ final class AppliedTransactions implements AutoCloseable {
         this.db = db;
         this.stats = stats;
         this.own = own;
-        this.changes = new VersionCheckedWriter(db, nodeId, config);
+        this.changes = new VersionCheckedWriter(db, nodeId, config, stats);
         this.parked = new ParkedMessages(db, nodeId, stats);
         this.positions = new ReceivedPositions(db);
+        this.conflictRetention = config.conflictRetention();
         MissedMessages.create(db);
         refreshOutOfSync();
     }
@@ -47,6 +51,24 @@ final class AppliedTransactions implements AutoCloseable {
     /** Messages parked earlier, tried again when the schema changed. */
     void retryParked() throws SQLException {
         parked.retryIfSchemaChanged(changes);
+    }
+
+    /** At most once a minute: conflicts older than {@code conflict-retention} leave the record. */
+    void pruneConflicts() throws SQLException {
+        long now = System.nanoTime();
+        if (lastConflictPrune != 0 && now - lastConflictPrune < java.util.concurrent.TimeUnit.MINUTES.toNanos(1)) {
+            return;
+        }
+        lastConflictPrune = now;
+        Sqlite.inWriteTransaction(db, c -> ConflictRecord.prune(c, conflictRetention));
+    }
+
+    /** A message of a newer wire format: kept until this node is upgraded. */
+    void parkUnread(String stream, long seq, byte[] message, String reason) throws SQLException {
+        Sqlite.inWriteTransaction(db, c -> {
+            parked.parkUnread(0, stream, seq, message, reason);
+            return null;
+        });
     }
 
     /** A stream bound anew whose position moved (created anew) or that lost messages: stored at once. */
@@ -92,13 +114,19 @@ final class AppliedTransactions implements AutoCloseable {
      */
     void apply(List<GroupAssembler.Group> ready, StreamProgress progress) throws SQLException {
         Map<String, StreamPosition> written = new HashMap<>();
-        List<List<ChangeBatch>> groups = new ArrayList<>(ready.size());
-        ready.forEach(g -> groups.add(g.batches));
-        List<VersionCheckedWriter.Outcome> outcomes = changes.apply(groups, (c, results) -> {
+        List<Transaction> transactions = new ArrayList<>();
+        List<GroupAssembler.Group> carriedBy = new ArrayList<>();
+        for (GroupAssembler.Group g : ready) {
+            for (Transaction tx : ChangeBatch.transactions(g.batches)) {
+                transactions.add(tx);
+                carriedBy.add(g);
+            }
+        }
+        List<VersionCheckedWriter.Outcome> outcomes = changes.apply(transactions, (c, results) -> {
             for (int i = 0; i < results.size(); i++) {
                 if (results.get(i).rejected()) {
-                    GroupAssembler.Group g = ready.get(i);
-                    parked.park(g.origin(), g.stream, g.seqs, g.messages, results.get(i).rejection());
+                    GroupAssembler.Group g = carriedBy.get(i);
+                    parked.park(transactions.get(i), g.stream, g.firstSeq, results.get(i).rejection());
                 }
             }
             if (progress != null) {
@@ -125,7 +153,7 @@ final class AppliedTransactions implements AutoCloseable {
             stats.staleChanges.addAndGet(o.stale());
             maxVersion = Math.max(maxVersion, o.maxVersion());
         }
-        stats.appliedMessages.addAndGet(outcomes.size());
+        stats.appliedMessages.addAndGet(ready.size());
         if (maxVersion > 0) {
             stats.lastLagMillis.set(Math.max(0, System.currentTimeMillis() - Hlc.millis(maxVersion)));
         }

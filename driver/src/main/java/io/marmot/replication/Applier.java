@@ -4,6 +4,7 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;
+import io.marmot.wire.UnknownFormatException;
 import io.marmot.wire.WireFormat;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -119,6 +120,7 @@ final class Applier implements AutoCloseable {
                 }
                 restartJumpedFeeds();
                 writes.retryParked();
+                writes.pruneConflicts();
                 StreamFeeds.Delivery first = inbox.poll(200, TimeUnit.MILLISECONDS);
                 if (first != null && first.message() == null) {
                     continue; // a wake-up: bind first
@@ -220,7 +222,7 @@ final class Applier implements AutoCloseable {
     }
 
     /** Places one message in its stream's order; returns the transaction group it completes, if any. */
-    private GroupAssembler.Group take(Message m) {
+    private GroupAssembler.Group take(Message m) throws SQLException {
         NatsJetStreamMetaData meta = m.metaData();
         String stream = meta.getStream();
         long seq = meta.streamSequence();
@@ -252,6 +254,9 @@ final class Applier implements AutoCloseable {
         ChangeBatch batch;
         try {
             batch = WireFormat.decode(m.getData());
+        } catch (UnknownFormatException e) {
+            writes.parkUnread(stream, seq, m.getData(), e.getMessage()); // parked before its position is stored
+            return null;
         } catch (MalformedMessageException e) {
             stats.rejectedMessages.incrementAndGet();
             log.warn("{} - rejected message {}#{} on {}: {}", nodeId, stream, seq, m.getSubject(), e.getMessage());

@@ -17,6 +17,7 @@ final class MessagePacker {
 
     private final long origin;
     private final List<RowChange> changes = new ArrayList<>();
+    private final List<Integer> txStarts = new ArrayList<>();
     private long group;
     private int chunk;
     private long tx; // the log's transaction number (column tx) of the last change added
@@ -45,6 +46,9 @@ final class MessagePacker {
         if (changes.isEmpty() && chunk == 0) {
             group = version;
         }
+        if (changes.isEmpty() ? chunk == 0 || changeTx != tx : changeTx != tx) {
+            txStarts.add(changes.size());
+        }
         changes.add(change);
         tx = changeTx;
         last = new LogPosition(seq, version);
@@ -63,8 +67,10 @@ final class MessagePacker {
     }
 
     private Packed flush(boolean lastChunk) {
-        Packed p = new Packed(new ChangeBatch(origin, group, chunk, lastChunk, changes), this.last);
+        int[] starts = txStarts.stream().mapToInt(Integer::intValue).toArray();
+        Packed p = new Packed(new ChangeBatch(origin, group, chunk, lastChunk, changes, starts), this.last);
         changes.clear();
+        txStarts.clear();
         bytes = 0;
         chunk = lastChunk ? 0 : chunk + 1;
         return p;

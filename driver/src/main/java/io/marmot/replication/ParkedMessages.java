@@ -3,6 +3,8 @@ package io.marmot.replication;
 import io.marmot.schema.SchemaReader;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;
+import io.marmot.wire.RowChange;
+import io.marmot.wire.Transaction;
 import io.marmot.wire.WireFormat;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Messages this node could not apply, kept in {@code __marmot_parked} instead of lost. Most are parked because
- * the schemas differ during a rolling migration (a peer already has the new column); once the local schema
- * changes, they are tried again, whole groups at a time, and leave the table when they apply.
+ * Transactions this node could not apply, kept in {@code __marmot_parked} instead of lost, each alone (an
+ * unrelated transaction that travelled in the same message is applied). Most are parked because the schemas
+ * differ during a rolling migration (a peer already has the new column); once the local schema changes, they are
+ * tried again and leave the table when they apply. Messages of a newer wire format wait here, unread, until this
+ * node is upgraded. Rows parked by earlier versions hold whole messages; they are read the same way.
  */
 final class ParkedMessages {
     private static final Logger log = LoggerFactory.getLogger(ParkedMessages.class);
@@ -45,21 +50,36 @@ final class ParkedMessages {
         countWaiting();
     }
 
-    /** Keeps a group's messages with the reason; call inside the applier's transaction. */
-    void park(long origin, String stream, List<Long> seqs, List<byte[]> messages, String reason) throws SQLException {
+    /**
+     * Keeps a transaction with the reason; call inside the applier's transaction. {@code seq}: the stream position
+     * of the (first) message that carried it.
+     */
+    void park(Transaction tx, String stream, long seq, String reason) throws SQLException {
+        RowChange first = tx.changes().get(0);
+        log.error("{} - parked a transaction of {} change(s) from node {} ({}#{}, first: table {} key {}): {}", nodeId,
+                tx.changes().size(), tx.origin(), stream, seq, first.table().name(), Arrays.deepToString(first.key()),
+                reason);
+        park(db, tx.origin(), stream, seq, reason, WireFormat.encode(tx.asBatch(), false));
+    }
+
+    /** Keeps a message this node cannot read (a newer wire format) until it can. */
+    void parkUnread(long origin, String stream, long seq, byte[] message, String reason) throws SQLException {
+        log.error("{} - parked message {}#{}: {}", nodeId, stream, seq, reason);
+        park(db, origin, stream, seq, reason, message);
+    }
+
+    private void park(Connection c, long origin, String stream, long seq, String reason, byte[] message)
+            throws SQLException {
         stats.parkedMessages.incrementAndGet();
-        log.error("{} - parked {} message(s) from node {} ({}#{}): {}", nodeId, messages.size(), origin, stream,
-                seqs.get(0), reason);
-        try (PreparedStatement ps = db.prepareStatement("INSERT INTO " + TABLE
+        stats.parkedWaiting.incrementAndGet();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + TABLE
                 + " (parked_at, origin, stream, seq, reason, message) VALUES (datetime('now'), ?, ?, ?, ?, ?)")) {
-            for (int i = 0; i < messages.size(); i++) {
-                ps.setLong(1, origin);
-                ps.setString(2, stream);
-                ps.setLong(3, seqs.get(i));
-                ps.setString(4, reason);
-                ps.setBytes(5, messages.get(i));
-                ps.executeUpdate();
-            }
+            ps.setLong(1, origin);
+            ps.setString(2, stream);
+            ps.setLong(3, seq);
+            ps.setString(4, reason);
+            ps.setBytes(5, message);
+            ps.executeUpdate();
         }
     }
 
@@ -83,46 +103,58 @@ final class ParkedMessages {
             return;
         }
         triedAtSchemaVersion = version;
+        // Rows of earlier versions may hold the chunks of one group: read back together, in order.
         Map<String, List<Long>> ids = new LinkedHashMap<>();
         Map<String, List<ChangeBatch>> groups = new LinkedHashMap<>();
+        Map<String, String[]> places = new LinkedHashMap<>();
         try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT id, message FROM " + TABLE + " ORDER BY id")) {
+                ResultSet rs = s.executeQuery("SELECT id, message, stream, seq FROM " + TABLE + " ORDER BY id")) {
             while (rs.next()) {
                 ChangeBatch b;
                 try {
                     b = WireFormat.decode(rs.getBytes(2));
                 } catch (MalformedMessageException e) {
-                    continue; // not written by us: leave it for whoever inspects the table
+                    continue; // a newer format, or not written by us: left for an upgrade or whoever inspects it
                 }
                 String key = b.origin() + "/" + b.group();
                 ids.computeIfAbsent(key, k -> new ArrayList<>()).add(rs.getLong(1));
                 groups.computeIfAbsent(key, k -> new ArrayList<>()).add(b);
+                places.putIfAbsent(key, new String[] {rs.getString(3), Long.toString(rs.getLong(4))});
             }
         }
         if (groups.isEmpty()) {
             return;
         }
-        List<List<Long>> idLists = new ArrayList<>(ids.values());
-        List<VersionCheckedWriter.Outcome> outcomes = applier.apply(new ArrayList<>(groups.values()), (c, results) -> {
-            for (int i = 0; i < results.size(); i++) {
-                String sql = results.get(i).rejected()
-                        ? "UPDATE " + TABLE + " SET reason = ? WHERE id = ?"
-                        : "DELETE FROM " + TABLE + " WHERE id = ?";
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    for (long id : idLists.get(i)) {
-                        int p = 1;
-                        if (results.get(i).rejected()) {
-                            ps.setString(p++, results.get(i).rejection());
-                        }
-                        ps.setLong(p, id);
+        List<Transaction> transactions = new ArrayList<>();
+        List<String> groupOf = new ArrayList<>();
+        groups.forEach((key, batches) -> {
+            for (Transaction tx : ChangeBatch.transactions(batches)) {
+                transactions.add(tx);
+                groupOf.add(key);
+            }
+        });
+        List<VersionCheckedWriter.Outcome> outcomes = applier.apply(transactions, (c, results) -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + TABLE + " WHERE id = ?")) {
+                for (List<Long> rows : ids.values()) {
+                    for (long id : rows) {
+                        ps.setLong(1, id);
                         ps.executeUpdate();
                     }
                 }
             }
+            for (int i = 0; i < results.size(); i++) {
+                if (results.get(i).rejected()) {
+                    String[] place = places.get(groupOf.get(i));
+                    park(c, transactions.get(i).origin(), place[0], Long.parseLong(place[1]), results.get(i).rejection(),
+                            WireFormat.encode(transactions.get(i).asBatch(), false));
+                    stats.parkedMessages.decrementAndGet(); // parked again, not anew
+                }
+            }
         });
+        countWaiting();
         long applied = outcomes.stream().filter(o -> !o.rejected()).count();
         if (applied > 0) {
-            log.info("{} - the schema changed: applied {} of {} parked message group(s)", nodeId, applied, outcomes.size());
+            log.info("{} - the schema changed: applied {} of {} parked transaction(s)", nodeId, applied, outcomes.size());
         }
     }
 }

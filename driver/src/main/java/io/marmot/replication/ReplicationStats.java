@@ -1,5 +1,10 @@
 package io.marmot.replication;
 
+import io.marmot.clock.RowMerge;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Counters and gauges of one engine, read by tests, {@code stats()}, the sidecar's /metrics and /health. */
@@ -18,6 +23,7 @@ public final class ReplicationStats {
     final AtomicLong feedRestarts = new AtomicLong();
     final AtomicLong backlogMessages = new AtomicLong();
     final AtomicLong parkedWaiting = new AtomicLong();
+    private final Map<RowMerge.Kind, AtomicLong> conflicts = new EnumMap<>(RowMerge.Kind.class);
     volatile long oldestWaitingMillis;
     volatile int consecutiveFailures;
     volatile long failingSinceMillis;
@@ -38,11 +44,30 @@ public final class ReplicationStats {
      * @param clockOffsetMillis how far this node's clock runs ahead of the NATS server's (negative: behind)
      * @param clockKnown whether the offset was measured yet
      * @param parkedWaiting messages of peers this node could not apply, waiting in {@code __marmot_parked}
+     * @param conflicts conflicts recorded in {@code __marmot_conflicts} since start, by kind ({@code update-update},
+     *     {@code insert-insert}, {@code delete-update}, {@code unique}); every kind present
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
             long lastLagMillis, boolean outOfSync, long applyFailures, int consecutiveFailures, long failingSinceMillis, String lastApplyError,
-            long backlogMessages, long backlogMillis, long feedRestarts, long clockOffsetMillis, boolean clockKnown, long parkedWaiting) {
+            long backlogMessages, long backlogMillis, long feedRestarts, long clockOffsetMillis, boolean clockKnown, long parkedWaiting,
+            Map<String, Long> conflicts) {
+    }
+
+    public ReplicationStats() {
+        for (RowMerge.Kind k : RowMerge.Kind.values()) {
+            conflicts.put(k, new AtomicLong());
+        }
+    }
+
+    void conflict(RowMerge.Kind kind) {
+        conflicts.get(kind).incrementAndGet();
+    }
+
+    private Map<String, Long> conflictCounts() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        conflicts.forEach((k, n) -> m.put(k.label, n.get()));
+        return Collections.unmodifiableMap(m);
     }
 
     public Snapshot snapshot() {
@@ -51,7 +76,7 @@ public final class ReplicationStats {
                 staleChanges.get(), rejectedMessages.get(), parkedMessages.get(), missedMessages.get(),
                 pendingChanges.get(), lastLagMillis.get(), outOfSync, applyFailures.get(), consecutiveFailures, failingSinceMillis,
                 lastApplyError, backlogMessages.get(), waiting == 0 ? 0 : Math.max(0, System.currentTimeMillis() - waiting),
-                feedRestarts.get(), clockOffsetMillis, clockKnown, parkedWaiting.get());
+                feedRestarts.get(), clockOffsetMillis, clockKnown, parkedWaiting.get(), conflictCounts());
     }
 
     void applyFailed(Exception e) {

@@ -13,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -105,7 +106,7 @@ final class RowWriter implements AutoCloseable {
             throw new RejectedChange("table '" + name + "' has primary key " + local.keyColumns() + " here, the message "
                     + keyNames + " (schemas differ between nodes)");
         }
-        return new Target(local.name(), columns, shape.keyIndexes(), local.usesRowid() ? local.rowidAlias() : null);
+        return new Target(local, columns, shape.keyIndexes(), local.usesRowid() ? local.rowidAlias() : null);
     }
 
     @Override
@@ -125,7 +126,11 @@ final class RowWriter implements AutoCloseable {
 
     /** Prepared statements for one table in one message shape. */
     final class Target {
+        private static final int MAX_CACHED = 32;
+
         final String table;
+        private final TableInfo local;
+        private final String[] columns;
         private final int[] keyIndexes;
         private final int[] valueIndexes;
         private final String rowid;
@@ -133,9 +138,14 @@ final class RowWriter implements AutoCloseable {
         private final PreparedStatement insert;
         private final PreparedStatement upsert;
         private final PreparedStatement delete;
+        private final Map<List<String>, PreparedStatement> updates = new HashMap<>();
+        private final Map<List<String>, PreparedStatement> reads = new HashMap<>();
 
-        private Target(String table, String[] columns, int[] keyIndexes, String rowid) throws SQLException {
+        private Target(TableInfo local, String[] columns, int[] keyIndexes, String rowid) throws SQLException {
+            String table = local.name();
             this.table = table;
+            this.local = local;
+            this.columns = columns;
             this.keyIndexes = keyIndexes;
             this.rowid = rowid;
             List<Integer> values = new ArrayList<>();
@@ -186,6 +196,199 @@ final class RowWriter implements AutoCloseable {
                 w.append(w.length() == 0 ? "" : " AND ").append(quote(columns[k])).append(" IS ?");
             }
             return w.toString();
+        }
+
+        /** The local names of the message's columns. */
+        List<String> columnNames() {
+            return List.of(columns);
+        }
+
+        /**
+         * The key of the row, other than {@code except}, that holds {@code values} (column to value; NULL never
+         * matches, as in a UNIQUE index); null when none does.
+         */
+        Object[] holderOf(Map<String, Object> values, Object[] except) throws SQLException {
+            List<String> names = localNames(values.keySet());
+            if (names.size() != values.size() || values.containsValue(null)) {
+                return null;
+            }
+            StringBuilder keyCols = new StringBuilder();
+            int keyCount = rowid != null ? 1 : keyIndexes.length;
+            if (rowid != null) {
+                keyCols.append(rowid);
+            } else {
+                for (int k : keyIndexes) {
+                    keyCols.append(keyCols.length() == 0 ? "" : ", ").append(quote(columns[k]));
+                }
+            }
+            StringBuilder where = new StringBuilder();
+            for (String n : names) {
+                where.append(where.length() == 0 ? "" : " AND ").append(quote(n)).append(" = ?");
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + keyCols + " FROM " + quote(table) + " WHERE "
+                    + where + " AND NOT (" + where(columns) + ")")) {
+                int p = 1;
+                for (Object v : values.values()) {
+                    bind(ps, p++, v);
+                }
+                for (Object k : except) {
+                    bind(ps, p++, k);
+                }
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return null;
+                    }
+                    Object[] key = new Object[keyCount];
+                    for (int i = 0; i < keyCount; i++) {
+                        key[i] = LoggedChanges.value(rs, i + 1);
+                    }
+                    return key;
+                }
+            }
+        }
+
+        void deleteKey(Object[] key) throws SQLException {
+            int p = 1;
+            for (Object k : key) {
+                bind(delete, p++, k);
+            }
+            delete.executeUpdate();
+        }
+
+        /** Every column of an insert by its local name. */
+        Map<String, Object> valuesByName(RowChange ch) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (int i = 0; i < columns.length; i++) {
+                m.put(columns[i], ch.values()[i]);
+            }
+            return m;
+        }
+
+        /** The columns an update changed, by their local names. */
+        Map<String, Object> changedByName(RowChange ch) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (int i : ch.writtenColumns()) {
+                if (!isKey(i)) {
+                    m.put(columns[i], ch.values()[i]);
+                }
+            }
+            return m;
+        }
+
+        private boolean isKey(int index) {
+            if (rowid != null) {
+                return false;
+            }
+            for (int k : keyIndexes) {
+                if (k == index) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Writes a whole row: the message's columns, then any other column of the local table among {@code values}. */
+        void upsert(RowChange ch, Map<String, Object> values) throws SQLException {
+            Object[] v = new Object[columns.length];
+            Map<String, Object> others = new LinkedHashMap<>(values);
+            for (int i = 0; i < columns.length; i++) {
+                v[i] = others.remove(columns[i]);
+            }
+            upsert(new RowChange(ch.version(), ch.table(), ch.op(), ch.rowid(), v));
+            if (!others.isEmpty()) {
+                update(ch.key(), others);
+            }
+        }
+
+        /** Sets the given columns of the row with {@code key}; the number of rows changed (0: no such row). */
+        int update(Object[] key, Map<String, Object> values) throws SQLException {
+            List<String> names = localNames(values.keySet());
+            if (names.isEmpty()) {
+                return 1;
+            }
+            PreparedStatement ps = cached(updates, names, () -> {
+                StringBuilder set = new StringBuilder();
+                for (String n : names) {
+                    set.append(set.length() == 0 ? "" : ", ").append(quote(n)).append(" = ?");
+                }
+                return "UPDATE " + quote(table) + " SET " + set + " WHERE " + where(columns);
+            });
+            int p = 1;
+            for (Map.Entry<String, Object> e : values.entrySet()) {
+                if (local.columnIndex(e.getKey()) >= 0) {
+                    bind(ps, p++, e.getValue());
+                }
+            }
+            for (Object k : key) {
+                bind(ps, p++, k);
+            }
+            return ps.executeUpdate();
+        }
+
+        /** The row's values of {@code wanted} (columns gone from the local table are left out); null: no row. */
+        Map<String, Object> read(Object[] key, List<String> wanted) throws SQLException {
+            List<String> names = localNames(wanted);
+            PreparedStatement ps = cached(reads, names, () -> {
+                StringBuilder cols = new StringBuilder("1");
+                for (String n : names) {
+                    cols.append(", ").append(quote(n));
+                }
+                return "SELECT " + cols + " FROM " + quote(table) + " WHERE " + where(columns);
+            });
+            int p = 1;
+            for (Object k : key) {
+                bind(ps, p++, k);
+            }
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (int i = 0; i < names.size(); i++) {
+                    m.put(names.get(i), LoggedChanges.value(rs, i + 2));
+                }
+                return m;
+            }
+        }
+
+        /** The local spelling of each name the local table has: names stored in row states may be of dropped columns. */
+        private List<String> localNames(java.util.Collection<String> names) {
+            List<String> out = new ArrayList<>(names.size());
+            for (String n : names) {
+                int i = local.columnIndex(n);
+                if (i >= 0) {
+                    out.add(local.columns().get(i).name());
+                }
+            }
+            return out;
+        }
+
+        private PreparedStatement cached(Map<List<String>, PreparedStatement> cache, List<String> names,
+                java.util.function.Supplier<String> sql) throws SQLException {
+            PreparedStatement ps = cache.get(names);
+            if (ps == null) {
+                if (cache.size() >= MAX_CACHED) {
+                    closeAll(cache);
+                }
+                ps = c.prepareStatement(sql.get());
+                cache.put(List.copyOf(names), ps);
+            }
+            return ps;
+        }
+
+        private void closeAll(Map<List<String>, PreparedStatement> cache) throws SQLException {
+            SQLException first = null;
+            for (PreparedStatement ps : cache.values()) {
+                try {
+                    ps.close();
+                } catch (SQLException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            cache.clear();
+            if (first != null) {
+                throw first;
+            }
         }
 
         void upsert(RowChange ch) throws SQLException {
@@ -242,7 +445,8 @@ final class RowWriter implements AutoCloseable {
         void close() throws SQLException {
             try (PreparedStatement a = update; PreparedStatement b = insert; PreparedStatement u = upsert;
                     PreparedStatement d = delete) {
-                // closes all three, keeping the first failure
+                closeAll(updates);
+                closeAll(reads);
             }
         }
     }

@@ -13,6 +13,16 @@ public record TableShape(String name, List<String> columns, int[] keyIndexes) {
         keyIndexes = keyIndexes.clone();
     }
 
+    /** Whether column {@code index} belongs to the declared key. */
+    public boolean isKey(int index) {
+        for (int k : keyIndexes) {
+            if (k == index) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public boolean usesRowid() {
         return keyIndexes.length == 0;
     }

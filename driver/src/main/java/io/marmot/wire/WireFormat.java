@@ -12,22 +12,28 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * Format 1 of change messages; the README's "Wire format" section is its specification.
+ * Format 2 of change messages; the README's "Wire format" section is its specification. Messages of format 1
+ * (earlier versions) are read too: each is one transaction, and its updates carry every column.
  *
  * <pre>
- * message  = format:u8(=1) flags:u8 body crc32c:u32be      flags bit 0: body is deflate-compressed
+ * message  = format:u8(=2) flags:u8 body crc32c:u32be      flags bit 0: body is deflate-compressed
  * body     = origin:uvarint group:uvarint chunk:uvarint last:u8
- *            tableCount:uvarint table* changeCount:uvarint change*
+ *            tableCount:uvarint table* txCount:uvarint txStart:uvarint* changeCount:uvarint change*
  * table    = name:str columnCount:uvarint str* keyCount:uvarint keyIndex:uvarint*   keyCount 0: keyed by rowid
- * change   = version:uvarint tableIndex:uvarint op:u8 [rowid:value] value*           deletes carry key values only
+ * change   = version:uvarint tableIndex:uvarint op:u8 [rowid:value] payload
+ * payload  = value* (insert: every column; delete: the key columns)
+ *          | value* changedCount:uvarint (columnIndex:uvarint value)*   (update: the key columns, then what changed)
  * value    = 0 (NULL) | 1 zigzag-varint (INTEGER) | 2 u64be IEEE-754 bits (REAL) | 3 str (TEXT) | 4 bytes (BLOB)
  * str      = length:uvarint UTF-8 bytes;  bytes = length:uvarint raw bytes
  * </pre>
  *
- * The checksum covers everything before it, as sent (after compression).
+ * {@code txStart}s are the indexes of the changes that begin a transaction; changes before the first continue the
+ * previous chunk's transaction. The checksum covers everything before it, as sent (after compression).
  */
 public final class WireFormat {
-    public static final int FORMAT = 1;
+    public static final int FORMAT = 2;
+    /** The format of earlier versions, still read. */
+    public static final int FORMAT_1 = 1;
     private static final int FLAG_DEFLATE = 1;
     /** Larger messages are refused unread; far above what a publisher sends (its chunks stay under 1 MiB). */
     public static final int MAX_MESSAGE_BYTES = 64 << 20;
@@ -68,6 +74,10 @@ public final class WireFormat {
                 body.uvarint(k);
             }
         }
+        body.uvarint(batch.txStarts().length);
+        for (int start : batch.txStarts()) {
+            body.uvarint(start);
+        }
         body.uvarint(batch.changes().size());
         for (RowChange c : batch.changes()) {
             body.uvarint(c.version());
@@ -76,8 +86,20 @@ public final class WireFormat {
             if (c.table().usesRowid()) {
                 body.value(c.rowid());
             }
-            for (Object v : c.values()) {
-                body.value(v);
+            if (c.isUpdate()) {
+                for (int k : c.table().keyIndexes()) {
+                    body.value(c.values()[k]);
+                }
+                int[] written = c.writtenColumns();
+                body.uvarint(written.length);
+                for (int i : written) {
+                    body.uvarint(i);
+                    body.value(c.values()[i]);
+                }
+            } else {
+                for (Object v : c.values()) {
+                    body.value(v);
+                }
             }
         }
         byte[] payload = body.toByteArray();
@@ -110,10 +132,6 @@ public final class WireFormat {
         if (message.length > MAX_MESSAGE_BYTES) {
             throw new MalformedMessageException("message of " + message.length + " bytes exceeds " + MAX_MESSAGE_BYTES);
         }
-        int format = message[0] & 0xff;
-        if (format != FORMAT) {
-            throw new MalformedMessageException("unknown format " + format + " (this node reads format " + FORMAT + ")");
-        }
         CRC32C crc = new CRC32C();
         crc.update(message, 0, message.length - 4);
         int end = message.length - 4;
@@ -121,6 +139,10 @@ public final class WireFormat {
                 | ((message[end + 2] & 0xff) << 8) | (message[end + 3] & 0xff);
         if ((int) crc.getValue() != expected) {
             throw new MalformedMessageException("checksum mismatch: message corrupted or truncated");
+        }
+        int format = message[0] & 0xff;
+        if (format != FORMAT && format != FORMAT_1) {
+            throw new UnknownFormatException(format); // intact, so written by a newer version, not garbage
         }
         int flags = message[1] & 0xff;
         if ((flags & ~FLAG_DEFLATE) != 0) {
@@ -154,7 +176,17 @@ public final class WireFormat {
             }
             tables.add(new TableShape(name, columns, keys));
         }
+        int[] txStarts = format == FORMAT_1 ? null : new int[in.count("transaction count", in.remaining())];
+        for (int i = 0; txStarts != null && i < txStarts.length; i++) {
+            txStarts[i] = in.count("transaction start", Integer.MAX_VALUE);
+            if (i > 0 && txStarts[i] <= txStarts[i - 1]) {
+                throw new MalformedMessageException("transaction starts out of order");
+            }
+        }
         int changeCount = in.count("change count", in.remaining());
+        if (txStarts != null && txStarts.length > 0 && txStarts[txStarts.length - 1] >= changeCount) {
+            throw new MalformedMessageException("transaction start beyond the last change");
+        }
         List<RowChange> changes = new ArrayList<>(changeCount);
         for (int i = 0; i < changeCount; i++) {
             long version = in.uvarint();
@@ -168,6 +200,10 @@ public final class WireFormat {
             if (table.usesRowid() && !(rowid instanceof Long)) {
                 throw new MalformedMessageException("rowid of " + table.name() + " is not an integer");
             }
+            if (op == RowChange.UPDATE && format != FORMAT_1) {
+                changes.add(update(in, version, table, rowid));
+                continue;
+            }
             int n = op == RowChange.DELETE ? table.keyIndexes().length : table.columns().size();
             Object[] values = new Object[n];
             for (int v = 0; v < n; v++) {
@@ -178,7 +214,33 @@ public final class WireFormat {
         if (in.remaining() != 0) {
             throw new MalformedMessageException(in.remaining() + " unexpected bytes after the last change");
         }
-        return new ChangeBatch(origin, group, chunk, last == 1, changes);
+        if (txStarts == null) {
+            return new ChangeBatch(origin, group, chunk, last == 1, changes); // format 1: one transaction
+        }
+        return new ChangeBatch(origin, group, chunk, last == 1, changes, txStarts);
+    }
+
+    private static RowChange update(WireReader in, long version, TableShape table, Object rowid)
+            throws MalformedMessageException {
+        Object[] values = new Object[table.columns().size()];
+        for (int k : table.keyIndexes()) {
+            values[k] = in.value();
+        }
+        int n = in.count("changed column count", table.columns().size());
+        int[] changed = new int[n];
+        for (int i = 0; i < n; i++) {
+            changed[i] = in.count("changed column index", table.columns().size() - 1);
+            if (i > 0 && changed[i] <= changed[i - 1]) {
+                throw new MalformedMessageException("changed columns of " + table.name() + " out of order");
+            }
+            for (int k : table.keyIndexes()) {
+                if (k == changed[i]) {
+                    throw new MalformedMessageException("update of " + table.name() + " changes a key column");
+                }
+            }
+            values[changed[i]] = in.value();
+        }
+        return new RowChange(version, table, RowChange.UPDATE, rowid, values, changed);
     }
 
     private static byte[] deflate(byte[] data) {

@@ -8,6 +8,7 @@ import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;
+import io.marmot.wire.Transaction;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,8 +27,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Convergence whatever the delivery order: the same random changes of three origins, applied in order, shuffled
- * with duplicates, and in reverse, give identical databases, equal to the last-writer-wins model.
+ * Convergence whatever the delivery order: the same random inserts, partial updates and deletes of three origins,
+ * applied in order, shuffled with duplicates, and in reverse, give identical databases, equal to the model of
+ * column-level last-writer-wins: a row exists when its newest insert-or-delete is an insert; each column holds the
+ * value of the newest write to it among that insert and the updates newer than it.
  */
 class OrderIndependentApplyTest {
     private static final String SCHEMA = "CREATE TABLE t (a INTEGER, b TEXT, v ANY, w REAL, PRIMARY KEY (a, b))";
@@ -69,23 +72,38 @@ class OrderIndependentApplyTest {
                 long version = rnd.nextInt(10) == 0 ? clock - 1 : clock;
                 Long a = (long) rnd.nextInt(5);
                 String b = "k" + rnd.nextInt(3);
-                if (rnd.nextInt(4) == 0) {
+                int kind = rnd.nextInt(6);
+                if (kind == 0) {
                     changes.add(new RowChange(version, SHAPE, RowChange.DELETE, null, new Object[] {a, b}));
+                } else if (kind <= 2) {
+                    changes.add(new RowChange(version, SHAPE, RowChange.INSERT, null,
+                            new Object[] {a, b, randomValue(rnd), rnd.nextBoolean() ? null : rnd.nextDouble()}));
                 } else {
-                    Object v = switch (rnd.nextInt(5)) {
-                        case 0 -> null;
-                        case 1 -> rnd.nextLong();
-                        case 2 -> rnd.nextDouble();
-                        case 3 -> "text-" + rnd.nextInt(1000);
-                        default -> new byte[] {(byte) rnd.nextInt(), 0, (byte) rnd.nextInt()};
+                    int[] changed = switch (rnd.nextInt(3)) {
+                        case 0 -> new int[] {2};
+                        case 1 -> new int[] {3};
+                        default -> new int[] {2, 3};
                     };
-                    changes.add(new RowChange(version, SHAPE, RowChange.UPDATE, null,
-                            new Object[] {a, b, v, rnd.nextBoolean() ? null : rnd.nextDouble()}));
+                    Object[] values = {a, b, null, null};
+                    for (int col : changed) {
+                        values[col] = col == 2 ? randomValue(rnd) : rnd.nextDouble();
+                    }
+                    changes.add(new RowChange(version, SHAPE, RowChange.UPDATE, null, values, changed));
                 }
             }
             out.add(new ChangeBatch(origin, clock, 0, true, changes));
         }
         return out;
+    }
+
+    private static Object randomValue(Random rnd) {
+        return switch (rnd.nextInt(5)) {
+            case 0 -> null;
+            case 1 -> rnd.nextLong();
+            case 2 -> rnd.nextDouble();
+            case 3 -> "text-" + rnd.nextInt(1000);
+            default -> new byte[] {(byte) rnd.nextInt(), 0, (byte) rnd.nextInt()};
+        };
     }
 
     private String applyAll(String name, List<ChangeBatch> batches, int perTransaction) throws SQLException {
@@ -97,13 +115,14 @@ class OrderIndependentApplyTest {
             CaptureInstaller.reconcile(c, LOCAL_NODE, t -> true);
             c.commit();
             c.setAutoCommit(true);
-            try (VersionCheckedWriter applier = new VersionCheckedWriter(c, LOCAL_NODE, MarmotConfig.defaults())) {
+            try (VersionCheckedWriter applier = new VersionCheckedWriter(c, LOCAL_NODE, MarmotConfig.defaults(),
+                    new ReplicationStats())) {
                 for (int i = 0; i < batches.size(); i += perTransaction) {
-                    List<List<ChangeBatch>> groups = new ArrayList<>();
+                    List<Transaction> txs = new ArrayList<>();
                     for (ChangeBatch b : batches.subList(i, Math.min(batches.size(), i + perTransaction))) {
-                        groups.add(List.of(b));
+                        txs.addAll(ChangeBatch.transactions(List.of(b)));
                     }
-                    List<VersionCheckedWriter.Outcome> outcomes = applier.apply(groups, (db, o) -> { });
+                    List<VersionCheckedWriter.Outcome> outcomes = applier.apply(txs, (db, o) -> { });
                     outcomes.forEach(o -> assertEquals(null, o.rejection()));
                 }
             }
@@ -130,17 +149,43 @@ class OrderIndependentApplyTest {
         return sb.toString();
     }
 
-    /** The expected table: for every key, the change with the greatest (version, origin), unless a delete. */
+    /** The expected table, computed from the set of changes alone (see the class comment). */
     private String model(List<ChangeBatch> batches) throws SQLException {
+        Map<List<Object>, long[]> life = new HashMap<>(); // newest insert-or-delete: version, origin, 1 if insert
+        Map<List<Object>, Object[]> inserted = new HashMap<>();
+        for (ChangeBatch b : batches) {
+            for (RowChange ch : b.changes()) {
+                if (ch.isUpdate()) {
+                    continue;
+                }
+                List<Object> key = Arrays.asList(ch.key());
+                long[] held = life.get(key);
+                if (held == null || newer(ch.version(), b.origin(), held[0], held[1])) {
+                    life.put(key, new long[] {ch.version(), b.origin(), ch.isDelete() ? 0 : 1});
+                    inserted.put(key, ch.isDelete() ? null : ch.values().clone());
+                }
+            }
+        }
         Map<List<Object>, Object[]> winner = new HashMap<>();
-        Map<List<Object>, long[]> version = new HashMap<>();
+        Map<List<Object>, long[][]> columnStamps = new HashMap<>();
+        life.forEach((key, held) -> {
+            if (held[2] == 1) {
+                winner.put(key, inserted.get(key));
+                columnStamps.put(key, new long[][] {held, held, held, held});
+            }
+        });
         for (ChangeBatch b : batches) {
             for (RowChange ch : b.changes()) {
                 List<Object> key = Arrays.asList(ch.key());
-                long[] held = version.get(key);
-                if (held == null || ch.version() > held[0] || (ch.version() == held[0] && b.origin() > held[1])) {
-                    version.put(key, new long[] {ch.version(), b.origin()});
-                    winner.put(key, ch.isDelete() ? null : ch.values());
+                if (!ch.isUpdate() || !winner.containsKey(key)) {
+                    continue;
+                }
+                for (int col : ch.changed()) {
+                    long[] held = columnStamps.get(key)[col];
+                    if (newer(ch.version(), b.origin(), held[0], held[1])) {
+                        columnStamps.get(key)[col] = new long[] {ch.version(), b.origin()};
+                        winner.get(key)[col] = ch.values()[col];
+                    }
                 }
             }
         }
@@ -150,11 +195,7 @@ class OrderIndependentApplyTest {
                 s.execute(SCHEMA);
             }
             TreeMap<String, Object[]> sorted = new TreeMap<>();
-            winner.forEach((k, v) -> {
-                if (v != null) {
-                    sorted.put(k.toString(), v);
-                }
-            });
+            winner.forEach((k, v) -> sorted.put(k.toString(), v));
             try (var ps = c.prepareStatement("INSERT INTO t VALUES (?, ?, ?, ?)")) {
                 for (Object[] v : sorted.values()) {
                     for (int i = 0; i < 4; i++) {
@@ -165,5 +206,9 @@ class OrderIndependentApplyTest {
             }
             return dump(c);
         }
+    }
+
+    private static boolean newer(long version, long origin, long heldVersion, long heldOrigin) {
+        return version > heldVersion || (version == heldVersion && origin > heldOrigin);
     }
 }

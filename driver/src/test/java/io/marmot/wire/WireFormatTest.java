@@ -55,6 +55,97 @@ class WireFormatTest {
     }
 
     @Test
+    void anUpdateCarriesTheKeyAndOnlyTheColumnsItChanged() throws Exception {
+        String big = "x".repeat(5000);
+        RowChange partial = new RowChange(5L << 16, BOOKS, RowChange.UPDATE, null, new Object[] {1L, big, 2.5},
+                new int[] {2});
+        RowChange whole = new RowChange(5L << 16, BOOKS, RowChange.UPDATE, null, new Object[] {1L, big, 2.5});
+        byte[] partialBytes = WireFormat.encode(new ChangeBatch(1, 5L << 16, 0, true, List.of(partial)), false);
+        byte[] wholeBytes = WireFormat.encode(new ChangeBatch(1, 5L << 16, 0, true, List.of(whole)), false);
+        assertTrue(partialBytes.length < 100 && wholeBytes.length > 5000, partialBytes.length + " / " + wholeBytes.length);
+
+        RowChange out = WireFormat.decode(partialBytes).changes().get(0);
+        assertArrayEquals(new int[] {2}, out.changed());
+        assertArrayEquals(new Object[] {1L, null, 2.5}, out.values());
+        assertArrayEquals(new int[] {1, 2}, WireFormat.decode(wholeBytes).changes().get(0).changed(),
+                "a whole-row update names every column but the key");
+    }
+
+    @Test
+    void transactionBoundariesSurviveChunking() throws Exception {
+        RowChange r = new RowChange(1, LOOSE, RowChange.INSERT, 1L, new Object[] {1L});
+        // Message 1: transaction A, then the start of B; message 2: the rest of B, then C.
+        ChangeBatch first = new ChangeBatch(3, 1, 0, false, List.of(r, r, r), new int[] {0, 2});
+        ChangeBatch second = new ChangeBatch(3, 1, 1, true, List.of(r, r), new int[] {1});
+        List<ChangeBatch> decoded = List.of(WireFormat.decode(WireFormat.encode(first, false)),
+                WireFormat.decode(WireFormat.encode(second, false)));
+        List<Transaction> txs = ChangeBatch.transactions(decoded);
+        assertEquals(List.of(2, 2, 1), txs.stream().map(t -> t.changes().size()).toList());
+        assertTrue(txs.stream().allMatch(t -> t.origin() == 3));
+    }
+
+    @Test
+    void messagesOfFormatOneAreReadAsOneTransactionOfWholeRowChanges() throws Exception {
+        WireWriter body = new WireWriter();
+        body.uvarint(4); // origin
+        body.uvarint(77); // group
+        body.uvarint(0); // chunk
+        body.write(1); // last
+        body.uvarint(1);
+        body.str("t");
+        body.uvarint(2);
+        body.str("id");
+        body.str("v");
+        body.uvarint(1);
+        body.uvarint(0);
+        body.uvarint(2); // changes
+        for (int op : new int[] {RowChange.INSERT, RowChange.UPDATE}) {
+            body.uvarint(77);
+            body.uvarint(0);
+            body.write(op);
+            body.value(1L);
+            body.value("v" + op);
+        }
+        ChangeBatch b = WireFormat.decode(withHeaderAndChecksum(WireFormat.FORMAT_1, body.toByteArray()));
+        assertEquals(1, ChangeBatch.transactions(List.of(b)).size());
+        RowChange update = b.changes().get(1);
+        assertArrayEquals(new int[] {1}, update.writtenColumns(), "every column but the key");
+        assertEquals("v2", update.values()[1]);
+    }
+
+    @Test
+    void anIntactMessageOfANewerFormatIsToldApartFromDamage() {
+        byte[] message = withHeaderAndChecksum(9, new byte[] {1, 2, 3});
+        MalformedMessageException e = assertThrows(UnknownFormatException.class, () -> WireFormat.decode(message));
+        assertTrue(e.getMessage().contains("upgrade this node"), e.getMessage());
+        message[2] ^= 1;
+        assertThrows(MalformedMessageException.class, () -> WireFormat.decode(message));
+        assertTrue(!(catchIt(message) instanceof UnknownFormatException), "damage is not a newer format");
+    }
+
+    private static Exception catchIt(byte[] message) {
+        try {
+            WireFormat.decode(message);
+            return null;
+        } catch (MalformedMessageException e) {
+            return e;
+        }
+    }
+
+    private static byte[] withHeaderAndChecksum(int format, byte[] body) {
+        byte[] out = new byte[body.length + 6];
+        out[0] = (byte) format;
+        System.arraycopy(body, 0, out, 2, body.length);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(out, 0, out.length - 4);
+        int sum = (int) crc.getValue();
+        for (int i = 0; i < 4; i++) {
+            out[out.length - 4 + i] = (byte) (sum >>> (24 - 8 * i));
+        }
+        return out;
+    }
+
+    @Test
     void compressionShrinksRepetitiveRows() {
         ChangeBatch big = new ChangeBatch(1, 1, 0, true, java.util.stream.IntStream.range(0, 500)
                 .mapToObj(i -> new RowChange(i + 1, BOOKS, RowChange.INSERT, null, new Object[] {(long) i, "same text ".repeat(10), null}))

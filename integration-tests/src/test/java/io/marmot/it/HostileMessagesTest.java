@@ -63,7 +63,8 @@ class HostileMessagesTest {
                 encode("Books\"; DROP TABLE Books; --", List.of("id"), new Object[] {3L}),
                 encode("Books", List.of("id", "title\" = 'x'; DROP TABLE Books; --"), new Object[] {4L, "y"}),
                 encode("Nope", List.of("id"), new Object[] {5L}),
-                encode("Books", List.of("id", "title", "year"), new Object[] {6L, null, 2000L})); // NOT NULL violated
+                encode("Books", List.of("id", "title", "year"), new Object[] {6L, null, 2000L}), // NOT NULL violated
+                newerFormat(valid)); // intact, from a newer version: kept until this node is upgraded
         for (byte[] m : parkable) {
             js.publish(SUBJECT, m);
         }
@@ -79,9 +80,19 @@ class HostileMessagesTest {
         assertEquals(1, b.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'Books'"), "table intact");
         assertEquals(0, b.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'x'"));
         assertTrue(b.scalar("SELECT count(*) FROM __marmot_parked WHERE reason LIKE '%Nope%'") == 1, "reason names the table");
+        assertEquals(1, b.scalar("SELECT count(*) FROM __marmot_parked WHERE reason LIKE '%upgrade this node%'"));
         // and b's own writes still reach a
         b.exec("INSERT INTO Books VALUES (8, 'Lady Susan', 1871)");
         Await.until(Duration.ofSeconds(20), "b to a", () -> a.scalar("SELECT count(*) FROM Books WHERE id = 8") == 1);
+    }
+
+    private static byte[] newerFormat(byte[] valid) {
+        byte[] m = valid.clone();
+        m[0] = (byte) (WireFormat.FORMAT + 1);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(m, 0, m.length - 4);
+        java.nio.ByteBuffer.wrap(m, m.length - 4, 4).putInt((int) crc.getValue());
+        return m;
     }
 
     private static byte[] encode(String table, List<String> columns, Object[] values) {

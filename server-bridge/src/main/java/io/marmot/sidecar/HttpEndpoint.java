@@ -136,6 +136,7 @@ final class HttpEndpoint implements AutoCloseable {
                     s.backlogMillis() / 1000);
             counter(b, "marmot_feed_restarts_total", "Times a stream was read again because its delivery jumped.",
                     labels, s.feedRestarts());
+            conflicts(b, labels, s.conflicts());
             gauge(b, "marmot_parked_waiting", "Messages of other nodes that could not be applied here and wait to be"
                     + " tried again.", labels, s.parkedWaiting());
             gauge(b, "marmot_clock_offset_milliseconds", "How far this node's clock runs ahead of the NATS server's"
@@ -143,6 +144,17 @@ final class HttpEndpoint implements AutoCloseable {
             gauge(b, "marmot_ready", "1 when /health reports ready.", labels, e.health().ready() ? 1 : 0);
         }
         respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", b.toString());
+    }
+
+    /** One counter, a sample per kind (labels joined to the node's). */
+    private static void conflicts(StringBuilder b, String labels, java.util.Map<String, Long> byKind) {
+        String name = "marmot_conflicts_total";
+        b.append("# HELP ").append(name).append(" Writes that lost to another node's write (kept in __marmot_conflicts),"
+                + " by kind.\n");
+        b.append("# TYPE ").append(name).append(" counter\n");
+        String inner = labels.isEmpty() ? "" : labels.substring(1, labels.length() - 1) + ",";
+        byKind.forEach((kind, n) -> b.append(name).append('{').append(inner).append("kind=\"").append(kind).append("\"} ")
+                .append(n).append('\n'));
     }
 
     private static void counter(StringBuilder b, String name, String help, String labels, long value) {

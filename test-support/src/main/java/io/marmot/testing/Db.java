@@ -167,7 +167,7 @@ public final class Db {
     /**
      * The whole content of a database's own tables, read through plain sqlite-jdbc as an outside observer: each
      * table (but SQLite's and marmot's internal ones) by name, then its rows, every value with its storage class
-     * ({@code quote()}: 1, 1.0, '1', X'01', NULL are all different), rowid first for tables that have one. Two
+     * ({@code quote()}: 1, 1.0, '1', X'01', NULL are all different), rowid first for tables keyed by it. Two
      * nodes that converged give equal dumps.
      */
     public static String dump(Path db) throws SQLException {
@@ -184,7 +184,8 @@ public final class Db {
             String name = (String) table.get(0);
             boolean withoutRowid = ((Number) table.get(1)).intValue() == 1;
             List<String> values = new ArrayList<>();
-            if (!withoutRowid) {
+            // The rowid is the key of a table without a declared one; beside a declared key it is not replicated.
+            if (!withoutRowid && count(c, "SELECT count(*) FROM pragma_table_info(?) WHERE pk > 0", name) == 0) {
                 values.add("rowid");
             }
             for (List<Object> column : list(c, "SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0 ORDER BY cid", name)) {

@@ -1,0 +1,138 @@
+package io.marmot.replication;
+
+import io.marmot.clock.RowMerge;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code __marmot_conflicts}: the values a write lost to another node's write under last-writer-wins, so nothing a
+ * node committed disappears without a trace. Rows are written in the applier's transaction and kept for
+ * {@code conflict-retention}. Key and values are JSON (a BLOB as {@code {"blob":"<hex>"}}).
+ */
+final class ConflictRecord {
+    private static final Logger log = LoggerFactory.getLogger(ConflictRecord.class);
+    static final String TABLE = "__marmot_conflicts";
+
+    private final long nodeId;
+    private final ReplicationStats stats;
+    private final PreparedStatement insert;
+    private final Set<String> warnedTables = new HashSet<>();
+
+    ConflictRecord(Connection db, long nodeId, ReplicationStats stats) throws SQLException {
+        create(db);
+        this.nodeId = nodeId;
+        this.stats = stats;
+        this.insert = db.prepareStatement("INSERT INTO " + TABLE + " (at, kind, tbl, pk, lost_values, lost_version,"
+                + " lost_node, won_version, won_node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    }
+
+    static void create(Connection db) throws SQLException {
+        try (Statement s = db.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+                    + " kind TEXT NOT NULL, tbl TEXT NOT NULL, pk TEXT NOT NULL, lost_values TEXT NOT NULL,"
+                    + " lost_version INTEGER NOT NULL, lost_node INTEGER NOT NULL, won_version INTEGER NOT NULL,"
+                    + " won_node INTEGER NOT NULL)");
+            s.execute("CREATE INDEX IF NOT EXISTS " + TABLE + "_at ON " + TABLE + " (at)");
+        }
+    }
+
+    /** Records what a change of {@code table} at {@code key} lost, or made lose; inside the applier's transaction. */
+    void record(String table, Object[] key, RowMerge.Lost lost) throws SQLException {
+        insert.setLong(1, System.currentTimeMillis());
+        insert.setString(2, lost.kind().label);
+        insert.setString(3, table);
+        insert.setString(4, json(key));
+        insert.setString(5, json(lost.values()));
+        insert.setLong(6, lost.lost().version());
+        insert.setLong(7, lost.lost().node());
+        insert.setLong(8, lost.won().version());
+        insert.setLong(9, lost.won().node());
+        insert.executeUpdate();
+        stats.conflict(lost.kind());
+        if (lost.kind() == RowMerge.Kind.INSERT_INSERT && warnedTables.add(table)) {
+            log.warn("{} - nodes {} and {} inserted the same key {} into table {}: the older row's values are in {}."
+                    + " Keys generated on several nodes collide; see the README's section on keys (logged once per table)",
+                    nodeId, lost.lost().node(), lost.won().node(), json(key), table, TABLE);
+        } else {
+            log.debug("{} - {} conflict on {} {}: node {} lost to node {}", nodeId, lost.kind().label, table, json(key),
+                    lost.lost().node(), lost.won().node());
+        }
+    }
+
+    /** Deletes conflicts older than the retention; in its own short transaction. */
+    static int prune(Connection db, Duration retention) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + TABLE + " WHERE at < ?")) {
+            ps.setLong(1, System.currentTimeMillis() - retention.toMillis());
+            return ps.executeUpdate();
+        }
+    }
+
+    void close() throws SQLException {
+        insert.close();
+    }
+
+    static String json(Object[] values) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < values.length; i++) {
+            sb.append(i == 0 ? "" : ",");
+            value(sb, values[i]);
+        }
+        return sb.append(']').toString();
+    }
+
+    static String json(Map<String, Object> values) {
+        StringBuilder sb = new StringBuilder("{");
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            sb.append(sb.length() == 1 ? "" : ",");
+            string(sb, e.getKey());
+            sb.append(':');
+            value(sb, e.getValue());
+        }
+        return sb.append('}').toString();
+    }
+
+    private static void value(StringBuilder sb, Object v) {
+        if (v == null) {
+            sb.append("null");
+        } else if (v instanceof Long || v instanceof Integer) {
+            sb.append(v);
+        } else if (v instanceof Double d) {
+            sb.append(d.isNaN() || d.isInfinite() ? "null" : d.toString());
+        } else if (v instanceof byte[] b) {
+            sb.append("{\"blob\":\"").append(HexFormat.of().formatHex(b)).append("\"}");
+        } else {
+            string(sb, v.toString());
+        }
+    }
+
+    private static void string(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+}
