@@ -39,6 +39,8 @@ public enum ConfigKey {
     MAX_CLOCK_SKEW("max-clock-skew", "1000", ValueType.POSITIVE_LONG,
             "Milliseconds this node's clock may differ from the NATS server's: beyond it, versions are held to that"
                     + " bound and the node reports not ready."),
+    VERIFY_INTERVAL("verify-interval", "30", ValueType.NON_NEGATIVE_LONG,
+            "Seconds between comparisons of this node's data with its peers' (0: never)."),
     CONFLICT_RETENTION("conflict-retention", "2592000", ValueType.POSITIVE_LONG,
             "Seconds a conflict (values a write lost to another node's) is kept in __marmot_conflicts."),
     COMPRESS("compress", "false", ValueType.BOOLEAN,
@@ -105,6 +107,7 @@ public enum ConfigKey {
         BOOLEAN("true or false"),
         POSITIVE_INT("an integer from 1 to 2147483647"),
         POSITIVE_LONG("an integer from 1 to 9223372036854775807"),
+        NON_NEGATIVE_LONG("an integer from 0 to 9223372036854775807"),
         PORT("a port number from 1 to 65535"),
         NAME("letters, digits, '-' and '_'"),
         NAME_LIST("a comma-separated list of table names");

@@ -24,7 +24,8 @@ public record MarmotConfig(
         Set<String> excludeTables,
         Duration pollInterval,
         Duration maxClockSkew,
-        Duration conflictRetention) {
+        Duration conflictRetention,
+        Duration verifyInterval) {
 
     public MarmotConfig {
         tables = Set.copyOf(tables);
@@ -69,12 +70,13 @@ public record MarmotConfig(
                 names(v.get(ConfigKey.EXCLUDE_TABLES)),
                 Duration.ofMillis(Long.parseLong(v.get(ConfigKey.POLL_INTERVAL))),
                 Duration.ofMillis(Long.parseLong(v.get(ConfigKey.MAX_CLOCK_SKEW))),
-                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.CONFLICT_RETENTION))));
+                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.CONFLICT_RETENTION))),
+                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.VERIFY_INTERVAL))));
     }
 
     public MarmotConfig withNodeId(long id) {
         return new MarmotConfig(id, nats, streams, publish, replicate, compress, tables, excludeTables, pollInterval,
-                maxClockSkew, conflictRetention);
+                maxClockSkew, conflictRetention, verifyInterval);
     }
 
     /** Whether changes of this table are captured and applied. */
@@ -88,6 +90,7 @@ public record MarmotConfig(
             case BOOLEAN -> raw.equals("true") || raw.equals("false");
             case POSITIVE_INT -> raw.isEmpty() || inRange(raw, 1, Integer.MAX_VALUE);
             case POSITIVE_LONG -> raw.isEmpty() || inRange(raw, 1, Long.MAX_VALUE);
+            case NON_NEGATIVE_LONG -> inRange(raw, 0, Long.MAX_VALUE);
             case PORT -> inRange(raw, 1, 65535);
             case NAME -> raw.matches("[A-Za-z0-9_-]+");
         };

@@ -27,7 +27,7 @@ public record Health(boolean ready, List<String> problems) {
                     + " never applied (see io.marmot.Marmot.missedRanges)");
         }
         if (s.parkedWaiting() > 0) {
-            problems.add(s.parkedWaiting() + " message(s) of other nodes could not be applied here and wait in"
+            problems.add(s.parkedWaiting() + " transaction(s) of other nodes could not be applied here and wait in"
                     + " __marmot_parked (the log names table, key and reason); they are tried again when the schema"
                     + " changes");
         }
@@ -41,6 +41,10 @@ public record Health(boolean ready, List<String> problems) {
             problems.add("this node's clock is " + Math.abs(s.clockOffsetMillis()) + " ms "
                     + (s.clockOffsetMillis() > 0 ? "ahead of" : "behind") + " the NATS server's, more than max-clock-skew ("
                     + maxClockSkewMillis + " ms): its versions are held to that bound; fix the clock (NTP)");
+        }
+        for (String d : s.divergences()) {
+            problems.add(d + ", at the same stream positions (a write that bypassed capture, rows older than"
+                    + " capture, a lost store); compare the table on both nodes");
         }
         problems.addAll(others);
         return new Health(problems.isEmpty(), List.copyOf(problems));

@@ -126,6 +126,10 @@ public class MarmotDataSource extends SQLiteDataSource {
         set(ConfigKey.MAX_CLOCK_SKEW, milliseconds);
     }
 
+    public void setVerifyInterval(long seconds) {
+        set(ConfigKey.VERIFY_INTERVAL, seconds);
+    }
+
     public void setConflictRetention(long seconds) {
         set(ConfigKey.CONFLICT_RETENTION, seconds);
     }

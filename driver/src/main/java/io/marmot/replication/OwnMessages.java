@@ -52,6 +52,12 @@ final class OwnMessages {
         return out;
     }
 
+    /** Whether every own message of the stream that this node knows of lies at or below {@code position}. */
+    synchronized boolean allHandled(String stream, long position) {
+        TreeMap<Long, Long> r = ranges.get(stream);
+        return r == null || r.isEmpty() || r.lastEntry().getValue() <= position;
+    }
+
     /** The applier handled the stream up to seq: what lies below is no longer needed. */
     synchronized void forgetUpTo(String stream, long seq) {
         TreeMap<Long, Long> r = ranges.get(stream);

@@ -25,6 +25,7 @@ public final class Replication implements AutoCloseable {
     private final Publisher publisher;
     private final Applier applier;
     private final NodeClaims claims;
+    private final Verifier verifier;
     private volatile boolean linkClosed;
     private volatile boolean holdsClaim;
     private final ClockReference clock = new ClockReference();
@@ -42,6 +43,7 @@ public final class Replication implements AutoCloseable {
         this.embedded = embedded;
         this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), this::connected);
         OwnMessages own = new OwnMessages();
+        this.verifier = new Verifier(nodeId, database, config, own, stats);
         this.publisher = new Publisher(nodeId, database, config, link, stats, own);
         Applier a = null;
         try {
@@ -83,6 +85,9 @@ public final class Replication implements AutoCloseable {
         try {
             r.link.start(config.nats());
             r.link.every(renewMillis, r::renewClaim);
+            if (!config.verifyInterval().isZero() && r.applier != null) {
+                r.link.every(config.verifyInterval().toMillis(), r::verify);
+            }
         } catch (IOException e) {
             r.close();
             throw new SQLException(e.getMessage(), "08001", e);
@@ -146,6 +151,13 @@ public final class Replication implements AutoCloseable {
             holdsClaim = holds;
         } catch (Exception e) {
             log.debug("{} - renewing the claim on the node id: {}", nodeId, e.toString());
+        }
+    }
+
+    private void verify() {
+        io.nats.client.Connection nc = link.connected();
+        if (nc != null && !linkClosed && holdsClaim) {
+            verifier.round(nc);
         }
     }
 
@@ -230,6 +242,7 @@ public final class Replication implements AutoCloseable {
             claims.release(nc);
         }
         link.close();
+        verifier.close();
         if (embedded != null) {
             embedded.release();
         }

@@ -4,6 +4,7 @@ import io.marmot.clock.RowMerge;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,6 +32,10 @@ public final class ReplicationStats {
     volatile boolean outOfSync;
     volatile long clockOffsetMillis;
     volatile boolean clockKnown;
+    volatile long lastVerifiedMillis;
+    volatile int peersAgreeing;
+    volatile int peersDiffering;
+    volatile List<String> divergences = List.of();
 
     /**
      * @param missedMessages messages recorded gone for good (persisted: it survives restarts)
@@ -46,12 +51,24 @@ public final class ReplicationStats {
      * @param parkedWaiting messages of peers this node could not apply, waiting in {@code __marmot_parked}
      * @param conflicts conflicts recorded in {@code __marmot_conflicts} since start, by kind ({@code update-update},
      *     {@code insert-insert}, {@code delete-update}, {@code unique}); every kind present
+     * @param lastVerifiedMillis when this node last compared its data with its peers' (0: never)
+     * @param peersAgreeing peers whose data equals this node's at the same stream positions, at the last comparison
+     * @param peersDiffering peers whose data differs at the same stream positions (a divergence)
+     * @param divergences one sentence per table found different, empty when none
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
             long lastLagMillis, boolean outOfSync, long applyFailures, int consecutiveFailures, long failingSinceMillis, String lastApplyError,
             long backlogMessages, long backlogMillis, long feedRestarts, long clockOffsetMillis, boolean clockKnown, long parkedWaiting,
-            Map<String, Long> conflicts) {
+            Map<String, Long> conflicts, long lastVerifiedMillis, int peersAgreeing, int peersDiffering,
+            List<String> divergences) {
+    }
+
+    void verified(int agreeing, int differing, List<String> found) {
+        peersAgreeing = agreeing;
+        peersDiffering = differing;
+        divergences = found;
+        lastVerifiedMillis = System.currentTimeMillis();
     }
 
     public ReplicationStats() {
@@ -76,7 +93,8 @@ public final class ReplicationStats {
                 staleChanges.get(), rejectedMessages.get(), parkedMessages.get(), missedMessages.get(),
                 pendingChanges.get(), lastLagMillis.get(), outOfSync, applyFailures.get(), consecutiveFailures, failingSinceMillis,
                 lastApplyError, backlogMessages.get(), waiting == 0 ? 0 : Math.max(0, System.currentTimeMillis() - waiting),
-                feedRestarts.get(), clockOffsetMillis, clockKnown, parkedWaiting.get(), conflictCounts());
+                feedRestarts.get(), clockOffsetMillis, clockKnown, parkedWaiting.get(), conflictCounts(),
+                lastVerifiedMillis, peersAgreeing, peersDiffering, divergences);
     }
 
     void applyFailed(Exception e) {

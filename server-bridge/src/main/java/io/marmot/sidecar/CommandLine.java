@@ -198,7 +198,7 @@ final class CommandLine {
         for (ConfigKey k : ConfigKey.values()) {
             String arg = switch (k.type()) {
                 case BOOLEAN -> "[true|false]";
-                case POSITIVE_INT, POSITIVE_LONG -> "<n>";
+                case POSITIVE_INT, POSITIVE_LONG, NON_NEGATIVE_LONG -> "<n>";
                 case PORT -> "<port>";
                 case NAME -> "<name>";
                 case NAME_LIST -> "<t1,t2,...>";

@@ -137,6 +137,12 @@ final class HttpEndpoint implements AutoCloseable {
             counter(b, "marmot_feed_restarts_total", "Times a stream was read again because its delivery jumped.",
                     labels, s.feedRestarts());
             conflicts(b, labels, s.conflicts());
+            gauge(b, "marmot_peers_agreeing", "Peers whose data equals this node's at the same stream positions.",
+                    labels, s.peersAgreeing());
+            gauge(b, "marmot_peers_differing", "Peers whose data differs from this node's at the same stream positions.",
+                    labels, s.peersDiffering());
+            gauge(b, "marmot_last_verified_timestamp_seconds", "When this node last compared its data with its peers'.",
+                    labels, s.lastVerifiedMillis() / 1000);
             gauge(b, "marmot_parked_waiting", "Messages of other nodes that could not be applied here and wait to be"
                     + " tried again.", labels, s.parkedWaiting());
             gauge(b, "marmot_clock_offset_milliseconds", "How far this node's clock runs ahead of the NATS server's"

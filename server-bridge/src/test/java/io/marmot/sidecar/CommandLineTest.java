@@ -70,7 +70,7 @@ class CommandLineTest {
         for (ConfigKey k : ConfigKey.values()) {
             String v = switch (k.type()) {
                 case BOOLEAN -> "true".equals(k.defaultValue()) ? "false" : "true";
-                case POSITIVE_INT, POSITIVE_LONG -> k == ConfigKey.LOG_REPLICAS ? "3" : "7";
+                case POSITIVE_INT, POSITIVE_LONG, NON_NEGATIVE_LONG -> k == ConfigKey.LOG_REPLICAS ? "3" : "7";
                 case PORT -> "4333";
                 case NAME -> "custom-" + k.key();
                 case NAME_LIST -> "t1,t2";
