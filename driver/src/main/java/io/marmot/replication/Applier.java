@@ -17,26 +17,30 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
 /**
- * Applies other nodes' changes, each message exactly once. One ordered feed per stream fills a bounded queue; the
- * applier thread drains it and applies what it took in short SQLite transactions, each transaction group under its
+ * Applies other nodes' changes, each message exactly once. One ordered feed per stream fills a bounded buffer; the
+ * applier drains it and applies what it took in short SQLite transactions, each transaction group under its
  * own savepoint (it lands whole or is parked whole), and stores in the same transaction how far each stream is
  * handled. That stored position is the only truth about where to read: after a crash, a failed transaction or a
  * reconnection the feeds start again right after it. Nothing is acknowledged to the server, so nothing can be
  * skipped by an acknowledgement. Messages a stream no longer holds are recorded as missed (the node is then out
- * of sync, persistently), never passed over in silence. Every database access happens on the applier thread.
+ * of sync, persistently), never passed over in silence. Every database access happens in the applier's steps,
+ * which run one at a time on the applying threads every engine of the JVM shares ({@link WorkPools}): woken by
+ * arriving messages, a (re)connection and a timer, each step handling at most {@value #MAX_BATCH} messages before
+ * the other engines' turn. The feeds' buffer is bounded: a full one stops its feeds until a step drained it.
  */
 final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH = 1000;
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Parked messages, positions due and restarts are looked at this often without any message arriving. */
+    private static final long TICK_MILLIS = 200;
 
     private final long nodeId;
     private final MarmotConfig config;
@@ -44,11 +48,15 @@ final class Applier implements AutoCloseable {
     private final OwnMessages own;
     private final SQLiteConnection db;
     private final AppliedTransactions writes;
-    private final BlockingQueue<StreamFeeds.Delivery> inbox = new ArrayBlockingQueue<>(20_000);
     private final StreamFeeds feeds;
     private final StreamBinder binder;
     private final StreamProgress progress;
-    private final Thread thread;
+    private final SerialTask task;
+    private final List<StreamFeeds.Delivery> batch = new ArrayList<>(MAX_BATCH);
+    private ScheduledFuture<?> tick;
+    private long backoff = 100;
+    /** No step before this (System.nanoTime): backing off after a failure. */
+    private volatile long notBefore = System.nanoTime();
     private final String ownSuffix;
     private volatile Connection connection;
     private volatile boolean bindRequested;
@@ -56,7 +64,8 @@ final class Applier implements AutoCloseable {
     private long lastPositionWrite = System.nanoTime();
     private volatile boolean closed;
 
-    Applier(long nodeId, Path database, MarmotConfig config, ReplicationStats stats, OwnMessages own) throws SQLException {
+    Applier(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats, OwnMessages own)
+            throws SQLException {
         this.nodeId = nodeId;
         this.config = config;
         this.stats = stats;
@@ -68,22 +77,23 @@ final class Applier implements AutoCloseable {
             Sqlite.closeQuietly(db, e);
             throw e;
         }
-        this.feeds = new StreamFeeds(nodeId, this::enqueue);
+        this.task = new SerialTask(nodeId + " applier", WorkPools.APPLY, this::step);
+        this.feeds = new StreamFeeds(nodeId, link, task::wake);
         this.binder = new StreamBinder(nodeId);
         this.progress = new StreamProgress(nodeId);
         this.ownSuffix = "." + nodeId;
-        this.thread = Daemons.thread("marmot-" + nodeId + "-applier", this::run);
     }
 
     void start() {
-        thread.start();
+        tick = WorkPools.TIMER.scheduleWithFixedDelay(task::wake, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        task.wake();
     }
 
-    /** NATS (re)connected: the applier thread binds every stream again, from where this database stands. */
+    /** NATS (re)connected: the applier binds every stream again, from where this database stands. */
     void subscribe(Connection nc) {
         connection = nc;
         bindRequested = true;
-        inbox.offer(StreamFeeds.Delivery.WAKE);
+        task.wake();
     }
 
     /** Stops reading until the next {@link #subscribe} (this node may not replicate for now). */
@@ -95,72 +105,59 @@ final class Applier implements AutoCloseable {
     /** The record of missed messages changed outside the applier (an operator cleared it). */
     void missedChanged() {
         recountMissed = true;
+        task.wake();
     }
 
-    private void enqueue(StreamFeeds.Delivery d) {
-        try {
-            inbox.put(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** One step, on an applying thread: binds when asked, then applies what the feeds brought, at most a batch. */
+    private void step() {
+        if (closed || System.nanoTime() - notBefore < 0) {
+            return; // a wake during the back-off: the timer ends it
         }
-    }
-
-    private void run() {
-        List<StreamFeeds.Delivery> batch = new ArrayList<>(MAX_BATCH);
-        long backoff = 100;
-        while (!closed) {
-            try {
-                if (bindRequested) {
-                    bindRequested = false;
-                    bindAll();
-                }
-                if (recountMissed) {
-                    recountMissed = false;
-                    writes.refreshOutOfSync();
-                }
-                restartJumpedFeeds();
-                writes.retryParked();
-                writes.pruneConflicts();
-                StreamFeeds.Delivery first = inbox.poll(200, TimeUnit.MILLISECONDS);
-                if (first != null && first.message() == null) {
-                    continue; // a wake-up: bind first
-                }
-                if (first != null) {
-                    batch.add(first);
-                    inbox.drainTo(batch, MAX_BATCH - 1);
-                    stats.oldestWaitingMillis = timestampMillis(first.message());
-                }
-                process(batch);
-                if (!batch.isEmpty()) {
-                    stats.applySucceeded();
-                }
-                batch.clear();
-                StreamFeeds.Delivery next = inbox.peek();
-                stats.oldestWaitingMillis = next == null || next.message() == null ? 0 : timestampMillis(next.message());
-                backoff = 100;
-            } catch (InterruptedException e) {
-                return;
-            } catch (Exception e) {
-                if (closed) {
-                    return;
-                }
-                batch.clear();
-                stats.applyFailed(e);
-                log.warn("{} - applying failed ({} time(s) in a row), reading again from the stored positions in {} ms: {}",
-                        nodeId, stats.consecutiveFailures, backoff, e.toString());
-                // Everything not committed is dropped: the next bind starts each stream right after its position.
-                feeds.stopAll();
-                inbox.clear();
-                progress.forget();
-                writes.recover();
-                bindRequested = connection != null;
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 5_000);
+        try {
+            if (bindRequested) {
+                bindRequested = false;
+                bindAll();
             }
+            if (recountMissed) {
+                recountMissed = false;
+                writes.refreshOutOfSync();
+            }
+            restartJumpedFeeds();
+            writes.retryParked();
+            writes.pruneConflicts();
+            feeds.drainTo(batch, MAX_BATCH);
+            if (!batch.isEmpty()) {
+                stats.oldestWaitingMillis = timestampMillis(batch.get(0).message());
+            }
+            process(batch);
+            if (!batch.isEmpty()) {
+                stats.applySucceeded();
+            }
+            batch.clear();
+            StreamFeeds.Delivery next = feeds.peek();
+            stats.oldestWaitingMillis = next == null ? 0 : timestampMillis(next.message());
+            backoff = 100;
+            feeds.resumeIfDrained(connection);
+            if (next != null || !progress.toRestart().isEmpty()) {
+                task.wake(); // more is waiting: after the other engines' turn
+            }
+        } catch (Exception e) {
+            if (closed) {
+                return;
+            }
+            batch.clear();
+            stats.applyFailed(e);
+            log.warn("{} - applying failed ({} time(s) in a row), reading again from the stored positions in {} ms: {}",
+                    nodeId, stats.consecutiveFailures, backoff, e.toString());
+            // Everything not committed is dropped: the next bind starts each stream right after its position.
+            feeds.stopAll();
+            feeds.clear();
+            progress.forget();
+            writes.recover();
+            bindRequested = connection != null;
+            notBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
+            WorkPools.wakeLater(task, backoff, TimeUnit.MILLISECONDS);
+            backoff = Math.min(backoff * 2, 5_000);
         }
     }
 
@@ -171,7 +168,7 @@ final class Applier implements AutoCloseable {
             return;
         }
         feeds.stopAll();
-        inbox.clear();
+        feeds.clear();
         Map<String, StreamPosition> stored = writes.storedPositions();
         JetStreamManagement jsm = nc.jetStreamManagement();
         for (int shard = 1; shard <= config.streams().shards(); shard++) {
@@ -214,7 +211,9 @@ final class Applier implements AutoCloseable {
                 }
             }
         }
-        boolean positionsDue = !progress.gone().isEmpty() || System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS;
+        // An idle database costs no write: positions are stored when due only if they moved.
+        boolean positionsDue = !progress.gone().isEmpty() || (System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS
+                && !progress.positionsToStore().isEmpty());
         if (writes.applyInSlices(ready, progress, positionsDue)) {
             lastPositionWrite = System.nanoTime();
         }
@@ -272,14 +271,11 @@ final class Applier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        feeds.stopAll();
-        thread.interrupt();
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (tick != null) {
+            tick.cancel(false);
         }
-        if (!thread.isAlive()) {
+        feeds.stopAll();
+        if (task.stop(5, TimeUnit.SECONDS)) {
             try {
                 writes.apply(List.of(), progress); // positions of what was only skipped, so a restart reads less again
             } catch (SQLException e) {

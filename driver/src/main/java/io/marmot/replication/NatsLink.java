@@ -69,6 +69,22 @@ final class NatsLink implements AutoCloseable {
         periodic.add(connection.every(periodMillis, work));
     }
 
+    /** Runs work once after {@code delayMillis} on the connection's threads (nothing once closed). */
+    synchronized void later(long delayMillis, Runnable work) {
+        if (!closed && connection != null) {
+            connection.later(delayMillis, work);
+        }
+    }
+
+    /** The dispatcher that delivers this engine's feeds (shared with every engine on the connection). */
+    io.nats.client.Dispatcher dispatcher() throws IOException {
+        SharedConnection c = connection;
+        if (c == null) {
+            throw new IOException("not connected to NATS");
+        }
+        return c.dispatcher();
+    }
+
     /** Lets go: this engine hears no more; the last one out closes the connection. */
     @Override
     public synchronized void close() {

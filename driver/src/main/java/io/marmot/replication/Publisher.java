@@ -11,8 +11,8 @@ import io.nats.client.JetStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
@@ -21,7 +21,8 @@ import org.sqlite.SQLiteConnection;
  * Sends the change log to JetStream. Woken by commits through the driver, and every {@code poll-interval} for
  * commits of other processes. Publishes asynchronously with a bounded window of unacknowledged messages; a
  * change counts as published only once JetStream acknowledged it ({@code Nats-Msg-Id} makes retries
- * harmless). While NATS is away, changes wait in the log and memory stays flat.
+ * harmless). While NATS is away, changes wait in the log and memory stays flat. Its cycles run one at a time
+ * on the publishing threads every engine of the JVM shares ({@link WorkPools}); no thread waits for its commits.
  */
 final class Publisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
@@ -40,7 +41,10 @@ final class Publisher implements AutoCloseable {
     private final LoggedChanges changes = new LoggedChanges();
     private final LogUpkeep upkeep;
     private final String subject;
-    private final Thread thread;
+    private final SerialTask task;
+    private ScheduledFuture<?> poll;
+    /** No cycle before this (System.nanoTime): lingering for more commits, or backing off after a failure. */
+    private volatile long notBefore;
     private volatile boolean streamsReady;
     private volatile boolean workPending = true;
     private volatile boolean closed;
@@ -50,6 +54,7 @@ final class Publisher implements AutoCloseable {
     private volatile LogPosition acked;
     private long lastPrune = System.nanoTime();
     private long lastCycleEnd;
+    private boolean lingered;
     private int failures;
 
     Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
@@ -68,18 +73,24 @@ final class Publisher implements AutoCloseable {
             throw e;
         }
         this.subject = config.streams().subject(config.streams().shardOf(nodeId), nodeId);
-        this.thread = Daemons.thread("marmot-" + nodeId + "-publisher", this::run);
+        this.task = new SerialTask(nodeId + " publisher", WorkPools.PUBLISH, this::step);
+        this.notBefore = System.nanoTime();
+        this.lastCycleEnd = notBefore - BUSY_NANOS;
     }
 
     public void start() {
-        thread.start();
+        long pollNanos = config.pollInterval().toNanos();
+        poll = WorkPools.TIMER.scheduleWithFixedDelay(task::wake, pollNanos, pollNanos, TimeUnit.NANOSECONDS);
+        task.wake();
     }
 
     /** There may be new changes: called on every commit through the driver, so it must stay cheap. */
     public void wake() {
         if (!workPending) {
             workPending = true;
-            LockSupport.unpark(thread);
+            if (System.nanoTime() - notBefore >= 0) {
+                task.wake(); // else the timer wakes it when the wait is over
+            }
         }
     }
 
@@ -104,49 +115,53 @@ final class Publisher implements AutoCloseable {
         return acked;
     }
 
-    private void run() {
-        long pollNanos = config.pollInterval().toNanos();
-        while (!closed) {
-            if (!workPending) {
-                LockSupport.parkNanos(this, pollNanos);
-            }
-            workPending = false;
-            if (closed) {
-                break;
-            }
-            if (System.nanoTime() - lastCycleEnd < BUSY_NANOS) {
-                // Commits are arriving back to back: a moment's wait lets one cycle carry many of them.
-                LockSupport.parkNanos(LINGER_NANOS);
-            }
-            try {
-                cycle(ACK_TIMEOUT_SECONDS);
-                lastCycleEnd = System.nanoTime();
-                if (failures > 0) {
-                    log.info("{} - publishing again after {} failed attempt(s)", nodeId, failures);
-                    failures = 0;
-                }
-            } catch (Exception e) {
-                if (closed) {
-                    break;
-                }
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                sent = acked;
-                if (failures++ == 0) {
-                    log.warn("{} - publishing failed, changes stay in the log and are retried: {}", nodeId, e.toString());
-                } else {
-                    log.debug("{} - publishing failed again: {}", nodeId, e.toString());
-                }
-                // Commits keep waking the thread: wait out the back-off whatever wakes it.
-                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(100L << Math.min(failures, 4), 1_000));
-                for (long left = until - System.nanoTime(); left > 0 && !closed; left = until - System.nanoTime()) {
-                    LockSupport.parkNanos(this, left);
-                }
-                workPending = true;
-            }
+    /** One cycle, on a publishing thread (woken by a commit, the poll timer or the end of a wait). */
+    private void step() {
+        long now = System.nanoTime();
+        if (closed || now - notBefore < 0) {
+            return; // a wake during a wait: the timer ends it
         }
+        if (!lingered && now - lastCycleEnd < BUSY_NANOS) {
+            // Commits are arriving back to back: a moment's wait lets one cycle carry many of them.
+            lingered = true;
+            waitThenWake(LINGER_NANOS);
+            return;
+        }
+        lingered = false;
+        workPending = false;
+        try {
+            cycle(ACK_TIMEOUT_SECONDS);
+            lastCycleEnd = System.nanoTime();
+            if (failures > 0) {
+                log.info("{} - publishing again after {} failed attempt(s)", nodeId, failures);
+                failures = 0;
+            }
+            if (workPending) {
+                task.wake(); // more is waiting: after the other engines' turn
+            }
+        } catch (Exception e) {
+            if (closed) {
+                return;
+            }
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            sent = acked;
+            if (failures++ == 0) {
+                log.warn("{} - publishing failed, changes stay in the log and are retried: {}", nodeId, e.toString());
+            } else {
+                log.debug("{} - publishing failed again: {}", nodeId, e.toString());
+            }
+            // Commits keep waking the task: the back-off is waited out whatever wakes it.
+            waitThenWake(TimeUnit.MILLISECONDS.toNanos(Math.min(100L << Math.min(failures, 4), 1_000)));
+        }
+    }
+
+    /** No cycle for {@code nanos}; then one runs. */
+    private void waitThenWake(long nanos) {
+        workPending = true; // commits meanwhile need not wake the task
+        notBefore = System.nanoTime() + nanos;
+        WorkPools.wakeLater(task, nanos, TimeUnit.NANOSECONDS);
     }
 
     private void cycle(long ackTimeoutSeconds) throws Exception {
@@ -229,13 +244,10 @@ final class Publisher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        LockSupport.unpark(thread);
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (poll != null) {
+            poll.cancel(false);
         }
-        if (!thread.isAlive()) {
+        if (task.stop(10, TimeUnit.SECONDS)) {
             try {
                 awaitReadyIfBehind(TimeUnit.SECONDS.toNanos(3));
                 cycle(5); // flush what can still be sent, and record how far it got

@@ -47,7 +47,7 @@ public final class Replication implements AutoCloseable {
         this.publisher = new Publisher(nodeId, database, config, link, stats, own);
         Applier a = null;
         try {
-            a = config.replicate() ? new Applier(nodeId, database, config, stats, own) : null;
+            a = config.replicate() ? new Applier(nodeId, database, config, link, stats, own) : null;
         } catch (SQLException e) {
             publisher.close();
             throw e;
@@ -97,29 +97,27 @@ public final class Replication implements AutoCloseable {
 
     /** On every (re)connection: make sure streams and consumers exist, then publish and apply. */
     private void connected(io.nats.client.Connection nc) {
-        long backoff = 500;
+        setUp(nc, 500);
+    }
+
+    /** One attempt; a failed one is tried again later (the connection's few threads never wait it out). */
+    private void setUp(io.nats.client.Connection nc, long backoff) {
         // Setting up goes on while closing has begun: the closing publisher may be waiting to flush.
-        while (!linkClosed && nc.getStatus() == io.nats.client.Connection.Status.CONNECTED) {
-            try {
-                Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
-                holdsClaim = claimAndSampleClock(nc);
-                if (holdsClaim) {
-                    startFlowing(nc);
-                } else {
-                    stopFlowing();
-                }
-                return;
-            } catch (Exception e) {
-                log.warn("{} - setting up JetStream failed (is JetStream enabled on the server?), retrying in {} ms: {}",
-                        nodeId, backoff, e.toString());
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 10_000);
+        if (linkClosed || nc.getStatus() != io.nats.client.Connection.Status.CONNECTED) {
+            return;
+        }
+        try {
+            Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
+            holdsClaim = claimAndSampleClock(nc);
+            if (holdsClaim) {
+                startFlowing(nc);
+            } else {
+                stopFlowing();
             }
+        } catch (Exception e) {
+            log.warn("{} - setting up JetStream failed (is JetStream enabled on the server?), retrying in {} ms: {}",
+                    nodeId, backoff, e.toString());
+            link.later(backoff, () -> setUp(nc, Math.min(backoff * 2, 10_000)));
         }
     }
 

@@ -4,6 +4,7 @@ import io.marmot.config.NatsSettings;
 import io.marmot.config.Secrets;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
+import io.nats.client.Dispatcher;
 import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -19,6 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -29,16 +32,22 @@ import org.slf4j.LoggerFactory;
  * One connection to NATS shared by every engine of this JVM that uses the same servers and credentials (see
  * {@link NatsLink}): connects in the background (the databases work without it), reconnects forever, and tells
  * each engine every time it is (re)connected. Its threads are daemons, a fixed few per connection whatever the
- * number of engines; secrets are never logged.
+ * number of engines: the client's reader, writer and timer, one dispatcher that delivers every engine's stream
+ * feeds, and {@value #ENGINE_THREADS} that run the engines' set-up and periodic work in turn. Secrets are never
+ * logged.
  */
 final class SharedConnection {
     private static final Logger log = LoggerFactory.getLogger(SharedConnection.class);
     private static final AtomicInteger COUNT = new AtomicInteger();
+    static final int ENGINE_THREADS = 4;
 
     private final String name;
     private final String url;
     private final ExecutorService executor;
     private final ScheduledExecutorService scheduler;
+    /** The engines' work on this connection (set-up on connect, claims): bounded, however many engines. */
+    private final ThreadPoolExecutor engineWork;
+    private Dispatcher dispatcher;
     private final List<Consumer<Connection>> listeners = new CopyOnWriteArrayList<>();
     private volatile Connection connection;
     private volatile boolean closed;
@@ -49,6 +58,9 @@ final class SharedConnection {
         this.url = url;
         this.executor = Executors.newCachedThreadPool(Daemons.factory(name));
         this.scheduler = Executors.newScheduledThreadPool(1, Daemons.factory(name + "-timer"));
+        this.engineWork = new ThreadPoolExecutor(ENGINE_THREADS, ENGINE_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), Daemons.factory(name + "-engines"));
+        engineWork.allowCoreThreadTimeOut(true);
     }
 
     /** Adds an engine: told of every (re)connection from now on, and at once when connected already. */
@@ -56,7 +68,7 @@ final class SharedConnection {
         listeners.add(onConnected);
         Connection c = connected();
         if (c != null && !closed) {
-            executor.execute(() -> onConnected.accept(c));
+            engineWork.execute(() -> onConnected.accept(c));
         }
     }
 
@@ -113,9 +125,33 @@ final class SharedConnection {
     ScheduledFuture<?> every(long periodMillis, Runnable work) {
         return scheduler.scheduleWithFixedDelay(() -> {
             if (!closed) {
-                executor.execute(work);
+                engineWork.execute(work);
             }
         }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs work once, after {@code delayMillis}, on the connection's threads (unless it closed meanwhile). */
+    void later(long delayMillis, Runnable work) {
+        scheduler.schedule(() -> {
+            if (!closed) {
+                engineWork.execute(work);
+            }
+        }, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The one dispatcher every engine's stream feeds are delivered by (created on first use, while connected; it
+     * survives reconnections). Its handlers must not block.
+     */
+    synchronized Dispatcher dispatcher() throws IOException {
+        if (dispatcher == null) {
+            Connection c = connection;
+            if (c == null || closed) {
+                throw new IOException("not connected to NATS");
+            }
+            dispatcher = c.createDispatcher();
+        }
+        return dispatcher;
     }
 
     /** The connection when connected, else null: callers treat null as "NATS unavailable, try later". */
@@ -137,7 +173,7 @@ final class SharedConnection {
                         Secrets.maskUrl(String.valueOf(conn.getConnectedUrl())));
                 if (!closed) {
                     for (Consumer<Connection> l : listeners) {
-                        executor.execute(() -> l.accept(conn));
+                        engineWork.execute(() -> l.accept(conn));
                     }
                 }
             }
@@ -165,6 +201,7 @@ final class SharedConnection {
         }
         executor.shutdownNow();
         scheduler.shutdownNow();
+        engineWork.shutdownNow();
     }
 
     private static void requireReadable(String file, String key) throws IOException {

@@ -5,36 +5,65 @@ import io.nats.client.ConsumeOptions;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
+import io.nats.client.MessageHandler;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One feed per stream: an ordered consumer (ephemeral, no acknowledgements, in stream order) started at a given
  * sequence. The server keeps no delivery state for this node; where to read from is always the applier's stored
- * position. Restarting a feed makes every message still queued from its previous one stale.
+ * position. Restarting a feed makes every message still buffered from its previous one stale.
+ *
+ * <p>Every feed of the JVM is delivered by the one dispatcher thread of its NATS connection, which only appends the
+ * message to its engine's buffer and wakes the applier: no thread per feed, and no engine can hold up another's
+ * deliveries. The buffer is bounded instead by pausing: a feed that finds it full stops its consumer and drops
+ * what that consumer still delivers; once the applier drained the buffer, the feed goes on with a new consumer
+ * from right after the last message it buffered (the stream cursor tells a gap there as a jump and reads again).
  */
 final class StreamFeeds {
     private static final Logger log = LoggerFactory.getLogger(StreamFeeds.class);
+    /** Messages one engine may hold before its feeds pause. */
+    static final int PAUSE_AT_MESSAGES = 10_000;
+    static final long PAUSE_AT_BYTES = 8L << 20;
+    /** All engines of the JVM together: a thousand databases catching up at once must not fill the heap. */
+    static final long PAUSE_ALL_AT_BYTES = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8);
+    /** Below this an engine keeps reading whatever the others hold, so each makes progress. */
+    private static final int ALWAYS_ALLOWED_MESSAGES = 256;
+    private static final AtomicLong BUFFERED_IN_JVM = new AtomicLong();
 
     private final long nodeId;
-    private final Consumer<Delivery> sink;
+    private final NatsLink link;
+    private final Runnable onArrival;
     private final Map<String, Feed> current = new ConcurrentHashMap<>();
+    private final Queue<Delivery> buffer = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger buffered = new AtomicInteger();
+    private final AtomicLong bufferedBytes = new AtomicLong();
 
-    StreamFeeds(long nodeId, Consumer<Delivery> sink) {
+    /** @param onArrival called on the dispatcher thread after a message was buffered: must not block */
+    StreamFeeds(long nodeId, NatsLink link, Runnable onArrival) {
         this.nodeId = nodeId;
-        this.sink = sink;
+        this.link = link;
+        this.onArrival = onArrival;
     }
 
-    /** One stream's subscription, from {@code from} on. */
+    /** One stream's subscription, from {@code from} on; it survives pauses, not restarts. */
     static final class Feed {
         final String stream;
-        volatile MessageConsumer consumer;
+        /** The consumer whose messages are buffered; null while paused or stopped. */
+        volatile Reader live;
+        /** The newest consumer, live or paused: closed when the feed goes on or stops. */
+        volatile Reader latest;
+        volatile long resumeAt;
 
         Feed(String stream) {
             this.stream = stream;
@@ -43,8 +72,37 @@ final class StreamFeeds {
 
     /** A message with the feed that brought it. */
     record Delivery(Feed feed, Message message) {
-        /** Not a message: wakes the applier to bind its streams at once. */
-        static final Delivery WAKE = new Delivery(null, null);
+    }
+
+    /** One consumer of a feed: buffers what it delivers while it is the feed's live one. */
+    private final class Reader implements MessageHandler {
+        final Feed feed;
+        volatile MessageConsumer consumer;
+
+        Reader(Feed feed) {
+            this.feed = feed;
+        }
+
+        @Override
+        public void onMessage(Message m) {
+            if (feed.live != this) {
+                return; // a paused or replaced consumer's leftovers: read again from the resume point
+            }
+            int bytes = m.getData() == null ? 0 : m.getData().length;
+            buffer.add(new Delivery(feed, m));
+            int count = buffered.incrementAndGet();
+            long size = bufferedBytes.addAndGet(bytes);
+            long inJvm = BUFFERED_IN_JVM.addAndGet(bytes);
+            if (count >= PAUSE_AT_MESSAGES || size >= PAUSE_AT_BYTES
+                    || (inJvm >= PAUSE_ALL_AT_BYTES && count >= ALWAYS_ALLOWED_MESSAGES)) {
+                feed.resumeAt = m.metaData().streamSequence() + 1;
+                feed.live = null;
+                stopQuietly(consumer); // no more pulls; what is in flight is dropped above
+                log.debug("{} - {} messages wait to be applied: reading {} pauses before {}", nodeId, count, feed.stream,
+                        feed.resumeAt);
+            }
+            onArrival.run();
+        }
     }
 
     /** (Re)starts the stream's feed at sequence {@code from}. */
@@ -52,11 +110,75 @@ final class StreamFeeds {
         stop(stream);
         Feed feed = new Feed(stream);
         current.put(stream, feed); // before the first delivery can arrive
+        read(nc, feed, from);
+        log.debug("{} - reading stream {} from {}", nodeId, stream, from);
+    }
+
+    private void read(Connection nc, Feed feed, long from) throws IOException, JetStreamApiException {
+        Reader previous = feed.latest;
+        if (previous != null) {
+            close(feed, previous.consumer);
+        }
+        Reader reader = new Reader(feed);
+        feed.latest = reader;
+        feed.live = reader;
         OrderedConsumerConfiguration config = new OrderedConsumerConfiguration()
                 .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, from));
-        feed.consumer = nc.getStreamContext(stream).createOrderedConsumer(config)
-                .consume(ConsumeOptions.builder().batchSize(1000).build(), m -> sink.accept(new Delivery(feed, m)));
-        log.debug("{} - reading stream {} from {}", nodeId, stream, from);
+        reader.consumer = nc.getStreamContext(feed.stream).createOrderedConsumer(config)
+                .consume(ConsumeOptions.builder().batchSize(1000).build(), link.dispatcher(), reader);
+        if (feed.live != reader) {
+            stopQuietly(reader.consumer); // paused (or stopped) before the consumer was known
+        }
+    }
+
+    /** Paused feeds go on once the buffer was drained (to half); call from the applier. */
+    void resumeIfDrained(Connection nc) throws IOException, JetStreamApiException {
+        if (nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
+            return;
+        }
+        int count = buffered.get();
+        boolean drained = count == 0 || (count < PAUSE_AT_MESSAGES / 2 && bufferedBytes.get() < PAUSE_AT_BYTES / 2
+                && (count < ALWAYS_ALLOWED_MESSAGES || BUFFERED_IN_JVM.get() < PAUSE_ALL_AT_BYTES * 3 / 4));
+        if (!drained) {
+            return;
+        }
+        for (Feed feed : current.values()) {
+            if (feed.live == null && current.get(feed.stream) == feed) {
+                log.debug("{} - reading {} again from {}", nodeId, feed.stream, feed.resumeAt);
+                read(nc, feed, feed.resumeAt);
+            }
+        }
+    }
+
+    /** Takes up to {@code max} buffered messages, oldest first. */
+    void drainTo(List<Delivery> into, int max) {
+        for (int i = 0; i < max; i++) {
+            Delivery d = buffer.poll();
+            if (d == null) {
+                return;
+            }
+            taken(d);
+            into.add(d);
+        }
+    }
+
+    /** The oldest buffered message, or null. */
+    Delivery peek() {
+        return buffer.peek();
+    }
+
+    /** Forgets every buffered message (they are read again from the stored positions). */
+    void clear() {
+        for (Delivery d = buffer.poll(); d != null; d = buffer.poll()) {
+            taken(d);
+        }
+    }
+
+    private void taken(Delivery d) {
+        int bytes = d.message().getData() == null ? 0 : d.message().getData().length;
+        buffered.decrementAndGet();
+        bufferedBytes.addAndGet(-bytes);
+        BUFFERED_IN_JVM.addAndGet(-bytes);
     }
 
     /** Whether the message came from the stream's current feed (not one replaced since). */
@@ -67,7 +189,11 @@ final class StreamFeeds {
     void stop(String stream) {
         Feed old = current.remove(stream);
         if (old != null) {
-            close(old);
+            old.live = null;
+            Reader r = old.latest;
+            if (r != null) {
+                close(old, r.consumer);
+            }
         }
     }
 
@@ -77,8 +203,7 @@ final class StreamFeeds {
         }
     }
 
-    private void close(Feed f) {
-        MessageConsumer mc = f.consumer;
+    private void close(Feed f, MessageConsumer mc) {
         if (mc == null) {
             return;
         }
@@ -86,6 +211,13 @@ final class StreamFeeds {
             mc.close();
         } catch (Exception e) {
             log.debug("{} - stopping the feed of {}: {}", nodeId, f.stream, e.toString());
+        }
+    }
+
+    /** Stops pulling (only sets a flag: safe on the dispatcher thread). */
+    private static void stopQuietly(MessageConsumer mc) {
+        if (mc != null) {
+            mc.stop();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.marmot.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
 import io.marmot.testing.Await;
@@ -57,26 +58,33 @@ class SharedConnectionTest {
     }
 
     @Test
-    void onlyThePublisherAndApplierAreThreadsOfTheirOwnPerDatabase() throws Exception {
+    void threadsDoNotGrowWithTheNumberOfDatabases() throws Exception {
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
             List<Connection> nodes = new ArrayList<>();
             try {
                 for (int n = 1; n <= 2; n++) {
                     nodes.add(openReplicating(n, nats));
                 }
-                long sharedWithTwo = sharedThreads();
-                for (int n = 3; n <= 10; n++) {
+                long withTwo = settledThreadCount();
+                for (int n = 3; n <= 40; n++) {
                     nodes.add(openReplicating(n, nats));
                 }
-                Db.exec(nodes.get(9), "INSERT INTO t VALUES (10, 'from node 10')");
-                Await.until(Duration.ofSeconds(20), "the row on node 1", () -> Db.count(nodes.get(0), "SELECT count(*) FROM t") == 1);
-                assertEquals(sharedWithTwo, sharedThreads(), "the NATS connection's own threads and the schema timer do not grow with the databases");
-                assertEquals(20, Thread.getAllStackTraces().keySet().stream()
-                        .filter(t -> t.getName().matches("marmot-\\d+-(publisher|applier)")).count());
+                for (int n = 0; n < nodes.size(); n += 13) {
+                    Db.exec(nodes.get(n), "INSERT INTO t VALUES (" + (n + 1) + ", 'from node " + (n + 1) + "')");
+                }
+                for (Connection c : nodes) {
+                    Await.until(Duration.ofSeconds(30), "every row on every node", () -> Db.count(c, "SELECT count(*) FROM t") == 4);
+                }
+                long withForty = settledThreadCount();
+                // The shared pools may have grown to their size meanwhile; nothing else may.
+                int pools = WorkPools.PUBLISH_THREADS + WorkPools.APPLY_THREADS + SharedConnection.ENGINE_THREADS;
+                assertTrue(withForty - withTwo <= pools, "40 databases use " + withForty + " threads, 2 used " + withTwo
+                        + ": " + marmotThreads());
+                assertEquals(List.of(), marmotThreads().stream().filter(n -> n.matches("marmot-\\d+-.*")).toList(),
+                        "no thread is any one database's");
+                assertTrue(connectionExecutorThreads() <= 3, "one dispatcher delivers every feed: " + marmotThreads());
                 Marmot.closeAll();
-                assertEquals(0, Thread.getAllStackTraces().keySet().stream()
-                        .filter(t -> t.isAlive() && t.getName().matches("marmot-\\d+-(publisher|applier)")).count(),
-                        "closeAll stopped every engine");
+                assertEquals(0, NatsLink.openConnections());
             } finally {
                 for (Connection c : nodes) {
                     c.close();
@@ -87,23 +95,32 @@ class SharedConnectionTest {
 
     private Connection openReplicating(int n, NatsServer nats) throws Exception {
         Connection c = Db.node(dir.resolve("many" + n + ".db"), "node-id=" + n + "&nats-url=" + nats.url());
-        Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+        Db.exec(c, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
         return c;
     }
 
-    /**
-     * Threads of this test's NATS connection (the newest one; the connection's pool threads, marmot-nats-N-M, are
-     * left out: the client runs each feed's dispatch on one of them) and of the schema timer.
-     */
-    private static long sharedThreads() throws Exception {
-        return Await.value(Duration.ofSeconds(10), "the thread count settles", SharedConnectionTest::countShared, c -> c > 0);
+    /** Every live thread of this JVM, once the count stopped moving (connecting and binding start some briefly). */
+    private static long settledThreadCount() throws Exception {
+        long[] last = {-1};
+        return Await.value(Duration.ofSeconds(20), "the thread count settles", () -> {
+            long now = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).count();
+            long before = last[0];
+            last[0] = now;
+            Thread.sleep(300);
+            return now == before ? now : -1L;
+        }, c -> c > 0);
     }
 
-    private static long countShared() {
-        List<String> names = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName).toList();
+    private static List<String> marmotThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("marmot-")).sorted().toList();
+    }
+
+    /** Threads of the newest NATS connection's executor (the client runs its dispatchers there). */
+    private static long connectionExecutorThreads() {
+        List<String> names = marmotThreads();
         int newest = names.stream().filter(n -> n.matches("marmot-nats-\\d+-reader-\\d+"))
                 .mapToInt(n -> Integer.parseInt(n.split("-")[2])).max().orElse(-1);
-        return names.stream().filter(n -> n.startsWith("marmot-schema-")
-                || (n.startsWith("marmot-nats-" + newest + "-") && !n.matches("marmot-nats-\\d+-\\d+"))).count();
+        return names.stream().filter(n -> n.matches("marmot-nats-" + newest + "-\\d+")).count();
     }
 }
