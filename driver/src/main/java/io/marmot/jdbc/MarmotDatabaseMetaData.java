@@ -16,6 +16,12 @@ final class MarmotDatabaseMetaData extends JDBC4DatabaseMetaData {
         super(connection);
     }
 
+    /** The URL the application gave, without the NATS credentials it may hold. */
+    @Override
+    public String getURL() {
+        return UrlWithoutSecrets.of(super.getURL());
+    }
+
     @Override
     public ResultSet getTables(String catalog, String schema, String table, String[] types) throws SQLException {
         return hide(super.getTables(catalog, schema, table, types), "TABLE_NAME");

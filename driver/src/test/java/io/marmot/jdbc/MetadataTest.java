@@ -122,4 +122,21 @@ class MetadataTest {
     void urlIsTheOneTheApplicationGave() throws Exception {
         assertEquals(Db.url(db, "node-id=1"), md.getURL());
     }
+
+    @Test
+    void urlLeavesOutNatsCredentials() throws Exception {
+        Path other = dir.resolve("secret.db");
+        String url = Db.url(other, "node-id=2&nats-url=nats://alice:s3cret@127.0.0.1:1,nats://bob:hunter2@127.0.0.2:1"
+                + "&nats-password=pa55word&nats-token=t0ken&nats-user=alice&cache_size=2000");
+        try (Connection secret = java.sql.DriverManager.getConnection(url)) {
+            String reported = secret.getMetaData().getURL();
+            for (String s : List.of("s3cret", "hunter2", "pa55word", "t0ken", "bob")) {
+                assertFalse(reported.contains(s), reported);
+            }
+            assertEquals(Db.url(other, "node-id=2&nats-url=nats://127.0.0.1:1,nats://127.0.0.2:1&nats-user=alice"
+                    + "&cache_size=2000"), reported);
+        } finally {
+            Marmot.close(other);
+        }
+    }
 }
