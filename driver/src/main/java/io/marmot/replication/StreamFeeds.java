@@ -40,6 +40,7 @@ final class StreamFeeds {
     /** Below this an engine keeps reading whatever the others hold, so each makes progress. */
     private static final int ALWAYS_ALLOWED_MESSAGES = 256;
     private static final AtomicLong BUFFERED_IN_JVM = new AtomicLong();
+    private static final AtomicLong PAUSES = new AtomicLong();
 
     private final long nodeId;
     private final NatsLink link;
@@ -98,11 +99,17 @@ final class StreamFeeds {
                 feed.resumeAt = m.metaData().streamSequence() + 1;
                 feed.live = null;
                 stopQuietly(consumer); // no more pulls; what is in flight is dropped above
+                PAUSES.incrementAndGet();
                 log.debug("{} - {} messages wait to be applied: reading {} pauses before {}", nodeId, count, feed.stream,
                         feed.resumeAt);
             }
             onArrival.run();
         }
+    }
+
+    /** How often feeds of this JVM paused for a full buffer (for tests). */
+    static long pauses() {
+        return PAUSES.get();
     }
 
     /** (Re)starts the stream's feed at sequence {@code from}. */
