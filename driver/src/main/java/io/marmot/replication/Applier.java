@@ -40,7 +40,7 @@ final class Applier implements AutoCloseable {
     private static final int MAX_BATCH = 1000;
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Parked messages, positions due and restarts are looked at this often without any message arriving. */
-    private static final long TICK_MILLIS = 200;
+    private static final long TICK_MILLIS = 500;
 
     private final long nodeId;
     private final MarmotConfig config;
@@ -138,7 +138,7 @@ final class Applier implements AutoCloseable {
             stats.oldestWaitingMillis = next == null ? 0 : timestampMillis(next.message());
             backoff = 100;
             feeds.resumeIfDrained(connection);
-            if (next != null || !progress.toRestart().isEmpty()) {
+            if (next != null || (!progress.toRestart().isEmpty() && connection != null)) {
                 task.wake(); // more is waiting: after the other engines' turn
             }
         } catch (Exception e) {

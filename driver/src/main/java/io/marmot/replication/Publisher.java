@@ -10,6 +10,8 @@ import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +57,10 @@ final class Publisher implements AutoCloseable {
     private long lastPrune = System.nanoTime();
     private long lastCycleEnd;
     private boolean lingered;
+    /** SQLite's count of commits by other connections, as of the last cycle: a poll that sees it unchanged rests. */
+    private PreparedStatement dataVersion;
+    private long seenDataVersion = -1;
+    private LogPosition prunedAt;
     private int failures;
 
     Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
@@ -128,8 +134,12 @@ final class Publisher implements AutoCloseable {
             return;
         }
         lingered = false;
+        boolean asked = workPending;
         workPending = false;
         try {
+            if (!asked && nothingNew()) {
+                return; // a poll, and no commit anywhere since the last cycle: a thousand idle databases cost little
+            }
             cycle(ACK_TIMEOUT_SECONDS);
             lastCycleEnd = System.nanoTime();
             if (failures > 0) {
@@ -162,6 +172,23 @@ final class Publisher implements AutoCloseable {
         workPending = true; // commits meanwhile need not wake the task
         notBefore = System.nanoTime() + nanos;
         WorkPools.wakeLater(task, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * No other connection committed since the last look, and what was published is pruned: a cycle would find
+     * nothing to do. (Commits through the driver wake the publisher anyway; this is for other processes.)
+     */
+    private boolean nothingNew() throws SQLException {
+        if (dataVersion == null) {
+            dataVersion = db.prepareStatement("PRAGMA data_version");
+        }
+        long version;
+        try (ResultSet rs = dataVersion.executeQuery()) {
+            version = rs.next() ? rs.getLong(1) : -1;
+        }
+        boolean same = version == seenDataVersion;
+        seenDataVersion = version;
+        return same && acked.equals(prunedAt);
     }
 
     private void cycle(long ackTimeoutSeconds) throws Exception {
@@ -232,8 +259,10 @@ final class Publisher implements AutoCloseable {
 
     private void prune() throws SQLException {
         lastPrune = System.nanoTime();
+        LogPosition upTo = acked;
         stats.pendingChanges.set(backlog());
-        upkeep.prune(acked, config.publish(), () -> closed);
+        upkeep.prune(upTo, config.publish(), () -> closed);
+        prunedAt = upTo;
     }
 
     /** Changes not yet acknowledged by JetStream (for metrics). */
@@ -257,6 +286,9 @@ final class Publisher implements AutoCloseable {
             }
         }
         try {
+            if (dataVersion != null) {
+                dataVersion.close();
+            }
             changes.close();
             upkeep.close();
             db.close();

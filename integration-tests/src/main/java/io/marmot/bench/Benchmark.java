@@ -40,6 +40,7 @@ public final class Benchmark {
             b.localWrites(nats.url());
             double[] limits = b.jetStreamLimits(nats.url());
             b.replication(nats.url(), limits);
+            b.manyDatabases(nats.url());
         }
         io.marmot.Marmot.closeAll();
         deleteTree(dir);
@@ -200,6 +201,38 @@ public final class Benchmark {
         line(String.format("| peer catching up (node 3) | %.0f MiB | %.0f MiB |", memory[2][0], memory[2][1]));
         line("");
         line("Node JVMs run with `-Xmx512m`; the peak heap is sampled every 50 ms.");
+    }
+
+    private void manyDatabases(String natsUrl) throws Exception {
+        int count = quick ? 50 : 1000;
+        ManyDatabases.Result r = ManyDatabases.measure(dir.resolve("many"), natsUrl, count);
+        line("");
+        line("## 7. Many databases in one JVM");
+        line("");
+        line(String.format("%,d replicated database files in one JVM (`-Xmx1g`), as with a database per tenant: %,d tenants"
+                + " with two replicas each, every tenant its own stream (`stream-prefix`, `subject-prefix`,"
+                + " `max-log-bytes` 8 MiB), one nats-server. Opened from %d threads; then one row written to every"
+                + " tenant's first replica and awaited on its second.", count, count / 2, ManyDatabases.OPENERS));
+        line("");
+        line("| | figure |");
+        line("|---|---|");
+        line(String.format("| time to open all (engine start, table created) | %.1f s |", r.get("open_seconds")));
+        line(String.format("| then until a row written to every tenant was on its other replica | %.1f s |",
+                r.get("replicated_seconds")));
+        line(String.format("| Java threads (JVM's own included) | %.0f (before opening: %.0f) |", r.get("threads"),
+                r.get("threads_before")));
+        line(String.format("| of them Marmot's | %.0f |", r.get("marmot_threads")));
+        line(String.format("| OS threads (garbage collector and compilers included) | %.0f |", r.get("os_threads")));
+        line(String.format("| NATS connections | %.0f |", r.get("nats_connections")));
+        line(String.format("| file descriptors | %,.0f (%.1f per database) |", r.get("fds"),
+                (r.get("fds") - r.get("fds_before")) / count));
+        line(String.format("| heap used after GC / committed | %.0f MiB / %.0f MiB |", r.get("heap_mib"),
+                r.get("heap_committed_mib")));
+        line(String.format("| RSS | %.0f MiB |", r.get("rss_mib")));
+        line(String.format("| CPU while idle (polls, claims, timers) | %.0f %% of one core |", r.get("idle_cpu_percent")));
+        line(String.format("| time to shut down (`Marmot.closeAll`) | %.1f s |", r.get("shutdown_seconds")));
+        line(String.format("| after shutdown: Java threads, NATS connections | %.0f, %.0f |", r.get("threads_after"),
+                r.get("nats_connections_after")));
     }
 
     private void lagRow(String label, long[] micros) {

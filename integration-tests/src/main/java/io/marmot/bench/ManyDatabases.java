@@ -24,7 +24,8 @@ import java.util.stream.Stream;
 
 /**
  * Many replicated database files in one JVM, as with a database per tenant: {@code count} files, two replicas of
- * each tenant (its own stream), all in this JVM and on one nats-server. Measures what the JVM holds with all of
+ * each tenant (its own stream and subjects, {@code max-log-bytes} 8 MiB so a thousand streams fit the server's
+ * storage), all in this JVM and on one nats-server. Measures what the JVM holds with all of
  * them running (threads, file descriptors, NATS connections, heap, RSS, CPU while idle), how long opening them
  * all takes, how long until a row written to every tenant reached its other replica, and how long shutting down
  * takes. Runs in a JVM of its own ({@link #measure}), so nothing else in it counts.
@@ -36,6 +37,8 @@ public final class ManyDatabases {
             return figures.getOrDefault(name, Double.NaN);
         }
     }
+
+    static final int OPENERS = 8;
 
     private ManyDatabases() {
     }
@@ -71,18 +74,30 @@ public final class ManyDatabases {
         Path dir = Path.of(args[0]);
         String natsUrl = args[1];
         int count = Integer.parseInt(args[2]);
+        Files.createDirectories(dir);
         int port = Integer.parseInt(natsUrl.substring(natsUrl.lastIndexOf(':') + 1));
         figure("count", count);
         figure("threads_before", javaThreads());
         figure("os_threads_before", osThreads());
         figure("fds_before", fileDescriptors().size());
 
+        // Opened from several threads at once, as an application's request threads would.
         long t0 = System.nanoTime();
-        for (int i = 0; i < count; i++) {
-            try (Connection c = DriverManager.getConnection(url(dir, i, natsUrl)); Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, tenant INTEGER, body TEXT)");
-            }
+        java.util.concurrent.ExecutorService openers = java.util.concurrent.Executors.newFixedThreadPool(OPENERS);
+        List<java.util.concurrent.Future<?>> opened = new ArrayList<>();
+        for (int n = 0; n < count; n++) {
+            int i = n;
+            opened.add(openers.submit(() -> {
+                try (Connection c = DriverManager.getConnection(url(dir, i, natsUrl)); Statement s = c.createStatement()) {
+                    s.execute("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, tenant INTEGER, body TEXT)");
+                }
+                return null;
+            }));
         }
+        for (java.util.concurrent.Future<?> f : opened) {
+            f.get();
+        }
+        openers.shutdown();
         figure("open_seconds", (System.nanoTime() - t0) / 1e9);
 
         // A row into the first replica of every tenant; the time until every second replica holds its row.
@@ -115,7 +130,7 @@ public final class ManyDatabases {
         }
         figure("replicated_seconds", (System.nanoTime() - t1) / 1e9);
 
-        Thread.sleep(2_000); // what a quiet moment looks like: set-up work is over
+        Thread.sleep(5_000); // what a quiet moment looks like: set-up work is over
         figure("threads", javaThreads());
         figure("os_threads", osThreads());
         figure("marmot_threads", Thread.getAllStackTraces().keySet().stream()
@@ -123,13 +138,18 @@ public final class ManyDatabases {
         List<String> fds = fileDescriptors();
         figure("fds", fds.size());
         figure("nats_connections", natsConnections(fds, port));
+        Map<String, Long> threadCpu0 = cpuByThreadGroup();
         long cpu0 = processCpuNanos();
         long wall0 = System.nanoTime();
         Thread.sleep(10_000);
-        figure("idle_cpu_percent", 100.0 * (processCpuNanos() - cpu0) / (System.nanoTime() - wall0));
+        long wall = System.nanoTime() - wall0;
+        figure("idle_cpu_percent", 100.0 * (processCpuNanos() - cpu0) / wall);
+        cpuByThreadGroup().forEach((group, nanos) -> System.err.printf("idle CPU %s: %.1f %%%n", group,
+                100.0 * (nanos - threadCpu0.getOrDefault(group, 0L)) / wall));
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
         System.gc();
         figure("heap_mib", mem.getHeapMemoryUsage().getUsed() / 1048576.0);
+        figure("heap_committed_mib", mem.getHeapMemoryUsage().getCommitted() / 1048576.0);
         figure("rss_mib", status("VmRSS:") / 1024.0);
 
         long t2 = System.nanoTime();
@@ -148,7 +168,7 @@ public final class ManyDatabases {
     private static String url(Path dir, int i, String natsUrl) {
         String tenant = "tenant-" + i / 2;
         return "jdbc:marmot:sqlite:" + file(dir, i) + "?node-id=" + (i % 2 + 1) + "&nats-url=" + natsUrl
-                + "&stream-prefix=" + tenant + "&subject-prefix=" + tenant;
+                + "&stream-prefix=" + tenant + "&subject-prefix=" + tenant + "&max-log-bytes=" + (8 << 20);
     }
 
     private static boolean holdsRow(Connection c) {
@@ -212,6 +232,18 @@ public final class ManyDatabases {
             }
         }
         return n;
+    }
+
+    /** CPU time by thread name with its numbers left out (marmot-publish-3 counts as marmot-publish-#). */
+    private static Map<String, Long> cpuByThreadGroup() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null) {
+                out.merge(t.getThreadName().replaceAll("\\d+", "#"), Math.max(0, mx.getThreadCpuTime(t.getThreadId())), Long::sum);
+            }
+        }
+        return out;
     }
 
     private static long processCpuNanos() {
