@@ -5,17 +5,23 @@ import io.marmot.replication.Daemons;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-/** The running engines of this JVM, one per canonical database path; stopped together at JVM exit. */
+/**
+ * The running engines of this JVM, one per canonical database path; stopped together at JVM exit. Engines of
+ * different files start in parallel (a thousand tenants' databases opened by many request threads do not queue
+ * behind one another), and a connection to a running engine takes no lock.
+ */
 public final class Engines {
-    private static final Map<Path, MarmotEngine> RUNNING = new HashMap<>();
+    private static final Map<Path, MarmotEngine> RUNNING = new ConcurrentHashMap<>();
+    /** One lock per file, held while its engine starts (kept: a failed start must not let two start at once). */
+    private static final Map<Path, Object> STARTING = new ConcurrentHashMap<>();
     private static boolean hookInstalled;
     static final int CLOSE_ALL_SECONDS = 30;
 
@@ -24,37 +30,45 @@ public final class Engines {
 
     /** The engine of this database, started on first use; a second, different configuration is an error. */
     public static MarmotEngine acquire(Path database, MarmotConfig config) throws SQLException {
-        synchronized (RUNNING) {
-            MarmotEngine engine = RUNNING.get(database);
+        MarmotEngine engine = RUNNING.get(database);
+        if (engine != null) {
+            return checked(engine, config);
+        }
+        synchronized (STARTING.computeIfAbsent(database, p -> new Object())) {
+            engine = RUNNING.get(database);
             if (engine != null) {
-                if (!engine.config().equals(config) && !sameApartFromNodeId(engine, config)) {
-                    throw new SQLException("The marmot engine for " + database + " already runs with " + engine.config()
-                            + "; this connection asks for " + config + ". Use the same marmot parameters for every"
-                            + " connection to one database, or close the engine first (io.marmot.Marmot.close).", "08001");
-                }
-                return engine;
+                return checked(engine, config);
             }
-            if (!hookInstalled) {
-                Runtime.getRuntime().addShutdownHook(new Thread(Engines::closeAll, "marmot-shutdown"));
-                hookInstalled = true;
-            }
+            installHook();
             engine = MarmotEngine.start(database, config);
             RUNNING.put(database, engine);
             return engine;
         }
     }
 
-    /** The running engine of a database, or null. */
-    public static MarmotEngine running(Path database) {
-        synchronized (RUNNING) {
-            return RUNNING.get(database);
+    private static MarmotEngine checked(MarmotEngine engine, MarmotConfig config) throws SQLException {
+        if (!engine.config().equals(config) && !sameApartFromNodeId(engine, config)) {
+            throw new SQLException("The marmot engine for " + engine.database() + " already runs with " + engine.config()
+                    + "; this connection asks for " + config + ". Use the same marmot parameters for every"
+                    + " connection to one database, or close the engine first (io.marmot.Marmot.close).", "08001");
+        }
+        return engine;
+    }
+
+    private static synchronized void installHook() {
+        if (!hookInstalled) {
+            Runtime.getRuntime().addShutdownHook(new Thread(Engines::closeAll, "marmot-shutdown"));
+            hookInstalled = true;
         }
     }
 
+    /** The running engine of a database, or null. */
+    public static MarmotEngine running(Path database) {
+        return RUNNING.get(database);
+    }
+
     static void forget(MarmotEngine engine) {
-        synchronized (RUNNING) {
-            RUNNING.remove(engine.database(), engine);
-        }
+        RUNNING.remove(engine.database(), engine);
     }
 
     /**
@@ -62,10 +76,7 @@ public final class Engines {
      * about the time of its slowest engine, not the sum of all, and within {@value #CLOSE_ALL_SECONDS} s in any case.
      */
     public static void closeAll() {
-        List<MarmotEngine> all;
-        synchronized (RUNNING) {
-            all = new ArrayList<>(RUNNING.values());
-        }
+        List<MarmotEngine> all = new ArrayList<>(RUNNING.values());
         if (all.size() == 1) {
             all.get(0).close();
             return;
