@@ -130,7 +130,7 @@ public final class ManyDatabases {
         }
         figure("replicated_seconds", (System.nanoTime() - t1) / 1e9);
 
-        Thread.sleep(5_000); // what a quiet moment looks like: set-up work is over
+        Thread.sleep(10_000); // what a quiet moment looks like: set-up work is over
         figure("threads", javaThreads());
         figure("os_threads", osThreads());
         figure("marmot_threads", Thread.getAllStackTraces().keySet().stream()
