@@ -275,7 +275,9 @@ final class Applier implements AutoCloseable {
             tick.cancel(false);
         }
         feeds.stopAll();
-        if (task.stop(5, TimeUnit.SECONDS)) {
+        boolean stopped = task.stop(5, TimeUnit.SECONDS);
+        feeds.clear(); // what was buffered is read again from the stored positions by the next start
+        if (stopped) {
             try {
                 writes.apply(List.of(), progress); // positions of what was only skipped, so a restart reads less again
             } catch (SQLException e) {
