@@ -229,7 +229,10 @@ public final class Benchmark {
         line(String.format("| heap used after GC / committed | %.0f MiB / %.0f MiB |", r.get("heap_mib"),
                 r.get("heap_committed_mib")));
         line(String.format("| RSS | %.0f MiB |", r.get("rss_mib")));
-        line(String.format("| CPU while idle (polls, claims, timers) | %.0f %% of one core |", r.get("idle_cpu_percent")));
+        line(String.format("| CPU while idle, Marmot's threads (polls, claims, timers) | %.0f %% of one core |",
+                r.get("idle_cpu_marmot_percent")));
+        line(String.format("| CPU while idle, whole JVM (its compiler still warming up) | %.0f %% of one core |",
+                r.get("idle_cpu_percent")));
         line(String.format("| time to shut down (`Marmot.closeAll`) | %.1f s |", r.get("shutdown_seconds")));
         line(String.format("| after shutdown: Java threads, NATS connections | %.0f, %.0f |", r.get("threads_after"),
                 r.get("nats_connections_after")));

@@ -139,13 +139,19 @@ public final class ManyDatabases {
         figure("fds", fds.size());
         figure("nats_connections", natsConnections(fds, port));
         Map<String, Long> threadCpu0 = cpuByThreadGroup();
+        Map<String, Long> osCpu0 = osCpuByThreadGroup();
         long cpu0 = processCpuNanos();
         long wall0 = System.nanoTime();
         Thread.sleep(10_000);
         long wall = System.nanoTime() - wall0;
         figure("idle_cpu_percent", 100.0 * (processCpuNanos() - cpu0) / wall);
-        cpuByThreadGroup().forEach((group, nanos) -> System.err.printf("idle CPU %s: %.1f %%%n", group,
+        Map<String, Long> threadCpu1 = cpuByThreadGroup();
+        figure("idle_cpu_marmot_percent", 100.0 * threadCpu1.entrySet().stream().filter(e -> e.getKey().startsWith("marmot-"))
+                .mapToLong(e -> e.getValue() - threadCpu0.getOrDefault(e.getKey(), 0L)).sum() / wall);
+        threadCpu1.forEach((group, nanos) -> System.err.printf("idle CPU %s: %.1f %%%n", group,
                 100.0 * (nanos - threadCpu0.getOrDefault(group, 0L)) / wall));
+        osCpuByThreadGroup().forEach((group, ticks) -> System.err.printf("idle CPU (kernel's view) %s: %.1f %%%n", group,
+                100.0 * (ticks - osCpu0.getOrDefault(group, 0L)) * 10_000_000L / wall));
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
         System.gc();
         figure("heap_mib", mem.getHeapMemoryUsage().getUsed() / 1048576.0);
@@ -241,6 +247,24 @@ public final class ManyDatabases {
         for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
             if (t != null) {
                 out.merge(t.getThreadName().replaceAll("\\d+", "#"), Math.max(0, mx.getThreadCpuTime(t.getThreadId())), Long::sum);
+            }
+        }
+        return out;
+    }
+
+    /** CPU ticks (1/100 s) by the kernel's thread names, numbers left out: the JVM's own threads too. */
+    private static Map<String, Long> osCpuByThreadGroup() throws IOException {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "#");
+                    String[] w = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    out.merge(name, Long.parseLong(w[11]) + Long.parseLong(w[12]), Long::sum);
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
             }
         }
         return out;
