@@ -135,6 +135,10 @@ public final class ManyDatabases {
         figure("os_threads", osThreads());
         figure("marmot_threads", Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.isAlive() && t.getName().startsWith("marmot-")).count());
+        Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .collect(java.util.stream.Collectors.groupingBy(t -> t.getName().replaceAll("\\d+", "#"),
+                        java.util.TreeMap::new, java.util.stream.Collectors.counting()))
+                .forEach((group, n) -> System.err.println("threads " + group + ": " + n));
         List<String> fds = fileDescriptors();
         figure("fds", fds.size());
         figure("nats_connections", natsConnections(fds, port));
