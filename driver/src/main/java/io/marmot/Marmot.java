@@ -3,11 +3,13 @@ package io.marmot;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.config.MarmotConfig;
 import io.marmot.engine.Engines;
+import io.marmot.engine.ClusterLock;
 import io.marmot.engine.MarmotEngine;
 import io.marmot.jdbc.ConnectionSpec;
 import io.marmot.replication.MissedMessages;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +40,28 @@ public final class Marmot {
     /** The engine running for a database in this JVM, if any. */
     public static Optional<MarmotEngine> engine(Path database) throws SQLException {
         return Optional.ofNullable(Engines.running(spec(database).databasePath()));
+    }
+
+    /**
+     * Takes a cluster-wide lock for work that must run once for the whole cluster, such as a schema migration: waits
+     * until no other node holds {@code name}, then until this node applied everything the change streams hold (so it
+     * sees what the previous holder did). Closing it waits until what this node changed meanwhile is published, then
+     * releases it. The lock lives in JetStream's key-value store, renewed while held; a holder that dies frees it
+     * within 15 seconds. The engine of {@code database} must be running in this JVM (open a connection first).
+     *
+     * <pre>{@code
+     * try (ClusterLock lock = Marmot.clusterLock(Path.of("/data/app.db"), "flyway", Duration.ofMinutes(5))) {
+     *     flyway.migrate();
+     * }
+     * }</pre>
+     *
+     * @param timeout how long to wait for the lock, and again for catching up (and for publishing, at close)
+     * @throws SQLException when no engine runs for the database, or the lock or the catching up takes too long
+     */
+    public static ClusterLock clusterLock(Path database, String name, Duration timeout) throws SQLException {
+        MarmotEngine engine = engine(database).orElseThrow(() -> new SQLException("No marmot engine runs for " + database
+                + " in this JVM: open a jdbc:marmot:sqlite: connection to it first", "08003"));
+        return engine.clusterLock(name, timeout);
     }
 
     /**

@@ -25,7 +25,8 @@ public record MarmotConfig(
         Duration pollInterval,
         Duration maxClockSkew,
         Duration conflictRetention,
-        Duration verifyInterval) {
+        Duration verifyInterval,
+        boolean replicateDrops) {
 
     public MarmotConfig {
         tables = Set.copyOf(tables);
@@ -71,17 +72,44 @@ public record MarmotConfig(
                 Duration.ofMillis(Long.parseLong(v.get(ConfigKey.POLL_INTERVAL))),
                 Duration.ofMillis(Long.parseLong(v.get(ConfigKey.MAX_CLOCK_SKEW))),
                 Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.CONFLICT_RETENTION))),
-                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.VERIFY_INTERVAL))));
+                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.VERIFY_INTERVAL))),
+                Boolean.parseBoolean(v.get(ConfigKey.REPLICATE_DROPS)));
     }
 
     public MarmotConfig withNodeId(long id) {
         return new MarmotConfig(id, nats, streams, publish, replicate, compress, tables, excludeTables, pollInterval,
-                maxClockSkew, conflictRetention, verifyInterval);
+                maxClockSkew, conflictRetention, verifyInterval, replicateDrops);
     }
 
-    /** Whether changes of this table are captured and applied. */
+    /**
+     * Whether changes of this table are captured and applied. Names in {@code tables} and {@code exclude-tables} match
+     * case-insensitively, as SQLite's names do; {@code *} and {@code ?} in them match any run of characters and any one
+     * character ({@code cache_*}).
+     */
     public boolean replicates(String table) {
-        return (tables.isEmpty() || tables.contains(table)) && !excludeTables.contains(table);
+        return (tables.isEmpty() || matchesAny(tables, table)) && !matchesAny(excludeTables, table);
+    }
+
+    private static boolean matchesAny(Set<String> patterns, String table) {
+        for (String p : patterns) {
+            if (p.equalsIgnoreCase(table) || ((p.indexOf('*') >= 0 || p.indexOf('?') >= 0) && glob(p, table))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final java.util.Map<String, java.util.regex.Pattern> GLOBS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static boolean glob(String pattern, String name) {
+        return GLOBS.computeIfAbsent(pattern, p -> {
+            StringBuilder regex = new StringBuilder();
+            for (char ch : p.toCharArray()) {
+                regex.append(ch == '*' ? ".*" : ch == '?' ? "." : java.util.regex.Pattern.quote(String.valueOf(ch)));
+            }
+            return java.util.regex.Pattern.compile(regex.toString(), java.util.regex.Pattern.CASE_INSENSITIVE
+                    | java.util.regex.Pattern.UNICODE_CASE);
+        }).matcher(name).matches();
     }
 
     private static void validate(ConfigKey key, String raw) throws ConfigException {

@@ -1,6 +1,7 @@
 package io.marmot.engine;
 
 import io.marmot.capture.CaptureInstaller;
+import io.marmot.capture.SchemaCapture;
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
 import io.marmot.replication.MissedMessages;
@@ -50,7 +51,7 @@ public final class MarmotEngine implements AutoCloseable {
             NodeIdentity identity = Sqlite.inWriteTransaction(c, tx -> {
                 NodeIdentity who = NodeIdentity.establish(tx, database, config);
                 long id = who.nodeId();
-                CaptureInstaller.Result r = CaptureInstaller.reconcile(tx, id, config::replicates);
+                CaptureInstaller.Result r = SchemaCapture.follow(tx, id, config::replicates);
                 storeNodeId(tx, id);
                 if (r.firstInstall()) {
                     log.info("{} - capture installed in {} on {} tables", id, database, r.tablesInstalled().size());
@@ -89,7 +90,7 @@ public final class MarmotEngine implements AutoCloseable {
 
     /** Brings capture in step with the schema inside the caller's transaction (after DDL through the driver). */
     public void reconcile(Connection c) throws SQLException {
-        CaptureInstaller.reconcile(c, nodeId, config::replicates);
+        SchemaCapture.follow(c, nodeId, config::replicates);
     }
 
     /** Called after a commit through the driver: there may be changes to send. */
@@ -135,6 +136,42 @@ public final class MarmotEngine implements AutoCloseable {
         String conflict = replication == null ? "" : replication.identityConflict();
         return Health.of(natsNeeded, natsConnected(), stats(), config.maxClockSkew().toMillis(),
                 conflict.isEmpty() ? List.of() : List.of(conflict));
+    }
+
+    /**
+     * Takes the cluster-wide lock {@code name} (see {@link ClusterLock}): waits for it, then until this node caught up
+     * with the change streams, each within {@code timeout}.
+     */
+    public ClusterLock clusterLock(String name, java.time.Duration timeout) throws SQLException {
+        if (replication == null) {
+            return new ClusterLock(this, name, () -> { }, timeout); // no replication: this node is the cluster
+        }
+        AutoCloseable held = replication.clusterLock(name, timeout);
+        try {
+            replication.awaitCaughtUp(timeout);
+        } catch (SQLException | RuntimeException e) {
+            try {
+                held.close();
+            } catch (Exception release) {
+                e.addSuppressed(release);
+            }
+            throw e;
+        }
+        return new ClusterLock(this, name, held, timeout);
+    }
+
+    /** Waits until this node applied everything the change streams hold now (a no-op without replication). */
+    public void awaitCaughtUp(java.time.Duration timeout) throws SQLException {
+        if (replication != null) {
+            replication.awaitCaughtUp(timeout);
+        }
+    }
+
+    /** Waits until JetStream acknowledged every change this node logged so far (a no-op without publishing). */
+    public void awaitPublished(java.time.Duration timeout) throws SQLException {
+        if (replication != null && config.publish()) {
+            replication.awaitPublished(timeout, database);
+        }
     }
 
     /** Whether this node is connected to NATS. */

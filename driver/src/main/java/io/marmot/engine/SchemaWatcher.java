@@ -1,6 +1,7 @@
 package io.marmot.engine;
 
 import io.marmot.capture.CaptureInstaller;
+import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
 import io.marmot.replication.Daemons;
 import io.marmot.schema.SchemaReader;
@@ -31,6 +32,8 @@ final class SchemaWatcher implements AutoCloseable {
     private ScheduledFuture<?> task;
     private boolean closed;
     private int knownVersion = -1;
+    /** The log's last position when the schema was last looked at (what came before it was captured knowingly). */
+    private long loggedAtLastLook = Long.MAX_VALUE;
 
     /** @param connection the watcher's own connection; closed with the watcher */
     public SchemaWatcher(Connection connection, long nodeId, MarmotConfig config) {
@@ -50,12 +53,21 @@ final class SchemaWatcher implements AutoCloseable {
             return false;
         }
         try {
+            // The log's end first: whatever the schema version read next says, rows after this were logged after it.
+            long logged = SchemaCapture.lastLogged(connection);
             int version = SchemaReader.schemaVersion(connection);
             if (version == knownVersion) {
+                loggedAtLastLook = logged;
                 return false;
             }
             CaptureInstaller.Result r = Sqlite.inWriteTransaction(connection,
-                    c -> CaptureInstaller.reconcile(c, nodeId, config::replicates));
+                    c -> {
+                        // rows logged since the last look may have been written right after the change
+                        CaptureInstaller.Result result = SchemaCapture.followOtherProcess(c, nodeId, config::replicates,
+                                loggedAtLastLook);
+                        loggedAtLastLook = SchemaCapture.lastLogged(c);
+                        return result;
+                    });
             if (!r.tablesInstalled().isEmpty()) {
                 log.info("{} - schema changed: capture (re)installed on {}", nodeId, r.tablesInstalled());
             }

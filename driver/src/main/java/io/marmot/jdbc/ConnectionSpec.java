@@ -86,8 +86,10 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
      * @param readOnly the file must never be written: no WAL switch, no capture, no engine
      * @param mayCreate a missing file is created (else opening it fails)
      * @param busyTimeoutGiven the application chose its own busy timeout
+     * @param transactionModeGiven the application chose sqlite-jdbc's {@code transaction_mode} itself; otherwise
+     *     transactions take the write lock at their first statement (see MarmotConnection)
      */
-    public record OpenMode(boolean readOnly, boolean mayCreate, boolean busyTimeoutGiven) {
+    public record OpenMode(boolean readOnly, boolean mayCreate, boolean busyTimeoutGiven, boolean transactionModeGiven) {
         static OpenMode of(String location, String uriQuery, Properties sqlite) {
             Properties all = new Properties();
             Map<String, String> uri = new java.util.HashMap<>();
@@ -101,6 +103,7 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
             }
             all.putAll(sqlite);
             boolean busyTimeoutGiven = all.containsKey(SQLiteConfig.Pragma.BUSY_TIMEOUT.pragmaName);
+            boolean transactionModeGiven = all.containsKey(SQLiteConfig.Pragma.TRANSACTION_MODE.pragmaName);
             int flags;
             try {
                 flags = new SQLiteConfig(all).getOpenModeFlags(); // (fills in its defaults)
@@ -111,7 +114,7 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
             boolean readOnly = (flags & SQLiteOpenMode.READONLY.flag) != 0 || uriMode.equalsIgnoreCase("ro")
                     || "1".equals(uri.get("immutable"));
             boolean mayCreate = (flags & SQLiteOpenMode.CREATE.flag) != 0 && uriMode.equalsIgnoreCase("rwc");
-            return new OpenMode(readOnly, mayCreate, busyTimeoutGiven);
+            return new OpenMode(readOnly, mayCreate, busyTimeoutGiven, transactionModeGiven);
         }
     }
 

@@ -31,6 +31,7 @@ public final class MarmotConnection extends JDBC4Connection {
     /** The thread running the engine's own work on this connection (capture install), whose SQL passes unobserved. */
     private volatile Thread engineAtWork;
     private final ChangeGroup group;
+    private final WriteLockFirst writeLockFirst;
     private MarmotDatabaseMetaData metaData;
 
     private MarmotConnection(ConnectionSpec spec, MarmotEngine engine) throws SQLException {
@@ -38,6 +39,7 @@ public final class MarmotConnection extends JDBC4Connection {
         this.listeners = new ListenerFilter();
         this.waiter = new WaiterTimeout(this);
         this.group = new ChangeGroup(this);
+        this.writeLockFirst = engine != null && !spec.openMode().transactionModeGiven() ? new WriteLockFirst() : null;
         this.engine = engine;
         this.database = spec.databasePath();
         try {
@@ -140,6 +142,18 @@ public final class MarmotConnection extends JDBC4Connection {
         }
     }
 
+    /**
+     * sqlite-jdbc calls this before every statement it executes: the first statement of a transaction takes the
+     * write lock first (unless the application chose a {@code transaction_mode}), see {@link WriteLockFirst}.
+     */
+    @Override
+    public void tryEnforceTransactionMode() throws SQLException {
+        super.tryEnforceTransactionMode();
+        if (writeLockFirst != null) {
+            writeLockFirst.beforeStatement(this);
+        }
+    }
+
     @Override
     public void commit() throws SQLException {
         closeChangeGroup();
@@ -198,7 +212,7 @@ public final class MarmotConnection extends JDBC4Connection {
             throws SQLException {
         checkOpen();
         checkCursor(type, concurrency, holdability);
-        return new MarmotPreparedStatement(this, observes() ? answerBusyTimeoutPragma(sql) : sql);
+        return new MarmotPreparedStatement(this, observes() ? applicationSql(sql) : sql);
     }
 
     @Override
@@ -241,14 +255,21 @@ public final class MarmotConnection extends JDBC4Connection {
         }
     }
 
-    /** A busy_timeout pragma answered as {@link #getBusyTimeout()} reports it (see WaiterTimeout). */
-    String answerBusyTimeoutPragma(String sql) throws SQLException {
-        return waiter == null ? sql : waiter.answerPragma(sql);
+    /**
+     * The application's SQL as it runs: a busy_timeout pragma answered as {@link #getBusyTimeout()} reports it (see
+     * WaiterTimeout), a listing of table names without the engine's tables (see TableListing).
+     */
+    String applicationSql(String sql) throws SQLException {
+        String s = waiter == null ? sql : waiter.answerPragma(sql);
+        return TableListing.withoutEngineTables(s);
     }
 
     void beginGroup() throws SQLException {
         if (group != null) {
             group.begin();
+        }
+        if (writeLockFirst != null) {
+            writeLockFirst.transactionBegins();
         }
     }
 

@@ -134,6 +134,10 @@ public class MarmotDataSource extends SQLiteDataSource {
         set(ConfigKey.CONFLICT_RETENTION, seconds);
     }
 
+    public void setReplicateDrops(boolean replicateDrops) {
+        set(ConfigKey.REPLICATE_DROPS, replicateDrops);
+    }
+
     public void setCompress(boolean compress) {
         set(ConfigKey.COMPRESS, compress);
     }

@@ -27,13 +27,13 @@ final class MarmotStatement extends JDBC4Statement {
         if (!connection.observes()) {
             return super.execute(sql);
         }
-        String s = connection.answerBusyTimeoutPragma(sql);
+        String s = connection.applicationSql(sql);
         return connection.execute(s, () -> super.execute(s));
     }
 
     @Override
     public ResultSet executeQuery(String sql) throws SQLException {
-        return super.executeQuery(connection.observes() ? connection.answerBusyTimeoutPragma(sql) : sql);
+        return super.executeQuery(connection.observes() ? connection.applicationSql(sql) : sql);
     }
 
     @Override
@@ -41,7 +41,7 @@ final class MarmotStatement extends JDBC4Statement {
         if (!connection.observes()) {
             return super.executeLargeUpdate(sql);
         }
-        String s = connection.answerBusyTimeoutPragma(sql);
+        String s = connection.applicationSql(sql);
         return connection.execute(s, () -> connection.withoutCaptureRows(() -> super.executeLargeUpdate(s)));
     }
 

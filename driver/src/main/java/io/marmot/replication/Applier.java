@@ -41,6 +41,8 @@ final class Applier implements AutoCloseable {
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Parked messages, positions due and restarts are looked at this often without any message arriving. */
     private static final long TICK_MILLIS = 500;
+    /** What {@link #take} returns for a peer's schema change placed in order: the caller applies it. */
+    private static final GroupAssembler.Group SCHEMA_CHANGE = new GroupAssembler.Group("", 0);
 
     private final long nodeId;
     private final MarmotConfig config;
@@ -48,6 +50,7 @@ final class Applier implements AutoCloseable {
     private final OwnMessages own;
     private final SQLiteConnection db;
     private final AppliedTransactions writes;
+    private final SchemaApplier schema;
     private final StreamFeeds feeds;
     private final StreamBinder binder;
     private final StreamProgress progress;
@@ -63,6 +66,8 @@ final class Applier implements AutoCloseable {
     private volatile boolean recountMissed;
     private long lastPositionWrite = System.nanoTime();
     private volatile boolean closed;
+    /** Per stream, the last sequence whose messages are all applied (or need nothing): read by other threads. */
+    private final Map<String, Long> applied = new java.util.concurrent.ConcurrentHashMap<>();
 
     Applier(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats, OwnMessages own)
             throws SQLException {
@@ -73,6 +78,7 @@ final class Applier implements AutoCloseable {
         this.db = Sqlite.open(database);
         try {
             this.writes = new AppliedTransactions(nodeId, db, config, stats, own);
+            this.schema = new SchemaApplier(nodeId, db, config, stats);
         } catch (SQLException e) {
             Sqlite.closeQuietly(db, e);
             throw e;
@@ -125,11 +131,13 @@ final class Applier implements AutoCloseable {
             restartJumpedFeeds();
             writes.retryParked();
             writes.pruneConflicts();
+            schema.retryWaiting();
             feeds.drainTo(batch, MAX_BATCH);
             if (!batch.isEmpty()) {
                 stats.oldestWaitingMillis = timestampMillis(batch.get(0).message());
             }
             process(batch);
+            noteApplied();
             if (!batch.isEmpty()) {
                 stats.applySucceeded();
             }
@@ -204,6 +212,16 @@ final class Applier implements AutoCloseable {
     void process(List<StreamFeeds.Delivery> deliveries) throws SQLException {
         List<GroupAssembler.Group> ready = new ArrayList<>();
         for (StreamFeeds.Delivery d : deliveries) {
+            if (feeds.isCurrent(d) && SchemaApplier.isSchemaChange(d.message())) {
+                // The rows before it land first; its position is stored only with what follows it.
+                writes.applyInSlices(ready, progress, false);
+                ready.clear();
+                Message m = d.message();
+                if (take(m) == SCHEMA_CHANGE) {
+                    schema.apply(m, m.metaData().getStream(), m.metaData().streamSequence());
+                }
+                continue;
+            }
             if (feeds.isCurrent(d)) {
                 GroupAssembler.Group g = take(d.message());
                 if (g != null) {
@@ -250,6 +268,9 @@ final class Applier implements AutoCloseable {
         if (m.getSubject().endsWith(ownSuffix)) {
             return null;
         }
+        if (SchemaApplier.isSchemaChange(m)) {
+            return SCHEMA_CHANGE;
+        }
         ChangeBatch batch;
         try {
             batch = WireFormat.decode(m.getData());
@@ -262,6 +283,21 @@ final class Applier implements AutoCloseable {
             return null;
         }
         return batch.origin() == nodeId ? null : progress.assembler().add(stream, seq, m.getData(), batch);
+    }
+
+    /** How far each stream is applied, for callers waiting to be caught up (see Replication.awaitCaughtUp). */
+    long applied(String stream) {
+        return applied.getOrDefault(stream, -1L);
+    }
+
+    private void noteApplied() {
+        for (int shard = 1; shard <= config.streams().shards(); shard++) {
+            String stream = config.streams().streamName(shard);
+            StreamCursor cursor = progress.cursor(stream);
+            if (cursor != null) {
+                applied.put(stream, progress.assembler().holdBack(stream, cursor.handled()));
+            }
+        }
     }
 
     private static long timestampMillis(Message m) {

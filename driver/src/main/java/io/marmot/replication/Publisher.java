@@ -42,6 +42,7 @@ final class Publisher implements AutoCloseable {
     private final SQLiteConnection db;
     private final LoggedChanges changes = new LoggedChanges();
     private final LogUpkeep upkeep;
+    private final SchemaSender schema;
     private final String subject;
     private final SerialTask task;
     private ScheduledFuture<?> poll;
@@ -82,6 +83,7 @@ final class Publisher implements AutoCloseable {
         this.task = new SerialTask(nodeId + " publisher", WorkPools.PUBLISH, this::step);
         this.notBefore = System.nanoTime();
         this.lastCycleEnd = notBefore - BUSY_NANOS;
+        this.schema = new SchemaSender(nodeId, subject, own);
     }
 
     public void start() {
@@ -217,12 +219,14 @@ final class Publisher implements AutoCloseable {
         });
         MessagePacker packer = new MessagePacker(nodeId);
         int[] count = {0};
+        // A waiting schema change goes out after the log rows before it and before those after it.
+        long schemaBarrier = schema.barrier(db);
         // One query reads the log: its snapshot holds only committed transactions, whole (the statements run
         // while it is open, such as a table's shape, share that snapshot).
         LogPosition read;
         try {
             read = changes.read(db, sent, (seq, version, tx, change) -> {
-                if (count[0] >= MAX_CHANGES_PER_CYCLE && packer.endsGroupBefore(tx)) {
+                if ((count[0] >= MAX_CHANGES_PER_CYCLE || seq > schemaBarrier) && packer.endsGroupBefore(tx)) {
                     return false;
                 }
                 MessagePacker.Packed done = packer.add(seq, version, tx, change);
@@ -245,6 +249,8 @@ final class Publisher implements AutoCloseable {
         acked = read;
         if (count[0] >= MAX_CHANGES_PER_CYCLE) {
             workPending = true; // more is waiting
+        } else if (schemaBarrier != Long.MAX_VALUE && schema.sendUpTo(db, js, Math.max(read.seq(), schemaBarrier)) > 0) {
+            workPending = true; // the rows after it
         }
     }
 

@@ -6,6 +6,9 @@ import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +32,8 @@ public final class Replication implements AutoCloseable {
     private volatile boolean linkClosed;
     private volatile boolean holdsClaim;
     private final ClockReference clock = new ClockReference();
+    private final ClusterLocks locks;
+    private final SchemaFingerprints fingerprints;
     private volatile boolean warnedSkew;
     private volatile boolean claimUnavailable;
     private volatile long lastClaimAttempt;
@@ -37,11 +42,14 @@ public final class Replication implements AutoCloseable {
     private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded)
             throws SQLException {
         this.nodeId = nodeId;
+        this.locks = new ClusterLocks(nodeId, config.streams().streamPrefix(), config.streams().replicas());
         this.claims = new NodeClaims(nodeId, instance, config.streams().streamPrefix(), config.streams().replicas(),
                 database.toString());
         this.config = config;
         this.embedded = embedded;
         this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), this::connected);
+        this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
+                config.streams().replicas(), stats, link::connected);
         OwnMessages own = new OwnMessages();
         this.verifier = new Verifier(nodeId, database, config, own, stats);
         this.publisher = new Publisher(nodeId, database, config, link, stats, own);
@@ -78,6 +86,7 @@ public final class Replication implements AutoCloseable {
             throw e;
         }
         r.publisher.start();
+        r.fingerprints.start();
         if (r.applier != null) {
             r.applier.start();
         }
@@ -224,12 +233,96 @@ public final class Replication implements AutoCloseable {
         return link.connected() != null;
     }
 
+    /**
+     * Waits until this node applied everything the streams hold now (its own messages need nothing): what another
+     * node committed and published before this call is then in this database.
+     *
+     * @throws SQLException when that does not happen within the timeout (NATS away, the applier stuck), saying why
+     */
+    public void awaitCaughtUp(Duration timeout) throws SQLException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (applier == null) {
+            return; // replicate=false: nothing to catch up with
+        }
+        Map<String, Long> ends = null;
+        while (System.nanoTime() < deadline) {
+            io.nats.client.Connection nc = link.connected();
+            if (nc != null) {
+                try {
+                    if (ends == null) {
+                        ends = new HashMap<>();
+                        for (int shard = 1; shard <= config.streams().shards(); shard++) {
+                            String stream = config.streams().streamName(shard);
+                            ends.put(stream, nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence());
+                        }
+                    }
+                    boolean caughtUp = true;
+                    for (Map.Entry<String, Long> e : ends.entrySet()) {
+                        caughtUp &= applier.applied(e.getKey()) >= e.getValue();
+                    }
+                    if (caughtUp) {
+                        return;
+                    }
+                } catch (IOException | JetStreamApiException e) {
+                    log.debug("{} - reading the streams' ends: {}", nodeId, e.toString());
+                }
+            }
+            sleep(20);
+        }
+        throw new SQLException("node " + nodeId + " did not catch up with the change streams within " + timeout.toMillis()
+                + " ms (" + (link.connected() == null ? "NATS is not connected" : "the applier is behind: " + stats().lastApplyError())
+                + ")", "HYT00");
+    }
+
+    /**
+     * Waits until JetStream acknowledged every change and schema change this node logged before this call, so that
+     * a node catching up next (see {@link #awaitCaughtUp}) finds them.
+     */
+    public void awaitPublished(Duration timeout, java.nio.file.Path database) throws SQLException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long logged;
+        try (org.sqlite.SQLiteConnection c = io.marmot.sqlite.Sqlite.open(database);
+                java.sql.Statement s = c.createStatement()) {
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM " + io.marmot.capture.ChangeLog.LOG)) {
+                logged = rs.next() ? rs.getLong(1) : 0;
+            }
+            publisher.wake();
+            while (System.nanoTime() < deadline) {
+                boolean schemaSent;
+                try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM " + io.marmot.schema.SchemaJournal.OUTBOX)) {
+                    schemaSent = rs.next() && rs.getLong(1) == 0;
+                }
+                if (schemaSent && publisher.published().seq() >= logged) {
+                    return;
+                }
+                sleep(20);
+            }
+        }
+        throw new SQLException("node " + nodeId + " could not publish its changes within " + timeout.toMillis() + " ms"
+                + (link.connected() == null ? " (NATS is not connected)" : ""), "HYT00");
+    }
+
+    private static void sleep(long millis) throws SQLException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while waiting", "HY008", e);
+        }
+    }
+
+    /** Takes a cluster-wide lock (see {@link ClusterLocks}); null when NATS is not connected within the timeout. */
+    public AutoCloseable clusterLock(String name, Duration timeout) throws SQLException {
+        return locks.acquire(link::connected, name, timeout);
+    }
+
     public String natsUrl() {
         return link.url();
     }
 
     @Override
     public void close() {
+        fingerprints.close();
         publisher.close();
         if (applier != null) {
             applier.close();

@@ -25,6 +25,8 @@ public final class ReplicationStats {
     final AtomicLong backlogMessages = new AtomicLong();
     final AtomicLong parkedWaiting = new AtomicLong();
     private final Map<RowMerge.Kind, AtomicLong> conflicts = new EnumMap<>(RowMerge.Kind.class);
+    final AtomicLong appliedSchemaChanges = new AtomicLong();
+    final AtomicLong refusedDrops = new AtomicLong();
     volatile long oldestWaitingMillis;
     volatile int consecutiveFailures;
     volatile long failingSinceMillis;
@@ -36,6 +38,8 @@ public final class ReplicationStats {
     volatile int peersAgreeing;
     volatile int peersDiffering;
     volatile List<String> divergences = List.of();
+    volatile String schemaFingerprint = "";
+    volatile String schemaDisagreement = "";
 
     /**
      * @param missedMessages messages recorded gone for good (persisted: it survives restarts)
@@ -55,13 +59,22 @@ public final class ReplicationStats {
      * @param peersAgreeing peers whose data equals this node's at the same stream positions, at the last comparison
      * @param peersDiffering peers whose data differs at the same stream positions (a divergence)
      * @param divergences one sentence per table found different, empty when none
+     * @param schemaChangesApplied peers' schema changes applied here
+     * @param dropsRefused peers' DROP TABLE / DROP COLUMN not applied here ({@code replicate-drops=false})
+     * @param schemaFingerprint digest of this node's replicated schema (empty until computed)
+     * @param schemaDisagreement which nodes have another schema, empty when the cluster agrees (or it is not known)
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
             long lastLagMillis, boolean outOfSync, long applyFailures, int consecutiveFailures, long failingSinceMillis, String lastApplyError,
             long backlogMessages, long backlogMillis, long feedRestarts, long clockOffsetMillis, boolean clockKnown, long parkedWaiting,
             Map<String, Long> conflicts, long lastVerifiedMillis, int peersAgreeing, int peersDiffering,
-            List<String> divergences) {
+            List<String> divergences, long schemaChangesApplied, long dropsRefused, String schemaFingerprint,
+            String schemaDisagreement) {
+        /** Whether every node that published a schema fingerprint has this node's. */
+        public boolean schemaAgrees() {
+            return schemaDisagreement.isEmpty();
+        }
     }
 
     void verified(int agreeing, int differing, List<String> found) {
@@ -94,7 +107,8 @@ public final class ReplicationStats {
                 pendingChanges.get(), lastLagMillis.get(), outOfSync, applyFailures.get(), consecutiveFailures, failingSinceMillis,
                 lastApplyError, backlogMessages.get(), waiting == 0 ? 0 : Math.max(0, System.currentTimeMillis() - waiting),
                 feedRestarts.get(), clockOffsetMillis, clockKnown, parkedWaiting.get(), conflictCounts(),
-                lastVerifiedMillis, peersAgreeing, peersDiffering, divergences);
+                lastVerifiedMillis, peersAgreeing, peersDiffering, divergences, appliedSchemaChanges.get(),
+                refusedDrops.get(), schemaFingerprint, schemaDisagreement);
     }
 
     void applyFailed(Exception e) {

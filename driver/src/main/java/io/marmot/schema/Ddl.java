@@ -1,13 +1,15 @@
 package io.marmot.schema;
 
 import java.util.Locale;
+import java.util.Set;
 import net.sf.jsqlparser.JSQLParserException;
 import net.sf.jsqlparser.parser.CCJSqlParserUtil;
 import net.sf.jsqlparser.statement.alter.Alter;
 
 /**
- * Recognises the statements after which capture must be re-installed: {@code CREATE TABLE} (the new table
- * is captured in the same transaction) and {@code ALTER TABLE} (whose triggers name the old columns). A
+ * Recognises the statements after which capture must be re-installed and the schema change recorded for the peers
+ * in the same transaction: {@code CREATE TABLE} (the new table is captured at once), {@code ALTER TABLE} (whose
+ * triggers name the old columns), and the other schema statements that replicate. A
  * keyword scan decides cheaply on every statement; JSqlParser reads the table name of an ALTER.
  *
  * @param table the altered table, or null when it could not be read (then every table is handled)
@@ -15,8 +17,12 @@ import net.sf.jsqlparser.statement.alter.Alter;
 public record Ddl(Kind kind, String table) {
     public enum Kind {
         CREATE_TABLE,
-        ALTER_TABLE
+        ALTER_TABLE,
+        /** CREATE INDEX/VIEW/TRIGGER, DROP TABLE/INDEX/VIEW/TRIGGER: recorded for the peers in the same transaction. */
+        OTHER
     }
+
+    private static final Set<String> OTHER_OBJECTS = Set.of("INDEX", "VIEW", "TRIGGER");
 
     /** The DDL this statement is, or null for anything else (the common case, decided in a few char reads). */
     public static Ddl recognise(String sql) {
@@ -27,7 +33,15 @@ public record Ddl(Kind kind, String table) {
         String first = words.next();
         if ("CREATE".equals(first)) {
             String second = words.next();
-            return "TABLE".equals(second) ? new Ddl(Kind.CREATE_TABLE, null) : null;
+            if ("UNIQUE".equals(second)) {
+                second = words.next();
+            }
+            return "TABLE".equals(second) ? new Ddl(Kind.CREATE_TABLE, null)
+                    : OTHER_OBJECTS.contains(second) ? new Ddl(Kind.OTHER, null) : null;
+        }
+        if ("DROP".equals(first)) {
+            String second = words.next();
+            return "TABLE".equals(second) || OTHER_OBJECTS.contains(second) ? new Ddl(Kind.OTHER, null) : null;
         }
         if ("ALTER".equals(first) && "TABLE".equals(words.next())) {
             return new Ddl(Kind.ALTER_TABLE, alteredTable(sql));

@@ -72,6 +72,21 @@ public final class SchemaReader {
         return new TableInfo(table, columns, keyColumns, rowidAlias);
     }
 
+    /** Every column's name in order, generated ones included (what ALTER TABLE statements name). */
+    public static List<String> columnNames(Connection c, String table) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT name FROM pragma_table_xinfo(?, 'main') WHERE hidden <> 1 ORDER BY cid")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
+    }
+
     public static int schemaVersion(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA schema_version")) {
             rs.next();

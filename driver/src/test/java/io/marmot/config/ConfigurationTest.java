@@ -78,6 +78,22 @@ class ConfigurationTest {
     }
 
     @Test
+    void tableListsTakePatternsAndMatchLikeSqliteNames() throws Exception {
+        MarmotConfig c = MarmotConfig.from(Map.of(ConfigKey.EXCLUDE_TABLES, "cache_*, DATABASECHANGELOGLOCK, tmp?"));
+        assertTrue(c.replicates("orders"));
+        assertFalse(c.replicates("cache_sessions"));
+        assertFalse(c.replicates("CACHE_x"));
+        assertFalse(c.replicates("databasechangeloglock"));
+        assertFalse(c.replicates("tmp1"));
+        assertTrue(c.replicates("tmp12"));
+        assertTrue(c.replicates("mycache_x"));
+        MarmotConfig only = MarmotConfig.from(Map.of(ConfigKey.TABLES, "app_*", ConfigKey.EXCLUDE_TABLES, "app_local"));
+        assertTrue(only.replicates("app_users"));
+        assertFalse(only.replicates("app_local"));
+        assertFalse(only.replicates("other"));
+    }
+
+    @Test
     void propertiesAreRead() throws Exception {
         try (Connection c = DriverManager.getConnection(Db.url(db, ""), props("node-id", "21", "poll-interval", "60"))) {
             assertEquals(21, Db.longValue(c, "SELECT node_id FROM __marmot_state"));

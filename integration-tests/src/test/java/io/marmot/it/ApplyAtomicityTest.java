@@ -18,7 +18,7 @@ class ApplyAtomicityTest {
     @Test
     void readersSeeWholeTransactionsOnly() throws Exception {
         Cluster.run(2, "", (cluster, a, b) -> {
-            String schema = "CREATE TABLE items (batch INTEGER, n INTEGER, PRIMARY KEY (batch, n))";
+            String schema = "CREATE TABLE IF NOT EXISTS items (batch INTEGER, n INTEGER, PRIMARY KEY (batch, n))";
             a.exec(schema);
             b.exec(schema);
             Connection writing = a.connection();

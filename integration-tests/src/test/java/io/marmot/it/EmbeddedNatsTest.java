@@ -34,8 +34,8 @@ class EmbeddedNatsTest {
         int port = freePort();
         try (Connection a = DriverManager.getConnection("jdbc:marmot:sqlite:" + dir.resolve("a.db") + "?node-id=1&nats-port=" + port);
                 Connection b = DriverManager.getConnection("jdbc:marmot:sqlite:" + dir.resolve("b.db") + "?node-id=2&nats-port=" + port)) {
-            exec(a, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
-            exec(b, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+            exec(a, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
+            exec(b, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
             exec(a, "INSERT INTO t VALUES (1)");
             Await.until(Duration.ofSeconds(20), "row on b", () -> count(b, "SELECT count(*) FROM t") == 1);
             assertTrue(Files.isDirectory(dir.resolve("a.db-nats")), "the JetStream store lives beside the first database");

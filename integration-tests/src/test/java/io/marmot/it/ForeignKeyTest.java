@@ -12,8 +12,8 @@ class ForeignKeyTest {
     void cascadeChildrenSurviveParentUpdates() throws Exception {
         Cluster.run(2, "foreign_keys=true", (cluster, a, b) -> {
             for (Node n : new Node[] {a, b}) {
-                n.exec("CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT)",
-                        "CREATE TABLE book (id INTEGER PRIMARY KEY, author_id INTEGER REFERENCES author (id) ON DELETE CASCADE, title TEXT)");
+                n.exec("CREATE TABLE IF NOT EXISTS author (id INTEGER PRIMARY KEY, name TEXT)",
+                        "CREATE TABLE IF NOT EXISTS book (id INTEGER PRIMARY KEY, author_id INTEGER REFERENCES author (id) ON DELETE CASCADE, title TEXT)");
             }
             a.exec("INSERT INTO author VALUES (1, 'Austen')");
             Await.until(Duration.ofSeconds(20), "author on b", () -> b.scalar("SELECT count(*) FROM author") == 1);

@@ -38,8 +38,8 @@ class FullDiskTest {
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
                 Connection a = Db.node(dir.resolve("a.db"), "node-id=1&nats-url=" + nats.url());
                 Connection b = Db.node(small.resolve("b.db"), "node-id=2&nats-url=" + nats.url())) {
-            exec(a, "CREATE TABLE docs (id INTEGER PRIMARY KEY, body BLOB)");
-            exec(b, "CREATE TABLE docs (id INTEGER PRIMARY KEY, body BLOB)");
+            exec(a, "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, body BLOB)");
+            exec(b, "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, body BLOB)");
             MarmotEngine engineB = Marmot.engine(small.resolve("b.db")).orElseThrow();
             Await.until(Duration.ofSeconds(20), "b ready", () -> engineB.health().ready());
             Path filler = small.resolve("filler");

@@ -31,7 +31,7 @@ class HostileMessagesTest {
     }
 
     private static void attack(Node a, Node b, io.nats.client.Connection attacker) throws Exception {
-        String schema = "CREATE TABLE Books (id INTEGER PRIMARY KEY, title TEXT NOT NULL, year INTEGER)";
+        String schema = "CREATE TABLE IF NOT EXISTS Books (id INTEGER PRIMARY KEY, title TEXT NOT NULL, year INTEGER)";
         a.exec(schema);
         b.exec(schema);
         a.exec("INSERT INTO Books VALUES (1, 'Emma', 1815)");

@@ -37,8 +37,8 @@ class NatsCredentialsTest {
     @Test
     void tokenAuthentication() throws Exception {
         Cluster.with(2).server("--auth", TOKEN).params("nats-token=" + TOKEN).run((cluster, a, b) -> {
-            a.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
-            b.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+            a.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
+            b.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
             a.exec("INSERT INTO t VALUES (1)");
             Await.until(Duration.ofSeconds(20), "row through a token-protected server", () -> b.scalar("SELECT count(*) FROM t") == 1);
             assertFalse(a.engine().config().toString().contains(TOKEN));

@@ -13,8 +13,8 @@ class NatsOutageTest {
     @Test
     void writesDuringAnOutageArriveAfterIt() throws Exception {
         Cluster.run(2, "", (cluster, a, b) -> {
-            a.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
-            b.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+            a.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
+            b.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
             try (PreparedStatement ins = a.connection().prepareStatement("INSERT INTO t VALUES (?, ?)")) {
                 for (int i = 1; i <= 200; i++) {
                     insert(ins, i);

@@ -13,8 +13,8 @@ class NatsStoreLostTest {
     @Test
     void replicationResumesOnAFreshServer() throws Exception {
         Cluster.run(2, "", (cluster, a, b) -> {
-            a.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
-            b.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+            a.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
+            b.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
             for (int i = 1; i <= 50; i++) {
                 a.exec("INSERT INTO t VALUES (" + i + ")"); // 50 messages: b's position is well past 1
             }

@@ -31,8 +31,8 @@ class NoKeyValueAccessTest {
                 """);
         Cluster.with(2).server("-c", file.toString()).params("nats-user=app&nats-password=app-password")
                 .run((cluster, a, b) -> {
-                    a.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
-                    b.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+                    a.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
+                    b.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
                     a.exec("INSERT INTO t VALUES (1, 'from a')");
                     b.exec("INSERT INTO t VALUES (2, 'from b')");
                     Await.until(Duration.ofSeconds(30), "both rows on both nodes",

@@ -31,7 +31,7 @@ class NodeIdentityTest {
     private void copiedDatabaseConverges(long explicitId) throws Exception {
         Cluster.with(0).run(cluster -> {
             Node a = cluster.node("a", 0, "");
-            a.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+            a.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
             for (int i = 1; i <= 20; i++) {
                 a.exec("INSERT INTO t VALUES (" + i + ", 'before the copy')");
             }

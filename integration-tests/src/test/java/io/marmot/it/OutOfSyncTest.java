@@ -16,7 +16,7 @@ class OutOfSyncTest {
     @Test
     void aPeerBehindTheRetainedLogIsOutOfSync() throws Exception {
         Cluster.run(1, "max-log-entries=5", (cluster, a) -> {
-            a.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+            a.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
             MarmotEngine engineA = a.engine();
             for (int i = 1; i <= 12; i++) {
                 long before = engineA.stats().publishedMessages();
@@ -46,7 +46,7 @@ class OutOfSyncTest {
             Await.until(Duration.ofSeconds(10), "only the parked messages left",
                     () -> engineB.health().problems().size() == 1
                             && engineB.health().problems().get(0).contains("wait in __marmot_parked"));
-            again.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+            again.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
             Await.until(Duration.ofSeconds(10), "b ready once cleared and its parked messages applied",
                     () -> engineB.health().ready());
             assertTrue(again.scalar("SELECT count(*) FROM t") >= 1, "the parked rows arrived");

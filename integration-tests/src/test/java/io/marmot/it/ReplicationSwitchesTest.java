@@ -18,7 +18,7 @@ class ReplicationSwitchesTest {
             Node sender = nodes.get(2);
             Node picky = nodes.get(3);
             for (Node n : nodes) {
-                n.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, origin TEXT)", "CREATE TABLE wanted (id INTEGER PRIMARY KEY)");
+                n.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, origin TEXT)", "CREATE TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)");
             }
             full.exec("INSERT INTO t VALUES (1, 'full')", "INSERT INTO wanted VALUES (1)");
             replica.exec("INSERT INTO t VALUES (2, 'replica')");

@@ -14,7 +14,7 @@ class ShardsAndCompressionTest {
         Cluster.run(3, "shards=2&compress=true", (cluster, a, b, c) -> {
             List<Node> nodes = List.of(a, b, c);
             for (Node n : nodes) {
-                n.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, author INTEGER, body TEXT)");
+                n.exec("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, author INTEGER, body TEXT)");
             }
             String body = "a long, repetitive body that compresses well ".repeat(40);
             for (int n = 0; n < 3; n++) {

@@ -11,7 +11,7 @@ class TwoNodeReplicationTest {
     @Test
     void rowsFlowBothWays() throws Exception {
         Cluster.run(2, "", (cluster, a, b) -> {
-            String schema = "CREATE TABLE Books (id INTEGER PRIMARY KEY, title TEXT, year INTEGER)";
+            String schema = "CREATE TABLE IF NOT EXISTS Books (id INTEGER PRIMARY KEY, title TEXT, year INTEGER)";
             a.exec(schema);
             b.exec(schema);
             a.exec("INSERT INTO Books VALUES (1, 'Pride and Prejudice', 1813)");
@@ -27,8 +27,8 @@ class TwoNodeReplicationTest {
     @Test
     void writesAfterTheLogWasPrunedStillFlow() throws Exception {
         Cluster.run(2, "", (cluster, a, b) -> {
-            a.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
-            b.exec("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+            a.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
+            b.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
             for (int round = 1; round <= 3; round++) {
                 a.exec("INSERT INTO t VALUES (" + round + ")");
                 int expected = round;

@@ -83,6 +83,9 @@ final class HttpEndpoint implements AutoCloseable {
         b.append(",\"missedMessages\":").append(s == null ? 0 : s.missedMessages());
         b.append(",\"backlogMessages\":").append(s == null ? 0 : s.backlogMessages());
         b.append(",\"applyFailures\":").append(s == null ? 0 : s.applyFailures());
+        b.append(",\"schemaAgrees\":").append(s == null || s.schemaAgrees());
+        b.append(",\"schemaFingerprint\":");
+        Json.string(b, s == null ? "" : s.schemaFingerprint());
         b.append(",\"problems\":[");
         for (int i = 0; i < health.problems().size(); i++) {
             if (i > 0) {
@@ -118,6 +121,10 @@ final class HttpEndpoint implements AutoCloseable {
                     s.rejectedMessages());
             counter(b, "marmot_parked_messages_total", "Messages that could not be applied and were parked.", labels,
                     s.parkedMessages());
+            counter(b, "marmot_schema_changes_applied_total", "Schema changes of other nodes applied here.", labels,
+                    s.schemaChangesApplied());
+            counter(b, "marmot_drops_refused_total", "DROP TABLE / DROP COLUMN of other nodes not applied here"
+                    + " (replicate-drops=false).", labels, s.dropsRefused());
             counter(b, "marmot_missed_messages_total", "Messages recorded gone before this node applied them (kept across"
                     + " restarts until the operator clears them).", labels, s.missedMessages());
             gauge(b, "marmot_pending_changes", "Local row changes not yet acknowledged by JetStream.", labels,

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /** The table the sidecar tests replicate, as the sqlite3 shell creates and reads it. */
 final class Books {
-    static final String SCHEMA = "CREATE TABLE Books (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL,"
+    static final String SCHEMA = "CREATE TABLE IF NOT EXISTS Books (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL,"
             + " author TEXT NOT NULL, publication_year INTEGER NOT NULL)";
 
     private Books() {

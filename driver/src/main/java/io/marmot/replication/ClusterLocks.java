@@ -1,0 +1,146 @@
+package io.marmot.replication;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.StorageType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cluster-wide locks in the JetStream key-value bucket {@code <stream-prefix>-locks}: a lock is a key created only if
+ * absent, renewed every few seconds by its holder and expiring {@link #LEASE} after the last renewal, so a holder that
+ * dies frees it within that time; a holder that stops normally deletes it.
+ */
+final class ClusterLocks {
+    private static final Logger log = LoggerFactory.getLogger(ClusterLocks.class);
+    static final Duration LEASE = Duration.ofSeconds(15);
+    private static final long RENEW_MILLIS = 4_000;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_=-]+");
+    private static final ScheduledExecutorService RENEWALS =
+            Executors.newSingleThreadScheduledExecutor(Daemons.factory("marmot-locks"));
+
+    private final long nodeId;
+    private final String bucket;
+    private final int replicas;
+
+    ClusterLocks(long nodeId, String streamPrefix, int replicas) {
+        this.nodeId = nodeId;
+        this.bucket = streamPrefix + "-locks";
+        this.replicas = replicas;
+    }
+
+    /** Waits for the lock up to {@code timeout}; the returned handle releases it on close. */
+    AutoCloseable acquire(Supplier<Connection> connection, String name, Duration timeout) throws SQLException {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new SQLException("Invalid cluster lock name '" + name + "': letters, digits, '_', '-' and '=' only", "22023");
+        }
+        String key = "lock-" + name;
+        byte[] holder = ("node " + nodeId + " since " + java.time.Instant.now()).getBytes(StandardCharsets.UTF_8);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "NATS is not connected";
+        boolean waitingLogged = false;
+        while (true) {
+            Connection nc = connection.get();
+            if (nc != null) {
+                try {
+                    KeyValue kv = bucket(nc);
+                    try {
+                        long revision = kv.create(key, holder);
+                        log.info("{} - holds cluster lock '{}'", nodeId, name);
+                        return new Held(kv, key, name, revision, holder);
+                    } catch (JetStreamApiException taken) {
+                        var entry = kv.get(key);
+                        last = "held by " + (entry == null || entry.getValue() == null ? "another node"
+                                : new String(entry.getValue(), StandardCharsets.UTF_8));
+                        if (!waitingLogged) {
+                            log.info("{} - waiting for cluster lock '{}' ({})", nodeId, name, last);
+                            waitingLogged = true;
+                        }
+                    }
+                } catch (IOException | JetStreamApiException e) {
+                    last = e.toString();
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new SQLException("Cluster lock '" + name + "' not acquired within " + timeout.toMillis() + " ms: " + last,
+                        "HYT00");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting for cluster lock '" + name + "'", "HY008", e);
+            }
+        }
+    }
+
+    private KeyValue bucket(Connection nc) throws IOException, JetStreamApiException {
+        try {
+            nc.keyValueManagement().getStatus(bucket);
+        } catch (JetStreamApiException missing) {
+            try {
+                nc.keyValueManagement().create(KeyValueConfiguration.builder().name(bucket).maxHistoryPerKey(1)
+                        .ttl(LEASE).replicas(replicas).storageType(StorageType.File).build());
+            } catch (JetStreamApiException raced) {
+                // created by another node at the same moment
+            }
+        }
+        return nc.keyValue(bucket);
+    }
+
+    /** A held lock, renewed in the background until closed. */
+    private final class Held implements AutoCloseable {
+        private final KeyValue kv;
+        private final String key;
+        private final String name;
+        private final byte[] holder;
+        private final ScheduledFuture<?> renewal;
+        private volatile long revision;
+        private volatile boolean lost;
+
+        Held(KeyValue kv, String key, String name, long revision, byte[] holder) {
+            this.kv = kv;
+            this.key = key;
+            this.name = name;
+            this.revision = revision;
+            this.holder = holder;
+            this.renewal = RENEWALS.scheduleWithFixedDelay(this::renew, RENEW_MILLIS, RENEW_MILLIS, TimeUnit.MILLISECONDS);
+        }
+
+        private void renew() {
+            try {
+                revision = kv.update(key, holder, revision);
+            } catch (IOException | JetStreamApiException e) {
+                if (!lost) {
+                    lost = true;
+                    log.error("{} - could not renew cluster lock '{}' (another node may take it once it lapses): {}",
+                            nodeId, name, e.toString());
+                }
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            renewal.cancel(false);
+            try {
+                kv.delete(key, revision);
+                log.info("{} - released cluster lock '{}'", nodeId, name);
+            } catch (IOException | JetStreamApiException e) {
+                log.warn("{} - releasing cluster lock '{}': {} (it lapses within {} s)", nodeId, name, e.toString(),
+                        LEASE.toSeconds());
+            }
+        }
+    }
+}

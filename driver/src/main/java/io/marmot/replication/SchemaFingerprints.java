@@ -1,0 +1,153 @@
+package io.marmot.replication;
+
+import io.marmot.schema.SchemaJournal;
+import io.marmot.sqlite.Sqlite;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.StorageType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * Each node publishes a fingerprint of its replicated schema in the key-value bucket {@code <stream-prefix>-schemas}
+ * (every few seconds; a stopped node's entry lapses) and compares the others' with its own: {@code stats()} and
+ * {@code /health} show whether the cluster agrees, and which nodes differ.
+ */
+final class SchemaFingerprints implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SchemaFingerprints.class);
+    private static final Duration ENTRY_TTL = Duration.ofSeconds(30);
+    private static final long EVERY_MILLIS = 3_000;
+    private static final ScheduledExecutorService TIMER =
+            Executors.newSingleThreadScheduledExecutor(Daemons.factory("marmot-fingerprints"));
+
+    private final long nodeId;
+    private final Path database;
+    private final String bucket;
+    private final int replicas;
+    private final ReplicationStats stats;
+    private final Supplier<Connection> connection;
+    private ScheduledFuture<?> task;
+    private SQLiteConnection db;
+    private String lastDisagreement = "";
+    private volatile boolean closed;
+    private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
+
+    SchemaFingerprints(long nodeId, Path database, String streamPrefix, int replicas, ReplicationStats stats,
+            Supplier<Connection> connection) {
+        this.nodeId = nodeId;
+        this.database = database;
+        this.bucket = streamPrefix + "-schemas";
+        this.replicas = replicas;
+        this.stats = stats;
+        this.connection = connection;
+    }
+
+    void start() {
+        task = TIMER.scheduleWithFixedDelay(this::compare, 500, EVERY_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Publishes this node's fingerprint and compares the cluster's; quietly tries again next time when it cannot. */
+    void compare() {
+        if (closed || !busy.tryLock()) {
+            return;
+        }
+        try {
+            if (db == null) {
+                db = Sqlite.open(database);
+            }
+            String mine = SchemaJournal.fingerprint(db);
+            stats.schemaFingerprint = mine;
+            Connection nc = connection.get();
+            if (nc == null) {
+                return;
+            }
+            KeyValue kv = bucket(nc);
+            kv.put("node-" + nodeId, mine.getBytes(StandardCharsets.UTF_8));
+            Map<String, String> differing = new TreeMap<>();
+            for (String key : kv.keys()) {
+                KeyValueEntry e = kv.get(key);
+                if (e != null && e.getValue() != null) {
+                    String theirs = new String(e.getValue(), StandardCharsets.UTF_8);
+                    if (!theirs.equals(mine)) {
+                        differing.put(key.substring("node-".length()), theirs);
+                    }
+                }
+            }
+            String disagreement = differing.isEmpty() ? ""
+                    : "node(s) " + String.join(", ", differing.keySet()) + " have another schema than this node (" + mine
+                            + " here, " + differing + ")";
+            if (!disagreement.equals(lastDisagreement) && !disagreement.isEmpty()) {
+                log.warn("{} - the cluster's schemas differ: {}", nodeId, disagreement);
+            }
+            lastDisagreement = disagreement;
+            stats.schemaDisagreement = disagreement;
+        } catch (SQLException | IOException | JetStreamApiException | InterruptedException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            log.debug("{} - comparing schema fingerprints: {}", nodeId, e.toString());
+        } finally {
+            if (closed) {
+                closeDb();
+            }
+            busy.unlock();
+        }
+    }
+
+    private KeyValue bucket(Connection nc) throws IOException, JetStreamApiException {
+        try {
+            nc.keyValueManagement().getStatus(bucket);
+        } catch (JetStreamApiException missing) {
+            try {
+                nc.keyValueManagement().create(KeyValueConfiguration.builder().name(bucket).maxHistoryPerKey(1)
+                        .ttl(ENTRY_TTL).replicas(replicas).storageType(StorageType.File).build());
+            } catch (JetStreamApiException raced) {
+                // created by another node at the same moment
+            }
+        }
+        return nc.keyValue(bucket);
+    }
+
+    /** Never waits for a comparison under way (stopping must stay quick): that one closes the connection itself. */
+    @Override
+    public void close() {
+        closed = true;
+        if (task != null) {
+            task.cancel(false);
+        }
+        if (busy.tryLock()) {
+            try {
+                closeDb();
+            } finally {
+                busy.unlock();
+            }
+        }
+    }
+
+    private void closeDb() {
+        if (db != null) {
+            try {
+                db.close();
+            } catch (SQLException e) {
+                log.debug("{} - closing the fingerprints' connection: {}", nodeId, e.toString());
+            }
+            db = null;
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package io.marmot.schema;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * One schema change as it travels between nodes, checked before anything runs it: only the statement kinds that
+ * replicate, a single statement, names that are the user's (never the engine's {@code __marmot_} objects nor
+ * SQLite's {@code sqlite_} ones, never another schema or a TEMP object), and none of the words that reach outside
+ * the database. A statement that fails the check is refused with the reason; the statement text that passes is
+ * run as it is, by a prepared statement (SQLite compiles one statement: nothing after it can run).
+ *
+ * @param name the object created, altered or dropped (for ALTER TABLE: the table)
+ * @param table the table the object belongs to (the table itself for tables; null when the statement does not say,
+ *     as in DROP INDEX)
+ * @param column the column added, renamed or dropped, else null
+ * @param newName the new name of a renamed table or column, else null
+ */
+public record DdlStatement(Kind kind, String sql, String name, String table, String column, String newName) {
+    public enum Kind {
+        CREATE_TABLE, ADD_COLUMN, RENAME_COLUMN, RENAME_TABLE, DROP_COLUMN, DROP_TABLE,
+        CREATE_INDEX, DROP_INDEX, CREATE_VIEW, DROP_VIEW, CREATE_TRIGGER, DROP_TRIGGER
+    }
+
+    private static final Set<String> FORBIDDEN = Set.of("ATTACH", "DETACH", "PRAGMA", "VACUUM", "LOAD_EXTENSION",
+            "READFILE", "WRITEFILE", "FTS3_TOKENIZER");
+
+    /** Whether peers apply it only with {@code replicate-drops=true}. */
+    public boolean destructive() {
+        return kind == Kind.DROP_TABLE || kind == Kind.DROP_COLUMN;
+    }
+
+    /**
+     * Reads and checks a statement.
+     *
+     * @throws IllegalArgumentException naming what is wrong, when it is not a schema change that replicates
+     */
+    public static DdlStatement check(String sql) {
+        if (sql == null || sql.isBlank()) {
+            throw new IllegalArgumentException("empty statement");
+        }
+        List<Token> tokens = Token.read(sql);
+        for (Token t : tokens) {
+            if (t.word() || t.quoted()) {
+                String upper = t.text().toUpperCase(Locale.ROOT);
+                if (Identifiers.isInternal(t.text()) || upper.startsWith("SQLITE_")) {
+                    throw new IllegalArgumentException("names an internal object: " + t.text());
+                }
+                if (t.word() && FORBIDDEN.contains(upper)) {
+                    throw new IllegalArgumentException("uses " + upper + ", which never replicates");
+                }
+            }
+        }
+        return new Reader(sql, tokens).statement();
+    }
+
+    /** Keyword-led reading of the statement head; the body (columns, SELECT, trigger program) is left to SQLite. */
+    private static final class Reader {
+        private final String sql;
+        private final List<Token> t;
+        private int i;
+
+        Reader(String sql, List<Token> tokens) {
+            this.sql = sql;
+            this.t = tokens;
+        }
+
+        DdlStatement statement() {
+            if (accept("CREATE")) {
+                if (peek("TEMP") || peek("TEMPORARY")) {
+                    throw new IllegalArgumentException("TEMP objects belong to one connection and never replicate");
+                }
+                if (peek("VIRTUAL")) {
+                    throw new IllegalArgumentException("virtual tables do not replicate");
+                }
+                accept("UNIQUE");
+                if (accept("TABLE")) {
+                    ifNotExists();
+                    String name = name();
+                    if (peek("AS")) {
+                        throw new IllegalArgumentException("CREATE TABLE … AS SELECT does not replicate (its rows do)");
+                    }
+                    expect("(");
+                    return new DdlStatement(Kind.CREATE_TABLE, sql, name, name, null, null);
+                }
+                if (accept("INDEX")) {
+                    ifNotExists();
+                    String name = name();
+                    expect("ON");
+                    String table = name();
+                    return new DdlStatement(Kind.CREATE_INDEX, sql, name, table, null, null);
+                }
+                if (accept("VIEW")) {
+                    ifNotExists();
+                    String name = name();
+                    return new DdlStatement(Kind.CREATE_VIEW, sql, name, null, null, null);
+                }
+                if (accept("TRIGGER")) {
+                    ifNotExists();
+                    String name = name();
+                    while (i < t.size() && !peek("ON")) {
+                        i++;
+                    }
+                    expect("ON");
+                    String table = name();
+                    return new DdlStatement(Kind.CREATE_TRIGGER, sql, name, table, null, null);
+                }
+                throw new IllegalArgumentException("not a replicated CREATE statement");
+            }
+            if (accept("ALTER")) {
+                expect("TABLE");
+                String table = name();
+                if (accept("ADD")) {
+                    accept("COLUMN");
+                    String column = name();
+                    return new DdlStatement(Kind.ADD_COLUMN, sql, table, table, column, null);
+                }
+                if (accept("RENAME")) {
+                    if (accept("TO")) {
+                        String to = name();
+                        end();
+                        return new DdlStatement(Kind.RENAME_TABLE, sql, table, table, null, to);
+                    }
+                    accept("COLUMN");
+                    String column = name();
+                    expect("TO");
+                    String to = name();
+                    end();
+                    return new DdlStatement(Kind.RENAME_COLUMN, sql, table, table, column, to);
+                }
+                if (accept("DROP")) {
+                    accept("COLUMN");
+                    String column = name();
+                    end();
+                    return new DdlStatement(Kind.DROP_COLUMN, sql, table, table, column, null);
+                }
+                throw new IllegalArgumentException("not a replicated ALTER TABLE statement");
+            }
+            if (accept("DROP")) {
+                Kind kind = accept("TABLE") ? Kind.DROP_TABLE : accept("INDEX") ? Kind.DROP_INDEX
+                        : accept("VIEW") ? Kind.DROP_VIEW : accept("TRIGGER") ? Kind.DROP_TRIGGER : null;
+                if (kind == null) {
+                    throw new IllegalArgumentException("not a replicated DROP statement");
+                }
+                if (accept("IF")) {
+                    expect("EXISTS");
+                }
+                String name = name();
+                end();
+                return new DdlStatement(kind, sql, name, kind == Kind.DROP_TABLE ? name : null, null, null);
+            }
+            throw new IllegalArgumentException("not a schema change that replicates");
+        }
+
+        private void ifNotExists() {
+            if (accept("IF")) {
+                expect("NOT");
+                expect("EXISTS");
+            }
+        }
+
+        /** An object name, optionally qualified by {@code main}. */
+        private String name() {
+            String first = identifier();
+            if (accept(".")) {
+                if (!first.equalsIgnoreCase("main")) {
+                    throw new IllegalArgumentException("names schema " + first + ": only main replicates");
+                }
+                return identifier();
+            }
+            return first;
+        }
+
+        private String identifier() {
+            if (i >= t.size() || !(t.get(i).word() || t.get(i).quoted())) {
+                throw new IllegalArgumentException("a name expected at " + (i < t.size() ? t.get(i).text() : "the end"));
+            }
+            return t.get(i++).text();
+        }
+
+        /** Nothing but an optional semicolon may follow. */
+        private void end() {
+            accept(";");
+            if (i < t.size()) {
+                throw new IllegalArgumentException("unexpected " + t.get(i).text() + " after the statement");
+            }
+        }
+
+        private boolean peek(String word) {
+            return i < t.size() && !t.get(i).quoted() && t.get(i).text().equalsIgnoreCase(word);
+        }
+
+        private boolean accept(String word) {
+            if (peek(word)) {
+                i++;
+                return true;
+            }
+            return false;
+        }
+
+        private void expect(String word) {
+            if (!accept(word)) {
+                throw new IllegalArgumentException(word + " expected at " + (i < t.size() ? t.get(i).text() : "the end"));
+            }
+        }
+    }
+
+    /** A word, a quoted name (its text unquoted), a string literal, a number or one punctuation character. */
+    record Token(String text, char type) {
+        boolean word() {
+            return type == 'w';
+        }
+
+        boolean quoted() {
+            return type == 'q';
+        }
+
+        static List<Token> read(String s) {
+            List<Token> out = new ArrayList<>();
+            int i = 0;
+            while (i < s.length()) {
+                char c = s.charAt(i);
+                if (Character.isWhitespace(c)) {
+                    i++;
+                } else if (s.startsWith("--", i)) {
+                    int end = s.indexOf('\n', i);
+                    i = end < 0 ? s.length() : end + 1;
+                } else if (s.startsWith("/*", i)) {
+                    int end = s.indexOf("*/", i + 2);
+                    i = end < 0 ? s.length() : end + 2;
+                } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
+                    char close = c == '[' ? ']' : c;
+                    StringBuilder text = new StringBuilder();
+                    int j = i + 1;
+                    while (true) {
+                        if (j >= s.length()) {
+                            throw new IllegalArgumentException("unterminated quote");
+                        }
+                        char d = s.charAt(j);
+                        if (d == close) {
+                            if (close != ']' && j + 1 < s.length() && s.charAt(j + 1) == close) {
+                                text.append(d);
+                                j += 2;
+                                continue;
+                            }
+                            break;
+                        }
+                        text.append(d);
+                        j++;
+                    }
+                    out.add(new Token(text.toString(), c == '\'' ? 's' : 'q'));
+                    i = j + 1;
+                } else if (Character.isLetter(c) || c == '_') {
+                    int j = i;
+                    while (j < s.length() && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_' || s.charAt(j) == '$')) {
+                        j++;
+                    }
+                    out.add(new Token(s.substring(i, j), 'w'));
+                    i = j;
+                } else if (Character.isDigit(c)) {
+                    int j = i;
+                    while (j < s.length() && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '.')) {
+                        j++;
+                    }
+                    out.add(new Token(s.substring(i, j), 'n'));
+                    i = j;
+                } else {
+                    out.add(new Token(String.valueOf(c), 'p'));
+                    i++;
+                }
+            }
+            return out;
+        }
+    }
+}

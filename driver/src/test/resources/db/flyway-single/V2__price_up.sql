@@ -1,0 +1,2 @@
+UPDATE item SET price = price + 10;
+ALTER TABLE item ADD COLUMN stock INTEGER NOT NULL DEFAULT 0;

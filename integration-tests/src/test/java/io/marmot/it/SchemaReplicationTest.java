@@ -1,0 +1,104 @@
+package io.marmot.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.marmot.testing.Await;
+import io.marmot.testing.Db;
+import io.marmot.testing.Sqlite3;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Schema changes replicate in order with the rows that depend on them, through the driver and from the sqlite3
+ * shell; drops only where replicate-drops is on, and are reported elsewhere.
+ */
+class SchemaReplicationTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String USER_OBJECTS = "SELECT type, name, tbl_name FROM sqlite_master"
+            + " WHERE name NOT LIKE '\\_\\_marmot\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name";
+
+    private static List<List<Object>> objects(Node n) throws Exception {
+        return Db.list(n.connection(), USER_OBJECTS);
+    }
+
+    private static List<List<Object>> rows(Node n, String sql) throws Exception {
+        return Db.list(n.connection(), sql);
+    }
+
+    @Test
+    void ddlThroughTheDriverReachesThePeerBeforeTheRowsThatNeedIt() throws Exception {
+        Cluster.run(2, "", (cluster, a, b) -> {
+            a.exec("CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT)", "INSERT INTO books VALUES (1, 'Emma')");
+            Await.until(WAIT, "table and row on b", () -> b.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'books'") == 1
+                    && b.scalar("SELECT count(*) FROM books") == 1);
+
+            // in one transaction: the column, then a row that uses it
+            a.connection().setAutoCommit(false);
+            a.exec("ALTER TABLE books ADD COLUMN year INTEGER DEFAULT 0", "INSERT INTO books VALUES (2, 'Persuasion', 1817)");
+            a.connection().commit();
+            a.connection().setAutoCommit(true);
+            a.exec("CREATE INDEX books_year ON books (year)",
+                    "CREATE VIEW old_books AS SELECT title FROM books WHERE year < 1900",
+                    "CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT)",
+                    "CREATE TRIGGER books_audit AFTER INSERT ON books BEGIN INSERT INTO audit (what) VALUES (NEW.title); END");
+            Await.until(WAIT, "b has the same schema", () -> objects(a).equals(objects(b)));
+            Await.until(WAIT, "b has the year", () -> b.scalar("SELECT year FROM books WHERE id = 2") == 1817);
+
+            a.exec("ALTER TABLE books RENAME COLUMN title TO name", "ALTER TABLE books RENAME TO novels",
+                    "INSERT INTO novels (id, name, year) VALUES (3, 'Mansfield Park', 1814)");
+            Await.until(WAIT, "renames and the row on b", () -> b.scalar("SELECT year FROM novels WHERE name = 'Mansfield Park'") == 1814);
+            a.exec("DROP VIEW old_books", "DROP INDEX books_year");
+            Await.until(WAIT, "drops of views and indexes on b", () -> objects(a).equals(objects(b)));
+            assertEquals(rows(a, "SELECT * FROM novels ORDER BY id"), rows(b, "SELECT * FROM novels ORDER BY id"));
+            assertEquals(0, b.scalar("SELECT count(*) FROM __marmot_parked"), "nothing parked: every row came after its schema");
+            Await.until(WAIT, "both nodes see the cluster agree", () -> a.engine().stats().schemaAgrees()
+                    && b.engine().stats().schemaAgrees() && !a.engine().stats().schemaFingerprint().isEmpty()
+                    && a.engine().stats().schemaFingerprint().equals(b.engine().stats().schemaFingerprint()));
+            assertTrue(b.engine().stats().schemaChangesApplied() >= 8, "schema changes applied: " + b.engine().stats());
+
+            // destructive changes stay where they were made unless replicate-drops is on
+            a.exec("ALTER TABLE novels DROP COLUMN year", "DROP TABLE audit");
+            Await.until(WAIT, "both drops reported on b", () -> b.engine().stats().dropsRefused() == 2);
+            assertEquals(1, b.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'audit'"), "b keeps its table");
+            assertEquals(1817, b.scalar("SELECT year FROM novels WHERE id = 2"), "b keeps its column");
+            Await.until(WAIT, "the schemas differ now, and both say so", () -> !a.engine().stats().schemaAgrees()
+                    && b.engine().stats().schemaDisagreement().contains("1"));
+            a.exec("UPDATE novels SET name = 'Emma!' WHERE id = 1");
+            Await.until(WAIT, "rows still flow", () -> b.scalar("SELECT count(*) FROM novels WHERE name = 'Emma!'") == 1);
+        });
+    }
+
+    @Test
+    void dropsReplicateWhereEnabled() throws Exception {
+        Cluster.run(2, "replicate-drops=true", (cluster, a, b) -> {
+            a.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT, y TEXT)", "CREATE TABLE gone (id INTEGER PRIMARY KEY)",
+                    "INSERT INTO t VALUES (1, 'x', 'y')");
+            Await.until(WAIT, "tables on b", () -> b.scalar("SELECT count(*) FROM t") == 1
+                    && b.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'gone'") == 1);
+            a.exec("ALTER TABLE t DROP COLUMN y", "DROP TABLE gone", "INSERT INTO t VALUES (2, 'x2')");
+            Await.until(WAIT, "drops applied on b", () -> objects(a).equals(objects(b))
+                    && b.scalar("SELECT count(*) FROM t") == 2);
+            assertEquals(List.of("id", "x"), Db.list(b.connection(), "SELECT name FROM pragma_table_info('t')").stream()
+                    .map(r -> r.get(0)).toList());
+        });
+    }
+
+    @Test
+    void schemaChangesOfTheSqlite3ShellReplicateAndLoseNothing() throws Exception {
+        Sqlite3.assumeInstalled();
+        Cluster.run(2, "replicate-drops=true", (cluster, a, b) -> {
+            Sqlite3.exec(a.path(), "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, extra TEXT);"
+                    + " INSERT INTO notes VALUES (1, 'one', 'e');");
+            Await.until(WAIT, "table and row on b", () -> b.scalar("SELECT count(*) FROM notes") == 1);
+            // the column and a row using it in one session of the shell
+            Sqlite3.exec(a.path(), "ALTER TABLE notes ADD COLUMN tag TEXT; INSERT INTO notes VALUES (2, 'two', 'e', 'red');");
+            Await.until(WAIT, "the new column's value on b", () -> b.scalar("SELECT count(*) FROM notes WHERE tag = 'red'") == 1);
+            Sqlite3.exec(a.path(), "CREATE INDEX notes_tag ON notes (tag); INSERT INTO notes VALUES (3, 'three', 'e', 'blue');");
+            Await.until(WAIT, "the index and the row on b", () -> b.scalar("SELECT count(*) FROM notes WHERE tag = 'blue'") == 1
+                    && objects(a).equals(objects(b)));
+            assertEquals(rows(a, "SELECT * FROM notes ORDER BY id"), rows(b, "SELECT * FROM notes ORDER BY id"));
+        });
+    }
+}
