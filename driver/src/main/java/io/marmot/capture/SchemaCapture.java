@@ -79,7 +79,7 @@ public final class SchemaCapture {
                 + ChangeLog.LOG + " l WHERE l.tbl = " + Identifiers.literal(t.name()) + " AND l.cols < " + t.columns().size()
                 + " AND l.op <> " + RowChange.DELETE + " AND l.seq > " + loggedAfter + " AND " + match + ")";
         try (Statement s = c.createStatement()) {
-            int n = s.executeUpdate(TriggerBuilder.logInsertSql(t, RowChange.UPDATE, "t", false, from));
+            int n = s.executeUpdate(TriggerBuilder.logInsertSql(t, RowChange.INSERT, "t", false, from));
             if (n > 0) {
                 log.info("table {} gained columns: {} row(s) written meanwhile without them logged again whole", table, n);
             }
