@@ -41,6 +41,9 @@ public final class SchemaCapture {
         List<String> statements = SchemaJournal.record(c, replicated, barrier(c));
         for (String sql : statements) {
             DdlStatement st = DdlStatement.check(sql);
+            if (st.kind() == DdlStatement.Kind.RENAME_TABLE) {
+                io.marmot.clock.RowVersions.renameTable(c, st.name(), st.newName());
+            }
             if (st.kind() == DdlStatement.Kind.ADD_COLUMN && loggedAfter != Long.MAX_VALUE) {
                 relogNarrowRows(c, st.table(), loggedAfter);
             }

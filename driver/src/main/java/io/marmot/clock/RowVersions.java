@@ -49,6 +49,24 @@ public final class RowVersions implements AutoCloseable {
         }
     }
 
+    /**
+     * A table was renamed: its rows' states follow it (else every row would look unseen under the new name). Runs in
+     * the transaction of the rename.
+     */
+    public static void renameTable(Connection c, String from, String to) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '" + TABLE + "'")) {
+            if (!rs.next()) {
+                return;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE OR REPLACE " + TABLE + " SET tbl = ? WHERE tbl = ?")) {
+            ps.setString(1, to);
+            ps.setString(2, from);
+            ps.executeUpdate();
+        }
+    }
+
     public RowState load(String table, byte[] key) throws SQLException {
         load.setString(1, table);
         load.setBytes(2, key);

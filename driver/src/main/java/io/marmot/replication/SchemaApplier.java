@@ -157,6 +157,9 @@ final class SchemaApplier {
                 try (PreparedStatement ps = c.prepareStatement(st.sql())) {
                     ps.execute();
                 }
+                if (st.kind() == DdlStatement.Kind.RENAME_TABLE) {
+                    io.marmot.clock.RowVersions.renameTable(c, st.name(), st.newName());
+                }
                 CaptureInstaller.reconcile(c, nodeId, config::replicates);
                 SchemaJournal.refresh(c, config::replicates);
                 stats.appliedSchemaChanges.incrementAndGet();

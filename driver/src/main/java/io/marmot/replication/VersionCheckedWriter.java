@@ -159,6 +159,11 @@ final class VersionCheckedWriter implements AutoCloseable {
             return true;
         }
         RowState state = versions.load(t.table, keyBytes);
+        if (ch.op() == RowChange.UPDATE && state.equals(RowState.UNSEEN) && t.read(key, List.of()) != null) {
+            // A row here that no version describes (its table was renamed, or it predates the record): it stands,
+            // older than any write. Taken as absent, an update would wait for an insert that never comes.
+            state = RowState.alive(Stamp.NONE);
+        }
         RowMerge.Outcome o;
         switch (ch.op()) {
             case RowChange.INSERT -> {
