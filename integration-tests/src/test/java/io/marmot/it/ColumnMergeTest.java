@@ -24,7 +24,7 @@ class ColumnMergeTest {
     void concurrentUpdatesOfDifferentColumnsBothSurvive() throws Exception {
         Cluster.run(2, "", (cluster, a, b) -> {
             for (Node n : List.of(a, b)) {
-                n.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, last_login INTEGER)");
+                n.exec("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT, last_login INTEGER)");
             }
             a.exec("INSERT INTO users VALUES (1, 'old@example.com', 0)", "INSERT INTO users VALUES (2, 'two@example.com', 0)");
             Await.until(CONVERGE, "rows on b", () -> b.scalar("SELECT count(*) FROM users") == 2);
@@ -50,7 +50,7 @@ class ColumnMergeTest {
     void twoNodesInsertingTheSameKeysConvergeAndKeepTheLosersInTheConflictRecord() throws Exception {
         Cluster.run(2, "", (cluster, a, b) -> {
             for (Node n : List.of(a, b)) {
-                n.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT)");
+                n.exec("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT)");
             }
             cluster.nats().stop();
             Set<String> written = new HashSet<>();
@@ -84,7 +84,7 @@ class ColumnMergeTest {
     void aDeleteWinsOverAnUpdateMadeConcurrentlyAndTheUpdateIsRecorded() throws Exception {
         Cluster.run(2, "", (cluster, a, b) -> {
             for (Node n : List.of(a, b)) {
-                n.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price INTEGER)");
+                n.exec("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT, price INTEGER)");
             }
             a.exec("INSERT INTO items VALUES (1, 'pen', 1)", "INSERT INTO items VALUES (2, 'ink', 2)");
             Await.until(CONVERGE, "rows on b", () -> b.scalar("SELECT count(*) FROM items") == 2);
@@ -109,12 +109,15 @@ class ColumnMergeTest {
     void rollingMigrationKeepsTheNewColumnsValuesOnEveryNode() throws Exception {
         Cluster.run(2, "", (cluster, a, b) -> {
             for (Node n : List.of(a, b)) {
-                n.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+                n.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
             }
             a.exec("INSERT INTO t VALUES (1, 'one')", "INSERT INTO t VALUES (2, 'two')");
             Await.until(CONVERGE, "rows on b", () -> b.scalar("SELECT count(*) FROM t") == 2);
 
             a.exec("ALTER TABLE t ADD COLUMN c TEXT");
+            // the column replicates: b drops it again, as a node not migrated yet (a keeps it, replicate-drops=false)
+            Await.until(CONVERGE, "c on b", () -> b.scalar("SELECT count(*) FROM pragma_table_info('t') WHERE name = 'c'") == 1);
+            b.exec("ALTER TABLE t DROP COLUMN c");
             a.exec("UPDATE t SET c = 'x' WHERE id IN (1, 2)");
             Await.until(CONVERGE, "parked on b, which lacks c",
                     () -> b.scalar("SELECT count(*) FROM __marmot_parked") == 1);
@@ -133,7 +136,7 @@ class ColumnMergeTest {
     void aUniqueValueClaimedOnTwoNodesGoesToTheNewerRowOnBoth() throws Exception {
         Cluster.run(2, "", (cluster, a, b) -> {
             for (Node n : List.of(a, b)) {
-                n.exec("CREATE TABLE accounts (id TEXT PRIMARY KEY, email TEXT UNIQUE, note TEXT)");
+                n.exec("CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, email TEXT UNIQUE, note TEXT)");
             }
             a.exec("INSERT INTO accounts VALUES ('r', 'r@example.com', 'existing')");
             Await.until(CONVERGE, "row on b", () -> b.scalar("SELECT count(*) FROM accounts") == 1);
@@ -162,8 +165,11 @@ class ColumnMergeTest {
     @Test
     void onlyTheTransactionThatCannotApplyWaits() throws Exception {
         Cluster.run(2, "", (cluster, a, b) -> {
-            a.exec("CREATE TABLE known (id INTEGER PRIMARY KEY, v TEXT)", "CREATE TABLE only_on_a (id INTEGER PRIMARY KEY)");
-            b.exec("CREATE TABLE known (id INTEGER PRIMARY KEY, v TEXT)");
+            a.exec("CREATE TABLE IF NOT EXISTS known (id INTEGER PRIMARY KEY, v TEXT)", "CREATE TABLE only_on_a (id INTEGER PRIMARY KEY)");
+            b.exec("CREATE TABLE IF NOT EXISTS known (id INTEGER PRIMARY KEY, v TEXT)");
+            // the table replicates: b drops it again (a keeps its own, replicate-drops=false)
+            Await.until(CONVERGE, "only_on_a on b", () -> b.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'only_on_a'") == 1);
+            b.exec("DROP TABLE only_on_a");
             cluster.nats().stop(); // the three transactions wait, and travel together in one message
             inTransaction(a, "INSERT INTO known VALUES (1, 'before')");
             inTransaction(a, "INSERT INTO only_on_a VALUES (1)");
@@ -173,7 +179,7 @@ class ColumnMergeTest {
             Await.until(CONVERGE, "both unrelated transactions applied on b",
                     () -> b.scalar("SELECT count(*) FROM known") == 2);
             Await.until(CONVERGE, "the other one parked", () -> b.scalar("SELECT count(*) FROM __marmot_parked") == 1);
-            b.exec("CREATE TABLE only_on_a (id INTEGER PRIMARY KEY)");
+            b.exec("CREATE TABLE IF NOT EXISTS only_on_a (id INTEGER PRIMARY KEY)");
             Await.until(CONVERGE, "and applied once b has the table", () -> b.scalar("SELECT count(*) FROM only_on_a") == 1);
             awaitEqual(a, b);
         });

@@ -23,7 +23,7 @@ class VerificationTest {
         Sqlite3.assumeInstalled();
         Cluster.run(2, "verify-interval=1", (cluster, a, b) -> {
             for (Node n : List.of(a, b)) {
-                n.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)", "CREATE TABLE other (k TEXT PRIMARY KEY)");
+                n.exec("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT)", "CREATE TABLE IF NOT EXISTS other (k TEXT PRIMARY KEY)");
             }
             a.exec("INSERT INTO items VALUES (1, 'pen'), (2, 'ink')", "INSERT INTO other VALUES ('x')");
             b.exec("INSERT INTO items VALUES (3, 'nib')");
