@@ -285,7 +285,13 @@ final class Publisher implements AutoCloseable {
         if (task.stop(10, TimeUnit.SECONDS)) {
             try {
                 awaitReadyIfBehind(TimeUnit.SECONDS.toNanos(3));
-                cycle(5); // flush what can still be sent, and record how far it got
+                // Flush what can still be sent, and record how far it got. A cycle stops at a schema change (the
+                // rows after it go in the next one) and at its size limit: a few more, bounded in time.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                do {
+                    workPending = false;
+                    cycle(5);
+                } while (workPending && System.nanoTime() - deadline < 0);
                 prune();
             } catch (Exception e) {
                 log.info("{} - at close, unsent changes stay in the log for the next start: {}", nodeId, e.toString());
