@@ -28,8 +28,7 @@ final class TriggerBuilder {
         String keyChanged = keyChanged(t);
         out.put(name("update", t), create("update", "UPDATE", t,
                 logInsert(t, RowChange.DELETE, "OLD", true, " AND (" + keyChanged + ")")
-                        + logInsert(t, RowChange.INSERT, "NEW", false, " AND (" + keyChanged + ")")
-                        + logInsert(t, RowChange.UPDATE, "NEW", false, " AND NOT (" + keyChanged + ")")));
+                        + logUpdate(t, keyChanged)));
         out.put(name("delete", t), create("delete", "DELETE", t,
                 logInsert(t, RowChange.DELETE, "OLD", true, "")));
         return out;
@@ -54,17 +53,32 @@ final class TriggerBuilder {
     }
 
     /**
+     * The new row: an insert under a changed key, else an update with its mask; one statement, as each statement of
+     * a trigger costs a read of the state row per captured row.
+     */
+    private static String logUpdate(TableInfo t, String keyChanged) {
+        String op = "CASE WHEN " + keyChanged + " THEN " + RowChange.INSERT + " ELSE " + RowChange.UPDATE + " END";
+        String mask = "CASE WHEN " + keyChanged + " THEN NULL ELSE " + changedMask(t) + " END";
+        return "  " + logInsertSql(t, op, mask, "NEW", false, ChangeLog.STATE + " s") + " WHERE s.applying = 0;\n";
+    }
+
+    /**
      * {@code INSERT INTO __marmot_log ... SELECT ... FROM <from>}: the values of {@code row} (NEW, OLD, or a
      * table alias), stamped with the clock and the open group of {@code s}, the state row.
      */
     static String logInsertSql(TableInfo t, int op, String row, boolean keyOnly, String from) {
+        return logInsertSql(t, Integer.toString(op), op == RowChange.UPDATE ? changedMask(t) : null, row, keyOnly, from);
+    }
+
+    /** As above, with the operation and the mask as SQL expressions (mask null: none). */
+    private static String logInsertSql(TableInfo t, String op, String mask, String row, boolean keyOnly, String from) {
         StringBuilder cols = new StringBuilder("hlc, tx, tbl, op, cols, rid");
         StringBuilder vals = new StringBuilder(Hlc.triggerReading("s") + ", s.tx, " + literal(t.name()) + ", " + op + ", "
                 + t.columns().size());
         vals.append(", ").append(t.usesRowid() ? row + "." + t.rowidAlias() : "NULL");
-        if (op == RowChange.UPDATE) {
+        if (mask != null) {
             cols.append(", mask");
-            vals.append(", ").append(changedMask(t));
+            vals.append(", ").append(mask);
         }
         for (int i = 0; i < t.columns().size(); i++) {
             TableInfo.Column col = t.columns().get(i);
