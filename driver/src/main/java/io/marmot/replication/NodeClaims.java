@@ -3,9 +3,7 @@ package io.marmot.replication;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
-import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.StorageType;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -119,17 +117,7 @@ final class NodeClaims {
     }
 
     private KeyValue bucket(Connection nc) throws IOException, JetStreamApiException {
-        try {
-            nc.keyValueManagement().getStatus(bucket);
-        } catch (JetStreamApiException missing) {
-            try {
-                nc.keyValueManagement().create(KeyValueConfiguration.builder().name(bucket).maxHistoryPerKey(1)
-                        .ttl(LEASE).replicas(replicas).storageType(StorageType.File).build());
-            } catch (JetStreamApiException raced) {
-                // created by another node at the same moment
-            }
-        }
-        return nc.keyValue(bucket);
+        return KvBuckets.open(nc, bucket, LEASE, replicas);
     }
 
     private static String host() {

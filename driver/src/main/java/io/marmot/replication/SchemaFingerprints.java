@@ -5,9 +5,7 @@ import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
-import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.StorageType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -111,17 +109,7 @@ final class SchemaFingerprints implements AutoCloseable {
     }
 
     private KeyValue bucket(Connection nc) throws IOException, JetStreamApiException {
-        try {
-            nc.keyValueManagement().getStatus(bucket);
-        } catch (JetStreamApiException missing) {
-            try {
-                nc.keyValueManagement().create(KeyValueConfiguration.builder().name(bucket).maxHistoryPerKey(1)
-                        .ttl(ENTRY_TTL).replicas(replicas).storageType(StorageType.File).build());
-            } catch (JetStreamApiException raced) {
-                // created by another node at the same moment
-            }
-        }
-        return nc.keyValue(bucket);
+        return KvBuckets.open(nc, bucket, ENTRY_TTL, replicas);
     }
 
     /** Never waits for a comparison under way (stopping must stay quick): that one closes the connection itself. */

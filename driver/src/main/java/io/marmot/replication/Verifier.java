@@ -5,16 +5,13 @@ import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
-import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.StorageType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -121,19 +118,8 @@ final class Verifier implements AutoCloseable {
     }
 
     private KeyValue bucket(Connection nc) throws IOException, JetStreamApiException {
-        try {
-            nc.keyValueManagement().getStatus(bucket);
-        } catch (JetStreamApiException missing) {
-            try {
-                // Entries of nodes gone for good expire: a departed node is no peer to agree with.
-                Duration ttl = config.verifyInterval().multipliedBy(10);
-                nc.keyValueManagement().create(KeyValueConfiguration.builder().name(bucket).maxHistoryPerKey(1)
-                        .ttl(ttl).replicas(config.streams().replicas()).storageType(StorageType.File).build());
-            } catch (JetStreamApiException raced) {
-                // created by another node at the same moment
-            }
-        }
-        return nc.keyValue(bucket);
+        // Entries of nodes gone for good expire: a departed node is no peer to agree with.
+        return KvBuckets.open(nc, bucket, config.verifyInterval().multipliedBy(10), config.streams().replicas());
     }
 
     @Override
