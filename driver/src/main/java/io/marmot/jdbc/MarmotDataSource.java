@@ -21,6 +21,7 @@ public class MarmotDataSource extends SQLiteDataSource {
 
     private final Map<ConfigKey, String> marmot = new EnumMap<>(ConfigKey.class);
     private boolean busyTimeoutSet;
+    private boolean transactionModeSet;
 
     public MarmotDataSource() {
         setUrl(MarmotDriver.PREFIX);
@@ -43,6 +44,11 @@ public class MarmotDataSource extends SQLiteDataSource {
             // serves the connection as it does for a URL without busy_timeout.
             p.remove(SQLiteConfig.Pragma.BUSY_TIMEOUT.pragmaName);
         }
+        if (!transactionModeSet && getConfig().getTransactionMode() == SQLiteConfig.TransactionMode.DEFERRED) {
+            // Likewise the default transaction mode: left in, it would count as the application's choice and turn
+            // off the driver's write-lock-first transactions (migrations would fail with SQLITE_BUSY).
+            p.remove(SQLiteConfig.Pragma.TRANSACTION_MODE.pragmaName);
+        }
         if (username != null) {
             p.setProperty("user", username);
         }
@@ -57,6 +63,12 @@ public class MarmotDataSource extends SQLiteDataSource {
     public void setBusyTimeout(int milliseconds) {
         super.setBusyTimeout(milliseconds);
         busyTimeoutSet = true;
+    }
+
+    @Override
+    public void setTransactionMode(String mode) {
+        super.setTransactionMode(mode);
+        transactionModeSet = true;
     }
 
     private void set(ConfigKey key, Object value) {

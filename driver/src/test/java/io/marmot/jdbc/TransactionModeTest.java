@@ -55,6 +55,24 @@ class TransactionModeTest {
     @Test
     void readModifyWriteLoopsOnSeveralConnectionsLoseNothingAndNeverFail() throws Exception {
         Path db = dir.resolve("rmw.db");
+        readModifyWriteLoops(db, () -> Db.open(db));
+    }
+
+    @Test
+    void dataSourceConnectionsTakeTheWriteLockFirstToo() throws Exception {
+        // sqlite-jdbc's config always carries transaction_mode=DEFERRED; the DataSource must not pass it on as the
+        // application's choice (Flyway on a MarmotDataSource failed with SQLITE_BUSY).
+        Path db = dir.resolve("rmw-ds.db");
+        MarmotDataSource ds = new MarmotDataSource();
+        ds.setUrl(Db.url(db, "node-id=1"));
+        readModifyWriteLoops(db, ds::getConnection);
+    }
+
+    private interface Opener {
+        Connection open() throws SQLException;
+    }
+
+    private static void readModifyWriteLoops(Path db, Opener opener) throws Exception {
         try (Connection setup = Db.open(db)) {
             Db.exec(setup, "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)", "INSERT INTO counter VALUES (1, 0)");
         }
@@ -65,7 +83,7 @@ class TransactionModeTest {
             List<Future<?>> runs = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 runs.add(pool.submit(() -> {
-                    try (Connection c = Db.open(db)) {
+                    try (Connection c = opener.open()) {
                         c.setAutoCommit(false);
                         for (int i = 0; i < each; i++) {
                             readModifyWrite(c);
