@@ -7,6 +7,9 @@ import io.marmot.engine.ClusterLock;
 import io.marmot.engine.MarmotEngine;
 import io.marmot.jdbc.ConnectionSpec;
 import io.marmot.replication.MissedMessages;
+import io.marmot.snapshot.Manifest;
+import io.marmot.snapshot.RestoreProgress;
+import io.marmot.snapshot.Snapshots;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,6 +89,38 @@ public final class Marmot {
         try (SQLiteConnection c = Sqlite.open(spec(database).databasePath())) {
             return MissedMessages.clear(c);
         }
+    }
+
+    /**
+     * Takes a snapshot of a database now and stores it in the cluster's Object Store, through its running engine
+     * (or, when none runs in this JVM, on a connection of its own with the default parameters); returns its
+     * manifest. Waits while another node takes one.
+     */
+    public static Manifest saveSnapshot(Path database) throws SQLException {
+        Optional<MarmotEngine> running = engine(database);
+        if (running.isPresent()) {
+            return running.get().saveSnapshot();
+        }
+        return saveSnapshot(database, MarmotConfig.defaults());
+    }
+
+    /** As {@link #saveSnapshot(Path)}, with these parameters when no engine runs for the database in this JVM. */
+    public static Manifest saveSnapshot(Path database, MarmotConfig config) throws SQLException {
+        Optional<MarmotEngine> running = engine(database);
+        if (running.isPresent()) {
+            return running.get().saveSnapshot();
+        }
+        return Snapshots.save(spec(database).databasePath(), config);
+    }
+
+    /** The snapshots stored for the cluster these parameters name, newest first. */
+    public static List<Manifest> listSnapshots(MarmotConfig config) throws SQLException {
+        return Snapshots.list(config);
+    }
+
+    /** What the restore of a snapshot into this database is doing, while one runs in this JVM. */
+    public static Optional<String> restoring(Path database) throws SQLException {
+        return RestoreProgress.of(spec(database).databasePath());
     }
 
     /** Stops every engine of this JVM; also done by a shutdown hook at JVM exit. */

@@ -55,7 +55,14 @@ public enum ConfigKey {
     NATS_PORT("nats-port", "4222", ValueType.PORT,
             "Client port of the embedded nats-server (used when nats-url is empty)."),
     NATS_SERVER_PATH("nats-server-path", "", ValueType.TEXT,
-            "Path of the nats-server binary for the embedded server. Empty: search PATH, /usr/sbin and /usr/local/bin.");
+            "Path of the nats-server binary for the embedded server. Empty: search PATH, /usr/sbin and /usr/local/bin."),
+    SNAPSHOT_INTERVAL("snapshot-interval", "3600", ValueType.NON_NEGATIVE_LONG,
+            "Seconds between snapshots of the database (one node of the cluster takes each), and one is also taken"
+                    + " when a stream grew by half its limits since the newest; 0: this node never takes one."),
+    SNAPSHOT_KEEP("snapshot-keep", "2", ValueType.POSITIVE_INT,
+            "Snapshots kept in the Object Store; an older one is deleted only after a newer one is complete."),
+    SNAPSHOT_RESTORE_WAIT("snapshot-restore-wait", "30", ValueType.NON_NEGATIVE_LONG,
+            "Seconds a new (empty) database waits for NATS to restore the newest snapshot before it opens empty.");
 
     private final String key;
     private final String defaultValue;

@@ -26,7 +26,8 @@ public record MarmotConfig(
         Duration maxClockSkew,
         Duration conflictRetention,
         Duration verifyInterval,
-        boolean replicateDrops) {
+        boolean replicateDrops,
+        SnapshotSettings snapshots) {
 
     public MarmotConfig {
         tables = Set.copyOf(tables);
@@ -73,12 +74,15 @@ public record MarmotConfig(
                 Duration.ofMillis(Long.parseLong(v.get(ConfigKey.MAX_CLOCK_SKEW))),
                 Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.CONFLICT_RETENTION))),
                 Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.VERIFY_INTERVAL))),
-                Boolean.parseBoolean(v.get(ConfigKey.REPLICATE_DROPS)));
+                Boolean.parseBoolean(v.get(ConfigKey.REPLICATE_DROPS)),
+                new SnapshotSettings(Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.SNAPSHOT_INTERVAL))),
+                        Integer.parseInt(v.get(ConfigKey.SNAPSHOT_KEEP)),
+                        Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.SNAPSHOT_RESTORE_WAIT)))));
     }
 
     public MarmotConfig withNodeId(long id) {
         return new MarmotConfig(id, nats, streams, publish, replicate, compress, tables, excludeTables, pollInterval,
-                maxClockSkew, conflictRetention, verifyInterval, replicateDrops);
+                maxClockSkew, conflictRetention, verifyInterval, replicateDrops, snapshots);
     }
 
     /**

@@ -7,6 +7,10 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.replication.MissedMessages;
 import io.marmot.replication.Replication;
 import io.marmot.replication.ReplicationStats;
+import io.marmot.snapshot.Manifest;
+import io.marmot.snapshot.SnapshotSchedule;
+import io.marmot.snapshot.SnapshotStats;
+import io.marmot.snapshot.Snapshots;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -32,6 +36,7 @@ public final class MarmotEngine implements AutoCloseable {
     private final long nodeId;
     private final SchemaWatcher schemaWatcher;
     private final Replication replication;
+    private final SnapshotSchedule snapshots;
     private volatile boolean closed;
 
     private MarmotEngine(Path database, MarmotConfig config, long nodeId, SchemaWatcher schemaWatcher,
@@ -41,10 +46,13 @@ public final class MarmotEngine implements AutoCloseable {
         this.nodeId = nodeId;
         this.schemaWatcher = schemaWatcher;
         this.replication = replication;
+        this.snapshots = replication == null ? null
+                : new SnapshotSchedule(database, config, nodeId, replication::natsConnection);
     }
 
     /** Starts replication of a database file: WAL on, capture installed, schema watched. */
     public static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
+        Snapshots.restoreIfNew(database, config); // before SQLite opens the file: a new node starts from a snapshot
         SQLiteConnection c = Sqlite.open(database);
         try {
             enableWal(c, database);
@@ -64,6 +72,9 @@ public final class MarmotEngine implements AutoCloseable {
             SchemaWatcher watcher = new SchemaWatcher(c, nodeId, config);
             MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication);
             watcher.start();
+            if (engine.snapshots != null) {
+                replication.every(engine.snapshots.tickMillis(), engine.snapshots::tick);
+            }
             log.info("{} - engine started for {} ({})", nodeId, database, config);
             return engine;
         } catch (SQLException | RuntimeException e) {
@@ -103,6 +114,20 @@ public final class MarmotEngine implements AutoCloseable {
     /** Counters of replication (all zero when it is off). */
     public ReplicationStats.Snapshot stats() {
         return replication == null ? new ReplicationStats().snapshot() : replication.stats();
+    }
+
+    /** Figures of this node's snapshots and restores (all zero when replication is off). */
+    public SnapshotStats.Reading snapshotStats() {
+        return snapshots == null ? new SnapshotStats().read() : snapshots.stats().read();
+    }
+
+    /** Takes a snapshot of this database now and stores it (waits while another node takes one). */
+    public Manifest saveSnapshot() throws SQLException {
+        if (snapshots == null) {
+            throw new SQLException("replication is off for " + database + " (publish=false and replicate=false): no NATS"
+                    + " to store a snapshot in");
+        }
+        return snapshots.saveNow(Snapshots.LEASE_WAIT);
     }
 
     /**

@@ -316,6 +316,16 @@ public final class Replication implements AutoCloseable {
         return locks.acquire(link::connected, name, timeout);
     }
 
+    /** The NATS connection when connected, else null (snapshots use it for their Object Store). */
+    public io.nats.client.Connection natsConnection() {
+        return link.connected();
+    }
+
+    /** Runs work every {@code periodMillis} on the NATS connection's threads until this replication stops. */
+    public void every(long periodMillis, Runnable work) {
+        link.every(periodMillis, work);
+    }
+
     public String natsUrl() {
         return link.url();
     }

@@ -9,11 +9,7 @@ import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -77,9 +73,13 @@ final class SharedConnection {
     }
 
     void start(NatsSettings settings) throws IOException {
-        Options.Builder b = Options.builder()
-                .servers(Arrays.stream(url.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new))
-                .connectionName(name)
+        Options.Builder b;
+        try {
+            b = NatsConnector.options(settings, url);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("invalid nats-url " + Secrets.maskUrl(url) + ": " + e.getMessage(), e);
+        }
+        b.connectionName(name)
                 .maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(500))
                 .reconnectJitter(Duration.ofMillis(250))
@@ -92,22 +92,6 @@ final class SharedConnection {
                 .writerThreadFactory(Daemons.factory(name + "-writer"))
                 .connectionListener(this::event)
                 .errorListener(new LoggingErrorListener());
-        if (!settings.user().isEmpty()) {
-            b.userInfo(settings.user().toCharArray(), settings.password().toCharArray());
-        }
-        if (!settings.token().isEmpty()) {
-            b.token(settings.token().toCharArray());
-        }
-        if (!settings.credsFile().isEmpty()) {
-            requireReadable(settings.credsFile(), "nats-creds");
-            b.authHandler(Nats.credentials(settings.credsFile()));
-        }
-        if (!settings.nkeyFile().isEmpty()) {
-            requireReadable(settings.nkeyFile(), "nats-nkey");
-            char[] seed = new String(Files.readAllBytes(Path.of(settings.nkeyFile())), StandardCharsets.US_ASCII).trim()
-                    .toCharArray();
-            b.authHandler(Nats.staticCredentials(null, seed));
-        }
         try {
             Nats.connectAsynchronously(b.build(), true);
         } catch (InterruptedException e) {
@@ -203,13 +187,6 @@ final class SharedConnection {
         scheduler.shutdownNow();
         engineWork.shutdownNow();
     }
-
-    private static void requireReadable(String file, String key) throws IOException {
-        if (!Files.isReadable(Path.of(file))) {
-            throw new IOException(key + " file " + file + " does not exist or cannot be read");
-        }
-    }
-
 
     /** jnats reports through slf4j instead of stderr. */
     private final class LoggingErrorListener implements ErrorListener {

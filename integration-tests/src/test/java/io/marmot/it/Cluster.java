@@ -148,10 +148,20 @@ final class Cluster {
 
     /** As {@link #process(String, long, String...)}, the JVM run under a command such as {@code faketime -f +1h}. */
     NodeProcess process(List<String> prefix, String name, long id, String... params) throws Exception {
+        return process(true, prefix, name, id, params);
+    }
+
+    /** Starts node {@code name} in its own JVM without waiting until it is ready (to watch, or kill, its start). */
+    NodeProcess starting(String name, long id, String... params) throws Exception {
+        return process(false, List.of(), name, id, params);
+    }
+
+    private NodeProcess process(boolean awaitReady, List<String> prefix, String name, long id, String... params)
+            throws Exception {
         int start = starts.merge(name, 1, Integer::sum);
         Path log = dir.resolve(start == 1 ? name + ".log" : name + "-" + start + ".log");
         List<String> nonEmpty = Stream.of(params).filter(p -> !p.isEmpty()).toList();
-        NodeProcess p = new NodeProcess(prefix, db(name), id, url(), log, nonEmpty.toArray(String[]::new));
+        NodeProcess p = new NodeProcess(awaitReady, prefix, db(name), id, url(), log, nonEmpty.toArray(String[]::new));
         processes.add(p);
         return p;
     }

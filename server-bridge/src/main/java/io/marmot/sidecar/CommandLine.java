@@ -121,7 +121,12 @@ final class CommandLine {
         Path dbPath = Path.of(db).toAbsolutePath().normalize();
         boolean cleanup = switchValue(v, SidecarFlag.CLEANUP);
         boolean clearOutOfSync = switchValue(v, SidecarFlag.CLEAR_OUT_OF_SYNC);
+        boolean saveSnapshot = switchValue(v, SidecarFlag.SAVE_SNAPSHOT);
+        boolean listSnapshots = switchValue(v, SidecarFlag.LIST_SNAPSHOTS);
         if (!help) {
+            if (saveSnapshot && !Files.isRegularFile(dbPath)) {
+                throw new UsageException("--save-snapshot: database " + dbPath + " does not exist");
+            }
             if (cleanup && !Files.isRegularFile(dbPath)) {
                 throw new UsageException("--cleanup: database " + dbPath + " does not exist");
             }
@@ -154,7 +159,8 @@ final class CommandLine {
         }
         // a port given (flag or config file) is a demand; the default lets sidecars share the machine
         HttpPort http = v.containsKey(SidecarFlag.HTTP_PORT.key()) ? HttpPort.given(httpPort) : HttpPort.byDefault();
-        return new SidecarSettings(help, dbPath, config, cleanup, clearOutOfSync, switchValue(v, SidecarFlag.VERBOSE),
+        return new SidecarSettings(help, dbPath, config, cleanup, clearOutOfSync, saveSnapshot, listSnapshots,
+                switchValue(v, SidecarFlag.VERBOSE),
                 format, http, bind);
     }
 

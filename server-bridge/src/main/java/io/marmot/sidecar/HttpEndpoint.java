@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.marmot.engine.Health;
 import io.marmot.engine.MarmotEngine;
+import io.marmot.snapshot.SnapshotStats;
 import io.marmot.replication.ReplicationStats;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,22 +27,31 @@ final class HttpEndpoint implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Supplier<MarmotEngine> engine;
+    private final Supplier<String> restoring;
 
-    private HttpEndpoint(HttpServer server, ExecutorService executor, Supplier<MarmotEngine> engine) {
+    private HttpEndpoint(HttpServer server, ExecutorService executor, Supplier<MarmotEngine> engine,
+            Supplier<String> restoring) {
         this.server = server;
         this.executor = executor;
         this.engine = engine;
+        this.restoring = restoring;
     }
 
     /** Listens on {@code bind} and a port chosen by {@code port}; {@code engine} gives null until the engine has started. */
     static HttpEndpoint start(String bind, HttpPort port, Supplier<MarmotEngine> engine) throws IOException {
+        return start(bind, port, engine, () -> null);
+    }
+
+    /** As above; {@code restoring} says what the restore of a snapshot is doing before the engine starts, else null. */
+    static HttpEndpoint start(String bind, HttpPort port, Supplier<MarmotEngine> engine, Supplier<String> restoring)
+            throws IOException {
         HttpServer server = HttpBinding.bind(bind, port);
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "marmot-http");
             t.setDaemon(true);
             return t;
         });
-        HttpEndpoint endpoint = new HttpEndpoint(server, executor, engine);
+        HttpEndpoint endpoint = new HttpEndpoint(server, executor, engine, restoring);
         server.setExecutor(executor);
         server.createContext("/health", endpoint::health);
         server.createContext("/metrics", endpoint::metrics);
@@ -63,11 +73,13 @@ final class HttpEndpoint implements AutoCloseable {
         MarmotEngine e = engine.get();
         boolean running = e != null && !e.isClosed();
         ReplicationStats.Snapshot s = running ? e.stats() : null;
-        Health health = running ? e.health() : new Health(false, List.of("the engine is not running"));
+        String restore = running ? null : restoring.get();
+        Health health = running ? e.health() : new Health(false, List.of(restore != null ? "restoring a snapshot: "
+                + restore : "the engine is not running"));
         boolean connected = running && e.natsConnected();
         boolean outOfSync = s != null && s.outOfSync();
         StringBuilder b = new StringBuilder(256);
-        b.append("{\"status\":\"").append(health.ready() ? "up" : "down").append('"');
+        b.append("{\"status\":\"").append(restore != null ? "restoring" : health.ready() ? "up" : "down").append('"');
         b.append(",\"ready\":").append(health.ready());
         if (running) {
             b.append(",\"nodeId\":").append(e.nodeId());
@@ -154,6 +166,26 @@ final class HttpEndpoint implements AutoCloseable {
                     + " tried again.", labels, s.parkedWaiting());
             gauge(b, "marmot_clock_offset_milliseconds", "How far this node's clock runs ahead of the NATS server's"
                     + " (negative: behind).", labels, s.clockOffsetMillis());
+            SnapshotStats.Reading sn = e.snapshotStats();
+            counter(b, "marmot_snapshots_taken_total", "Snapshots this node took and stored.", labels, sn.taken());
+            counter(b, "marmot_snapshot_failures_total", "Snapshots this node failed to take or store.", labels,
+                    sn.failures());
+            gauge(b, "marmot_snapshot_last_bytes", "Size of the last snapshot this node took.", labels, sn.lastBytes());
+            gauge(b, "marmot_snapshot_last_milliseconds", "Time the last snapshot took to copy and upload.", labels,
+                    sn.lastMillis());
+            gauge(b, "marmot_snapshot_covering", "1 while the newest snapshot covers every message the streams"
+                    + " dropped (a node away longer can heal); 0 when not; -1 before the first check.", labels,
+                    sn.covering());
+            gauge(b, "marmot_restore_bytes", "Size of the snapshot this node was restored from at start (0: none).",
+                    labels, sn.restoredBytes());
+            gauge(b, "marmot_restore_rows", "Rows of the snapshot this node was restored from at start.", labels,
+                    sn.restoredRows());
+            gauge(b, "marmot_restore_milliseconds", "Time the restore at start took (download and checks).", labels,
+                    sn.restoreMillis());
+            counter(b, "marmot_snapshot_merges_total", "Snapshots merged into the live database to heal a gap.", labels,
+                    sn.merges());
+            counter(b, "marmot_snapshot_merged_rows_total", "Rows read from snapshots merged into the live database.",
+                    labels, sn.mergedRows());
             gauge(b, "marmot_ready", "1 when /health reports ready.", labels, e.health().ready() ? 1 : 0);
         }
         respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", b.toString());

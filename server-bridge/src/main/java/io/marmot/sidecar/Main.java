@@ -1,15 +1,18 @@
 package io.marmot.sidecar;
 
 import io.marmot.Marmot;
+import io.marmot.snapshot.Manifest;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.sql.SQLException;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@code marmot} command: replicates a SQLite database that other processes write. Exit codes: 0 after a
- * clean stop (SIGTERM, SIGINT), {@code --help}, {@code --cleanup} or {@code --clear-out-of-sync}; 1 when it cannot run; 2 for bad flags.
+ * clean stop (SIGTERM, SIGINT), {@code --help}, {@code --cleanup}, {@code --clear-out-of-sync},
+ * {@code --save-snapshot} or {@code --list-snapshots}; 1 when it cannot run; 2 for bad flags.
  */
 public final class Main {
     static final int OK = 0;
@@ -59,6 +62,32 @@ public final class Main {
                 return OK;
             } catch (SQLException e) {
                 log.error("clearing the out-of-sync record of {} failed: {}", settings.dbPath(), e.getMessage());
+                return FAILED;
+            }
+        }
+        if (settings.saveSnapshot()) {
+            try {
+                Manifest m = Marmot.saveSnapshot(settings.dbPath(), settings.replication());
+                log.info("snapshot stored: {}", m.describe());
+                return OK;
+            } catch (SQLException e) {
+                log.error("taking a snapshot of {} failed: {}", settings.dbPath(), e.getMessage());
+                return FAILED;
+            }
+        }
+        if (settings.listSnapshots()) {
+            try {
+                List<Manifest> all = Marmot.listSnapshots(settings.replication());
+                if (all.isEmpty()) {
+                    out.println("no snapshots stored");
+                }
+                for (Manifest m : all) {
+                    out.println(m.describe());
+                }
+                out.flush();
+                return OK;
+            } catch (SQLException e) {
+                log.error("listing snapshots failed: {}", e.getMessage());
                 return FAILED;
             }
         }

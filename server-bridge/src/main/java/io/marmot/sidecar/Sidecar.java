@@ -30,7 +30,8 @@ final class Sidecar implements AutoCloseable {
         Sidecar s = new Sidecar(settings);
         try {
             if (!settings.httpPort().off()) {
-                s.http = HttpEndpoint.start(settings.httpBind(), settings.httpPort(), () -> s.engine);
+                s.http = HttpEndpoint.start(settings.httpBind(), settings.httpPort(), () -> s.engine,
+                        () -> io.marmot.snapshot.RestoreProgress.of(settings.dbPath()).orElse(null));
             }
             MarmotEngine e = Marmot.start(settings.dbPath(), settings.replication());
             s.engine = e;

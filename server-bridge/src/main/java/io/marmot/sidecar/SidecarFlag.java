@@ -13,6 +13,10 @@ enum SidecarFlag {
             "Remove everything marmot installed in the database (triggers, change log, versions), then exit."),
     CLEAR_OUT_OF_SYNC("clear-out-of-sync", "false", null,
             "Forget the record of missed messages once the node was healed (its ranges are logged), then exit."),
+    SAVE_SNAPSHOT("save-snapshot", "false", null,
+            "Take a snapshot of the database now, store it in the cluster's Object Store, then exit."),
+    LIST_SNAPSHOTS("list-snapshots", "false", null,
+            "List the stored snapshots (size, source node, age, stream positions), newest first, then exit."),
     VERBOSE("verbose", "false", null, "Debug logs."),
     LOG_FORMAT("log-format", "text", "<text|json>", "Log lines for people (text) or JSON lines (json), on stderr."),
     HTTP_PORT("http-port", "8090", "<port>", "Port of the HTTP endpoint (/health, /metrics); 0 turns it off. A port"

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * @param httpPort the port asked for, or the default rule; {@link HttpPort#off()} when HTTP is off
  */
 record SidecarSettings(boolean help, Path dbPath, MarmotConfig replication, boolean cleanup, boolean clearOutOfSync,
-        boolean verbose,
+        boolean saveSnapshot, boolean listSnapshots, boolean verbose,
         LogFormat logFormat, HttpPort httpPort, String httpBind) {
 
     enum LogFormat {

@@ -1,0 +1,173 @@
+package io.marmot.snapshot;
+
+import io.marmot.config.MarmotConfig;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.StreamInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * When one node takes snapshots: every {@code snapshot-interval} after the newest one this node saw appear (the
+ * node measures that on its own monotonic clock from the moment it saw the pointer change, so clocks of different
+ * machines are never compared), and whenever a stream has grown by half its limits since the newest snapshot's
+ * positions, so retention never drops messages no snapshot covers. Nodes due at the same moment race for the taker
+ * lease; the loser sees the winner's snapshot appear and is no longer due. Also watches whether the newest snapshot
+ * still covers what the streams dropped ({@code marmot_snapshot_covering}).
+ */
+public final class SnapshotSchedule {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotSchedule.class);
+    private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private final MarmotConfig config;
+    private final long nodeId;
+    private final Supplier<Connection> nats;
+    private final SnapshotStats stats = new SnapshotStats();
+    private final SnapshotTaker taker;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private long seenRevision = -1;
+    private long seenAt = System.nanoTime();
+    private Manifest newest;
+    private long notBefore;
+    private boolean warnedUncovered;
+
+    /** @param nats the engine's NATS connection when connected, else null */
+    public SnapshotSchedule(Path database, MarmotConfig config, long nodeId, Supplier<Connection> nats) {
+        this.config = config;
+        this.nodeId = nodeId;
+        this.nats = nats;
+        this.taker = new SnapshotTaker(database, config, nodeId, stats);
+        stats.restored(RestoreProgress.takeResult(database));
+    }
+
+    /** How often {@link #tick()} should run. */
+    public long tickMillis() {
+        long interval = config.snapshots().interval().toMillis();
+        return interval == 0 ? 5_000 : Math.max(1_000, Math.min(5_000, interval / 2));
+    }
+
+    public SnapshotStats stats() {
+        return stats;
+    }
+
+    /** Looks at the newest snapshot and the streams; takes a snapshot when due. Never throws. */
+    public void tick() {
+        Connection nc = nats.get();
+        if (nc == null || !busy.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            SnapshotStore store = new SnapshotStore(nc, config.streams());
+            observeNewest(store);
+            boolean grown = checkStreams(nc);
+            long now = System.nanoTime();
+            boolean due = config.snapshots().takes() && now >= notBefore
+                    && (now - seenAt >= config.snapshots().interval().toNanos() || grown);
+            if (due) {
+                try {
+                    if (taker.take(nc, Math.max(seenRevision, 0)) != null) {
+                        observeNewest(store);
+                    }
+                } catch (SQLException | IOException | JetStreamApiException | RuntimeException e) {
+                    stats.failures.incrementAndGet();
+                    notBefore = now + RETRY_AFTER_FAILURE_NANOS;
+                    log.warn("{} - taking a snapshot failed, trying again in a minute: {}", nodeId, e.getMessage());
+                }
+            }
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            log.debug("{} - snapshot check: {}", nodeId, e.toString());
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /**
+     * Takes a snapshot now (waiting up to {@code wait} while another node takes one), on the engine's connection.
+     */
+    public Manifest saveNow(Duration wait) throws SQLException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            Connection nc = nats.get();
+            if (nc != null) {
+                try {
+                    Manifest m = taker.take(nc, -1);
+                    if (m != null) {
+                        return m;
+                    }
+                } catch (IOException | JetStreamApiException e) {
+                    throw new SQLException("taking a snapshot failed: " + e.getMessage(), e);
+                }
+            }
+            if (System.nanoTime() >= deadline) {
+                throw new SQLException(nc == null ? "not connected to NATS: no snapshot taken"
+                        : "another node kept taking a snapshot for " + wait.toSeconds() + " s: no snapshot taken");
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting to take a snapshot", e);
+            }
+        }
+    }
+
+    private void observeNewest(SnapshotStore store) throws IOException, JetStreamApiException {
+        KeyValueEntry e = store.newest();
+        long revision = SnapshotTaker.revision(e);
+        if (revision != seenRevision) {
+            seenRevision = revision;
+            if (revision != 0) {
+                seenAt = System.nanoTime(); // a snapshot appeared: the interval counts from now
+                newest = store.manifest(new String(e.getValue(), StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    /** Whether a stream grew by half its limits since the newest snapshot; updates the coverage figure. */
+    private boolean checkStreams(Connection nc) throws IOException, JetStreamApiException {
+        boolean grown = false;
+        boolean covering = true;
+        String uncovered = "";
+        for (int shard = 1; shard <= config.streams().shards(); shard++) {
+            String stream = config.streams().streamName(shard);
+            StreamInfo info;
+            try {
+                info = nc.jetStreamManagement().getStreamInfo(stream);
+            } catch (JetStreamApiException missing) {
+                continue;
+            }
+            long first = info.getStreamState().getFirstSequence();
+            long last = info.getStreamState().getLastSequence();
+            long msgs = info.getStreamState().getMsgCount();
+            long at = newest == null ? 0 : newest.seq(stream);
+            long since = Math.max(0, last - at);
+            long maxMsgs = info.getConfiguration().getMaxMsgs() > 0 ? info.getConfiguration().getMaxMsgs()
+                    : config.streams().maxEntries();
+            long maxBytes = info.getConfiguration().getMaxBytes() > 0 ? info.getConfiguration().getMaxBytes()
+                    : config.streams().maxBytes();
+            long bytesSince = msgs == 0 ? 0 : (long) (info.getStreamState().getByteCount() * (Math.min(since, msgs) / (double) msgs));
+            grown |= since > 0 && (since * 2 >= maxMsgs || bytesSince * 2 >= maxBytes);
+            if (first > at + 1 && last >= first) {
+                covering = false;
+                uncovered = stream + " holds messages from " + first + ", the newest snapshot reflects it up to " + at;
+            }
+        }
+        stats.covering = covering ? 1 : 0;
+        if (!covering && !warnedUncovered) {
+            log.warn("{} - the newest snapshot no longer covers what the streams dropped ({}): a node away that long"
+                    + " cannot heal by itself. Take snapshots more often (snapshot-interval) or keep more messages"
+                    + " (max-log-entries, max-log-bytes).", nodeId, uncovered);
+        }
+        warnedUncovered = !covering;
+        return grown;
+    }
+}

@@ -1,0 +1,197 @@
+package io.marmot.snapshot;
+
+import io.marmot.config.StreamSettings;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.ObjectStore;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.ObjectInfo;
+import io.nats.client.api.ObjectMeta;
+import io.nats.client.api.ObjectStoreConfiguration;
+import io.nats.client.api.StorageType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Where snapshots live in JetStream: the Object Store bucket {@code <stream-prefix>-snapshots} holds each copy
+ * under a unique name with its manifest as metadata; the key-value bucket {@code <stream-prefix>-snapshot} has
+ * {@code newest}, naming the newest complete snapshot; {@code <stream-prefix>-snapshot-lease} (entries expire after
+ * {@link #LEASE}, renewed while held) has the {@code taker} entry that lets one node at a time take a snapshot,
+ * decided by revision-checked writes on the server, never by comparing clocks.
+ */
+final class SnapshotStore {
+    static final Duration LEASE = Duration.ofSeconds(60);
+    static final String NEWEST = "newest";
+    static final String TAKER = "taker";
+    private static final int NOT_FOUND = 404;
+
+    private final Connection nc;
+    private final String objects;
+    private final String pointer;
+    private final String lease;
+    private final int replicas;
+
+    SnapshotStore(Connection nc, StreamSettings streams) {
+        this.nc = nc;
+        this.objects = streams.streamPrefix() + "-snapshots";
+        this.pointer = streams.streamPrefix() + "-snapshot";
+        this.lease = streams.streamPrefix() + "-snapshot-lease";
+        this.replicas = streams.replicas();
+    }
+
+    String bucket() {
+        return objects;
+    }
+
+    /** Every stored snapshot with a readable manifest, newest first; empty when none was ever taken. */
+    List<Manifest> list() throws IOException, JetStreamApiException {
+        if (!objectsExist()) {
+            return List.of();
+        }
+        List<Manifest> out = new ArrayList<>();
+        try {
+            for (ObjectInfo info : nc.objectStore(objects).getList()) {
+                Manifest m = info.isDeleted() ? null : Manifest.fromMetadata(info.getObjectName(), info.getMetaData());
+                if (m != null) {
+                    out.add(m);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while listing snapshots", e);
+        }
+        out.sort(Comparator.comparingLong(Manifest::createdMillis).thenComparing(Manifest::name).reversed());
+        return out;
+    }
+
+    /** The entry naming the newest snapshot, or null when there is none. */
+    KeyValueEntry newest() throws IOException, JetStreamApiException {
+        KeyValueEntry e = pointerBucket().get(NEWEST);
+        return e == null || e.getValue() == null ? null : e;
+    }
+
+    /** The manifest of a stored snapshot, or null when it is gone or not a snapshot. */
+    Manifest manifest(String name) throws IOException, JetStreamApiException {
+        ObjectInfo info = nc.objectStore(objects).getInfo(name);
+        return info == null || info.isDeleted() ? null : Manifest.fromMetadata(name, info.getMetaData());
+    }
+
+    /** Uploads a finished copy under its manifest's name; the object is complete when this returns. */
+    void upload(Path file, Manifest manifest) throws IOException, JetStreamApiException {
+        ObjectStore os = objectBucket();
+        ObjectMeta meta = ObjectMeta.builder(manifest.name()).description(manifest.describe())
+                .metadata(manifest.toMetadata()).build();
+        try (InputStream in = Files.newInputStream(file)) {
+            os.put(meta, in);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+
+    /** Streams a snapshot's bytes into {@code out} (the caller verifies them). */
+    void download(String name, OutputStream out) throws IOException, JetStreamApiException, InterruptedException {
+        try {
+            nc.objectStore(objects).get(name, out);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+
+    void delete(String name) throws IOException, JetStreamApiException {
+        nc.objectStore(objects).delete(name);
+    }
+
+    /** Points {@code newest} at a complete snapshot, if it still is at {@code expectedRevision} (0: absent). */
+    long pointNewest(String name, long expectedRevision) throws IOException, JetStreamApiException {
+        KeyValue kv = pointerBucket();
+        byte[] value = name.getBytes(StandardCharsets.UTF_8);
+        return expectedRevision == 0 ? kv.create(NEWEST, value) : kv.update(NEWEST, value, expectedRevision);
+    }
+
+    /** Takes the taker lease for {@code holder}; its revision, or 0 when another node holds it. */
+    long takeLease(String holder) throws IOException, JetStreamApiException {
+        try {
+            return leaseBucket().create(TAKER, holder.getBytes(StandardCharsets.UTF_8));
+        } catch (JetStreamApiException held) {
+            return 0;
+        }
+    }
+
+    /** Renews a held lease; its new revision, or 0 when it was lost (expired and taken by another). */
+    long renewLease(String holder, long revision) throws IOException {
+        try {
+            return leaseBucket().update(TAKER, holder.getBytes(StandardCharsets.UTF_8), revision);
+        } catch (JetStreamApiException lost) {
+            return 0;
+        }
+    }
+
+    void releaseLease(long revision) throws IOException {
+        try {
+            leaseBucket().delete(TAKER, revision);
+        } catch (JetStreamApiException lost) {
+            // expired and perhaps taken by another: not ours to delete
+        }
+    }
+
+    private boolean objectsExist() throws IOException, JetStreamApiException {
+        try {
+            nc.objectStoreManagement().getStatus(objects);
+            return true;
+        } catch (JetStreamApiException e) {
+            if (e.getErrorCode() == NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private ObjectStore objectBucket() throws IOException, JetStreamApiException {
+        if (!objectsExist()) {
+            try {
+                nc.objectStoreManagement().create(ObjectStoreConfiguration.builder().name(objects).replicas(replicas)
+                        .storageType(StorageType.File).build());
+            } catch (JetStreamApiException raced) {
+                // created by another node at the same moment
+            }
+        }
+        return nc.objectStore(objects);
+    }
+
+    private KeyValue pointerBucket() throws IOException, JetStreamApiException {
+        return keyValue(pointer, null);
+    }
+
+    private KeyValue leaseBucket() throws IOException, JetStreamApiException {
+        return keyValue(lease, LEASE);
+    }
+
+    private KeyValue keyValue(String name, Duration ttl) throws IOException, JetStreamApiException {
+        try {
+            nc.keyValueManagement().getStatus(name);
+        } catch (JetStreamApiException missing) {
+            KeyValueConfiguration.Builder b = KeyValueConfiguration.builder().name(name).maxHistoryPerKey(1)
+                    .replicas(replicas).storageType(StorageType.File);
+            if (ttl != null) {
+                b.ttl(ttl);
+            }
+            try {
+                nc.keyValueManagement().create(b.build());
+            } catch (JetStreamApiException raced) {
+                // created by another node at the same moment
+            }
+        }
+        return nc.keyValue(name);
+    }
+}

@@ -1,0 +1,78 @@
+package io.marmot.snapshot;
+
+import io.marmot.capture.ChangeLog;
+import io.marmot.config.MarmotConfig;
+import io.marmot.replication.NatsConnector;
+import io.marmot.sqlite.Sqlite;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * Snapshots from outside a running engine: restore into a new database before it opens, take one from a database
+ * file on its own connection (the sidecar's {@code --save-snapshot}), list what is stored ({@code --list-snapshots}).
+ */
+public final class Snapshots {
+    /** How long a snapshot taken on demand waits while another node takes one. */
+    public static final Duration LEASE_WAIT = Duration.ofMinutes(2);
+    private static final Duration CONNECT_WAIT = Duration.ofSeconds(10);
+
+    private Snapshots() {
+    }
+
+    /**
+     * Restores the newest snapshot into {@code database} if it is new (missing, or no user tables and nothing read
+     * from the streams); waits up to {@code snapshot-restore-wait} for NATS. True when it restored one. Never fails
+     * for want of a snapshot or of NATS: the database then opens as it is, and that is logged.
+     */
+    public static boolean restoreIfNew(Path database, MarmotConfig config) throws SQLException {
+        return SnapshotRestore.restoreIfNew(database, config);
+    }
+
+    /** Takes a snapshot of a database file and stores it, on a connection of its own. */
+    public static Manifest save(Path database, MarmotConfig config) throws SQLException {
+        long nodeId = config.nodeId();
+        if (nodeId == 0) {
+            try (SQLiteConnection c = Sqlite.open(database)) {
+                nodeId = SnapshotCopy.hasTable(c, ChangeLog.STATE) ? ChangeLog.storedNodeId(c) : 0;
+            }
+        }
+        long node = nodeId;
+        try (Connection nc = connect(config)) {
+            return new SnapshotSchedule(database, config, node, () -> nc).saveNow(LEASE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", e);
+        }
+    }
+
+    /** The stored snapshots, newest first. */
+    public static List<Manifest> list(MarmotConfig config) throws SQLException {
+        try (Connection nc = connect(config)) {
+            return new SnapshotStore(nc, config.streams()).list();
+        } catch (IOException | JetStreamApiException e) {
+            throw new SQLException("listing snapshots failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", e);
+        }
+    }
+
+    private static Connection connect(MarmotConfig config) throws SQLException {
+        try {
+            Connection nc = NatsConnector.connectWithin(config.nats(), CONNECT_WAIT);
+            if (nc == null) {
+                throw new SQLException("NATS at " + io.marmot.config.Secrets.maskUrl(NatsConnector.url(config.nats()))
+                        + " did not answer within " + CONNECT_WAIT.toSeconds() + " s", "08001");
+            }
+            return nc;
+        } catch (IOException e) {
+            throw new SQLException(e.getMessage(), "08001", e);
+        }
+    }
+}
