@@ -47,7 +47,8 @@ public final class MarmotEngine implements AutoCloseable {
         this.schemaWatcher = schemaWatcher;
         this.replication = replication;
         this.snapshots = replication == null ? null
-                : new SnapshotSchedule(database, config, nodeId, replication::natsConnection);
+                : new SnapshotSchedule(database, config, nodeId, replication::natsConnection,
+                        () -> replication.stats().outOfSync(), replication::missedChanged);
     }
 
     /** Starts replication of a database file: WAL on, capture installed, schema watched. */

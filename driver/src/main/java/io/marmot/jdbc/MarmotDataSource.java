@@ -154,6 +154,18 @@ public class MarmotDataSource extends SQLiteDataSource {
         set(ConfigKey.COMPRESS, compress);
     }
 
+    public void setSnapshotInterval(long seconds) {
+        set(ConfigKey.SNAPSHOT_INTERVAL, seconds);
+    }
+
+    public void setSnapshotKeep(int keep) {
+        set(ConfigKey.SNAPSHOT_KEEP, keep);
+    }
+
+    public void setSnapshotRestoreWait(long seconds) {
+        set(ConfigKey.SNAPSHOT_RESTORE_WAIT, seconds);
+    }
+
     public void setNatsUser(String natsUser) {
         set(ConfigKey.NATS_USER, natsUser);
     }

@@ -41,8 +41,9 @@ public final class MissedMessages {
             ps.executeUpdate();
         }
         log.error("{} - OUT OF SYNC: messages {}..{} of stream {} are gone: {}. This node no longer converges with the"
-                + " others until it is healed (restore it from a peer's copy of the database, then"
-                + " io.marmot.Marmot.clearOutOfSync or the sidecar's --clear-out-of-sync).", nodeId, first, last, stream, reason);
+                + " others until it is healed: it merges the newest snapshot that covers them by itself (if none does,"
+                + " take one on a node that is in sync: io.marmot.Marmot.saveSnapshot or the sidecar's --save-snapshot).",
+                nodeId, first, last, stream, reason);
     }
 
     /** The missed ranges, one line each ("stream 12..40: reason"); empty when the node is in sync. */
@@ -58,6 +59,44 @@ public final class MissedMessages {
             }
         }
         return out;
+    }
+
+    /** One recorded range of missed messages of a stream. */
+    public record Range(String stream, long first, long last) {
+        @Override
+        public String toString() {
+            return stream + " " + first + ".." + last;
+        }
+    }
+
+    /** The missed ranges; empty when the node is in sync. */
+    public static List<Range> ranges(Connection db) throws SQLException {
+        List<Range> out = new ArrayList<>();
+        if (!exists(db)) {
+            return out;
+        }
+        try (Statement s = db.createStatement();
+                ResultSet rs = s.executeQuery("SELECT stream, first_seq, last_seq FROM " + TABLE + " ORDER BY id")) {
+            while (rs.next()) {
+                out.add(new Range(rs.getString(1), rs.getLong(2), rs.getLong(3)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Forgets the ranges a merged snapshot covers (every message up to {@code coveredUpTo} of the stream is in it);
+     * returns how many ranges it forgot. Call in a write transaction.
+     */
+    public static int clearCovered(Connection db, String stream, long coveredUpTo) throws SQLException {
+        if (!exists(db)) {
+            return 0;
+        }
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + TABLE + " WHERE stream = ? AND last_seq <= ?")) {
+            ps.setString(1, stream);
+            ps.setLong(2, coveredUpTo);
+            return ps.executeUpdate();
+        }
     }
 
     /** How many messages are recorded missed. */

@@ -8,22 +8,17 @@ import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.KeyValueEntry;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
@@ -37,7 +32,6 @@ import org.sqlite.SQLiteConnection;
  */
 final class SnapshotRestore {
     private static final Logger log = LoggerFactory.getLogger(SnapshotRestore.class);
-    private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
 
     private SnapshotRestore() {
     }
@@ -113,10 +107,7 @@ final class SnapshotRestore {
         int refusedCount = 0;
         for (Manifest m : candidates) {
             long started = System.nanoTime();
-            String refused = download(store, m, temp, database);
-            if (refused == null) {
-                refused = verify(temp, m);
-            }
+            String refused = SnapshotDownload.fetch(store, m, temp, database);
             if (refused != null) {
                 log.warn("{} - snapshot {} refused: {}; the database is untouched, trying the next older snapshot",
                         database, m.name(), refused);
@@ -136,48 +127,6 @@ final class SnapshotRestore {
         }
         log.warn("{} is a new database, but none of the {} snapshot(s) could be used: it opens empty and replication"
                 + " starts from the beginning of the streams", database, candidates.size());
-        return null;
-    }
-
-    /** Downloads into {@code temp}, logging progress; the reason it failed, or null. */
-    private static String download(SnapshotStore store, Manifest m, Path temp, Path database) throws InterruptedException {
-        MessageDigest digest = SnapshotCopy.sha256Digest();
-        long started = System.nanoTime();
-        try (OutputStream file = Files.newOutputStream(temp);
-                Progress out = new Progress(file, digest, m, database, started)) {
-            store.download(m.name(), out);
-            out.flush();
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
-            return "download failed: " + e.getMessage();
-        }
-        String sha = HexFormat.of().formatHex(digest.digest());
-        if (!sha.equals(m.sha256())) {
-            return "its SHA-256 is " + sha + ", the manifest says " + m.sha256();
-        }
-        return null;
-    }
-
-    /** Checks the downloaded file; the reason it is unusable, or null. */
-    private static String verify(Path temp, Manifest m) {
-        if (m.format() != Manifest.FORMAT) {
-            return "format " + m.format() + " is not the format this version reads (" + Manifest.FORMAT + ")";
-        }
-        try {
-            if (m.size() >= 0 && Files.size(temp) != m.size()) {
-                return "it has " + Files.size(temp) + " bytes, the manifest says " + m.size();
-            }
-        } catch (IOException e) {
-            return e.toString();
-        }
-        try (SQLiteConnection c = Sqlite.open(temp); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
-            String first = rs.next() ? rs.getString(1) : "no answer";
-            if (!"ok".equals(first)) {
-                return "integrity check: " + first;
-            }
-        } catch (SQLException e) {
-            return "not a database: " + e.getMessage();
-        }
         return null;
     }
 
@@ -208,43 +157,4 @@ final class SnapshotRestore {
         }
     }
 
-    /** Counts, digests and reports the bytes as they arrive. */
-    private static final class Progress extends FilterOutputStream {
-        private final MessageDigest digest;
-        private final Manifest m;
-        private final Path database;
-        private final long started;
-        private long bytes;
-        private long lastReport;
-
-        Progress(OutputStream out, MessageDigest digest, Manifest m, Path database, long started) {
-            super(out);
-            this.digest = digest;
-            this.m = m;
-            this.database = database;
-            this.started = started;
-            this.lastReport = started;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            digest.update(b, off, len);
-            bytes += len;
-            long now = System.nanoTime();
-            if (now - lastReport >= PROGRESS_EVERY_NANOS) {
-                lastReport = now;
-                double seconds = (now - started) / 1e9;
-                String status = String.format("restoring snapshot %s: %d of %d bytes (%d%%), %.1f MB/s", m.name(), bytes,
-                        m.size(), m.size() > 0 ? bytes * 100 / m.size() : 0, bytes / 1e6 / Math.max(seconds, 1e-3));
-                log.info("{} - {}", database, status);
-                RestoreProgress.update(database, status);
-            }
-        }
-    }
 }

@@ -1,20 +1,27 @@
 package io.marmot.snapshot;
 
 import io.marmot.config.MarmotConfig;
+import io.marmot.replication.MissedMessages;
+import io.marmot.schema.SchemaReader;
+import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.StreamInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConnection;
 
 /**
  * When one node takes snapshots: every {@code snapshot-interval} after the newest one this node saw appear (the
@@ -28,9 +35,12 @@ public final class SnapshotSchedule {
     private static final Logger log = LoggerFactory.getLogger(SnapshotSchedule.class);
     private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
+    private final Path database;
     private final MarmotConfig config;
     private final long nodeId;
     private final Supplier<Connection> nats;
+    private final BooleanSupplier outOfSync;
+    private final Runnable healed;
     private final SnapshotStats stats = new SnapshotStats();
     private final SnapshotTaker taker;
     private final AtomicBoolean busy = new AtomicBoolean();
@@ -39,12 +49,22 @@ public final class SnapshotSchedule {
     private Manifest newest;
     private long notBefore;
     private boolean warnedUncovered;
+    private String lastHealAttempt = "";
+    private String warnedNoCover = "";
 
-    /** @param nats the engine's NATS connection when connected, else null */
-    public SnapshotSchedule(Path database, MarmotConfig config, long nodeId, Supplier<Connection> nats) {
+    /**
+     * @param nats the engine's NATS connection when connected, else null
+     * @param outOfSync whether messages are recorded missed (then the newest snapshot that covers them is merged)
+     * @param healed called after missed ranges were cleared by a merge
+     */
+    public SnapshotSchedule(Path database, MarmotConfig config, long nodeId, Supplier<Connection> nats,
+            BooleanSupplier outOfSync, Runnable healed) {
+        this.database = database;
         this.config = config;
         this.nodeId = nodeId;
         this.nats = nats;
+        this.outOfSync = outOfSync;
+        this.healed = healed;
         this.taker = new SnapshotTaker(database, config, nodeId, stats);
         stats.restored(RestoreProgress.takeResult(database));
     }
@@ -69,6 +89,10 @@ public final class SnapshotSchedule {
             SnapshotStore store = new SnapshotStore(nc, config.streams());
             observeNewest(store);
             boolean grown = checkStreams(nc);
+            if (outOfSync.getAsBoolean()) {
+                heal(store); // and take none: a copy of this node would lack what it missed
+                return;
+            }
             long now = System.nanoTime();
             boolean due = config.snapshots().takes() && now >= notBefore
                     && (now - seenAt >= config.snapshots().interval().toNanos() || grown);
@@ -83,10 +107,92 @@ public final class SnapshotSchedule {
                     log.warn("{} - taking a snapshot failed, trying again in a minute: {}", nodeId, e.getMessage());
                 }
             }
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
+        } catch (IOException | JetStreamApiException | SQLException | RuntimeException e) {
             log.debug("{} - snapshot check: {}", nodeId, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             busy.set(false);
+        }
+    }
+
+    /**
+     * Heals an out-of-sync node: merges the newest snapshot whose positions cover every missed range into the live
+     * database, then forgets the ranges it covers. A snapshot that cannot be merged whole is not tried again until
+     * the schema changes or a newer one appears.
+     */
+    private void heal(SnapshotStore store) throws IOException, JetStreamApiException, SQLException, InterruptedException {
+        List<MissedMessages.Range> gaps;
+        int schemaVersion;
+        try (SQLiteConnection c = Sqlite.open(database)) {
+            gaps = MissedMessages.ranges(c);
+            schemaVersion = SchemaReader.schemaVersion(c);
+        }
+        if (gaps.isEmpty()) {
+            return;
+        }
+        Manifest covering = null;
+        for (Manifest m : store.list()) {
+            if (gaps.stream().allMatch(g -> m.seq(g.stream()) >= g.last())) {
+                covering = m;
+                break;
+            }
+        }
+        if (covering == null) {
+            String key = gaps.toString();
+            if (!key.equals(warnedNoCover)) {
+                warnedNoCover = key;
+                log.error("{} - OUT OF SYNC and no stored snapshot covers what this node missed ({}): it stays out of sync."
+                        + " Take a snapshot on a node that is in sync (io.marmot.Marmot.saveSnapshot, or the sidecar's"
+                        + " --save-snapshot): this node merges it by itself.", nodeId, gaps);
+            }
+            return;
+        }
+        String attempt = covering.name() + "@" + schemaVersion;
+        if (attempt.equals(lastHealAttempt)) {
+            return;
+        }
+        lastHealAttempt = attempt;
+        Path temp = database.resolveSibling(database.getFileName() + ".marmot-merge");
+        long started = System.nanoTime();
+        try {
+            log.warn("{} - OUT OF SYNC ({}): merging snapshot {} of node {} into the live database", nodeId, gaps,
+                    covering.name(), covering.sourceNode());
+            String refused = SnapshotDownload.fetch(store, covering, temp, database);
+            if (refused != null) {
+                log.warn("{} - snapshot {} refused: {}; trying again later", nodeId, covering.name(), refused);
+                lastHealAttempt = "";
+                notBefore = System.nanoTime() + RETRY_AFTER_FAILURE_NANOS;
+                return;
+            }
+            SnapshotMerge.Outcome o = SnapshotMerge.merge(database, temp, covering, config, nodeId);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            stats.merges++;
+            stats.mergedRows += o.rows();
+            stats.mergeMillis = millis;
+            if (!o.complete()) {
+                log.error("{} - merged {} rows of snapshot {} ({} applied, {} older than here) in {} ms, but not all of it:"
+                        + " {}. The node stays OUT OF SYNC; it merges again after a schema change or a newer snapshot.",
+                        nodeId, o.rows(), covering.name(), o.applied(), o.stale(), millis, o.problems());
+                return;
+            }
+            Manifest m = covering;
+            int cleared;
+            try (SQLiteConnection c = Sqlite.open(database)) {
+                cleared = Sqlite.inWriteTransaction(c, tx -> {
+                    int n = 0;
+                    for (String stream : gaps.stream().map(MissedMessages.Range::stream).distinct().toList()) {
+                        n += MissedMessages.clearCovered(tx, stream, m.seq(stream));
+                    }
+                    return n;
+                });
+            }
+            healed.run();
+            log.info("{} - healed: merged {} rows of snapshot {} ({} applied, {} older than here) in {} ms ({} rows/s);"
+                    + " {} missed range(s) cleared", nodeId, o.rows(), covering.name(), o.applied(), o.stale(), millis,
+                    o.rows() * 1000 / Math.max(1, millis), cleared);
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 

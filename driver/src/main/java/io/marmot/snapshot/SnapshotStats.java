@@ -13,7 +13,7 @@ public final class SnapshotStats {
     volatile long restoredRows;
     volatile long restoreMillis;
     volatile long restoreRefused;
-    volatile long merges;
+    volatile long merges; // written by the one schedule thread only
     volatile long mergedRows;
     volatile long mergeMillis;
     /** 1 when the newest snapshot covers every message the streams dropped, 0 when not, -1 before the first check. */

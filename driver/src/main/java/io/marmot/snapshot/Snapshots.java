@@ -44,11 +44,28 @@ public final class Snapshots {
         }
         long node = nodeId;
         try (Connection nc = connect(config)) {
-            return new SnapshotSchedule(database, config, node, () -> nc).saveNow(LEASE_WAIT);
+            return new SnapshotSchedule(database, config, node, () -> nc, () -> false, () -> { }).saveNow(LEASE_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SQLException("interrupted", e);
         }
+    }
+
+    /**
+     * Merges a snapshot file (a checked copy, as downloaded) into a live database the way healing does: row by row
+     * through the applier's last-writer-wins rule, in bounded transactions. Returns the rows read, applied and found
+     * older than here; throws when part of it could not be merged (schemas differ). For tools and the benchmark.
+     */
+    public static long[] merge(Path database, Path snapshotFile, MarmotConfig config) throws SQLException {
+        long nodeId;
+        try (SQLiteConnection c = Sqlite.open(database)) {
+            nodeId = ChangeLog.storedNodeId(c);
+        }
+        SnapshotMerge.Outcome o = SnapshotMerge.merge(database, snapshotFile, null, config, nodeId);
+        if (!o.complete()) {
+            throw new SQLException("the snapshot could not be merged whole: " + o.problems());
+        }
+        return new long[] {o.rows(), o.applied(), o.stale()};
     }
 
     /** The stored snapshots, newest first. */

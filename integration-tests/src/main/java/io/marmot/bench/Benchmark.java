@@ -41,6 +41,7 @@ public final class Benchmark {
             double[] limits = b.jetStreamLimits(nats.url());
             b.replication(nats.url(), limits);
             b.manyDatabases(nats.url());
+            b.snapshots(nats.url());
         }
         io.marmot.Marmot.closeAll();
         deleteTree(dir);
@@ -236,6 +237,35 @@ public final class Benchmark {
         line(String.format("| time to shut down (`Marmot.closeAll`) | %.1f s |", r.get("shutdown_seconds")));
         line(String.format("| after shutdown: Java threads, NATS connections | %.0f, %.0f |", r.get("threads_after"),
                 r.get("nats_connections_after")));
+    }
+
+    private void snapshots(String natsUrl) throws Exception {
+        SnapshotRun.Result r = SnapshotRun.measure(dir, natsUrl, quick);
+        double mb = r.bytes() / 1e6;
+        line("");
+        line("## 8. Snapshots");
+        line("");
+        line(String.format("One database of %,d rows (~100 B each, %.0f MB), published; every step once, in this order.",
+                r.rows(), mb));
+        line("");
+        line("| step | seconds | rows/s | MB/s |");
+        line("|---|---|---|---|");
+        step("plain `VACUUM INTO` (reference)", r.vacuumInto(), r);
+        step("plain file copy (reference)", r.fileCopy(), r);
+        step("take a snapshot: copy, fold, checksum, upload to the Object Store", r.save(), r);
+        step("download it from the Object Store alone (reference)", r.download(), r);
+        step("new node: first `getConnection` (restore, checks, engine start) and a count", r.restore(), r);
+        step("merge into a live database holding none of the rows", r.mergeNew(), r);
+        step("merge again (every row already there: all older or equal)", r.mergeSame(), r);
+        line("");
+        line(String.format("A new node serves reads %.1f× the time of downloading the file alone (goal: ≤ 2×).",
+                r.restore() / r.download()));
+        line("");
+    }
+
+    private void step(String label, double seconds, SnapshotRun.Result r) {
+        line(String.format("| %s | %.2f | %s | %.0f |", label, seconds, Stats.human(r.rows() / seconds),
+                r.bytes() / 1e6 / seconds));
     }
 
     private void lagRow(String label, long[] micros) {

@@ -13,9 +13,12 @@ import org.junit.jupiter.api.Test;
 
 /** A node whose changes left the stream before it applied them says so and reports itself out of sync. */
 class OutOfSyncTest {
+    /** No snapshots (they would heal the gap, see SnapshotTest): the gap stays until the operator clears it. */
+    private static final String PARAMS = "max-log-entries=5&snapshot-interval=0";
+
     @Test
     void aPeerBehindTheRetainedLogIsOutOfSync() throws Exception {
-        Cluster.run(1, "max-log-entries=5", (cluster, a) -> {
+        Cluster.run(1, PARAMS, (cluster, a) -> {
             a.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
             MarmotEngine engineA = a.engine();
             for (int i = 1; i <= 12; i++) {
@@ -23,7 +26,7 @@ class OutOfSyncTest {
                 a.exec("INSERT INTO t VALUES (" + i + ")");
                 Await.until(Duration.ofSeconds(20), "message " + i + " published", () -> engineA.stats().publishedMessages() > before);
             }
-            Node b = cluster.node("b", 2, "max-log-entries=5");
+            Node b = cluster.node("b", 2, PARAMS);
             MarmotEngine first = b.engine();
             Await.until(Duration.ofSeconds(20), "b reports itself out of sync", () -> first.stats().outOfSync());
             assertTrue(first.stats().missedMessages() >= 7, "missed " + first.stats().missedMessages());
@@ -38,7 +41,7 @@ class OutOfSyncTest {
             assertEquals(1, Marmot.missedRanges(bDb).size(), "the missed range is stored with the database");
             assertTrue(Marmot.missedRanges(bDb).get(0).matches("marmot-changes-1-1 1\\.\\.\\d+: they left the stream.*"),
                     Marmot.missedRanges(bDb).toString());
-            Node again = cluster.node("b", 2, "max-log-entries=5");
+            Node again = cluster.node("b", 2, PARAMS);
             MarmotEngine engineB = again.engine();
             assertTrue(engineB.stats().outOfSync() && !engineB.health().ready(), "still out of sync after a restart");
             assertEquals(1, Marmot.clearOutOfSync(bDb), "the operator says the node is healed");

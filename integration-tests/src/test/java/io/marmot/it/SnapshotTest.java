@@ -10,6 +10,7 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.snapshot.Manifest;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
+import io.marmot.testing.Sqlite3;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.ObjectStore;
@@ -176,6 +177,53 @@ class SnapshotTest {
             Await.until(Duration.ofSeconds(60), "c restored and equal to a", () -> Db.dump(a.path()).equals(Db.dump(db)));
             assertEquals(30000, Db.count(db, "SELECT count(*) FROM events"));
             again.close();
+        });
+    }
+
+    @Test
+    void aNodeAwayPastRetentionHealsByMergingTheNewestSnapshotKeepingItsOwnChanges() throws Exception {
+        Sqlite3.assumeInstalled();
+        String params = NO_SCHEDULE + "&max-log-entries=20";
+        Cluster.run(2, params, (cluster, a, b) -> {
+            a.exec(SCHEMA);
+            b.exec(SCHEMA);
+            for (int i = 1; i <= 10; i++) {
+                a.exec("INSERT INTO t VALUES (" + i + ", 'a', NULL)");
+            }
+            Await.until(Duration.ofSeconds(20), "b has a's rows", () -> b.scalar("SELECT count(*) FROM t") == 10);
+            Path bDb = b.path();
+            b.close();
+            Marmot.close(bDb);
+
+            // b is away: a goes on far past what the stream keeps, and deletes a row
+            for (int i = 11; i <= 100; i++) {
+                a.exec("INSERT INTO t VALUES (" + i + ", 'a', NULL)");
+            }
+            a.exec("UPDATE t SET origin = 'a again' WHERE id = 2");
+            a.exec("DELETE FROM t WHERE id = 3");
+            // ... while another program writes b's file through its triggers (later than a's writes: it wins row 1)
+            Sqlite3.exec(bDb, "INSERT INTO t VALUES (5000, 'b offline', NULL); UPDATE t SET origin = 'b offline' WHERE id = 1;");
+            // a's copy reflects the stream as far as a's stored position, which follows its own messages within a second
+            Await.until(Duration.ofSeconds(20), "a's messages published and passed by its own position",
+                    () -> a.engine().stats().pendingChanges() == 0 && a.scalar("SELECT max(seq) FROM __marmot_received")
+                            >= a.engine().stats().publishedMessages());
+            Manifest m = Marmot.saveSnapshot(a.path());
+            assertTrue(m.seq("marmot-changes-1-1") >= a.engine().stats().publishedMessages(), m.describe());
+
+            Node again = cluster.node("b", 2, params);
+            again.exec("INSERT INTO t VALUES (6000, 'b through the driver', NULL)");
+            Await.until(Duration.ofSeconds(30), "b healed by itself", () -> {
+                io.marmot.engine.MarmotEngine e = again.engine();
+                return e.snapshotStats().merges() >= 1 && !e.stats().outOfSync();
+            });
+            assertEquals(List.of(), Marmot.missedRanges(bDb), "the missed range is cleared");
+            Await.until(Duration.ofSeconds(30), "a and b equal", () -> Db.dump(a.path()).equals(Db.dump(bDb)));
+            assertEquals(101, a.scalar("SELECT count(*) FROM t"), "99 of a's rows, b's two");
+            assertEquals(1, a.scalar("SELECT count(*) FROM t WHERE id = 1 AND origin = 'b offline'"),
+                    "b's later write wins row 1 everywhere");
+            assertEquals(1, again.scalar("SELECT count(*) FROM t WHERE id = 2 AND origin = 'a again'"));
+            assertEquals(0, again.scalar("SELECT count(*) FROM t WHERE id = 3"), "the snapshot's tombstone deleted row 3");
+            assertTrue(again.engine().health().ready(), again.engine().health().problems().toString());
         });
     }
 

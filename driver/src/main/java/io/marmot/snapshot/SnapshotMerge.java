@@ -1,0 +1,235 @@
+package io.marmot.snapshot;
+
+import io.marmot.clock.RowKey;
+import io.marmot.clock.RowVersions;
+import io.marmot.config.MarmotConfig;
+import io.marmot.replication.MergeWriter;
+import io.marmot.schema.Identifiers;
+import io.marmot.schema.SchemaReader;
+import io.marmot.schema.TableInfo;
+import io.marmot.sqlite.Sqlite;
+import io.marmot.wire.ChangeBatch;
+import io.marmot.wire.RowChange;
+import io.marmot.wire.TableShape;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.Function;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * Merges a snapshot into a live database: every row of the copy becomes the change the applier would apply, with
+ * the version the copy holds for it (its {@code __marmot_versions}), and every tombstone the delete it records;
+ * they go through the applier's own writer ({@link MergeWriter}) in bounded transactions. So what is newer here
+ * (the node's own changes made while it was away, published or not) stays, what is newer in the copy wins, and
+ * merging twice changes nothing. No file is replaced and no connection is disturbed. Tables or columns the copy
+ * has and this database lacks (or a different key) cannot be merged: they are reported, never dropped in silence.
+ */
+final class SnapshotMerge {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotMerge.class);
+    private static final int TRANSACTION_ROWS = 2000;
+    private static final int REPORTED_REJECTIONS = 20;
+    private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final String KEY_FUNCTION = "marmot_row_key";
+
+    /** What a merge did; {@code problems} empty when everything of the copy was merged. */
+    record Outcome(long rows, long applied, long stale, List<String> problems) {
+        boolean complete() {
+            return problems.isEmpty();
+        }
+    }
+
+    private final Path database;
+    private final MarmotConfig config;
+    private final long nodeId;
+    private final List<String> problems = new ArrayList<>();
+    private long rows;
+    private long applied;
+    private long stale;
+    private long started;
+    private long lastReport;
+    private long total;
+
+    private SnapshotMerge(Path database, MarmotConfig config, long nodeId) {
+        this.database = database;
+        this.config = config;
+        this.nodeId = nodeId;
+    }
+
+    /** Merges the checked copy at {@code copy} into {@code database}; {@code m} (may be null) sizes the progress log. */
+    static Outcome merge(Path database, Path copy, Manifest m, MarmotConfig config, long nodeId) throws SQLException {
+        SnapshotMerge merge = new SnapshotMerge(database, config, nodeId);
+        merge.total = m == null ? 0 : m.rows();
+        try (SQLiteConnection snapshot = Sqlite.open(copy); SQLiteConnection local = Sqlite.open(database);
+                MergeWriter writer = new MergeWriter(local, nodeId, config)) {
+            Function.create(snapshot, KEY_FUNCTION, new KeyFunction(), Function.FLAG_DETERMINISTIC);
+            merge.started = System.nanoTime();
+            merge.lastReport = merge.started;
+            for (String table : SchemaReader.userTables(snapshot)) {
+                if (config.replicates(table)) {
+                    merge.table(snapshot, local, writer, table);
+                }
+            }
+        }
+        return new Outcome(merge.rows, merge.applied, merge.stale, List.copyOf(merge.problems));
+    }
+
+    private void table(Connection snapshot, Connection local, MergeWriter writer, String table) throws SQLException {
+        TableInfo theirs = SchemaReader.table(snapshot, table);
+        TableInfo ours = SchemaReader.table(local, table);
+        if (ours == null) {
+            problems.add("table '" + table + "' is in the snapshot but not in this database: its rows were not merged");
+            return;
+        }
+        for (TableInfo.Column c : theirs.columns()) {
+            if (ours.columnIndex(c.name()) < 0) {
+                problems.add("table '" + table + "' has column '" + c.name() + "' in the snapshot but not here: its rows"
+                        + " were not merged");
+                return;
+            }
+        }
+        if (!sameKey(theirs, ours)) {
+            problems.add("table '" + table + "' is keyed by " + keyOf(theirs) + " in the snapshot and by " + keyOf(ours)
+                    + " here: its rows were not merged");
+            return;
+        }
+        List<String> columns = theirs.columns().stream().map(TableInfo.Column::name).toList();
+        int[] keyIndexes = theirs.keyColumns().stream().mapToInt(theirs::columnIndex).toArray();
+        TableShape shape = new TableShape(table, columns, keyIndexes);
+        String keyExpr = theirs.usesRowid() ? theirs.rowidAlias()
+                : String.join(", ", theirs.keyColumns().stream().map(Identifiers::quote).toList());
+        StringBuilder select = new StringBuilder("SELECT ");
+        if (theirs.usesRowid()) {
+            select.append("t.").append(theirs.rowidAlias()).append(", ");
+        }
+        for (String c : columns) {
+            select.append("t.").append(Identifiers.quote(c)).append(", ");
+        }
+        select.append("v.hlc, v.node FROM ").append(Identifiers.quote(table)).append(" t LEFT JOIN ")
+                .append(RowVersions.TABLE).append(" v ON v.tbl = ? AND v.pk = ").append(KEY_FUNCTION).append('(')
+                .append(theirs.usesRowid() ? "t." + theirs.rowidAlias() : qualified(theirs.keyColumns())).append(')');
+        List<ChangeBatch> pending = new ArrayList<>(TRANSACTION_ROWS);
+        try (PreparedStatement ps = snapshot.prepareStatement(select.toString())) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                int offset = theirs.usesRowid() ? 1 : 0;
+                while (rs.next()) {
+                    Object rowid = theirs.usesRowid() ? value(rs, 1) : null;
+                    Object[] values = new Object[columns.size()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = value(rs, offset + i + 1);
+                    }
+                    long version = rs.getLong(offset + columns.size() + 1);
+                    long node = rs.getLong(offset + columns.size() + 2);
+                    add(writer, pending, new ChangeBatch(node, version, 0, true,
+                            List.of(new RowChange(version, shape, RowChange.INSERT, rowid, values))));
+                }
+            }
+        }
+        // Tombstones: versions of keys the copy holds no row for.
+        String tombstones = "SELECT pk, hlc, node FROM " + RowVersions.TABLE + " WHERE tbl = ? AND pk NOT IN (SELECT "
+                + KEY_FUNCTION + "(" + keyExpr + ") FROM " + Identifiers.quote(table) + ")";
+        try (PreparedStatement ps = snapshot.prepareStatement(tombstones)) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Object[] key = KeyBytes.decode(rs.getBytes(1));
+                    long version = rs.getLong(2);
+                    Object rowid = theirs.usesRowid() ? key[0] : null;
+                    Object[] values = theirs.usesRowid() ? new Object[0] : key;
+                    add(writer, pending, new ChangeBatch(rs.getLong(3), version, 0, true,
+                            List.of(new RowChange(version, shape, RowChange.DELETE, rowid, values))));
+                }
+            }
+        }
+        flush(writer, pending);
+    }
+
+    private void add(MergeWriter writer, List<ChangeBatch> pending, ChangeBatch b) throws SQLException {
+        pending.add(b);
+        if (pending.size() >= TRANSACTION_ROWS) {
+            flush(writer, pending);
+        }
+    }
+
+    private void flush(MergeWriter writer, List<ChangeBatch> pending) throws SQLException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        MergeWriter.Result r = writer.apply(pending);
+        rows += pending.size();
+        applied += r.applied();
+        stale += r.stale();
+        for (String rejection : r.rejections()) {
+            if (problems.size() < REPORTED_REJECTIONS) {
+                problems.add(rejection);
+            } else if (problems.size() == REPORTED_REJECTIONS) {
+                problems.add("... more rows could not be merged");
+            }
+        }
+        pending.clear();
+        long now = System.nanoTime();
+        if (now - lastReport >= PROGRESS_EVERY_NANOS) {
+            lastReport = now;
+            double seconds = (now - started) / 1e9;
+            log.info("{} - merging snapshot into {}: {} of about {} rows ({}%), {} rows/s", nodeId, database, rows, total,
+                    total > 0 ? Math.min(100, rows * 100 / total) : 0, (long) (rows / Math.max(seconds, 1e-3)));
+        }
+    }
+
+    private static Object value(ResultSet rs, int column) throws SQLException {
+        Object v = rs.getObject(column);
+        return v instanceof Integer i ? Long.valueOf(i) : v;
+    }
+
+    private static boolean sameKey(TableInfo a, TableInfo b) {
+        if (a.usesRowid() != b.usesRowid() || a.keyColumns().size() != b.keyColumns().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.keyColumns().size(); i++) {
+            if (!a.keyColumns().get(i).equalsIgnoreCase(b.keyColumns().get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String keyOf(TableInfo t) {
+        return t.usesRowid() ? "rowid" : "primary key " + t.keyColumns();
+    }
+
+    private static String qualified(List<String> columns) {
+        return String.join(", ", columns.stream().map(c -> "t." + Identifiers.quote(c)).toList());
+    }
+
+    /** The bytes {@link RowKey} indexes a row's version by, computed inside SQLite from the key columns. */
+    private static final class KeyFunction extends Function {
+        // SQLite's fundamental datatype codes (sqlite3_value_type)
+        private static final int INTEGER = 1;
+        private static final int FLOAT = 2;
+        private static final int TEXT = 3;
+        private static final int BLOB = 4;
+
+        @Override
+        protected void xFunc() throws SQLException {
+            Object[] key = new Object[args()];
+            for (int i = 0; i < key.length; i++) {
+                key[i] = switch (value_type(i)) {
+                    case INTEGER -> value_long(i);
+                    case FLOAT -> value_double(i);
+                    case TEXT -> value_text(i);
+                    case BLOB -> value_blob(i);
+                    default -> null;
+                };
+            }
+            result(RowKey.of(key));
+        }
+    }
+}
