@@ -13,6 +13,7 @@ import java.util.List;
  * than the version the row holds, local changes folded first, not captured again, the clock raised past them.
  */
 public final class MergeWriter implements AutoCloseable {
+    private static final int SLICE = 250;
     private final VersionCheckedWriter writer;
 
     /** What one call applied: rows written, rows older than what the database holds, and why others could not be. */
@@ -23,21 +24,38 @@ public final class MergeWriter implements AutoCloseable {
         this.writer = new VersionCheckedWriter(db, nodeId, config);
     }
 
-    /** Applies the batches in one transaction, each batch whole or not at all (under its own savepoint). */
+    /**
+     * Applies the batches in one transaction, each batch whole or not at all. Batches go under a savepoint a slice at a
+     * time (one per batch would cost more than the writes); a slice that fails is applied again batch by batch in
+     * a second transaction, so one bad row costs only itself.
+     */
     public Result apply(List<ChangeBatch> batches) throws SQLException {
-        List<List<ChangeBatch>> groups = new ArrayList<>(batches.size());
-        for (ChangeBatch b : batches) {
-            groups.add(List.of(b));
+        List<List<ChangeBatch>> slices = new ArrayList<>();
+        for (int i = 0; i < batches.size(); i += SLICE) {
+            slices.add(batches.subList(i, Math.min(batches.size(), i + SLICE)));
         }
         int applied = 0;
         int stale = 0;
         List<String> rejections = new ArrayList<>();
-        for (VersionCheckedWriter.Outcome o : writer.apply(groups, (db, outcomes) -> { })) {
+        List<List<ChangeBatch>> oneByOne = new ArrayList<>();
+        List<VersionCheckedWriter.Outcome> outcomes = writer.apply(slices, (db, o) -> { });
+        for (int i = 0; i < outcomes.size(); i++) {
+            VersionCheckedWriter.Outcome o = outcomes.get(i);
             if (o.rejected()) {
-                rejections.add(o.rejection());
+                slices.get(i).forEach(b -> oneByOne.add(List.of(b)));
             } else {
                 applied += o.applied();
                 stale += o.stale();
+            }
+        }
+        if (!oneByOne.isEmpty()) {
+            for (VersionCheckedWriter.Outcome o : writer.apply(oneByOne, (db, os) -> { })) {
+                if (o.rejected()) {
+                    rejections.add(o.rejection());
+                } else {
+                    applied += o.applied();
+                    stale += o.stale();
+                }
             }
         }
         return new Result(applied, stale, rejections);

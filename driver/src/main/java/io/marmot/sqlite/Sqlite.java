@@ -24,6 +24,8 @@ public final class Sqlite {
     public static SQLiteConnection open(Path database) throws SQLException {
         Properties p = new Properties();
         p.setProperty("busy_timeout", Integer.toString(BUSY_TIMEOUT_MS));
+        // The engine never asks for generated keys; left on, sqlite-jdbc prepares a query after every INSERT.
+        p.setProperty("jdbc.get_generated_keys", "false");
         SQLiteConnection c = connect("jdbc:sqlite:" + database, p);
         try (Statement s = c.createStatement()) {
             WriteLockWaiter.install(c, BUSY_TIMEOUT_MS);

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The benchmark anyone can run: {@code bash bench/run.sh [--quick]}. Prints a table and writes it to
+ * The benchmark anyone can run: {@code bash bench/run.sh [--quick] [--snapshots-only] [--out FILE]}. Prints a table and writes it to
  * {@code docs/benchmarks.md}, every figure next to the physical limit measured in the same run.
  */
 public final class Benchmark {
@@ -26,6 +26,7 @@ public final class Benchmark {
     public static void main(String[] args) throws Exception {
         Locale.setDefault(Locale.ROOT);
         boolean quick = Arrays.asList(args).contains("--quick");
+        boolean snapshotsOnly = Arrays.asList(args).contains("--snapshots-only");
         Path out = Path.of("docs", "benchmarks.md");
         for (int i = 0; i < args.length - 1; i++) {
             if (args[i].equals("--out")) {
@@ -37,10 +38,12 @@ public final class Benchmark {
         long t0 = System.nanoTime();
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
             b.header(args);
-            b.localWrites(nats.url());
-            double[] limits = b.jetStreamLimits(nats.url());
-            b.replication(nats.url(), limits);
-            b.manyDatabases(nats.url());
+            if (!snapshotsOnly) {
+                b.localWrites(nats.url());
+                double[] limits = b.jetStreamLimits(nats.url());
+                b.replication(nats.url(), limits);
+                b.manyDatabases(nats.url());
+            }
             b.snapshots(nats.url());
         }
         io.marmot.Marmot.closeAll();
