@@ -74,6 +74,7 @@ public final class MarmotEngine implements AutoCloseable {
             MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication);
             watcher.start();
             if (engine.snapshots != null) {
+                engine.snapshots.removeLeftovers();
                 replication.every(engine.snapshots.tickMillis(), engine.snapshots::tick);
             }
             log.info("{} - engine started for {} ({})", nodeId, database, config);

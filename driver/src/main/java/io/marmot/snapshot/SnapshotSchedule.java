@@ -69,6 +69,20 @@ public final class SnapshotSchedule {
         stats.restored(RestoreProgress.takeResult(database));
     }
 
+    /** Removes copies and downloads a crash left beside the database; call as the engine starts. */
+    public void removeLeftovers() {
+        String prefix = database.getFileName() + ".marmot-";
+        try (var files = Files.list(database.toAbsolutePath().getParent())) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith(prefix + "snapshot-")
+                    || f.getFileName().toString().startsWith(prefix + "merge")).toList()) {
+                Files.deleteIfExists(p);
+                log.info("removed {}, left by an interrupted snapshot", p);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("looking for leftovers of snapshots beside {}: {}", database, e.toString());
+        }
+    }
+
     /** How often {@link #tick()} should run. */
     public long tickMillis() {
         long interval = config.snapshots().interval().toMillis();
