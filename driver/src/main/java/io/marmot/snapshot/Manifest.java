@@ -17,9 +17,11 @@ import java.util.TreeMap;
  * @param createdMillis when the copy was taken, epoch milliseconds (for people; nothing compares clocks with it)
  * @param positions per stream name
  * @param rows rows of the user's tables in the copy
+ * @param checked the copy passed {@code PRAGMA integrity_check} where it was taken: a download whose SHA-256 matches
+ *     is the same file, byte for byte, and needs no second check
  */
 public record Manifest(int format, String name, long sourceNode, long createdMillis, Map<String, Position> positions,
-        String schemaFingerprint, String sha256, long size, long rows) {
+        String schemaFingerprint, String sha256, long size, long rows, boolean checked) {
 
     /** The format of the copy this version writes and reads. */
     public static final int FORMAT = 1;
@@ -61,6 +63,9 @@ public record Manifest(int format, String name, long sourceNode, long createdMil
         m.put(PREFIX + "sha256", sha256);
         m.put(PREFIX + "size", Long.toString(size));
         m.put(PREFIX + "rows", Long.toString(rows));
+        if (checked) {
+            m.put(PREFIX + "checked", "integrity_check");
+        }
         return m;
     }
 
@@ -80,7 +85,8 @@ public record Manifest(int format, String name, long sourceNode, long createdMil
                     Long.parseLong(m.getOrDefault(PREFIX + "source-node", "0")),
                     Long.parseLong(m.getOrDefault(PREFIX + "created", "0")), positions,
                     m.getOrDefault(PREFIX + "schema", ""), m.get(PREFIX + "sha256"),
-                    Long.parseLong(m.getOrDefault(PREFIX + "size", "-1")), Long.parseLong(m.getOrDefault(PREFIX + "rows", "0")));
+                    Long.parseLong(m.getOrDefault(PREFIX + "size", "-1")), Long.parseLong(m.getOrDefault(PREFIX + "rows", "0")),
+                    "integrity_check".equals(m.get(PREFIX + "checked")));
         } catch (RuntimeException e) {
             return null; // a damaged manifest: the snapshot is not usable
         }

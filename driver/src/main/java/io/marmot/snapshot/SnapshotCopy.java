@@ -57,6 +57,12 @@ final class SnapshotCopy {
             long rows = rows(copy);
             try (Statement s = copy.createStatement()) {
                 s.execute("PRAGMA journal_mode = DELETE"); // one self-contained file, no -wal beside it
+                try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+                    String first = rs.next() ? rs.getString(1) : "no answer";
+                    if (!"ok".equals(first)) {
+                        throw new SQLException("the copy failed its integrity check (" + first + "): no snapshot stored");
+                    }
+                }
             }
             copy.close();
             return new Taken(source, positions, fingerprint, sha256(target), Files.size(target), rows);

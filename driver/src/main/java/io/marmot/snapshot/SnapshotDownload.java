@@ -64,9 +64,11 @@ final class SnapshotDownload {
         } catch (IOException e) {
             return e.toString();
         }
-        try (SQLiteConnection c = Sqlite.open(temp); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
-            String first = rs.next() ? rs.getString(1) : "no answer";
+        // Checked where it was taken, and the SHA-256 proves these are the same bytes: reading the schema shows it
+        // opens. A copy not checked at its source is checked here.
+        String check = m.checked() ? "SELECT 'ok' FROM sqlite_master LIMIT 1" : "PRAGMA integrity_check";
+        try (SQLiteConnection c = Sqlite.open(temp); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(check)) {
+            String first = rs.next() ? rs.getString(1) : "no schema";
             if (!"ok".equals(first)) {
                 return "integrity check: " + first;
             }

@@ -70,6 +70,9 @@ final class SnapshotMerge {
         try (SQLiteConnection snapshot = Sqlite.open(copy); SQLiteConnection local = Sqlite.open(database);
                 MergeWriter writer = new MergeWriter(local, nodeId, config)) {
             Function.create(snapshot, KEY_FUNCTION, new KeyFunction(), Function.FLAG_DETERMINISTIC);
+            try (java.sql.Statement s = local.createStatement()) {
+                s.execute("PRAGMA cache_size = -65536"); // 64 MiB: row versions of a large table stay in memory
+            }
             merge.started = System.nanoTime();
             merge.lastReport = merge.started;
             for (String table : SchemaReader.userTables(snapshot)) {

@@ -79,7 +79,7 @@ final class SnapshotTaker {
             String name = "snapshot-" + STAMP.format(Instant.ofEpochMilli(createdMillis)) + "-node" + nodeId + "-"
                     + UUID.randomUUID().toString().substring(0, 8);
             Manifest m = new Manifest(Manifest.FORMAT, name, t.sourceNode() != 0 ? t.sourceNode() : nodeId, createdMillis,
-                    t.positions(), t.schemaFingerprint(), t.sha256(), t.size(), t.rows());
+                    t.positions(), t.schemaFingerprint(), t.sha256(), t.size(), t.rows(), true);
             long copied = System.nanoTime();
             store.upload(copy, m);
             try {
