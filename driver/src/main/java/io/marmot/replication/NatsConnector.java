@@ -11,6 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * How this node reaches NATS: the servers and credentials of its settings. Shared by the engine's long-lived
@@ -18,6 +22,7 @@ import java.util.Arrays;
  * database, the sidecar's {@code --save-snapshot}.
  */
 public final class NatsConnector {
+    private static final AtomicInteger ONCE = new AtomicInteger();
     private NatsConnector() {
     }
 
@@ -31,36 +36,75 @@ public final class NatsConnector {
         return EmbeddedNats.answers(settings.port());
     }
 
+    /** A short-lived connection with threads of its own (daemons, so they never keep the JVM alive). */
+    public static final class Once implements AutoCloseable {
+        private final Connection connection;
+        private final ExecutorService executor;
+        private final ScheduledExecutorService scheduler;
+
+        private Once(Connection connection, ExecutorService executor, ScheduledExecutorService scheduler) {
+            this.connection = connection;
+            this.executor = executor;
+            this.scheduler = scheduler;
+        }
+
+        public Connection connection() {
+            return connection;
+        }
+
+        @Override
+        public void close() {
+            try {
+                connection.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                executor.shutdownNow();
+                scheduler.shutdownNow();
+            }
+        }
+    }
+
     /**
      * Connects once, trying until {@code wait} has passed; returns null when no server answered in that time. The
-     * caller closes the connection.
+     * caller closes it.
      */
-    public static Connection connectWithin(NatsSettings settings, Duration wait) throws IOException {
+    public static Once connectWithin(NatsSettings settings, Duration wait) throws IOException {
         long deadline = System.nanoTime() + wait.toNanos();
-        Options.Builder b = options(settings, url(settings))
-                .connectionName("marmot-snapshot")
+        String name = "marmot-nats-once-" + ONCE.incrementAndGet();
+        ExecutorService executor = Executors.newCachedThreadPool(Daemons.factory(name));
+        ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1, Daemons.factory(name + "-timer"));
+        Options options = options(settings, url(settings))
+                .connectionName(name)
                 .connectionTimeout(Duration.ofSeconds(2))
                 .maxReconnects(-1)
+                .executor(executor)
+                .scheduledExecutor(scheduler)
+                .connectThreadFactory(Daemons.factory(name + "-connect"))
+                .callbackThreadFactory(Daemons.factory(name + "-callback"))
+                .readerThreadFactory(Daemons.factory(name + "-reader"))
+                .writerThreadFactory(Daemons.factory(name + "-writer"))
                 .errorListener(new ErrorListener() {
-                });
-        Options options = b.build();
-        while (true) {
-            try {
-                return Nats.connect(options);
-            } catch (IOException e) {
-                if (System.nanoTime() >= deadline) {
-                    return null;
+                })
+                .build();
+        try {
+            while (true) {
+                try {
+                    return new Once(Nats.connect(options), executor, scheduler);
+                } catch (IOException e) {
+                    if (System.nanoTime() >= deadline) {
+                        executor.shutdownNow();
+                        scheduler.shutdownNow();
+                        return null;
+                    }
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while connecting to NATS", e);
-            }
-            try {
                 Thread.sleep(Math.max(1, Math.min(500, (deadline - System.nanoTime()) / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while connecting to NATS", e);
             }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            scheduler.shutdownNow();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting to NATS", e);
         }
     }
 

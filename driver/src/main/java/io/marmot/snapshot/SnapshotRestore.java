@@ -5,7 +5,6 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.replication.NatsConnector;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
-import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.KeyValueEntry;
 import java.io.IOException;
@@ -69,14 +68,14 @@ final class SnapshotRestore {
         }
         RestoreProgress.update(database, "connecting to NATS");
         RestoreProgress.Result result = null;
-        try (Connection nc = NatsConnector.connectWithin(config.nats(), config.snapshots().restoreWait())) {
-            if (nc == null) {
+        try (NatsConnector.Once nats = NatsConnector.connectWithin(config.nats(), config.snapshots().restoreWait())) {
+            if (nats == null) {
                 log.warn("{} is a new database, but NATS did not answer within {} s (snapshot-restore-wait): it opens"
                         + " empty, and replication catches up when NATS answers", database,
                         config.snapshots().restoreWait().toSeconds());
                 return false;
             }
-            result = restoreFrom(new SnapshotStore(nc, config.streams()), database);
+            result = restoreFrom(new SnapshotStore(nats.connection(), config.streams()), database);
             return result != null;
         } catch (IOException | JetStreamApiException | InterruptedException | RuntimeException e) {
             if (e instanceof InterruptedException) {

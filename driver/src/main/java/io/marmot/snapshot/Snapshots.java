@@ -43,11 +43,9 @@ public final class Snapshots {
             }
         }
         long node = nodeId;
-        try (Connection nc = connect(config)) {
+        try (NatsConnector.Once nats = connect(config)) {
+            Connection nc = nats.connection();
             return new SnapshotSchedule(database, config, node, () -> nc, () -> false, () -> { }).saveNow(LEASE_WAIT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted", e);
         }
     }
 
@@ -70,19 +68,16 @@ public final class Snapshots {
 
     /** The stored snapshots, newest first. */
     public static List<Manifest> list(MarmotConfig config) throws SQLException {
-        try (Connection nc = connect(config)) {
-            return new SnapshotStore(nc, config.streams()).list();
+        try (NatsConnector.Once nats = connect(config)) {
+            return new SnapshotStore(nats.connection(), config.streams()).list();
         } catch (IOException | JetStreamApiException e) {
             throw new SQLException("listing snapshots failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted", e);
         }
     }
 
-    private static Connection connect(MarmotConfig config) throws SQLException {
+    private static NatsConnector.Once connect(MarmotConfig config) throws SQLException {
         try {
-            Connection nc = NatsConnector.connectWithin(config.nats(), CONNECT_WAIT);
+            NatsConnector.Once nc = NatsConnector.connectWithin(config.nats(), CONNECT_WAIT);
             if (nc == null) {
                 throw new SQLException("NATS at " + io.marmot.config.Secrets.maskUrl(NatsConnector.url(config.nats()))
                         + " did not answer within " + CONNECT_WAIT.toSeconds() + " s", "08001");
