@@ -57,6 +57,9 @@ final class SnapshotCopy {
             long rows = rows(copy);
             try (Statement s = copy.createStatement()) {
                 s.execute("PRAGMA journal_mode = DELETE"); // one self-contained file, no -wal beside it
+                if (mostlyFree(s)) {
+                    s.execute("VACUUM"); // a long change log was emptied: do not ship its pages
+                }
                 try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
                     String first = rs.next() ? rs.getString(1) : "no answer";
                     if (!"ok".equals(first)) {
@@ -149,6 +152,19 @@ final class SnapshotCopy {
                 ps.executeUpdate();
             }
         }
+    }
+
+    /** Whether more than a quarter of the copy's pages are free (the emptied change log was large). */
+    private static boolean mostlyFree(Statement s) throws SQLException {
+        long free;
+        long pages;
+        try (ResultSet rs = s.executeQuery("PRAGMA freelist_count")) {
+            free = rs.next() ? rs.getLong(1) : 0;
+        }
+        try (ResultSet rs = s.executeQuery("PRAGMA page_count")) {
+            pages = rs.next() ? rs.getLong(1) : 0;
+        }
+        return free * 4 > pages;
     }
 
     /** SHA-256 over the user's schema (type, name and SQL of each object, in name order), hex, 16 digits. */
