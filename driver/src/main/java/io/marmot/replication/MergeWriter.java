@@ -1,7 +1,7 @@
 package io.marmot.replication;
 
 import io.marmot.config.MarmotConfig;
-import io.marmot.wire.ChangeBatch;
+import io.marmot.wire.Transaction;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -13,7 +13,6 @@ import java.util.List;
  * than the version the row holds, local changes folded first, not captured again, the clock raised past them.
  */
 public final class MergeWriter implements AutoCloseable {
-    private static final int SLICE = 250;
     private final VersionCheckedWriter writer;
 
     /** What one call applied: rows written, rows older than what the database holds, and why others could not be. */
@@ -21,28 +20,24 @@ public final class MergeWriter implements AutoCloseable {
     }
 
     public MergeWriter(Connection db, long nodeId, MarmotConfig config) throws SQLException {
-        this.writer = new VersionCheckedWriter(db, nodeId, config);
+        this.writer = new VersionCheckedWriter(db, nodeId, config, new ReplicationStats());
     }
 
     /**
-     * Applies the batches in one transaction, each batch whole or not at all. Batches go under a savepoint a slice at a
-     * time (one per batch would cost more than the writes); a slice that fails is applied again batch by batch in
-     * a second transaction, so one bad row costs only itself.
+     * Applies the transactions in one SQLite transaction, each whole or not at all (under its own savepoint); one
+     * that fails is applied again change by change in a second transaction, so one bad row costs only itself.
      */
-    public Result apply(List<ChangeBatch> batches) throws SQLException {
-        List<List<ChangeBatch>> slices = new ArrayList<>();
-        for (int i = 0; i < batches.size(); i += SLICE) {
-            slices.add(batches.subList(i, Math.min(batches.size(), i + SLICE)));
-        }
+    public Result apply(List<Transaction> transactions) throws SQLException {
         int applied = 0;
         int stale = 0;
         List<String> rejections = new ArrayList<>();
-        List<List<ChangeBatch>> oneByOne = new ArrayList<>();
-        List<VersionCheckedWriter.Outcome> outcomes = writer.apply(slices, (db, o) -> { });
+        List<Transaction> oneByOne = new ArrayList<>();
+        List<VersionCheckedWriter.Outcome> outcomes = writer.apply(transactions, (db, o) -> { });
         for (int i = 0; i < outcomes.size(); i++) {
             VersionCheckedWriter.Outcome o = outcomes.get(i);
             if (o.rejected()) {
-                slices.get(i).forEach(b -> oneByOne.add(List.of(b)));
+                Transaction t = transactions.get(i);
+                t.changes().forEach(ch -> oneByOne.add(new Transaction(t.origin(), List.of(ch))));
             } else {
                 applied += o.applied();
                 stale += o.stale();

@@ -34,6 +34,7 @@ final class SnapshotCopy {
     static final String MISSED = "__marmot_missed";
     static final String PARKED = "__marmot_parked";
     static final String IDENTITY = "__marmot_identity";
+    static final String CONFLICTS = "__marmot_conflicts";
 
     /** What a finished copy holds. */
     record Taken(long sourceNode, Map<String, Manifest.Position> positions, String schemaFingerprint, String sha256,
@@ -88,7 +89,7 @@ final class SnapshotCopy {
                 s.execute("DELETE FROM " + ChangeLog.LOG);
             }
             s.execute("DROP TABLE IF EXISTS " + IDENTITY);
-            for (String table : new String[] {MISSED, PARKED}) {
+            for (String table : new String[] {MISSED, PARKED, CONFLICTS}) { // this node's own records
                 if (hasTable(c, table)) {
                     s.execute("DELETE FROM " + table);
                 }

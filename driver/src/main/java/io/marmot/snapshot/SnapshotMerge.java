@@ -1,6 +1,8 @@
 package io.marmot.snapshot;
 
+import io.marmot.clock.ColumnClaim;
 import io.marmot.clock.RowKey;
+import io.marmot.clock.RowState;
 import io.marmot.clock.RowVersions;
 import io.marmot.config.MarmotConfig;
 import io.marmot.replication.MergeWriter;
@@ -8,16 +10,18 @@ import io.marmot.schema.Identifiers;
 import io.marmot.schema.SchemaReader;
 import io.marmot.schema.TableInfo;
 import io.marmot.sqlite.Sqlite;
-import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;
+import io.marmot.wire.Transaction;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +39,7 @@ import org.sqlite.SQLiteConnection;
 final class SnapshotMerge {
     private static final Logger log = LoggerFactory.getLogger(SnapshotMerge.class);
     private static final int TRANSACTION_ROWS = 2000;
+    private static final int SLICE = 250;
     private static final int REPORTED_REJECTIONS = 20;
     private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final String KEY_FUNCTION = "marmot_row_key";
@@ -56,6 +61,8 @@ final class SnapshotMerge {
     private long started;
     private long lastReport;
     private long total;
+    private final Map<Long, List<RowChange>> pending = new LinkedHashMap<>();
+    private int pendingCount;
 
     private SnapshotMerge(Path database, MarmotConfig config, long nodeId) {
         this.database = database;
@@ -110,17 +117,12 @@ final class SnapshotMerge {
                 : String.join(", ", theirs.keyColumns().stream().map(Identifiers::quote).toList());
         StringBuilder select = new StringBuilder("SELECT ");
         if (theirs.usesRowid()) {
-            select.append("t.").append(theirs.rowidAlias()).append(", ");
+            select.append(theirs.rowidAlias()).append(", ");
         }
-        for (String c : columns) {
-            select.append("t.").append(Identifiers.quote(c)).append(", ");
-        }
-        select.append("v.hlc, v.node FROM ").append(Identifiers.quote(table)).append(" t LEFT JOIN ")
-                .append(RowVersions.TABLE).append(" v ON v.tbl = ? AND v.pk = ").append(KEY_FUNCTION).append('(')
-                .append(theirs.usesRowid() ? "t." + theirs.rowidAlias() : qualified(theirs.keyColumns())).append(')');
-        List<ChangeBatch> pending = new ArrayList<>(TRANSACTION_ROWS);
-        try (PreparedStatement ps = snapshot.prepareStatement(select.toString())) {
-            ps.setString(1, table);
+        select.append(String.join(", ", columns.stream().map(Identifiers::quote).toList()));
+        select.append(" FROM ").append(Identifiers.quote(table));
+        try (RowVersions versions = new RowVersions(snapshot);
+                PreparedStatement ps = snapshot.prepareStatement(select.toString())) {
             try (ResultSet rs = ps.executeQuery()) {
                 int offset = theirs.usesRowid() ? 1 : 0;
                 while (rs.next()) {
@@ -129,45 +131,70 @@ final class SnapshotMerge {
                     for (int i = 0; i < values.length; i++) {
                         values[i] = value(rs, offset + i + 1);
                     }
-                    long version = rs.getLong(offset + columns.size() + 1);
-                    long node = rs.getLong(offset + columns.size() + 2);
-                    add(writer, pending, new ChangeBatch(node, version, 0, true,
-                            List.of(new RowChange(version, shape, RowChange.INSERT, rowid, values))));
+                    RowChange insert = new RowChange(0, shape, RowChange.INSERT, rowid, values);
+                    RowState state = versions.load(table, RowKey.of(insert.key()));
+                    add(writer, state.row().node(), new RowChange(state.row().version(), shape, RowChange.INSERT, rowid,
+                            values));
+                    for (ColumnClaim claim : state.claims()) {
+                        int column = theirs.columnIndex(claim.column());
+                        if (column < 0 || shape.isKey(column)) {
+                            continue; // a column the copy's table does not have: its claim holds nothing to merge here
+                        }
+                        Object[] only = new Object[columns.size()];
+                        only[column] = claim.latent() ? claim.value() : values[column];
+                        for (int k : keyIndexes) {
+                            only[k] = values[k];
+                        }
+                        add(writer, claim.stamp().node(), new RowChange(claim.stamp().version(), shape, RowChange.UPDATE,
+                                rowid, only, new int[] {column}));
+                    }
+                }
+            }
+            // Tombstones: states of keys the copy holds no row for.
+            String tombstones = "SELECT pk FROM " + RowVersions.TABLE + " WHERE tbl = ? AND pk NOT IN (SELECT "
+                    + KEY_FUNCTION + "(" + keyExpr + ") FROM " + Identifiers.quote(table) + ")";
+            try (PreparedStatement tq = snapshot.prepareStatement(tombstones)) {
+                tq.setString(1, table);
+                try (ResultSet rs = tq.executeQuery()) {
+                    while (rs.next()) {
+                        byte[] pk = rs.getBytes(1);
+                        RowState state = versions.load(table, pk);
+                        if (!state.tombstone()) {
+                            continue;
+                        }
+                        Object[] key = KeyBytes.decode(pk);
+                        Object rowid = theirs.usesRowid() ? key[0] : null;
+                        Object[] keyValues = theirs.usesRowid() ? new Object[0] : key;
+                        add(writer, state.row().node(), new RowChange(state.row().version(), shape, RowChange.DELETE,
+                                rowid, keyValues));
+                    }
                 }
             }
         }
-        // Tombstones: versions of keys the copy holds no row for.
-        String tombstones = "SELECT pk, hlc, node FROM " + RowVersions.TABLE + " WHERE tbl = ? AND pk NOT IN (SELECT "
-                + KEY_FUNCTION + "(" + keyExpr + ") FROM " + Identifiers.quote(table) + ")";
-        try (PreparedStatement ps = snapshot.prepareStatement(tombstones)) {
-            ps.setString(1, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Object[] key = KeyBytes.decode(rs.getBytes(1));
-                    long version = rs.getLong(2);
-                    Object rowid = theirs.usesRowid() ? key[0] : null;
-                    Object[] values = theirs.usesRowid() ? new Object[0] : key;
-                    add(writer, pending, new ChangeBatch(rs.getLong(3), version, 0, true,
-                            List.of(new RowChange(version, shape, RowChange.DELETE, rowid, values))));
-                }
-            }
-        }
-        flush(writer, pending);
+        flush(writer);
     }
 
-    private void add(MergeWriter writer, List<ChangeBatch> pending, ChangeBatch b) throws SQLException {
-        pending.add(b);
-        if (pending.size() >= TRANSACTION_ROWS) {
-            flush(writer, pending);
+    private void add(MergeWriter writer, long origin, RowChange change) throws SQLException {
+        pending.computeIfAbsent(origin, o -> new ArrayList<>()).add(change);
+        if (++pendingCount >= TRANSACTION_ROWS) {
+            flush(writer);
         }
     }
 
-    private void flush(MergeWriter writer, List<ChangeBatch> pending) throws SQLException {
-        if (pending.isEmpty()) {
+    /** Applies what is pending in one transaction: the changes of one origin together, in slices. */
+    private void flush(MergeWriter writer) throws SQLException {
+        if (pendingCount == 0) {
             return;
         }
-        MergeWriter.Result r = writer.apply(pending);
-        rows += pending.size();
+        List<Transaction> txs = new ArrayList<>();
+        for (Map.Entry<Long, List<RowChange>> e : pending.entrySet()) {
+            List<RowChange> changes = e.getValue();
+            for (int i = 0; i < changes.size(); i += SLICE) {
+                txs.add(new Transaction(e.getKey(), changes.subList(i, Math.min(changes.size(), i + SLICE))));
+            }
+        }
+        MergeWriter.Result r = writer.apply(txs);
+        rows += pendingCount;
         applied += r.applied();
         stale += r.stale();
         for (String rejection : r.rejections()) {
@@ -178,12 +205,13 @@ final class SnapshotMerge {
             }
         }
         pending.clear();
+        pendingCount = 0;
         long now = System.nanoTime();
         if (now - lastReport >= PROGRESS_EVERY_NANOS) {
             lastReport = now;
             double seconds = (now - started) / 1e9;
-            log.info("{} - merging snapshot into {}: {} of about {} rows ({}%), {} rows/s", nodeId, database, rows, total,
-                    total > 0 ? Math.min(100, rows * 100 / total) : 0, (long) (rows / Math.max(seconds, 1e-3)));
+            log.info("{} - merging snapshot into {}: {} of about {} changes ({}%), {} changes/s", nodeId, database, rows,
+                    total, total > 0 ? Math.min(100, rows * 100 / total) : 0, (long) (rows / Math.max(seconds, 1e-3)));
         }
     }
 
