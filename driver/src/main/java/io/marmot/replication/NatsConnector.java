@@ -80,8 +80,10 @@ public final class NatsConnector {
                 .maxReconnects(-1)
                 .executor(executor)
                 .scheduledExecutor(scheduler)
-                .connectThreadFactory(Daemons.factory(name + "-connect"))
-                .callbackThreadFactory(Daemons.factory(name + "-callback"))
+                // Our own executors for connecting and callbacks too: jnats shuts down the ones it makes only when
+                // every connection made with the options closed, and a failed attempt never does.
+                .connectExecutor(executor)
+                .callbackExecutor(executor)
                 .readerThreadFactory(Daemons.factory(name + "-reader"))
                 .writerThreadFactory(Daemons.factory(name + "-writer"))
                 .errorListener(new ErrorListener() {

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 /** New nodes start from the newest snapshot; snapshots are taken one at a time, checked, and never trusted blindly. */
 class SnapshotTest {
     private static final String NO_SCHEDULE = "snapshot-interval=0";
-    private static final String SCHEMA = "CREATE TABLE t (id INTEGER PRIMARY KEY, origin TEXT, v BLOB)";
+    private static final String SCHEMA = "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, origin TEXT, v BLOB)";
 
     @Test
     void anEmptyNodeJoinsFromTheNewestSnapshotWhileTwoOthersWrite() throws Exception {
