@@ -198,6 +198,8 @@ class SnapshotTest {
             // b is away: a goes on far past what the stream keeps, and deletes a row
             for (int i = 11; i <= 100; i++) {
                 a.exec("INSERT INTO t VALUES (" + i + ", 'a', NULL)");
+                // one message each (the publisher packs a backlog into one), so the stream drops some
+                Await.until(Duration.ofSeconds(10), "row " + i + " published", () -> a.engine().stats().pendingChanges() == 0);
             }
             a.exec("UPDATE t SET origin = 'a again' WHERE id = 2");
             a.exec("DELETE FROM t WHERE id = 3");
