@@ -56,6 +56,21 @@ public final class MergeWriter implements AutoCloseable {
         return new Result(applied, stale, rejections);
     }
 
+    /** Set-based writes of rows with their versions, given the transaction; returns the newest version written. */
+    @FunctionalInterface
+    public interface Bulk {
+        long run(Connection db) throws SQLException;
+    }
+
+    /**
+     * Runs set-based writes (rows copied with their versions) in one transaction, as the writer applies changes:
+     * local changes folded first, capture off, the clock raised past the newest version written. A failure rolls
+     * the whole transaction back.
+     */
+    public void applyBulk(Bulk work) throws SQLException {
+        writer.applyBulk(work::run);
+    }
+
     @Override
     public void close() throws SQLException {
         writer.close();

@@ -59,6 +59,26 @@ final class VersionCheckedWriter implements AutoCloseable {
         void run(Connection db, List<Outcome> outcomes) throws SQLException;
     }
 
+    /** Set-based work on the database, given its SQLite transaction; returns the newest version it wrote. */
+    @FunctionalInterface
+    interface BulkWork {
+        long run(Connection db) throws SQLException;
+    }
+
+    /**
+     * Runs set-based writes (rows copied with their versions) in one transaction under the same conditions as
+     * {@link #apply}: local changes folded first, capture off, the clock raised past what was written.
+     */
+    void applyBulk(BulkWork work) throws SQLException {
+        fold.catchUp();
+        Sqlite.inWriteTransaction(db, c -> {
+            execute("UPDATE " + ChangeLog.STATE + " SET applying = 1");
+            fold.fold();
+            raiseClockAndResume(work.run(db));
+            return null;
+        });
+    }
+
     List<Outcome> apply(List<Transaction> transactions, Epilogue epilogue) throws SQLException {
         if (!transactions.isEmpty()) {
             fold.catchUp();
@@ -89,13 +109,18 @@ final class VersionCheckedWriter implements AutoCloseable {
                 outcomes.add(o);
             }
             epilogue.run(db, outcomes);
-            try (PreparedStatement ps = db.prepareStatement("UPDATE " + ChangeLog.STATE
-                    + " SET applying = 0, hlc = max(hlc, ?)")) {
-                ps.setLong(1, maxVersion);
-                ps.executeUpdate();
-            }
+            raiseClockAndResume(maxVersion);
             return outcomes;
         });
+    }
+
+    /** Capture on again, and the clock past every version written (the next local write must be newer). */
+    private void raiseClockAndResume(long maxVersion) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("UPDATE " + ChangeLog.STATE
+                + " SET applying = 0, hlc = max(hlc, ?)")) {
+            ps.setLong(1, maxVersion);
+            ps.executeUpdate();
+        }
     }
 
     private Outcome applyTransaction(Transaction tx) throws RejectedChange, SQLException {

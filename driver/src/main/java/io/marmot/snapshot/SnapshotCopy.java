@@ -56,21 +56,39 @@ final class SnapshotCopy {
             Map<String, Manifest.Position> positions = Sqlite.inWriteTransaction(copy, tx -> anonymize(tx, source));
             String fingerprint = schemaFingerprint(copy);
             long rows = rows(copy);
+            boolean compact;
             try (Statement s = copy.createStatement()) {
                 s.execute("PRAGMA journal_mode = DELETE"); // one self-contained file, no -wal beside it
-                if (mostlyFree(s)) {
-                    s.execute("VACUUM"); // a long change log was emptied: do not ship its pages
-                }
-                try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
-                    String first = rs.next() ? rs.getString(1) : "no answer";
-                    if (!"ok".equals(first)) {
-                        throw new SQLException("the copy failed its integrity check (" + first + "): no snapshot stored");
-                    }
-                }
+                compact = mostlyFree(s);
             }
             copy.close();
+            if (compact) {
+                compact(target); // a long change log was emptied: do not ship its pages
+            }
+            try (SQLiteConnection checked = Sqlite.open(target); Statement s = checked.createStatement();
+                    ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+                String first = rs.next() ? rs.getString(1) : "no answer";
+                if (!"ok".equals(first)) {
+                    throw new SQLException("the copy failed its integrity check (" + first + "): no snapshot stored");
+                }
+            }
             return new Taken(source, positions, fingerprint, sha256(target), Files.size(target), rows);
         }
+    }
+
+    /**
+     * Rewrites the copy without its free pages through {@code VACUUM INTO}, which keeps every rowid; a plain
+     * {@code VACUUM} renumbers the rows of tables without an {@code INTEGER PRIMARY KEY}, and row versions are keyed by
+     * rowid there.
+     */
+    private static void compact(Path target) throws SQLException, IOException {
+        Path compacted = target.resolveSibling(target.getFileName() + "-compact");
+        Files.deleteIfExists(compacted);
+        try (SQLiteConnection c = Sqlite.open(target); PreparedStatement ps = c.prepareStatement("VACUUM INTO ?")) {
+            ps.setString(1, compacted.toString());
+            ps.execute();
+        }
+        Files.move(compacted, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static Map<String, Manifest.Position> anonymize(Connection c, long source) throws SQLException {

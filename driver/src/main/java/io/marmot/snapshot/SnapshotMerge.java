@@ -42,7 +42,7 @@ final class SnapshotMerge {
     private static final int SLICE = 250;
     private static final int REPORTED_REJECTIONS = 20;
     private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
-    private static final String KEY_FUNCTION = "marmot_row_key";
+    static final String KEY_FUNCTION = "marmot_row_key";
 
     /** What a merge did; {@code problems} empty when everything of the copy was merged. */
     record Outcome(long rows, long applied, long stale, List<String> problems) {
@@ -54,6 +54,7 @@ final class SnapshotMerge {
     private final Path database;
     private final MarmotConfig config;
     private final long nodeId;
+    private final boolean setBased;
     private final List<String> problems = new ArrayList<>();
     private long rows;
     private long applied;
@@ -64,7 +65,8 @@ final class SnapshotMerge {
     private final Map<Long, List<RowChange>> pending = new LinkedHashMap<>();
     private int pendingCount;
 
-    private SnapshotMerge(Path database, MarmotConfig config, long nodeId) {
+    private SnapshotMerge(Path database, MarmotConfig config, long nodeId, boolean setBased) {
+        this.setBased = setBased;
         this.database = database;
         this.config = config;
         this.nodeId = nodeId;
@@ -72,26 +74,36 @@ final class SnapshotMerge {
 
     /** Merges the checked copy at {@code copy} into {@code database}; {@code m} (may be null) sizes the progress log. */
     static Outcome merge(Path database, Path copy, Manifest m, MarmotConfig config, long nodeId) throws SQLException {
-        SnapshotMerge merge = new SnapshotMerge(database, config, nodeId);
+        return merge(database, copy, m, config, nodeId, true);
+    }
+
+    /** As above; {@code setBased} false sends every row through the row-by-row rule (tests compare the two). */
+    static Outcome merge(Path database, Path copy, Manifest m, MarmotConfig config, long nodeId, boolean setBased)
+            throws SQLException {
+        SnapshotMerge merge = new SnapshotMerge(database, config, nodeId, setBased);
         merge.total = m == null ? 0 : m.rows();
         try (SQLiteConnection snapshot = Sqlite.open(copy); SQLiteConnection local = Sqlite.open(database);
                 MergeWriter writer = new MergeWriter(local, nodeId, config)) {
             Function.create(snapshot, KEY_FUNCTION, new KeyFunction(), Function.FLAG_DETERMINISTIC);
+            Function.create(local, KEY_FUNCTION, new KeyFunction(), Function.FLAG_DETERMINISTIC);
             try (java.sql.Statement s = local.createStatement()) {
                 s.execute("PRAGMA cache_size = -65536"); // 64 MiB: row versions of a large table stay in memory
             }
             merge.started = System.nanoTime();
             merge.lastReport = merge.started;
-            for (String table : SchemaReader.userTables(snapshot)) {
-                if (config.replicates(table)) {
-                    merge.table(snapshot, local, writer, table);
+            try (BulkMerge bulk = BulkMerge.attach(local, copy)) {
+                for (String table : SchemaReader.userTables(snapshot)) {
+                    if (config.replicates(table)) {
+                        merge.table(snapshot, local, writer, bulk, table);
+                    }
                 }
             }
         }
         return new Outcome(merge.rows, merge.applied, merge.stale, List.copyOf(merge.problems));
     }
 
-    private void table(Connection snapshot, Connection local, MergeWriter writer, String table) throws SQLException {
+    private void table(Connection snapshot, Connection local, MergeWriter writer, BulkMerge bulk, String table)
+            throws SQLException {
         TableInfo theirs = SchemaReader.table(snapshot, table);
         TableInfo ours = SchemaReader.table(local, table);
         if (ours == null) {
@@ -121,36 +133,20 @@ final class SnapshotMerge {
         }
         select.append(String.join(", ", columns.stream().map(Identifiers::quote).toList()));
         select.append(" FROM ").append(Identifiers.quote(table));
-        try (RowVersions versions = new RowVersions(snapshot);
-                PreparedStatement ps = snapshot.prepareStatement(select.toString())) {
-            try (ResultSet rs = ps.executeQuery()) {
-                int offset = theirs.usesRowid() ? 1 : 0;
-                while (rs.next()) {
-                    Object rowid = theirs.usesRowid() ? value(rs, 1) : null;
-                    Object[] values = new Object[columns.size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = value(rs, offset + i + 1);
-                    }
-                    RowChange insert = new RowChange(0, shape, RowChange.INSERT, rowid, values);
-                    RowState state = versions.load(table, RowKey.of(insert.key()));
-                    add(writer, state.row().node(), new RowChange(state.row().version(), shape, RowChange.INSERT, rowid,
-                            values));
-                    for (ColumnClaim claim : state.claims()) {
-                        int column = theirs.columnIndex(claim.column());
-                        if (column < 0 || shape.isKey(column)) {
-                            continue; // a column the copy's table does not have: its claim holds nothing to merge here
-                        }
-                        Object[] only = new Object[columns.size()];
-                        only[column] = claim.latent() ? claim.value() : values[column];
-                        for (int k : keyIndexes) {
-                            only[k] = values[k];
-                        }
-                        add(writer, claim.stamp().node(), new RowChange(claim.stamp().version(), shape, RowChange.UPDATE,
-                                rowid, only, new int[] {column}));
+        try (RowVersions versions = new RowVersions(snapshot)) {
+            if (bulk.sliceable(table)) {
+                try (PreparedStatement range = snapshot.prepareStatement(select + " WHERE rowid >= ? AND rowid <= ?")) {
+                    sliced(writer, bulk, theirs, versions, shape, range);
+                }
+            } else {
+                try (PreparedStatement all = snapshot.prepareStatement(select.toString());
+                        ResultSet rs = all.executeQuery()) {
+                    while (rs.next()) {
+                        row(writer, versions, shape, rs);
                     }
                 }
             }
-            // Tombstones: states of keys the copy holds no row for.
+            // States of keys the copy holds no row for: tombstones, and updates waiting for their row.
             String tombstones = "SELECT pk FROM " + RowVersions.TABLE + " WHERE tbl = ? AND pk NOT IN (SELECT "
                     + KEY_FUNCTION + "(" + keyExpr + ") FROM " + Identifiers.quote(table) + ")";
             try (PreparedStatement tq = snapshot.prepareStatement(tombstones)) {
@@ -159,19 +155,105 @@ final class SnapshotMerge {
                     while (rs.next()) {
                         byte[] pk = rs.getBytes(1);
                         RowState state = versions.load(table, pk);
-                        if (!state.tombstone()) {
-                            continue;
-                        }
                         Object[] key = KeyBytes.decode(pk);
                         Object rowid = theirs.usesRowid() ? key[0] : null;
                         Object[] keyValues = theirs.usesRowid() ? new Object[0] : key;
-                        add(writer, state.row().node(), new RowChange(state.row().version(), shape, RowChange.DELETE,
-                                rowid, keyValues));
+                        if (state.tombstone()) {
+                            add(writer, state.row().node(), new RowChange(state.row().version(), shape,
+                                    RowChange.DELETE, rowid, keyValues));
+                        }
+                        // Updates of a deleted row, or of one whose insert has not come: an insert newer than them
+                        // brings them back.
+                        for (ColumnClaim claim : state.claims()) {
+                            int column = columnIndex(shape, claim.column());
+                            if (claim.latent() && column >= 0 && !shape.isKey(column)) {
+                                Object[] only = new Object[shape.columns().size()];
+                                only[column] = claim.value();
+                                for (int k = 0; k < shape.keyIndexes().length; k++) {
+                                    only[shape.keyIndexes()[k]] = keyValues[k];
+                                }
+                                add(writer, claim.stamp().node(), new RowChange(claim.stamp().version(), shape,
+                                        RowChange.UPDATE, rowid, only, new int[] {column}));
+                            }
+                        }
                     }
                 }
             }
         }
         flush(writer);
+    }
+
+    /** Slice by slice: new and equal rows set-based ({@link BulkMerge}), the others as changes. */
+    private void sliced(MergeWriter writer, BulkMerge bulk, TableInfo theirs, RowVersions versions, TableShape shape,
+            PreparedStatement range) throws SQLException {
+        long from = Long.MIN_VALUE;
+        for (Long last; (last = bulk.sliceEnd(theirs.name(), from, TRANSACTION_ROWS)) != null; from = last + 1) {
+            List<Long> different;
+            if (setBased) {
+                try {
+                    BulkMerge.Slice slice = bulk.slice(writer, theirs, from, last);
+                    rows += slice.inserted() + slice.same();
+                    applied += slice.inserted();
+                    stale += slice.same();
+                    different = slice.different();
+                } catch (SQLException e) {
+                    if (!Sqlite.rejectsTheData(e)) {
+                        throw e;
+                    }
+                    different = null; // a row of the slice clashes here (a unique value, say): the rule settles it
+                }
+            } else {
+                different = null;
+            }
+            if (different == null) {
+                rowByRow(writer, versions, shape, range, from, last);
+            } else {
+                for (long rowid : different) {
+                    rowByRow(writer, versions, shape, range, rowid, rowid);
+                }
+            }
+            flush(writer);
+            if (last == Long.MAX_VALUE) {
+                break;
+            }
+        }
+    }
+
+    private void rowByRow(MergeWriter writer, RowVersions versions, TableShape shape, PreparedStatement range, long from,
+            long last) throws SQLException {
+        range.setLong(1, from);
+        range.setLong(2, last);
+        try (ResultSet rs = range.executeQuery()) {
+            while (rs.next()) {
+                row(writer, versions, shape, rs);
+            }
+        }
+    }
+
+    /** One row of the copy: its insert with the row's stamp, then one update per column claim. */
+    private void row(MergeWriter writer, RowVersions versions, TableShape shape, ResultSet rs) throws SQLException {
+        int offset = shape.usesRowid() ? 1 : 0;
+        Object rowid = shape.usesRowid() ? value(rs, 1) : null;
+        Object[] values = new Object[shape.columns().size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = value(rs, offset + i + 1);
+        }
+        RowChange insert = new RowChange(0, shape, RowChange.INSERT, rowid, values);
+        RowState state = versions.load(shape.name(), RowKey.of(insert.key()));
+        add(writer, state.row().node(), new RowChange(state.row().version(), shape, RowChange.INSERT, rowid, values));
+        for (ColumnClaim claim : state.claims()) {
+            int column = columnIndex(shape, claim.column());
+            if (column < 0 || shape.isKey(column)) {
+                continue; // a column the copy's table does not have: its claim holds nothing to merge here
+            }
+            Object[] only = new Object[values.length];
+            only[column] = claim.latent() ? claim.value() : values[column];
+            for (int k : shape.keyIndexes()) {
+                only[k] = values[k];
+            }
+            add(writer, claim.stamp().node(), new RowChange(claim.stamp().version(), shape, RowChange.UPDATE, rowid,
+                    only, new int[] {column}));
+        }
     }
 
     private void add(MergeWriter writer, long origin, RowChange change) throws SQLException {
@@ -184,6 +266,7 @@ final class SnapshotMerge {
     /** Applies what is pending in one transaction: the changes of one origin together, in slices. */
     private void flush(MergeWriter writer) throws SQLException {
         if (pendingCount == 0) {
+            reportProgress();
             return;
         }
         List<Transaction> txs = new ArrayList<>();
@@ -206,6 +289,10 @@ final class SnapshotMerge {
         }
         pending.clear();
         pendingCount = 0;
+        reportProgress();
+    }
+
+    private void reportProgress() {
         long now = System.nanoTime();
         if (now - lastReport >= PROGRESS_EVERY_NANOS) {
             lastReport = now;
@@ -213,6 +300,15 @@ final class SnapshotMerge {
             log.info("{} - merging snapshot into {}: {} of about {} changes ({}%), {} changes/s", nodeId, database, rows,
                     total, total > 0 ? Math.min(100, rows * 100 / total) : 0, (long) (rows / Math.max(seconds, 1e-3)));
         }
+    }
+
+    private static int columnIndex(TableShape shape, String column) {
+        for (int i = 0; i < shape.columns().size(); i++) {
+            if (shape.columns().get(i).equalsIgnoreCase(column)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static Object value(ResultSet rs, int column) throws SQLException {

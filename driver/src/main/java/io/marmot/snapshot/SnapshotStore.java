@@ -99,7 +99,13 @@ final class SnapshotStore {
         }
     }
 
-    /** Streams a snapshot's bytes into {@code out} (the caller verifies them). */
+    /** The digest the Object Store keeps of an object ({@code SHA-256=<base64url>}), or null. */
+    String digest(String name) throws IOException, JetStreamApiException {
+        ObjectInfo info = nc.objectStore(objects).getInfo(name);
+        return info == null || info.isDeleted() ? null : info.getDigest();
+    }
+
+    /** Streams a snapshot's bytes into {@code out}; jnats checks them against the object's digest and size. */
     void download(String name, OutputStream out) throws IOException, JetStreamApiException, InterruptedException {
         try {
             nc.objectStore(objects).get(name, out);

@@ -69,6 +69,8 @@ class ReplicationTest {
         Sqlite3.query(db1, "INSERT INTO Books VALUES (101, 'Pride and Prejudice', 'Jane Austen', 1813)");
         Sqlite3.query(db1, "INSERT INTO Books VALUES (102, 'Emma', 'Jane Austen', 1815)");
         awaitRow(db2, "101|Pride and Prejudice|Jane Austen|1813");
+        // the two inserts may go out in two polls: the update below must find row 102 there
+        awaitRow(db2, "102|Emma|Jane Austen|1815");
 
         Sqlite3.query(db2, "INSERT INTO Books VALUES (201, 'Dracula', 'Bram Stoker', 1897);"
                 + " UPDATE Books SET publication_year = 1816 WHERE id = 102");
