@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The benchmark: builds what it needs, then runs io.marmot.bench.Benchmark (add --quick for a run under 2 minutes).
+# The benchmark: builds what it needs (the driver, the sidecar's jar, the benchmark), then runs io.marmot.bench.Benchmark (add --quick for a run under 2 minutes).
 # Prints a table and writes it to docs/benchmarks.md (or --out FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin"
-mvn -B -q -DskipTests install -pl integration-tests -am
+mvn -B -q -DskipTests install -pl integration-tests,server-bridge -am
 mvn -B -q -pl integration-tests dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
 exec java -Xmx1g -cp "integration-tests/target/classes:$(cat integration-tests/target/bench.classpath)" \
   io.marmot.bench.Benchmark "$@"

@@ -130,7 +130,7 @@ final class BulkMerge implements AutoCloseable {
                         .collect(Collectors.joining(" AND "));
         String keyPresent = IntStream.range(0, keys.size()).mapToObj(i -> "k.k" + i + " IS NOT NULL AND ")
                 .collect(Collectors.joining());
-        String sql = "WITH k AS MATERIALIZED (SELECT s.rowid AS rid, " + SnapshotMerge.KEY_FUNCTION + "(" + keyArgs
+        String sql = "WITH k AS MATERIALIZED (SELECT s.rowid AS rid, " + RowKeyFunction.NAME + "(" + keyArgs
                 + ") AS pk" + keyColumns + " FROM " + theirs + " s WHERE s.rowid >= ? AND s.rowid <= ?)"
                 + " INSERT INTO " + KEYS + " (rid, pk, kind) SELECT k.rid, k.pk, CASE"
                 + " WHEN " + keyPresent + "mv.pk IS NULL AND NOT EXISTS (SELECT 1 FROM main." + quote(t.name()) + " l WHERE " + sameKey + ")"

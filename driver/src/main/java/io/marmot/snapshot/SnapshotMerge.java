@@ -12,20 +12,16 @@ import io.marmot.schema.TableInfo;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;
-import io.marmot.wire.Transaction;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.Function;
 import org.sqlite.SQLiteConnection;
 
 /**
@@ -39,10 +35,8 @@ import org.sqlite.SQLiteConnection;
 final class SnapshotMerge {
     private static final Logger log = LoggerFactory.getLogger(SnapshotMerge.class);
     private static final int TRANSACTION_ROWS = 2000;
-    private static final int SLICE = 250;
     private static final int REPORTED_REJECTIONS = 20;
     private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
-    static final String KEY_FUNCTION = "marmot_row_key";
 
     /** What a merge did; {@code problems} empty when everything of the copy was merged. */
     record Outcome(long rows, long applied, long stale, List<String> problems) {
@@ -62,8 +56,7 @@ final class SnapshotMerge {
     private long started;
     private long lastReport;
     private long total;
-    private final Map<Long, List<RowChange>> pending = new LinkedHashMap<>();
-    private int pendingCount;
+    private final MergeBatch pending = new MergeBatch();
 
     private SnapshotMerge(Path database, MarmotConfig config, long nodeId, boolean setBased) {
         this.setBased = setBased;
@@ -84,8 +77,8 @@ final class SnapshotMerge {
         merge.total = m == null ? 0 : m.rows();
         try (SQLiteConnection snapshot = Sqlite.open(copy); SQLiteConnection local = Sqlite.open(database);
                 MergeWriter writer = new MergeWriter(local, nodeId, config)) {
-            Function.create(snapshot, KEY_FUNCTION, new KeyFunction(), Function.FLAG_DETERMINISTIC);
-            Function.create(local, KEY_FUNCTION, new KeyFunction(), Function.FLAG_DETERMINISTIC);
+            RowKeyFunction.register(snapshot);
+            RowKeyFunction.register(local);
             try (java.sql.Statement s = local.createStatement()) {
                 s.execute("PRAGMA cache_size = -65536"); // 64 MiB: row versions of a large table stay in memory
             }
@@ -105,21 +98,9 @@ final class SnapshotMerge {
     private void table(Connection snapshot, Connection local, MergeWriter writer, BulkMerge bulk, String table)
             throws SQLException {
         TableInfo theirs = SchemaReader.table(snapshot, table);
-        TableInfo ours = SchemaReader.table(local, table);
-        if (ours == null) {
-            problems.add("table '" + table + "' is in the snapshot but not in this database: its rows were not merged");
-            return;
-        }
-        for (TableInfo.Column c : theirs.columns()) {
-            if (ours.columnIndex(c.name()) < 0) {
-                problems.add("table '" + table + "' has column '" + c.name() + "' in the snapshot but not here: its rows"
-                        + " were not merged");
-                return;
-            }
-        }
-        if (!sameKey(theirs, ours)) {
-            problems.add("table '" + table + "' is keyed by " + keyOf(theirs) + " in the snapshot and by " + keyOf(ours)
-                    + " here: its rows were not merged");
+        String refusal = MergeableTable.refusal(theirs, SchemaReader.table(local, table));
+        if (refusal != null) {
+            problems.add(refusal);
             return;
         }
         List<String> columns = theirs.columns().stream().map(TableInfo.Column::name).toList();
@@ -148,7 +129,7 @@ final class SnapshotMerge {
             }
             // States of keys the copy holds no row for: tombstones, and updates waiting for their row.
             String tombstones = "SELECT pk FROM " + RowVersions.TABLE + " WHERE tbl = ? AND pk NOT IN (SELECT "
-                    + KEY_FUNCTION + "(" + keyExpr + ") FROM " + Identifiers.quote(table) + ")";
+                    + RowKeyFunction.NAME + "(" + keyExpr + ") FROM " + Identifiers.quote(table) + ")";
             try (PreparedStatement tq = snapshot.prepareStatement(tombstones)) {
                 tq.setString(1, table);
                 try (ResultSet rs = tq.executeQuery()) {
@@ -164,16 +145,13 @@ final class SnapshotMerge {
                         }
                         // Updates of a deleted row, or of one whose insert has not come: an insert newer than them
                         // brings them back.
+                        Object[] keyed = new Object[shape.columns().size()];
+                        for (int k = 0; k < shape.keyIndexes().length; k++) {
+                            keyed[shape.keyIndexes()[k]] = keyValues[k];
+                        }
                         for (ColumnClaim claim : state.claims()) {
-                            int column = columnIndex(shape, claim.column());
-                            if (claim.latent() && column >= 0 && !shape.isKey(column)) {
-                                Object[] only = new Object[shape.columns().size()];
-                                only[column] = claim.value();
-                                for (int k = 0; k < shape.keyIndexes().length; k++) {
-                                    only[shape.keyIndexes()[k]] = keyValues[k];
-                                }
-                                add(writer, claim.stamp().node(), new RowChange(claim.stamp().version(), shape,
-                                        RowChange.UPDATE, rowid, only, new int[] {column}));
+                            if (claim.latent()) {
+                                addClaim(writer, shape, rowid, keyed, claim);
                             }
                         }
                     }
@@ -242,53 +220,51 @@ final class SnapshotMerge {
         RowState state = versions.load(shape.name(), RowKey.of(insert.key()));
         add(writer, state.row().node(), new RowChange(state.row().version(), shape, RowChange.INSERT, rowid, values));
         for (ColumnClaim claim : state.claims()) {
-            int column = columnIndex(shape, claim.column());
-            if (column < 0 || shape.isKey(column)) {
-                continue; // a column the copy's table does not have: its claim holds nothing to merge here
-            }
-            Object[] only = new Object[values.length];
-            only[column] = claim.latent() ? claim.value() : values[column];
-            for (int k : shape.keyIndexes()) {
-                only[k] = values[k];
-            }
-            add(writer, claim.stamp().node(), new RowChange(claim.stamp().version(), shape, RowChange.UPDATE, rowid,
-                    only, new int[] {column}));
+            addClaim(writer, shape, rowid, values, claim);
         }
     }
 
+    /**
+     * A column claim as the update that made it: the claim's value when it is latent (kept aside), else the row's;
+     * {@code row} holds the key (and, for a visible claim, the column's value).
+     */
+    private void addClaim(MergeWriter writer, TableShape shape, Object rowid, Object[] row, ColumnClaim claim)
+            throws SQLException {
+        int column = columnIndex(shape, claim.column());
+        if (column < 0 || shape.isKey(column)) {
+            return; // a column the copy's table does not have: its claim holds nothing to merge here
+        }
+        Object[] only = new Object[row.length];
+        only[column] = claim.latent() ? claim.value() : row[column];
+        for (int k : shape.keyIndexes()) {
+            only[k] = row[k];
+        }
+        add(writer, claim.stamp().node(), new RowChange(claim.stamp().version(), shape, RowChange.UPDATE, rowid, only,
+                new int[] {column}));
+    }
+
     private void add(MergeWriter writer, long origin, RowChange change) throws SQLException {
-        pending.computeIfAbsent(origin, o -> new ArrayList<>()).add(change);
-        if (++pendingCount >= TRANSACTION_ROWS) {
+        if (pending.add(origin, change) >= TRANSACTION_ROWS) {
             flush(writer);
         }
     }
 
-    /** Applies what is pending in one transaction: the changes of one origin together, in slices. */
+    /** Applies what is pending in one transaction. */
     private void flush(MergeWriter writer) throws SQLException {
-        if (pendingCount == 0) {
-            reportProgress();
-            return;
-        }
-        List<Transaction> txs = new ArrayList<>();
-        for (Map.Entry<Long, List<RowChange>> e : pending.entrySet()) {
-            List<RowChange> changes = e.getValue();
-            for (int i = 0; i < changes.size(); i += SLICE) {
-                txs.add(new Transaction(e.getKey(), changes.subList(i, Math.min(changes.size(), i + SLICE))));
+        int count = pending.size();
+        if (count > 0) {
+            MergeWriter.Result r = pending.applyTo(writer);
+            rows += count;
+            applied += r.applied();
+            stale += r.stale();
+            for (String rejection : r.rejections()) {
+                if (problems.size() < REPORTED_REJECTIONS) {
+                    problems.add(rejection);
+                } else if (problems.size() == REPORTED_REJECTIONS) {
+                    problems.add("... more rows could not be merged");
+                }
             }
         }
-        MergeWriter.Result r = writer.apply(txs);
-        rows += pendingCount;
-        applied += r.applied();
-        stale += r.stale();
-        for (String rejection : r.rejections()) {
-            if (problems.size() < REPORTED_REJECTIONS) {
-                problems.add(rejection);
-            } else if (problems.size() == REPORTED_REJECTIONS) {
-                problems.add("... more rows could not be merged");
-            }
-        }
-        pending.clear();
-        pendingCount = 0;
         reportProgress();
     }
 
@@ -314,49 +290,5 @@ final class SnapshotMerge {
     private static Object value(ResultSet rs, int column) throws SQLException {
         Object v = rs.getObject(column);
         return v instanceof Integer i ? Long.valueOf(i) : v;
-    }
-
-    private static boolean sameKey(TableInfo a, TableInfo b) {
-        if (a.usesRowid() != b.usesRowid() || a.keyColumns().size() != b.keyColumns().size()) {
-            return false;
-        }
-        for (int i = 0; i < a.keyColumns().size(); i++) {
-            if (!a.keyColumns().get(i).equalsIgnoreCase(b.keyColumns().get(i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String keyOf(TableInfo t) {
-        return t.usesRowid() ? "rowid" : "primary key " + t.keyColumns();
-    }
-
-    private static String qualified(List<String> columns) {
-        return String.join(", ", columns.stream().map(c -> "t." + Identifiers.quote(c)).toList());
-    }
-
-    /** The bytes {@link RowKey} indexes a row's version by, computed inside SQLite from the key columns. */
-    private static final class KeyFunction extends Function {
-        // SQLite's fundamental datatype codes (sqlite3_value_type)
-        private static final int INTEGER = 1;
-        private static final int FLOAT = 2;
-        private static final int TEXT = 3;
-        private static final int BLOB = 4;
-
-        @Override
-        protected void xFunc() throws SQLException {
-            Object[] key = new Object[args()];
-            for (int i = 0; i < key.length; i++) {
-                key[i] = switch (value_type(i)) {
-                    case INTEGER -> value_long(i);
-                    case FLOAT -> value_double(i);
-                    case TEXT -> value_text(i);
-                    case BLOB -> value_blob(i);
-                    default -> null;
-                };
-            }
-            result(RowKey.of(key));
-        }
     }
 }

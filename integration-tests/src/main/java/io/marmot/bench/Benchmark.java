@@ -43,6 +43,7 @@ public final class Benchmark {
                 double[] limits = b.jetStreamLimits(nats.url());
                 b.replication(nats.url(), limits);
                 b.manyDatabases(nats.url());
+                SidecarLatency.report(SidecarLatency.measure(dir, nats.url(), quick ? 10 : 50), b::line);
             }
             b.snapshots(nats.url());
         }
