@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import org.sqlite.SQLiteUpdateListener;
 import org.sqlite.core.CoreDatabaseMetaData;
@@ -154,6 +155,47 @@ public final class MarmotConnection extends JDBC4Connection {
         }
     }
 
+    /**
+     * Statements that sqlite-jdbc runs without {@link #tryEnforceTransactionMode()} (executeUpdate and batches of
+     * plain statements) call this first.
+     */
+    void beforeWrite() throws SQLException {
+        if (writeLockFirst != null) {
+            writeLockFirst.beforeStatement(this);
+        }
+    }
+
+    @Override
+    public Savepoint setSavepoint() throws SQLException {
+        beforeSavepoint();
+        return super.setSavepoint();
+    }
+
+    @Override
+    public Savepoint setSavepoint(String name) throws SQLException {
+        beforeSavepoint();
+        return super.setSavepoint(name);
+    }
+
+    /**
+     * Inside a transaction sqlite-jdbc began, a savepoint is the transaction's first statement (the write lock is
+     * taken, the savepoint nests in it); in auto-commit mode the savepoint itself begins the transaction, deferred
+     * as sqlite-jdbc has it (releasing it commits), and it starts a new change group.
+     */
+    private void beforeSavepoint() throws SQLException {
+        checkOpen();
+        if (getAutoCommit()) {
+            if (group != null) {
+                group.begin();
+            }
+            if (writeLockFirst != null) {
+                writeLockFirst.transactionTakenOver();
+            }
+        } else {
+            beforeWrite();
+        }
+    }
+
     @Override
     public void commit() throws SQLException {
         closeChangeGroup();
@@ -269,7 +311,7 @@ public final class MarmotConnection extends JDBC4Connection {
             group.begin();
         }
         if (writeLockFirst != null) {
-            writeLockFirst.transactionBegins();
+            writeLockFirst.transactionBegins(this);
         }
     }
 

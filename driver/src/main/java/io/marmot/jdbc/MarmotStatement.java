@@ -42,6 +42,7 @@ final class MarmotStatement extends JDBC4Statement {
             return super.executeLargeUpdate(sql);
         }
         String s = connection.applicationSql(sql);
+        connection.beforeWrite();
         return connection.execute(s, () -> connection.withoutCaptureRows(() -> super.executeLargeUpdate(s)));
     }
 
@@ -66,6 +67,7 @@ final class MarmotStatement extends JDBC4Statement {
         if (!connection.observes()) {
             return super.executeLargeBatch();
         }
+        connection.beforeWrite();
         if (!batchHasDdl) {
             batch.clear();
             return connection.executeDml(super::executeLargeBatch);

@@ -17,13 +17,28 @@ import org.sqlite.core.DB;
  */
 final class WriteLockFirst {
     private boolean fresh;
+    /** The connection's {@code total_changes()} when the transaction began: a write since means it is not empty. */
+    private long changesAtBegin;
 
     /** sqlite-jdbc began a new (deferred) transaction: after a commit, a rollback, a change of auto-commit. */
-    void transactionBegins() {
+    void transactionBegins(SQLiteConnection c) throws SQLException {
         fresh = true;
+        changesAtBegin = c.getDatabase().total_changes();
     }
 
-    /** Before a statement: if it is the transaction's first, the empty deferred transaction becomes an immediate one. */
+    /**
+     * The transaction began some other way than through sqlite-jdbc's {@code begin} (an outermost
+     * {@code SAVEPOINT}): it is the application's, deferred as with plain sqlite-jdbc, and never ended here.
+     */
+    void transactionTakenOver() {
+        fresh = false;
+    }
+
+    /**
+     * Before a statement (sqlite-jdbc calls it for prepared statements and queries, the driver's statement for
+     * updates and batches, the connection before a savepoint): if it is the transaction's first, the empty
+     * deferred transaction becomes an immediate one.
+     */
     void beforeStatement(SQLiteConnection c) throws SQLException {
         if (!fresh || c.getAutoCommit()) {
             return;
@@ -31,6 +46,9 @@ final class WriteLockFirst {
         fresh = false;
         if (c.getDatabase().getConfig().isExplicitReadOnly()) {
             return; // sqlite-jdbc's own read-only transactions (jdbc.explicit_readonly) manage their mode themselves
+        }
+        if (c.getDatabase().total_changes() != changesAtBegin) {
+            return; // something wrote already (a path that did not pass here): ending the transaction would commit it
         }
         // Nothing ran in the transaction sqlite-jdbc began: ending it costs nothing, and BEGIN IMMEDIATE waits for
         // the lock through the connection's busy handler (the driver's write-lock waiter).

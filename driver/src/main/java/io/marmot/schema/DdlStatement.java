@@ -173,11 +173,16 @@ public record DdlStatement(Kind kind, String sql, String name, String table, Str
             return first;
         }
 
+        /** A name: a word, a quoted name, or (as SQLite reads it where a name is expected) a string literal. */
         private String identifier() {
-            if (i >= t.size() || !(t.get(i).word() || t.get(i).quoted())) {
+            if (i >= t.size() || !(t.get(i).word() || t.get(i).quoted() || t.get(i).literal())) {
                 throw new IllegalArgumentException("a name expected at " + (i < t.size() ? t.get(i).text() : "the end"));
             }
-            return t.get(i++).text();
+            String name = t.get(i++).text();
+            if (Identifiers.isInternal(name) || name.toUpperCase(Locale.ROOT).startsWith("SQLITE_")) {
+                throw new IllegalArgumentException("names an internal object: " + name); // (literals pass the first look)
+            }
+            return name;
         }
 
         /** Nothing but an optional semicolon may follow. */
@@ -215,6 +220,10 @@ public record DdlStatement(Kind kind, String sql, String name, String table, Str
 
         boolean quoted() {
             return type == 'q';
+        }
+
+        boolean literal() {
+            return type == 's';
         }
 
         static List<Token> read(String s) {
