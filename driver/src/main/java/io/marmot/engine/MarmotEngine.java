@@ -70,7 +70,7 @@ public final class MarmotEngine implements AutoCloseable {
             long nodeId = identity.nodeId();
             Replication replication = config.publish() || config.replicate()
                     ? Replication.start(nodeId, identity.instance(), database, config) : null;
-            SchemaWatcher watcher = new SchemaWatcher(c, nodeId, config);
+            SchemaWatcher watcher = new SchemaWatcher(c, database, nodeId, config);
             MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication);
             watcher.start();
             if (engine.snapshots != null) {
@@ -91,6 +91,10 @@ public final class MarmotEngine implements AutoCloseable {
 
     public Path database() {
         return database;
+    }
+
+    SchemaWatcher schemaWatcher() {
+        return schemaWatcher;
     }
 
     public MarmotConfig config() {

@@ -6,6 +6,7 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.replication.Daemons;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.Executors;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Notices schema changes made outside the driver (the sqlite3 shell, another program) by polling
- * {@code PRAGMA schema_version}, and re-installs capture so new tables are captured from then on.
+ * {@code PRAGMA schema_version}, and re-installs capture so new tables are captured from then on. While the
+ * database's WAL was not written since the last look (an idle database), a look costs one {@code stat} instead.
  */
 final class SchemaWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaWatcher.class);
@@ -25,19 +27,23 @@ final class SchemaWatcher implements AutoCloseable {
     private final Connection connection;
     private final long nodeId;
     private final MarmotConfig config;
+    private final QuietFile wal;
     /** One timer for every engine of the JVM: a check is a short query, a thread per database would be waste. */
     private static final ScheduledExecutorService TIMER =
             Executors.newScheduledThreadPool(2, Daemons.factory("marmot-schema"));
 
     private ScheduledFuture<?> task;
+    /** Looks that found the WAL untouched and ran no query. */
+    private volatile long quietLooks;
     private boolean closed;
     private int knownVersion = -1;
     /** The log's last position when the schema was last looked at (what came before it was captured knowingly). */
     private long loggedAtLastLook = Long.MAX_VALUE;
 
-    /** @param connection the watcher's own connection; closed with the watcher */
-    public SchemaWatcher(Connection connection, long nodeId, MarmotConfig config) {
+    /** @param connection the watcher's own connection to {@code database}; closed with the watcher */
+    public SchemaWatcher(Connection connection, Path database, long nodeId, MarmotConfig config) {
         this.connection = connection;
+        this.wal = new QuietFile(Path.of(database + "-wal"));
         this.nodeId = nodeId;
         this.config = config;
     }
@@ -52,7 +58,12 @@ final class SchemaWatcher implements AutoCloseable {
         if (closed) {
             return false;
         }
+        if (wal.unchangedSinceLastLook()) {
+            quietLooks++;
+            return false;
+        }
         try {
+            wal.looking();
             // The log's end first: whatever the schema version read next says, rows after this were logged after it.
             long logged = SchemaCapture.lastLogged(connection);
             int version = SchemaReader.schemaVersion(connection);
@@ -77,6 +88,10 @@ final class SchemaWatcher implements AutoCloseable {
             log.warn("{} - could not bring capture in step with the schema: {}", nodeId, e.toString());
             return false;
         }
+    }
+
+    long quietLooks() {
+        return quietLooks;
     }
 
     @Override

@@ -1,0 +1,55 @@
+package io.marmot.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
+
+/**
+ * Tells, by one {@code stat}, that a file was not written since a moment: its identity, size and modification
+ * time are those seen then, and that modification time lay well before the moment (a write after it would carry a
+ * later time, whatever the file system's timestamp granularity). Lets a poller skip its SQL on an idle database:
+ * every commit in WAL mode, whoever makes it, writes the {@code -wal} file.
+ */
+final class QuietFile {
+    /** Far beyond any file system's timestamp granularity and the kernel's coarse clock. */
+    private static final long MARGIN_MILLIS = 2_000;
+
+    private final Path file;
+    private Object key;
+    private long size = -1;
+    private long modified;
+    private long lookedAt;
+
+    QuietFile(Path file) {
+        this.file = file;
+    }
+
+    /** Call just before looking at the database: remembers the file as it is now. */
+    void looking() {
+        lookedAt = System.currentTimeMillis();
+        BasicFileAttributes a = attributes();
+        key = a == null ? null : a.fileKey();
+        size = a == null ? -1 : a.size();
+        modified = a == null ? 0 : a.lastModifiedTime().toMillis();
+    }
+
+    /** True when the file exists and certainly was not written since the last {@link #looking()}. */
+    boolean unchangedSinceLastLook() {
+        if (size < 0 || modified > lookedAt - MARGIN_MILLIS) {
+            return false;
+        }
+        BasicFileAttributes a = attributes();
+        return a != null && a.size() == size && a.lastModifiedTime().toMillis() == modified
+                && Objects.equals(a.fileKey(), key);
+    }
+
+    private BasicFileAttributes attributes() {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+}
