@@ -47,17 +47,15 @@ rm -rf "$work/src" "$work/target/test-classes" "$work/target/reports-marmot"
 [ "$marmot_only" = 1 ] || rm -rf "$work/target/reports-plain"
 if [ -n "$gitdir" ]; then
   tag="${tag:-$version}"
-  git --git-dir="$gitdir" archive "$tag" src/test pom.xml | tar -x -C "$work"
-  source_version="$tag"
+  git --git-dir="$gitdir" archive "$tag" src/test | tar -x -C "$work"
+  git --git-dir="$gitdir" show "$tag:pom.xml" > "$work/pom-of-checkout.xml"
 else
-  cp -r "$checkout/src/test" "$work/src-test-copy"
-  mkdir -p "$work/src" && mv "$work/src-test-copy" "$work/src/test"
+  mkdir -p "$work/src"
+  cp -r "$checkout/src/test" "$work/src/test"
   cp "$checkout/pom.xml" "$work/pom-of-checkout.xml"
-  source_version="$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' "$checkout/pom.xml")"
 fi
-[ -f "$work/pom.xml" ] && mv "$work/pom.xml" "$work/pom-of-checkout.xml"
-source_version="${source_version:-$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' "$work/pom-of-checkout.xml")}"
-if [ "$source_version" != "$version" ] && [ "$source_version" != "sqlite-jdbc-$version" ]; then
+source_version="$(sed -n '0,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' "$work/pom-of-checkout.xml")"
+if [ "$source_version" != "$version" ]; then
   echo "note: the tests are of $source_version, the driver uses sqlite-jdbc $version: tests of features the" \
        "versions differ in fail on plain sqlite-jdbc too and drop out of the comparison" >&2
 fi
