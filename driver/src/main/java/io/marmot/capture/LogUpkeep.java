@@ -1,6 +1,7 @@
 package io.marmot.capture;
 
 import io.marmot.clock.RowVersions;
+import io.marmot.schema.PastShapes;
 import io.marmot.sqlite.Sqlite;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -76,6 +77,13 @@ public final class LogUpkeep implements AutoCloseable {
                 }
             });
         } while (deleted >= DELETE_SLICE && !stop.getAsBoolean());
+        long firstLogged;
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT min(seq) FROM " + ChangeLog.LOG)) {
+            firstLogged = rs.next() ? rs.getLong(1) : 0;
+        }
+        if (PastShapes.anyBefore(db, firstLogged)) {
+            Sqlite.inWriteTransaction(db, c -> PastShapes.forgetBefore(c, firstLogged)); // no row left they describe
+        }
         persisted = upTo;
     }
 

@@ -1,6 +1,8 @@
 package io.marmot.capture;
 
 import io.marmot.clock.Hlc;
+import io.marmot.schema.PastShapes;
+import io.marmot.schema.SchemaJournal;
 import io.marmot.schema.SchemaReader;
 import io.marmot.schema.TableInfo;
 import io.marmot.wire.RowChange;
@@ -14,12 +16,15 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads captured changes back out of the log as {@link RowChange}s, naming their columns from the current
+ * Reads captured changes back out of the log as {@link RowChange}s, naming their columns by the shape their table had
+ * when they were logged: the shape before a later schema change ({@link PastShapes}), else the shape as last
+ * recorded for the peers ({@link SchemaJournal}: a change another process made is not recorded yet), else the current
  * schema. One instance per connection; it caches table shapes until the schema changes.
  */
 public final class LoggedChanges {
@@ -28,8 +33,14 @@ public final class LoggedChanges {
     private static final int FIRST_VALUE = 9;
 
     private final Map<String, TableInfo> tables = new HashMap<>();
-    private final Map<String, TableShape> shapes = new HashMap<>();
+    /** Message shapes by table shape (one instance per distinct shape, see {@link #canonical}) and column count. */
+    private final Map<TableInfo, TableShape[]> shapes = new java.util.IdentityHashMap<>();
+    private final Map<TableInfo, TableInfo> canonical = new HashMap<>();
     private final Set<String> warned = new HashSet<>();
+    /** Per read (its snapshot): the past shapes, and the shapes as recorded by table name. */
+    private List<PastShapes.Past> past;
+    private final Map<String, Optional<TableInfo>> recorded = new HashMap<>();
+    private long unsendable;
     private int schemaVersion = -1;
     private int width;
     private PreparedStatement query;
@@ -69,6 +80,8 @@ public final class LoggedChanges {
         }
         query.setLong(1, from.seq());
         LogPosition last = from;
+        past = null;
+        recorded.clear();
         try (ResultSet rs = query.executeQuery()) {
             while (rs.next()) {
                 long seq = rs.getLong(1);
@@ -101,19 +114,51 @@ public final class LoggedChanges {
     /** The cached shape; the caller checked the schema version already (once per read, not per row). */
     private TableInfo cachedTable(Connection c, String name) throws SQLException {
         if (!tables.containsKey(name)) {
-            tables.put(name, SchemaReader.table(c, name));
+            tables.put(name, canonical(SchemaReader.table(c, name)));
         }
         return tables.get(name);
+    }
+
+    /** Rows the log held that matched no shape of their table, so were not sent (since this instance began). */
+    public long unsendable() {
+        return unsendable;
+    }
+
+    /** The shape of table {@code name} when the row at {@code seq} was logged; read inside the read's snapshot. */
+    private TableInfo shapeWhenLogged(Connection c, String name, long seq) throws SQLException {
+        if (past == null) {
+            past = new ArrayList<>();
+            for (PastShapes.Past p : PastShapes.load(c, seq - 1)) {
+                past.add(new PastShapes.Past(p.table(), p.upto(), canonical(p.shape())));
+            }
+        }
+        TableInfo before = PastShapes.at(past, name, seq);
+        if (before != null) {
+            return before;
+        }
+        Optional<TableInfo> asRecorded = recorded.get(name);
+        if (asRecorded == null) {
+            asRecorded = Optional.ofNullable(canonical(SchemaJournal.recordedShape(c, name)));
+            recorded.put(name, asRecorded);
+        }
+        return asRecorded.isPresent() ? asRecorded.get() : cachedTable(c, name);
+    }
+
+    /** One instance per distinct shape, so shapes are cached by identity (cheap per row). */
+    private TableInfo canonical(TableInfo t) {
+        return t == null ? null : canonical.computeIfAbsent(t, k -> k);
     }
 
     private RowChange toChange(Connection c, ResultSet rs, long version, boolean keysOnly) throws SQLException {
         String name = rs.getString(4);
         int op = rs.getInt(5);
         int cols = rs.getInt(6);
-        TableInfo t = cachedTable(c, name);
+        TableInfo t = shapeWhenLogged(c, name, rs.getLong(1));
         if (t == null || cols > t.columns().size()) {
+            unsendable++;
             if (warned.add(name)) {
-                log.warn("changes to table {} captured before it was dropped or lost a column cannot be sent", name);
+                log.warn("changes to table {} logged with {} columns match no known shape of it ({}): they cannot be sent",
+                        name, cols, t == null ? "no such table" : t.columns().size() + " columns");
             }
             return null;
         }
@@ -154,14 +199,16 @@ public final class LoggedChanges {
     }
 
     private TableShape shape(TableInfo t, int cols) {
-        return shapes.computeIfAbsent(t.name() + '\0' + cols, k -> {
+        TableShape[] byCount = shapes.computeIfAbsent(t, k -> new TableShape[k.columns().size() + 1]);
+        if (byCount[cols] == null) {
             List<String> names = new ArrayList<>(cols);
             for (int i = 0; i < cols; i++) {
                 names.add(t.columns().get(i).name());
             }
             int[] keys = t.keyColumns().stream().mapToInt(t::columnIndex).toArray();
-            return new TableShape(t.name(), names, keys);
-        });
+            byCount[cols] = new TableShape(t.name(), names, keys);
+        }
+        return byCount[cols];
     }
 
     private void refreshIfSchemaChanged(Connection c) throws SQLException {
@@ -170,6 +217,7 @@ public final class LoggedChanges {
             close();
             tables.clear();
             shapes.clear();
+            canonical.clear();
             width = ChangeLog.width(c);
             schemaVersion = version;
         }

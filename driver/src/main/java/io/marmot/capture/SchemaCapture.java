@@ -16,9 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Capture and the schema journal kept in step in one transaction: the schema changes since the last look are
- * recorded for the peers (after every change logged by earlier transactions, before this transaction's own), then
- * the triggers are brought in line with the schema.
+ * Capture and the schema journal kept in step in one transaction: the triggers are brought in line with the schema,
+ * and the schema changes since the last look are recorded for the peers, after every change logged so far.
  */
 public final class SchemaCapture {
     private static final Logger log = LoggerFactory.getLogger(SchemaCapture.class);
@@ -34,12 +33,29 @@ public final class SchemaCapture {
     /**
      * After a schema change another process made: as {@link #follow}, and rows of widened tables logged after
      * {@code loggedAfter} without the new columns are logged again whole.
+     *
+     * <p>Every row logged so far goes before the recorded schema changes, described by the shape its table had
+     * ({@link io.marmot.schema.PastShapes}): a row written just before a rename or a drop, in this transaction or by
+     * another process, reaches the peers under the name and with the columns it was written with. The row versions
+     * are brought up to date first, so that a rename moves them all.
      */
     public static CaptureInstaller.Result followOtherProcess(Connection c, long nodeId, Predicate<String> replicated,
             long loggedAfter) throws SQLException {
+        foldLocalChanges(c, nodeId);
+        boolean logExists = tableExists(c, ChangeLog.LOG);
+        long logged = logExists ? lastLogged(c) : 0;
+        long groupStart = logExists ? groupStart(c) : 0;
         CaptureInstaller.Result r = CaptureInstaller.reconcile(c, nodeId, replicated);
-        List<String> statements = SchemaJournal.record(c, replicated, barrier(c));
-        for (String sql : statements) {
+        SchemaJournal.Recorded recorded = SchemaJournal.record(c, replicated, groupStart, logged,
+                table -> loggedSince(c, table, groupStart));
+        if (recorded.splitsGroup()) {
+            // The change group ends here: what this transaction (or the writer outside the driver) logs from now on
+            // is a group of its own, sent after the schema change; what it logged before goes before it.
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate(ChangeLog.CLOSE_GROUP);
+            }
+        }
+        for (String sql : recorded.statements()) {
             DdlStatement st = DdlStatement.check(sql);
             if (st.kind() == DdlStatement.Kind.RENAME_TABLE) {
                 io.marmot.clock.RowVersions.renameTable(c, st.name(), st.newName());
@@ -49,6 +65,58 @@ public final class SchemaCapture {
             }
         }
         return r;
+    }
+
+    /**
+     * A peer renamed a table and the rename was applied here: the rows this node logged under the old name and has
+     * not sent yet (its own writes, concurrent with the rename) follow the table, as its row versions do.
+     */
+    public static int followRename(Connection c, String from, String to) throws SQLException {
+        io.marmot.clock.RowVersions.renameTable(c, from, to);
+        try (java.sql.PreparedStatement ps = c.prepareStatement(
+                "UPDATE " + ChangeLog.LOG + " SET tbl = ? WHERE tbl = ? COLLATE NOCASE")) {
+            ps.setString(1, to);
+            ps.setString(2, from);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Folds the local changes not yet folded into the row versions (inside the caller's write transaction). */
+    public static void foldLocalChanges(Connection c, long nodeId) throws SQLException {
+        if (!tableExists(c, ChangeLog.STATE) || !tableExists(c, io.marmot.clock.RowVersions.TABLE)) {
+            return; // first install: nothing logged yet
+        }
+        try (io.marmot.clock.RowVersions versions = new io.marmot.clock.RowVersions(c);
+                VersionFold fold = new VersionFold(c, nodeId, versions)) {
+            fold.fold();
+        }
+    }
+
+    /** The last log position of the transactions before the open change group. */
+    private static long groupStart(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG
+                        + " WHERE tx < (SELECT tx FROM " + ChangeLog.STATE + ")")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    private static boolean loggedSince(Connection c, String table, long after) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT EXISTS (SELECT 1 FROM " + ChangeLog.LOG + " WHERE seq > ? AND tbl = ? COLLATE NOCASE)")) {
+            ps.setLong(1, after);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static boolean tableExists(Connection c, String name) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '" + name + "'")) {
+            return rs.next();
+        }
     }
 
     /** The last position of the log (0 when empty). */
@@ -87,18 +155,6 @@ public final class SchemaCapture {
                 log.info("table {} gained columns: {} row(s) written meanwhile without them logged again whole", table, n);
             }
             return n;
-        }
-    }
-
-    /**
-     * The last log position of the transactions before the open change group: what a schema change recorded now must
-     * follow on the wire. The open group (this transaction, or other processes' writes not yet grouped) comes after.
-     */
-    public static long barrier(Connection c) throws SQLException {
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG
-                        + " WHERE tx < (SELECT tx FROM " + ChangeLog.STATE + ")")) {
-            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 }

@@ -158,10 +158,11 @@ final class SchemaApplier {
                     ps.execute();
                 }
                 if (st.kind() == DdlStatement.Kind.RENAME_TABLE) {
-                    io.marmot.clock.RowVersions.renameTable(c, st.name(), st.newName());
+                    SchemaCapture.followRename(c, st.name(), st.newName());
                 }
                 CaptureInstaller.reconcile(c, nodeId, config::replicates);
-                SchemaJournal.refresh(c, config::replicates);
+                // the rows this node logged before (its own writes, concurrent with the peer's change) keep their shape
+                SchemaJournal.refresh(c, config::replicates, SchemaCapture.lastLogged(c));
                 stats.appliedSchemaChanges.incrementAndGet();
                 log.info("{} - applied schema change from node {}: {}", nodeId, origin, sql);
                 return null;

@@ -38,7 +38,7 @@ public final class SchemaJournal {
     }
 
     /** An object of the user's schema as the catalogue holds it; {@code columns} only for tables. */
-    record Entry(String type, String name, String table, String sql, List<String> columns) {
+    record Entry(String type, String name, String table, String sql, List<String> columns, String shape) {
         String key() {
             return type + ' ' + name.toLowerCase(Locale.ROOT);
         }
@@ -51,29 +51,59 @@ public final class SchemaJournal {
     public static void create(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + SENT
-                    + " (type TEXT NOT NULL, name TEXT NOT NULL, tbl_name TEXT, sql TEXT, columns TEXT, PRIMARY KEY (type, name))");
+                    + " (type TEXT NOT NULL, name TEXT NOT NULL, tbl_name TEXT, sql TEXT, columns TEXT, shape TEXT,"
+                    + " PRIMARY KEY (type, name))");
+            boolean hasShape;
+            try (ResultSet rs = s.executeQuery("SELECT 1 FROM pragma_table_info('" + SENT + "') WHERE name = 'shape'")) {
+                hasShape = rs.next();
+            }
+            if (!hasShape) {
+                s.execute("ALTER TABLE " + SENT + " ADD COLUMN shape TEXT"); // records of earlier versions
+            }
+            PastShapes.create(c);
             s.execute("CREATE TABLE IF NOT EXISTS " + OUTBOX
                     + " (seq INTEGER PRIMARY KEY, barrier INTEGER NOT NULL, created INTEGER NOT NULL, sql TEXT NOT NULL)");
         }
     }
 
+    /** Whether rows of a table were logged in the open change group. */
+    @FunctionalInterface
+    public interface OpenGroupCheck {
+        boolean loggedIn(String table) throws SQLException;
+    }
+
+    /**
+     * What one recording did: the statements for the peers, and whether they follow every row logged so far (rows of
+     * the open change group that only the old schema can take were logged: the group must end at the schema change).
+     */
+    public record Recorded(List<String> statements, boolean splitsGroup) {
+    }
+
     /**
      * Records what changed in the schema since it was last recorded (or refreshed) as statements for the peers, and
-     * takes the catalogue as the new record. Runs in the caller's (write) transaction.
+     * takes the catalogue as the record. Runs in the caller's (write) transaction. The statements go before the open
+     * change group ({@code groupStart}: the transaction making the change stays whole), unless the group holds rows
+     * of a table renamed, dropped, or whose columns changed other than by additions: then after {@code logged}, every
+     * row logged so far. Those rows keep the shapes their tables had ({@link PastShapes}).
      *
-     * @param barrier the log position the statements follow (the last change logged before the schema change)
-     * @return the statements recorded
+     * @param groupStart the last log position before the open change group
+     * @param logged the last log position
      */
-    public static List<String> record(Connection c, Predicate<String> replicated, long barrier) throws SQLException {
+    public static Recorded record(Connection c, Predicate<String> replicated, long groupStart, long logged,
+            OpenGroupCheck openGroup) throws SQLException {
         create(c);
         Map<String, Entry> before = recorded(c);
         Map<String, Entry> now = current(c, replicated);
         List<String> statements = differences(before, now);
+        boolean split = false;
         if (!statements.isEmpty()) {
+            for (String table : keepPastShapes(c, before, now, logged)) {
+                split |= groupStart < logged && openGroup.loggedIn(table);
+            }
             long created = System.currentTimeMillis();
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + OUTBOX + " (barrier, created, sql) VALUES (?, ?, ?)")) {
                 for (String sql : statements) {
-                    ps.setLong(1, barrier);
+                    ps.setLong(1, split ? logged : groupStart);
                     ps.setLong(2, created);
                     ps.setString(3, sql);
                     ps.executeUpdate();
@@ -84,13 +114,72 @@ public final class SchemaJournal {
         if (!statements.isEmpty() || !before.keySet().equals(now.keySet()) || changed(before, now)) {
             store(c, now);
         }
-        return statements;
+        return new Recorded(statements, split);
     }
 
-    /** Takes the catalogue as the record without sending anything (after applying a peer's change). */
-    public static void refresh(Connection c, Predicate<String> replicated) throws SQLException {
+    /**
+     * Takes the catalogue as the record without sending anything (after applying a peer's change); the rows logged
+     * up to {@code loggedUpTo} keep the shapes their tables had.
+     */
+    public static void refresh(Connection c, Predicate<String> replicated, long loggedUpTo) throws SQLException {
         create(c);
-        store(c, current(c, replicated));
+        Map<String, Entry> now = current(c, replicated);
+        keepPastShapes(c, recorded(c), now, loggedUpTo);
+        store(c, now);
+    }
+
+    /** The shape of a table as last recorded (what peers were told), or null. */
+    public static TableInfo recordedShape(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT shape FROM " + SENT + " WHERE type = 'table' AND name = ? COLLATE NOCASE")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? StoredShape.decode(rs.getString(1)) : null;
+            }
+        } catch (SQLException e) {
+            if (String.valueOf(e.getMessage()).contains("no such")) {
+                return null; // no record yet (or one of an earlier version, without shapes)
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Tables whose shape changed or that are gone: what their rows logged so far look like is kept. Returns the
+     * (former) names of those whose rows the new schema cannot take: renamed, dropped, or columns dropped or renamed.
+     */
+    private static List<String> keepPastShapes(Connection c, Map<String, Entry> before, Map<String, Entry> now, long upto)
+            throws SQLException {
+        List<String> incompatible = new ArrayList<>();
+        for (Entry b : before.values()) {
+            if (!b.type().equals("table") || b.shape() == null) {
+                continue;
+            }
+            Entry n = now.get(b.key());
+            if (n == null || !b.shape().equals(n.shape())) {
+                TableInfo was = StoredShape.decode(b.shape());
+                if (was != null) {
+                    PastShapes.record(c, was, upto);
+                    if (n == null || !extends_(StoredShape.decode(n.shape()), was)) {
+                        incompatible.add(b.name());
+                    }
+                }
+            }
+        }
+        return incompatible;
+    }
+
+    /** Whether {@code now} is {@code was} with columns added at the end (rows of {@code was} fit it). */
+    private static boolean extends_(TableInfo now, TableInfo was) {
+        if (now == null || now.columns().size() < was.columns().size() || !now.keyColumns().equals(was.keyColumns())) {
+            return false;
+        }
+        for (int i = 0; i < was.columns().size(); i++) {
+            if (!now.columns().get(i).name().equalsIgnoreCase(was.columns().get(i).name())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The statements waiting to be sent, oldest first. */
@@ -342,11 +431,11 @@ public final class SchemaJournal {
     private static Map<String, Entry> recorded(Connection c) throws SQLException {
         Map<String, Entry> out = new LinkedHashMap<>();
         try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT type, name, tbl_name, sql, columns FROM " + SENT + " ORDER BY rowid")) {
+                ResultSet rs = s.executeQuery("SELECT type, name, tbl_name, sql, columns, shape FROM " + SENT + " ORDER BY rowid")) {
             while (rs.next()) {
                 String cols = rs.getString(5);
                 Entry e = new Entry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        cols == null || cols.isEmpty() ? List.of() : List.of(cols.split(SEP, -1)));
+                        cols == null || cols.isEmpty() ? List.of() : List.of(cols.split(SEP, -1)), rs.getString(6));
                 out.put(e.key(), e);
             }
         }
@@ -378,11 +467,20 @@ public final class SchemaJournal {
                     continue; // virtual and shadow tables, tables kept out of replication, and what belongs to them
                 }
                 List<String> columns = type.equals("table") ? SchemaReader.columnNames(c, name) : List.of();
-                Entry e = new Entry(type, name, table, rs.getString(4), columns);
+                Entry e = new Entry(type, name, table, rs.getString(4), columns, type.equals("table") ? shape(c, name) : null);
                 out.put(e.key(), e);
             }
         }
         return out;
+    }
+
+    private static String shape(Connection c, String table) throws SQLException {
+        try {
+            TableInfo t = SchemaReader.table(c, table);
+            return t == null ? null : StoredShape.encode(t);
+        } catch (SQLException e) {
+            return null; // a table marmot cannot key (no primary key, rowid names taken): capture says so
+        }
     }
 
     private static void store(Connection c, Map<String, Entry> now) throws SQLException {
@@ -390,13 +488,14 @@ public final class SchemaJournal {
             s.executeUpdate("DELETE FROM " + SENT);
         }
         try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO " + SENT + " (type, name, tbl_name, sql, columns) VALUES (?, ?, ?, ?, ?)")) {
+                "INSERT INTO " + SENT + " (type, name, tbl_name, sql, columns, shape) VALUES (?, ?, ?, ?, ?, ?)")) {
             for (Entry e : now.values()) {
                 ps.setString(1, e.type());
                 ps.setString(2, e.name());
                 ps.setString(3, e.table());
                 ps.setString(4, e.sql());
                 ps.setString(5, String.join(SEP, e.columns()));
+                ps.setString(6, e.shape());
                 ps.executeUpdate();
             }
         }
