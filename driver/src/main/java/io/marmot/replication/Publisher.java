@@ -244,7 +244,8 @@ final class Publisher implements AutoCloseable {
             throw e.cause;
         }
         window.settleAll();
-        // Everything read was sent and acknowledged (rows of dropped tables included: they cannot be sent).
+        stats.unsendableChanges.set(changes.unsendable());
+        // Everything read was sent and acknowledged (rows no shape describes included: they cannot be sent).
         sent = read;
         acked = read;
         if (count[0] >= MAX_CHANGES_PER_CYCLE) {

@@ -27,6 +27,8 @@ public final class ReplicationStats {
     private final Map<RowMerge.Kind, AtomicLong> conflicts = new EnumMap<>(RowMerge.Kind.class);
     final AtomicLong appliedSchemaChanges = new AtomicLong();
     final AtomicLong refusedDrops = new AtomicLong();
+    final AtomicLong unversionedUpdates = new AtomicLong();
+    final AtomicLong unsendableChanges = new AtomicLong();
     volatile long oldestWaitingMillis;
     volatile int consecutiveFailures;
     volatile long failingSinceMillis;
@@ -63,6 +65,9 @@ public final class ReplicationStats {
      * @param dropsRefused peers' DROP TABLE / DROP COLUMN not applied here ({@code replicate-drops=false})
      * @param schemaFingerprint digest of this node's replicated schema (empty until computed)
      * @param schemaDisagreement which nodes have another schema, empty when the cluster agrees (or it is not known)
+     * @param unversionedUpdates peers' updates of a row present here without any recorded version (applied as if the
+     *     row were older than every write; each is logged with its table and key)
+     * @param unsendableChanges logged changes whose table has no known shape any more, so were not sent (logged)
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
@@ -70,7 +75,7 @@ public final class ReplicationStats {
             long backlogMessages, long backlogMillis, long feedRestarts, long clockOffsetMillis, boolean clockKnown, long parkedWaiting,
             Map<String, Long> conflicts, long lastVerifiedMillis, int peersAgreeing, int peersDiffering,
             List<String> divergences, long schemaChangesApplied, long dropsRefused, String schemaFingerprint,
-            String schemaDisagreement) {
+            String schemaDisagreement, long unversionedUpdates, long unsendableChanges) {
         /** Whether every node that published a schema fingerprint has this node's. */
         public boolean schemaAgrees() {
             return schemaDisagreement.isEmpty();
@@ -108,7 +113,8 @@ public final class ReplicationStats {
                 lastApplyError, backlogMessages.get(), waiting == 0 ? 0 : Math.max(0, System.currentTimeMillis() - waiting),
                 feedRestarts.get(), clockOffsetMillis, clockKnown, parkedWaiting.get(), conflictCounts(),
                 lastVerifiedMillis, peersAgreeing, peersDiffering, divergences, appliedSchemaChanges.get(),
-                refusedDrops.get(), schemaFingerprint, schemaDisagreement);
+                refusedDrops.get(), schemaFingerprint, schemaDisagreement, unversionedUpdates.get(),
+                unsendableChanges.get());
     }
 
     void applyFailed(Exception e) {

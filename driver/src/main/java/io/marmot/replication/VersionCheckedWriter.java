@@ -29,7 +29,9 @@ import java.util.Map;
  * node's goes to the {@link ConflictRecord}.
  */
 final class VersionCheckedWriter implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(VersionCheckedWriter.class);
     private final Connection db;
+    private final ReplicationStats stats;
     private final LoggedChanges schema = new LoggedChanges();
     private final RowVersions versions;
     private final VersionFold fold;
@@ -40,6 +42,7 @@ final class VersionCheckedWriter implements AutoCloseable {
 
     VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config, ReplicationStats stats) throws SQLException {
         this.db = db;
+        this.stats = stats;
         this.versions = new RowVersions(db);
         this.fold = new VersionFold(db, nodeId, versions);
         this.writer = new RowWriter(db, schema, config);
@@ -185,9 +188,15 @@ final class VersionCheckedWriter implements AutoCloseable {
         }
         RowState state = versions.load(t.table, keyBytes);
         if (ch.op() == RowChange.UPDATE && state.equals(RowState.UNSEEN) && t.read(key, List.of()) != null) {
-            // A row here that no version describes (its table was renamed, or it predates the record): it stands,
-            // older than any write. Taken as absent, an update would wait for an insert that never comes.
+            // A row here that no version describes: written while capture was off, or its versions lost (renames
+            // take them along, rows logged before are folded first). It stands, older than any write: updates among
+            // themselves still merge exactly by their column claims, but an insert or delete of it that this node
+            // never recorded cannot be weighed. Taken as absent, the update would wait for an insert that never comes.
             state = RowState.alive(Stamp.NONE);
+            stats.unversionedUpdates.incrementAndGet();
+            log.warn("row {} of table {} is here without any recorded version: the update from node {} is applied as if"
+                    + " the row were older than every write (the verifier compares the nodes' rows)",
+                    java.util.Arrays.toString(key), t.table, s.node());
         }
         RowMerge.Outcome o;
         switch (ch.op()) {

@@ -149,6 +149,7 @@ class SchemaReplicationTest {
             Sqlite3.exec(a.path(), "UPDATE t6 SET body = body || '!';");
             Await.until(WAIT, "the updates on b", () -> b.scalar("SELECT count(*) FROM t6 WHERE body LIKE '%!'") == all);
             assertEquals(rows(a, "SELECT * FROM t6 ORDER BY id"), rows(b, "SELECT * FROM t6 ORDER BY id"));
+            assertEquals(0, b.engine().stats().unversionedUpdates(), "every updated row's version followed the renames");
         });
     }
 

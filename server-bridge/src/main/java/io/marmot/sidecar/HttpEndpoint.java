@@ -137,6 +137,11 @@ final class HttpEndpoint implements AutoCloseable {
                     s.schemaChangesApplied());
             counter(b, "marmot_drops_refused_total", "DROP TABLE / DROP COLUMN of other nodes not applied here"
                     + " (replicate-drops=false).", labels, s.dropsRefused());
+            counter(b, "marmot_unversioned_updates_total", "Updates of other nodes to a row present here without any"
+                    + " recorded version (applied as if the row were older than every write; logged).", labels,
+                    s.unversionedUpdates());
+            counter(b, "marmot_unsendable_changes_total", "Logged changes whose table has no known shape any more, not"
+                    + " sent (logged).", labels, s.unsendableChanges());
             counter(b, "marmot_missed_messages_total", "Messages recorded gone before this node applied them (kept across"
                     + " restarts until the operator clears them).", labels, s.missedMessages());
             gauge(b, "marmot_pending_changes", "Local row changes not yet acknowledged by JetStream.", labels,
