@@ -3,10 +3,13 @@ package io.marmot.replication;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -60,6 +63,12 @@ final class ClusterLocks {
                         return new Held(kv, key, name, revision, holder);
                     } catch (JetStreamApiException taken) {
                         var entry = kv.get(key);
+                        if (ours(entry, holder)) {
+                            // An earlier attempt went through though its answer was lost (a request timed out under
+                            // load): this node holds the lock, else it would wait for itself until the lease lapsed.
+                            log.info("{} - holds cluster lock '{}'", nodeId, name);
+                            return new Held(kv, key, name, entry.getRevision(), holder);
+                        }
                         last = "held by " + (entry == null || entry.getValue() == null ? "another node"
                                 : new String(entry.getValue(), StandardCharsets.UTF_8));
                         if (!waitingLogged) {
@@ -84,6 +93,11 @@ final class ClusterLocks {
         }
     }
 
+    /** Whether the entry is the lock as this holder wrote it (the holder text names the node and the moment). */
+    private static boolean ours(KeyValueEntry entry, byte[] holder) {
+        return entry != null && entry.getOperation() == KeyValueOperation.PUT && Arrays.equals(entry.getValue(), holder);
+    }
+
     private KeyValue bucket(Connection nc) throws IOException, JetStreamApiException {
         return KvBuckets.open(nc, bucket, LEASE, replicas);
     }
@@ -97,6 +111,7 @@ final class ClusterLocks {
         private final ScheduledFuture<?> renewal;
         private volatile long revision;
         private volatile boolean lost;
+        private boolean released;
 
         Held(KeyValue kv, String key, String name, long revision, byte[] holder) {
             this.kv = kv;
@@ -107,9 +122,20 @@ final class ClusterLocks {
             this.renewal = RENEWALS.scheduleWithFixedDelay(this::renew, RENEW_MILLIS, RENEW_MILLIS, TimeUnit.MILLISECONDS);
         }
 
-        private void renew() {
+        /** Synchronized with {@link #close}: a renewal running late must not write the lock again after its release. */
+        private synchronized void renew() {
+            if (released) {
+                return;
+            }
             try {
-                revision = kv.update(key, holder, revision);
+                try {
+                    revision = kv.update(key, holder, revision);
+                } catch (IOException | JetStreamApiException e) {
+                    if (!catchUpRevision()) {
+                        throw e;
+                    }
+                    revision = kv.update(key, holder, revision); // once more, at the revision the entry has
+                }
             } catch (IOException | JetStreamApiException e) {
                 if (!lost) {
                     lost = true;
@@ -119,11 +145,36 @@ final class ClusterLocks {
             }
         }
 
+        /**
+         * After a failed write: whether the entry still holds this lock at a newer revision (the write went through and
+         * only its answer was lost); then that revision is taken, so renewing and releasing go on working.
+         */
+        private boolean catchUpRevision() {
+            try {
+                KeyValueEntry entry = kv.get(key);
+                if (ours(entry, holder) && entry.getRevision() != revision) {
+                    revision = entry.getRevision();
+                    return true;
+                }
+            } catch (IOException | JetStreamApiException e) {
+                log.debug("{} - reading cluster lock '{}': {}", nodeId, name, e.toString());
+            }
+            return false;
+        }
+
         @Override
         public synchronized void close() {
+            released = true;
             renewal.cancel(false);
             try {
-                kv.delete(key, revision);
+                try {
+                    kv.delete(key, revision);
+                } catch (JetStreamApiException stale) {
+                    if (!catchUpRevision()) {
+                        throw stale;
+                    }
+                    kv.delete(key, revision);
+                }
                 log.info("{} - released cluster lock '{}'", nodeId, name);
             } catch (IOException | JetStreamApiException e) {
                 log.warn("{} - releasing cluster lock '{}': {} (it lapses within {} s)", nodeId, name, e.toString(),
