@@ -29,24 +29,33 @@ public record Ddl(Kind kind, String table) {
         if (sql == null) {
             return null;
         }
-        Words words = new Words(sql);
-        String first = words.next();
-        if ("CREATE".equals(first)) {
-            String second = words.next();
-            if ("UNIQUE".equals(second)) {
-                second = words.next();
+        try {
+            SqlTokens words = new SqlTokens(sql);
+            SqlTokens.Token first = words.next();
+            if (first == null) {
+                return null;
             }
-            return "TABLE".equals(second) ? new Ddl(Kind.CREATE_TABLE, null)
-                    : OTHER_OBJECTS.contains(second) ? new Ddl(Kind.OTHER, null) : null;
+            if (first.is("CREATE")) {
+                SqlTokens.Token second = words.next();
+                if (second != null && second.is("UNIQUE")) {
+                    second = words.next();
+                }
+                return second == null || !second.word() ? null : second.is("TABLE") ? new Ddl(Kind.CREATE_TABLE, null)
+                        : OTHER_OBJECTS.contains(second.text().toUpperCase(Locale.ROOT)) ? new Ddl(Kind.OTHER, null) : null;
+            }
+            if (first.is("DROP")) {
+                SqlTokens.Token second = words.next();
+                return second != null && second.word() && (second.is("TABLE")
+                        || OTHER_OBJECTS.contains(second.text().toUpperCase(Locale.ROOT))) ? new Ddl(Kind.OTHER, null) : null;
+            }
+            if (first.is("ALTER")) {
+                SqlTokens.Token second = words.next();
+                return second != null && second.is("TABLE") ? new Ddl(Kind.ALTER_TABLE, alteredTable(sql)) : null;
+            }
+            return null;
+        } catch (IllegalArgumentException unterminated) {
+            return null; // not a statement SQLite runs either: it says so itself
         }
-        if ("DROP".equals(first)) {
-            String second = words.next();
-            return "TABLE".equals(second) || OTHER_OBJECTS.contains(second) ? new Ddl(Kind.OTHER, null) : null;
-        }
-        if ("ALTER".equals(first) && "TABLE".equals(words.next())) {
-            return new Ddl(Kind.ALTER_TABLE, alteredTable(sql));
-        }
-        return null;
     }
 
     private static String alteredTable(String sql) {
@@ -73,37 +82,5 @@ public record Ddl(Kind kind, String table) {
             }
         }
         return name;
-    }
-
-    /** Upper-cased leading keywords, skipping blanks and comments. */
-    private static final class Words {
-        private final String s;
-        private int i;
-
-        Words(String s) {
-            this.s = s;
-        }
-
-        String next() {
-            while (i < s.length()) {
-                char c = s.charAt(i);
-                if (Character.isWhitespace(c)) {
-                    i++;
-                } else if (s.startsWith("--", i)) {
-                    int end = s.indexOf('\n', i);
-                    i = end < 0 ? s.length() : end + 1;
-                } else if (s.startsWith("/*", i)) {
-                    int end = s.indexOf("*/", i + 2);
-                    i = end < 0 ? s.length() : end + 2;
-                } else {
-                    break;
-                }
-            }
-            int start = i;
-            while (i < s.length() && Character.isLetter(s.charAt(i))) {
-                i++;
-            }
-            return s.substring(start, i).toUpperCase(Locale.ROOT);
-        }
     }
 }

@@ -1,6 +1,5 @@
 package io.marmot.schema;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -41,8 +40,8 @@ public record DdlStatement(Kind kind, String sql, String name, String table, Str
         if (sql == null || sql.isBlank()) {
             throw new IllegalArgumentException("empty statement");
         }
-        List<Token> tokens = Token.read(sql);
-        for (Token t : tokens) {
+        List<SqlTokens.Token> tokens = SqlTokens.all(sql);
+        for (SqlTokens.Token t : tokens) {
             if (t.word() || t.quoted()) {
                 String upper = t.text().toUpperCase(Locale.ROOT);
                 if (Identifiers.isInternal(t.text()) || upper.startsWith("SQLITE_")) {
@@ -59,10 +58,10 @@ public record DdlStatement(Kind kind, String sql, String name, String table, Str
     /** Keyword-led reading of the statement head; the body (columns, SELECT, trigger program) is left to SQLite. */
     private static final class Reader {
         private final String sql;
-        private final List<Token> t;
+        private final List<SqlTokens.Token> t;
         private int i;
 
-        Reader(String sql, List<Token> tokens) {
+        Reader(String sql, List<SqlTokens.Token> tokens) {
             this.sql = sql;
             this.t = tokens;
         }
@@ -194,7 +193,7 @@ public record DdlStatement(Kind kind, String sql, String name, String table, Str
         }
 
         private boolean peek(String word) {
-            return i < t.size() && !t.get(i).quoted() && t.get(i).text().equalsIgnoreCase(word);
+            return i < t.size() && t.get(i).is(word);
         }
 
         private boolean accept(String word) {
@@ -209,78 +208,6 @@ public record DdlStatement(Kind kind, String sql, String name, String table, Str
             if (!accept(word)) {
                 throw new IllegalArgumentException(word + " expected at " + (i < t.size() ? t.get(i).text() : "the end"));
             }
-        }
-    }
-
-    /** A word, a quoted name (its text unquoted), a string literal, a number or one punctuation character. */
-    record Token(String text, char type) {
-        boolean word() {
-            return type == 'w';
-        }
-
-        boolean quoted() {
-            return type == 'q';
-        }
-
-        boolean literal() {
-            return type == 's';
-        }
-
-        static List<Token> read(String s) {
-            List<Token> out = new ArrayList<>();
-            int i = 0;
-            while (i < s.length()) {
-                char c = s.charAt(i);
-                if (Character.isWhitespace(c)) {
-                    i++;
-                } else if (s.startsWith("--", i)) {
-                    int end = s.indexOf('\n', i);
-                    i = end < 0 ? s.length() : end + 1;
-                } else if (s.startsWith("/*", i)) {
-                    int end = s.indexOf("*/", i + 2);
-                    i = end < 0 ? s.length() : end + 2;
-                } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
-                    char close = c == '[' ? ']' : c;
-                    StringBuilder text = new StringBuilder();
-                    int j = i + 1;
-                    while (true) {
-                        if (j >= s.length()) {
-                            throw new IllegalArgumentException("unterminated quote");
-                        }
-                        char d = s.charAt(j);
-                        if (d == close) {
-                            if (close != ']' && j + 1 < s.length() && s.charAt(j + 1) == close) {
-                                text.append(d);
-                                j += 2;
-                                continue;
-                            }
-                            break;
-                        }
-                        text.append(d);
-                        j++;
-                    }
-                    out.add(new Token(text.toString(), c == '\'' ? 's' : 'q'));
-                    i = j + 1;
-                } else if (Character.isLetter(c) || c == '_') {
-                    int j = i;
-                    while (j < s.length() && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_' || s.charAt(j) == '$')) {
-                        j++;
-                    }
-                    out.add(new Token(s.substring(i, j), 'w'));
-                    i = j;
-                } else if (Character.isDigit(c)) {
-                    int j = i;
-                    while (j < s.length() && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '.')) {
-                        j++;
-                    }
-                    out.add(new Token(s.substring(i, j), 'n'));
-                    i = j;
-                } else {
-                    out.add(new Token(String.valueOf(c), 'p'));
-                    i++;
-                }
-            }
-            return out;
         }
     }
 }
