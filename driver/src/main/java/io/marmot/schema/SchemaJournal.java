@@ -253,7 +253,7 @@ public final class SchemaJournal {
     private static boolean changed(Map<String, Entry> before, Map<String, Entry> now) {
         for (Map.Entry<String, Entry> e : now.entrySet()) {
             Entry b = before.get(e.getKey());
-            if (b == null || !Objects.equals(b.sql(), e.getValue().sql())) {
+            if (b == null || !Objects.equals(b.sql(), e.getValue().sql()) || !Objects.equals(b.shape(), e.getValue().shape())) {
                 return true;
             }
         }
