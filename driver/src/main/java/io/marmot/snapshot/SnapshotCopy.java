@@ -4,6 +4,8 @@ import io.marmot.capture.ChangeLog;
 import io.marmot.capture.VersionFold;
 import io.marmot.clock.RowVersions;
 import io.marmot.schema.Identifiers;
+import io.marmot.schema.PastShapes;
+import io.marmot.schema.SchemaJournal;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import java.io.IOException;
@@ -107,7 +109,9 @@ final class SnapshotCopy {
                 s.execute("DELETE FROM " + ChangeLog.LOG);
             }
             s.execute("DROP TABLE IF EXISTS " + IDENTITY);
-            for (String table : new String[] {MISSED, PARKED, CONFLICTS}) { // this node's own records
+            // this node's own records; the shapes describe rows of the log emptied above, and the schema changes not
+            // sent yet are the source's to send
+            for (String table : new String[] {MISSED, PARKED, CONFLICTS, PastShapes.TABLE, SchemaJournal.OUTBOX}) {
                 if (hasTable(c, table)) {
                     s.execute("DELETE FROM " + table);
                 }
