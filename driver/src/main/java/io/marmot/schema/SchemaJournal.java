@@ -95,9 +95,11 @@ public final class SchemaJournal {
         Map<String, Entry> before = recorded(c);
         Map<String, Entry> now = current(c, replicated);
         List<String> statements = differences(before, now);
+        // also when nothing can be sent: the peers keep the old shape, and get the rows written in it
+        List<String> incompatible = keepPastShapes(c, before, now, logged);
         boolean split = false;
         if (!statements.isEmpty()) {
-            for (String table : keepPastShapes(c, before, now, logged)) {
+            for (String table : incompatible) {
                 split |= groupStart < logged && openGroup.loggedIn(table);
             }
             long created = System.currentTimeMillis();

@@ -85,6 +85,21 @@ class SchemaChangeTest {
     }
 
     @Test
+    void aTransactionThatRenamesATableItWroteReachesPeersAsTwoGroupsAroundTheRename() throws Exception {
+        Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+        c.setAutoCommit(false);
+        Db.exec(c, "INSERT INTO t VALUES (1, 'before')", "ALTER TABLE t RENAME TO u", "INSERT INTO u VALUES (2, 'after')");
+        c.commit();
+        c.setAutoCommit(true);
+        // the row of t goes before the rename, under the name and shape it was written with; the row of u after it
+        assertEquals(List.of(row("t", 1), row("u", 2)), Db.list(c, "SELECT tbl, c0 FROM __marmot_log ORDER BY seq"));
+        assertEquals(2, Db.count(c, "SELECT count(DISTINCT tx) FROM __marmot_log"));
+        long rowOfT = Db.count(c, "SELECT seq FROM __marmot_log WHERE tbl = 't'");
+        assertEquals(rowOfT, Db.count(c, "SELECT barrier FROM __marmot_ddl WHERE sql LIKE 'ALTER%RENAME%'"));
+        assertEquals(1, Db.count(c, "SELECT count(*) FROM __marmot_shapes WHERE tbl = 't' AND upto = " + rowOfT));
+    }
+
+    @Test
     void tableCreatedInARolledBackTransactionLeavesNothing() throws Exception {
         c.setAutoCommit(false);
         Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY)", "INSERT INTO t VALUES (1)");
