@@ -1,5 +1,6 @@
 package io.marmot.capture;
 
+import io.marmot.clock.RowVersions;
 import io.marmot.schema.DdlStatement;
 import io.marmot.schema.Identifiers;
 import io.marmot.schema.SchemaJournal;
@@ -7,6 +8,7 @@ import io.marmot.schema.SchemaReader;
 import io.marmot.schema.TableInfo;
 import io.marmot.wire.RowChange;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -58,7 +60,7 @@ public final class SchemaCapture {
         for (String sql : recorded.statements()) {
             DdlStatement st = DdlStatement.check(sql);
             if (st.kind() == DdlStatement.Kind.RENAME_TABLE) {
-                io.marmot.clock.RowVersions.renameTable(c, st.name(), st.newName());
+                RowVersions.renameTable(c, st.name(), st.newName());
             }
             if (st.kind() == DdlStatement.Kind.ADD_COLUMN && loggedAfter != Long.MAX_VALUE) {
                 relogNarrowRows(c, st.table(), loggedAfter);
@@ -72,8 +74,8 @@ public final class SchemaCapture {
      * not sent yet (its own writes, concurrent with the rename) follow the table, as its row versions do.
      */
     public static int followRename(Connection c, String from, String to) throws SQLException {
-        io.marmot.clock.RowVersions.renameTable(c, from, to);
-        try (java.sql.PreparedStatement ps = c.prepareStatement(
+        RowVersions.renameTable(c, from, to);
+        try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE " + ChangeLog.LOG + " SET tbl = ? WHERE tbl = ? COLLATE NOCASE")) {
             ps.setString(1, to);
             ps.setString(2, from);
@@ -83,10 +85,10 @@ public final class SchemaCapture {
 
     /** Folds the local changes not yet folded into the row versions (inside the caller's write transaction). */
     public static void foldLocalChanges(Connection c, long nodeId) throws SQLException {
-        if (!tableExists(c, ChangeLog.STATE) || !tableExists(c, io.marmot.clock.RowVersions.TABLE)) {
+        if (!tableExists(c, ChangeLog.STATE) || !tableExists(c, RowVersions.TABLE)) {
             return; // first install: nothing logged yet
         }
-        try (io.marmot.clock.RowVersions versions = new io.marmot.clock.RowVersions(c);
+        try (RowVersions versions = new RowVersions(c);
                 VersionFold fold = new VersionFold(c, nodeId, versions)) {
             fold.fold();
         }
@@ -102,7 +104,7 @@ public final class SchemaCapture {
     }
 
     private static boolean loggedSince(Connection c, String table, long after) throws SQLException {
-        try (java.sql.PreparedStatement ps = c.prepareStatement(
+        try (PreparedStatement ps = c.prepareStatement(
                 "SELECT EXISTS (SELECT 1 FROM " + ChangeLog.LOG + " WHERE seq > ? AND tbl = ? COLLATE NOCASE)")) {
             ps.setLong(1, after);
             ps.setString(2, table);
