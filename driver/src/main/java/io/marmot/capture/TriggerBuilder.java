@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The three capture triggers of a table, as the exact SQL SQLite keeps in {@code sqlite_master}, so an
+ * The four capture triggers of a table (insert, update, update of the key, delete), as the exact SQL SQLite keeps in {@code sqlite_master}, so an
  * installed trigger can be compared with the wanted one and re-created only when it differs.
  */
 final class TriggerBuilder {
@@ -21,15 +21,16 @@ final class TriggerBuilder {
     /** Trigger name to CREATE statement. */
     static Map<String, String> triggers(TableInfo t) {
         Map<String, String> out = new LinkedHashMap<>();
-        out.put(name("insert", t), create("insert", "INSERT", t,
+        out.put(name("insert", t), create("insert", "INSERT", t, "",
                 logInsert(t, RowChange.INSERT, "NEW", false, "")));
-        // A new key is a new row: the old one is deleted and the new one inserted. Otherwise the update names the
-        // columns it changed, so peers apply those and keep their own newer writes of the others.
+        // An update names the columns it changed, so peers apply those and keep their own newer writes of the
+        // others. A new key is a new row: the old one is deleted and the new one inserted, by a trigger of its own
+        // that SQLite runs only for statements that set a key column, so that ordinary updates pay nothing for it.
         String keyChanged = keyChanged(t);
-        out.put(name("update", t), create("update", "UPDATE", t,
-                logInsert(t, RowChange.DELETE, "OLD", true, " AND (" + keyChanged + ")")
-                        + logUpdate(t, keyChanged)));
-        out.put(name("delete", t), create("delete", "DELETE", t,
+        out.put(name("update", t), create("update", "UPDATE", t, " WHEN NOT (" + keyChanged + ")", logUpdate(t)));
+        out.put(name("rekey", t), create("rekey", "UPDATE" + keyColumnsOf(t), t, " WHEN " + keyChanged,
+                logInsert(t, RowChange.DELETE, "OLD", true, "") + logInsert(t, RowChange.INSERT, "NEW", false, "")));
+        out.put(name("delete", t), create("delete", "DELETE", t, "",
                 logInsert(t, RowChange.DELETE, "OLD", true, "")));
         return out;
     }
@@ -38,9 +39,17 @@ final class TriggerBuilder {
         return Identifiers.INTERNAL_PREFIX + event + "_" + t.name();
     }
 
-    private static String create(String event, String when, TableInfo t, String body) {
-        return "CREATE TRIGGER " + quote(name(event, t)) + " AFTER " + when + " ON " + quote(t.name()) + " BEGIN\n"
+    private static String create(String kind, String event, TableInfo t, String when, String body) {
+        return "CREATE TRIGGER " + quote(name(kind, t)) + " AFTER " + event + " ON " + quote(t.name()) + when + " BEGIN\n"
                 + body + "END";
+    }
+
+    /** {@code " OF k1, k2"}: the key columns, so the trigger runs only when an UPDATE sets one; "" for the rowid. */
+    private static String keyColumnsOf(TableInfo t) {
+        if (t.usesRowid()) {
+            return ""; // the rowid is not a column an UPDATE OF may name
+        }
+        return " OF " + String.join(", ", t.keyColumns().stream().map(Identifiers::quote).toList());
     }
 
     /**
@@ -52,14 +61,10 @@ final class TriggerBuilder {
                 + ";\n";
     }
 
-    /**
-     * The new row: an insert under a changed key, else an update with its mask; one statement, as each statement of
-     * a trigger costs a read of the state row per captured row.
-     */
-    private static String logUpdate(TableInfo t, String keyChanged) {
-        String op = "CASE WHEN " + keyChanged + " THEN " + RowChange.INSERT + " ELSE " + RowChange.UPDATE + " END";
-        String mask = "CASE WHEN " + keyChanged + " THEN NULL ELSE " + changedMask(t) + " END";
-        return "  " + logInsertSql(t, op, mask, "NEW", false, ChangeLog.STATE + " s") + " WHERE s.applying = 0;\n";
+    /** The new row as an update with the mask of the columns it changed. */
+    private static String logUpdate(TableInfo t) {
+        return "  " + logInsertSql(t, Integer.toString(RowChange.UPDATE), changedMask(t), "NEW", false,
+                ChangeLog.STATE + " s") + " WHERE s.applying = 0;\n";
     }
 
     /**

@@ -111,7 +111,7 @@ class ExternalWriterTest {
     void tableWithoutKeyCreatedByTheShellIsCapturedWithRowids() throws Exception {
         Sqlite3.exec(db, "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('one'), ('two');");
         Await.until(DEADLINE, "notes captured", () -> Db.count(c,
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'notes'") == 3
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'notes'") == 4
                 && Db.logCount(c, "notes") >= 2);
         Sqlite3.exec(db, "INSERT INTO notes VALUES ('three');");
         assertEquals(List.of(List.of(1, 1, "one"), List.of(1, 2, "two"), List.of(1, 3, "three")),
@@ -122,7 +122,7 @@ class ExternalWriterTest {
     void emptyTableCreatedByTheShellIsCapturedFromItsFirstRow() throws Exception {
         Sqlite3.exec(db, "CREATE TABLE later (id INTEGER PRIMARY KEY, v TEXT);");
         Await.until(DEADLINE, "triggers on the table made by the shell", () -> Db.count(c,
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'later'") == 3);
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'later'") == 4);
         Sqlite3.exec(db, "INSERT INTO later VALUES (1, 'first');");
         Db.exec(c, "INSERT INTO later VALUES (2, 'second')");
         assertEquals(List.of(List.of(1, "first"), List.of(2, "second")),
@@ -156,7 +156,7 @@ class ExternalWriterTest {
                 + " PRAGMA legacy_alter_table = ON; ALTER TABLE t DROP COLUMN n; PRAGMA legacy_alter_table = OFF;");
         Await.until(DEADLINE, "capture re-installed without the column", () -> Db.count(c,
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't' AND sql LIKE '%\"n\"%'") == 0
-                && Db.count(c, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't'") == 3);
+                && Db.count(c, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't'") == 4);
         Sqlite3.exec(db, "INSERT INTO t (id, name) VALUES (2, 'after drop');");
         assertEquals(List.of(List.of(3, 2, "after drop")),
                 Db.list(c, "SELECT cols, c0, c1 FROM __marmot_log WHERE tbl = 't' AND c0 = 2"));
@@ -171,9 +171,9 @@ class ExternalWriterTest {
         Db.exec(c, "INSERT INTO t (id) VALUES (1)");
         Sqlite3.exec(db, "DROP TABLE t; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID;");
         Await.until(DEADLINE, "capture of the new t", () -> Db.count(c,
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't'") == 3);
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't'") == 4);
         Sqlite3.exec(db, "INSERT INTO t VALUES ('key', 7);");
         assertEquals(List.of("key", 7), Db.list(c, "SELECT c0, c1 FROM __marmot_log WHERE tbl = 't' ORDER BY seq DESC LIMIT 1").get(0));
-        assertTrue(Db.count(c, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't'") == 3);
+        assertTrue(Db.count(c, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't'") == 4);
     }
 }

@@ -71,7 +71,7 @@ class IdleSchemaWatchTest {
             Await.until(Duration.ofSeconds(10), "the watcher finds the WAL untouched", () -> watcher.quietLooks() > 0);
             Sqlite3.exec(db, "CREATE TABLE later (id INTEGER PRIMARY KEY, v TEXT);");
             Await.until(Duration.ofSeconds(10), "triggers on the table made by the shell", () -> Db.count(c,
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'later'") == 3);
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'later'") == 4);
             Sqlite3.exec(db, "INSERT INTO later VALUES (1, 'first');");
             assertEquals(List.of(List.of(1, "first")),
                     Db.list(c, "SELECT c0, c1 FROM __marmot_log WHERE tbl = 'later' ORDER BY seq"));
