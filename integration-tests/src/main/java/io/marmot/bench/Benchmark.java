@@ -114,6 +114,8 @@ public final class Benchmark {
         LocalWrites captureOnly = new LocalWrites(dir, natsUrl, false);
         row(captureOnly, LocalWrites.Workload.AUTOCOMMIT_INSERT, small, 0, runs);
         row(captureOnly, LocalWrites.Workload.BATCH_INSERT, batch, 0, runs);
+        row(captureOnly, LocalWrites.Workload.UPDATE, batch, 0, runs);
+        row(captureOnly, LocalWrites.Workload.DELETE, batch, 0, runs);
         line("");
     }
 
