@@ -121,8 +121,7 @@ final class BulkMerge implements AutoCloseable {
         List<String> keys = t.usesRowid() ? List.of() : t.keyColumns();
         String keyColumns = IntStream.range(0, keys.size()).mapToObj(i -> ", s." + quote(keys.get(i)) + " AS k" + i)
                 .collect(Collectors.joining());
-        String keyArgs = t.usesRowid() ? "s.rowid"
-                : keys.stream().map(k -> "s." + quote(k)).collect(Collectors.joining(", "));
+        List<String> keyArgs = t.usesRowid() ? List.of("s.rowid") : keys.stream().map(k -> "s." + quote(k)).toList();
         // "=" finds the row through the key's index ("IS" would scan the table); a key holding NULL is never taken
         // for new here, the row-by-row rule handles it.
         String sameKey = t.usesRowid() ? "l.rowid = k.rid"
@@ -130,8 +129,8 @@ final class BulkMerge implements AutoCloseable {
                         .collect(Collectors.joining(" AND "));
         String keyPresent = IntStream.range(0, keys.size()).mapToObj(i -> "k.k" + i + " IS NOT NULL AND ")
                 .collect(Collectors.joining());
-        String sql = "WITH k AS MATERIALIZED (SELECT s.rowid AS rid, " + RowKeyFunction.NAME + "(" + keyArgs
-                + ") AS pk" + keyColumns + " FROM " + theirs + " s WHERE s.rowid >= ? AND s.rowid <= ?)"
+        String sql = "WITH k AS MATERIALIZED (SELECT s.rowid AS rid, " + RowKeyFunction.sql(keyArgs) + " AS pk"
+                + keyColumns + " FROM " + theirs + " s WHERE s.rowid >= ? AND s.rowid <= ?)"
                 + " INSERT INTO " + KEYS + " (rid, pk, kind) SELECT k.rid, k.pk, CASE"
                 + " WHEN " + keyPresent + "mv.pk IS NULL AND NOT EXISTS (SELECT 1 FROM main." + quote(t.name()) + " l WHERE " + sameKey + ")"
                 + " THEN " + NEW

@@ -20,6 +20,21 @@ final class RowKeyFunction extends Function {
     private RowKeyFunction() {
     }
 
+    /**
+     * SQL for the key bytes of a row whose key is {@code keyExpressions}. A single integer (an {@code INTEGER PRIMARY
+     * KEY}, a rowid: the common case) is encoded by SQLite itself, as {@link RowKey} does it (tag 1, then the value
+     * with its sign bit flipped, big-endian): a call into Java per row costs more than the rest of a merge's work.
+     */
+    static String sql(java.util.List<String> keyExpressions) {
+        String call = NAME + "(" + String.join(", ", keyExpressions) + ")";
+        if (keyExpressions.size() != 1) {
+            return call;
+        }
+        String k = keyExpressions.get(0);
+        return "(CASE typeof(" + k + ") WHEN 'integer' THEN unhex('01' || printf('%016x', CASE WHEN " + k + " >= 0 THEN "
+                + k + " + (-9223372036854775807 - 1) ELSE " + k + " + 9223372036854775807 + 1 END)) ELSE " + call + " END)";
+    }
+
     static void register(Connection c) throws SQLException {
         Function.create(c, NAME, new RowKeyFunction(), Function.FLAG_DETERMINISTIC);
     }

@@ -35,6 +35,8 @@ import org.sqlite.SQLiteConnection;
 final class SnapshotMerge {
     private static final Logger log = LoggerFactory.getLogger(SnapshotMerge.class);
     private static final int TRANSACTION_ROWS = 2000;
+    /** Rows of the copy per set-based slice: one transaction of a few tens of milliseconds. */
+    private static final int SLICE_ROWS = 10_000;
     private static final int REPORTED_REJECTIONS = 20;
     private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
 
@@ -106,8 +108,8 @@ final class SnapshotMerge {
         List<String> columns = theirs.columns().stream().map(TableInfo.Column::name).toList();
         int[] keyIndexes = theirs.keyColumns().stream().mapToInt(theirs::columnIndex).toArray();
         TableShape shape = new TableShape(table, columns, keyIndexes);
-        String keyExpr = theirs.usesRowid() ? theirs.rowidAlias()
-                : String.join(", ", theirs.keyColumns().stream().map(Identifiers::quote).toList());
+        List<String> keyExprs = theirs.usesRowid() ? List.of(theirs.rowidAlias())
+                : theirs.keyColumns().stream().map(Identifiers::quote).toList();
         StringBuilder select = new StringBuilder("SELECT ");
         if (theirs.usesRowid()) {
             select.append(theirs.rowidAlias()).append(", ");
@@ -129,7 +131,7 @@ final class SnapshotMerge {
             }
             // States of keys the copy holds no row for: tombstones, and updates waiting for their row.
             String tombstones = "SELECT pk FROM " + RowVersions.TABLE + " WHERE tbl = ? AND pk NOT IN (SELECT "
-                    + RowKeyFunction.NAME + "(" + keyExpr + ") FROM " + Identifiers.quote(table) + ")";
+                    + RowKeyFunction.sql(keyExprs) + " FROM " + Identifiers.quote(table) + ")";
             try (PreparedStatement tq = snapshot.prepareStatement(tombstones)) {
                 tq.setString(1, table);
                 try (ResultSet rs = tq.executeQuery()) {
@@ -165,7 +167,7 @@ final class SnapshotMerge {
     private void sliced(MergeWriter writer, BulkMerge bulk, TableInfo theirs, RowVersions versions, TableShape shape,
             PreparedStatement range) throws SQLException {
         long from = Long.MIN_VALUE;
-        for (Long last; (last = bulk.sliceEnd(theirs.name(), from, TRANSACTION_ROWS)) != null; from = last + 1) {
+        for (Long last; (last = bulk.sliceEnd(theirs.name(), from, SLICE_ROWS)) != null; from = last + 1) {
             List<Long> different;
             if (setBased) {
                 try {
