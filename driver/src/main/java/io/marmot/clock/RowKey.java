@@ -30,6 +30,58 @@ public final class RowKey {
         return Arrays.copyOf(k.buf, k.size);
     }
 
+    /**
+     * The key values back from their bytes (a tombstone or a key named by another node). Integers come back as Long:
+     * keys read from SQLite or messages hold them so, written as 8 bytes.
+     *
+     * @throws IllegalArgumentException when the bytes are not a row key
+     */
+    public static Object[] decode(byte[] key) {
+        java.util.List<Object> out = new java.util.ArrayList<>();
+        int[] at = {0};
+        try {
+            while (at[0] < key.length) {
+                int tag = key[at[0]++] & 0xff;
+                switch (tag) {
+                    case NULL -> out.add(null);
+                    case INTEGER -> out.add(fixed(key, at) ^ Long.MIN_VALUE);
+                    case REAL -> out.add(Double.longBitsToDouble(fixed(key, at)));
+                    case TEXT -> out.add(new String(bytes(key, at), StandardCharsets.UTF_8));
+                    case BLOB -> out.add(bytes(key, at));
+                    default -> throw new IllegalArgumentException("not a row key: tag " + tag + " at " + (at[0] - 1));
+                }
+            }
+        } catch (ArrayIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("not a row key: " + key.length + " bytes end inside a value", e);
+        }
+        return out.toArray();
+    }
+
+    private static long fixed(byte[] b, int[] at) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (b[at[0]++] & 0xff);
+        }
+        return v;
+    }
+
+    private static byte[] bytes(byte[] b, int[] at) {
+        long n = 0;
+        int shift = 0;
+        int x;
+        do {
+            x = b[at[0]++] & 0xff;
+            n |= (long) (x & 0x7f) << shift;
+            shift += 7;
+        } while ((x & 0x80) != 0 && shift < 64);
+        if (n < 0 || n > b.length - at[0]) {
+            throw new IllegalArgumentException("not a row key: a value of " + n + " bytes at " + at[0]);
+        }
+        byte[] out = Arrays.copyOfRange(b, at[0], at[0] + (int) n);
+        at[0] += (int) n;
+        return out;
+    }
+
     private void add(Object v) {
         if (v == null) {
             write(NULL);

@@ -19,13 +19,13 @@ import java.util.List;
  * value = 0 NULL | 1 i64 | 2 f64 | 3 length:i32 + UTF-8 bytes | 4 length:i32 + bytes
  * </pre>
  */
-final class RowStateCodec {
+public final class RowStateCodec {
     private static final byte[] DELETED = {1, 0, 0};
 
     private RowStateCodec() {
     }
 
-    static byte[] encode(RowState s) {
+    public static byte[] encode(RowState s) {
         if (!s.deleted() && s.claims().isEmpty()) {
             return null;
         }
@@ -52,7 +52,7 @@ final class RowStateCodec {
         }
     }
 
-    static RowState decode(Stamp row, byte[] bytes) {
+    public static RowState decode(Stamp row, byte[] bytes) {
         if (bytes == null) {
             return RowState.alive(row);
         }

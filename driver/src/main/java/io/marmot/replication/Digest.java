@@ -32,7 +32,12 @@ record Digest(long node, long takenAtMillis, boolean settled, Map<String, Long> 
     record Table(String shape, long rows, long hash) {
     }
 
-    static Digest take(Connection c, long node, MarmotConfig config, OwnMessages own) throws SQLException {
+    /**
+     * Takes the digest; {@code hashes} holds each table's ranges as last taken and is brought up to date: a table
+     * whose {@code dirty} set is known is hashed again only in those ranges (null: read every table whole).
+     */
+    static Digest take(Connection c, long node, MarmotConfig config, OwnMessages own, Map<String, TableHashes> hashes,
+            Map<String, java.util.Set<Long>> dirty) throws SQLException {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false); // one read transaction: positions, log state and rows from the same snapshot
         try {
@@ -48,11 +53,23 @@ record Digest(long node, long takenAtMillis, boolean settled, Map<String, Long> 
                 settled &= own.allHandled(p.getKey(), p.getValue());
             }
             Map<String, Table> tables = new TreeMap<>();
-            for (String name : userTables(c, config)) {
+            List<String> names = userTables(c, config);
+            hashes.keySet().retainAll(names);
+            for (String name : names) {
                 TableInfo t = SchemaReader.table(c, name);
-                if (t != null) {
-                    tables.put(name, table(c, t));
+                if (t == null) {
+                    hashes.remove(name);
+                    continue;
                 }
+                TableHashes h = hashes.get(name);
+                java.util.Set<Long> changed = dirty == null ? null : dirty.get(name);
+                if (h == null || !h.info().equals(t) || dirty == null) {
+                    h = TableHashes.scan(c, t);
+                    hashes.put(name, h);
+                } else if (changed != null && !changed.isEmpty()) {
+                    h.rehash(c, changed);
+                }
+                tables.put(name, new Table(h.shape(), h.rows(), h.hash()));
             }
             return new Digest(node, System.currentTimeMillis(), settled, positions, tables);
         } finally {
@@ -81,36 +98,6 @@ record Digest(long node, long takenAtMillis, boolean settled, Map<String, Long> 
             }
         }
         return out;
-    }
-
-    private static Table table(Connection c, TableInfo t) throws SQLException {
-        List<TableInfo.Column> columns = new ArrayList<>(t.columns());
-        columns.sort(Comparator.comparing(col -> col.name().toLowerCase(Locale.ROOT)));
-        StringBuilder shape = new StringBuilder();
-        StringBuilder select = new StringBuilder();
-        for (TableInfo.Column col : columns) {
-            shape.append(shape.length() == 0 ? "" : ",").append(col.name().toLowerCase(Locale.ROOT));
-            select.append(select.length() == 0 ? "" : ", ").append(Identifiers.quote(col.name()));
-        }
-        shape.append('|').append(String.join(",", t.keyColumns()).toLowerCase(Locale.ROOT));
-        if (t.usesRowid()) {
-            select.append(", ").append(t.rowidAlias()); // the rowid is the key: part of what must agree
-        }
-        long rows = 0;
-        long hash = 0;
-        int n = columns.size() + (t.usesRowid() ? 1 : 0);
-        Object[] values = new Object[n];
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT " + select + " FROM " + Identifiers.quote(t.name()))) {
-            while (rs.next()) {
-                for (int i = 0; i < n; i++) {
-                    values[i] = LoggedChanges.value(rs, i + 1);
-                }
-                hash += mix(RowKey.of(values)); // a sum: the order rows are read in does not matter
-                rows++;
-            }
-        }
-        return new Table(shape.toString(), rows, hash);
     }
 
     /** A 64-bit hash of a row's canonical bytes (FNV-1a, then a finalizer so sums of similar rows spread). */

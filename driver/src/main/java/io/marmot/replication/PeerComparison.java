@@ -11,17 +11,19 @@ import java.util.TreeSet;
  *
  * @param comparable whether the two digests describe the same messages applied
  * @param differences one sentence per table whose rows differ, or that one node lacks or has in another shape
+ * @param rowDifferences the tables of equal shape whose rows differ: what repair can narrow down
  */
-record PeerComparison(long peer, boolean comparable, List<String> differences) {
+record PeerComparison(long peer, boolean comparable, List<String> differences, List<String> rowDifferences) {
     boolean agrees() {
         return comparable && differences.isEmpty();
     }
 
     static PeerComparison of(Digest mine, Digest theirs) {
         if (!mine.settled() || !theirs.settled() || !mine.positions().equals(theirs.positions())) {
-            return new PeerComparison(theirs.node(), false, List.of());
+            return new PeerComparison(theirs.node(), false, List.of(), List.of());
         }
         List<String> out = new ArrayList<>();
+        List<String> rows = new ArrayList<>();
         TreeSet<String> names = new TreeSet<>(mine.tables().keySet());
         names.addAll(theirs.tables().keySet());
         for (String name : names) {
@@ -35,9 +37,10 @@ record PeerComparison(long peer, boolean comparable, List<String> differences) {
             } else if (a.rows() != b.rows() || a.hash() != b.hash()) {
                 out.add("table " + name + " holds other rows than on node " + theirs.node() + " (" + a.rows() + " here, "
                         + b.rows() + " there)");
+                rows.add(name);
             }
         }
-        return new PeerComparison(theirs.node(), true, List.copyOf(out));
+        return new PeerComparison(theirs.node(), true, List.copyOf(out), List.copyOf(rows));
     }
 
     /** Comparisons of every peer's digest (not this node's own). */

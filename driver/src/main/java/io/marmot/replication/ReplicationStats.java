@@ -40,6 +40,10 @@ public final class ReplicationStats {
     volatile int peersAgreeing;
     volatile int peersDiffering;
     volatile List<String> divergences = List.of();
+    volatile Map<Long, Boolean> peerAgreement = Map.of();
+    final AtomicLong rowsFoundDifferent = new AtomicLong();
+    final AtomicLong rowsRepaired = new AtomicLong();
+    final AtomicLong rowsSettled = new AtomicLong();
     volatile String schemaFingerprint = "";
     volatile String schemaDisagreement = "";
 
@@ -68,6 +72,11 @@ public final class ReplicationStats {
      * @param unversionedUpdates peers' updates of a row present here without any recorded version (applied as if the
      *     row were older than every write; each is logged with its table and key)
      * @param unsendableChanges logged changes whose table has no known shape any more, so were not sent (logged)
+     * @param peerAgreement per peer (node id), whether its data equalled this node's at the last comparison made
+     * @param rowsFoundDifferent rows repair found different from a peer's, since start
+     * @param rowsRepaired rows repair wrote from a peer's row and versions (last-writer-wins decided), since start
+     * @param rowsSettled rows repair wrote where versions could not decide (equal versions and other content, rows
+     *     without any version), since start
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
@@ -75,14 +84,16 @@ public final class ReplicationStats {
             long backlogMessages, long backlogMillis, long feedRestarts, long clockOffsetMillis, boolean clockKnown, long parkedWaiting,
             Map<String, Long> conflicts, long lastVerifiedMillis, int peersAgreeing, int peersDiffering,
             List<String> divergences, long schemaChangesApplied, long dropsRefused, String schemaFingerprint,
-            String schemaDisagreement, long unversionedUpdates, long unsendableChanges) {
+            String schemaDisagreement, long unversionedUpdates, long unsendableChanges, Map<Long, Boolean> peerAgreement,
+            long rowsFoundDifferent, long rowsRepaired, long rowsSettled) {
         /** Whether every node that published a schema fingerprint has this node's. */
         public boolean schemaAgrees() {
             return schemaDisagreement.isEmpty();
         }
     }
 
-    void verified(int agreeing, int differing, List<String> found) {
+    void verified(int agreeing, int differing, List<String> found, Map<Long, Boolean> agreement) {
+        peerAgreement = agreement;
         peersAgreeing = agreeing;
         peersDiffering = differing;
         divergences = found;
@@ -114,7 +125,13 @@ public final class ReplicationStats {
                 feedRestarts.get(), clockOffsetMillis, clockKnown, parkedWaiting.get(), conflictCounts(),
                 lastVerifiedMillis, peersAgreeing, peersDiffering, divergences, appliedSchemaChanges.get(),
                 refusedDrops.get(), schemaFingerprint, schemaDisagreement, unversionedUpdates.get(),
-                unsendableChanges.get());
+                unsendableChanges.get(), peerAgreement, rowsFoundDifferent.get(), rowsRepaired.get(), rowsSettled.get());
+    }
+
+    void repaired(long different, long repaired, long settled) {
+        rowsFoundDifferent.addAndGet(different);
+        rowsRepaired.addAndGet(repaired);
+        rowsSettled.addAndGet(settled);
     }
 
     void applyFailed(Exception e) {

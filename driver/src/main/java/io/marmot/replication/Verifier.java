@@ -20,11 +20,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Anti-entropy, first half: every {@code verify-interval} each node publishes its {@link Digest} in the key-value
- * bucket {@code <stream-prefix>-digests} and compares it with its peers'. Two nodes that applied the same messages
- * and hold different rows diverged by a path the stream does not show (a write with triggers off, rows that predate
- * capture, a lost store): seen in two rounds in a row, that is logged with the tables and reported by /health and
- * {@code stats()} until the nodes agree again. The digest is taken again only when the database changed.
+ * Anti-entropy: every {@code verify-interval} each node publishes its {@link Digest} in the key-value bucket
+ * {@code <stream-prefix>-digests} and compares it with its peers'. Two nodes that applied the same messages and hold
+ * different rows diverged by a path the stream does not show (a write with triggers off, rows that predate capture, a
+ * lost store): seen in two rounds in a row, that is logged with the tables, reported by /health and {@code stats()}
+ * until the nodes agree again, and repaired ({@link Repairer}, on a thread of its own: the table is narrowed down
+ * to rows through this node's answers to its peers' questions). The digest is taken again only when the database
+ * changed.
  */
 final class Verifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Verifier.class);
@@ -36,9 +38,17 @@ final class Verifier implements AutoCloseable {
     private final ReplicationStats stats;
     private final String bucket;
     private final Map<Long, List<String>> differedLastRound = new HashMap<>();
+    private final Map<String, TableHashes> hashes = new java.util.TreeMap<>();
+    private final Repairer repairer;
+    private final java.util.concurrent.ExecutorService repairs;
+    private final java.util.concurrent.atomic.AtomicBoolean repairing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Map<Long, Boolean> agreement = new java.util.TreeMap<>();
     private java.sql.Connection db;
+    private io.marmot.clock.RowVersions versions;
     private long dataVersion = -1;
     private Digest last;
+    private Connection answering;
+    private io.nats.client.Dispatcher responder;
 
     Verifier(long nodeId, Path database, MarmotConfig config, OwnMessages own, ReplicationStats stats) {
         this.nodeId = nodeId;
@@ -47,11 +57,14 @@ final class Verifier implements AutoCloseable {
         this.own = own;
         this.stats = stats;
         this.bucket = config.streams().streamPrefix() + "-digests";
+        this.repairer = new Repairer(nodeId, database, config);
+        this.repairs = java.util.concurrent.Executors.newSingleThreadExecutor(Daemons.factory("marmot-repair-" + nodeId));
     }
 
     /** One round: take (or reuse) this node's digest, publish it, compare with every peer's. */
     synchronized void round(Connection nc) {
         try {
+            answerOn(nc);
             Digest mine = digest();
             KeyValue kv = bucket(nc);
             kv.put("node-" + nodeId, DigestCodec.encode(mine).getBytes(StandardCharsets.UTF_8));
@@ -63,7 +76,10 @@ final class Verifier implements AutoCloseable {
                     peers.put(d.node(), d);
                 }
             }
-            judge(PeerComparison.all(mine, peers));
+            Map<Long, List<String>> toRepair = judge(PeerComparison.all(mine, peers), peers.keySet());
+            if (!toRepair.isEmpty()) {
+                repairLater(nc, toRepair);
+            }
         } catch (IOException | JetStreamApiException | SQLException | RuntimeException e) {
             log.debug("{} - verification round failed: {}", nodeId, e.toString());
         } catch (InterruptedException e) {
@@ -80,18 +96,176 @@ final class Verifier implements AutoCloseable {
             version = rs.next() ? rs.getLong(1) : -1;
         }
         if (last == null || version != dataVersion || !last.settled()) {
-            last = Digest.take(db, nodeId, config, own);
+            last = Digest.take(db, nodeId, config, own, hashes, null);
             dataVersion = version;
         }
         return last;
     }
 
-    /** A difference counts once seen in two rounds in a row: a round may meet a change between two commits. */
-    private void judge(List<PeerComparison> comparisons) {
+    /** Answers peers' repair questions on {@code <stream-prefix>-repair.<node>}, on a dispatcher of its own. */
+    private void answerOn(Connection nc) {
+        if (answering == nc) {
+            return;
+        }
+        if (answering != null && responder != null) {
+            try {
+                answering.closeDispatcher(responder);
+            } catch (RuntimeException e) {
+                log.debug("{} - closing the repair responder: {}", nodeId, e.toString());
+            }
+        }
+        responder = nc.createDispatcher(msg -> {
+            if (msg.getReplyTo() != null) {
+                nc.publish(msg.getReplyTo(), answer(msg.getData(), nc.getServerInfo().getMaxPayload()));
+            }
+        });
+        responder.subscribe(Repairer.subjectPrefix(config) + nodeId);
+        answering = nc;
+    }
+
+    /** The answer to a peer's repair question (an error reply when it cannot be answered). */
+    synchronized byte[] answer(byte[] data, long maxPayload) {
+        try {
+            RepairCodec.Request r = RepairCodec.readRequest(data);
+            digest();
+            TableHashes h = hashes.get(r.table());
+            if (h == null || !h.shape().equals(r.shape())) {
+                return RepairCodec.error("node " + nodeId + " has no table " + r.table() + " of shape " + r.shape());
+            }
+            long budget = Math.max(64 * 1024, maxPayload * 3 / 4);
+            switch (r.kind()) {
+                case RepairCodec.RANGES -> {
+                    List<RepairCodec.Range> out = new ArrayList<>();
+                    java.util.NavigableMap<Long, long[]> ranges = h.ranges();
+                    if (!r.first()) {
+                        ranges = ranges.tailMap(r.after(), false);
+                    }
+                    int limit = Math.max(1, Math.min(r.limit(), (int) (budget / 24)));
+                    for (Map.Entry<Long, long[]> e : ranges.entrySet()) {
+                        if (out.size() >= limit) {
+                            return RepairCodec.rangesReply(out, true);
+                        }
+                        out.add(new RepairCodec.Range(e.getKey(), e.getValue()[0], e.getValue()[1]));
+                    }
+                    return RepairCodec.rangesReply(out, false);
+                }
+                case RepairCodec.HASHES -> {
+                    List<RepairCodec.KeyHash> out = new ArrayList<>();
+                    long size = 0;
+                    int answered = 0;
+                    for (long range : r.ranges()) {
+                        List<TableHashes.Row> rows = h.rowsIn(db, List.of(range));
+                        long more = 0;
+                        for (TableHashes.Row row : rows) {
+                            more += row.key().length + 12;
+                        }
+                        if (answered > 0 && size + more > budget) {
+                            break;
+                        }
+                        rows.forEach(row -> out.add(new RepairCodec.KeyHash(row.key(), row.hash())));
+                        size += more;
+                        answered++;
+                    }
+                    return RepairCodec.hashesReply(answered, out);
+                }
+                default -> {
+                    if (versions == null) {
+                        versions = new io.marmot.clock.RowVersions(db);
+                    }
+                    boolean unfolded;
+                    try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT (SELECT coalesce(max(seq), 0)"
+                            + " FROM " + io.marmot.capture.ChangeLog.LOG + ") > folded_seq FROM "
+                            + io.marmot.capture.ChangeLog.STATE)) {
+                        unfolded = rs.next() && rs.getBoolean(1);
+                    }
+                    List<byte[]> out = new ArrayList<>();
+                    long size = 0;
+                    for (byte[] key : r.keys()) {
+                        TableHashes.Row row = h.row(db, io.marmot.clock.RowKey.decode(key));
+                        io.marmot.clock.RowState state = versions.load(r.table(), key);
+                        byte[] encoded = RepairCodec.row(row == null ? null : row.values(), state.row(),
+                                io.marmot.clock.RowStateCodec.encode(state));
+                        if (!out.isEmpty() && size + encoded.length > budget) {
+                            break;
+                        }
+                        out.add(encoded);
+                        size += encoded.length;
+                    }
+                    return RepairCodec.rowsReply(unfolded, out);
+                }
+            }
+        } catch (IOException | SQLException | RuntimeException e) {
+            log.debug("{} - answering a repair question: {}", nodeId, e.toString());
+            return RepairCodec.error("node " + nodeId + ": " + e);
+        }
+    }
+
+    /** Repairs, on the repair thread, the tables found different from each peer; skipped while a repair runs. */
+    private void repairLater(Connection nc, Map<Long, List<String>> tables) {
+        if (!repairing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            repairs.execute(() -> {
+                try {
+                    tables.forEach((peer, names) -> {
+                        for (String table : names) {
+                            repair(nc, peer, table);
+                        }
+                    });
+                } finally {
+                    repairing.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            repairing.set(false);
+        }
+    }
+
+    private void repair(Connection nc, long peer, String table) {
+        TableHashes local;
+        java.util.TreeMap<Long, long[]> ranges;
+        synchronized (this) {
+            if (db == null) {
+                return; // closed
+            }
+            try {
+                digest();
+            } catch (SQLException e) {
+                log.debug("{} - digest before repair: {}", nodeId, e.toString());
+                return;
+            }
+            local = hashes.get(table);
+            if (local == null) {
+                return;
+            }
+            ranges = local.ranges();
+        }
+        try {
+            Repairer.Pass p = repairer.repair(nc, peer, local, ranges);
+            stats.repaired(p.different(), p.repaired(), p.settled());
+        } catch (IOException | SQLException | RuntimeException e) {
+            log.warn("{} - repairing table {} from node {} failed (tried again next round): {}", nodeId, table, peer,
+                    e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A difference counts once seen in two rounds in a row: a round may meet a change between two commits. Returns
+     * the tables to repair, by peer.
+     */
+    private Map<Long, List<String>> judge(List<PeerComparison> comparisons, java.util.Set<Long> present) {
+        Map<Long, List<String>> toRepair = new java.util.TreeMap<>();
+        agreement.keySet().retainAll(present);
         List<String> divergences = new ArrayList<>();
         int agreeing = 0;
         Map<Long, List<String>> differing = new HashMap<>();
         for (PeerComparison c : comparisons) {
+            if (c.comparable()) {
+                agreement.put(c.peer(), c.agrees());
+            }
             if (c.agrees()) {
                 agreeing++;
                 if (stats.divergences.stream().anyMatch(d -> d.contains("node " + c.peer()))) {
@@ -102,6 +276,9 @@ final class Verifier implements AutoCloseable {
                 if (c.differences().equals(differedLastRound.get(c.peer()))) {
                     for (String d : c.differences()) {
                         divergences.add("differs from node " + c.peer() + ": " + d);
+                    }
+                    if (!c.rowDifferences().isEmpty()) {
+                        toRepair.put(c.peer(), c.rowDifferences());
                     }
                 }
             }
@@ -114,7 +291,8 @@ final class Verifier implements AutoCloseable {
         differedLastRound.clear();
         differedLastRound.putAll(differing);
         stats.verified(agreeing, (int) divergences.stream().map(d -> d.substring(0, d.indexOf(':'))).distinct().count(),
-                List.copyOf(divergences));
+                List.copyOf(divergences), Map.copyOf(agreement));
+        return toRepair;
     }
 
     private KeyValue bucket(Connection nc) throws IOException, JetStreamApiException {
@@ -123,7 +301,35 @@ final class Verifier implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        repairs.shutdownNow();
+        try {
+            repairs.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        repairer.close();
+        closeConnection();
+    }
+
+    private synchronized void closeConnection() {
+        if (answering != null && responder != null) {
+            try {
+                answering.closeDispatcher(responder);
+            } catch (RuntimeException e) {
+                log.debug("{} - closing the repair responder: {}", nodeId, e.toString());
+            }
+            answering = null;
+            responder = null;
+        }
+        if (versions != null) {
+            try {
+                versions.close();
+            } catch (SQLException e) {
+                log.debug("{} - closing the verifier's statements: {}", nodeId, e.toString());
+            }
+            versions = null;
+        }
         if (db != null) {
             try {
                 db.close();

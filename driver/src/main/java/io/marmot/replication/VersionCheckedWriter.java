@@ -187,14 +187,15 @@ final class VersionCheckedWriter implements AutoCloseable {
             return true;
         }
         RowState state = versions.load(t.table, keyBytes);
-        if (ch.op() == RowChange.UPDATE && state.equals(RowState.UNSEEN) && t.read(key, List.of()) != null) {
+        if (ch.op() != RowChange.INSERT && state.equals(RowState.UNSEEN) && t.read(key, List.of()) != null) {
             // A row here that no version describes: written while capture was off, or its versions lost (renames
             // take them along, rows logged before are folded first). It stands, older than any write: updates among
             // themselves still merge exactly by their column claims, but an insert or delete of it that this node
-            // never recorded cannot be weighed. Taken as absent, the update would wait for an insert that never comes.
+            // never recorded cannot be weighed. Taken as absent, an update would wait for an insert that never comes,
+            // and a delete would leave it standing.
             state = RowState.alive(Stamp.NONE);
             stats.unversionedUpdates.incrementAndGet();
-            log.warn("row {} of table {} is here without any recorded version: the update from node {} is applied as if"
+            log.warn("row {} of table {} is here without any recorded version: the change from node {} is applied as if"
                     + " the row were older than every write (the verifier compares the nodes' rows)",
                     java.util.Arrays.toString(key), t.table, s.node());
         }
@@ -279,6 +280,25 @@ final class VersionCheckedWriter implements AutoCloseable {
         versions.store(t.table, keyBytes, o.action() == RowMerge.Action.NOTHING ? state.deletedAt() : o.next());
         conflicts.record(t.table, key, new RowMerge.Lost(RowMerge.Kind.UNIQUE, values == null ? Map.of() : values,
                 lost, winner));
+    }
+
+    /**
+     * Writes a row's values as they are, its version left as it is: a tie between two nodes' rows of equal versions
+     * settled by content (see {@link Repairer}). Only inside {@link #apply}'s epilogue (not captured again).
+     */
+    void overwrite(RowChange insert) throws RejectedChange, SQLException {
+        RowWriter.Target t = writer.target(insert.table());
+        if (t != null) {
+            t.upsert(insert);
+        }
+    }
+
+    /** Removes a row, its version left as it is (see {@link #overwrite}). */
+    void remove(io.marmot.wire.TableShape shape, Object[] key) throws RejectedChange, SQLException {
+        RowWriter.Target t = writer.target(shape);
+        if (t != null) {
+            t.deleteKey(key);
+        }
     }
 
     private void execute(String sql) throws SQLException {

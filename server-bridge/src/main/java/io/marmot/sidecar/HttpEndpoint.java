@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -96,6 +97,19 @@ final class HttpEndpoint implements AutoCloseable {
         b.append(",\"backlogMessages\":").append(s == null ? 0 : s.backlogMessages());
         b.append(",\"applyFailures\":").append(s == null ? 0 : s.applyFailures());
         b.append(",\"schemaAgrees\":").append(s == null || s.schemaAgrees());
+        b.append(",\"lastVerifiedMillis\":").append(s == null ? 0 : s.lastVerifiedMillis());
+        b.append(",\"rowsFoundDifferent\":").append(s == null ? 0 : s.rowsFoundDifferent());
+        b.append(",\"rowsRepaired\":").append(s == null ? 0 : s.rowsRepaired());
+        b.append(",\"rowsSettled\":").append(s == null ? 0 : s.rowsSettled());
+        b.append(",\"peers\":{");
+        if (s != null) {
+            int i = 0;
+            for (Map.Entry<Long, Boolean> p : s.peerAgreement().entrySet()) {
+                b.append(i++ > 0 ? "," : "").append('"').append(p.getKey()).append("\":\"")
+                        .append(p.getValue() ? "agrees" : "differs").append('"');
+            }
+        }
+        b.append('}');
         b.append(",\"schemaFingerprint\":");
         Json.string(b, s == null ? "" : s.schemaFingerprint());
         b.append(",\"problems\":[");
@@ -167,6 +181,18 @@ final class HttpEndpoint implements AutoCloseable {
                     labels, s.peersDiffering());
             gauge(b, "marmot_last_verified_timestamp_seconds", "When this node last compared its data with its peers'.",
                     labels, s.lastVerifiedMillis() / 1000);
+            counter(b, "marmot_rows_found_different_total", "Rows repair found different from a peer's.", labels,
+                    s.rowsFoundDifferent());
+            counter(b, "marmot_rows_repaired_total", "Rows repair wrote from a peer's row with its versions"
+                    + " (last-writer-wins decided).", labels, s.rowsRepaired());
+            counter(b, "marmot_rows_settled_total", "Rows repair settled by content (equal versions and other content,"
+                    + " or rows without any version).", labels, s.rowsSettled());
+            if (!s.peerAgreement().isEmpty()) {
+                b.append("# HELP marmot_peer_agrees 1 when the peer's data equalled this node's at the last comparison.\n");
+                b.append("# TYPE marmot_peer_agrees gauge\n");
+                s.peerAgreement().forEach((peer, agrees) -> b.append("marmot_peer_agrees{node=\"").append(e.nodeId())
+                        .append("\",peer=\"").append(peer).append("\"} ").append(agrees ? 1 : 0).append('\n'));
+            }
             gauge(b, "marmot_parked_waiting", "Messages of other nodes that could not be applied here and wait to be"
                     + " tried again.", labels, s.parkedWaiting());
             gauge(b, "marmot_clock_offset_milliseconds", "How far this node's clock runs ahead of the NATS server's"

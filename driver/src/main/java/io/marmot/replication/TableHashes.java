@@ -1,0 +1,249 @@
+package io.marmot.replication;
+
+import io.marmot.capture.LoggedChanges;
+import io.marmot.clock.RowKey;
+import io.marmot.schema.Identifiers;
+import io.marmot.schema.TableInfo;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One table's rows, hashed per key range: what two nodes exchange to narrow a difference down before they exchange
+ * rows. A table keyed by an integer (its rowid, or one integer primary key) is cut into ranges of
+ * {@value #RANGE_WIDTH} consecutive keys, read with an index seek, so a range can be hashed again alone; any other
+ * key is hashed into one of {@value #HASHED_RANGES} ranges. Each range holds its row count and the sum of its rows'
+ * hashes ({@link Digest#mix} of the row's key and values with their storage classes): sums, so the order rows are
+ * read in does not matter and the table's hash is the sum of its ranges'.
+ */
+final class TableHashes {
+    static final int RANGE_SHIFT = 10;
+    static final int RANGE_WIDTH = 1 << RANGE_SHIFT;
+    static final int HASHED_RANGES = 4096;
+    /** The range of integer-keyed rows whose key is no integer (a text value in an INTEGER column). */
+    static final long NOT_INTEGER = Long.MIN_VALUE;
+
+    /** One row as ranges see it. */
+    record Row(byte[] key, Object[] keyValues, long hash, Object[] values) {
+    }
+
+    private final TableInfo info;
+    private final String shape;
+    private final List<String> columns;
+    private final boolean byInteger;
+    private final String keyExpr;
+    private final int[] keyPositions;
+    private final Map<Long, long[]> ranges = new HashMap<>();
+
+    private TableHashes(TableInfo info) {
+        this.info = info;
+        List<TableInfo.Column> sorted = new ArrayList<>(info.columns());
+        sorted.sort(Comparator.comparing(col -> col.name().toLowerCase(Locale.ROOT)));
+        this.columns = sorted.stream().map(TableInfo.Column::name).toList();
+        this.shape = String.join(",", columns.stream().map(c -> c.toLowerCase(Locale.ROOT)).toList()) + "|"
+                + String.join(",", info.keyColumns()).toLowerCase(Locale.ROOT);
+        if (info.usesRowid()) {
+            keyPositions = new int[] {columns.size()};
+            keyExpr = info.rowidAlias();
+        } else {
+            keyPositions = info.keyColumns().stream().mapToInt(k -> indexOf(columns, k)).toArray();
+            keyExpr = Identifiers.quote(info.keyColumns().get(0));
+        }
+        this.byInteger = info.usesRowid() || (info.keyColumns().size() == 1
+                && info.columns().get(info.columnIndex(info.keyColumns().get(0))).declaredType().toUpperCase(Locale.ROOT)
+                        .contains("INT"));
+    }
+
+    private static int indexOf(List<String> columns, String name) {
+        for (int i = 0; i < columns.size(); i++) {
+            if (columns.get(i).equalsIgnoreCase(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("key column " + name + " is not a column");
+    }
+
+    /** Reads the whole table. */
+    static TableHashes scan(Connection c, TableInfo info) throws SQLException {
+        TableHashes h = new TableHashes(info);
+        try (PreparedStatement ps = c.prepareStatement(h.select(""))) {
+            h.add(ps);
+        }
+        return h;
+    }
+
+    String table() {
+        return info.name();
+    }
+
+    TableInfo info() {
+        return info;
+    }
+
+    /** The column names, lower-cased and sorted, then the key columns: tables of equal shape compare. */
+    String shape() {
+        return shape;
+    }
+
+    /** The columns in the order values are hashed and exchanged (sorted by name). */
+    List<String> columns() {
+        return columns;
+    }
+
+    boolean byInteger() {
+        return byInteger;
+    }
+
+    long rows() {
+        long n = 0;
+        for (long[] r : ranges.values()) {
+            n += r[0];
+        }
+        return n;
+    }
+
+    long hash() {
+        long h = 0;
+        for (long[] r : ranges.values()) {
+            h += r[1];
+        }
+        return h;
+    }
+
+    /** Every non-empty range: id to {count, sum}, ordered by id. */
+    TreeMap<Long, long[]> ranges() {
+        TreeMap<Long, long[]> out = new TreeMap<>();
+        ranges.forEach((id, r) -> out.put(id, r.clone()));
+        return out;
+    }
+
+    /** The range a key falls in. */
+    long rangeOf(Object[] keyValues, byte[] key) {
+        if (byInteger) {
+            return keyValues[0] instanceof Long n ? n >> RANGE_SHIFT : NOT_INTEGER;
+        }
+        return Digest.mix(key) & (HASHED_RANGES - 1);
+    }
+
+    /** Hashes the given ranges again from the table (after their rows changed). */
+    void rehash(Connection c, Collection<Long> ids) throws SQLException {
+        if (!byInteger) {
+            ranges.clear(); // no index reaches a hashed range: the table is read again whole
+            try (PreparedStatement ps = c.prepareStatement(select(""))) {
+                add(ps);
+            }
+            return;
+        }
+        for (long id : ids) {
+            ranges.remove(id);
+            try (PreparedStatement ps = c.prepareStatement(rangeSelect(id))) {
+                bindRange(ps, id);
+                add(ps);
+            }
+        }
+    }
+
+    /** The rows of the given ranges, read from the table now. */
+    List<Row> rowsIn(Connection c, Collection<Long> ids) throws SQLException {
+        List<Row> out = new ArrayList<>();
+        if (!byInteger) {
+            java.util.Set<Long> wanted = new java.util.HashSet<>(ids);
+            try (PreparedStatement ps = c.prepareStatement(select(""))) {
+                read(ps, row -> {
+                    if (wanted.contains(rangeOf(row.keyValues(), row.key()))) {
+                        out.add(row);
+                    }
+                });
+            }
+            return out;
+        }
+        for (long id : ids) {
+            try (PreparedStatement ps = c.prepareStatement(rangeSelect(id))) {
+                bindRange(ps, id);
+                read(ps, out::add);
+            }
+        }
+        return out;
+    }
+
+    /** The row under a key, or null when the table has none. */
+    Row row(Connection c, Object[] keyValues) throws SQLException {
+        StringBuilder where = new StringBuilder(" WHERE ");
+        if (info.usesRowid()) {
+            where.append(info.rowidAlias()).append(" = ?");
+        } else {
+            for (int i = 0; i < info.keyColumns().size(); i++) {
+                where.append(i == 0 ? "" : " AND ").append(Identifiers.quote(info.keyColumns().get(i))).append(" IS ?");
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(select(where.toString()))) {
+            for (int i = 0; i < keyValues.length; i++) {
+                RowWriter.bind(ps, i + 1, keyValues[i]);
+            }
+            Row[] found = new Row[1];
+            read(ps, r -> found[0] = r);
+            return found[0];
+        }
+    }
+
+    private String select(String where) {
+        StringBuilder sb = new StringBuilder("SELECT ");
+        for (int i = 0; i < columns.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(Identifiers.quote(columns.get(i)));
+        }
+        if (info.usesRowid()) {
+            sb.append(columns.isEmpty() ? "" : ", ").append(info.rowidAlias()); // the rowid is the key
+        }
+        return sb.append(" FROM ").append(Identifiers.quote(info.name())).append(where).toString();
+    }
+
+    private String rangeSelect(long id) {
+        return select(id == NOT_INTEGER ? " WHERE typeof(" + keyExpr + ") <> 'integer'"
+                : " WHERE " + keyExpr + " BETWEEN ? AND ?");
+    }
+
+    private static void bindRange(PreparedStatement ps, long id) throws SQLException {
+        if (id != NOT_INTEGER) {
+            ps.setLong(1, id << RANGE_SHIFT);
+            ps.setLong(2, (id << RANGE_SHIFT) + RANGE_WIDTH - 1);
+        }
+    }
+
+    private void add(PreparedStatement ps) throws SQLException {
+        read(ps, row -> {
+            long[] r = ranges.computeIfAbsent(rangeOf(row.keyValues(), row.key()), x -> new long[2]);
+            r[0]++;
+            r[1] += row.hash();
+        });
+    }
+
+    private interface RowSink {
+        void accept(Row row) throws SQLException;
+    }
+
+    private void read(PreparedStatement ps, RowSink sink) throws SQLException {
+        int n = columns.size() + (info.usesRowid() ? 1 : 0);
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                Object[] values = new Object[n];
+                for (int i = 0; i < n; i++) {
+                    values[i] = LoggedChanges.value(rs, i + 1);
+                }
+                Object[] keyValues = new Object[keyPositions.length];
+                for (int i = 0; i < keyPositions.length; i++) {
+                    keyValues[i] = values[keyPositions[i]];
+                }
+                sink.accept(new Row(RowKey.of(keyValues), keyValues, Digest.mix(RowKey.of(values)), values));
+            }
+        }
+    }
+}
