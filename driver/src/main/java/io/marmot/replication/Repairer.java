@@ -168,8 +168,13 @@ final class Repairer implements AutoCloseable {
             different += keys.size();
             repaired += counts[0];
             settled += counts[1];
-            log.warn("{} - repaired table {}, {}: {} row(s) different from node {}, {} repaired, {} settled", nodeId,
-                    table, describe(local, e.getKey(), keys), keys.size(), peer, counts[0], counts[1]);
+            if (counts[0] + counts[1] > 0) {
+                log.warn("{} - repaired table {}, {}: {} row(s) different from node {}, {} repaired, {} settled", nodeId,
+                        table, describe(local, e.getKey(), keys), keys.size(), peer, counts[0], counts[1]);
+            } else {
+                log.info("{} - table {}, {}: {} row(s) different from node {}, none to take from there (it takes this"
+                        + " node's)", nodeId, table, describe(local, e.getKey(), keys), keys.size(), peer);
+            }
         }
         return new Pass(different, repaired, settled);
     }
