@@ -41,6 +41,8 @@ public enum ConfigKey {
                     + " bound and the node reports not ready."),
     VERIFY_INTERVAL("verify-interval", "30", ValueType.NON_NEGATIVE_LONG,
             "Seconds between comparisons of this node's data with its peers' (0: never)."),
+    VERIFY_REPAIR("verify-repair", "true", ValueType.BOOLEAN,
+            "Repair what verification finds different (false: only report it)."),
     CONFLICT_RETENTION("conflict-retention", "2592000", ValueType.POSITIVE_LONG,
             "Seconds a conflict (values a write lost to another node's) is kept in __marmot_conflicts."),
     REPLICATE_DROPS("replicate-drops", "false", ValueType.BOOLEAN,

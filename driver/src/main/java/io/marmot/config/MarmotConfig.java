@@ -26,6 +26,7 @@ public record MarmotConfig(
         Duration maxClockSkew,
         Duration conflictRetention,
         Duration verifyInterval,
+        boolean verifyRepair,
         boolean replicateDrops,
         SnapshotSettings snapshots) {
 
@@ -74,6 +75,7 @@ public record MarmotConfig(
                 Duration.ofMillis(Long.parseLong(v.get(ConfigKey.MAX_CLOCK_SKEW))),
                 Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.CONFLICT_RETENTION))),
                 Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.VERIFY_INTERVAL))),
+                Boolean.parseBoolean(v.get(ConfigKey.VERIFY_REPAIR)),
                 Boolean.parseBoolean(v.get(ConfigKey.REPLICATE_DROPS)),
                 new SnapshotSettings(Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.SNAPSHOT_INTERVAL))),
                         Integer.parseInt(v.get(ConfigKey.SNAPSHOT_KEEP)),
@@ -82,7 +84,7 @@ public record MarmotConfig(
 
     public MarmotConfig withNodeId(long id) {
         return new MarmotConfig(id, nats, streams, publish, replicate, compress, tables, excludeTables, pollInterval,
-                maxClockSkew, conflictRetention, verifyInterval, replicateDrops, snapshots);
+                maxClockSkew, conflictRetention, verifyInterval, verifyRepair, replicateDrops, snapshots);
     }
 
     /**

@@ -77,7 +77,7 @@ final class Verifier implements AutoCloseable {
                 }
             }
             Map<Long, List<String>> toRepair = judge(PeerComparison.all(mine, peers), peers.keySet());
-            if (!toRepair.isEmpty()) {
+            if (!toRepair.isEmpty() && config.verifyRepair()) {
                 repairLater(nc, toRepair);
             }
         } catch (IOException | JetStreamApiException | SQLException | RuntimeException e) {

@@ -21,7 +21,7 @@ class VerificationTest {
     @Test
     void aWriteThatBypassedCaptureIsFoundAndReportedOnBothNodes() throws Exception {
         Sqlite3.assumeInstalled();
-        Cluster.run(2, "verify-interval=1", (cluster, a, b) -> {
+        Cluster.run(2, "verify-interval=1&verify-repair=false", (cluster, a, b) -> {
             for (Node n : List.of(a, b)) {
                 n.exec("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT)", "CREATE TABLE IF NOT EXISTS other (k TEXT PRIMARY KEY)");
             }
