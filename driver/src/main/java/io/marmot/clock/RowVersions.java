@@ -20,8 +20,10 @@ public final class RowVersions implements AutoCloseable {
     private final PreparedStatement claimUnseen;
     private final PreparedStatement recordLocal;
     private final PreparedStatement forget;
+    private final ChangedKeys changed;
 
     public RowVersions(Connection c) throws SQLException {
+        this.changed = ChangedKeys.of(c);
         this.load = c.prepareStatement("SELECT hlc, node, cols FROM " + TABLE + " WHERE tbl = ? AND pk = ?");
         this.store = c.prepareStatement("INSERT INTO " + TABLE + " (tbl, pk, hlc, node, cols) VALUES (?, ?, ?, ?, ?)"
                 + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, cols = excluded.cols");
@@ -85,6 +87,7 @@ public final class RowVersions implements AutoCloseable {
         store.setLong(4, state.row().node());
         store.setBytes(5, RowStateCodec.encode(state));
         store.executeUpdate();
+        changed(table, key);
     }
 
     /** Records an insert of a row nobody wrote before; false (nothing done) when the row has a state. */
@@ -93,7 +96,11 @@ public final class RowVersions implements AutoCloseable {
         claimUnseen.setBytes(2, key);
         claimUnseen.setLong(3, s.version());
         claimUnseen.setLong(4, s.node());
-        return claimUnseen.executeUpdate() > 0;
+        if (claimUnseen.executeUpdate() == 0) {
+            return false;
+        }
+        changed(table, key);
+        return true;
     }
 
     /** Records a local insert (or delete): the row's state starts anew at {@code s}. */
@@ -104,6 +111,7 @@ public final class RowVersions implements AutoCloseable {
         recordLocal.setLong(4, s.node());
         recordLocal.setBytes(5, RowStateCodec.encode(deleted ? RowState.UNSEEN.withRow(s) : RowState.alive(s)));
         recordLocal.executeUpdate();
+        changed(table, key);
     }
 
     /** Forgets the row's state (undoes {@link #claimUnseen} whose write failed). */
@@ -111,6 +119,12 @@ public final class RowVersions implements AutoCloseable {
         forget.setString(1, table);
         forget.setBytes(2, key);
         forget.executeUpdate();
+    }
+
+    private void changed(String table, byte[] key) {
+        if (changed != null) {
+            changed.changed(table, key);
+        }
     }
 
     @Override

@@ -1,8 +1,6 @@
 package io.marmot.replication;
 
 import io.marmot.capture.ChangeLog;
-import io.marmot.capture.LoggedChanges;
-import io.marmot.clock.RowKey;
 import io.marmot.config.MarmotConfig;
 import io.marmot.schema.Identifiers;
 import io.marmot.schema.SchemaReader;
@@ -12,7 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,12 +29,14 @@ record Digest(long node, long takenAtMillis, boolean settled, Map<String, Long> 
     record Table(String shape, long rows, long hash) {
     }
 
-    /**
-     * Takes the digest; {@code hashes} holds each table's ranges as last taken and is brought up to date: a table
-     * whose {@code dirty} set is known is hashed again only in those ranges (null: read every table whole).
-     */
-    static Digest take(Connection c, long node, MarmotConfig config, OwnMessages own, Map<String, TableHashes> hashes,
-            Map<String, java.util.Set<Long>> dirty) throws SQLException {
+    /** How a table's ranges are brought up to date inside the digest's read transaction (read whole, or in part). */
+    @FunctionalInterface
+    interface Hashing {
+        TableHashes of(Connection c, TableInfo table) throws SQLException;
+    }
+
+    static Digest take(Connection c, long node, MarmotConfig config, OwnMessages own, Hashing hashing)
+            throws SQLException {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false); // one read transaction: positions, log state and rows from the same snapshot
         try {
@@ -53,23 +52,12 @@ record Digest(long node, long takenAtMillis, boolean settled, Map<String, Long> 
                 settled &= own.allHandled(p.getKey(), p.getValue());
             }
             Map<String, Table> tables = new TreeMap<>();
-            List<String> names = userTables(c, config);
-            hashes.keySet().retainAll(names);
-            for (String name : names) {
+            for (String name : userTables(c, config)) {
                 TableInfo t = SchemaReader.table(c, name);
-                if (t == null) {
-                    hashes.remove(name);
-                    continue;
+                if (t != null) {
+                    TableHashes h = hashing.of(c, t);
+                    tables.put(name, new Table(h.shape(), h.rows(), h.hash()));
                 }
-                TableHashes h = hashes.get(name);
-                java.util.Set<Long> changed = dirty == null ? null : dirty.get(name);
-                if (h == null || !h.info().equals(t) || dirty == null) {
-                    h = TableHashes.scan(c, t);
-                    hashes.put(name, h);
-                } else if (changed != null && !changed.isEmpty()) {
-                    h.rehash(c, changed);
-                }
-                tables.put(name, new Table(h.shape(), h.rows(), h.hash()));
             }
             return new Digest(node, System.currentTimeMillis(), settled, positions, tables);
         } finally {

@@ -11,7 +11,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,7 +41,14 @@ final class TableHashes {
     private final boolean byInteger;
     private final String keyExpr;
     private final int[] keyPositions;
-    private final Map<Long, long[]> ranges = new HashMap<>();
+    private final TreeMap<Long, long[]> ranges = new TreeMap<>();
+    /** Where the sweep over every range goes on (integer keys). */
+    private long sweepCursor = FIRST;
+    private long rowCount;
+    private long hashSum;
+    private long rowsRead;
+    static final long FIRST = Long.MIN_VALUE >> RANGE_SHIFT;
+    static final long LAST = Long.MAX_VALUE >> RANGE_SHIFT;
 
     private TableHashes(TableInfo info) {
         this.info = info;
@@ -104,22 +110,27 @@ final class TableHashes {
     }
 
     long rows() {
-        long n = 0;
-        for (long[] r : ranges.values()) {
-            n += r[0];
-        }
-        return n;
+        return rowCount;
     }
 
     long hash() {
-        long h = 0;
-        for (long[] r : ranges.values()) {
-            h += r[1];
-        }
-        return h;
+        return hashSum;
     }
 
-    /** Every non-empty range: id to {count, sum}, ordered by id. */
+    /** Rows read from the table so far (the work done). */
+    long rowsRead() {
+        return rowsRead;
+    }
+
+    private void drop(Map<Long, long[]> gone) {
+        for (long[] r : gone.values()) {
+            rowCount -= r[0];
+            hashSum -= r[1];
+        }
+        gone.clear();
+    }
+
+    /** Every non-empty range: id to {count, sum}, ordered by id (a copy). */
     TreeMap<Long, long[]> ranges() {
         TreeMap<Long, long[]> out = new TreeMap<>();
         ranges.forEach((id, r) -> out.put(id, r.clone()));
@@ -134,17 +145,82 @@ final class TableHashes {
         return Digest.mix(key) & (HASHED_RANGES - 1);
     }
 
-    /** Hashes the given ranges again from the table (after their rows changed). */
+    /**
+     * Hashes again the ranges whose keys changed ({@link io.marmot.clock.ChangedKeys}); returns the rows read. A table
+     * keyed otherwise than by an integer is read whole: no index reaches a hashed range.
+     */
+    long rehash(Connection c, io.marmot.clock.ChangedKeys.Table changed) throws SQLException {
+        if (!byInteger || changed.all()) {
+            return rehashAll(c);
+        }
+        java.util.Set<Long> ids = new java.util.TreeSet<>(changed.integerRanges());
+        if (!changed.otherKeys().isEmpty()) {
+            ids.add(NOT_INTEGER);
+        }
+        long before = rowsRead;
+        rehash(c, ids);
+        return rowsRead - before;
+    }
+
+    private long rehashAll(Connection c) throws SQLException {
+        drop(ranges);
+        long before = rowsRead;
+        try (PreparedStatement ps = c.prepareStatement(select(""))) {
+            add(ps);
+        }
+        return rowsRead - before;
+    }
+
+    /**
+     * Hashes again the next ranges of the sweep, about {@code budget} rows: over rounds the sweep reads every key
+     * (also where no row was known), so a write that changed no version (triggers off) is found. Returns the rows
+     * read and whether the sweep came round (the whole table was read since it last did).
+     */
+    long[] sweep(Connection c, long budget) throws SQLException {
+        if (!byInteger) {
+            return new long[] {rehashAll(c), 1};
+        }
+        long lo = sweepCursor;
+        long n = 0;
+        long hi = LAST;
+        boolean end = true;
+        for (Map.Entry<Long, long[]> e : ranges.tailMap(lo, true).entrySet()) {
+            n += e.getValue()[0];
+            if (n >= budget) {
+                hi = e.getKey();
+                end = false;
+                break;
+            }
+        }
+        drop(ranges.subMap(lo, true, hi, true));
+        long before = rowsRead;
+        try (PreparedStatement ps = c.prepareStatement(select(" WHERE " + keyExpr + " BETWEEN ? AND ?"))) {
+            ps.setLong(1, lo << RANGE_SHIFT);
+            ps.setLong(2, hi == LAST ? Long.MAX_VALUE : (hi << RANGE_SHIFT) + RANGE_WIDTH - 1);
+            add(ps);
+        }
+        long read = rowsRead - before;
+        if (end) {
+            rehash(c, List.of(NOT_INTEGER));
+            sweepCursor = FIRST;
+        } else {
+            sweepCursor = hi + 1;
+        }
+        return new long[] {Math.max(read, 0), end ? 1 : 0};
+    }
+
+    /** Hashes the given ranges again from the table. */
     void rehash(Connection c, Collection<Long> ids) throws SQLException {
         if (!byInteger) {
-            ranges.clear(); // no index reaches a hashed range: the table is read again whole
-            try (PreparedStatement ps = c.prepareStatement(select(""))) {
-                add(ps);
-            }
+            rehashAll(c);
             return;
         }
         for (long id : ids) {
-            ranges.remove(id);
+            long[] gone = ranges.remove(id);
+            if (gone != null) {
+                rowCount -= gone[0];
+                hashSum -= gone[1];
+            }
             try (PreparedStatement ps = c.prepareStatement(rangeSelect(id))) {
                 bindRange(ps, id);
                 add(ps);
@@ -223,6 +299,9 @@ final class TableHashes {
             long[] r = ranges.computeIfAbsent(rangeOf(row.keyValues(), row.key()), x -> new long[2]);
             r[0]++;
             r[1] += row.hash();
+            rowCount++;
+            hashSum += row.hash();
+            rowsRead++;
         });
     }
 

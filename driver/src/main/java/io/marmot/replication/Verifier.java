@@ -47,6 +47,14 @@ final class Verifier implements AutoCloseable {
     private io.marmot.clock.RowVersions versions;
     private long dataVersion = -1;
     private Digest last;
+    /** Rows the sweep reads again per round at most (with the ranges changes marked, the bound of a round's work). */
+    static final long SWEEP_ROWS = 50_000;
+    private final io.marmot.clock.ChangedKeys changed;
+    private Map<String, io.marmot.clock.ChangedKeys.Table> changedLastRound = Map.of();
+    private boolean sweeping;
+    private boolean changedDuringSweep;
+    private String sweepTable = "";
+    private final java.util.Set<String> sweptTables = new java.util.HashSet<>();
     private Connection answering;
     private io.nats.client.Dispatcher responder;
 
@@ -58,6 +66,8 @@ final class Verifier implements AutoCloseable {
         this.stats = stats;
         this.bucket = config.streams().streamPrefix() + "-digests";
         this.repairer = new Repairer(nodeId, database, config);
+        this.changed = config.verifyInterval().isZero() ? null
+                : io.marmot.clock.ChangedKeys.start(database, TableHashes.RANGE_SHIFT);
         this.repairs = java.util.concurrent.Executors.newSingleThreadExecutor(Daemons.factory("marmot-repair-" + nodeId));
     }
 
@@ -95,11 +105,92 @@ final class Verifier implements AutoCloseable {
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
             version = rs.next() ? rs.getLong(1) : -1;
         }
-        if (last == null || version != dataVersion || !last.settled()) {
-            last = Digest.take(db, nodeId, config, own, hashes, null);
+        if (version != dataVersion && last != null) {
+            sweeping = true; // the first digest reads every table whole: no sweep needed after it
+            changedDuringSweep = true;
+        }
+        if (last == null || version != dataVersion || !last.settled() || sweeping) {
+            Map<String, io.marmot.clock.ChangedKeys.Table> now = changed == null ? Map.of() : changed.drain();
+            // A version is written (and reported) before its transaction commits: ranges are read again next round too.
+            Map<String, io.marmot.clock.ChangedKeys.Table> dirty = union(now, changedLastRound);
+            changedLastRound = now;
+            long[] budget = {SWEEP_ROWS};
+            List<String> order = new ArrayList<>();
+            last = Digest.take(db, nodeId, config, own, (c, t) -> {
+                order.add(t.name());
+                return hashes(c, t, dirty);
+            });
+            hashes.keySet().retainAll(order);
+            if (sweeping) {
+                sweep(order, budget);
+            }
             dataVersion = version;
         }
         return last;
+    }
+
+    private static Map<String, io.marmot.clock.ChangedKeys.Table> union(Map<String, io.marmot.clock.ChangedKeys.Table> a,
+            Map<String, io.marmot.clock.ChangedKeys.Table> b) {
+        Map<String, io.marmot.clock.ChangedKeys.Table> out = new HashMap<>();
+        for (Map<String, io.marmot.clock.ChangedKeys.Table> m : List.of(a, b)) {
+            m.forEach((table, t) -> out.merge(table.toLowerCase(java.util.Locale.ROOT), t, (x, y) -> {
+                java.util.Set<Long> ints = new java.util.HashSet<>(x.integerRanges());
+                ints.addAll(y.integerRanges());
+                java.util.Set<Long> others = new java.util.HashSet<>(x.otherKeys());
+                others.addAll(y.otherKeys());
+                return new io.marmot.clock.ChangedKeys.Table(ints, others, x.all() || y.all());
+            }));
+        }
+        return out;
+    }
+
+    /** A table's ranges, brought up to date: read whole the first time (or when its shape changed), else in part. */
+    private TableHashes hashes(java.sql.Connection c, io.marmot.schema.TableInfo t,
+            Map<String, io.marmot.clock.ChangedKeys.Table> dirty) throws SQLException {
+        TableHashes h = hashes.get(t.name());
+        if (h == null || !h.info().equals(t)) {
+            h = TableHashes.scan(c, t);
+            hashes.put(t.name(), h);
+            return h;
+        }
+        io.marmot.clock.ChangedKeys.Table d = dirty.get(t.name().toLowerCase(java.util.Locale.ROOT));
+        if (d != null) {
+            h.rehash(c, d);
+        }
+        return h;
+    }
+
+    /**
+     * The slow sweep: about {@value #SWEEP_ROWS} rows a round are read again, table after table, so a write that
+     * changed no version is found within one sweep. It stops once a whole sweep saw the database unchanged.
+     */
+    private void sweep(List<String> tables, long[] budget) throws SQLException {
+        if (tables.isEmpty()) {
+            sweeping = false;
+            return;
+        }
+        int start = Math.max(0, tables.indexOf(sweepTable));
+        for (int i = 0; i < tables.size() && budget[0] > 0; i++) {
+            String name = tables.get((start + i) % tables.size());
+            TableHashes h = hashes.get(name);
+            if (h == null) {
+                continue;
+            }
+            sweepTable = name;
+            long[] r = h.sweep(db, budget[0]);
+            budget[0] -= Math.max(1, r[0]);
+            if (r[1] == 1) {
+                sweptTables.add(name);
+                sweepTable = tables.get((start + i + 1) % tables.size());
+            } else {
+                break;
+            }
+        }
+        if (sweptTables.containsAll(tables)) {
+            sweptTables.clear();
+            sweeping = changedDuringSweep;
+            changedDuringSweep = false;
+        }
     }
 
     /** Answers peers' repair questions on {@code <stream-prefix>-repair.<node>}, on a dispatcher of its own. */
@@ -309,6 +400,9 @@ final class Verifier implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         repairer.close();
+        if (changed != null) {
+            io.marmot.clock.ChangedKeys.stop(database, changed);
+        }
         closeConnection();
     }
 
