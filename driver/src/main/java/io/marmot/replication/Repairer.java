@@ -53,13 +53,14 @@ final class Repairer implements AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     /** What one pass found and did. */
-    record Pass(long different, long repaired, long settled) {
+    record Pass(long different, long repaired, long settled, long bytes) {
     }
 
     private final long nodeId;
     private final Path database;
     private final MarmotConfig config;
     private final String subjectPrefix;
+    private long bytes;
     private org.sqlite.SQLiteConnection read;
     private org.sqlite.SQLiteConnection write;
     private VersionCheckedWriter writer;
@@ -81,6 +82,7 @@ final class Repairer implements AutoCloseable {
     Pass repair(Connection nc, long peer, TableHashes local, TreeMap<Long, long[]> mine)
             throws IOException, SQLException, InterruptedException {
         open();
+        bytes = 0;
         String table = local.table();
         String shape = local.shape();
         String subject = subjectPrefix + peer;
@@ -176,7 +178,7 @@ final class Repairer implements AutoCloseable {
                         + " node's)", nodeId, table, describe(local, e.getKey(), keys), keys.size(), peer);
             }
         }
-        return new Pass(different, repaired, settled);
+        return new Pass(different, repaired, settled, bytes);
     }
 
     private static String describe(TableHashes local, long range, List<byte[]> keys) {
@@ -396,6 +398,7 @@ final class Repairer implements AutoCloseable {
         if (m.isStatusMessage()) {
             throw new IOException("no answer on " + subject + ": " + m.getStatus());
         }
+        bytes += request.length + m.getData().length;
         return m.getData();
     }
 

@@ -44,6 +44,8 @@ public final class ReplicationStats {
     final AtomicLong rowsFoundDifferent = new AtomicLong();
     final AtomicLong rowsRepaired = new AtomicLong();
     final AtomicLong rowsSettled = new AtomicLong();
+    final AtomicLong repairBytes = new AtomicLong();
+    volatile long lastRoundMillis;
     volatile String schemaFingerprint = "";
     volatile String schemaDisagreement = "";
 
@@ -77,6 +79,8 @@ public final class ReplicationStats {
      * @param rowsRepaired rows repair wrote from a peer's row and versions (last-writer-wins decided), since start
      * @param rowsSettled rows repair wrote where versions could not decide (equal versions and other content, rows
      *     without any version), since start
+     * @param repairBytes bytes of repair questions and answers this node exchanged while repairing, since start
+     * @param lastRoundMillis how long this node's last verification round took (digest, publishing, comparing)
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
@@ -85,7 +89,8 @@ public final class ReplicationStats {
             Map<String, Long> conflicts, long lastVerifiedMillis, int peersAgreeing, int peersDiffering,
             List<String> divergences, long schemaChangesApplied, long dropsRefused, String schemaFingerprint,
             String schemaDisagreement, long unversionedUpdates, long unsendableChanges, Map<Long, Boolean> peerAgreement,
-            long rowsFoundDifferent, long rowsRepaired, long rowsSettled) {
+            long rowsFoundDifferent, long rowsRepaired, long rowsSettled, long repairBytes,
+            long lastRoundMillis) {
         /** Whether every node that published a schema fingerprint has this node's. */
         public boolean schemaAgrees() {
             return schemaDisagreement.isEmpty();
@@ -125,10 +130,12 @@ public final class ReplicationStats {
                 feedRestarts.get(), clockOffsetMillis, clockKnown, parkedWaiting.get(), conflictCounts(),
                 lastVerifiedMillis, peersAgreeing, peersDiffering, divergences, appliedSchemaChanges.get(),
                 refusedDrops.get(), schemaFingerprint, schemaDisagreement, unversionedUpdates.get(),
-                unsendableChanges.get(), peerAgreement, rowsFoundDifferent.get(), rowsRepaired.get(), rowsSettled.get());
+                unsendableChanges.get(), peerAgreement, rowsFoundDifferent.get(), rowsRepaired.get(), rowsSettled.get(),
+                repairBytes.get(), lastRoundMillis);
     }
 
-    void repaired(long different, long repaired, long settled) {
+    void repaired(long different, long repaired, long settled, long bytes) {
+        repairBytes.addAndGet(bytes);
         rowsFoundDifferent.addAndGet(different);
         rowsRepaired.addAndGet(repaired);
         rowsSettled.addAndGet(settled);

@@ -73,6 +73,7 @@ final class Verifier implements AutoCloseable {
 
     /** One round: take (or reuse) this node's digest, publish it, compare with every peer's. */
     synchronized void round(Connection nc) {
+        long started = System.nanoTime();
         try {
             answerOn(nc);
             Digest mine = digest();
@@ -90,6 +91,7 @@ final class Verifier implements AutoCloseable {
             if (!toRepair.isEmpty() && config.verifyRepair()) {
                 repairLater(nc, toRepair);
             }
+            stats.lastRoundMillis = (System.nanoTime() - started) / 1_000_000;
         } catch (IOException | JetStreamApiException | SQLException | RuntimeException e) {
             log.debug("{} - verification round failed: {}", nodeId, e.toString());
         } catch (InterruptedException e) {
@@ -334,7 +336,7 @@ final class Verifier implements AutoCloseable {
         }
         try {
             Repairer.Pass p = repairer.repair(nc, peer, local, ranges);
-            stats.repaired(p.different(), p.repaired(), p.settled());
+            stats.repaired(p.different(), p.repaired(), p.settled(), p.bytes());
         } catch (IOException | SQLException | RuntimeException e) {
             log.warn("{} - repairing table {} from node {} failed (tried again next round): {}", nodeId, table, peer,
                     e.toString());
