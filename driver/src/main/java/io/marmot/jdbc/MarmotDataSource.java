@@ -142,6 +142,10 @@ public class MarmotDataSource extends SQLiteDataSource {
         set(ConfigKey.VERIFY_INTERVAL, seconds);
     }
 
+    public void setVerifyRepair(boolean repair) {
+        set(ConfigKey.VERIFY_REPAIR, repair);
+    }
+
     public void setConflictRetention(long seconds) {
         set(ConfigKey.CONFLICT_RETENTION, seconds);
     }
