@@ -52,7 +52,7 @@ final class BulkMerge implements AutoCloseable {
         try (Statement s = local.createStatement();
                 ResultSet rs = s.executeQuery("SELECT file FROM pragma_database_list WHERE name = '" + SCHEMA + "'")) {
             String file = rs.next() ? rs.getString(1) : null;
-            if (file == null || !Path.of(file).equals(copy.toAbsolutePath())) {
+            if (file == null || file.isEmpty() || !sameFile(Path.of(file), copy)) {
                 s.execute("DETACH DATABASE " + SCHEMA);
                 throw new SQLException("the snapshot " + copy + " could not be attached read-only (attached: " + file
                         + ")");
@@ -63,6 +63,15 @@ final class BulkMerge implements AutoCloseable {
                     + " kind INTEGER NOT NULL)");
         }
         return new BulkMerge(local);
+    }
+
+    /** The same file, whichever way its path is spelled (SQLite may resolve links the JVM's path keeps). */
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return java.nio.file.Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** Whether the copy's table can be sliced by rowid (not a WITHOUT ROWID table). */
