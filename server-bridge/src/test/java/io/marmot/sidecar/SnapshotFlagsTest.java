@@ -38,6 +38,9 @@ class SnapshotFlagsTest {
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
                 SidecarProcess node = SidecarProcess.replicate(source, 1, nats.url())) {
             node.awaitReplicating();
+            // the copy records the stream positions the node has read: wait until it read back its own rows
+            Await.until(Duration.ofSeconds(20), "the node's position past its own messages",
+                    () -> !Sqlite3.query(source, "SELECT count(*) FROM __marmot_received WHERE seq > 0").trim().equals("0"));
             SidecarProcess save = SidecarProcess.start(dir.resolve("save.log"), "--db-path", source.toString(),
                     "--nats-url", nats.url(), "--save-snapshot");
             assertEquals(0, save.awaitExit(), save.log());
