@@ -138,7 +138,7 @@ final class SnapshotMerge {
                     while (rs.next()) {
                         byte[] pk = rs.getBytes(1);
                         RowState state = versions.load(table, pk);
-                        Object[] key = KeyBytes.decode(pk);
+                        Object[] key = RowKey.decode(pk);
                         Object rowid = theirs.usesRowid() ? key[0] : null;
                         Object[] keyValues = theirs.usesRowid() ? new Object[0] : key;
                         if (state.tombstone()) {
