@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,17 +37,18 @@ public final class CaptureInstaller {
 
     /**
      * @param nodeId written on first install only
-     * @param replicated which tables to capture (the config's tables / exclude-tables)
+     * @param options which tables to capture, and how
      */
-    public static Result reconcile(Connection c, long nodeId, Predicate<String> replicated) throws SQLException {
+    public static Result reconcile(Connection c, long nodeId, CaptureOptions options) throws SQLException {
         boolean first = ChangeLog.create(c, nodeId);
         Map<String, String> installed = installedTriggers(c);
+        Map<String, String> installedTables = internalObjects(c, "table");
         Set<String> captured = capturedTables(c);
         Set<String> wanted = new HashSet<>();
         List<TableInfo> tables = new ArrayList<>();
         int width = 0;
         for (String name : SchemaReader.userTables(c)) {
-            if (replicated.test(name)) {
+            if (options.replicated().test(name)) {
                 TableInfo t = SchemaReader.table(c, name);
                 tables.add(t);
                 width = Math.max(width, t.columns().size());
@@ -58,10 +58,17 @@ public final class CaptureInstaller {
             ChangeLog.widen(c, width);
         }
         List<String> changedTables = new ArrayList<>();
+        Set<String> wantedTables = new HashSet<>();
         long existingRows = 0;
         try (Statement s = c.createStatement()) {
             for (TableInfo t : tables) {
-                Map<String, String> triggers = TriggerBuilder.triggers(t);
+                if (options.readsRows() && RowReadingTriggers.needed(t)) {
+                    for (Map.Entry<String, String> e : RowReadingTriggers.tables(t).entrySet()) {
+                        wantedTables.add(e.getKey());
+                        replace(s, "TABLE", e.getKey(), e.getValue(), installedTables.get(e.getKey()));
+                    }
+                }
+                Map<String, String> triggers = TriggerBuilder.triggers(t, options.readsRows());
                 wanted.addAll(triggers.keySet());
                 // Judged by the table the triggers are on, not their names: a renamed table keeps its triggers
                 // (under the old names), and an ALTER through the driver leaves suspended ones in place.
@@ -73,14 +80,7 @@ public final class CaptureInstaller {
                 }
                 boolean changed = false;
                 for (Map.Entry<String, String> e : triggers.entrySet()) {
-                    String current = installed.get(e.getKey());
-                    if (!e.getValue().equals(current)) {
-                        if (current != null) {
-                            s.execute("DROP TRIGGER " + quote(e.getKey()));
-                        }
-                        s.execute(e.getValue());
-                        changed = true;
-                    }
+                    changed |= replace(s, "TRIGGER", e.getKey(), e.getValue(), installed.get(e.getKey()));
                 }
                 if (changed) {
                     changedTables.add(t.name());
@@ -91,11 +91,29 @@ public final class CaptureInstaller {
                     s.execute("DROP TRIGGER IF EXISTS " + quote(name));
                 }
             }
+            for (String name : installedTables.keySet()) {
+                if (RowReadingTriggers.isOwnTable(name) && !wantedTables.contains(name)) {
+                    s.execute("DROP TABLE IF EXISTS " + quote(name));
+                }
+            }
         }
         if (!changedTables.isEmpty()) {
             log.debug("capture installed on {}", changedTables);
         }
         return new Result(first, changedTables, existingRows);
+    }
+
+    /** Creates {@code name} as {@code wanted}, first dropping what is there when it differs; true when it did. */
+    private static boolean replace(Statement s, String type, String name, String wanted, String current)
+            throws SQLException {
+        if (wanted.equals(current)) {
+            return false;
+        }
+        if (current != null) {
+            s.execute("DROP " + type + " " + quote(name));
+        }
+        s.execute(wanted);
+        return true;
     }
 
     /**
@@ -182,9 +200,14 @@ public final class CaptureInstaller {
     }
 
     private static Map<String, String> installedTriggers(Connection c) throws SQLException {
+        return internalObjects(c, "trigger");
+    }
+
+    /** The engine's objects of one type ({@code table}, {@code trigger}): name to CREATE statement. */
+    private static Map<String, String> internalObjects(Connection c, String type) throws SQLException {
         Map<String, String> out = new HashMap<>();
         try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")) {
+                ResultSet rs = s.executeQuery("SELECT name, sql FROM sqlite_master WHERE type = '" + type + "'")) {
             while (rs.next()) {
                 if (Identifiers.isInternal(rs.getString(1))) {
                     out.put(rs.getString(1), rs.getString(2));

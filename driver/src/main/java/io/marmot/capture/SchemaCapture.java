@@ -13,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,9 +26,9 @@ public final class SchemaCapture {
     }
 
     /** After a schema change through the driver (capture followed it in the same transaction). */
-    public static CaptureInstaller.Result follow(Connection c, long nodeId, Predicate<String> replicated)
+    public static CaptureInstaller.Result follow(Connection c, long nodeId, CaptureOptions options)
             throws SQLException {
-        return followOtherProcess(c, nodeId, replicated, Long.MAX_VALUE);
+        return followOtherProcess(c, nodeId, options, Long.MAX_VALUE);
     }
 
     /**
@@ -41,14 +40,14 @@ public final class SchemaCapture {
      * another process, reaches the peers under the name and with the columns it was written with. The row versions
      * are brought up to date first, so that a rename moves them all.
      */
-    public static CaptureInstaller.Result followOtherProcess(Connection c, long nodeId, Predicate<String> replicated,
+    public static CaptureInstaller.Result followOtherProcess(Connection c, long nodeId, CaptureOptions options,
             long loggedAfter) throws SQLException {
         foldLocalChanges(c, nodeId);
         boolean logExists = tableExists(c, ChangeLog.LOG);
         long logged = logExists ? lastLogged(c) : 0;
         long groupStart = logExists ? groupStart(c) : 0;
-        CaptureInstaller.Result r = CaptureInstaller.reconcile(c, nodeId, replicated);
-        SchemaJournal.Recorded recorded = SchemaJournal.record(c, replicated, groupStart, logged,
+        CaptureInstaller.Result r = CaptureInstaller.reconcile(c, nodeId, options);
+        SchemaJournal.Recorded recorded = SchemaJournal.record(c, options.replicated(), groupStart, logged,
                 table -> loggedSince(c, table, groupStart));
         if (recorded.splitsGroup()) {
             // The change group ends here: what this transaction (or the writer outside the driver) logs from now on

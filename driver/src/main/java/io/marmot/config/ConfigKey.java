@@ -47,6 +47,9 @@ public enum ConfigKey {
             "Seconds a conflict (values a write lost to another node's) is kept in __marmot_conflicts."),
     REPLICATE_DROPS("replicate-drops", "false", ValueType.BOOLEAN,
             "Apply other nodes' DROP TABLE and DROP COLUMN here. false: they are reported (log, metric), not applied."),
+    SHELL_DROP_COLUMN("shell-drop-column", "false", ValueType.BOOLEAN,
+            "Capture that reads each written row back from its table instead of naming its columns, so that"
+                    + " ALTER TABLE ... DROP COLUMN works from the sqlite3 shell and other programs; updates cost more."),
     COMPRESS("compress", "false", ValueType.BOOLEAN,
             "Deflate-compress change messages (worth it for large text rows)."),
     NATS_USER("nats-user", "", ValueType.TEXT, "User name for NATS (or put user:password in nats-url)."),

@@ -28,6 +28,7 @@ public record MarmotConfig(
         Duration verifyInterval,
         boolean verifyRepair,
         boolean replicateDrops,
+        boolean shellDropColumn,
         SnapshotSettings snapshots) {
 
     public MarmotConfig {
@@ -77,6 +78,7 @@ public record MarmotConfig(
                 Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.VERIFY_INTERVAL))),
                 Boolean.parseBoolean(v.get(ConfigKey.VERIFY_REPAIR)),
                 Boolean.parseBoolean(v.get(ConfigKey.REPLICATE_DROPS)),
+                Boolean.parseBoolean(v.get(ConfigKey.SHELL_DROP_COLUMN)),
                 new SnapshotSettings(Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.SNAPSHOT_INTERVAL))),
                         Integer.parseInt(v.get(ConfigKey.SNAPSHOT_KEEP)),
                         Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.SNAPSHOT_RESTORE_WAIT)))));
@@ -84,7 +86,8 @@ public record MarmotConfig(
 
     public MarmotConfig withNodeId(long id) {
         return new MarmotConfig(id, nats, streams, publish, replicate, compress, tables, excludeTables, pollInterval,
-                maxClockSkew, conflictRetention, verifyInterval, verifyRepair, replicateDrops, snapshots);
+                maxClockSkew, conflictRetention, verifyInterval, verifyRepair, replicateDrops,
+                shellDropColumn, snapshots);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.marmot.engine;
 
+import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.capture.ChangeLog;
@@ -60,7 +61,7 @@ public final class MarmotEngine implements AutoCloseable {
             NodeIdentity identity = Sqlite.inWriteTransaction(c, tx -> {
                 NodeIdentity who = NodeIdentity.establish(tx, database, config);
                 long id = who.nodeId();
-                CaptureInstaller.Result r = SchemaCapture.follow(tx, id, config::replicates);
+                CaptureInstaller.Result r = SchemaCapture.follow(tx, id, CaptureOptions.of(config));
                 storeNodeId(tx, id);
                 if (r.firstInstall()) {
                     log.info("{} - capture installed in {} on {} tables", id, database, r.tablesInstalled().size());
@@ -107,7 +108,7 @@ public final class MarmotEngine implements AutoCloseable {
 
     /** Brings capture in step with the schema inside the caller's transaction (after DDL through the driver). */
     public void reconcile(Connection c) throws SQLException {
-        SchemaCapture.follow(c, nodeId, config::replicates);
+        SchemaCapture.follow(c, nodeId, CaptureOptions.of(config));
     }
 
     /** Called after a commit through the driver: there may be changes to send. */

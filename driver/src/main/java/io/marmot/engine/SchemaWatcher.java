@@ -1,5 +1,6 @@
 package io.marmot.engine;
 
+import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
@@ -74,7 +75,7 @@ final class SchemaWatcher implements AutoCloseable {
             CaptureInstaller.Result r = Sqlite.inWriteTransaction(connection,
                     c -> {
                         // rows logged since the last look may have been written right after the change
-                        CaptureInstaller.Result result = SchemaCapture.followOtherProcess(c, nodeId, config::replicates,
+                        CaptureInstaller.Result result = SchemaCapture.followOtherProcess(c, nodeId, CaptureOptions.of(config),
                                 loggedAtLastLook);
                         loggedAtLastLook = SchemaCapture.lastLogged(c);
                         return result;

@@ -154,6 +154,10 @@ public class MarmotDataSource extends SQLiteDataSource {
         set(ConfigKey.REPLICATE_DROPS, replicateDrops);
     }
 
+    public void setShellDropColumn(boolean shellDropColumn) {
+        set(ConfigKey.SHELL_DROP_COLUMN, shellDropColumn);
+    }
+
     public void setCompress(boolean compress) {
         set(ConfigKey.COMPRESS, compress);
     }

@@ -1,5 +1,6 @@
 package io.marmot.replication;
 
+import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
@@ -146,7 +147,7 @@ final class SchemaApplier {
                     return null;
                 }
                 // This node's own schema changes not yet recorded go out as its own before the peer's is applied.
-                SchemaCapture.follow(c, nodeId, config::replicates);
+                SchemaCapture.follow(c, nodeId, CaptureOptions.of(config));
                 if (inPlace(c, st)) {
                     return null;
                 }
@@ -160,7 +161,7 @@ final class SchemaApplier {
                 if (st.kind() == DdlStatement.Kind.RENAME_TABLE) {
                     SchemaCapture.followRename(c, st.name(), st.newName());
                 }
-                CaptureInstaller.reconcile(c, nodeId, config::replicates);
+                CaptureInstaller.reconcile(c, nodeId, CaptureOptions.of(config));
                 // the rows this node logged before (its own writes, concurrent with the peer's change) keep their shape
                 SchemaJournal.refresh(c, config::replicates, SchemaCapture.lastLogged(c));
                 stats.appliedSchemaChanges.incrementAndGet();

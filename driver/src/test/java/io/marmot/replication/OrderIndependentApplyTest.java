@@ -2,6 +2,7 @@ package io.marmot.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.config.MarmotConfig;
 import io.marmot.sqlite.Sqlite;
@@ -112,7 +113,7 @@ class OrderIndependentApplyTest {
                 s.execute(SCHEMA);
             }
             c.setAutoCommit(false);
-            CaptureInstaller.reconcile(c, LOCAL_NODE, t -> true);
+            CaptureInstaller.reconcile(c, LOCAL_NODE, CaptureOptions.everyTable());
             c.commit();
             c.setAutoCommit(true);
             try (VersionCheckedWriter applier = new VersionCheckedWriter(c, LOCAL_NODE, MarmotConfig.defaults(),

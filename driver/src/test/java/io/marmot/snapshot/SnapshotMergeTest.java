@@ -3,6 +3,7 @@ package io.marmot.snapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
@@ -101,7 +102,7 @@ class SnapshotMergeTest {
         try (Connection c = Sqlite.open(db)) {
             Db.exec(c, SCHEMA);
             c.setAutoCommit(false);
-            CaptureInstaller.reconcile(c, LOCAL, t -> true);
+            CaptureInstaller.reconcile(c, LOCAL, CaptureOptions.everyTable());
             c.commit();
             c.setAutoCommit(true);
         }

@@ -30,13 +30,20 @@ final class LocalWrites {
     private final Path dir;
     private final String natsUrl;
     private final boolean replicating;
+    private final String params;
     private int dbCounter;
 
     /** @param replicating false: capture only ({@code publish=false&replicate=false}), the triggers' own cost */
     LocalWrites(Path dir, String natsUrl, boolean replicating) {
+        this(dir, natsUrl, replicating, "");
+    }
+
+    /** @param params more URL parameters of the marmot connections ({@code &shell-drop-column=true}) */
+    LocalWrites(Path dir, String natsUrl, boolean replicating, String params) {
         this.dir = dir;
         this.natsUrl = natsUrl;
         this.replicating = replicating;
+        this.params = params;
     }
 
     /** Rows per second of every run, plain and marmot alternating so drift hits both alike. */
@@ -60,7 +67,7 @@ final class LocalWrites {
         String url = marmot
                 ? "jdbc:marmot:sqlite:" + db + "?node-id=" + (1000 + dbCounter) + "&nats-url=" + natsUrl
                         + "&synchronous=NORMAL&stream-prefix=local-" + dbCounter + "&subject-prefix=local-" + dbCounter
-                        + (replicating ? "" : "&publish=false&replicate=false")
+                        + (replicating ? "" : "&publish=false&replicate=false") + params
                 : "jdbc:sqlite:" + db;
         try (Connection c = DriverManager.getConnection(url)) {
             try (Statement s = c.createStatement()) {
