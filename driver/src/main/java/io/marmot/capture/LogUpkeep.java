@@ -68,6 +68,7 @@ public final class LogUpkeep implements AutoCloseable {
         // again at 1, below the positions readers resume from.
         int deleted;
         do {
+            long start = System.nanoTime();
             deleted = Sqlite.inWriteTransaction(db, c -> {
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ChangeLog.LOG + " WHERE seq <= min(?,"
                         + " (SELECT min(seq) FROM " + ChangeLog.LOG + ") + " + DELETE_SLICE + ") AND seq < (SELECT max(seq) FROM "
@@ -76,6 +77,9 @@ public final class LogUpkeep implements AutoCloseable {
                     return ps.executeUpdate();
                 }
             });
+            if (deleted >= DELETE_SLICE) {
+                Sqlite.pauseAfterSlice(start);
+            }
         } while (deleted >= DELETE_SLICE && !stop.getAsBoolean());
         long firstLogged;
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT min(seq) FROM " + ChangeLog.LOG)) {

@@ -84,12 +84,29 @@ public final class SchemaCapture {
 
     /** Folds the local changes not yet folded into the row versions (inside the caller's write transaction). */
     public static void foldLocalChanges(Connection c, long nodeId) throws SQLException {
+        fold(c, nodeId, VersionFold::fold);
+    }
+
+    /**
+     * Folds a backlog of local changes in short transactions of its own (outside any transaction), so that a
+     * schema change's transaction, which folds the rest, holds the write lock briefly: the schema watcher folded a
+     * 300,000-row commit inside one, and another process's writer waited 3 s.
+     */
+    public static void foldBacklog(Connection c, long nodeId) throws SQLException {
+        fold(c, nodeId, VersionFold::catchUp);
+    }
+
+    private interface FoldStep {
+        void run(VersionFold fold) throws SQLException;
+    }
+
+    private static void fold(Connection c, long nodeId, FoldStep step) throws SQLException {
         if (!tableExists(c, ChangeLog.STATE) || !tableExists(c, RowVersions.TABLE)) {
             return; // first install: nothing logged yet
         }
         try (RowVersions versions = new RowVersions(c);
                 VersionFold fold = new VersionFold(c, nodeId, versions)) {
-            fold.fold();
+            step.run(fold);
         }
     }
 

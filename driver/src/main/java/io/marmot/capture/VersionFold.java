@@ -47,11 +47,15 @@ public final class VersionFold implements AutoCloseable {
     public void catchUp() throws SQLException {
         int folded;
         do {
+            long start = System.nanoTime();
             folded = Sqlite.inWriteTransaction(c, tx -> {
                 int[] n = {0};
                 foldRows(SLICE, n);
                 return n[0];
             });
+            if (folded >= SLICE) {
+                Sqlite.pauseAfterSlice(start);
+            }
         } while (folded >= SLICE);
     }
 

@@ -72,6 +72,7 @@ final class SchemaWatcher implements AutoCloseable {
                 loggedAtLastLook = logged;
                 return false;
             }
+            SchemaCapture.foldBacklog(connection, nodeId);
             CaptureInstaller.Result r = Sqlite.inWriteTransaction(connection,
                     c -> {
                         // rows logged since the last look may have been written right after the change
