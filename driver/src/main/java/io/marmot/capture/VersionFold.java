@@ -22,6 +22,9 @@ import java.sql.Statement;
  */
 public final class VersionFold implements AutoCloseable {
     private static final int SLICE = 5000;
+    /** One catch-up at a time per database file (see {@link #catchUp}). */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Object> CATCH_UPS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Connection c;
     private final long localNode;
@@ -45,6 +48,14 @@ public final class VersionFold implements AutoCloseable {
      * application's writers time out. The caller folds the remainder inside its own transaction.
      */
     public void catchUp() throws SQLException {
+        // The engine's threads (publisher, applier, schema watcher) may all meet the same backlog; folding it in turns
+        // they would fill each other's pauses and keep the lock taken. The others wait here and find it folded.
+        synchronized (CATCH_UPS.computeIfAbsent(databaseFile(), f -> new Object())) {
+            catchUpAlone();
+        }
+    }
+
+    private void catchUpAlone() throws SQLException {
         int folded;
         do {
             long start = System.nanoTime();
@@ -57,6 +68,12 @@ public final class VersionFold implements AutoCloseable {
                 Sqlite.pauseAfterSlice(start);
             }
         } while (folded >= SLICE);
+    }
+
+    private String databaseFile() throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT file FROM pragma_database_list WHERE name = 'main'")) {
+            return rs.next() ? rs.getString(1) : "";
+        }
     }
 
     private LogPosition foldRows(int limit, int[] count) throws SQLException {
