@@ -183,6 +183,9 @@ final class Applier implements AutoCloseable {
             String stream = config.streams().streamName(shard);
             StreamPosition from = progress.bindFrom(stream, stored.getOrDefault(stream, StreamPosition.NONE));
             StreamCheck.Decision d = binder.check(jsm, stream, from);
+            if (d.recreated()) {
+                own.forgetStream(stream);
+            }
             if (d.recreated() || !d.gaps().isEmpty()) {
                 writes.rebound(stream, d);
             }

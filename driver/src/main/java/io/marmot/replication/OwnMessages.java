@@ -58,6 +58,15 @@ final class OwnMessages {
         return r == null || r.isEmpty() || r.lastEntry().getValue() <= position;
     }
 
+    /**
+     * The stream was deleted and created anew: the sequences this node published into its previous incarnation
+     * mean nothing in the new one (kept, they would make this node wait forever to read them back, and its
+     * verification digests never settle, so a divergence caused by the lost store would go unseen).
+     */
+    synchronized void forgetStream(String stream) {
+        ranges.remove(stream);
+    }
+
     /** The applier handled the stream up to seq: what lies below is no longer needed. */
     synchronized void forgetUpTo(String stream, long seq) {
         TreeMap<Long, Long> r = ranges.get(stream);

@@ -44,6 +44,7 @@ public final class Benchmark {
                 b.replication(nats.url(), limits);
                 b.manyDatabases(nats.url());
                 SidecarLatency.report(SidecarLatency.measure(dir, nats.url(), quick ? 10 : 50), b::line);
+                b.verification(nats.url());
             }
             b.snapshots(nats.url());
         }
@@ -252,6 +253,36 @@ public final class Benchmark {
         line(String.format("| time to shut down (`Marmot.closeAll`) | %.1f s |", r.get("shutdown_seconds")));
         line(String.format("| after shutdown: Java threads, NATS connections | %.0f, %.0f |", r.get("threads_after"),
                 r.get("nats_connections_after")));
+    }
+
+    private void verification(String natsUrl) throws Exception {
+        VerifyRun.Result r = VerifyRun.measure(dir, natsUrl, quick);
+        line("## 10. Verification (anti-entropy)");
+        line("");
+        line(String.format("Two nodes sharing one table of %,d rows (~100 B each), `verify-interval=1`, in one JVM.", r.rows()));
+        line("");
+        line("| figure | value |");
+        line("|---|---|");
+        line(String.format("| a round from cold (every range of the table hashed: the first after start) | %d ms |",
+                r.coldRoundMillis()));
+        line(String.format("| an idle round (nothing changed: the digest is reused) | %d ms |", r.idleRoundMillis()));
+        line(String.format("| process CPU per round while idle (both nodes, all their idle work included) | %.1f ms |",
+                r.idleCpuMillisPerRound()));
+        line(String.format("| a node's digest, published to the KV bucket each round | %,d bytes |", r.digestBytes()));
+        line(String.format("| 100 rows changed behind capture on one node → equal on both nodes again | %.1f s |",
+                r.repairSeconds()));
+        line(String.format("| … the round that saw the change (only the changed ranges rehashed) | %d ms |",
+                r.changedRoundMillis()));
+        line(String.format("| … rows found different, repair messages exchanged | %d rows, %,d bytes |", r.rowsFound(),
+                r.repairBytes()));
+        line(String.format("| replicated writes (10-row transactions, until on the peer), verification off | %s rows/s |",
+                Stats.human(r.writesOff())));
+        line(String.format("| the same with verification every second | %s rows/s (%.2f× off) |", Stats.human(r.writesOn()),
+                r.writesOn() / r.writesOff()));
+        line("");
+        line("A difference must be seen in two rounds running (the settle window) before it is narrowed and repaired,");
+        line("so the repair time includes about two `verify-interval`s.");
+        line("");
     }
 
     private void snapshots(String natsUrl) throws Exception {

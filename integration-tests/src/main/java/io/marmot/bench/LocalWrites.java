@@ -31,7 +31,7 @@ final class LocalWrites {
     private final String natsUrl;
     private final boolean replicating;
     private final String params;
-    private int dbCounter;
+    private static int dbCounter; // across instances: every run gets a file of its own
 
     /** @param replicating false: capture only ({@code publish=false&replicate=false}), the triggers' own cost */
     LocalWrites(Path dir, String natsUrl, boolean replicating) {

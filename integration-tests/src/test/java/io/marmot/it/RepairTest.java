@@ -112,6 +112,43 @@ class RepairTest {
     }
 
     /**
+     * A node is away while its peer's changes are published, and the NATS store holding them is lost before it comes
+     * back: the stream cannot bring them any more, verification does (the peer's versions decide, so they count as
+     * repaired), and the nodes end equal.
+     */
+    @Test
+    void messagesLostWithAWipedStoreWhileANodeWasAwayAreRepaired() throws Exception {
+        Cluster.with(0).run(cluster -> {
+            Node a = cluster.node("a", 1, "verify-interval=1");
+            Node b = cluster.node("b", 2, "verify-interval=1");
+            for (Node n : List.of(a, b)) {
+                n.exec(TABLE);
+            }
+            a.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)"
+                    + " INSERT INTO items SELECT i, 'item ' || i, i FROM n");
+            awaitEqual(a, b);
+            b.close();
+            io.marmot.Marmot.close(b.path());
+            long published = a.engine().stats().publishedChanges();
+            a.exec("UPDATE items SET qty = qty + 1000 WHERE id <= 100",
+                    "INSERT INTO items SELECT 3000 + id, 'while b was away', 1 FROM items WHERE id <= 10",
+                    "DELETE FROM items WHERE id BETWEEN 400 AND 420");
+            Await.value(WITHIN, "a published its changes", () -> a.engine().stats(),
+                    st -> st.publishedChanges() >= published + 131);
+            cluster.nats().stop();
+            cluster.nats().wipeStore();
+            cluster.nats().restart();
+
+            Node back = cluster.node("b", 2, "verify-interval=1");
+            awaitEqual(a, back);
+            assertEquals(Db.dump(a.path()), Db.dump(back.path()));
+            assertEquals(100, Db.count(back.path(), "SELECT count(*) FROM items WHERE qty > 1000"));
+            assertTrue(back.engine().stats().rowsRepaired() >= 131, "the 100 updates, 10 inserts and 21 deletes came back"
+                    + " through repair: " + back.engine().stats());
+        });
+    }
+
+    /**
      * Three nodes write conflicting changes (with short pauses, so comparisons find quiet moments at equal positions)
      * for 20 s, or {@code -Dmarmot.it.loadSeconds=N}: nothing is repaired, and the data is equal once writes stop.
      */
