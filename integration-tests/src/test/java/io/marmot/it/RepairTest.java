@@ -82,12 +82,7 @@ class RepairTest {
         Cluster.with(0).run(cluster -> {
             Node a = cluster.node("a", 1, "verify-interval=1");
             Node b = cluster.node("b", 2, "verify-interval=1");
-            for (Node n : List.of(a, b)) {
-                n.exec(TABLE);
-            }
-            a.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)"
-                    + " INSERT INTO items SELECT i, 'item ' || i, i FROM n");
-            awaitEqual(a, b);
+            fillAndAwaitEqual(a, b, 1000);
             Path old = cluster.dir().resolve("b-old.db");
             try (Connection c = Db.plain(b.path())) {
                 Db.exec(c, "VACUUM INTO '" + old + "'");
@@ -121,12 +116,7 @@ class RepairTest {
         Cluster.with(0).run(cluster -> {
             Node a = cluster.node("a", 1, "verify-interval=1");
             Node b = cluster.node("b", 2, "verify-interval=1");
-            for (Node n : List.of(a, b)) {
-                n.exec(TABLE);
-            }
-            a.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)"
-                    + " INSERT INTO items SELECT i, 'item ' || i, i FROM n");
-            awaitEqual(a, b);
+            fillAndAwaitEqual(a, b, 500);
             b.close();
             io.marmot.Marmot.close(b.path());
             long published = a.engine().stats().publishedChanges();
@@ -193,6 +183,16 @@ class RepairTest {
                 assertEquals(0, s.rowsRepaired() + s.rowsSettled(), n + ": " + s);
             }
         });
+    }
+
+    /** The table on both nodes, {@code rows} rows written on the first, equal on both. */
+    private static void fillAndAwaitEqual(Node a, Node b, int rows) throws Exception {
+        for (Node n : List.of(a, b)) {
+            n.exec(TABLE);
+        }
+        a.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " + rows + ")"
+                + " INSERT INTO items SELECT i, 'item ' || i, i FROM n");
+        awaitEqual(a, b);
     }
 
     /** Every node agrees with every other one (a comparison needs a quiet moment at equal positions). */
