@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark: builds what it needs (the driver, the sidecar's jar, the benchmark), then runs io.marmot.bench.Benchmark (add --quick for a run under 2 minutes).
+# The benchmark: builds what it needs (the driver, the sidecar's jar, the benchmark), then runs io.marmot.bench.Benchmark (--quick: about 3 minutes; --only 1,10: some sections; --out FILE).
 # Prints a table and writes it to docs/benchmarks.md (or --out FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The benchmark anyone can run: {@code bash bench/run.sh [--quick] [--snapshots-only] [--out FILE]}. Prints a table and writes it to
+ * The benchmark anyone can run: {@code bash bench/run.sh [--quick] [--only 1,10] [--snapshots-only] [--out FILE]}. Prints a table and writes it to
  * {@code docs/benchmarks.md}, every figure next to the physical limit measured in the same run.
  */
 public final class Benchmark {
@@ -26,27 +26,44 @@ public final class Benchmark {
     public static void main(String[] args) throws Exception {
         Locale.setDefault(Locale.ROOT);
         boolean quick = Arrays.asList(args).contains("--quick");
-        boolean snapshotsOnly = Arrays.asList(args).contains("--snapshots-only");
         Path out = Path.of("docs", "benchmarks.md");
+        java.util.Set<String> only = new java.util.HashSet<>();
+        if (Arrays.asList(args).contains("--snapshots-only")) {
+            only.add("8");
+        }
         for (int i = 0; i < args.length - 1; i++) {
             if (args[i].equals("--out")) {
                 out = Path.of(args[i + 1]);
             }
+            if (args[i].equals("--only")) {
+                only.addAll(Arrays.asList(args[i + 1].split(",")));
+            }
         }
+        java.util.function.Predicate<String> runs = section -> only.isEmpty() || only.contains(section);
         Path dir = Files.createTempDirectory("marmot-bench");
         Benchmark b = new Benchmark(quick, dir);
         long t0 = System.nanoTime();
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
             b.header(args);
-            if (!snapshotsOnly) {
+            if (runs.test("1")) {
                 b.localWrites(nats.url());
+            }
+            if (runs.test("2") || runs.test("3")) { // throughput is judged against the limits of the same run
                 double[] limits = b.jetStreamLimits(nats.url());
                 b.replication(nats.url(), limits);
+            }
+            if (runs.test("7")) {
                 b.manyDatabases(nats.url());
+            }
+            if (runs.test("9")) {
                 SidecarLatency.report(SidecarLatency.measure(dir, nats.url(), quick ? 10 : 50), b::line);
+            }
+            if (runs.test("10")) {
                 b.verification(nats.url());
             }
-            b.snapshots(nats.url());
+            if (runs.test("8")) {
+                b.snapshots(nats.url());
+            }
         }
         io.marmot.Marmot.closeAll();
         deleteTree(dir);
