@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -75,6 +76,30 @@ class CodingRulesTest {
             }
             if (text.contains("io.marmot.sidecar")) {
                 offences.add(SOURCES.relativize(file) + " depends on the sidecar (io.marmot.sidecar)");
+            }
+        }
+        assertEquals(List.of(), offences);
+    }
+
+    /**
+     * Small classes with one job: none reaches 300 lines. The classes still over it (to be split, issue 8) may only
+     * shrink: each is listed with the size it had when this rule came, and leaves the list once under the limit.
+     */
+    @Test
+    void noClassReachesThreeHundredLines() throws IOException {
+        Map<String, Integer> stillLarger = Map.of("jdbc/MarmotConnection.java", 328, "replication/TableHashes.java", 328,
+                "replication/VersionCheckedWriter.java", 330, "replication/Applier.java", 333,
+                "replication/Publisher.java", 333, "replication/Replication.java", 351, "replication/Repairer.java", 438,
+                "replication/Verifier.java", 438, "replication/RowWriter.java", 469);
+        List<String> offences = new ArrayList<>();
+        for (Path file : sources()) {
+            String name = SOURCES.resolve(Path.of("io", "marmot")).relativize(file).toString().replace('\\', '/');
+            long lines = Files.readAllLines(file).size();
+            int allowed = stillLarger.getOrDefault(name, 299);
+            if (lines > allowed) {
+                offences.add(name + ": " + lines + " lines (at most " + allowed + ")");
+            } else if (stillLarger.containsKey(name) && lines < 300) {
+                offences.add(name + " is under 300 lines now: take it off the list");
             }
         }
         assertEquals(List.of(), offences);

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What tables looked like before a schema change ({@code __marmot_shapes}): the rows of table {@code tbl} logged up
@@ -29,6 +30,44 @@ public final class PastShapes {
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE
                     + " (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, upto INTEGER NOT NULL, shape TEXT NOT NULL)");
         }
+    }
+
+    /**
+     * Tables whose shape changed or that are gone: what their rows logged so far look like is kept. Returns the
+     * (former) names of those whose rows the new schema cannot take: renamed, dropped, or columns dropped or renamed.
+     */
+    static List<String> keepChanged(Connection c, Map<String, SchemaJournal.Entry> before,
+            Map<String, SchemaJournal.Entry> now, long upto) throws SQLException {
+        List<String> incompatible = new ArrayList<>();
+        for (SchemaJournal.Entry b : before.values()) {
+            if (!b.type().equals("table") || b.shape() == null) {
+                continue;
+            }
+            SchemaJournal.Entry n = now.get(b.key());
+            if (n == null || !b.shape().equals(n.shape())) {
+                TableInfo was = StoredShape.decode(b.shape());
+                if (was != null) {
+                    record(c, was, upto);
+                    if (n == null || !extends_(StoredShape.decode(n.shape()), was)) {
+                        incompatible.add(b.name());
+                    }
+                }
+            }
+        }
+        return incompatible;
+    }
+
+    /** Whether {@code now} is {@code was} with columns added at the end (rows of {@code was} fit it). */
+    private static boolean extends_(TableInfo now, TableInfo was) {
+        if (now == null || now.columns().size() < was.columns().size() || !now.keyColumns().equals(was.keyColumns())) {
+            return false;
+        }
+        for (int i = 0; i < was.columns().size(); i++) {
+            if (!now.columns().get(i).name().equalsIgnoreCase(was.columns().get(i).name())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static void record(Connection c, TableInfo shape, long upto) throws SQLException {

@@ -74,9 +74,9 @@ class DdlStatementTest {
 
     @Test
     void columnsAddedByAlterTableAreReadFromTheNewTableText() {
-        assertEquals(List.of("c TEXT DEFAULT 'a,b'", "d INT CHECK (d IN (1, 2))"), SchemaJournal.addedDefinitions(
+        assertEquals(List.of("c TEXT DEFAULT 'a,b'", "d INT CHECK (d IN (1, 2))"), SchemaDifferences.addedDefinitions(
                 "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
                 "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, c TEXT DEFAULT 'a,b', d INT CHECK (d IN (1, 2)))"));
-        assertEquals(List.of(), SchemaJournal.addedDefinitions("CREATE TABLE t (a, b)", "CREATE TABLE t (b, a)"));
+        assertEquals(List.of(), SchemaDifferences.addedDefinitions("CREATE TABLE t (a, b)", "CREATE TABLE t (b, a)"));
     }
 }
