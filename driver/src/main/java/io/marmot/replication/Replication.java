@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -234,81 +232,21 @@ public final class Replication implements AutoCloseable {
     }
 
     /**
-     * Waits until this node applied everything the streams hold now (its own messages need nothing): what another
-     * node committed and published before this call is then in this database.
+     * Waits until this node applied everything the streams hold now (see {@link CatchUpWaits#caughtUp}).
      *
-     * @throws SQLException when that does not happen within the timeout (NATS away, the applier stuck), saying why
+     * @throws SQLException when that does not happen within the timeout, saying why
      */
     public void awaitCaughtUp(Duration timeout) throws SQLException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        if (applier == null) {
-            return; // replicate=false: nothing to catch up with
-        }
-        Map<String, Long> ends = null;
-        while (System.nanoTime() < deadline) {
-            io.nats.client.Connection nc = link.connected();
-            if (nc != null) {
-                try {
-                    if (ends == null) {
-                        ends = new HashMap<>();
-                        for (int shard = 1; shard <= config.streams().shards(); shard++) {
-                            String stream = config.streams().streamName(shard);
-                            ends.put(stream, nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence());
-                        }
-                    }
-                    boolean caughtUp = true;
-                    for (Map.Entry<String, Long> e : ends.entrySet()) {
-                        caughtUp &= applier.applied(e.getKey()) >= e.getValue();
-                    }
-                    if (caughtUp) {
-                        return;
-                    }
-                } catch (IOException | JetStreamApiException e) {
-                    log.debug("{} - reading the streams' ends: {}", nodeId, e.toString());
-                }
-            }
-            sleep(20);
-        }
-        throw new SQLException("node " + nodeId + " did not catch up with the change streams within " + timeout.toMillis()
-                + " ms (" + (link.connected() == null ? "NATS is not connected" : "the applier is behind: " + stats().lastApplyError())
-                + ")", "HYT00");
+        waits().caughtUp(timeout);
     }
 
-    /**
-     * Waits until JetStream acknowledged every change and schema change this node logged before this call, so that
-     * a node catching up next (see {@link #awaitCaughtUp}) finds them.
-     */
+    /** Waits until JetStream acknowledged every change this node logged before this call (see {@link CatchUpWaits}). */
     public void awaitPublished(Duration timeout, java.nio.file.Path database) throws SQLException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long logged;
-        try (org.sqlite.SQLiteConnection c = io.marmot.sqlite.Sqlite.open(database);
-                java.sql.Statement s = c.createStatement()) {
-            try (java.sql.ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM " + io.marmot.capture.ChangeLog.LOG)) {
-                logged = rs.next() ? rs.getLong(1) : 0;
-            }
-            publisher.wake();
-            while (System.nanoTime() < deadline) {
-                boolean schemaSent;
-                try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM " + io.marmot.schema.SchemaJournal.OUTBOX)) {
-                    schemaSent = rs.next() && rs.getLong(1) == 0;
-                }
-                if (schemaSent && publisher.published().seq() >= logged) {
-                    return;
-                }
-                sleep(20);
-            }
-        }
-        throw new SQLException("node " + nodeId + " could not publish its changes within " + timeout.toMillis() + " ms"
-                + (link.connected() == null ? " (NATS is not connected)" : ""), "HYT00");
+        waits().published(timeout, database);
     }
 
-    private static void sleep(long millis) throws SQLException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted while waiting", "HY008", e);
-        }
+    private CatchUpWaits waits() {
+        return new CatchUpWaits(nodeId, config, link, applier, publisher, stats);
     }
 
     /** Takes a cluster-wide lock (see {@link ClusterLocks}); null when NATS is not connected within the timeout. */
