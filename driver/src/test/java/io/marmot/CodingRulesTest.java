@@ -87,7 +87,7 @@ class CodingRulesTest {
      */
     @Test
     void noClassReachesThreeHundredLines() throws IOException {
-        Map<String, Integer> stillLarger = Map.of("jdbc/MarmotConnection.java", 328, "replication/TableHashes.java", 328,
+        Map<String, Integer> stillLarger = Map.of("jdbc/MarmotConnection.java", 328,
                 "replication/VersionCheckedWriter.java", 330, "replication/Applier.java", 333,
                 "replication/Publisher.java", 333, "replication/Repairer.java", 438,
                 "replication/Verifier.java", 438, "replication/RowWriter.java", 469);

@@ -1,18 +1,12 @@
 package io.marmot.replication;
 
-import io.marmot.capture.LoggedChanges;
-import io.marmot.clock.RowKey;
-import io.marmot.schema.Identifiers;
 import io.marmot.schema.TableInfo;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -36,11 +30,8 @@ final class TableHashes {
     }
 
     private final TableInfo info;
-    private final String shape;
-    private final List<String> columns;
+    private final TableRows reader;
     private final boolean byInteger;
-    private final String keyExpr;
-    private final int[] keyPositions;
     private final TreeMap<Long, long[]> ranges = new TreeMap<>();
     /** Where the sweep over every range goes on (integer keys). */
     private long sweepCursor = FIRST;
@@ -52,36 +43,14 @@ final class TableHashes {
 
     private TableHashes(TableInfo info) {
         this.info = info;
-        List<TableInfo.Column> sorted = new ArrayList<>(info.columns());
-        sorted.sort(Comparator.comparing(col -> col.name().toLowerCase(Locale.ROOT)));
-        this.columns = sorted.stream().map(TableInfo.Column::name).toList();
-        this.shape = String.join(",", columns.stream().map(c -> c.toLowerCase(Locale.ROOT)).toList()) + "|"
-                + String.join(",", info.keyColumns()).toLowerCase(Locale.ROOT);
-        if (info.usesRowid()) {
-            keyPositions = new int[] {columns.size()};
-            keyExpr = info.rowidAlias();
-        } else {
-            keyPositions = info.keyColumns().stream().mapToInt(k -> indexOf(columns, k)).toArray();
-            keyExpr = Identifiers.quote(info.keyColumns().get(0));
-        }
-        this.byInteger = info.usesRowid() || (info.keyColumns().size() == 1
-                && info.columns().get(info.columnIndex(info.keyColumns().get(0))).declaredType().toUpperCase(Locale.ROOT)
-                        .contains("INT"));
-    }
-
-    private static int indexOf(List<String> columns, String name) {
-        for (int i = 0; i < columns.size(); i++) {
-            if (columns.get(i).equalsIgnoreCase(name)) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException("key column " + name + " is not a column");
+        this.reader = new TableRows(info);
+        this.byInteger = reader.byInteger();
     }
 
     /** Reads the whole table. */
     static TableHashes scan(Connection c, TableInfo info) throws SQLException {
         TableHashes h = new TableHashes(info);
-        try (PreparedStatement ps = c.prepareStatement(h.select(""))) {
+        try (PreparedStatement ps = c.prepareStatement(h.reader.select(""))) {
             h.add(ps);
         }
         return h;
@@ -97,12 +66,12 @@ final class TableHashes {
 
     /** The column names, lower-cased and sorted, then the key columns: tables of equal shape compare. */
     String shape() {
-        return shape;
+        return reader.shape();
     }
 
     /** The columns in the order values are hashed and exchanged (sorted by name). */
     List<String> columns() {
-        return columns;
+        return reader.columns();
     }
 
     boolean byInteger() {
@@ -165,7 +134,7 @@ final class TableHashes {
     private long rehashAll(Connection c) throws SQLException {
         drop(ranges);
         long before = rowsRead;
-        try (PreparedStatement ps = c.prepareStatement(select(""))) {
+        try (PreparedStatement ps = c.prepareStatement(reader.select(""))) {
             add(ps);
         }
         return rowsRead - before;
@@ -194,7 +163,8 @@ final class TableHashes {
         }
         drop(ranges.subMap(lo, true, hi, true));
         long before = rowsRead;
-        try (PreparedStatement ps = c.prepareStatement(select(" WHERE " + keyExpr + " BETWEEN ? AND ?"))) {
+        String between = " WHERE " + reader.keyExpr() + " BETWEEN ? AND ?";
+        try (PreparedStatement ps = c.prepareStatement(reader.select(between))) {
             ps.setLong(1, lo << RANGE_SHIFT);
             ps.setLong(2, hi == LAST ? Long.MAX_VALUE : (hi << RANGE_SHIFT) + RANGE_WIDTH - 1);
             add(ps);
@@ -221,8 +191,8 @@ final class TableHashes {
                 rowCount -= gone[0];
                 hashSum -= gone[1];
             }
-            try (PreparedStatement ps = c.prepareStatement(rangeSelect(id))) {
-                bindRange(ps, id);
+            try (PreparedStatement ps = c.prepareStatement(reader.rangeSelect(id))) {
+                TableRows.bindRange(ps, id);
                 add(ps);
             }
         }
@@ -233,8 +203,8 @@ final class TableHashes {
         List<Row> out = new ArrayList<>();
         if (!byInteger) {
             java.util.Set<Long> wanted = new java.util.HashSet<>(ids);
-            try (PreparedStatement ps = c.prepareStatement(select(""))) {
-                read(ps, row -> {
+            try (PreparedStatement ps = c.prepareStatement(reader.select(""))) {
+                reader.read(ps, row -> {
                     if (wanted.contains(rangeOf(row.keyValues(), row.key()))) {
                         out.add(row);
                     }
@@ -243,9 +213,9 @@ final class TableHashes {
             return out;
         }
         for (long id : ids) {
-            try (PreparedStatement ps = c.prepareStatement(rangeSelect(id))) {
-                bindRange(ps, id);
-                read(ps, out::add);
+            try (PreparedStatement ps = c.prepareStatement(reader.rangeSelect(id))) {
+                TableRows.bindRange(ps, id);
+                reader.read(ps, out::add);
             }
         }
         return out;
@@ -253,49 +223,11 @@ final class TableHashes {
 
     /** The row under a key, or null when the table has none. */
     Row row(Connection c, Object[] keyValues) throws SQLException {
-        StringBuilder where = new StringBuilder(" WHERE ");
-        if (info.usesRowid()) {
-            where.append(info.rowidAlias()).append(" = ?");
-        } else {
-            for (int i = 0; i < info.keyColumns().size(); i++) {
-                where.append(i == 0 ? "" : " AND ").append(Identifiers.quote(info.keyColumns().get(i))).append(" IS ?");
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement(select(where.toString()))) {
-            for (int i = 0; i < keyValues.length; i++) {
-                RowWriter.bind(ps, i + 1, keyValues[i]);
-            }
-            Row[] found = new Row[1];
-            read(ps, r -> found[0] = r);
-            return found[0];
-        }
-    }
-
-    private String select(String where) {
-        StringBuilder sb = new StringBuilder("SELECT ");
-        for (int i = 0; i < columns.size(); i++) {
-            sb.append(i == 0 ? "" : ", ").append(Identifiers.quote(columns.get(i)));
-        }
-        if (info.usesRowid()) {
-            sb.append(columns.isEmpty() ? "" : ", ").append(info.rowidAlias()); // the rowid is the key
-        }
-        return sb.append(" FROM ").append(Identifiers.quote(info.name())).append(where).toString();
-    }
-
-    private String rangeSelect(long id) {
-        return select(id == NOT_INTEGER ? " WHERE typeof(" + keyExpr + ") <> 'integer'"
-                : " WHERE " + keyExpr + " BETWEEN ? AND ?");
-    }
-
-    private static void bindRange(PreparedStatement ps, long id) throws SQLException {
-        if (id != NOT_INTEGER) {
-            ps.setLong(1, id << RANGE_SHIFT);
-            ps.setLong(2, (id << RANGE_SHIFT) + RANGE_WIDTH - 1);
-        }
+        return reader.row(c, keyValues);
     }
 
     private void add(PreparedStatement ps) throws SQLException {
-        read(ps, row -> {
+        reader.read(ps, row -> {
             long[] r = ranges.computeIfAbsent(rangeOf(row.keyValues(), row.key()), x -> new long[2]);
             r[0]++;
             r[1] += row.hash();
@@ -303,26 +235,5 @@ final class TableHashes {
             hashSum += row.hash();
             rowsRead++;
         });
-    }
-
-    private interface RowSink {
-        void accept(Row row) throws SQLException;
-    }
-
-    private void read(PreparedStatement ps, RowSink sink) throws SQLException {
-        int n = columns.size() + (info.usesRowid() ? 1 : 0);
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                Object[] values = new Object[n];
-                for (int i = 0; i < n; i++) {
-                    values[i] = LoggedChanges.value(rs, i + 1);
-                }
-                Object[] keyValues = new Object[keyPositions.length];
-                for (int i = 0; i < keyPositions.length; i++) {
-                    keyValues[i] = values[keyPositions[i]];
-                }
-                sink.accept(new Row(RowKey.of(keyValues), keyValues, Digest.mix(RowKey.of(values)), values));
-            }
-        }
     }
 }
