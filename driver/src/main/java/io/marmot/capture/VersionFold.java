@@ -71,7 +71,8 @@ public final class VersionFold implements AutoCloseable {
     }
 
     private String databaseFile() throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT file FROM pragma_database_list WHERE name = 'main'")) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT file FROM pragma_database_list WHERE name = 'main'")) {
             return rs.next() ? rs.getString(1) : "";
         }
     }
