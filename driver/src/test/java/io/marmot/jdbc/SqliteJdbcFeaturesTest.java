@@ -252,14 +252,9 @@ class SqliteJdbcFeaturesTest {
             }
         }
 
-        private Connection node(Path db, int id) throws SQLException {
-            return DriverManager.getConnection(Db.MARMOT + db + "?node-id=" + id + "&nats-url=" + nats.url()
-                    + "&poll-interval=50");
-        }
-
         @Test
         void featuresOnOneNodeAndItsChangesOnTheOther() throws Exception {
-            try (Connection one = node(db1, 1); Connection two = node(db2, 2)) {
+            try (Connection one = Db.node(db1, 1, nats.url()); Connection two = Db.node(db2, 2, nats.url())) {
                 List<String> heardOnTwo = Collections.synchronizedList(new ArrayList<>());
                 ((SQLiteConnection) two).addUpdateListener((type, database, table, rowId) -> heardOnTwo.add(table));
                 List<String> heardOnOne = Collections.synchronizedList(new ArrayList<>());

@@ -8,7 +8,6 @@ import io.marmot.testing.Db;
 import io.marmot.testing.NatsServer;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
@@ -41,9 +40,9 @@ class TransactionBoundariesTest {
         nats = NatsServer.start(dir.resolve("nats"));
         db1 = dir.resolve("node1.db");
         db2 = dir.resolve("node2.db");
-        one = node(db1, 1);
-        other = node(db1, 1);
-        peer = node(db2, 2);
+        one = Db.node(db1, 1, nats.url());
+        other = Db.node(db1, 1, nats.url());
+        peer = Db.node(db2, 2, nats.url());
         Db.exec(one, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
         Db.exec(peer, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v INTEGER)");
     }
@@ -59,11 +58,6 @@ class TransactionBoundariesTest {
         } finally {
             nats.close();
         }
-    }
-
-    private Connection node(Path db, int id) throws SQLException {
-        return DriverManager.getConnection(Db.MARMOT + db + "?node-id=" + id + "&nats-url=" + nats.url()
-                + "&poll-interval=50");
     }
 
     private void peerHas(List<Integer> values) throws Exception {

@@ -58,6 +58,11 @@ public final class Db {
         return DriverManager.getConnection(nodeUrl(db, params));
     }
 
+    /** Node {@code id} on {@code db}, replicating through the nats-server at {@code natsUrl}, polling every 50 ms. */
+    public static Connection node(Path db, long id, String natsUrl) throws SQLException {
+        return node(db, "node-id=" + id + "&nats-url=" + natsUrl + "&poll-interval=50");
+    }
+
     /** A plain sqlite-jdbc connection (no marmot), to look at the file as another program would. */
     public static Connection plain(Path db) throws SQLException {
         return DriverManager.getConnection("jdbc:sqlite:" + db, new Properties());
