@@ -89,8 +89,7 @@ class CodingRulesTest {
     void noClassReachesThreeHundredLines() throws IOException {
         Map<String, Integer> stillLarger = Map.of("jdbc/MarmotConnection.java", 328,
                 "replication/VersionCheckedWriter.java", 330, "replication/Applier.java", 333,
-                "replication/Publisher.java", 333, "replication/Repairer.java", 438,
-                "replication/Verifier.java", 438, "replication/RowWriter.java", 469);
+                "replication/Publisher.java", 333, "replication/RowWriter.java", 469);
         List<String> offences = new ArrayList<>();
         for (Path file : sources()) {
             String name = SOURCES.resolve(Path.of("io", "marmot")).relativize(file).toString().replace('\\', '/');

@@ -14,31 +14,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The messages of repair, a request and reply on core NATS subject {@code <stream-prefix>-repair.<node>} (never in
- * a stream). Binary, big-endian ({@link DataOutputStream}); a reply starts with a status byte (0 ok, 1 error and a
- * sentence). Every request names the table and the shape the asker holds: a peer of another shape refuses.
+ * The messages of repair, a request and reply on core NATS subject {@code <stream-prefix>-repair.<node>} (never in a
+ * stream): their format, and the replies (the requests are written and read by {@link RepairRequests}). Binary,
+ * big-endian ({@link DataOutputStream}); a reply starts with a status byte (0 ok, 1 error and a sentence).
  *
  * <pre>
  * request  = format:u8 (=1) kind:u8 table:utf shape:utf body
  * RANGES   (1) body = after:i64 first:u8 limit:i32          reply = n:i32 (id:i64 count:i64 sum:i64)* more:u8
  * HASHES   (2) body = n:i32 range:i64*                      reply = answered:i32 n:i32 (key:bytes hash:i64)*
- * ROWS     (3) body = n:i32 key:bytes*                      reply = unfolded:u8 answered:i32 row*
- * row      = present:u8 [values:bytes] hlc:i64 node:i64 state:bytes (length -1: none)
+ * ROWS     (3) body = n:i32 key:bytes*                      reply = unfolded:u8 answered:i32 (row | large)*
+ * PART     (4) body = from:i64 n:i32 (=1) key:bytes         reply = total:i32 hash:i64 chunk:bytes
+ * row      = present:u8 (0|1) [values:bytes] hlc:i64 node:i64 state:bytes (length -1: none)
+ * large    = 2:u8 total:i32 hash:i64   a row too large for a reply: its encoding (a row) is fetched in PARTs
  * bytes    = length:i32 byte*;  values and keys are {@link RowKey} bytes (columns sorted by name, then the rowid)
  * </pre>
  */
 final class RepairCodec {
-    static final int FORMAT = 1;
-    static final int RANGES = 1;
-    static final int HASHES = 2;
-    static final int ROWS = 3;
+    private static final int LARGE = 2;
 
     private RepairCodec() {
-    }
-
-    /** A request as the responder reads it. */
-    record Request(int kind, String table, String shape, long after, boolean first, int limit, List<Long> ranges,
-            List<byte[]> keys) {
     }
 
     /** One range of a peer. */
@@ -60,85 +54,28 @@ final class RepairCodec {
      * A peer's row: its values (null: the table holds none) and what last-writer-wins remembers of it
      * ({@link RowState#UNSEEN}: nothing, a row written with triggers off or before capture).
      */
-    record PeerRow(Object[] values, RowState state) {
+    record PeerRow(Object[] values, RowState state, int largeBytes, long largeHash) {
+        PeerRow(Object[] values, RowState state) {
+            this(values, state, 0, 0);
+        }
+
+        /** The row is too large for a reply: it comes in parts, {@code largeBytes} in all, {@link Digest#mix} hash. */
+        boolean large() {
+            return largeBytes > 0;
+        }
+    }
+
+    /** A part of a large row's encoding, and the whole encoding's size and hash (a row changed meanwhile shows). */
+    record Part(int total, long hash, byte[] chunk) {
     }
 
     /** @param unfolded the peer has local changes not yet folded into its row versions (its states may lag) */
     record Rows(boolean unfolded, int answered, List<PeerRow> rows) {
     }
 
-    static byte[] ranges(String table, String shape, long after, boolean first, int limit) {
-        return request(RANGES, table, shape, out -> {
-            out.writeLong(after);
-            out.writeByte(first ? 1 : 0);
-            out.writeInt(limit);
-        });
-    }
-
-    static byte[] hashes(String table, String shape, List<Long> ranges) {
-        return request(HASHES, table, shape, out -> {
-            out.writeInt(ranges.size());
-            for (long r : ranges) {
-                out.writeLong(r);
-            }
-        });
-    }
-
-    static byte[] rows(String table, String shape, List<byte[]> keys) {
-        return request(ROWS, table, shape, out -> {
-            out.writeInt(keys.size());
-            for (byte[] k : keys) {
-                bytes(out, k);
-            }
-        });
-    }
-
-    private interface Body {
+    /** Writes a message's body. */
+    interface Body {
         void write(DataOutputStream out) throws IOException;
-    }
-
-    private static byte[] request(int kind, String table, String shape, Body body) {
-        return write(out -> {
-            out.writeByte(FORMAT);
-            out.writeByte(kind);
-            out.writeUTF(table);
-            out.writeUTF(shape);
-            body.write(out);
-        });
-    }
-
-    static Request readRequest(byte[] data) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
-        if (in.readUnsignedByte() != FORMAT) {
-            throw new IOException("a repair request of an unknown format");
-        }
-        int kind = in.readUnsignedByte();
-        String table = in.readUTF();
-        String shape = in.readUTF();
-        switch (kind) {
-            case RANGES -> {
-                long after = in.readLong();
-                boolean first = in.readByte() != 0;
-                return new Request(kind, table, shape, after, first, in.readInt(), List.of(), List.of());
-            }
-            case HASHES -> {
-                int n = count(in);
-                List<Long> ranges = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    ranges.add(in.readLong());
-                }
-                return new Request(kind, table, shape, 0, false, 0, ranges, List.of());
-            }
-            case ROWS -> {
-                int n = count(in);
-                List<byte[]> keys = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    keys.add(bytes(in));
-                }
-                return new Request(kind, table, shape, 0, false, 0, List.of(), keys);
-            }
-            default -> throw new IOException("a repair request of unknown kind " + kind);
-        }
     }
 
     static byte[] error(String why) {
@@ -190,6 +127,40 @@ final class RepairCodec {
         });
     }
 
+    /** What a ROWS reply holds instead of a row whose encoding is larger than a reply may be. */
+    static byte[] large(byte[] encodedRow) {
+        return write(out -> {
+            out.writeByte(LARGE);
+            out.writeInt(encodedRow.length);
+            out.writeLong(Digest.mix(encodedRow));
+        });
+    }
+
+    static byte[] partReply(byte[] encodedRow, int from, int budget) {
+        int start = Math.min(Math.max(0, from), encodedRow.length);
+        int end = Math.min(encodedRow.length, start + Math.max(1, budget));
+        return write(out -> {
+            out.writeByte(0);
+            out.writeInt(encodedRow.length);
+            out.writeLong(Digest.mix(encodedRow));
+            bytes(out, java.util.Arrays.copyOfRange(encodedRow, start, end));
+        });
+    }
+
+    static Part readPart(byte[] data) throws IOException {
+        DataInputStream in = reply(data);
+        return new Part(in.readInt(), in.readLong(), bytes(in));
+    }
+
+    /** A row assembled from its parts. */
+    static PeerRow readRow(byte[] encodedRow) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(encodedRow));
+        if (in.readUnsignedByte() == LARGE) {
+            throw new IOException("a large row's parts make a marker, not a row");
+        }
+        return rowAfterPresence(in, encodedRow[0] != 0);
+    }
+
     static byte[] rowsReply(boolean unfolded, List<byte[]> rows) {
         return write(out -> {
             out.writeByte(0);
@@ -231,23 +202,28 @@ final class RepairCodec {
         int n = count(in);
         List<PeerRow> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            Object[] values = in.readByte() != 0 ? RowKey.decode(bytes(in)) : null;
-            Stamp stamp = new Stamp(in.readLong(), in.readLong());
-            int length = in.readInt();
-            byte[] state = null;
-            if (length >= 0) {
-                state = new byte[length];
-                in.readFully(state);
-            }
-            RowState s;
-            try {
-                s = RowStateCodec.decode(stamp, state);
-            } catch (RuntimeException e) {
-                throw new IOException(e.getMessage(), e);
-            }
-            out.add(new PeerRow(values, s));
+            int present = in.readUnsignedByte();
+            out.add(present == LARGE ? new PeerRow(null, null, in.readInt(), in.readLong()) : rowAfterPresence(in, present != 0));
         }
         return new Rows(unfolded, n, out);
+    }
+
+    private static PeerRow rowAfterPresence(DataInputStream in, boolean present) throws IOException {
+        Object[] values = present ? RowKey.decode(bytes(in)) : null;
+        Stamp stamp = new Stamp(in.readLong(), in.readLong());
+        int length = in.readInt();
+        byte[] state = null;
+        if (length >= 0) {
+            state = new byte[length];
+            in.readFully(state);
+        }
+        RowState s;
+        try {
+            s = RowStateCodec.decode(stamp, state);
+        } catch (RuntimeException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return new PeerRow(values, s);
     }
 
     private static DataInputStream reply(byte[] data) throws IOException {
@@ -258,7 +234,7 @@ final class RepairCodec {
         return in;
     }
 
-    private static int count(DataInputStream in) throws IOException {
+    static int count(DataInputStream in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > 10_000_000) {
             throw new IOException("a repair message with " + n + " items");
@@ -266,12 +242,12 @@ final class RepairCodec {
         return n;
     }
 
-    private static void bytes(DataOutputStream out, byte[] b) throws IOException {
+    static void bytes(DataOutputStream out, byte[] b) throws IOException {
         out.writeInt(b.length);
         out.write(b);
     }
 
-    private static byte[] bytes(DataInputStream in) throws IOException {
+    static byte[] bytes(DataInputStream in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > 64 << 20) {
             throw new IOException("a repair message with a value of " + n + " bytes");
@@ -281,7 +257,7 @@ final class RepairCodec {
         return b;
     }
 
-    private static byte[] write(Body body) {
+    static byte[] write(Body body) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
             DataOutputStream out = new DataOutputStream(bytes);

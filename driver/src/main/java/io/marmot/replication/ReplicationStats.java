@@ -46,6 +46,9 @@ public final class ReplicationStats {
     final AtomicLong rowsSettled = new AtomicLong();
     final AtomicLong repairBytes = new AtomicLong();
     volatile long lastRoundMillis;
+    volatile long lastRoundCpuMicros;
+    volatile long lastRoundBytes;
+    volatile long lastRoundRowsRead;
     volatile String schemaFingerprint = "";
     volatile String schemaDisagreement = "";
 
@@ -81,6 +84,9 @@ public final class ReplicationStats {
      *     without any version), since start
      * @param repairBytes bytes of repair questions and answers this node exchanged while repairing, since start
      * @param lastRoundMillis how long this node's last verification round took (digest, publishing, comparing)
+     * @param lastRoundCpuMicros CPU time the last verification round's thread spent (repair not included)
+     * @param lastRoundBytes bytes of digests the last verification round wrote and read in the key-value bucket
+     * @param lastRoundRowsRead table rows the last verification round read to hash (0 when nothing changed)
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
@@ -90,7 +96,7 @@ public final class ReplicationStats {
             List<String> divergences, long schemaChangesApplied, long dropsRefused, String schemaFingerprint,
             String schemaDisagreement, long unversionedUpdates, long unsendableChanges, Map<Long, Boolean> peerAgreement,
             long rowsFoundDifferent, long rowsRepaired, long rowsSettled, long repairBytes,
-            long lastRoundMillis) {
+            long lastRoundMillis, long lastRoundCpuMicros, long lastRoundBytes, long lastRoundRowsRead) {
         /** Whether every node that published a schema fingerprint has this node's. */
         public boolean schemaAgrees() {
             return schemaDisagreement.isEmpty();
@@ -131,7 +137,7 @@ public final class ReplicationStats {
                 lastVerifiedMillis, peersAgreeing, peersDiffering, divergences, appliedSchemaChanges.get(),
                 refusedDrops.get(), schemaFingerprint, schemaDisagreement, unversionedUpdates.get(),
                 unsendableChanges.get(), peerAgreement, rowsFoundDifferent.get(), rowsRepaired.get(), rowsSettled.get(),
-                repairBytes.get(), lastRoundMillis);
+                repairBytes.get(), lastRoundMillis, lastRoundCpuMicros, lastRoundBytes, lastRoundRowsRead);
     }
 
     void repaired(long different, long repaired, long settled, long bytes) {

@@ -96,7 +96,7 @@ class TableHashesTest {
         assertNull(rows.rows().get(1).values());
         assertEquals(RowState.UNSEEN, rows.rows().get(1).state());
 
-        RepairCodec.Request r = RepairCodec.readRequest(RepairCodec.rows("t", "id,v|id", List.of(RowKey.of(new Object[] {5L}))));
+        RepairRequests.Request r = RepairRequests.read(RepairRequests.rows("t", "id,v|id", List.of(RowKey.of(new Object[] {5L}))));
         assertEquals("t", r.table());
         assertArrayEquals(new Object[] {5L}, RowKey.decode(r.keys().get(0)));
         RepairCodec.Ranges page = RepairCodec.readRanges(RepairCodec.rangesReply(List.of(new RepairCodec.Range(3, 4, -5)), true));
@@ -105,12 +105,38 @@ class TableHashesTest {
     }
 
     @Test
+    void aRowTooLargeForAReplyIsAnnouncedAndComesInParts() throws Exception {
+        Object[] values = {1L, new byte[100_000]};
+        RowState state = RowState.alive(new Stamp(9, 4));
+        byte[] encoded = RepairCodec.row(values, state.row(), RowStateCodec.encode(state));
+        RepairCodec.PeerRow announced = RepairCodec.readRows(RepairCodec.rowsReply(false,
+                List.of(RepairCodec.large(encoded)))).rows().get(0);
+        assertTrue(announced.large());
+        assertEquals(encoded.length, announced.largeBytes());
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+        int parts = 0;
+        while (whole.size() < announced.largeBytes()) {
+            RepairCodec.Part p = RepairCodec.readPart(RepairCodec.partReply(encoded, whole.size(), 30_000));
+            assertEquals(announced.largeHash(), p.hash());
+            whole.write(p.chunk());
+            parts++;
+        }
+        assertEquals(4, parts);
+        RepairCodec.PeerRow row = RepairCodec.readRow(whole.toByteArray());
+        assertArrayEquals((byte[]) values[1], (byte[]) row.values()[1]);
+        assertEquals(state, row.state());
+        RepairRequests.Request r = RepairRequests.read(RepairRequests.part("t", "s", RowKey.of(new Object[] {1L}), 60_000));
+        assertEquals(RepairRequests.PART, r.kind());
+        assertEquals(60_000, r.after());
+    }
+
+    @Test
     void equalVersionsTellATieAndARowWithoutVersionsIsTheOldestAlive() {
         RowState s = RowState.alive(new Stamp(5, 1));
-        assertTrue(Repairer.sameVersions(s, RowState.alive(new Stamp(5, 1))));
-        assertTrue(!Repairer.sameVersions(s, RowState.alive(new Stamp(5, 2))));
-        assertEquals(RowState.alive(Stamp.NONE), Repairer.effective(RowState.UNSEEN, true));
-        assertEquals(RowState.UNSEEN, Repairer.effective(RowState.UNSEEN, false));
+        assertTrue(RepairWriter.sameVersions(s, RowState.alive(new Stamp(5, 1))));
+        assertTrue(!RepairWriter.sameVersions(s, RowState.alive(new Stamp(5, 2))));
+        assertEquals(RowState.alive(Stamp.NONE), RepairWriter.effective(RowState.UNSEEN, true));
+        assertEquals(RowState.UNSEEN, RepairWriter.effective(RowState.UNSEEN, false));
     }
 
     private static void assertSame(TableHashes expected, TableHashes actual) {

@@ -1,0 +1,177 @@
+package io.marmot.replication;
+
+import io.marmot.capture.ChangeLog;
+import io.marmot.clock.RowKey;
+import io.marmot.clock.RowState;
+import io.marmot.clock.RowStateCodec;
+import io.marmot.clock.RowVersions;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import java.io.IOException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers peers' repair questions ({@link RepairRequests}) on {@code <stream-prefix>-repair.<node>}, on a dispatcher
+ * of its own, from this node's {@link LocalDigest}: its ranges, the row hashes of some ranges, rows with their
+ * versions, and the parts of a row too large for one reply. Every reply stays under 3/4 of the server's payload limit.
+ */
+final class RepairResponder implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RepairResponder.class);
+
+    private final long nodeId;
+    private final String subject;
+    private final LocalDigest digest;
+    private RowVersions versions;
+    private Connection answering;
+    private Dispatcher dispatcher;
+
+    RepairResponder(long nodeId, String subject, LocalDigest digest) {
+        this.nodeId = nodeId;
+        this.subject = subject;
+        this.digest = digest;
+    }
+
+    /** Answers on {@code nc} (again after a new connection). */
+    synchronized void answerOn(Connection nc) {
+        if (answering == nc) {
+            return;
+        }
+        stopAnswering();
+        dispatcher = nc.createDispatcher(msg -> {
+            if (msg.getReplyTo() != null) {
+                nc.publish(msg.getReplyTo(), answer(msg.getData(), nc.getServerInfo().getMaxPayload()));
+            }
+        });
+        dispatcher.subscribe(subject);
+        answering = nc;
+    }
+
+    /** The answer to a peer's repair question (an error reply when it cannot be answered). */
+    byte[] answer(byte[] data, long maxPayload) {
+        synchronized (digest) {
+            try {
+                RepairRequests.Request r = RepairRequests.read(data);
+                digest.current();
+                TableHashes h = digest.table(r.table());
+                if (h == null || !h.shape().equals(r.shape())) {
+                    return RepairCodec.error("node " + nodeId + " has no table " + r.table() + " of shape " + r.shape());
+                }
+                long budget = Math.max(64 * 1024, maxPayload * 3 / 4);
+                return switch (r.kind()) {
+                    case RepairRequests.RANGES -> ranges(h, r, budget);
+                    case RepairRequests.HASHES -> hashes(h, r, budget);
+                    case RepairRequests.PART -> RepairCodec.partReply(encodedRow(h, r.keys().get(0)), (int) r.after(),
+                            (int) budget);
+                    default -> rows(h, r, budget);
+                };
+            } catch (IOException | SQLException | RuntimeException e) {
+                log.debug("{} - answering a repair question: {}", nodeId, e.toString());
+                return RepairCodec.error("node " + nodeId + ": " + e);
+            }
+        }
+    }
+
+    private static byte[] ranges(TableHashes h, RepairRequests.Request r, long budget) {
+        List<RepairCodec.Range> out = new ArrayList<>();
+        NavigableMap<Long, long[]> ranges = h.ranges();
+        if (!r.first()) {
+            ranges = ranges.tailMap(r.after(), false);
+        }
+        int limit = Math.max(1, Math.min(r.limit(), (int) (budget / 24)));
+        for (Map.Entry<Long, long[]> e : ranges.entrySet()) {
+            if (out.size() >= limit) {
+                return RepairCodec.rangesReply(out, true);
+            }
+            out.add(new RepairCodec.Range(e.getKey(), e.getValue()[0], e.getValue()[1]));
+        }
+        return RepairCodec.rangesReply(out, false);
+    }
+
+    private byte[] hashes(TableHashes h, RepairRequests.Request r, long budget) throws SQLException {
+        List<RepairCodec.KeyHash> out = new ArrayList<>();
+        long size = 0;
+        int answered = 0;
+        for (long range : r.ranges()) {
+            List<TableHashes.Row> rows = h.rowsIn(digest.connection(), List.of(range));
+            long more = 0;
+            for (TableHashes.Row row : rows) {
+                more += row.key().length + 12;
+            }
+            if (answered > 0 && size + more > budget) {
+                break;
+            }
+            rows.forEach(row -> out.add(new RepairCodec.KeyHash(row.key(), row.hash())));
+            size += more;
+            answered++;
+        }
+        return RepairCodec.hashesReply(answered, out);
+    }
+
+    private byte[] rows(TableHashes h, RepairRequests.Request r, long budget) throws SQLException {
+        boolean unfolded;
+        try (Statement s = digest.connection().createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT (SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG + ") > folded_seq FROM " + ChangeLog.STATE)) {
+            unfolded = rs.next() && rs.getBoolean(1);
+        }
+        List<byte[]> out = new ArrayList<>();
+        long size = 0;
+        for (byte[] key : r.keys()) {
+            byte[] encoded = encodedRow(h, key);
+            if (encoded.length > budget) {
+                encoded = RepairCodec.large(encoded); // the asker fetches it in parts
+            }
+            if (!out.isEmpty() && size + encoded.length > budget) {
+                break;
+            }
+            out.add(encoded);
+            size += encoded.length;
+        }
+        return RepairCodec.rowsReply(unfolded, out);
+    }
+
+    private byte[] encodedRow(TableHashes h, byte[] key) throws SQLException {
+        if (versions == null) {
+            versions = new RowVersions(digest.connection());
+        }
+        TableHashes.Row row = h.row(digest.connection(), RowKey.decode(key));
+        RowState state = versions.load(h.table(), key);
+        return RepairCodec.row(row == null ? null : row.values(), state.row(), RowStateCodec.encode(state));
+    }
+
+    private void stopAnswering() {
+        if (answering != null && dispatcher != null) {
+            try {
+                answering.closeDispatcher(dispatcher);
+            } catch (RuntimeException e) {
+                log.debug("{} - closing the repair responder: {}", nodeId, e.toString());
+            }
+        }
+        answering = null;
+        dispatcher = null;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            stopAnswering();
+        }
+        synchronized (digest) {
+            if (versions != null) {
+                try {
+                    versions.close();
+                } catch (SQLException e) {
+                    log.debug("{} - closing the responder's statements: {}", nodeId, e.toString());
+                }
+                versions = null;
+            }
+        }
+    }
+}
