@@ -283,13 +283,17 @@ public final class Benchmark {
         line(String.format("| a round from cold (every range of the table hashed: the first after start) | %d ms |",
                 r.coldRoundMillis()));
         line(String.format("| an idle round (nothing changed: the digest is reused) | %d ms |", r.idleRoundMillis()));
+        line(String.format("| … its own CPU (`stats().lastRoundCpuMicros()`: the round thread's time), rows read | %.1f ms, %d |",
+                r.idleRound().lastRoundCpuMicros() / 1000.0, r.idleRound().lastRoundRowsRead()));
         line(String.format("| process CPU per round while idle (both nodes, all their idle work included) | %.1f ms |",
                 r.idleCpuMillisPerRound()));
         line(String.format("| a node's digest, published to the KV bucket each round | %,d bytes |", r.digestBytes()));
         line(String.format("| 100 rows changed behind capture on one node → equal on both nodes again | %.1f s |",
                 r.repairSeconds()));
-        line(String.format("| … the round that saw the change (only the changed ranges rehashed) | %d ms |",
-                r.changedRoundMillis()));
+        line(String.format("| … the peer's last round at that moment | %d ms |", r.changedRoundMillis()));
+        line(String.format("| … the round that read most rows meanwhile (the sweep finds writes that changed no version):"
+                + " time, CPU, rows read | %d ms, %.1f ms, %,d |", r.busiestRound().lastRoundMillis(),
+                r.busiestRound().lastRoundCpuMicros() / 1000.0, r.busiestRound().lastRoundRowsRead()));
         line(String.format("| … rows found different, repair messages exchanged | %d rows, %,d bytes |", r.rowsFound(),
                 r.repairBytes()));
         line(String.format("| replicated writes (10-row transactions, until on the peer), verification off | %s rows/s |",

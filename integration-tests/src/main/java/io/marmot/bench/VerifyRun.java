@@ -18,9 +18,13 @@ import java.util.function.BooleanSupplier;
  * same again, and the write throughput of a replicated workload with verification on and off.
  */
 final class VerifyRun {
+    /**
+     * @param idleRound the stats after an idle round: its own CPU ({@code lastRoundCpuMicros}) and rows read
+     * @param busiestRound while the 100 rows were found and repaired, the round that read most rows (the sweep's bound)
+     */
     record Result(long rows, long coldRoundMillis, long idleRoundMillis, double idleCpuMillisPerRound, long digestBytes,
             long changedRoundMillis, double repairSeconds, long rowsFound, long repairBytes, double writesOn,
-            double writesOff) {
+            double writesOff, ReplicationStats.Snapshot idleRound, ReplicationStats.Snapshot busiestRound) {
     }
 
     private static final int CHANGED = 100;
@@ -73,6 +77,7 @@ final class VerifyRun {
             long verified = stats(a).lastVerifiedMillis();
             until("two more rounds", () -> stats(a).lastVerifiedMillis() >= verified + 2000);
             long idle = stats(a).lastRoundMillis();
+            ReplicationStats.Snapshot idleRound = stats(a);
             long cpu0 = processCpuNanos();
             long since = stats(a).lastVerifiedMillis();
             Thread.sleep(5_000);
@@ -93,12 +98,20 @@ final class VerifyRun {
                 plain.commit();
             }
             String changed = "SELECT group_concat(payload) FROM bench WHERE id % " + (rows / CHANGED) + " = 0";
-            until("the changed rows equal on both nodes", () -> text(ca, changed).equals(text(cb, changed)));
+            ReplicationStats.Snapshot[] busiest = {stats(b)};
+            until("the changed rows equal on both nodes", () -> {
+                ReplicationStats.Snapshot now = stats(b);
+                if (now.lastRoundRowsRead() > busiest[0].lastRoundRowsRead()) {
+                    busiest[0] = now;
+                }
+                return text(ca, changed).equals(text(cb, changed));
+            });
             double repair = (System.nanoTime() - started) / 1e9;
             long changedRound = stats(b).lastRoundMillis();
             long found = stats(a).rowsFoundDifferent() + stats(b).rowsFoundDifferent() - found0;
             long bytes = stats(a).repairBytes() + stats(b).repairBytes() - bytes0;
-            return new Result(rows, cold, idle, cpuPerRound, digestBytes, changedRound, repair, found, bytes, on, off);
+            return new Result(rows, cold, idle, cpuPerRound, digestBytes, changedRound, repair, found, bytes, on, off,
+                    idleRound, busiest[0]);
         } finally {
             Marmot.closeAll();
         }
