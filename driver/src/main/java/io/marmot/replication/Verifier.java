@@ -49,6 +49,7 @@ final class Verifier implements AutoCloseable {
     private final Map<Long, List<String>> differedLastRound = new HashMap<>();
     private final Map<Long, Boolean> agreement = new TreeMap<>();
     private volatile boolean closed;
+    private long lastRoundEnded;
 
     Verifier(long nodeId, Path database, MarmotConfig config, OwnMessages own, ReplicationStats stats) {
         this.nodeId = nodeId;
@@ -64,6 +65,9 @@ final class Verifier implements AutoCloseable {
     /** One round: take (or reuse) this node's digest, publish it, compare with every peer's. */
     synchronized void round(Connection nc) {
         long started = System.nanoTime();
+        if (lastRoundEnded != 0 && started - lastRoundEnded < config.verifyInterval().toNanos() / 2) {
+            return; // queued while a long round ran (the first reads every table): the interval counts from its end
+        }
         long cpuStarted = CPU.getCurrentThreadCpuTime();
         long readBefore = digest.rowsRead();
         try {
@@ -94,6 +98,8 @@ final class Verifier implements AutoCloseable {
             log.debug("{} - verification round failed: {}", nodeId, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            lastRoundEnded = System.nanoTime();
         }
     }
 
