@@ -82,17 +82,20 @@ class CodingRulesTest {
     }
 
     /**
-     * Small classes with one job: none reaches 300 lines. The classes still over it (to be split, issue 8) may only
-     * shrink: each is listed with the size it had when this rule came, and leaves the list once under the limit.
+     * Small classes with one job: no hand-written class of the driver or the sidecar reaches 300 lines. The classes
+     * still over it (to be split, issue 8) may only shrink: each is listed with the size it had when this rule came,
+     * and leaves the list once under the limit.
      */
     @Test
     void noClassReachesThreeHundredLines() throws IOException {
-        Map<String, Integer> stillLarger = Map.of("jdbc/MarmotConnection.java", 328,
-                "replication/VersionCheckedWriter.java", 330, "replication/Applier.java", 333,
-                "replication/Publisher.java", 333, "replication/RowWriter.java", 469);
+        Map<String, Integer> stillLarger = Map.of();
         List<String> offences = new ArrayList<>();
-        for (Path file : sources()) {
-            String name = SOURCES.resolve(Path.of("io", "marmot")).relativize(file).toString().replace('\\', '/');
+        List<Path> files = new ArrayList<>(sources());
+        files.addAll(sidecarSources());
+        for (Path file : files) {
+            String name = file.startsWith(SOURCES) ? SOURCES.resolve(Path.of("io", "marmot")).relativize(file).toString()
+                    : file.toString();
+            name = name.replace('\\', '/');
             long lines = Files.readAllLines(file).size();
             int allowed = stillLarger.getOrDefault(name, 299);
             if (lines > allowed) {
@@ -102,6 +105,15 @@ class CodingRulesTest {
             }
         }
         assertEquals(List.of(), offences);
+    }
+
+    /** The sidecar's main sources, beside this module (the reactor builds both from one checkout). */
+    private static List<Path> sidecarSources() throws IOException {
+        Path sidecar = Path.of("..", "server-bridge", "src", "main", "java");
+        assertTrue(Files.isDirectory(sidecar), "the sidecar's sources are not at " + sidecar.toAbsolutePath());
+        try (Stream<Path> files = Files.walk(sidecar)) {
+            return files.filter(p -> p.toString().endsWith(".java")).toList();
+        }
     }
 
     private static List<Path> sources() throws IOException {

@@ -3,6 +3,8 @@ package io.marmot.jdbc;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.schema.Ddl;
 import java.sql.SQLException;
+import java.sql.Statement;
+import org.sqlite.jdbc4.JDBC4Statement;
 
 /**
  * A schema change through the driver: capture follows it inside the same transaction (triggers suspended for an
@@ -17,7 +19,7 @@ final class DdlExecution {
         if (auto) {
             // Write lock first: a deferred transaction that read the schema could not upgrade once the
             // engine's own connections (applier, publisher) have written meanwhile.
-            c.rawExecute("BEGIN IMMEDIATE");
+            execute(c, "BEGIN IMMEDIATE");
         }
         try {
             if (ddl.kind() == Ddl.Kind.ALTER_TABLE) {
@@ -29,22 +31,22 @@ final class DdlExecution {
                 });
             }
             T result = call.run();
-            c.reconcile();
+            reconcile(c);
             if (auto) {
-                c.rawExecute("COMMIT");
+                execute(c, "COMMIT");
             }
             return result;
         } catch (SQLException | RuntimeException e) {
             if (auto) {
                 try {
-                    c.rawExecute("ROLLBACK");
+                    execute(c, "ROLLBACK");
                 } catch (SQLException rollback) {
                     e.addSuppressed(rollback);
                 }
             } else {
                 // The transaction goes on without the failed statement: capture must be whole again.
                 try {
-                    c.reconcile();
+                    reconcile(c);
                 } catch (SQLException again) {
                     e.addSuppressed(again);
                 }
@@ -54,6 +56,21 @@ final class DdlExecution {
             if (auto) {
                 c.beginGroup();
             }
+        }
+    }
+
+    /** Capture made whole again for the schema as it now is, as the engine's work (not the application's SQL). */
+    private static void reconcile(MarmotConnection c) throws SQLException {
+        c.engineWork(() -> {
+            c.engine().reconcile(c);
+            return null;
+        });
+    }
+
+    /** Transaction control straight through sqlite-jdbc's own statement, past the driver's. */
+    private static void execute(MarmotConnection c, String sql) throws SQLException {
+        try (Statement s = new JDBC4Statement(c)) {
+            s.execute(sql);
         }
     }
 }

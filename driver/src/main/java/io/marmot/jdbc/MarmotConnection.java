@@ -13,12 +13,12 @@ import java.sql.Statement;
 import org.sqlite.SQLiteUpdateListener;
 import org.sqlite.core.CoreDatabaseMetaData;
 import org.sqlite.jdbc4.JDBC4Connection;
-import org.sqlite.jdbc4.JDBC4Statement;
 
 /**
  * The application's connection: a sqlite-jdbc connection itself (casts, user functions, collations, handlers,
- * listeners, backup and serialize work unchanged), which observes what replication must know. A commit closes
- * the transaction's change group and wakes the publisher; DDL re-installs capture in the same transaction.
+ * listeners, backup and serialize work unchanged), which observes what replication must know: transaction
+ * boundaries ({@link TransactionBoundaries}), and DDL, which re-installs capture in the same transaction
+ * ({@link DdlExecution}).
  */
 public final class MarmotConnection extends JDBC4Connection {
     private static final String SQLITE_PREFIX = "jdbc:sqlite:";
@@ -29,18 +29,16 @@ public final class MarmotConnection extends JDBC4Connection {
     // sqlite-jdbc's constructor already calls overridden methods (pragmas, auto-commit): these are null until it returns.
     private final ListenerFilter listeners;
     private final WaiterTimeout waiter;
+    private final TransactionBoundaries boundaries;
     /** The thread running the engine's own work on this connection (capture install), whose SQL passes unobserved. */
     private volatile Thread engineAtWork;
-    private final ChangeGroup group;
-    private final WriteLockFirst writeLockFirst;
     private MarmotDatabaseMetaData metaData;
 
     private MarmotConnection(ConnectionSpec spec, MarmotEngine engine) throws SQLException {
         super(spec.url(), spec.sqliteUrl().substring(SQLITE_PREFIX.length()), spec.sqliteProperties());
         this.listeners = new ListenerFilter();
         this.waiter = new WaiterTimeout(this);
-        this.group = new ChangeGroup(this);
-        this.writeLockFirst = engine != null && !spec.openMode().transactionModeGiven() ? new WriteLockFirst() : null;
+        this.boundaries = new TransactionBoundaries(this, engine, spec.openMode().transactionModeGiven());
         this.engine = engine;
         this.database = spec.databasePath();
         try {
@@ -101,13 +99,6 @@ public final class MarmotConnection extends JDBC4Connection {
         return engine == null ? call.run() : DdlExecution.run(this, ddl, call);
     }
 
-    void reconcile() throws SQLException {
-        engineWork(() -> {
-            engine.reconcile(this);
-            return null;
-        });
-    }
-
     <T> T engineWork(SqlCall<T> work) throws SQLException {
         Thread before = engineAtWork;
         engineAtWork = Thread.currentThread();
@@ -115,12 +106,6 @@ public final class MarmotConnection extends JDBC4Connection {
             return work.run();
         } finally {
             engineAtWork = before;
-        }
-    }
-
-    void rawExecute(String sql) throws SQLException {
-        try (Statement s = new JDBC4Statement(this)) {
-            s.execute(sql);
         }
     }
 
@@ -150,9 +135,7 @@ public final class MarmotConnection extends JDBC4Connection {
     @Override
     public void tryEnforceTransactionMode() throws SQLException {
         super.tryEnforceTransactionMode();
-        if (writeLockFirst != null) {
-            writeLockFirst.beforeStatement(this);
-        }
+        beforeWrite();
     }
 
     /**
@@ -160,8 +143,8 @@ public final class MarmotConnection extends JDBC4Connection {
      * plain statements) call this first.
      */
     void beforeWrite() throws SQLException {
-        if (writeLockFirst != null) {
-            writeLockFirst.beforeStatement(this);
+        if (boundaries != null) {
+            boundaries.beforeStatement();
         }
     }
 
@@ -177,32 +160,22 @@ public final class MarmotConnection extends JDBC4Connection {
         return super.setSavepoint(name);
     }
 
-    /**
-     * Inside a transaction sqlite-jdbc began, a savepoint is the transaction's first statement (the write lock is
-     * taken, the savepoint nests in it); in auto-commit mode the savepoint itself begins the transaction, deferred
-     * as sqlite-jdbc has it (releasing it commits), and it starts a new change group.
-     */
     private void beforeSavepoint() throws SQLException {
         checkOpen();
-        if (getAutoCommit()) {
-            if (group != null) {
-                group.begin();
-            }
-            if (writeLockFirst != null) {
-                writeLockFirst.transactionTakenOver();
-            }
-        } else {
-            beforeWrite();
+        if (boundaries != null) {
+            boundaries.beforeSavepoint();
         }
     }
 
     @Override
     public void commit() throws SQLException {
-        closeChangeGroup();
+        if (boundaries != null) {
+            boundaries.beforeCommit();
+        }
         super.commit();
         beginGroup();
-        if (engine != null) {
-            engine.committed();
+        if (boundaries != null) {
+            boundaries.committed();
         }
     }
 
@@ -215,13 +188,13 @@ public final class MarmotConnection extends JDBC4Connection {
     @Override
     public void setAutoCommit(boolean autoCommit) throws SQLException {
         boolean commits = autoCommit && !getAutoCommit();
-        if (commits) {
-            closeChangeGroup();
+        if (commits && boundaries != null) {
+            boundaries.beforeCommit();
         }
         super.setAutoCommit(autoCommit);
         beginGroup();
-        if (commits && engine != null) {
-            engine.committed();
+        if (commits && boundaries != null) {
+            boundaries.committed();
         }
     }
 
@@ -231,8 +204,8 @@ public final class MarmotConnection extends JDBC4Connection {
             return;
         }
         try {
-            if (group != null) {
-                group.close();
+            if (boundaries != null) {
+                boundaries.close();
             }
             if (metaData != null) {
                 metaData.close();
@@ -307,17 +280,8 @@ public final class MarmotConnection extends JDBC4Connection {
     }
 
     void beginGroup() throws SQLException {
-        if (group != null) {
-            group.begin();
-        }
-        if (writeLockFirst != null) {
-            writeLockFirst.transactionBegins(this);
-        }
-    }
-
-    private void closeChangeGroup() throws SQLException {
-        if (engine != null && group != null) {
-            group.end(engine.isClosed());
+        if (boundaries != null) {
+            boundaries.begin();
         }
     }
 

@@ -2,16 +2,8 @@ package io.marmot.replication;
 
 import io.marmot.config.MarmotConfig;
 import io.marmot.sqlite.Sqlite;
-import io.marmot.wire.ChangeBatch;
-import io.marmot.wire.MalformedMessageException;
-import io.marmot.wire.UnknownFormatException;
-import io.marmot.wire.WireFormat;
 import io.nats.client.Connection;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
-import io.nats.client.impl.NatsJetStreamMetaData;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -41,18 +33,16 @@ final class Applier implements AutoCloseable {
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Parked messages, positions due and restarts are looked at this often without any message arriving. */
     private static final long TICK_MILLIS = 500;
-    /** What {@link #take} returns for a peer's schema change placed in order: the caller applies it. */
-    private static final GroupAssembler.Group SCHEMA_CHANGE = new GroupAssembler.Group("", 0);
 
     private final long nodeId;
     private final MarmotConfig config;
     private final ReplicationStats stats;
-    private final OwnMessages own;
     private final SQLiteConnection db;
     private final AppliedTransactions writes;
     private final SchemaApplier schema;
     private final StreamFeeds feeds;
-    private final StreamBinder binder;
+    private final FeedStarter starter;
+    private final MessageIntake intake;
     private final StreamProgress progress;
     private final SerialTask task;
     private final List<StreamFeeds.Delivery> batch = new ArrayList<>(MAX_BATCH);
@@ -60,7 +50,6 @@ final class Applier implements AutoCloseable {
     private long backoff = 100;
     /** No step before this (System.nanoTime): backing off after a failure. */
     private volatile long notBefore = System.nanoTime();
-    private final String ownSuffix;
     private volatile Connection connection;
     private volatile boolean bindRequested;
     private volatile boolean recountMissed;
@@ -74,7 +63,6 @@ final class Applier implements AutoCloseable {
         this.nodeId = nodeId;
         this.config = config;
         this.stats = stats;
-        this.own = own;
         this.db = Sqlite.open(database);
         try {
             this.writes = new AppliedTransactions(nodeId, db, config, stats, own);
@@ -85,9 +73,9 @@ final class Applier implements AutoCloseable {
         }
         this.task = new SerialTask(nodeId + " applier", WorkPools.APPLY, this::step);
         this.feeds = new StreamFeeds(nodeId, link, task::wake);
-        this.binder = new StreamBinder(nodeId);
         this.progress = new StreamProgress(nodeId);
-        this.ownSuffix = "." + nodeId;
+        this.starter = new FeedStarter(nodeId, config, stats, own, writes, feeds, progress);
+        this.intake = new MessageIntake(nodeId, stats, own, writes, feeds, progress);
     }
 
     void start() {
@@ -122,13 +110,13 @@ final class Applier implements AutoCloseable {
         try {
             if (bindRequested) {
                 bindRequested = false;
-                bindAll();
+                starter.bindAll(connection);
             }
             if (recountMissed) {
                 recountMissed = false;
                 writes.refreshOutOfSync();
             }
-            restartJumpedFeeds();
+            starter.restartJumped(connection);
             writes.retryParked();
             writes.pruneConflicts();
             schema.retryWaiting();
@@ -169,48 +157,11 @@ final class Applier implements AutoCloseable {
         }
     }
 
-    /** Binds every stream: checks its identity against the stored position, records what is gone, starts its feed. */
-    private void bindAll() throws IOException, JetStreamApiException, SQLException {
-        Connection nc = connection;
-        if (nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
-            return;
-        }
-        feeds.stopAll();
-        feeds.clear();
-        Map<String, StreamPosition> stored = writes.storedPositions();
-        JetStreamManagement jsm = nc.jetStreamManagement();
-        for (int shard = 1; shard <= config.streams().shards(); shard++) {
-            String stream = config.streams().streamName(shard);
-            StreamPosition from = progress.bindFrom(stream, stored.getOrDefault(stream, StreamPosition.NONE));
-            StreamCheck.Decision d = binder.check(jsm, stream, from);
-            if (d.recreated()) {
-                own.forgetStream(stream);
-            }
-            if (d.recreated() || !d.gaps().isEmpty()) {
-                writes.rebound(stream, d);
-            }
-            progress.bound(stream, d.position(), d.resumeAt());
-            feeds.start(nc, stream, d.resumeAt());
-        }
-        log.info("{} - applying changes from {} stream(s)", nodeId, config.streams().shards());
-    }
-
-    /** Feeds that jumped ahead start again right after what was handled (and before groups still waiting). */
-    private void restartJumpedFeeds() throws IOException, JetStreamApiException {
-        Connection nc = connection;
-        if (progress.toRestart().isEmpty() || nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
-            return;
-        }
-        for (String stream : new ArrayList<>(progress.toRestart())) {
-            feeds.start(nc, stream, progress.restart(stream));
-            stats.feedRestarts.incrementAndGet();
-        }
-    }
-
     /**
      * Applies a drained batch: complete groups in short transactions; the last one also stores the positions (and
-     * any messages found gone), so a crash between transactions reads again (harmlessly) rather than skips. A batch with nothing to apply (own messages, duplicates) costs no write; its
-     * positions are stored with the next transaction, or within a second.
+     * any messages found gone), so a crash between transactions reads again (harmlessly) rather than skips. A batch
+     * with nothing to apply (own messages, duplicates) costs no write; its positions are stored with the next
+     * transaction, or within a second.
      */
     void process(List<StreamFeeds.Delivery> deliveries) throws SQLException {
         List<GroupAssembler.Group> ready = new ArrayList<>();
@@ -220,13 +171,13 @@ final class Applier implements AutoCloseable {
                 writes.applyInSlices(ready, progress, false);
                 ready.clear();
                 Message m = d.message();
-                if (take(m) == SCHEMA_CHANGE) {
+                if (intake.take(m) == MessageIntake.SCHEMA_CHANGE) {
                     schema.apply(m, m.metaData().getStream(), m.metaData().streamSequence());
                 }
                 continue;
             }
             if (feeds.isCurrent(d)) {
-                GroupAssembler.Group g = take(d.message());
+                GroupAssembler.Group g = intake.take(d.message());
                 if (g != null) {
                     ready.add(g);
                 }
@@ -239,53 +190,6 @@ final class Applier implements AutoCloseable {
             lastPositionWrite = System.nanoTime();
         }
         stats.backlogMessages.set(progress.backlog());
-    }
-
-    /** Places one message in its stream's order; returns the transaction group it completes, if any. */
-    private GroupAssembler.Group take(Message m) throws SQLException {
-        NatsJetStreamMetaData meta = m.metaData();
-        String stream = meta.getStream();
-        long seq = meta.streamSequence();
-        StreamCursor cursor = progress.cursor(stream);
-        switch (cursor.classify(seq)) {
-            case DUPLICATE -> {
-                return null;
-            }
-            case JUMP -> {
-                log.warn("{} - stream {} delivered {} right after {}: reading again from there", nodeId, stream, seq,
-                        cursor.handled());
-                feeds.stop(stream); // what it still delivers is stale
-                progress.mustRestart(stream);
-                return null;
-            }
-            case AFTER_GONE -> {
-                for (long[] part : own.foreignParts(stream, cursor.handled() + 1, seq - 1)) {
-                    progress.gone(stream, new StreamCheck.Gap(part[0], part[1],
-                            "they left the stream (retention limits) before this node applied them"));
-                }
-            }
-            case NEXT -> {
-            }
-        }
-        cursor.handled(seq, StreamBinder.nanos(meta.timestamp()), seq + meta.pendingCount());
-        if (m.getSubject().endsWith(ownSuffix)) {
-            return null;
-        }
-        if (SchemaApplier.isSchemaChange(m)) {
-            return SCHEMA_CHANGE;
-        }
-        ChangeBatch batch;
-        try {
-            batch = WireFormat.decode(m.getData());
-        } catch (UnknownFormatException e) {
-            writes.parkUnread(stream, seq, m.getData(), e.getMessage()); // parked before its position is stored
-            return null;
-        } catch (MalformedMessageException e) {
-            stats.rejectedMessages.incrementAndGet();
-            log.warn("{} - rejected message {}#{} on {}: {}", nodeId, stream, seq, m.getSubject(), e.getMessage());
-            return null;
-        }
-        return batch.origin() == nodeId ? null : progress.assembler().add(stream, seq, m.getData(), batch);
     }
 
     /** How far each stream is applied, for callers waiting to be caught up (see Replication.awaitCaughtUp). */

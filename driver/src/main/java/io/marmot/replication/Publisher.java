@@ -3,15 +3,11 @@ package io.marmot.replication;
 import io.marmot.capture.ChangeLog;
 import io.marmot.capture.LogPosition;
 import io.marmot.capture.LogUpkeep;
-import io.marmot.capture.LoggedChanges;
 import io.marmot.config.MarmotConfig;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -25,10 +21,10 @@ import org.sqlite.SQLiteConnection;
  * change counts as published only once JetStream acknowledged it ({@code Nats-Msg-Id} makes retries
  * harmless). While NATS is away, changes wait in the log and memory stays flat. Its cycles run one at a time
  * on the publishing threads every engine of the JVM shares ({@link WorkPools}); no thread waits for its commits.
+ * What one cycle sends is a {@link PublishPass}; this class decides when cycles run, and prunes what is published.
  */
 final class Publisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
-    private static final int MAX_CHANGES_PER_CYCLE = 50_000;
     private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long ACK_TIMEOUT_SECONDS = 30;
     private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
@@ -38,11 +34,10 @@ final class Publisher implements AutoCloseable {
     private final MarmotConfig config;
     private final NatsLink link;
     private final ReplicationStats stats;
-    private final OwnMessages own;
     private final SQLiteConnection db;
-    private final LoggedChanges changes = new LoggedChanges();
     private final LogUpkeep upkeep;
-    private final SchemaSender schema;
+    private final PublishPass pass;
+    private final OtherCommits otherCommits;
     private final String subject;
     private final SerialTask task;
     private ScheduledFuture<?> poll;
@@ -58,15 +53,11 @@ final class Publisher implements AutoCloseable {
     private long lastPrune = System.nanoTime();
     private long lastCycleEnd;
     private boolean lingered;
-    /** SQLite's count of commits by other connections, as of the last cycle: a poll that sees it unchanged rests. */
-    private PreparedStatement dataVersion;
-    private long seenDataVersion = -1;
     private LogPosition prunedAt;
     private int failures;
 
     Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
             OwnMessages own) throws SQLException {
-        this.own = own;
         this.nodeId = nodeId;
         this.config = config;
         this.link = link;
@@ -83,7 +74,8 @@ final class Publisher implements AutoCloseable {
         this.task = new SerialTask(nodeId + " publisher", WorkPools.PUBLISH, this::step);
         this.notBefore = System.nanoTime();
         this.lastCycleEnd = notBefore - BUSY_NANOS;
-        this.schema = new SchemaSender(nodeId, subject, own);
+        this.pass = new PublishPass(nodeId, subject, config, stats, own);
+        this.otherCommits = new OtherCommits(db);
     }
 
     public void start() {
@@ -176,21 +168,9 @@ final class Publisher implements AutoCloseable {
         WorkPools.wakeLater(task, nanos, TimeUnit.NANOSECONDS);
     }
 
-    /**
-     * No other connection committed since the last look, and what was published is pruned: a cycle would find
-     * nothing to do. (Commits through the driver wake the publisher anyway; this is for other processes.)
-     */
+    /** No other connection committed since the last look, and what was published is pruned. */
     private boolean nothingNew() throws SQLException {
-        if (dataVersion == null) {
-            dataVersion = db.prepareStatement("PRAGMA data_version");
-        }
-        long version;
-        try (ResultSet rs = dataVersion.executeQuery()) {
-            version = rs.next() ? rs.getLong(1) : -1;
-        }
-        boolean same = version == seenDataVersion;
-        seenDataVersion = version;
-        return same && acked.equals(prunedAt);
+        return !otherCommits.sinceLastLook() && acked.equals(prunedAt);
     }
 
     private void cycle(long ackTimeoutSeconds) throws Exception {
@@ -211,57 +191,12 @@ final class Publisher implements AutoCloseable {
     }
 
     private void publishPending(JetStream js, long ackTimeoutSeconds) throws Exception {
-        PublishWindow window = new PublishWindow(js, subject, nodeId, config.compress(), ackTimeoutSeconds, (packed, ack) -> {
-            own.published(ack.getStream(), ack.getSeqno());
-            acked = packed.last();
-            stats.publishedMessages.incrementAndGet();
-            stats.publishedChanges.addAndGet(packed.batch().changes().size());
-        });
-        MessagePacker packer = new MessagePacker(nodeId);
-        int[] count = {0};
-        // A waiting schema change goes out after the log rows before it and before those after it.
-        long schemaBarrier = schema.barrier(db);
-        // One query reads the log: its snapshot holds only committed transactions, whole (the statements run
-        // while it is open, such as a table's shape, share that snapshot).
-        LogPosition read;
-        try {
-            read = changes.read(db, sent, (seq, version, tx, change) -> {
-                if ((count[0] >= MAX_CHANGES_PER_CYCLE || seq > schemaBarrier) && packer.endsGroupBefore(tx)) {
-                    return false;
-                }
-                MessagePacker.Packed done = packer.add(seq, version, tx, change);
-                if (done != null) {
-                    send(window, done);
-                }
-                count[0]++;
-                return true;
-            });
-            MessagePacker.Packed rest = packer.finish();
-            if (rest != null) {
-                send(window, rest);
-            }
-        } catch (SendFailed e) {
-            throw e.cause;
+        PublishPass.Result r = pass.run(db, js, sent, ackTimeoutSeconds, p -> acked = p);
+        sent = r.read();
+        acked = r.read();
+        if (r.more()) {
+            workPending = true;
         }
-        window.settleAll();
-        stats.unsendableChanges.set(changes.unsendable());
-        // Everything read was sent and acknowledged (rows no shape describes included: they cannot be sent).
-        sent = read;
-        acked = read;
-        if (count[0] >= MAX_CHANGES_PER_CYCLE) {
-            workPending = true; // more is waiting
-        } else if (schemaBarrier != Long.MAX_VALUE && schema.sendUpTo(db, js, Math.max(read.seq(), schemaBarrier)) > 0) {
-            workPending = true; // the rows after it
-        }
-    }
-
-    private void send(PublishWindow window, MessagePacker.Packed p) {
-        try {
-            window.send(p);
-        } catch (IOException | InterruptedException e) {
-            throw new SendFailed(e);
-        }
-        sent = p.last();
     }
 
     private void prune() throws SQLException {
@@ -299,25 +234,12 @@ final class Publisher implements AutoCloseable {
             }
         }
         try {
-            if (dataVersion != null) {
-                dataVersion.close();
-            }
-            changes.close();
+            otherCommits.close();
+            pass.close();
             upkeep.close();
             db.close();
         } catch (SQLException e) {
             log.debug("{} - closing the publisher's connection: {}", nodeId, e.toString());
-        }
-    }
-
-    /** Carries a send failure out of the change-log visitor. */
-    private static final class SendFailed extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final Exception cause;
-
-        SendFailed(Exception cause) {
-            super(cause);
-            this.cause = cause;
         }
     }
 
@@ -329,5 +251,4 @@ final class Publisher implements AutoCloseable {
             Thread.sleep(20);
         }
     }
-
 }

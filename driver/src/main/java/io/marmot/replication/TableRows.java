@@ -93,7 +93,7 @@ final class TableRows {
         }
         try (PreparedStatement ps = c.prepareStatement(select(where.toString()))) {
             for (int i = 0; i < keyValues.length; i++) {
-                RowWriter.bind(ps, i + 1, keyValues[i]);
+                SqlValues.bind(ps, i + 1, keyValues[i]);
             }
             TableHashes.Row[] found = new TableHashes.Row[1];
             read(ps, r -> found[0] = r);

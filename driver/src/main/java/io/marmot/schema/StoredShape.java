@@ -14,7 +14,7 @@ import java.util.List;
  * A table's shape ({@link TableInfo}) as text, kept beside the schema record: once a table is renamed, dropped or
  * loses a column, the catalogue no longer says what the rows logged before looked like, and this does.
  */
-public final class StoredShape {
+final class StoredShape {
     private static final int FORMAT = 1;
 
     private StoredShape() {

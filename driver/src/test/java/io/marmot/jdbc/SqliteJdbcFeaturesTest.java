@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.marmot.Marmot;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
-import io.marmot.testing.NatsServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -231,30 +230,21 @@ class SqliteJdbcFeaturesTest {
     /** Replication on, against a real nats-server: the features do not disturb it, nor it them. */
     @Nested
     class ReplicationOn {
-        NatsServer nats;
-        Path db1;
-        Path db2;
+        TwoNodes nodes;
 
         @BeforeEach
         void start() throws Exception {
-            nats = NatsServer.start(dir.resolve("nats"));
-            db1 = dir.resolve("node1.db");
-            db2 = dir.resolve("node2.db");
+            nodes = TwoNodes.start(dir);
         }
 
         @AfterEach
         void stop() throws Exception {
-            try {
-                Marmot.close(db1);
-                Marmot.close(db2);
-            } finally {
-                nats.close();
-            }
+            nodes.close();
         }
 
         @Test
         void featuresOnOneNodeAndItsChangesOnTheOther() throws Exception {
-            try (Connection one = Db.node(db1, 1, nats.url()); Connection two = Db.node(db2, 2, nats.url())) {
+            try (Connection one = nodes.connect(1); Connection two = nodes.connect(2)) {
                 List<String> heardOnTwo = Collections.synchronizedList(new ArrayList<>());
                 ((SQLiteConnection) two).addUpdateListener((type, database, table, rowId) -> heardOnTwo.add(table));
                 List<String> heardOnOne = Collections.synchronizedList(new ArrayList<>());

@@ -2,10 +2,8 @@ package io.marmot.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.marmot.Marmot;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
-import io.marmot.testing.NatsServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -28,36 +26,24 @@ import org.junit.jupiter.api.io.TempDir;
 class TransactionBoundariesTest {
     @TempDir
     Path dir;
-    NatsServer nats;
-    Path db1;
-    Path db2;
+    TwoNodes nodes;
     Connection one;
     Connection other;
     Connection peer;
 
     @BeforeEach
     void open() throws Exception {
-        nats = NatsServer.start(dir.resolve("nats"));
-        db1 = dir.resolve("node1.db");
-        db2 = dir.resolve("node2.db");
-        one = Db.node(db1, 1, nats.url());
-        other = Db.node(db1, 1, nats.url());
-        peer = Db.node(db2, 2, nats.url());
+        nodes = TwoNodes.start(dir);
+        one = nodes.connect(1);
+        other = nodes.connect(1);
+        peer = nodes.connect(2);
         Db.exec(one, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
         Db.exec(peer, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v INTEGER)");
     }
 
     @AfterEach
     void close() throws Exception {
-        try {
-            one.close();
-            other.close();
-            peer.close();
-            Marmot.close(db1);
-            Marmot.close(db2);
-        } finally {
-            nats.close();
-        }
+        nodes.close();
     }
 
     private void peerHas(List<Integer> values) throws Exception {

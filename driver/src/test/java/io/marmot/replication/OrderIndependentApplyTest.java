@@ -200,7 +200,7 @@ class OrderIndependentApplyTest {
             try (var ps = c.prepareStatement("INSERT INTO t VALUES (?, ?, ?, ?)")) {
                 for (Object[] v : sorted.values()) {
                     for (int i = 0; i < 4; i++) {
-                        RowWriter.bind(ps, i + 1, v[i]);
+                        SqlValues.bind(ps, i + 1, v[i]);
                     }
                     ps.executeUpdate();
                 }

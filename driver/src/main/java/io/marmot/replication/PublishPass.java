@@ -1,0 +1,110 @@
+package io.marmot.replication;
+
+import io.marmot.capture.LogPosition;
+import io.marmot.capture.LoggedChanges;
+import io.marmot.config.MarmotConfig;
+import io.nats.client.JetStream;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.function.Consumer;
+
+/**
+ * One pass over the change log: reads the committed changes after a position, packs whole transactions into
+ * messages ({@link MessagePacker}), publishes them through a bounded {@link PublishWindow} and waits for every
+ * acknowledgement. A pass stops at its size limit and at a waiting schema change, which goes out between the log
+ * rows before it and those after it ({@link SchemaSender}).
+ */
+final class PublishPass implements AutoCloseable {
+    private static final int MAX_CHANGES_PER_PASS = 50_000;
+    private final long nodeId;
+    private final String subject;
+    private final MarmotConfig config;
+    private final ReplicationStats stats;
+    private final OwnMessages own;
+    private final SchemaSender schema;
+    private final LoggedChanges changes = new LoggedChanges();
+
+    PublishPass(long nodeId, String subject, MarmotConfig config, ReplicationStats stats, OwnMessages own) {
+        this.nodeId = nodeId;
+        this.subject = subject;
+        this.config = config;
+        this.stats = stats;
+        this.own = own;
+        this.schema = new SchemaSender(nodeId, subject, own);
+    }
+
+    /** How far the pass read (all of it acknowledged), and whether more is waiting. */
+    record Result(LogPosition read, boolean more) {
+    }
+
+    /** {@code onAcked} hears each acknowledged position as it comes, before the pass ends. */
+    Result run(Connection db, JetStream js, LogPosition from, long ackTimeoutSeconds, Consumer<LogPosition> onAcked)
+            throws Exception {
+        PublishWindow window = new PublishWindow(js, subject, nodeId, config.compress(), ackTimeoutSeconds,
+                (packed, ack) -> {
+                    own.published(ack.getStream(), ack.getSeqno());
+                    onAcked.accept(packed.last());
+                    stats.publishedMessages.incrementAndGet();
+                    stats.publishedChanges.addAndGet(packed.batch().changes().size());
+                });
+        MessagePacker packer = new MessagePacker(nodeId);
+        int[] count = {0};
+        long schemaBarrier = schema.barrier(db);
+        // One query reads the log: its snapshot holds only committed transactions, whole (the statements run
+        // while it is open, such as a table's shape, share that snapshot).
+        LogPosition read;
+        try {
+            read = changes.read(db, from, (seq, version, tx, change) -> {
+                if ((count[0] >= MAX_CHANGES_PER_PASS || seq > schemaBarrier) && packer.endsGroupBefore(tx)) {
+                    return false;
+                }
+                MessagePacker.Packed done = packer.add(seq, version, tx, change);
+                if (done != null) {
+                    send(window, done);
+                }
+                count[0]++;
+                return true;
+            });
+            MessagePacker.Packed rest = packer.finish();
+            if (rest != null) {
+                send(window, rest);
+            }
+        } catch (SendFailed e) {
+            throw e.cause;
+        }
+        window.settleAll();
+        stats.unsendableChanges.set(changes.unsendable());
+        // Everything read was sent and acknowledged (rows no shape describes included: they cannot be sent).
+        if (count[0] >= MAX_CHANGES_PER_PASS) {
+            return new Result(read, true);
+        }
+        boolean schemaSent = schemaBarrier != Long.MAX_VALUE
+                && schema.sendUpTo(db, js, Math.max(read.seq(), schemaBarrier)) > 0;
+        return new Result(read, schemaSent); // with a schema change sent, the rows after it are waiting
+    }
+
+    private static void send(PublishWindow window, MessagePacker.Packed p) {
+        try {
+            window.send(p);
+        } catch (IOException | InterruptedException e) {
+            throw new SendFailed(e);
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        changes.close();
+    }
+
+    /** Carries a send failure out of the change-log visitor. */
+    private static final class SendFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final Exception cause;
+
+        SendFailed(Exception cause) {
+            super(cause);
+            this.cause = cause;
+        }
+    }
+}
