@@ -137,12 +137,17 @@ final class Applier implements AutoCloseable {
             if (next != null || (!progress.toRestart().isEmpty() && connection != null)) {
                 task.wake(); // more is waiting: after the other engines' turn
             }
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // An Error too (a class that failed to load, a stack overflow): what the batch moved in memory is
+            // dropped like after any failure, or the messages it held would be skipped in silence.
             if (closed) {
                 return;
             }
             batch.clear();
             stats.applyFailed(e);
+            if (e instanceof Error) {
+                log.error("{} - applying failed", nodeId, e);
+            }
             log.warn("{} - applying failed ({} time(s) in a row), reading again from the stored positions in {} ms: {}",
                     nodeId, stats.consecutiveFailures, backoff, e.toString());
             // Everything not committed is dropped: the next bind starts each stream right after its position.

@@ -143,12 +143,16 @@ final class Publisher implements AutoCloseable {
             if (workPending) {
                 task.wake(); // more is waiting: after the other engines' turn
             }
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // An Error too: what was sent but not acknowledged must be sent again.
             if (closed) {
                 return;
             }
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
+            }
+            if (e instanceof Error) {
+                log.error("{} - publishing failed", nodeId, e);
             }
             sent = acked;
             if (failures++ == 0) {

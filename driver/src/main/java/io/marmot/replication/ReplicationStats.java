@@ -147,7 +147,7 @@ public final class ReplicationStats {
         rowsSettled.addAndGet(settled);
     }
 
-    void applyFailed(Exception e) {
+    void applyFailed(Throwable e) {
         applyFailures.incrementAndGet();
         if (consecutiveFailures++ == 0) {
             failingSinceMillis = System.currentTimeMillis();

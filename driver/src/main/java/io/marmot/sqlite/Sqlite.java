@@ -61,7 +61,8 @@ public final class Sqlite {
                 s.execute("COMMIT");
             }
             return result;
-        } catch (SQLException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Errors too: a transaction left open makes every later BEGIN of this connection fail.
             try (Statement s = c.createStatement()) {
                 s.execute("ROLLBACK");
             } catch (SQLException rollback) {
