@@ -3,7 +3,6 @@ package io.marmot.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,9 +43,9 @@ public final class Benchmark {
         Benchmark b = new Benchmark(quick, dir);
         long t0 = System.nanoTime();
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
-            b.header(args);
+            ReportHeader.write(args, quick, b::line);
             if (runs.test("1")) {
-                b.localWrites(nats.url());
+                new LocalWritesSection(dir, nats.url(), quick, b::line).report();
             }
             if (runs.test("2") || runs.test("3")) { // throughput is judged against the limits of the same run
                 double[] limits = b.jetStreamLimits(nats.url());
@@ -70,7 +69,7 @@ public final class Benchmark {
         b.line("");
         b.line(String.format("Whole run: %.0f s.", (System.nanoTime() - t0) / 1e9));
         Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.writeString(out, b.report + keptNotes(out));
+        Files.writeString(out, b.report + ReportHeader.keptNotes(out));
         System.out.println("\nwritten to " + out);
     }
 
@@ -80,78 +79,6 @@ public final class Benchmark {
                 Files.deleteIfExists(p);
             }
         }
-    }
-
-    /** The hand-written "## Notes" section of an existing report survives a new run. */
-    private static String keptNotes(Path out) throws IOException {
-        if (!Files.exists(out)) {
-            return "";
-        }
-        String old = Files.readString(out);
-        int at = old.indexOf("\n## Notes");
-        return at < 0 ? "" : old.substring(at);
-    }
-
-    private void header(String[] args) throws IOException {
-        line("# Benchmarks");
-        line("");
-        line("Produced by `bash bench/run.sh" + (args.length > 0 ? " " + String.join(" ", args) : "") + "` on "
-                + LocalDate.now() + (quick ? " (quick mode: fewer rows and runs, wider spread)" : "") + ".");
-        line("");
-        line("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + memTotal() + " RAM, JDK "
-                + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
-                + NatsServer.version() + ", SQLite " + sqliteVersion() + " (sqlite-jdbc). All nodes, NATS and the"
-                + " benchmark share this machine. Figures are medians of the runs after a warm-up run, with min–max.");
-        line("");
-    }
-
-    private void localWrites(String natsUrl) throws Exception {
-        int runs = quick ? 3 : 5;
-        line("## 1. Local write cost of capture");
-        line("");
-        line("Rows/s through plain `jdbc:sqlite:` and through `jdbc:marmot:sqlite:` (capture on, connected to NATS,");
-        line("publishing), same schema, WAL, `synchronous=NORMAL`. Overhead = plain ÷ marmot (1.00 = free).");
-        line("");
-        line("| workload | row size | plain sqlite-jdbc rows/s | marmot rows/s | overhead |");
-        line("|---|---|---|---|---|");
-        LocalWrites lw = new LocalWrites(dir, natsUrl, true);
-        int small = quick ? 5_000 : 20_000;
-        int batch = quick ? 50_000 : 200_000;
-        row(lw, LocalWrites.Workload.AUTOCOMMIT_INSERT, small, 0, runs);
-        row(lw, LocalWrites.Workload.BATCH_INSERT, batch, 0, runs);
-        row(lw, LocalWrites.Workload.UPDATE, batch, 0, runs);
-        row(lw, LocalWrites.Workload.DELETE, batch, 0, runs);
-        row(lw, LocalWrites.Workload.AUTOCOMMIT_INSERT, small / 4, 16 * 1024, runs);
-        row(lw, LocalWrites.Workload.BATCH_INSERT, quick ? 5_000 : 20_000, 16 * 1024, runs);
-        line("");
-        line("The triggers alone, without replication (`publish=false&replicate=false`): what capture costs before");
-        line("the publisher, the applier and nats-server compete for the same two cores.");
-        line("");
-        line("| workload | row size | plain sqlite-jdbc rows/s | capture-only rows/s | overhead |");
-        line("|---|---|---|---|---|");
-        LocalWrites captureOnly = new LocalWrites(dir, natsUrl, false);
-        row(captureOnly, LocalWrites.Workload.AUTOCOMMIT_INSERT, small, 0, runs);
-        row(captureOnly, LocalWrites.Workload.BATCH_INSERT, batch, 0, runs);
-        row(captureOnly, LocalWrites.Workload.UPDATE, batch, 0, runs);
-        row(captureOnly, LocalWrites.Workload.DELETE, batch, 0, runs);
-        // capture that names no droppable column: what DROP COLUMN from the sqlite3 shell costs every write
-        LocalWrites readsRows = new LocalWrites(dir, natsUrl, false, "&shell-drop-column=true");
-        String readBack = " (`shell-drop-column=true`)";
-        row(readsRows, LocalWrites.Workload.BATCH_INSERT, batch, 0, runs, readBack);
-        row(readsRows, LocalWrites.Workload.UPDATE, batch, 0, runs, readBack);
-        line("");
-    }
-
-    private void row(LocalWrites lw, LocalWrites.Workload w, int rows, int blob, int runs) throws Exception {
-        row(lw, w, rows, blob, runs, "");
-    }
-
-    private void row(LocalWrites lw, LocalWrites.Workload w, int rows, int blob, int runs, String note) throws Exception {
-        double[][] r = lw.measure(w, rows, blob, runs);
-        Stats.Summary plain = Stats.of(box(r[0]));
-        Stats.Summary marmot = Stats.of(box(r[1]));
-        line(String.format("| %s | %s | %s | %s | **%.2f×** |", w.label + note, blob > 0 ? "~16 KiB" : "~100 B",
-                plain.format(""), marmot.format(""), plain.median() / marmot.median()));
     }
 
     private double[] jetStreamLimits(String natsUrl) throws Exception {
@@ -341,38 +268,8 @@ public final class Benchmark {
                 micros.length == 0 ? Double.NaN : micros[micros.length - 1] / 1000.0));
     }
 
-    private static List<Double> box(double[] a) {
-        List<Double> l = new ArrayList<>();
-        for (double d : a) {
-            l.add(d);
-        }
-        return l;
-    }
-
     private void line(String s) {
         System.out.println(s);
         report.append(s).append('\n');
-    }
-
-    private static String memTotal() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (l.startsWith("MemTotal:")) {
-                    return String.format("%.0f GiB", Long.parseLong(l.replaceAll("[^0-9]", "")) / 1048576.0);
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return "unknown";
-        }
-        return "unknown";
-    }
-
-    private static String sqliteVersion() {
-        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
-                var s = c.createStatement(); var rs = s.executeQuery("SELECT sqlite_version()")) {
-            return rs.next() ? rs.getString(1) : "unknown";
-        } catch (java.sql.SQLException e) {
-            return "unknown";
-        }
     }
 }

@@ -1,0 +1,58 @@
+package io.marmot.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.function.Consumer;
+
+/** The report's head (how it was produced, on which machine) and the hand-written notes kept at its end. */
+final class ReportHeader {
+    private ReportHeader() {
+    }
+
+    /** The hand-written "## Notes" section of an existing report survives a new run. */
+    static String keptNotes(Path out) throws IOException {
+        if (!Files.exists(out)) {
+            return "";
+        }
+        String old = Files.readString(out);
+        int at = old.indexOf("\n## Notes");
+        return at < 0 ? "" : old.substring(at);
+    }
+
+    static void write(String[] args, boolean quick, Consumer<String> line) {
+        line.accept("# Benchmarks");
+        line.accept("");
+        line.accept("Produced by `bash bench/run.sh" + (args.length > 0 ? " " + String.join(" ", args) : "") + "` on "
+                + LocalDate.now() + (quick ? " (quick mode: fewer rows and runs, wider spread)" : "") + ".");
+        line.accept("");
+        line.accept("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + memTotal() + " RAM, JDK "
+                + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
+                + NatsServer.version() + ", SQLite " + sqliteVersion() + " (sqlite-jdbc). All nodes, NATS and the"
+                + " benchmark share this machine. Figures are medians of the runs after a warm-up run, with min–max.");
+        line.accept("");
+    }
+
+    private static String memTotal() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (l.startsWith("MemTotal:")) {
+                    return String.format("%.0f GiB", Long.parseLong(l.replaceAll("[^0-9]", "")) / 1048576.0);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return "unknown";
+        }
+        return "unknown";
+    }
+
+    private static String sqliteVersion() {
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
+                var s = c.createStatement(); var rs = s.executeQuery("SELECT sqlite_version()")) {
+            return rs.next() ? rs.getString(1) : "unknown";
+        } catch (java.sql.SQLException e) {
+            return "unknown";
+        }
+    }
+}
