@@ -1,5 +1,6 @@
 package io.marmot.bench;
 
+import io.marmot.testing.NatsServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,11 @@
 package io.marmot.bench;
 
+import io.marmot.testing.NatsServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** The report's head (how it was produced, on which machine) and the hand-written notes kept at its end. */
@@ -29,7 +31,7 @@ final class ReportHeader {
         line.accept("");
         line.accept("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + memTotal() + " RAM, JDK "
                 + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
-                + NatsServer.version() + ", SQLite " + sqliteVersion() + " (sqlite-jdbc). All nodes, NATS and the"
+                + natsVersion() + ", SQLite " + sqliteVersion() + " (sqlite-jdbc). All nodes, NATS and the"
                 + " benchmark share this machine. Figures are medians of the runs after a warm-up run, with min–max.");
         line.accept("");
     }
@@ -52,6 +54,20 @@ final class ReportHeader {
                 var s = c.createStatement(); var rs = s.executeQuery("SELECT sqlite_version()")) {
             return rs.next() ? rs.getString(1) : "unknown";
         } catch (java.sql.SQLException e) {
+            return "unknown";
+        }
+    }
+
+    private static String natsVersion() {
+        try {
+            Process p = new ProcessBuilder(NatsServer.binary().toString(), "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor(5, TimeUnit.SECONDS);
+            return out;
+        } catch (IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return "unknown";
         }
     }

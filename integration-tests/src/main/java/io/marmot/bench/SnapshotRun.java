@@ -37,7 +37,7 @@ final class SnapshotRun {
         String params = "node-id=1&nats-url=" + natsUrl + "&snapshot-interval=0&" + PREFIXES;
         try (Connection c = DriverManager.getConnection("jdbc:marmot:sqlite:" + source + "?" + params)) {
             fill(c, rows);
-            Await.published(source);
+            Marmot.engine(source).orElseThrow().awaitPublished(java.time.Duration.ofMinutes(10));
         }
         try (Connection plain = DriverManager.getConnection("jdbc:sqlite:" + source); Statement s = plain.createStatement()) {
             s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -119,18 +119,5 @@ final class SnapshotRun {
     @FunctionalInterface
     private interface Step {
         void run() throws Exception;
-    }
-
-    /** Waits until the engine published everything it captured. */
-    private static final class Await {
-        static void published(Path db) throws Exception {
-            long deadline = System.nanoTime() + 600_000_000_000L;
-            while (Marmot.engine(db).orElseThrow().stats().pendingChanges() > 0) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("changes not published within 10 minutes");
-                }
-                Thread.sleep(100);
-            }
-        }
     }
 }
