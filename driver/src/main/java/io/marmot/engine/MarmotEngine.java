@@ -106,12 +106,10 @@ public final class MarmotEngine implements AutoCloseable {
         return closed;
     }
 
-    /** Brings capture in step with the schema inside the caller's transaction (after DDL through the driver). */
-    public void reconcile(Connection c) throws SQLException {
-        SchemaCapture.follow(c, nodeId, CaptureOptions.of(config));
-    }
-
-    /** Called after a commit through the driver: there may be changes to send. */
+    /**
+     * There may be changes to send: called after a commit through the driver, or by whoever wrote the database
+     * another way (the sidecar, after a start).
+     */
     public void committed() {
         if (replication != null) {
             replication.committed();

@@ -1,6 +1,9 @@
 package io.marmot.jdbc;
 
 import io.marmot.capture.CaptureInstaller;
+import io.marmot.capture.CaptureOptions;
+import io.marmot.capture.SchemaCapture;
+import io.marmot.engine.MarmotEngine;
 import io.marmot.schema.Ddl;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,6 +20,12 @@ final class DdlExecution {
     static <T> T run(MarmotConnection c, Ddl ddl, MarmotConnection.SqlCall<T> call) throws SQLException {
         boolean auto = c.getAutoCommit();
         if (auto) {
+            // A backlog of local changes is folded first, in short transactions of its own: folded inside the schema
+            // change's transaction it held the write lock about a second per 100,000 rows, and other writers waited.
+            c.engineWork(() -> {
+                SchemaCapture.foldBacklog(c, c.engine().nodeId());
+                return null;
+            });
             // Write lock first: a deferred transaction that read the schema could not upgrade once the
             // engine's own connections (applier, publisher) have written meanwhile.
             execute(c, "BEGIN IMMEDIATE");
@@ -62,7 +71,8 @@ final class DdlExecution {
     /** Capture made whole again for the schema as it now is, as the engine's work (not the application's SQL). */
     private static void reconcile(MarmotConnection c) throws SQLException {
         c.engineWork(() -> {
-            c.engine().reconcile(c);
+            MarmotEngine engine = c.engine();
+            SchemaCapture.follow(c, engine.nodeId(), CaptureOptions.of(engine.config()));
             return null;
         });
     }
