@@ -33,13 +33,11 @@ final class ClusterLocks {
             Executors.newSingleThreadScheduledExecutor(Daemons.factory("marmot-locks"));
 
     private final long nodeId;
-    private final String bucket;
-    private final int replicas;
+    private final KvBucket bucket;
 
     ClusterLocks(long nodeId, String streamPrefix, int replicas) {
         this.nodeId = nodeId;
-        this.bucket = streamPrefix + "-locks";
-        this.replicas = replicas;
+        this.bucket = new KvBucket(streamPrefix + "-locks", LEASE, replicas);
     }
 
     /** Waits for the lock up to {@code timeout}; the returned handle releases it on close. */
@@ -56,7 +54,7 @@ final class ClusterLocks {
             Connection nc = connection.get();
             if (nc != null) {
                 try {
-                    KeyValue kv = bucket(nc);
+                    KeyValue kv = bucket.open(nc);
                     try {
                         long revision = kv.create(key, holder);
                         log.info("{} - holds cluster lock '{}'", nodeId, name);
@@ -78,6 +76,7 @@ final class ClusterLocks {
                     }
                 } catch (IOException | JetStreamApiException e) {
                     last = e.toString();
+                    bucket.forget(); // opened again next time, and created if it went with the server's store
                 }
             }
             if (System.nanoTime() > deadline) {
@@ -96,10 +95,6 @@ final class ClusterLocks {
     /** Whether the entry is the lock as this holder wrote it (the holder text names the node and the moment). */
     private static boolean ours(KeyValueEntry entry, byte[] holder) {
         return entry != null && entry.getOperation() == KeyValueOperation.PUT && Arrays.equals(entry.getValue(), holder);
-    }
-
-    private KeyValue bucket(Connection nc) throws IOException, JetStreamApiException {
-        return KvBuckets.open(nc, bucket, LEASE, replicas);
     }
 
     /** A held lock, renewed in the background until closed. */

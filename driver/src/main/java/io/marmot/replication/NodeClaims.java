@@ -24,8 +24,7 @@ final class NodeClaims {
 
     private final long nodeId;
     private final String instance;
-    private final String bucket;
-    private final int replicas;
+    private final KvBucket bucket;
     private final String claim;
     private volatile String conflict = "";
     private volatile long lastWriteMillis;
@@ -33,8 +32,7 @@ final class NodeClaims {
     NodeClaims(long nodeId, String instance, String streamPrefix, int replicas, String database) {
         this.nodeId = nodeId;
         this.instance = instance;
-        this.bucket = streamPrefix + "-nodes";
-        this.replicas = replicas;
+        this.bucket = new KvBucket(streamPrefix + "-nodes", LEASE, replicas);
         this.claim = instance + " " + host() + ":" + database;
     }
 
@@ -42,7 +40,10 @@ final class NodeClaims {
      * Takes or renews the claim; false (and {@link #conflict()} says why) when another live node holds this id.
      */
     synchronized boolean claim(Connection nc) throws IOException, JetStreamApiException {
-        KeyValue kv = bucket(nc);
+        return bucket.use(nc, this::claimOn);
+    }
+
+    private boolean claimOn(KeyValue kv) throws IOException, JetStreamApiException {
         String key = "node-" + nodeId;
         byte[] value = claim.getBytes(StandardCharsets.UTF_8);
         for (int attempt = 0; attempt < 3; attempt++) {
@@ -72,7 +73,7 @@ final class NodeClaims {
     /** Gives the id up at a clean stop, so another database may take it at once (a crash leaves it to expire). */
     synchronized void release(Connection nc) {
         try {
-            KeyValue kv = nc.keyValue(bucket);
+            KeyValue kv = bucket.open(nc);
             KeyValueEntry held = kv.get("node-" + nodeId);
             if (held != null && held.getValue() != null && held.getValueAsString().startsWith(instance + " ")) {
                 kv.delete("node-" + nodeId, held.getRevision());
@@ -114,10 +115,6 @@ final class NodeClaims {
         }
         conflict = message;
         return false;
-    }
-
-    private KeyValue bucket(Connection nc) throws IOException, JetStreamApiException {
-        return KvBuckets.open(nc, bucket, LEASE, replicas);
     }
 
     private static String host() {

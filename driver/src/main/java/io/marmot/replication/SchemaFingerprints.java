@@ -24,25 +24,33 @@ import org.sqlite.SQLiteConnection;
 
 /**
  * Each node publishes a fingerprint of its replicated schema in the key-value bucket {@code <stream-prefix>-schemas}
- * (every few seconds; a stopped node's entry lapses) and compares the others' with its own: {@code stats()} and
- * {@code /health} show whether the cluster agrees, and which nodes differ.
+ * (a stopped node's entry lapses) and compares the others' with its own, within 3 s of a change here and while they
+ * differ, every 10 s otherwise: {@code stats()} and {@code /health} show whether the cluster agrees, and which nodes
+ * differ.
  */
 final class SchemaFingerprints implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaFingerprints.class);
     private static final Duration ENTRY_TTL = Duration.ofSeconds(30);
     private static final long EVERY_MILLIS = 3_000;
+    /**
+     * With nothing changed here and the cluster agreeing, the entry is written again and the others' read only this
+     * often: listing the bucket's keys costs the server a consumer, and a thousand idle databases each did it every
+     * three seconds. A change here, or a disagreement, is compared at every look.
+     */
+    private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final ScheduledExecutorService TIMER =
             Executors.newSingleThreadScheduledExecutor(Daemons.factory("marmot-fingerprints"));
 
     private final long nodeId;
     private final Path database;
-    private final String bucket;
-    private final int replicas;
+    private final KvBucket bucket;
     private final ReplicationStats stats;
     private final Supplier<Connection> connection;
     private ScheduledFuture<?> task;
     private SQLiteConnection db;
     private String lastDisagreement = "";
+    private String lastPublished = "";
+    private long lastPublishedAt;
     private volatile boolean closed;
     private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
 
@@ -50,8 +58,7 @@ final class SchemaFingerprints implements AutoCloseable {
             Supplier<Connection> connection) {
         this.nodeId = nodeId;
         this.database = database;
-        this.bucket = streamPrefix + "-schemas";
-        this.replicas = replicas;
+        this.bucket = new KvBucket(streamPrefix + "-schemas", ENTRY_TTL, replicas);
         this.stats = stats;
         this.connection = connection;
     }
@@ -75,8 +82,14 @@ final class SchemaFingerprints implements AutoCloseable {
             if (nc == null) {
                 return;
             }
-            KeyValue kv = bucket(nc);
+            long now = System.nanoTime();
+            if (mine.equals(lastPublished) && lastDisagreement.isEmpty() && now - lastPublishedAt < QUIET_NANOS) {
+                return;
+            }
+            KeyValue kv = bucket.open(nc);
             kv.put("node-" + nodeId, mine.getBytes(StandardCharsets.UTF_8));
+            lastPublished = mine;
+            lastPublishedAt = now;
             Map<String, String> differing = new TreeMap<>();
             for (String key : kv.keys()) {
                 KeyValueEntry e = kv.get(key);
@@ -99,6 +112,8 @@ final class SchemaFingerprints implements AutoCloseable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
+            bucket.forget();
+            lastPublished = ""; // looked at again next time
             log.debug("{} - comparing schema fingerprints: {}", nodeId, e.toString());
         } finally {
             if (closed) {
@@ -106,10 +121,6 @@ final class SchemaFingerprints implements AutoCloseable {
             }
             busy.unlock();
         }
-    }
-
-    private KeyValue bucket(Connection nc) throws IOException, JetStreamApiException {
-        return KvBuckets.open(nc, bucket, ENTRY_TTL, replicas);
     }
 
     /** Never waits for a comparison under way (stopping must stay quick): that one closes the connection itself. */

@@ -40,7 +40,7 @@ final class Verifier implements AutoCloseable {
     private final long nodeId;
     private final MarmotConfig config;
     private final ReplicationStats stats;
-    private final String bucket;
+    private final KvBucket bucket;
     private final LocalDigest digest;
     private final RepairResponder responder;
     private final Repairer repairer;
@@ -55,7 +55,9 @@ final class Verifier implements AutoCloseable {
         this.nodeId = nodeId;
         this.config = config;
         this.stats = stats;
-        this.bucket = config.streams().streamPrefix() + "-digests";
+        // Entries of nodes gone for good expire: a departed node is no peer to agree with.
+        this.bucket = new KvBucket(config.streams().streamPrefix() + "-digests", config.verifyInterval().multipliedBy(10),
+                config.streams().replicas());
         this.digest = new LocalDigest(nodeId, database, config, own);
         this.responder = new RepairResponder(nodeId, Repairer.subjectPrefix(config) + nodeId, digest);
         this.repairer = new Repairer(nodeId, database, config);
@@ -73,7 +75,7 @@ final class Verifier implements AutoCloseable {
         try {
             responder.answerOn(nc);
             Digest mine = digest.current();
-            KeyValue kv = bucket(nc);
+            KeyValue kv = bucket.open(nc);
             byte[] encoded = DigestCodec.encode(mine).getBytes(StandardCharsets.UTF_8);
             kv.put("node-" + nodeId, encoded);
             long bytes = encoded.length;
@@ -95,6 +97,7 @@ final class Verifier implements AutoCloseable {
             stats.lastRoundBytes = bytes;
             stats.lastRoundRowsRead = digest.rowsRead() - readBefore;
         } catch (IOException | JetStreamApiException | SQLException | RuntimeException e) {
+            bucket.forget();
             log.debug("{} - verification round failed: {}", nodeId, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -196,11 +199,6 @@ final class Verifier implements AutoCloseable {
         stats.verified(agreeing, (int) divergences.stream().map(d -> d.substring(0, d.indexOf(':'))).distinct().count(),
                 List.copyOf(divergences), Map.copyOf(agreement));
         return toRepair;
-    }
-
-    private KeyValue bucket(Connection nc) throws IOException, JetStreamApiException {
-        // Entries of nodes gone for good expire: a departed node is no peer to agree with.
-        return KvBuckets.open(nc, bucket, config.verifyInterval().multipliedBy(10), config.streams().replicas());
     }
 
     @Override

@@ -44,6 +44,8 @@ public final class SnapshotSchedule {
     private final SnapshotStats stats = new SnapshotStats();
     private final SnapshotTaker taker;
     private final AtomicBoolean busy = new AtomicBoolean();
+    /** Kept from tick to tick while the connection is the same: it keeps its buckets open. */
+    private SnapshotStore store;
     private long seenRevision = -1;
     private long seenAt = System.nanoTime();
     private Manifest newest;
@@ -100,7 +102,9 @@ public final class SnapshotSchedule {
             return;
         }
         try {
-            SnapshotStore store = new SnapshotStore(nc, config.streams());
+            if (store == null || !store.uses(nc)) {
+                store = new SnapshotStore(nc, config.streams());
+            }
             observeNewest(store);
             boolean grown = checkStreams(nc);
             if (outOfSync.getAsBoolean()) {

@@ -1,11 +1,10 @@
 package io.marmot.snapshot;
 
 import io.marmot.config.StreamSettings;
+import io.marmot.replication.KvBucket;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.KeyValue;
 import io.nats.client.ObjectStore;
-import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.ObjectInfo;
 import io.nats.client.api.ObjectMeta;
@@ -38,16 +37,20 @@ final class SnapshotStore {
 
     private final Connection nc;
     private final String objects;
-    private final String pointer;
-    private final String lease;
+    private final KvBucket pointer;
+    private final KvBucket lease;
     private final int replicas;
 
     SnapshotStore(Connection nc, StreamSettings streams) {
         this.nc = nc;
         this.objects = streams.streamPrefix() + "-snapshots";
-        this.pointer = streams.streamPrefix() + "-snapshot";
-        this.lease = streams.streamPrefix() + "-snapshot-lease";
         this.replicas = streams.replicas();
+        this.pointer = new KvBucket(streams.streamPrefix() + "-snapshot", null, replicas);
+        this.lease = new KvBucket(streams.streamPrefix() + "-snapshot-lease", LEASE, replicas);
+    }
+
+    boolean uses(Connection connection) {
+        return nc == connection;
     }
 
     String bucket() {
@@ -77,7 +80,7 @@ final class SnapshotStore {
 
     /** The entry naming the newest snapshot, or null when there is none. */
     KeyValueEntry newest() throws IOException, JetStreamApiException {
-        KeyValueEntry e = pointerBucket().get(NEWEST);
+        KeyValueEntry e = pointer.use(nc, kv -> kv.get(NEWEST));
         return e == null || e.getValue() == null ? null : e;
     }
 
@@ -120,15 +123,15 @@ final class SnapshotStore {
 
     /** Points {@code newest} at a complete snapshot, if it still is at {@code expectedRevision} (0: absent). */
     long pointNewest(String name, long expectedRevision) throws IOException, JetStreamApiException {
-        KeyValue kv = pointerBucket();
         byte[] value = name.getBytes(StandardCharsets.UTF_8);
-        return expectedRevision == 0 ? kv.create(NEWEST, value) : kv.update(NEWEST, value, expectedRevision);
+        return pointer.use(nc, kv -> expectedRevision == 0 ? kv.create(NEWEST, value)
+                : kv.update(NEWEST, value, expectedRevision));
     }
 
     /** Takes the taker lease for {@code holder}; its revision, or 0 when another node holds it. */
     long takeLease(String holder) throws IOException, JetStreamApiException {
         try {
-            return leaseBucket().create(TAKER, holder.getBytes(StandardCharsets.UTF_8));
+            return lease.use(nc, kv -> kv.create(TAKER, holder.getBytes(StandardCharsets.UTF_8)));
         } catch (JetStreamApiException held) {
             return 0;
         }
@@ -137,7 +140,7 @@ final class SnapshotStore {
     /** Renews a held lease; its new revision, or 0 when it was lost (expired and taken by another). */
     long renewLease(String holder, long revision) throws IOException {
         try {
-            return leaseBucket().update(TAKER, holder.getBytes(StandardCharsets.UTF_8), revision);
+            return lease.use(nc, kv -> kv.update(TAKER, holder.getBytes(StandardCharsets.UTF_8), revision));
         } catch (JetStreamApiException lost) {
             return 0;
         }
@@ -145,7 +148,10 @@ final class SnapshotStore {
 
     void releaseLease(long revision) throws IOException {
         try {
-            leaseBucket().delete(TAKER, revision);
+            lease.use(nc, kv -> {
+                kv.delete(TAKER, revision);
+                return null;
+            });
         } catch (JetStreamApiException lost) {
             // expired and perhaps taken by another: not ours to delete
         }
@@ -173,31 +179,5 @@ final class SnapshotStore {
             }
         }
         return nc.objectStore(objects);
-    }
-
-    private KeyValue pointerBucket() throws IOException, JetStreamApiException {
-        return keyValue(pointer, null);
-    }
-
-    private KeyValue leaseBucket() throws IOException, JetStreamApiException {
-        return keyValue(lease, LEASE);
-    }
-
-    private KeyValue keyValue(String name, Duration ttl) throws IOException, JetStreamApiException {
-        try {
-            nc.keyValueManagement().getStatus(name);
-        } catch (JetStreamApiException missing) {
-            KeyValueConfiguration.Builder b = KeyValueConfiguration.builder().name(name).maxHistoryPerKey(1)
-                    .replicas(replicas).storageType(StorageType.File);
-            if (ttl != null) {
-                b.ttl(ttl);
-            }
-            try {
-                nc.keyValueManagement().create(b.build());
-            } catch (JetStreamApiException raced) {
-                // created by another node at the same moment
-            }
-        }
-        return nc.keyValue(name);
     }
 }

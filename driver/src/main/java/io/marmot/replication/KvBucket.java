@@ -1,0 +1,82 @@
+package io.marmot.replication;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.StorageType;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * One of the engine's key-value buckets (one entry per key, created by whoever comes first), opened once per NATS
+ * connection and kept: opening asks the server twice (the bucket's status, then the bucket itself), which every
+ * periodic look (node claims, schema fingerprints, digests, the snapshot pointer) used to repeat, for every database.
+ * A failed use forgets it, so a bucket lost with the server's store is created again at the next look.
+ */
+public final class KvBucket {
+    private final String name;
+    private final Duration ttl;
+    private final int replicas;
+    private Connection openedOn;
+    private KeyValue kv;
+
+    /** @param ttl how long entries live, or null for as long as the bucket */
+    public KvBucket(String name, Duration ttl, int replicas) {
+        this.name = name;
+        this.ttl = ttl;
+        this.replicas = replicas;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The bucket on {@code nc}, created when missing; call {@link #forget} when using it failed. */
+    public synchronized KeyValue open(Connection nc) throws IOException, JetStreamApiException {
+        if (kv == null || openedOn != nc) {
+            kv = create(nc);
+            openedOn = nc;
+        }
+        return kv;
+    }
+
+    /** The next {@link #open} asks the server again (and creates the bucket if it is gone). */
+    public synchronized void forget() {
+        kv = null;
+        openedOn = null;
+    }
+
+    /** Runs {@code work} on the bucket; any failure forgets it. */
+    public <T> T use(Connection nc, Work<T> work) throws IOException, JetStreamApiException {
+        try {
+            return work.run(open(nc));
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            forget();
+            throw e;
+        }
+    }
+
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(KeyValue kv) throws IOException, JetStreamApiException;
+    }
+
+    private KeyValue create(Connection nc) throws IOException, JetStreamApiException {
+        try {
+            nc.keyValueManagement().getStatus(name);
+        } catch (JetStreamApiException missing) {
+            KeyValueConfiguration.Builder b = KeyValueConfiguration.builder().name(name).maxHistoryPerKey(1)
+                    .replicas(replicas).storageType(StorageType.File);
+            if (ttl != null) {
+                b.ttl(ttl);
+            }
+            try {
+                nc.keyValueManagement().create(b.build());
+            } catch (JetStreamApiException raced) {
+                // created by another node at the same moment
+            }
+        }
+        return nc.keyValue(name);
+    }
+}
