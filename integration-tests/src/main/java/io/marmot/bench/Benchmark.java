@@ -53,7 +53,7 @@ public final class Benchmark {
                 b.replication(nats.url(), limits);
             }
             if (runs.test("7")) {
-                b.manyDatabases(nats.url());
+                b.manyDatabases(nats.url(), nats.pid());
             }
             if (runs.test("9")) {
                 SidecarLatency.report(SidecarLatency.measure(dir, nats.url(), quick ? 10 : 50), b::line);
@@ -165,9 +165,9 @@ public final class Benchmark {
         line("Node JVMs run with `-Xmx512m`; the peak heap is sampled every 50 ms.");
     }
 
-    private void manyDatabases(String natsUrl) throws Exception {
+    private void manyDatabases(String natsUrl, long natsPid) throws Exception {
         int count = quick ? 50 : 1000;
-        ManyDatabases.Result r = ManyDatabases.measure(dir.resolve("many"), natsUrl, count);
+        ManyDatabases.Result r = ManyDatabases.measure(dir.resolve("many"), natsUrl, natsPid, count);
         line("");
         line("## 7. Many databases in one JVM");
         line("");
@@ -195,6 +195,8 @@ public final class Benchmark {
                 r.get("idle_cpu_marmot_percent")));
         line(String.format("| CPU while idle, whole JVM (its compiler still warming up) | %.0f %% of one core |",
                 r.get("idle_cpu_percent")));
+        line(String.format("| CPU while idle, nats-server (answering claims, fingerprints, digests) | %.0f %% of one core |",
+                r.get("idle_cpu_nats_percent")));
         line(String.format("| time to shut down (`Marmot.closeAll`) | %.1f s |", r.get("shutdown_seconds")));
         line(String.format("| after shutdown: Java threads, NATS connections | %.0f, %.0f |", r.get("threads_after"),
                 r.get("nats_connections_after")));

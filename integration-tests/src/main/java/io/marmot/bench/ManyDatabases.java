@@ -44,12 +44,12 @@ public final class ManyDatabases {
     }
 
     /** Runs the measurement in a fresh JVM and returns its figures. */
-    static Result measure(Path dir, String natsUrl, int count) throws IOException, InterruptedException {
+    static Result measure(Path dir, String natsUrl, long natsPid, int count) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path log = dir.resolve("many.log");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-cp", System.getProperty("java.class.path"), ManyDatabases.class.getName(), dir.toString(), natsUrl,
-                Integer.toString(count));
+                Integer.toString(count), Long.toString(natsPid));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         Map<String, Double> figures = new LinkedHashMap<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -69,7 +69,7 @@ public final class ManyDatabases {
         return new Result(figures);
     }
 
-    /** {@code <dir> <nats-url> <count>}: prints one {@code name value} line per figure. */
+    /** {@code <dir> <nats-url> <count> <nats-server pid>}: prints one {@code name value} line per figure. */
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         String natsUrl = args[1];
@@ -145,10 +145,13 @@ public final class ManyDatabases {
         Map<String, Long> threadCpu0 = cpuByThreadGroup();
         Map<String, Long> osCpu0 = osCpuByThreadGroup();
         long cpu0 = processCpuNanos();
+        Path natsStat = Path.of("/proc", args[3], "stat");
+        long natsTicks0 = cpuTicks(natsStat);
         long wall0 = System.nanoTime();
         Thread.sleep(10_000);
         long wall = System.nanoTime() - wall0;
         figure("idle_cpu_percent", 100.0 * (processCpuNanos() - cpu0) / wall);
+        figure("idle_cpu_nats_percent", 100.0 * (cpuTicks(natsStat) - natsTicks0) * 10_000_000L / wall);
         Map<String, Long> threadCpu1 = cpuByThreadGroup();
         figure("idle_cpu_marmot_percent", 100.0 * threadCpu1.entrySet().stream().filter(e -> e.getKey().startsWith("marmot-"))
                 .mapToLong(e -> e.getValue() - threadCpu0.getOrDefault(e.getKey(), 0L)).sum() / wall);
@@ -264,14 +267,20 @@ public final class ManyDatabases {
                 try {
                     String stat = Files.readString(t.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "#");
-                    String[] w = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    out.merge(name, Long.parseLong(w[11]) + Long.parseLong(w[12]), Long::sum);
+                    out.merge(name, cpuTicks(t.resolve("stat")), Long::sum);
                 } catch (IOException e) {
                     // the thread ended meanwhile
                 }
             }
         }
         return out;
+    }
+
+    /** User and system time of a process, in clock ticks (100 a second), from {@code /proc/<pid>/stat}. */
+    private static long cpuTicks(Path stat) throws IOException {
+        String s = Files.readString(stat);
+        String[] w = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(w[11]) + Long.parseLong(w[12]);
     }
 
     private static long processCpuNanos() {
