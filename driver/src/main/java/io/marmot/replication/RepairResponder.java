@@ -7,7 +7,6 @@ import io.marmot.clock.RowStateCodec;
 import io.marmot.clock.RowVersions;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
-import io.nats.client.Subscription;
 import java.io.IOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,7 +32,6 @@ final class RepairResponder implements AutoCloseable {
     private RowVersions versions;
     private Connection answering;
     private Dispatcher dispatcher;
-    private Subscription subscription;
 
     RepairResponder(long nodeId, String subject, LocalDigest digest) {
         this.nodeId = nodeId;
@@ -41,30 +39,19 @@ final class RepairResponder implements AutoCloseable {
         this.digest = digest;
     }
 
-    /**
-     * Answers on {@code nc} (again after a new connection), subscribed through the connection's shared dispatcher;
-     * the answers are worked out on {@link WorkPools#REPAIR_ANSWERS}, as the dispatcher must never wait.
-     */
-    synchronized void answerOn(Connection nc, Dispatcher shared) {
-        if (answering == nc && dispatcher == shared) {
+    /** Answers on {@code nc} (again after a new connection). */
+    synchronized void answerOn(Connection nc) {
+        if (answering == nc) {
             return;
         }
         stopAnswering();
-        subscription = shared.subscribe(subject, msg -> {
+        dispatcher = nc.createDispatcher(msg -> {
             if (msg.getReplyTo() != null) {
-                WorkPools.REPAIR_ANSWERS.execute(() -> reply(nc, msg.getReplyTo(), msg.getData()));
+                nc.publish(msg.getReplyTo(), answer(msg.getData(), nc.getServerInfo().getMaxPayload()));
             }
         });
-        dispatcher = shared;
+        dispatcher.subscribe(subject);
         answering = nc;
-    }
-
-    private void reply(Connection nc, String replyTo, byte[] question) {
-        try {
-            nc.publish(replyTo, answer(question, nc.getServerInfo().getMaxPayload()));
-        } catch (RuntimeException e) { // the connection closed meanwhile: the peer asks again
-            log.debug("{} - answering a repair question: {}", nodeId, e.toString());
-        }
     }
 
     /** The answer to a peer's repair question (an error reply when it cannot be answered). */
@@ -160,16 +147,15 @@ final class RepairResponder implements AutoCloseable {
     }
 
     private void stopAnswering() {
-        if (subscription != null) {
+        if (answering != null && dispatcher != null) {
             try {
-                dispatcher.unsubscribe(subscription);
+                answering.closeDispatcher(dispatcher);
             } catch (RuntimeException e) {
                 log.debug("{} - closing the repair responder: {}", nodeId, e.toString());
             }
         }
         answering = null;
         dispatcher = null;
-        subscription = null;
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.marmot.replication;
 
 import io.marmot.config.MarmotConfig;
 import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
@@ -18,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -42,8 +44,7 @@ final class Verifier implements AutoCloseable {
     private final LocalDigest digest;
     private final RepairResponder responder;
     private final Repairer repairer;
-    /** The thread of the pass under way on {@link WorkPools#REPAIR_PASSES}, if any; guarded by {@link #repairing}. */
-    private Thread passThread;
+    private final ExecutorService repairs;
     private final AtomicBoolean repairing = new AtomicBoolean();
     private final Map<Long, List<String>> differedLastRound = new HashMap<>();
     private final Map<Long, Boolean> agreement = new TreeMap<>();
@@ -60,10 +61,11 @@ final class Verifier implements AutoCloseable {
         this.digest = new LocalDigest(nodeId, database, config, own);
         this.responder = new RepairResponder(nodeId, Repairer.subjectPrefix(config) + nodeId, digest);
         this.repairer = new Repairer(nodeId, database, config);
+        this.repairs = Executors.newSingleThreadExecutor(Daemons.factory("marmot-repair-" + nodeId));
     }
 
     /** One round: take (or reuse) this node's digest, publish it, compare with every peer's. */
-    synchronized void round(Connection nc, Dispatcher shared) {
+    synchronized void round(Connection nc) {
         long started = System.nanoTime();
         if (lastRoundEnded != 0 && started - lastRoundEnded < config.verifyInterval().toNanos() / 2) {
             return; // queued while a long round ran (the first reads every table): the interval counts from its end
@@ -71,7 +73,7 @@ final class Verifier implements AutoCloseable {
         long cpuStarted = CPU.getCurrentThreadCpuTime();
         long readBefore = digest.rowsRead();
         try {
-            responder.answerOn(nc, shared);
+            responder.answerOn(nc);
             Digest mine = digest.current();
             KeyValue kv = bucket.open(nc);
             byte[] encoded = DigestCodec.encode(mine).getBytes(StandardCharsets.UTF_8);
@@ -104,29 +106,26 @@ final class Verifier implements AutoCloseable {
         }
     }
 
-    /** Repairs, on a repair thread, the tables found different from each peer; skipped while a repair runs. */
+    /** Repairs, on the repair thread, the tables found different from each peer; skipped while a repair runs. */
     private void repairLater(Connection nc, Map<Long, List<String>> tables) {
         if (!repairing.compareAndSet(false, true)) {
             return;
         }
-        WorkPools.REPAIR_PASSES.execute(() -> {
-            try {
-                synchronized (repairing) {
-                    passThread = Thread.currentThread();
-                }
-                tables.forEach((peer, names) -> {
-                    for (String table : names) {
-                        repair(nc, peer, table); // returns at once once closed
-                    }
-                });
-            } finally {
-                synchronized (repairing) {
-                    passThread = null; // the pool clears an interrupt left behind before its next task
+        try {
+            repairs.execute(() -> {
+                try {
+                    tables.forEach((peer, names) -> {
+                        for (String table : names) {
+                            repair(nc, peer, table);
+                        }
+                    });
+                } finally {
                     repairing.set(false);
-                    repairing.notifyAll();
                 }
-            }
-        });
+            });
+        } catch (RejectedExecutionException closed) {
+            repairing.set(false);
+        }
     }
 
     private void repair(Connection nc, long peer, String table) {
@@ -205,19 +204,11 @@ final class Verifier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        synchronized (repairing) {
-            if (passThread != null) {
-                passThread.interrupt(); // a pass waiting for a peer's answer stops; no other table is begun
-            }
-            for (long left = 5_000; repairing.get() && left > 0; left = (deadline - System.nanoTime()) / 1_000_000) {
-                try {
-                    repairing.wait(left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
+        repairs.shutdownNow();
+        try {
+            repairs.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         repairer.close();
         responder.close();

@@ -25,13 +25,6 @@ final class WorkPools {
     static final ExecutorService PUBLISH = pool(PUBLISH_THREADS, "marmot-publish");
     static final ExecutorService APPLY = pool(APPLY_THREADS, "marmot-apply");
     static final ScheduledExecutorService TIMER = timer();
-    /**
-     * Anti-entropy, shared by every engine so that a thousand databases do not keep a thousand threads: passes (which
-     * wait for a peer's answers) and the answers to peers' questions (SQLite reads, never a wait on NATS) have a pool
-     * each, so that two nodes of one JVM repairing from each other cannot hold every thread while waiting.
-     */
-    static final ExecutorService REPAIR_PASSES = pool(2, "marmot-repair");
-    static final ExecutorService REPAIR_ANSWERS = pool(2, "marmot-repair-answers");
 
     private WorkPools() {
     }
