@@ -37,6 +37,9 @@ public record Health(boolean ready, List<String> problems) {
             problems.add("the applier has been failing for " + failingFor / 1000 + " s (" + s.backlogMessages()
                     + " message(s) waiting): " + s.lastApplyError());
         }
+        if (!s.feedProblem().isEmpty()) {
+            problems.add(s.feedProblem());
+        }
         if (s.clockKnown() && Math.abs(s.clockOffsetMillis()) > maxClockSkewMillis) {
             problems.add("this node's clock is " + Math.abs(s.clockOffsetMillis()) + " ms "
                     + (s.clockOffsetMillis() > 0 ? "ahead of" : "behind") + " the NATS server's, more than max-clock-skew ("

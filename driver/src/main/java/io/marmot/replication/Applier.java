@@ -45,6 +45,8 @@ final class Applier implements AutoCloseable {
     private final MessageIntake intake;
     private final StreamProgress progress;
     private final SerialTask task;
+    private final FeedWatchdog watchdog;
+    private final List<String> streams = new ArrayList<>();
     private final List<StreamFeeds.Delivery> batch = new ArrayList<>(MAX_BATCH);
     private ScheduledFuture<?> tick;
     private long backoff = 100;
@@ -76,6 +78,10 @@ final class Applier implements AutoCloseable {
         this.progress = new StreamProgress(nodeId);
         this.starter = new FeedStarter(nodeId, config, stats, own, writes, feeds, progress);
         this.intake = new MessageIntake(nodeId, stats, own, writes, feeds, progress);
+        this.watchdog = new FeedWatchdog(nodeId, stats);
+        for (int shard = 1; shard <= config.streams().shards(); shard++) {
+            streams.add(config.streams().streamName(shard));
+        }
     }
 
     void start() {
@@ -111,6 +117,7 @@ final class Applier implements AutoCloseable {
             if (bindRequested) {
                 bindRequested = false;
                 starter.bindAll(connection);
+                watchdog.soon();
             }
             if (recountMissed) {
                 recountMissed = false;
@@ -128,7 +135,9 @@ final class Applier implements AutoCloseable {
             noteApplied();
             if (!batch.isEmpty()) {
                 stats.applySucceeded();
+                watchdog.soon();
             }
+            watch();
             batch.clear();
             StreamFeeds.Delivery next = feeds.peek();
             stats.oldestWaitingMillis = next == null ? 0 : timestampMillis(next.message());
@@ -195,6 +204,22 @@ final class Applier implements AutoCloseable {
             lastPositionWrite = System.nanoTime();
         }
         stats.backlogMessages.set(progress.backlog());
+    }
+
+    /** Streams whose feed stalls are read again from what was applied (see FeedWatchdog). */
+    private void watch() {
+        Connection nc = connection;
+        if (nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
+            watchdog.reset();
+            return;
+        }
+        if (watchdog.due()) {
+            for (String stream : watchdog.look(nc, streams, this::applied, feeds.peek() != null)) {
+                if (progress.cursor(stream) != null) {
+                    progress.mustRestart(stream);
+                }
+            }
+        }
     }
 
     /** How far each stream is applied, for callers waiting to be caught up (see Replication.awaitCaughtUp). */

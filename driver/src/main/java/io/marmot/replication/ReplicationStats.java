@@ -22,6 +22,9 @@ public final class ReplicationStats {
     final AtomicLong lastLagMillis = new AtomicLong();
     final AtomicLong applyFailures = new AtomicLong();
     final AtomicLong feedRestarts = new AtomicLong();
+    final AtomicLong feedStalls = new AtomicLong();
+    volatile long behindMessages;
+    volatile String feedProblem = "";
     final AtomicLong backlogMessages = new AtomicLong();
     final AtomicLong parkedWaiting = new AtomicLong();
     private final Map<RowMerge.Kind, AtomicLong> conflicts = new EnumMap<>(RowMerge.Kind.class);
@@ -87,6 +90,10 @@ public final class ReplicationStats {
      * @param lastRoundCpuMicros CPU time the last verification round's thread spent (repair not included)
      * @param lastRoundBytes bytes of digests the last verification round wrote and read in the key-value bucket
      * @param lastRoundRowsRead table rows the last verification round read to hash (0 when nothing changed)
+     * @param behindMessages messages the streams held for over 5 s that this node has not applied yet (0 when it
+     *     keeps up; measured every few seconds against the streams' ends on the server)
+     * @param feedStalls times a stream's feed delivered nothing while the stream held more, and was read again
+     * @param feedProblem why the node is behind or cannot see the streams' ends, empty when it keeps up
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
@@ -96,7 +103,8 @@ public final class ReplicationStats {
             List<String> divergences, long schemaChangesApplied, long dropsRefused, String schemaFingerprint,
             String schemaDisagreement, long unversionedUpdates, long unsendableChanges, Map<Long, Boolean> peerAgreement,
             long rowsFoundDifferent, long rowsRepaired, long rowsSettled, long repairBytes,
-            long lastRoundMillis, long lastRoundCpuMicros, long lastRoundBytes, long lastRoundRowsRead) {
+            long lastRoundMillis, long lastRoundCpuMicros, long lastRoundBytes, long lastRoundRowsRead,
+            long behindMessages, long feedStalls, String feedProblem) {
         /** Whether every node that published a schema fingerprint has this node's. */
         public boolean schemaAgrees() {
             return schemaDisagreement.isEmpty();
@@ -137,7 +145,8 @@ public final class ReplicationStats {
                 lastVerifiedMillis, peersAgreeing, peersDiffering, divergences, appliedSchemaChanges.get(),
                 refusedDrops.get(), schemaFingerprint, schemaDisagreement, unversionedUpdates.get(),
                 unsendableChanges.get(), peerAgreement, rowsFoundDifferent.get(), rowsRepaired.get(), rowsSettled.get(),
-                repairBytes.get(), lastRoundMillis, lastRoundCpuMicros, lastRoundBytes, lastRoundRowsRead);
+                repairBytes.get(), lastRoundMillis, lastRoundCpuMicros, lastRoundBytes, lastRoundRowsRead,
+                behindMessages, feedStalls.get(), feedProblem);
     }
 
     void repaired(long different, long repaired, long settled, long bytes) {

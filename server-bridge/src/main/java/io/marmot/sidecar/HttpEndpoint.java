@@ -95,6 +95,7 @@ final class HttpEndpoint implements AutoCloseable {
         b.append(",\"outOfSync\":").append(outOfSync);
         b.append(",\"missedMessages\":").append(s == null ? 0 : s.missedMessages());
         b.append(",\"backlogMessages\":").append(s == null ? 0 : s.backlogMessages());
+        b.append(",\"behindMessages\":").append(s == null ? 0 : s.behindMessages());
         b.append(",\"applyFailures\":").append(s == null ? 0 : s.applyFailures());
         b.append(",\"schemaAgrees\":").append(s == null || s.schemaAgrees());
         b.append(",\"lastVerifiedMillis\":").append(s == null ? 0 : s.lastVerifiedMillis());
@@ -174,6 +175,10 @@ final class HttpEndpoint implements AutoCloseable {
                     s.backlogMillis() / 1000);
             counter(b, "marmot_feed_restarts_total", "Times a stream was read again because its delivery jumped.",
                     labels, s.feedRestarts());
+            gauge(b, "marmot_behind_messages", "Messages the streams held over 5 s ago that this node has not applied.",
+                    labels, s.behindMessages());
+            counter(b, "marmot_feed_stalls_total", "Times a stream's feed delivered nothing while the stream held more,"
+                    + " and was read again.", labels, s.feedStalls());
             conflicts(b, labels, s.conflicts());
             gauge(b, "marmot_peers_agreeing", "Peers whose data equals this node's at the same stream positions.",
                     labels, s.peersAgreeing());

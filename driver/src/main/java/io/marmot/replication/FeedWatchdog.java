@@ -1,0 +1,179 @@
+package io.marmot.replication;
+
+import io.marmot.config.Secrets;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The applier's check on its own feeds. An ordered consumer can stop delivering while NATS stays connected (seen for
+ * 77-91 s after a server of the cluster was killed or paused): nothing arrives, nothing fails, and the node would
+ * look ready while peers' rows are missing. So every few seconds this reads each stream's last sequence from the
+ * server and compares it with what the node applied. A stream end not applied {@value #BEHIND_AFTER_SECONDS} s after
+ * it was seen makes the node "behind" (not ready, with the number of messages); if nothing at all was applied or
+ * received meanwhile, the feed is stalled and is read again from the applied position. A server that cannot answer
+ * for the stream (its store lost, "stream not found") is reported, and after a few failed looks the connection
+ * moves to another server of the cluster.
+ *
+ * <p>Looks run on the applier's own step, so they never race it; while the node is idle and caught up they space
+ * out, so a thousand idle databases cost a few requests a second, not thousands.
+ */
+final class FeedWatchdog {
+    private static final Logger log = LoggerFactory.getLogger(FeedWatchdog.class);
+    static final long BEHIND_AFTER_SECONDS = 5;
+    private static final long BEHIND_AFTER_NANOS = TimeUnit.SECONDS.toNanos(BEHIND_AFTER_SECONDS);
+    private static final long LOOK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long IDLE_LOOK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(20);
+    /** Failed looks in a row before the problem is reported (one timeout is no cause for alarm). */
+    private static final int FAILURES_REPORTED = 2;
+    private static final int FAILURES_BEFORE_RECONNECT = 3;
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
+
+    private final long nodeId;
+    private final ReplicationStats stats;
+    private final Map<String, Mark> marks = new HashMap<>();
+    private long interval = LOOK_EVERY_NANOS;
+    private long nextLook = System.nanoTime() + LOOK_EVERY_NANOS;
+    private int failures;
+
+    /** A stream's end as seen at {@code seenAt}, not applied then, and what was applied at that moment. */
+    private record Mark(long end, long seenAt, long appliedThen) {
+    }
+
+    FeedWatchdog(long nodeId, ReplicationStats stats) {
+        this.nodeId = nodeId;
+        this.stats = stats;
+    }
+
+    boolean due() {
+        return System.nanoTime() - nextLook >= 0;
+    }
+
+    /** Something happened (a delivery, a connection, this node published): look again soon. */
+    void soon() {
+        interval = LOOK_EVERY_NANOS;
+        long next = System.nanoTime() + LOOK_EVERY_NANOS;
+        if (next - nextLook < 0) {
+            nextLook = next;
+        }
+    }
+
+    /** The feeds stopped (not connected, replication paused): what was seen before says nothing now. */
+    void reset() {
+        marks.clear();
+        failures = 0;
+        stats.behindMessages = 0;
+        stats.feedProblem = "";
+    }
+
+    /**
+     * Looks at every stream once.
+     *
+     * @param applied per stream, the last sequence handled (-1: not bound yet)
+     * @param receiving whether messages wait in the feeds' buffer (a feed that delivers is not stalled)
+     * @return the streams whose feed is stalled, to be read again from what was applied
+     */
+    List<String> look(Connection nc, List<String> streams, ToLongFunction<String> applied, boolean receiving) {
+        long now = System.nanoTime();
+        List<String> stalled = new ArrayList<>();
+        long behind = 0;
+        StringBuilder problem = new StringBuilder();
+        boolean active = receiving;
+        try {
+            JetStreamManagement jsm = nc.jetStreamManagement(JetStreamOptions.builder().requestTimeout(REQUEST_TIMEOUT).build());
+            for (String stream : streams) {
+                long done = applied.applyAsLong(stream);
+                if (done < 0) {
+                    marks.remove(stream);
+                    continue;
+                }
+                long end = jsm.getStreamInfo(stream).getStreamState().getLastSequence();
+                Mark mark = marks.get(stream);
+                if (done >= end || (mark != null && done >= mark.end())) {
+                    marks.remove(stream);
+                    mark = null;
+                }
+                if (done < end) {
+                    active = true;
+                    if (mark == null) {
+                        marks.put(stream, new Mark(end, now, done));
+                        continue;
+                    }
+                }
+                if (mark == null || now - mark.seenAt() < BEHIND_AFTER_NANOS) {
+                    continue;
+                }
+                behind += end - done;
+                long waited = TimeUnit.NANOSECONDS.toSeconds(now - mark.seenAt());
+                if (problem.length() > 0) {
+                    problem.append("; ");
+                }
+                problem.append("behind by ").append(end - done).append(" message(s) on stream ").append(stream)
+                        .append(": what it held ").append(waited).append(" s ago is not applied yet");
+                if (done == mark.appliedThen() && !receiving) {
+                    stalled.add(stream);
+                    stats.feedStalls.incrementAndGet();
+                    marks.put(stream, new Mark(end, now, done));
+                    problem.append(" (its feed delivered nothing: read again from ").append(done + 1).append(')');
+                    log.warn("{} - the feed of stream {} delivered nothing for {} s while the stream holds {} message(s)"
+                            + " this node has not applied (applied up to {}, stream ends at {}): reading it again",
+                            nodeId, stream, waited, end - done, done, end);
+                }
+            }
+            failures = 0;
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            failures++;
+            active = true;
+            if (failures >= FAILURES_REPORTED) {
+                problem.setLength(0);
+                problem.append("the NATS server ").append(server(nc))
+                        .append(" cannot tell how far the change streams go (").append(failures)
+                        .append(" looks in a row failed): ").append(e.getMessage());
+                log.warn("{} - the NATS server {} cannot serve the change streams ({} looks in a row failed): {}",
+                        nodeId, server(nc), failures, e.toString());
+            }
+            if (failures >= FAILURES_BEFORE_RECONNECT && nc.getServers().size() > 1) {
+                failures = 0;
+                moveToAnotherServer(nc);
+            }
+        }
+        stats.behindMessages = behind;
+        if (problem.length() > 0 || failures == 0) {
+            stats.feedProblem = problem.toString();
+        }
+        interval = active ? LOOK_EVERY_NANOS : Math.min(interval * 2, IDLE_LOOK_EVERY_NANOS);
+        nextLook = now + interval;
+        return stalled;
+    }
+
+    private static String server(Connection nc) {
+        String url = nc.getConnectedUrl();
+        return url == null ? "(none)" : Secrets.maskUrl(url);
+    }
+
+    /** The connection is shared by this JVM's engines; they all move, which is what they need too. */
+    private void moveToAnotherServer(Connection nc) {
+        log.warn("{} - moving to another NATS server of the cluster: {} cannot serve the change streams", nodeId,
+                server(nc));
+        Daemons.thread("marmot-reconnect", () -> {
+            try {
+                nc.forceReconnect();
+            } catch (IOException e) {
+                log.warn("{} - moving to another NATS server failed: {}", nodeId, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }).start();
+    }
+}
