@@ -37,6 +37,16 @@ public record Health(boolean ready, List<String> problems) {
             problems.add("the applier has been failing for " + failingFor / 1000 + " s (" + s.backlogMessages()
                     + " message(s) waiting): " + s.lastApplyError());
         }
+        long publishFailingFor = since(s.publishFailingSinceMillis());
+        if (natsConnected && publishFailingFor >= STUCK_AFTER_MILLIS) {
+            problems.add("publishing has been failing for " + publishFailingFor / 1000 + " s (" + s.pendingChanges()
+                    + " change(s) wait in the change log): " + s.lastPublishError());
+        }
+        long setUpFailingFor = since(s.setUpFailingSinceMillis());
+        if (natsConnected && setUpFailingFor >= STUCK_AFTER_MILLIS) {
+            problems.add("connected to NATS, but setting up the change streams has been failing for "
+                    + setUpFailingFor / 1000 + " s (nothing is published or applied): " + s.lastSetUpError());
+        }
         if (!s.feedProblem().isEmpty()) {
             problems.add(s.feedProblem());
         }
@@ -51,5 +61,10 @@ public record Health(boolean ready, List<String> problems) {
         }
         problems.addAll(others);
         return new Health(problems.isEmpty(), List.copyOf(problems));
+    }
+
+    /** Milliseconds since {@code millis}, 0 when it is 0 (not failing). */
+    private static long since(long millis) {
+        return millis == 0 ? 0 : Math.max(0, System.currentTimeMillis() - millis);
     }
 }

@@ -139,6 +139,7 @@ final class Publisher implements AutoCloseable {
             if (failures > 0) {
                 log.info("{} - publishing again after {} failed attempt(s)", nodeId, failures);
                 failures = 0;
+                stats.publishSucceeded();
             }
             if (workPending) {
                 task.wake(); // more is waiting: after the other engines' turn
@@ -155,6 +156,7 @@ final class Publisher implements AutoCloseable {
                 log.error("{} - publishing failed", nodeId, e);
             }
             sent = acked;
+            stats.publishFailed(e);
             if (failures++ == 0) {
                 log.warn("{} - publishing failed, changes stay in the log and are retried: {}", nodeId, e.toString());
             } else {

@@ -121,7 +121,9 @@ public final class Replication implements AutoCloseable {
             } else {
                 stopFlowing();
             }
+            stats.setUpSucceeded();
         } catch (Exception e) {
+            stats.setUpFailed(e);
             log.warn("{} - setting up JetStream failed (is JetStream enabled on the server?), retrying in {} ms: {}",
                     nodeId, backoff, e.toString());
             link.later(backoff, () -> setUp(nc, Math.min(backoff * 2, 10_000)));

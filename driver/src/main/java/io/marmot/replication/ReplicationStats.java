@@ -25,6 +25,10 @@ public final class ReplicationStats {
     final AtomicLong feedStalls = new AtomicLong();
     volatile long behindMessages;
     volatile String feedProblem = "";
+    volatile long publishFailingSinceMillis;
+    volatile String lastPublishError = "";
+    volatile long setUpFailingSinceMillis;
+    volatile String lastSetUpError = "";
     final AtomicLong backlogMessages = new AtomicLong();
     final AtomicLong parkedWaiting = new AtomicLong();
     private final Map<RowMerge.Kind, AtomicLong> conflicts = new EnumMap<>(RowMerge.Kind.class);
@@ -94,6 +98,11 @@ public final class ReplicationStats {
      *     keeps up; measured every few seconds against the streams' ends on the server)
      * @param feedStalls times a stream's feed delivered nothing while the stream held more, and was read again
      * @param feedProblem why the node is behind or cannot see the streams' ends, empty when it keeps up
+     * @param publishFailingSinceMillis when publishing started failing without a success since, 0 when it is not
+     * @param lastPublishError the last publishing failure, empty when publishing is not failing
+     * @param setUpFailingSinceMillis when setting up JetStream (streams, node claim) started failing while connected,
+     *     0 when it is not
+     * @param lastSetUpError the last set-up failure, empty when set-up is not failing
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
@@ -104,7 +113,8 @@ public final class ReplicationStats {
             String schemaDisagreement, long unversionedUpdates, long unsendableChanges, Map<Long, Boolean> peerAgreement,
             long rowsFoundDifferent, long rowsRepaired, long rowsSettled, long repairBytes,
             long lastRoundMillis, long lastRoundCpuMicros, long lastRoundBytes, long lastRoundRowsRead,
-            long behindMessages, long feedStalls, String feedProblem) {
+            long behindMessages, long feedStalls, String feedProblem, long publishFailingSinceMillis,
+            String lastPublishError, long setUpFailingSinceMillis, String lastSetUpError) {
         /** Whether every node that published a schema fingerprint has this node's. */
         public boolean schemaAgrees() {
             return schemaDisagreement.isEmpty();
@@ -146,7 +156,8 @@ public final class ReplicationStats {
                 refusedDrops.get(), schemaFingerprint, schemaDisagreement, unversionedUpdates.get(),
                 unsendableChanges.get(), peerAgreement, rowsFoundDifferent.get(), rowsRepaired.get(), rowsSettled.get(),
                 repairBytes.get(), lastRoundMillis, lastRoundCpuMicros, lastRoundBytes, lastRoundRowsRead,
-                behindMessages, feedStalls.get(), feedProblem);
+                behindMessages, feedStalls.get(), feedProblem, publishFailingSinceMillis, lastPublishError,
+                setUpFailingSinceMillis, lastSetUpError);
     }
 
     void repaired(long different, long repaired, long settled, long bytes) {
@@ -162,6 +173,30 @@ public final class ReplicationStats {
             failingSinceMillis = System.currentTimeMillis();
         }
         lastApplyError = e.toString();
+    }
+
+    void publishFailed(Throwable e) {
+        if (publishFailingSinceMillis == 0) {
+            publishFailingSinceMillis = System.currentTimeMillis();
+        }
+        lastPublishError = e.toString();
+    }
+
+    void publishSucceeded() {
+        publishFailingSinceMillis = 0;
+        lastPublishError = "";
+    }
+
+    void setUpFailed(Throwable e) {
+        if (setUpFailingSinceMillis == 0) {
+            setUpFailingSinceMillis = System.currentTimeMillis();
+        }
+        lastSetUpError = e.toString();
+    }
+
+    void setUpSucceeded() {
+        setUpFailingSinceMillis = 0;
+        lastSetUpError = "";
     }
 
     void applySucceeded() {
