@@ -17,7 +17,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,14 +32,15 @@ class FlywayMavenPluginTest {
     /** Generous: on an empty local repository Maven downloads the plugin first. */
     private static final long MAVEN_MINUTES = 5;
     private static final Pattern APPLIED = Pattern.compile("Successfully applied (\\d+) migrations?");
-    private static final String FLYWAY_VERSION = "11.10.0";
 
     @TempDir
     Path dir;
 
-    @Test
-    void migrateOnTwoNodesAtOnceRunsEachMigrationOnceAndTheFilesAgree() throws Exception {
-        Path project = writeProject();
+    /** The project's Flyway (parent POM's flyway.version), and the newest plugin release tried with the driver. */
+    @ParameterizedTest(name = "flyway-maven-plugin {0}")
+    @ValueSource(strings = {"11.10.0", "13.12.2"})
+    void migrateOnTwoNodesAtOnceRunsEachMigrationOnceAndTheFilesAgree(String flywayVersion) throws Exception {
+        Path project = writeProject(flywayVersion);
         Path a = dir.resolve("a.db");
         Path b = dir.resolve("b.db");
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
@@ -55,7 +57,7 @@ class FlywayMavenPluginTest {
     }
 
     /** A Maven project with only the plugin, its configuration in the POM as a team would keep it. */
-    private Path writeProject() throws Exception {
+    private Path writeProject(String flywayVersion) throws Exception {
         Path project = Files.createDirectories(dir.resolve("project"));
         Path migrations = Path.of("src", "test", "resources", "db", "flyway-v2").toAbsolutePath();
         String pom = """
@@ -87,7 +89,7 @@ class FlywayMavenPluginTest {
                     </plugins>
                   </build>
                 </project>
-                """.formatted(FLYWAY_VERSION, migrations, thinJar(), driverDependencies());
+                """.formatted(flywayVersion, migrations, thinJar(), driverDependencies());
         Files.writeString(project.resolve("pom.xml"), pom);
         return project;
     }
