@@ -54,6 +54,17 @@ class FlywayByUrlTest {
     }
 
     @Test
+    void plainSqliteUrlsStayWithFlywaysOwnSupport() throws Exception {
+        Path db = dir.resolve("plain.db");
+        assertEquals(2, flyway("jdbc:sqlite:" + db, 50).migrate().migrationsExecuted);
+        try (Connection c = Db.plain(db)) {
+            assertEquals(0L, Db.count(c, "SELECT count(*) FROM sqlite_master WHERE name LIKE '\\_\\_marmot\\_%' ESCAPE '\\'"),
+                    "no engine ran: the marmot driver was not involved");
+            assertEquals(2L, Db.count(c, "SELECT count(*) FROM flyway_schema_history WHERE success = 1"));
+        }
+    }
+
+    @Test
     void runsInsideTheClusterLockAndJoinsTheCallersOwn() throws Exception {
         Path db1 = dir.resolve("node1.db");
         Path db2 = dir.resolve("node2.db");
