@@ -38,6 +38,7 @@ public final class MarmotEngine implements AutoCloseable {
     private final SchemaWatcher schemaWatcher;
     private final Replication replication;
     private final SnapshotSchedule snapshots;
+    private final LockOwners lockOwners = new LockOwners();
     private volatile boolean closed;
 
     private MarmotEngine(Path database, MarmotConfig config, long nodeId, SchemaWatcher schemaWatcher,
@@ -170,13 +171,14 @@ public final class MarmotEngine implements AutoCloseable {
 
     /**
      * Takes the cluster-wide lock {@code name} (see {@link ClusterLock}): waits for it, then until this node caught up
-     * with the change streams, each within {@code timeout}.
+     * with the change streams, each within {@code timeout}. Taken again on the thread that holds it (a migration tool
+     * that locks by itself, run inside the application's own lock), it joins the held lock instead of waiting for it.
      */
     public ClusterLock clusterLock(String name, java.time.Duration timeout) throws SQLException {
-        if (replication == null) {
-            return new ClusterLock(this, name, () -> { }, timeout); // no replication: this node is the cluster
+        if (replication == null || lockOwners.heldHere(name)) {
+            return new ClusterLock(this, name, () -> { }, timeout); // this node is the cluster, or holds it already
         }
-        AutoCloseable held = replication.clusterLock(name, timeout);
+        AutoCloseable held = lockOwners.owned(name, replication.clusterLock(name, timeout));
         try {
             replication.awaitCaughtUp(timeout);
         } catch (SQLException | RuntimeException e) {

@@ -17,7 +17,7 @@ final class DdlExecution {
     private DdlExecution() {
     }
 
-    static <T> T run(MarmotConnection c, Ddl ddl, MarmotConnection.SqlCall<T> call) throws SQLException {
+    static <T> T run(MarmotConnection c, Ddl ddl, SqlCall<T> call) throws SQLException {
         boolean auto = c.getAutoCommit();
         if (auto) {
             // A backlog of local changes is folded first, in short transactions of its own: folded inside the schema

@@ -128,24 +128,32 @@ public final class MarmotConnection extends JDBC4Connection {
         }
     }
 
-    /**
-     * sqlite-jdbc calls this before every statement it executes: the first statement of a transaction takes the
-     * write lock first (unless the application chose a {@code transaction_mode}), see {@link WriteLockFirst}.
-     */
+    /** sqlite-jdbc calls this before every statement: a transaction's first takes the write lock (WriteLockFirst). */
     @Override
     public void tryEnforceTransactionMode() throws SQLException {
         super.tryEnforceTransactionMode();
         beforeWrite();
     }
 
-    /**
-     * Statements that sqlite-jdbc runs without {@link #tryEnforceTransactionMode()} (executeUpdate and batches of
-     * plain statements) call this first.
-     */
+    /** Statements sqlite-jdbc runs without {@link #tryEnforceTransactionMode()} (executeUpdate, batches) call this first. */
     void beforeWrite() throws SQLException {
         if (boundaries != null) {
             boundaries.beforeStatement();
         }
+    }
+
+    /** Read-only transactions take no write lock and cannot write (see WriteLockFirst#setReadOnly). */
+    @Override
+    public void setReadOnly(boolean readOnly) throws SQLException {
+        checkOpen();
+        if (boundaries == null || !boundaries.setReadOnly(readOnly)) {
+            super.setReadOnly(readOnly);
+        }
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return boundaries != null && boundaries.readOnly() || super.isReadOnly();
     }
 
     @Override
@@ -283,10 +291,5 @@ public final class MarmotConnection extends JDBC4Connection {
         if (boundaries != null) {
             boundaries.begin();
         }
-    }
-
-    @FunctionalInterface
-    interface SqlCall<T> {
-        T run() throws SQLException;
     }
 }

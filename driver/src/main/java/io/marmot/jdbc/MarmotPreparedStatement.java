@@ -32,7 +32,7 @@ final class MarmotPreparedStatement extends JDBC4PreparedStatement {
         return connection.observes() ? run(super::executeLargeBatch) : super.executeLargeBatch();
     }
 
-    private <T> T run(MarmotConnection.SqlCall<T> call) throws SQLException {
+    private <T> T run(SqlCall<T> call) throws SQLException {
         return ddl == null ? connection.executeDml(call) : connection.executeDdl(ddl, call);
     }
 }

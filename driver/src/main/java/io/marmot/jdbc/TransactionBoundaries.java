@@ -32,6 +32,23 @@ final class TransactionBoundaries implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code setReadOnly}: handled here in the driver's default mode (see {@link WriteLockFirst#setReadOnly}); false
+     * when sqlite-jdbc's own handling applies (a {@code transaction_mode} or {@code jdbc.explicit_readonly} given, a
+     * read-only open).
+     */
+    boolean setReadOnly(boolean readOnly) throws SQLException {
+        if (writeLockFirst == null || connection.getDatabase().getConfig().isExplicitReadOnly()) {
+            return false;
+        }
+        writeLockFirst.setReadOnly(connection, readOnly);
+        return true;
+    }
+
+    boolean readOnly() {
+        return writeLockFirst != null && writeLockFirst.readOnly();
+    }
+
     /** A statement of the application is about to run. */
     void beforeStatement() throws SQLException {
         if (writeLockFirst != null) {

@@ -13,10 +13,12 @@ import org.sqlite.core.DB;
  * lock as soon as sqlite-jdbc begins the transaction ({@code setAutoCommit(false)}, after every commit), so an idle
  * connection in manual-commit mode would hold it and stall the engine; here nothing is locked until work starts.
  * An application that sets {@code transaction_mode} (or {@code jdbc.explicit_readonly}) gets exactly sqlite-jdbc's
- * behaviour.
+ * behaviour. A read-only connection ({@code setReadOnly(true)}, what Spring does for {@code readOnly = true}) keeps its
+ * transactions deferred: they read without waiting for writers nor making them wait.
  */
 final class WriteLockFirst {
     private boolean fresh;
+    private boolean readOnly;
     /** The connection's {@code total_changes()} when the transaction began: a write since means it is not empty. */
     private long changesAtBegin;
 
@@ -34,6 +36,27 @@ final class WriteLockFirst {
         fresh = false;
     }
 
+    boolean readOnly() {
+        return readOnly;
+    }
+
+    /**
+     * {@code setReadOnly}: as with sqlite-jdbc's {@code jdbc.explicit_readonly}, refused once the open transaction ran a
+     * statement; SQLite's {@code query_only} makes every write fail ({@code SQLITE_READONLY}) while it is set, in
+     * auto-commit mode too, where sqlite-jdbc would let it pass.
+     */
+    void setReadOnly(SQLiteConnection c, boolean value) throws SQLException {
+        if (value == readOnly) {
+            return;
+        }
+        if (!c.getAutoCommit() && !fresh) {
+            throw new SQLException("Cannot change the read-only status of this connection: the open transaction already"
+                    + " ran a statement; commit or roll back first");
+        }
+        c.getDatabase().exec(value ? "PRAGMA query_only = true" : "PRAGMA query_only = false", false);
+        readOnly = value;
+    }
+
     /**
      * Before a statement (sqlite-jdbc calls it for prepared statements and queries, the driver's statement for
      * updates and batches, the connection before a savepoint): if it is the transaction's first, the empty
@@ -44,6 +67,9 @@ final class WriteLockFirst {
             return;
         }
         fresh = false;
+        if (readOnly) {
+            return; // stays deferred: reads take no lock, and query_only refuses writes
+        }
         if (c.getDatabase().getConfig().isExplicitReadOnly()) {
             return; // sqlite-jdbc's own read-only transactions (jdbc.explicit_readonly) manage their mode themselves
         }

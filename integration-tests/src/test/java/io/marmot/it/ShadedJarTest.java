@@ -50,6 +50,10 @@ class ShadedJarTest {
             assertFalse(jar.stream().anyMatch(e -> e.getName().startsWith("io/nats/client/")), "jnats not unrelocated");
             assertFalse(jar.stream().anyMatch(e -> e.getName().startsWith("org/slf4j/simple/")
                     || e.getName().startsWith("ch/qos/logback/")), "no slf4j binding");
+            assertFalse(jar.stream().anyMatch(e -> e.getName().startsWith("org/flywaydb/")),
+                    "Flyway is optional: the application or tool brings its own");
+            assertTrue(jar.getEntry("META-INF/services/org.flywaydb.core.extensibility.Plugin") != null,
+                    "the Flyway database plugin is announced");
             assertFalse(jar.stream().anyMatch(e -> e.getName().startsWith("io/marmot/testing/")
                     || e.getName().startsWith("org/junit/")), "no test support, no JUnit");
             String drivers = new String(jar.getInputStream(jar.getEntry("META-INF/services/java.sql.Driver"))
