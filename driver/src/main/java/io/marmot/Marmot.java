@@ -1,6 +1,7 @@
 package io.marmot;
 
 import io.marmot.capture.CaptureInstaller;
+import io.marmot.clock.ClusterId;
 import io.marmot.config.MarmotConfig;
 import io.marmot.engine.Engines;
 import io.marmot.engine.ClusterLock;
@@ -65,6 +66,24 @@ public final class Marmot {
         MarmotEngine engine = engine(database).orElseThrow(() -> new SQLException("No marmot engine runs for " + database
                 + " in this JVM: open a jdbc:marmot:sqlite: connection to it first", "08003"));
         return engine.clusterLock(name, timeout);
+    }
+
+    /**
+     * The next cluster-unique id of this database's node, as SQL's {@code marmot_id()} gives it: a positive, time-ordered
+     * 64-bit integer carrying the node id in its bits, so no two nodes can ever pick the same key (layout in
+     * {@link ClusterId}). The engine of {@code database} must be running in this JVM (open a connection first); its
+     * {@code node-id} must be from 1 to 4095.
+     *
+     * @throws SQLException when no engine runs for the database, or its node id does not fit the id's 12 node bits
+     */
+    public static long nextId(Path database) throws SQLException {
+        MarmotEngine engine = engine(database).orElseThrow(() -> new SQLException("No marmot engine runs for " + database
+                + " in this JVM: open a jdbc:marmot:sqlite: connection to it first", "08003"));
+        try {
+            return ClusterId.next(engine.nodeId());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new SQLException(e.getMessage(), "22023", e);
+        }
     }
 
     /**
