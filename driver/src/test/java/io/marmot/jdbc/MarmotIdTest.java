@@ -135,14 +135,35 @@ class MarmotIdTest {
     }
 
     @Test
-    void anIntegerPrimaryKeyIgnoresItsDefault() throws Exception {
-        // SQLite's rowid alias: a DEFAULT on INTEGER PRIMARY KEY is never used, the key is max(rowid) + 1. What the
-        // README warns about; the day SQLite changes it, this test says so.
+    void anIntegerPrimaryKeyWithTheDefaultIsRefusedSinceSqliteWouldIgnoreIt() throws Exception {
         Path db = dir.resolve("rowid.db");
+        String create = "CREATE TABLE t (id INTEGER PRIMARY KEY DEFAULT (marmot_id()), v TEXT)";
+        try (Connection plain = Db.plain(dir.resolve("plain.db"))) {
+            // SQLite's rowid alias: the DEFAULT is never used, the key is max(rowid) + 1 (the day SQLite changes it,
+            // this says so).
+            Db.exec(plain, create, "INSERT INTO t (v) VALUES ('a')");
+            assertEquals(1, Db.longValue(plain, "SELECT id FROM t"));
+        }
         try (Connection c = Db.open(db, "node-id=3")) {
-            Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY DEFAULT (marmot_id()), v TEXT)",
-                    "INSERT INTO t (v) VALUES ('a')");
-            assertEquals(1, Db.longValue(c, "SELECT id FROM t"));
+            SQLException e = assertThrows(SQLException.class, () -> Db.exec(c, create));
+            assertTrue(e.getMessage().contains("table t not created") && e.getMessage().contains("id BIGINT PRIMARY KEY"
+                    + " DEFAULT (marmot_id())"), e.getMessage());
+            assertEquals(0, Db.count(c, "SELECT count(*) FROM sqlite_master WHERE name = 't'"));
+            c.setAutoCommit(false); // in a transaction: the statement leaves nothing, the rest commits
+            Db.exec(c, "CREATE TABLE before_it (id BIGINT PRIMARY KEY DEFAULT (marmot_id()))");
+            assertThrows(SQLException.class, () -> Db.exec(c, create));
+            Db.exec(c, "INSERT INTO before_it DEFAULT VALUES");
+            c.commit();
+            c.setAutoCommit(true);
+            assertEquals(0, Db.count(c, "SELECT count(*) FROM sqlite_master WHERE name = 't'"));
+            assertEquals(3, ClusterId.nodeOf(Db.longValue(c, "SELECT id FROM before_it")));
+            assertEquals(1, Db.count(c, "SELECT count(*) FROM __marmot_log WHERE tbl = 'before_it'"), "captured");
+            // Keys that are not the rowid take the default: BIGINT, a composite key, a WITHOUT ROWID table.
+            Db.exec(c, "CREATE TABLE big (id BIGINT PRIMARY KEY DEFAULT (marmot_id()), v TEXT)",
+                    "CREATE TABLE w (id INTEGER PRIMARY KEY DEFAULT (marmot_id()), v TEXT) WITHOUT ROWID",
+                    "INSERT INTO big (v) VALUES ('a')", "INSERT INTO w (v) VALUES ('a')");
+            assertEquals(3, ClusterId.nodeOf(Db.longValue(c, "SELECT id FROM big")));
+            assertEquals(3, ClusterId.nodeOf(Db.longValue(c, "SELECT id FROM w")));
         } finally {
             Marmot.close(db);
         }
