@@ -14,10 +14,12 @@ import org.sqlite.jdbc4.JDBC4Statement;
  */
 final class RowidDefault {
     private static final String TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'";
-    private static final String OFFENDING = "SELECT t.name, k.name FROM pragma_table_list t, pragma_table_info(t.name) k"
-            + " WHERE t.schema = 'main' AND t.type = 'table' AND t.wr = 0 AND k.pk = 1 AND upper(k.type) = 'INTEGER'"
+    /** Only tables whose statement names marmot_id are looked into, so a CREATE TABLE costs two reads of the schema. */
+    private static final String OFFENDING = "SELECT m.name, k.name FROM sqlite_master m, pragma_table_list(m.name) t,"
+            + " pragma_table_info(m.name) k WHERE m.type = 'table' AND m.sql LIKE '%marmot\\_id%' ESCAPE '\\'"
+            + " AND t.schema = 'main' AND t.wr = 0 AND k.pk = 1 AND upper(k.type) = 'INTEGER'"
             + " AND k.dflt_value LIKE '%marmot\\_id%' ESCAPE '\\'"
-            + " AND (SELECT count(*) FROM pragma_table_info(t.name) WHERE pk > 0) = 1";
+            + " AND (SELECT count(*) FROM pragma_table_info(m.name) WHERE pk > 0) = 1";
 
     private RowidDefault() {
     }
