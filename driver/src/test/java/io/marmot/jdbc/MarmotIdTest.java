@@ -115,6 +115,8 @@ class MarmotIdTest {
         } finally {
             Marmot.close(db);
         }
+        SQLException stopped = assertThrows(SQLException.class, () -> Marmot.nextId(db));
+        assertTrue(stopped.getMessage().contains("No marmot engine runs for"), stopped.getMessage());
     }
 
     @Test
