@@ -1,6 +1,5 @@
 package io.marmot.hibernate;
 
-import io.marmot.clock.ClusterId;
 import io.marmot.engine.MarmotEngine;
 import io.marmot.jdbc.MarmotConnection;
 import java.sql.Connection;
@@ -14,7 +13,8 @@ import org.hibernate.service.ServiceRegistry;
 import org.hibernate.type.Type;
 
 /**
- * A Hibernate identifier generator giving each new entity this node's next cluster-unique id ({@link ClusterId},
+ * A Hibernate identifier generator giving each new entity this node's next cluster-unique id
+ * ({@code io.marmot.clock.ClusterId},
  * the value of {@code marmot_id()}), in Java, before the insert: no statement is run for it and inserts can be
  * batched. The node is the one whose engine serves the session's connection, which must come from the
  * {@code jdbc:marmot:sqlite:} driver (a pool's proxy is unwrapped). Name it with {@link MarmotId}, or
@@ -50,9 +50,10 @@ public class MarmotIdGenerator implements IdentifierGenerator {
                 throw new IdentifierGenerationException("MarmotIdGenerator: no marmot engine runs for "
                         + c.getMetaData().getURL() + " (a read-only connection?)");
             }
-            return ClusterId.next(engine.nodeId());
+            return engine.nextId();
         } catch (SQLException e) {
-            throw new IdentifierGenerationException("MarmotIdGenerator could not reach the session's connection: " + e.getMessage(), e);
+            throw new IdentifierGenerationException("MarmotIdGenerator could not reach the session's connection: "
+                    + e.getMessage(), e);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new IdentifierGenerationException(e.getMessage(), e);
         }

@@ -1,12 +1,12 @@
 package io.marmot.jdbc;
 
-import io.marmot.clock.ClusterId;
 import io.marmot.engine.MarmotEngine;
 import java.sql.SQLException;
 import org.sqlite.Function;
 
 /**
- * {@code marmot_id()} on every connection of the driver: the next {@link ClusterId} of this node, for
+ * {@code marmot_id()} on every connection of the driver: the next cluster id of this node
+ * ({@code io.marmot.clock.ClusterId}), for
  * {@code INSERT ... VALUES (marmot_id(), ...)} and column defaults. Registered without SQLite's deterministic flag, so
  * SQLite calls it once per row (a deterministic function could be evaluated once per statement). Other programs
  * writing the file (the {@code sqlite3} shell) do not have it: their statements fail with "no such function".
@@ -33,7 +33,7 @@ final class MarmotIdFunction extends Function {
             return;
         }
         try {
-            result(ClusterId.next(engine.nodeId()));
+            result(engine.nextId());
         } catch (IllegalArgumentException | IllegalStateException e) {
             error(e.getMessage());
         }
