@@ -15,8 +15,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import org.sqlite.SQLiteConnection;
 
 /**
@@ -24,6 +26,9 @@ import org.sqlite.SQLiteConnection;
  * sidecar uses the engine through this class, as any application can.
  */
 public final class Marmot {
+    /** The engine {@link #nextId} found for each path it was given. */
+    private static final Map<Path, MarmotEngine> ID_ENGINES = new ConcurrentHashMap<>();
+
     private Marmot() {
     }
 
@@ -38,6 +43,7 @@ public final class Marmot {
         if (engine != null) {
             engine.close();
         }
+        ID_ENGINES.values().removeIf(MarmotEngine::isClosed);
     }
 
     /** The engine running for a database in this JVM, if any. */
@@ -65,6 +71,29 @@ public final class Marmot {
         MarmotEngine engine = engine(database).orElseThrow(() -> new SQLException("No marmot engine runs for " + database
                 + " in this JVM: open a jdbc:marmot:sqlite: connection to it first", "08003"));
         return engine.clusterLock(name, timeout);
+    }
+
+    /**
+     * The next cluster-unique id of this database's node, as SQL's {@code marmot_id()} gives it: a positive,
+     * time-ordered 64-bit integer carrying the node id in its bits, so no two nodes can ever pick the same key (layout
+     * in {@code io.marmot.clock.ClusterId}). The engine of {@code database} must be running in this JVM (open a
+     * connection first); its {@code node-id} must be from 1 to 4095. {@link MarmotEngine#nextId()} is the same.
+     *
+     * @throws SQLException when no engine runs for the database, or its node id does not fit the id's 12 node bits
+     */
+    public static long nextId(Path database) throws SQLException {
+        MarmotEngine engine = ID_ENGINES.get(database);
+        if (engine == null || engine.isClosed()) {
+            // Finding the engine resolves the path on the file system: done once per path, not for every id.
+            engine = engine(database).orElseThrow(() -> new SQLException("No marmot engine runs for " + database
+                    + " in this JVM: open a jdbc:marmot:sqlite: connection to it first", "08003"));
+            ID_ENGINES.put(database, engine);
+        }
+        try {
+            return engine.nextId();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new SQLException(e.getMessage(), "22023", e);
+        }
     }
 
     /**
@@ -126,6 +155,7 @@ public final class Marmot {
     /** Stops every engine of this JVM; also done by a shutdown hook at JVM exit. */
     public static void closeAll() {
         Engines.closeAll();
+        ID_ENGINES.clear();
     }
 
     /**

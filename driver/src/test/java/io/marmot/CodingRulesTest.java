@@ -23,7 +23,7 @@ class CodingRulesTest {
     private static final Path SOURCES = Path.of("src", "main", "java");
     /** Bottom to top; a package may use its own layer and those below. The root package (io.marmot) is the top. */
     static final List<String> LAYERS = List.of("config", "sqlite", "schema", "clock", "wire", "capture", "replication",
-            "snapshot", "engine", "jdbc", "");
+            "snapshot", "engine", "jdbc", "hibernate", "");
     private static final Pattern REFERENCE = Pattern.compile("\\bio\\.marmot\\.([a-z]+)\\.");
 
     @Test
@@ -107,10 +107,11 @@ class CodingRulesTest {
     static final Set<String> API = Set.of("Marmot", "jdbc/MarmotDriver", "jdbc/MarmotDataSource",
             "jdbc/MarmotConnection", "config/MarmotConfig", "config/ConfigKey", "config/ConfigException",
             "config/NatsSettings", "config/StreamSettings", "config/SnapshotSettings", "engine/MarmotEngine",
-            "engine/Health", "engine/ClusterLock", "replication/ReplicationStats", "snapshot/Manifest",
+            "engine/Health", "engine/ClusterLock", "hibernate/MarmotId", "hibernate/MarmotIdGenerator",
+            "replication/ReplicationStats", "snapshot/Manifest",
             "snapshot/SnapshotStats");
     private static final Pattern PUBLIC_TYPE = Pattern.compile(
-            "(?m)^public (?:final |abstract |sealed |non-sealed )*(?:class|interface|record|enum) (\\w+)");
+            "(?m)^public (?:final |abstract |sealed |non-sealed )*(?:class|interface|@interface|record|enum) (\\w+)");
 
     @Test
     void publicOnlyWhatUsersOrAnotherPackageNeed() throws IOException {

@@ -9,7 +9,7 @@ import java.util.List;
  */
 public enum ConfigKey {
     NODE_ID("node-id", "", ValueType.POSITIVE_LONG,
-            "Unique positive integer naming this node. Default: a random id chosen on first start and kept in the database."),
+            "Unique positive integer naming this node (1 to 4095 for marmot_id(), the cluster-unique key). Default: a random id chosen on first start and kept in the database."),
     NATS_URL("nats-url", "", ValueType.TEXT,
             "Comma-separated NATS server URLs (nats://user:pass@host:4222, tls://...). Empty: start and supervise a local nats-server."),
     SHARDS("shards", "1", ValueType.POSITIVE_INT,

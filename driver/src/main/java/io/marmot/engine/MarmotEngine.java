@@ -1,5 +1,6 @@
 package io.marmot.engine;
 
+import io.marmot.clock.ClusterId;
 import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
@@ -89,6 +90,15 @@ public final class MarmotEngine implements AutoCloseable {
 
     public long nodeId() {
         return nodeId;
+    }
+
+    /**
+     * This node's next cluster-unique id, as {@code marmot_id()} gives it (see {@link ClusterId}).
+     *
+     * @throws IllegalArgumentException when the node id does not fit the id's 12 node bits (1 to 4095)
+     */
+    public long nextId() {
+        return ClusterId.next(nodeId);
     }
 
     public Path database() {

@@ -7,6 +7,7 @@ import io.marmot.engine.MarmotEngine;
 import io.marmot.schema.Ddl;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Set;
 import org.sqlite.jdbc4.JDBC4Statement;
 
 /**
@@ -39,7 +40,14 @@ final class DdlExecution {
                     return null;
                 });
             }
+            Set<String> before = ddl.kind() == Ddl.Kind.CREATE_TABLE ? RowidDefault.tables(c) : null;
             T result = call.run();
+            if (before != null) {
+                c.engineWork(() -> {
+                    RowidDefault.refuse(c, before);
+                    return null;
+                });
+            }
             reconcile(c);
             if (auto) {
                 execute(c, "COMMIT");

@@ -47,6 +47,7 @@ public final class MarmotConnection extends JDBC4Connection {
                 // busy_timeout, wait for the write lock patiently and finely.
                 waiter.use(WriteLockWaiter.DEFAULT_TIMEOUT_MS);
             }
+            MarmotIdFunction.register(this);
             beginGroup();
         } catch (SQLException | RuntimeException e) {
             try {

@@ -59,8 +59,11 @@ final class ConflictRecord {
         insert.executeUpdate();
         stats.conflict(lost.kind());
         if (lost.kind() == RowMerge.Kind.INSERT_INSERT && warnedTables.add(table)) {
-            log.warn("{} - nodes {} and {} inserted the same key {} into table {}: the older row's values are in {}."
-                    + " Keys generated on several nodes collide; see the README's section on keys (logged once per table)",
+            log.warn("{} - nodes {} and {} inserted the same key {} into table {}: one row replaced the other"
+                    + " everywhere (its values are in {}). Keys SQLite picks (INTEGER PRIMARY KEY, AUTOINCREMENT, JPA's"
+                    + " IDENTITY) collide between nodes: insert marmot_id() as the key, or give a BIGINT key"
+                    + " DEFAULT (marmot_id()), or with JPA annotate the id @MarmotId (io.marmot.hibernate); see the"
+                    + " README's \"Keys that do not collide\" (logged once per table)",
                     nodeId, lost.lost().node(), lost.won().node(), json(key), table, TABLE);
         } else {
             log.debug("{} - {} conflict on {} {}: node {} lost to node {}", nodeId, lost.kind().label, table, json(key),

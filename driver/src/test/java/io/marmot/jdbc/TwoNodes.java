@@ -36,6 +36,11 @@ final class TwoNodes implements AutoCloseable {
         return c;
     }
 
+    /** The database file of node {@code id} (1 or 2). */
+    Path database(int id) {
+        return databases[id - 1];
+    }
+
     @Override
     public void close() throws Exception {
         try {
