@@ -5,6 +5,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.TreeSet;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.CommandLineRunner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.actuate.health.HealthIndicator;
@@ -53,13 +54,27 @@ public class BootNode {
         return "unknown command: " + command;
     }
 
-    /** The seed a node writes at start-up: one fixed row, written only when the cluster does not have it yet. */
+    /**
+     * What an application reads as soon as it has a DataSource (a cache warmed at start-up): prints {@code warm <n>},
+     * the rows of {@code item} then (-1: no such table yet).
+     */
     @Bean
-    CommandLineRunner seed(JdbcTemplate jdbc) {
+    Object warmCache(JdbcTemplate jdbc) {
+        Integer tables = jdbc.queryForObject("SELECT count(*) FROM sqlite_master WHERE name = 'item'", Integer.class);
+        System.out.println("warm " + (tables == 0 ? -1 : jdbc.queryForObject("SELECT count(*) FROM item", Integer.class)));
+        return new Object();
+    }
+
+    /**
+     * The seed a node writes at start-up: one fixed row named {@code seed.name}, written only when the cluster does
+     * not have it yet (a later write by another node would replace the first's name).
+     */
+    @Bean
+    CommandLineRunner seed(JdbcTemplate jdbc, @Value("${seed.name:seed}") String name) {
         return args -> {
             Integer seeded = jdbc.queryForObject("SELECT count(*) FROM item WHERE id = 100", Integer.class);
             if (seeded == 0) {
-                jdbc.update("INSERT INTO item (id, name, price) VALUES (100, 'seed', 1)");
+                jdbc.update("INSERT INTO item (id, name, price) VALUES (100, ?, 1)", name);
             }
             System.out.println("ready");
         };

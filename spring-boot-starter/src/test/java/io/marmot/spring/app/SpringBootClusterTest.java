@@ -39,6 +39,39 @@ class SpringBootClusterTest {
                 "spring.liquibase.change-log=classpath:db/changelog/changelog.sql");
     }
 
+    /**
+     * A node started after the cluster wrote rows, without migrations of its own: what it reads at start-up is the
+     * cluster's (with {@code marmot.catch-up-timeout=0} it reads no table at all), and its seed finds the first
+     * node's and writes nothing. When NATS goes away, its {@code marmot} health goes DOWN saying so.
+     */
+    @Test
+    void aLateNodeSeedsAfterCatchingUpAndReportsLosingNats() throws Exception {
+        Path db1 = dir.resolve("node1.db");
+        Path db2 = dir.resolve("node2.db");
+        try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
+                BootProcess node1 = new BootProcess(db1, 1, nats.url(), dir.resolve("node1.log"))) {
+            node1.expect("ready", 120);
+            node1.ask("sql WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 500)"
+                    + " INSERT INTO item (id, name) SELECT x + 1000, 'bulk' FROM n", "ok");
+            try (BootProcess node2 = new BootProcess(db2, 2, nats.url(), dir.resolve("node2.log"),
+                    "spring.flyway.enabled=false", "seed.name=late")) {
+                assertEquals("warm 504", node2.expect("warm ", 120), "what the application read at start-up");
+                node2.expect("ready", 120);
+                try (var c = Db.plain(db2)) {
+                    assertEquals(List.of(List.of("seed", 1)), Db.list(c, "SELECT name, price FROM item WHERE id = 100"));
+                    assertEquals(500, Db.count(c, "SELECT count(*) FROM item WHERE name = 'bulk'"));
+                }
+                Await.until(CONVERGE, "both nodes' files equal", () -> Db.dump(db1).equals(Db.dump(db2)));
+                assertEquals(Db.dump(db1), Db.dump(db2), "both nodes' files");
+
+                nats.stop();
+                String down = Await.value(CONVERGE, "the marmot health component DOWN", () -> node2.ask("health", "health "),
+                        h -> h.startsWith("health DOWN "));
+                assertTrue(down.contains("not connected to NATS") && down.contains("node=2"), down);
+            }
+        }
+    }
+
     private void bothNodes(String historyTable, String historyQuery, List<List<Object>> history, List<String> runs,
             String... properties) throws Exception {
         Path db1 = dir.resolve("node1.db");
