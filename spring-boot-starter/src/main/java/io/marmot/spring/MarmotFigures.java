@@ -62,7 +62,6 @@ public final class MarmotFigures {
         counter(f, "marmot.rows.repaired", "Rows repair wrote from a peer's row with its versions.",
                 r -> r.stats().rowsRepaired());
         counter(f, "marmot.rows.settled", "Rows repair settled by content.", r -> r.stats().rowsSettled());
-        counter(f, "marmot.repair.bytes", "Bytes repair exchanged with peers.", r -> r.stats().repairBytes());
         gauge(f, "marmot.parked.waiting", "Messages of other nodes that could not be applied here and wait.",
                 r -> r.stats().parkedWaiting());
         gauge(f, "marmot.clock.offset.milliseconds", "How far this node's clock runs ahead of the NATS server's.",
@@ -84,6 +83,28 @@ public final class MarmotFigures {
         counter(f, "marmot.snapshot.merged.rows", "Rows read from snapshots merged into the live database.",
                 r -> r.snapshots().mergedRows());
         gauge(f, "marmot.ready", "1 when health() reports ready.", r -> r.engine().health().ready() ? 1 : 0);
+        // Figures of stats() the sidecar's /metrics leaves out, under names in the same style.
+        gauge(f, "marmot.apply.consecutive.failures", "Apply attempts failed since the last success.",
+                r -> r.stats().consecutiveFailures());
+        gauge(f, "marmot.clock.known", "1 once the clock offset to the NATS server was measured.",
+                r -> r.stats().clockKnown() ? 1 : 0);
+        gauge(f, "marmot.schema.agrees", "1 while every node that published a schema fingerprint has this node's.",
+                r -> r.stats().schemaAgrees() ? 1 : 0);
+        counter(f, "marmot.repair.bytes", "Bytes repair exchanged with peers.", r -> r.stats().repairBytes());
+        gauge(f, "marmot.verification.last.round.milliseconds", "How long the last verification round took.",
+                r -> r.stats().lastRoundMillis());
+        gauge(f, "marmot.verification.last.round.cpu.microseconds", "CPU time of the last verification round's thread.",
+                r -> r.stats().lastRoundCpuMicros());
+        gauge(f, "marmot.verification.last.round.bytes", "Bytes of digests the last verification round wrote and read.",
+                r -> r.stats().lastRoundBytes());
+        gauge(f, "marmot.verification.last.round.rows.read", "Table rows the last verification round read to hash.",
+                r -> r.stats().lastRoundRowsRead());
+        gauge(f, "marmot.snapshot.last.taken.timestamp.seconds", "When this node last took a snapshot (0: never).",
+                r -> r.snapshots().lastTakenAtMillis() / 1000.0);
+        gauge(f, "marmot.restore.refused", "Snapshots refused (corrupt, truncated) before the one restored at start.",
+                r -> r.snapshots().restoreRefused());
+        gauge(f, "marmot.snapshot.merge.last.milliseconds", "Time the last snapshot merge took.",
+                r -> r.snapshots().mergeMillis());
         return List.copyOf(f);
     }
 

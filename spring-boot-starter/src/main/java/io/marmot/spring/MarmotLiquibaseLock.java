@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import liquibase.integration.spring.SpringLiquibase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.liquibase.DataSourceClosingSpringLiquibase;
@@ -17,6 +19,8 @@ import org.springframework.boot.autoconfigure.liquibase.DataSourceClosingSpringL
  * this turns that run off before, and runs it under the lock right after.
  */
 final class MarmotLiquibaseLock implements BeanPostProcessor {
+    private static final Logger log = LoggerFactory.getLogger(MarmotLiquibaseLock.class);
+
     /** The cluster lock's name, the same on every node. */
     static final String LOCK = "liquibase";
 
@@ -35,6 +39,8 @@ final class MarmotLiquibaseLock implements BeanPostProcessor {
                 closing.setCloseDataSourceOnceMigrated(false); // the skipped run would close it before the real one
             }
             deferred.add(beanName);
+            log.info("Liquibase ({}) deferred to run under the marmot cluster lock '{}': its message that it did not"
+                    + " run refers to this", beanName, LOCK);
         }
         return bean;
     }
