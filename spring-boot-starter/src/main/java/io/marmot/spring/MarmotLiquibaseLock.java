@@ -15,8 +15,9 @@ import org.springframework.boot.autoconfigure.liquibase.DataSourceClosingSpringL
 
 /**
  * Boot's Liquibase start-up on a marmot DataSource runs once for the cluster, inside the cluster lock
- * {@code liquibase} taken after this node caught up. {@code SpringLiquibase} migrates while it is initialised, so
- * this turns that run off before, and runs it under the lock right after.
+ * {@code liquibase} taken after this node caught up (Liquibase on other databases is left alone).
+ * {@code SpringLiquibase} migrates while it is initialised, so this turns that run off before, and runs it under the
+ * lock right after.
  */
 final class MarmotLiquibaseLock implements BeanPostProcessor {
     private static final Logger log = LoggerFactory.getLogger(MarmotLiquibaseLock.class);
@@ -33,7 +34,8 @@ final class MarmotLiquibaseLock implements BeanPostProcessor {
 
     @Override
     public Object postProcessBeforeInitialization(Object bean, String beanName) {
-        if (bean instanceof SpringLiquibase liquibase && shouldRun(liquibase)) {
+        if (bean instanceof SpringLiquibase liquibase && liquibase.getDataSource() != null
+                && MarmotDatabases.isMarmot(liquibase.getDataSource()) && shouldRun(liquibase)) {
             liquibase.setShouldRun(false);
             if (liquibase instanceof DataSourceClosingSpringLiquibase closing) {
                 closing.setCloseDataSourceOnceMigrated(false); // the skipped run would close it before the real one
