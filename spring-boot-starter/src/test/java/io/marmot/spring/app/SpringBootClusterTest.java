@@ -53,6 +53,8 @@ class SpringBootClusterTest {
             node1.expect("ready", 120);
             node1.ask("sql WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 500)"
                     + " INSERT INTO item (id, name) SELECT x + 1000, 'bulk' FROM n", "ok");
+            Await.value(CONVERGE, "node 1 published its rows", () -> node1.ask("health", "health "),
+                    h -> h.contains("pendingChanges=0"));
             try (BootProcess node2 = new BootProcess(db2, 2, nats.url(), dir.resolve("node2.log"),
                     "spring.flyway.enabled=false", "seed.name=late")) {
                 assertEquals("warm 504", node2.expect("warm ", 120), "what the application read at start-up");
@@ -96,8 +98,8 @@ class SpringBootClusterTest {
 
             for (BootProcess node : List.of(node1, node2)) {
                 String health = Await.value(CONVERGE, "the marmot health component UP", () -> node.ask("health", "health "),
-                        h -> h.startsWith("health UP "));
-                assertTrue(health.contains("ready=true") && health.contains("problems=[]") && health.contains("backlogMessages=0"),
+                        h -> h.startsWith("health UP ") && h.contains("backlogMessages=0"));
+                assertTrue(health.contains("ready=true") && health.contains("problems=[]") && health.contains("natsConnected=true"),
                         health);
                 String meters = node.ask("meters", "meters ");
                 long id = node == node1 ? 1 : 2;
