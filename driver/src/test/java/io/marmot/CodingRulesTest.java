@@ -81,13 +81,14 @@ class CodingRulesTest {
     }
 
     /**
-     * Small classes with one job: no hand-written class of the driver or the sidecar reaches 300 lines.
+     * Small classes with one job: no hand-written class of the driver, the sidecar or the starter reaches 300 lines.
      */
     @Test
     void noClassReachesThreeHundredLines() throws IOException {
         List<String> offences = new ArrayList<>();
         List<Path> files = new ArrayList<>(sources());
         files.addAll(sidecarSources());
+        files.addAll(starterSources());
         for (Path file : files) {
             String name = file.startsWith(SOURCES) ? SOURCES.resolve(Path.of("io", "marmot")).relativize(file).toString()
                     : file.toString();
@@ -140,18 +141,18 @@ class CodingRulesTest {
     }
 
     @Test
-    void theApiIsPublicAndTheSidecarUsesNothingElse() throws IOException {
+    void theApiIsPublicAndTheSidecarAndStarterUseNothingElse() throws IOException {
         for (String name : API) {
             Path file = SOURCES.resolve(Path.of("io", "marmot", name + ".java"));
             assertTrue(PUBLIC_TYPE.matcher(Files.readString(file)).find(), name + " is listed as API but not public");
         }
         Pattern imports = Pattern.compile("(?m)^import io\\.marmot\\.([\\w.]+);");
         List<String> offences = new ArrayList<>();
-        for (Path file : sidecarSources()) {
+        for (Path file : concat(sidecarSources(), starterSources())) {
             Matcher m = imports.matcher(Files.readString(file));
             while (m.find()) {
                 String used = m.group(1).replace('.', '/');
-                if (!used.startsWith("sidecar/") && !API.contains(used)) {
+                if (!used.startsWith("sidecar/") && !used.startsWith("spring/") && !API.contains(used)) {
                     offences.add(file.getFileName() + " imports io.marmot." + m.group(1) + ", which is not API");
                 }
             }
@@ -189,9 +190,18 @@ class CodingRulesTest {
 
     /** The sidecar's main sources, beside this module (the reactor builds both from one checkout). */
     private static List<Path> sidecarSources() throws IOException {
-        Path sidecar = Path.of("..", "server-bridge", "src", "main", "java");
-        assertTrue(Files.isDirectory(sidecar), "the sidecar's sources are not at " + sidecar.toAbsolutePath());
-        try (Stream<Path> files = Files.walk(sidecar)) {
+        return moduleSources("server-bridge");
+    }
+
+    /** The Spring Boot starter's main sources, beside this module. */
+    private static List<Path> starterSources() throws IOException {
+        return moduleSources("spring-boot-starter");
+    }
+
+    private static List<Path> moduleSources(String module) throws IOException {
+        Path dir = Path.of("..", module, "src", "main", "java");
+        assertTrue(Files.isDirectory(dir), "the sources of " + module + " are not at " + dir.toAbsolutePath());
+        try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(p -> p.toString().endsWith(".java")).toList();
         }
     }
