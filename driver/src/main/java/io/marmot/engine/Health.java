@@ -47,6 +47,11 @@ public record Health(boolean ready, List<String> problems) {
             problems.add("connected to NATS, but setting up the change streams has been failing for "
                     + setUpFailingFor / 1000 + " s (nothing is published or applied): " + s.lastSetUpError());
         }
+        long lookOverdue = since(s.feedLookDueMillis());
+        if (natsConnected && lookOverdue > STUCK_AFTER_MILLIS) {
+            problems.add("how far this node is behind the change streams was last checked " + lookOverdue / 1000
+                    + " s later than due (the process was paused, or the applying threads are saturated)");
+        }
         if (!s.feedProblem().isEmpty()) {
             problems.add(s.feedProblem());
         }

@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
  * 77-91 s after a server of the cluster was killed or paused): nothing arrives, nothing fails, and the node would
  * look ready while peers' rows are missing. So every few seconds this reads each stream's last sequence from the
  * server and compares it with what the node applied. A stream end not applied {@value #BEHIND_AFTER_SECONDS} s after
- * it was seen makes the node "behind" (not ready, with the number of messages); if nothing at all was applied or
- * received meanwhile, the feed is stalled and is read again from the applied position. A server that cannot answer
+ * it was seen, or a message not applied that was published more than that long ago, makes the node "behind" (not
+ * ready, with the number of messages); if nothing at all was applied or received meanwhile, the feed is stalled
+ * and is read again from the applied position. A look long overdue (the JVM was paused) makes the node not ready
+ * too, until the next look says how far it is. A server that cannot answer
  * for the stream (its store lost, "stream not found") is reported, and after a few failed looks the connection
  * moves to another server of the cluster.
  *
@@ -75,6 +77,7 @@ final class FeedWatchdog {
         failures = 0;
         stats.behindMessages = 0;
         stats.feedProblem = "";
+        stats.feedLookDueMillis = 0;
     }
 
     /**
@@ -100,35 +103,35 @@ final class FeedWatchdog {
                 }
                 long end = jsm.getStreamInfo(stream).getStreamState().getLastSequence();
                 Mark mark = marks.get(stream);
-                if (done >= end || (mark != null && done >= mark.end())) {
+                if (done >= end) {
                     marks.remove(stream);
-                    mark = null;
+                    continue;
                 }
-                if (done < end) {
-                    active = true;
-                    if (mark == null) {
-                        marks.put(stream, new Mark(end, now, done));
-                        continue;
-                    }
+                active = true;
+                if (mark == null || done >= mark.end()) {
+                    mark = new Mark(end, now, done);
+                    marks.put(stream, mark);
                 }
-                if (mark == null || now - mark.seenAt() < BEHIND_AFTER_NANOS) {
+                long markAge = now - mark.seenAt();
+                long oldestAge = ageMillis(jsm, stream, done + 1);
+                if (markAge < BEHIND_AFTER_NANOS && oldestAge < TimeUnit.NANOSECONDS.toMillis(BEHIND_AFTER_NANOS)) {
                     continue;
                 }
                 behind += end - done;
-                long waited = TimeUnit.NANOSECONDS.toSeconds(now - mark.seenAt());
                 if (problem.length() > 0) {
                     problem.append("; ");
                 }
                 problem.append("behind by ").append(end - done).append(" message(s) on stream ").append(stream)
-                        .append(": what it held ").append(waited).append(" s ago is not applied yet");
-                if (done == mark.appliedThen() && !receiving) {
+                        .append(oldestAge >= 0 ? ": the oldest was published " + oldestAge / 1000 + " s ago"
+                                : ": what it held " + TimeUnit.NANOSECONDS.toSeconds(markAge) + " s ago is not applied yet");
+                if (markAge >= BEHIND_AFTER_NANOS && done == mark.appliedThen() && !receiving) {
                     stalled.add(stream);
                     stats.feedStalls.incrementAndGet();
                     marks.put(stream, new Mark(end, now, done));
                     problem.append(" (its feed delivered nothing: read again from ").append(done + 1).append(')');
                     log.warn("{} - the feed of stream {} delivered nothing for {} s while the stream holds {} message(s)"
                             + " this node has not applied (applied up to {}, stream ends at {}): reading it again",
-                            nodeId, stream, waited, end - done, done, end);
+                            nodeId, stream, TimeUnit.NANOSECONDS.toSeconds(markAge), end - done, done, end);
                 }
             }
             failures = 0;
@@ -154,7 +157,22 @@ final class FeedWatchdog {
         }
         interval = active ? LOOK_EVERY_NANOS : Math.min(interval * 2, IDLE_LOOK_EVERY_NANOS);
         nextLook = now + interval;
+        stats.feedLookDueMillis = System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(interval);
         return stalled;
+    }
+
+    /**
+     * How long ago (by the server's clock, as far as this node measured its own against it) the message at
+     * {@code seq} was published; -1 when it cannot be read (gone, or the server does not answer).
+     */
+    private long ageMillis(JetStreamManagement jsm, String stream, long seq) {
+        try {
+            long published = jsm.getMessage(stream, seq).getTime().toInstant().toEpochMilli();
+            long serverNow = System.currentTimeMillis() - (stats.clockKnown ? stats.clockOffsetMillis : 0);
+            return Math.max(0, serverNow - published);
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private static String server(Connection nc) {

@@ -25,6 +25,7 @@ public final class ReplicationStats {
     final AtomicLong feedStalls = new AtomicLong();
     volatile long behindMessages;
     volatile String feedProblem = "";
+    volatile long feedLookDueMillis;
     volatile long publishFailingSinceMillis;
     volatile String lastPublishError = "";
     volatile long setUpFailingSinceMillis;
@@ -98,6 +99,8 @@ public final class ReplicationStats {
      *     keeps up; measured every few seconds against the streams' ends on the server)
      * @param feedStalls times a stream's feed delivered nothing while the stream held more, and was read again
      * @param feedProblem why the node is behind or cannot see the streams' ends, empty when it keeps up
+     * @param feedLookDueMillis when the applier is due to compare its feeds with the streams' ends again (0: it does
+     *     not, e.g. not connected)
      * @param publishFailingSinceMillis when publishing started failing without a success since, 0 when it is not
      * @param lastPublishError the last publishing failure, empty when publishing is not failing
      * @param setUpFailingSinceMillis when setting up JetStream (streams, node claim) started failing while connected,
@@ -113,7 +116,7 @@ public final class ReplicationStats {
             String schemaDisagreement, long unversionedUpdates, long unsendableChanges, Map<Long, Boolean> peerAgreement,
             long rowsFoundDifferent, long rowsRepaired, long rowsSettled, long repairBytes,
             long lastRoundMillis, long lastRoundCpuMicros, long lastRoundBytes, long lastRoundRowsRead,
-            long behindMessages, long feedStalls, String feedProblem, long publishFailingSinceMillis,
+            long behindMessages, long feedStalls, String feedProblem, long feedLookDueMillis, long publishFailingSinceMillis,
             String lastPublishError, long setUpFailingSinceMillis, String lastSetUpError) {
         /** Whether every node that published a schema fingerprint has this node's. */
         public boolean schemaAgrees() {
@@ -156,7 +159,7 @@ public final class ReplicationStats {
                 refusedDrops.get(), schemaFingerprint, schemaDisagreement, unversionedUpdates.get(),
                 unsendableChanges.get(), peerAgreement, rowsFoundDifferent.get(), rowsRepaired.get(), rowsSettled.get(),
                 repairBytes.get(), lastRoundMillis, lastRoundCpuMicros, lastRoundBytes, lastRoundRowsRead,
-                behindMessages, feedStalls.get(), feedProblem, publishFailingSinceMillis, lastPublishError,
+                behindMessages, feedStalls.get(), feedProblem, feedLookDueMillis, publishFailingSinceMillis, lastPublishError,
                 setUpFailingSinceMillis, lastSetUpError);
     }
 
