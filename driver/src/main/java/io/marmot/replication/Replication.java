@@ -86,7 +86,7 @@ public final class Replication implements AutoCloseable {
             }
             throw e;
         }
-        r.catchUp = new StartCatchUp(nodeId, config, r.link, r.applier, fresh, startedNanos);
+        r.catchUp = new StartCatchUp(nodeId, config, r.link, r.applier, r.claims::conflict, fresh, startedNanos);
         r.publisher.start();
         r.fingerprints.start();
         if (r.applier != null) {

@@ -28,6 +28,7 @@ final class StartCatchUp {
     private final MarmotConfig config;
     private final NatsLink link;
     private final Applier applier;
+    private final java.util.function.Supplier<String> refused;
     private final boolean fresh;
     private final long startedNanos;
     private volatile boolean done;
@@ -35,14 +36,17 @@ final class StartCatchUp {
     private volatile long behind = -1;
 
     /**
+     * @param refused why this node may not replicate now (another live node holds its id), else empty: no use waiting
      * @param fresh a new or restored database: waits for NATS up to the bound
      * @param startedNanos when the bound starts to count
      */
-    StartCatchUp(long nodeId, MarmotConfig config, NatsLink link, Applier applier, boolean fresh, long startedNanos) {
+    StartCatchUp(long nodeId, MarmotConfig config, NatsLink link, Applier applier,
+            java.util.function.Supplier<String> refused, boolean fresh, long startedNanos) {
         this.nodeId = nodeId;
         this.config = config;
         this.link = link;
         this.applier = applier;
+        this.refused = refused;
         this.fresh = fresh;
         this.startedNanos = startedNanos;
         this.done = applier == null || config.catchUpWait().isZero();
@@ -101,6 +105,10 @@ final class StartCatchUp {
                 }
             }
             long now = System.nanoTime();
+            if (!refused.get().isEmpty()) {
+                log.warn("{} - does not wait to catch up with the change streams: {}", nodeId, refused.get());
+                return;
+            }
             if (tails == null && now - natsDeadline >= 0 && !fresh) {
                 log.info("{} - NATS did not answer within {} ms of the start: this database has run before and opens with"
                         + " what it holds; replication catches up when NATS answers", nodeId, RESTART_NATS_GRACE.toMillis());
