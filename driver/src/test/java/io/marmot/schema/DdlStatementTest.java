@@ -30,6 +30,16 @@ class DdlStatementTest {
     }
 
     @Test
+    void aRebuildsDropIsAPlainDropToEarlierReaders() {
+        String marked = "DROP TABLE IF EXISTS \"item\" /* marmot: table rebuilt, its rows moved to the table that took"
+                + " its name */";
+        DdlStatement st = DdlStatement.check(marked);
+        assertEquals(List.of(DdlStatement.Kind.DROP_TABLE, "item"), List.of(st.kind(), st.name()));
+        assertTrue(Rebuilds.isRebuild(marked));
+        assertFalse(Rebuilds.isRebuild("DROP TABLE IF EXISTS \"item\""));
+    }
+
+    @Test
     void refusesEverythingElse() {
         for (String hostile : List.of(
                 "INSERT INTO item VALUES (1)",

@@ -74,4 +74,33 @@ class StartCatchUpTest {
             again.kill();
         });
     }
+
+    @Test
+    void theFirstConnectionReturnsCaughtUpAndHealthSaysSoMeanwhile() throws Exception {
+        Cluster.with(0).run(cluster -> {
+            Node one = cluster.node("one", 1, "");
+            one.exec("CREATE TABLE events (id INTEGER PRIMARY KEY, payload TEXT)");
+            for (int i = 1; i <= 50; i++) {
+                one.exec("INSERT INTO events VALUES (" + i + ", 'event " + i + "')");
+            }
+            one.engine().awaitPublished(Duration.ofSeconds(30));
+            cluster.nats().pause(); // the new node's first connection cannot learn how far the streams reach
+            java.util.concurrent.ExecutorService opener = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                java.util.concurrent.Future<Node> two = opener.submit(() -> cluster.node("two", 2, "snapshot-restore-wait=1"));
+                Await.until(Duration.ofSeconds(20), "the new node's health says it is catching up",
+                        () -> io.marmot.Marmot.engine(cluster.db("two"))
+                                .map(e -> !e.health().ready() && e.health().problems().toString().contains("catching up"))
+                                .orElse(false));
+                assertTrue(!two.isDone(), "the first connection waits");
+                cluster.nats().resume();
+                Node opened = two.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(50, opened.scalar("SELECT count(*) FROM events"), "caught up when the first connection returns");
+                assertTrue(!opened.engine().health().problems().toString().contains("catching up"),
+                        opened.engine().health().toString());
+            } finally {
+                opener.shutdownNow();
+            }
+        });
+    }
 }
