@@ -58,7 +58,7 @@ final class StartCatchUp {
             return "";
         }
         long b = behind;
-        return b < 0 ? "catching up: waiting for NATS to learn how far the change streams reach"
+        return b < 0 ? "catching up: learning how far the change streams reach (NATS must answer)"
                 : "catching up: " + b + " message(s) behind the change streams";
     }
 
@@ -86,16 +86,14 @@ final class StartCatchUp {
             io.nats.client.Connection nc = link.connected();
             if (tails == null && nc != null) {
                 tails = tails(nc);
-                if (tails != null) {
-                    total = remaining(tails);
-                    if (total > 0) {
-                        log.info("{} - catching up with the change streams before the first connection opens: {}"
-                                + " message(s) behind (catch-up-wait {} s)", nodeId, total, config.catchUpWait().toSeconds());
-                    }
-                }
             }
             if (tails != null) {
                 behind = remaining(tails);
+                if (total == 0 && behind > 0) {
+                    total = behind;
+                    log.info("{} - catching up with the change streams before the first connection opens: {}"
+                            + " message(s) behind (catch-up-wait {} s)", nodeId, total, config.catchUpWait().toSeconds());
+                }
                 if (behind == 0) {
                     if (total > 0) {
                         log.info("{} - caught up with the change streams ({} message(s) in {} ms)", nodeId, total,
@@ -118,10 +116,10 @@ final class StartCatchUp {
                 log.warn("{} - did not catch up with the change streams within {} s (catch-up-wait; {}): the database"
                         + " opens anyway, and writes made before catch-up may lose to history they did not see", nodeId,
                         config.catchUpWait().toSeconds(), tails == null ? "NATS did not answer"
-                                : behind + " message(s) still to apply");
+                                : behind < 0 ? "the change streams were not read" : behind + " message(s) still to apply");
                 return;
             }
-            if (tails != null && now - lastLog >= PROGRESS_EVERY_NANOS) {
+            if (total > 0 && now - lastLog >= PROGRESS_EVERY_NANOS) {
                 lastLog = now;
                 log.info("{} - catching up with the change streams: {} of {} message(s) applied", nodeId,
                         Math.max(0, total - behind), total);
@@ -154,12 +152,18 @@ final class StartCatchUp {
         }
     }
 
+    /** Messages still to apply up to the tails; -1 while a stream that holds messages is not read yet. */
     private long remaining(Map<String, Long> tails) {
         long sum = 0;
         for (Map.Entry<String, Long> e : tails.entrySet()) {
-            if (e.getValue() > 0) {
-                sum += Math.max(0, e.getValue() - Math.max(0, applier.applied(e.getKey())));
+            if (e.getValue() <= 0) {
+                continue; // empty or not created yet: nothing to wait for
             }
+            long applied = applier.applied(e.getKey());
+            if (applied < 0) {
+                return -1;
+            }
+            sum += Math.max(0, e.getValue() - applied);
         }
         return sum;
     }
