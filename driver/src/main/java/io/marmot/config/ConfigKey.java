@@ -67,7 +67,10 @@ public enum ConfigKey {
     SNAPSHOT_KEEP("snapshot-keep", "2", ValueType.POSITIVE_INT,
             "Snapshots kept in the Object Store; an older one is deleted only after a newer one is complete."),
     SNAPSHOT_RESTORE_WAIT("snapshot-restore-wait", "30", ValueType.NON_NEGATIVE_LONG,
-            "Seconds a new (empty) database waits for NATS to restore the newest snapshot before it opens empty.");
+            "Seconds a new (empty) database waits for NATS to restore the newest snapshot before it opens empty."),
+    CATCH_UP_WAIT("catch-up-wait", "30", ValueType.NON_NEGATIVE_LONG,
+            "Seconds the first connection of a node waits until it applied what the change streams held at its start"
+                    + " (a database that has run before waits for NATS itself only 2 s); 0: never waits.");
 
     private final String key;
     private final String defaultValue;

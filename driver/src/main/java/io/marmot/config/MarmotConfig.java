@@ -29,7 +29,8 @@ public record MarmotConfig(
         boolean verifyRepair,
         boolean replicateDrops,
         boolean shellDropColumn,
-        SnapshotSettings snapshots) {
+        SnapshotSettings snapshots,
+        Duration catchUpWait) {
 
     public MarmotConfig {
         tables = Set.copyOf(tables);
@@ -81,13 +82,14 @@ public record MarmotConfig(
                 Boolean.parseBoolean(v.get(ConfigKey.SHELL_DROP_COLUMN)),
                 new SnapshotSettings(Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.SNAPSHOT_INTERVAL))),
                         Integer.parseInt(v.get(ConfigKey.SNAPSHOT_KEEP)),
-                        Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.SNAPSHOT_RESTORE_WAIT)))));
+                        Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.SNAPSHOT_RESTORE_WAIT)))),
+                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.CATCH_UP_WAIT))));
     }
 
     public MarmotConfig withNodeId(long id) {
         return new MarmotConfig(id, nats, streams, publish, replicate, compress, tables, excludeTables, pollInterval,
                 maxClockSkew, conflictRetention, verifyInterval, verifyRepair, replicateDrops,
-                shellDropColumn, snapshots);
+                shellDropColumn, snapshots, catchUpWait);
     }
 
     /**

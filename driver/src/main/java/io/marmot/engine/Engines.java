@@ -28,8 +28,18 @@ public final class Engines {
     private Engines() {
     }
 
-    /** The engine of this database, started on first use; a second, different configuration is an error. */
+    /**
+     * The engine of this database, started on first use; a second, different configuration is an error. Returns once
+     * the engine caught up with the change streams as they were at its start (or {@code catch-up-wait} passed): the
+     * engine is running (and its {@code health()} says how far behind it is) while connections wait for that.
+     */
     public static MarmotEngine acquire(Path database, MarmotConfig config) throws SQLException {
+        MarmotEngine engine = started(database, config);
+        engine.awaitStartCatchUp();
+        return engine;
+    }
+
+    private static MarmotEngine started(Path database, MarmotConfig config) throws SQLException {
         MarmotEngine engine = RUNNING.get(database);
         if (engine != null) {
             return checked(engine, config);

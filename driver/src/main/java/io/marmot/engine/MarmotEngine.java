@@ -56,7 +56,13 @@ public final class MarmotEngine implements AutoCloseable {
 
     /** Starts replication of a database file: WAL on, capture installed, schema watched. */
     public static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
-        Snapshots.restoreIfNew(database, config); // before SQLite opens the file: a new node starts from a snapshot
+        long startedNanos = System.nanoTime();
+        boolean fresh = config.replicate() && Snapshots.isNew(database);
+        // Before SQLite opens the file: a new node starts from a snapshot, and its catch-up wait counts from there.
+        if (fresh && Snapshots.restoreIfNew(database, config)) {
+            startedNanos = System.nanoTime();
+        }
+        long catchUpFrom = startedNanos;
         SQLiteConnection c = Sqlite.open(database);
         try {
             enableWal(c, database);
@@ -72,7 +78,7 @@ public final class MarmotEngine implements AutoCloseable {
             });
             long nodeId = identity.nodeId();
             Replication replication = config.publish() || config.replicate()
-                    ? Replication.start(nodeId, identity.instance(), database, config) : null;
+                    ? Replication.start(nodeId, identity.instance(), database, config, fresh, catchUpFrom) : null;
             SchemaWatcher watcher = new SchemaWatcher(c, database, nodeId, config);
             MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication);
             watcher.start();
@@ -175,8 +181,15 @@ public final class MarmotEngine implements AutoCloseable {
     public Health health() {
         boolean natsNeeded = replication != null;
         String conflict = replication == null ? "" : replication.identityConflict();
-        return Health.of(natsNeeded, natsConnected(), stats(), config.maxClockSkew().toMillis(),
-                conflict.isEmpty() ? List.of() : List.of(conflict));
+        List<String> others = new java.util.ArrayList<>();
+        if (!conflict.isEmpty()) {
+            others.add(conflict);
+        }
+        String catchingUp = replication == null ? "" : replication.catchUpStatus();
+        if (!catchingUp.isEmpty()) {
+            others.add(catchingUp);
+        }
+        return Health.of(natsNeeded, natsConnected(), stats(), config.maxClockSkew().toMillis(), others);
     }
 
     /**
@@ -200,6 +213,16 @@ public final class MarmotEngine implements AutoCloseable {
             throw e;
         }
         return new ClusterLock(this, name, held, timeout);
+    }
+
+    /**
+     * The wait of a node's first connection: returns once this node applied what the change streams held at its start,
+     * or {@code catch-up-wait} passed (logged); at once when it already did, or without replication.
+     */
+    void awaitStartCatchUp() {
+        if (replication != null) {
+            replication.awaitStartCatchUp();
+        }
     }
 
     /** Waits until this node applied everything the change streams hold now (a no-op without replication). */

@@ -174,6 +174,10 @@ public class MarmotDataSource extends SQLiteDataSource {
         set(ConfigKey.SNAPSHOT_RESTORE_WAIT, seconds);
     }
 
+    public void setCatchUpWait(long seconds) {
+        set(ConfigKey.CATCH_UP_WAIT, seconds);
+    }
+
     public void setNatsUser(String natsUser) {
         set(ConfigKey.NATS_USER, natsUser);
     }

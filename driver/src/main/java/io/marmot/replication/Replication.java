@@ -35,6 +35,7 @@ public final class Replication implements AutoCloseable {
     private volatile boolean warnedSkew;
     private volatile boolean claimUnavailable;
     private volatile long lastClaimAttempt;
+    private StartCatchUp catchUp;
     private static final long CLAIM_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded)
@@ -45,7 +46,7 @@ public final class Replication implements AutoCloseable {
                 database.toString());
         this.config = config;
         this.embedded = embedded;
-        this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), this::connected);
+        this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500));
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
                 config.streams().replicas(), stats, link::connected);
         OwnMessages own = new OwnMessages();
@@ -64,8 +65,10 @@ public final class Replication implements AutoCloseable {
     /**
      * @param instance the token of this database file (a copy has its own): tells this node from another that
      *     claims the same node id
+     * @param fresh a new or restored database (see {@link StartCatchUp}); {@code startedNanos}: when its wait counts from
      */
-    public static Replication start(long nodeId, String instance, Path database, MarmotConfig config) throws SQLException {
+    public static Replication start(long nodeId, String instance, Path database, MarmotConfig config, boolean fresh,
+            long startedNanos) throws SQLException {
         EmbeddedNats embedded = null;
         if (config.nats().embedded()) {
             try {
@@ -83,6 +86,7 @@ public final class Replication implements AutoCloseable {
             }
             throw e;
         }
+        r.catchUp = new StartCatchUp(nodeId, config, r.link, r.applier, r.claims::conflict, fresh, startedNanos);
         r.publisher.start();
         r.fingerprints.start();
         if (r.applier != null) {
@@ -102,12 +106,10 @@ public final class Replication implements AutoCloseable {
         return r;
     }
 
-    /** On every (re)connection: make sure streams and consumers exist, then publish and apply. */
-    private void connected(io.nats.client.Connection nc) {
-        setUp(nc, 500);
-    }
-
-    /** One attempt; a failed one is tried again later (the connection's few threads never wait it out). */
+    /**
+     * On every (re)connection: make sure the streams exist, then publish and apply. One attempt; a failed one is
+     * tried again later (the connection's few threads never wait it out).
+     */
     private void setUp(io.nats.client.Connection nc, long backoff) {
         // Setting up goes on while closing has begun: the closing publisher may be waiting to flush.
         if (linkClosed || nc.getStatus() != io.nats.client.Connection.Status.CONNECTED) {
@@ -239,16 +241,22 @@ public final class Replication implements AutoCloseable {
      * @throws SQLException when that does not happen within the timeout, saying why
      */
     public void awaitCaughtUp(Duration timeout) throws SQLException {
-        waits().caughtUp(timeout);
+        new CatchUpWaits(nodeId, config, link, applier, publisher, stats).caughtUp(timeout);
+    }
+
+    /** Returns once this node applied what the streams held at its start, or {@code catch-up-wait} passed (logged). */
+    public void awaitStartCatchUp() {
+        catchUp.await();
+    }
+
+    /** What the first connection's wait is doing (see {@link StartCatchUp}); empty once it ended. */
+    public String catchUpStatus() {
+        return catchUp.status();
     }
 
     /** Waits until JetStream acknowledged every change this node logged before this call (see {@link CatchUpWaits}). */
     public void awaitPublished(Duration timeout, java.nio.file.Path database) throws SQLException {
-        waits().published(timeout, database);
-    }
-
-    private CatchUpWaits waits() {
-        return new CatchUpWaits(nodeId, config, link, applier, publisher, stats);
+        new CatchUpWaits(nodeId, config, link, applier, publisher, stats).published(timeout, database);
     }
 
     /** Takes a cluster-wide lock (see {@link ClusterLocks}); null when NATS is not connected within the timeout. */

@@ -5,6 +5,7 @@ import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
 import io.marmot.schema.DdlStatement;
+import io.marmot.schema.Rebuilds;
 import io.marmot.schema.SchemaJournal;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
@@ -139,7 +140,8 @@ final class SchemaApplier {
                             table, sql);
                     return null;
                 }
-                if (st.destructive() && !config.replicateDrops()) {
+                boolean rebuild = st.kind() == DdlStatement.Kind.DROP_TABLE && Rebuilds.isRebuild(sql);
+                if (st.destructive() && !config.replicateDrops() && !rebuild) {
                     stats.refusedDrops.incrementAndGet();
                     log.warn("{} - node {} dropped {}: NOT applied here (replicate-drops=false), this node keeps it: {}",
                             nodeId, origin, st.kind() == DdlStatement.Kind.DROP_TABLE ? "table " + st.table()
@@ -165,7 +167,8 @@ final class SchemaApplier {
                 // the rows this node logged before (its own writes, concurrent with the peer's change) keep their shape
                 SchemaJournal.refresh(c, config::replicates, SchemaCapture.lastLogged(c));
                 stats.appliedSchemaChanges.incrementAndGet();
-                log.info("{} - applied schema change from node {}: {}", nodeId, origin, sql);
+                log.info(rebuild ? "{} - applied schema change from node {}, part of a table rebuild (whatever"
+                        + " replicate-drops says): {}" : "{} - applied schema change from node {}: {}", nodeId, origin, sql);
                 return null;
             });
         } catch (SQLException e) {

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Streams {
     private static final Logger log = LoggerFactory.getLogger(Streams.class);
-    private static final int STREAM_NOT_FOUND = 10059;
+    static final int STREAM_NOT_FOUND = 10059;
     private static final int STREAM_NAME_IN_USE = 10058;
 
     private Streams() {

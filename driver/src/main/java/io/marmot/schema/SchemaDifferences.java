@@ -110,8 +110,13 @@ final class SchemaDifferences {
             }
         }
         if (is.size() > was.size() && lowered(is.subList(0, was.size())).equals(lowered(was))) {
-            List<String> definitions = addedDefinitions(before.sql(), now.sql());
             int added = is.size() - was.size();
+            List<String> definitions = addedDefinitions(before.sql(), now.sql());
+            if (definitions.size() != added) {
+                // The table was rebuilt (another process's create-copy-drop-rename): its text differs beyond the
+                // added columns, whose definitions are the last column definitions of the new text.
+                definitions = trailingColumns(now.sql(), was.size(), is.size());
+            }
             if (definitions.size() == added) {
                 for (String d : definitions) {
                     out.add("ALTER TABLE " + table + " ADD COLUMN " + d);
@@ -134,6 +139,17 @@ final class SchemaDifferences {
         return out;
     }
 
+    /** Column definitions {@code from}..{@code to} (exclusive) of a CREATE TABLE text, each led by its name. */
+    private static List<String> trailingColumns(String create, int from, int to) {
+        int open = create.indexOf('(');
+        int close = create.lastIndexOf(')');
+        if (open < 0 || close < open) {
+            return List.of();
+        }
+        List<String> parts = splitDefinitions("," + create.substring(open + 1, close));
+        return parts.size() < to ? List.of() : parts.subList(from, to);
+    }
+
     /** The column definitions SQLite inserted into the CREATE TABLE text when columns were added. */
     static List<String> addedDefinitions(String before, String now) {
         int prefix = 0;
@@ -149,9 +165,11 @@ final class SchemaDifferences {
             return List.of();
         }
         String inserted = now.substring(prefix, now.length() - suffix).trim();
-        if (!inserted.startsWith(",")) {
-            return List.of();
-        }
+        return inserted.startsWith(",") ? splitDefinitions(inserted) : List.of();
+    }
+
+    /** The comma-separated parts of {@code inserted} after its leading comma, minding parentheses and quotes. */
+    private static List<String> splitDefinitions(String inserted) {
         List<String> parts = new ArrayList<>();
         int depth = 0;
         int start = 1;

@@ -92,7 +92,7 @@ public final class SchemaJournal {
         create(c);
         Map<String, Entry> before = recorded(c);
         Map<String, Entry> now = current(c, replicated);
-        List<String> statements = SchemaDifferences.between(before, now);
+        List<String> statements = Rebuilds.mark(c, SchemaDifferences.between(before, now));
         // also when nothing can be sent: the peers keep the old shape, and get the rows written in it
         List<String> incompatible = PastShapes.keepChanged(c, before, now, logged);
         boolean split = false;

@@ -34,6 +34,11 @@ public final class Snapshots {
         return SnapshotRestore.restoreIfNew(database, config);
     }
 
+    /** Whether the database is new: missing, empty, or without user tables and without any stream read. */
+    public static boolean isNew(Path database) throws SQLException {
+        return SnapshotRestore.isNew(database);
+    }
+
     /** Takes a snapshot of a database file and stores it, on a connection of its own. */
     public static Manifest save(Path database, MarmotConfig config) throws SQLException {
         long nodeId = config.nodeId();

@@ -33,7 +33,7 @@ class SharedConnectionTest {
             try {
                 for (int n = 1; n <= 4; n++) {
                     Connection c = Db.node(dir.resolve("db" + n + ".db"), "node-id=" + n + "&nats-url=" + nats.url());
-                    Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+                    Db.exec(c, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
                     nodes.add(c);
                 }
                 assertEquals(1, NatsLink.openConnections(), "four engines, one connection");

@@ -30,6 +30,16 @@ class DdlStatementTest {
     }
 
     @Test
+    void aRebuildsDropIsAPlainDropToEarlierReaders() {
+        String marked = "DROP TABLE IF EXISTS \"item\" /* marmot: table rebuilt, its rows moved to the table that took"
+                + " its name */";
+        DdlStatement st = DdlStatement.check(marked);
+        assertEquals(List.of(DdlStatement.Kind.DROP_TABLE, "item"), List.of(st.kind(), st.name()));
+        assertTrue(Rebuilds.isRebuild(marked));
+        assertFalse(Rebuilds.isRebuild("DROP TABLE IF EXISTS \"item\""));
+    }
+
+    @Test
     void refusesEverythingElse() {
         for (String hostile : List.of(
                 "INSERT INTO item VALUES (1)",
@@ -78,5 +88,18 @@ class DdlStatementTest {
                 "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
                 "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, c TEXT DEFAULT 'a,b', d INT CHECK (d IN (1, 2)))"));
         assertEquals(List.of(), SchemaDifferences.addedDefinitions("CREATE TABLE t (a, b)", "CREATE TABLE t (b, a)"));
+    }
+
+    @Test
+    void aTableRebuiltWithAppendedColumnsIsSentAsAddedColumns() {
+        SchemaJournal.Entry before = new SchemaJournal.Entry("table", "item", "item",
+                "CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL)", List.of("id", "name"), null);
+        // what SQLite keeps after ALTER TABLE item_new RENAME TO item: the text of item_new, its name quoted
+        SchemaJournal.Entry rebuilt = new SchemaJournal.Entry("table", "item", "item", "CREATE TABLE \"item\" (id INTEGER"
+                + " PRIMARY KEY, name TEXT NOT NULL, qty INTEGER NOT NULL DEFAULT 0, note TEXT, CHECK (qty >= 0))",
+                List.of("id", "name", "qty", "note"), null);
+        assertEquals(List.of("ALTER TABLE \"item\" ADD COLUMN qty INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE \"item\" ADD COLUMN note TEXT"),
+                SchemaDifferences.between(java.util.Map.of(before.key(), before), java.util.Map.of(rebuilt.key(), rebuilt)));
     }
 }

@@ -14,7 +14,7 @@ import java.util.Random;
  * Commands: {@code sql <statement>}, {@code chaos <seed> <transactions>}, {@code write <from> <to>}
  * (prints {@code committed <id>} after each commit returns), {@code stream <from>} (inserts events from that id on,
  * one per transaction, on its own connection, until {@code stop}, which prints {@code stopped <last id>}),
- * {@code stats} (prints {@code stats outOfSync=<b> missed=<n>}), {@code quit}.
+ * {@code published} (waits until JetStream holds what this node wrote), {@code stats} (prints {@code stats outOfSync=<b> missed=<n>}), {@code quit}.
  */
 public final class NodeMain {
     private static Streamer streamer;
@@ -52,6 +52,12 @@ public final class NodeMain {
                 + (args.length > 3 ? "&" + args[3] : "");
         try (Connection c = DriverManager.getConnection(url)) {
             try (Statement s = c.createStatement()) {
+                // An application's start-up statements (Spring's data.sql, a CommandLineRunner), run on the first
+                // connection: MARMOT_IT_SEED holds them, separated by ';'.
+                String seed = System.getenv("MARMOT_IT_SEED");
+                for (String statement : seed == null ? new String[0] : seed.split(";")) {
+                    s.execute(statement);
+                }
                 for (String ddl : Workload.SCHEMA) {
                     s.execute(ddl);
                 }
@@ -101,6 +107,11 @@ public final class NodeMain {
                                 + " applied=" + st.appliedMessages() + " clockOffset=" + st.clockOffsetMillis()
                                 + " clockKnown=" + st.clockKnown() + " ready=" + engine.health().ready()
                                 + " problems=" + engine.health().problems());
+                    }
+                    case "published" -> {
+                        io.marmot.Marmot.engine(java.nio.file.Path.of(args[0])).orElseThrow()
+                                .awaitPublished(java.time.Duration.ofSeconds(30));
+                        System.out.println("published");
                     }
                     case "quit" -> {
                         io.marmot.Marmot.closeAll();

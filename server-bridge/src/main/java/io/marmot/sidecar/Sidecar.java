@@ -30,7 +30,8 @@ final class Sidecar implements AutoCloseable {
         Sidecar s = new Sidecar(settings);
         try {
             if (!settings.httpPort().off()) {
-                s.http = HttpEndpoint.start(settings.httpBind(), settings.httpPort(), () -> s.engine,
+                // Before start returns, the engine runs while it catches up: /health says how far behind it is.
+                s.http = HttpEndpoint.start(settings.httpBind(), settings.httpPort(), s::engineOrStarting,
                         () -> io.marmot.snapshot.RestoreProgress.of(settings.dbPath()).orElse(null));
             }
             MarmotEngine e = Marmot.start(settings.dbPath(), settings.replication());
@@ -43,6 +44,14 @@ final class Sidecar implements AutoCloseable {
         } catch (IOException | SQLException | RuntimeException e) {
             s.close();
             throw e;
+        }
+    }
+
+    private MarmotEngine engineOrStarting() {
+        try {
+            return engine != null ? engine : Marmot.engine(settings.dbPath()).orElse(null);
+        } catch (SQLException e) {
+            return null;
         }
     }
 
