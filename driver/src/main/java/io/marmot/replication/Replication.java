@@ -53,7 +53,7 @@ public final class Replication implements AutoCloseable {
         this.publisher = new Publisher(nodeId, database, config, link, stats, own);
         Applier a = null;
         try {
-            a = config.replicate() ? new Applier(nodeId, database, config, link, stats, own) : null;
+            a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own) : null;
         } catch (SQLException e) {
             publisher.close();
             throw e;
