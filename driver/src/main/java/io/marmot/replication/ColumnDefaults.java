@@ -40,7 +40,8 @@ final class ColumnDefaults {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         for (TableInfo.Column col : local.columns()) {
-            if (columns.stream().anyMatch(n -> n.equalsIgnoreCase(col.name())) || col.key()) {
+            if (columns.stream().anyMatch(n -> n.equalsIgnoreCase(col.name())) || col.key()
+                    || !expressions.containsKey(col.name())) {
                 continue;
             }
             String expression = expressions.get(col.name());
