@@ -87,6 +87,11 @@ public final class RowMerge {
         boolean replacesOthers = !state.deleted() && !state.row().isNone() && state.row().node() != s.node();
         if (!kept.isEmpty() || replacesOthers) {
             List<String> wanted = new ArrayList<>(values.keySet());
+            for (String k : kept) {
+                if (!values.containsKey(k)) {
+                    wanted.add(k); // a newer write of a column the insert's shape lacks (added since) stands too
+                }
+            }
             Map<String, Object> now = current.read(wanted);
             if (now != null) {
                 for (String k : kept) {

@@ -60,15 +60,18 @@ final class Applier implements AutoCloseable {
     /** Per stream, the last sequence whose messages are all applied (or need nothing): read by other threads. */
     private final Map<String, Long> applied = new java.util.concurrent.ConcurrentHashMap<>();
 
-    Applier(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats, OwnMessages own)
-            throws SQLException {
+    /** @param instance the database file's token: which of this node id's messages the file holds (OwnHistory) */
+    Applier(long nodeId, String instance, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
+            OwnMessages own) throws SQLException {
         this.nodeId = nodeId;
         this.config = config;
         this.stats = stats;
         this.db = Sqlite.open(database);
+        OwnHistory history;
         try {
+            history = new OwnHistory(db, instance);
             this.writes = new AppliedTransactions(nodeId, db, config, stats, own);
-            this.schema = new SchemaApplier(nodeId, db, config, stats);
+            this.schema = new SchemaApplier(nodeId, db, config, stats, history);
         } catch (SQLException e) {
             Sqlite.closeQuietly(db, e);
             throw e;
@@ -76,8 +79,8 @@ final class Applier implements AutoCloseable {
         this.task = new SerialTask(nodeId + " applier", WorkPools.APPLY, this::step);
         this.feeds = new StreamFeeds(nodeId, link, task::wake);
         this.progress = new StreamProgress(nodeId);
-        this.starter = new FeedStarter(nodeId, config, stats, own, writes, feeds, progress);
-        this.intake = new MessageIntake(nodeId, stats, own, writes, feeds, progress);
+        this.starter = new FeedStarter(nodeId, config, stats, own, history, writes, feeds, progress);
+        this.intake = new MessageIntake(nodeId, stats, own, history, writes, feeds, progress);
         this.watchdog = new FeedWatchdog(nodeId, stats);
         for (int shard = 1; shard <= config.streams().shards(); shard++) {
             streams.add(config.streams().streamName(shard));

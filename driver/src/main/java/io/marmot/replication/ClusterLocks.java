@@ -147,7 +147,8 @@ final class ClusterLocks {
         private boolean catchUpRevision() {
             try {
                 KeyValueEntry entry = kv.get(key);
-                if (ours(entry, holder) && entry.getRevision() != revision) {
+                // Only a newer revision: a replica behind this node's last write answers with an older one.
+                if (ours(entry, holder) && entry.getRevision() > revision) {
                     revision = entry.getRevision();
                     return true;
                 }

@@ -22,17 +22,19 @@ final class FeedStarter {
     private final MarmotConfig config;
     private final ReplicationStats stats;
     private final OwnMessages own;
+    private final OwnHistory history;
     private final AppliedTransactions writes;
     private final StreamFeeds feeds;
     private final StreamProgress progress;
     private final StreamBinder binder;
 
-    FeedStarter(long nodeId, MarmotConfig config, ReplicationStats stats, OwnMessages own, AppliedTransactions writes,
-            StreamFeeds feeds, StreamProgress progress) {
+    FeedStarter(long nodeId, MarmotConfig config, ReplicationStats stats, OwnMessages own, OwnHistory history,
+            AppliedTransactions writes, StreamFeeds feeds, StreamProgress progress) {
         this.nodeId = nodeId;
         this.config = config;
         this.stats = stats;
         this.own = own;
+        this.history = history;
         this.writes = writes;
         this.feeds = feeds;
         this.progress = progress;
@@ -55,6 +57,7 @@ final class FeedStarter {
             if (d.recreated()) {
                 own.forgetStream(stream);
             }
+            history.bound(stream, d.position().created(), d.last());
             if (d.recreated() || !d.gaps().isEmpty()) {
                 writes.rebound(stream, d);
             }

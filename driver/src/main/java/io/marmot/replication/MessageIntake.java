@@ -24,16 +24,18 @@ final class MessageIntake {
     private final String ownSuffix;
     private final ReplicationStats stats;
     private final OwnMessages own;
+    private final OwnHistory history;
     private final AppliedTransactions writes;
     private final StreamFeeds feeds;
     private final StreamProgress progress;
 
-    MessageIntake(long nodeId, ReplicationStats stats, OwnMessages own, AppliedTransactions writes, StreamFeeds feeds,
-            StreamProgress progress) {
+    MessageIntake(long nodeId, ReplicationStats stats, OwnMessages own, OwnHistory history, AppliedTransactions writes,
+            StreamFeeds feeds, StreamProgress progress) {
         this.nodeId = nodeId;
         this.ownSuffix = "." + nodeId;
         this.stats = stats;
         this.own = own;
+        this.history = history;
         this.writes = writes;
         this.feeds = feeds;
         this.progress = progress;
@@ -66,7 +68,8 @@ final class MessageIntake {
             }
         }
         cursor.handled(seq, StreamBinder.nanos(meta.timestamp()), seq + meta.pendingCount());
-        if (m.getSubject().endsWith(ownSuffix)) {
+        boolean mine = history.mine(stream, seq); // published by this file, not by an earlier one with this id
+        if (m.getSubject().endsWith(ownSuffix) && mine) {
             return null;
         }
         if (SchemaApplier.isSchemaChange(m)) {
@@ -83,6 +86,6 @@ final class MessageIntake {
             log.warn("{} - rejected message {}#{} on {}: {}", nodeId, stream, seq, m.getSubject(), e.getMessage());
             return null;
         }
-        return batch.origin() == nodeId ? null : progress.assembler().add(stream, seq, m.getData(), batch);
+        return batch.origin() == nodeId && mine ? null : progress.assembler().add(stream, seq, m.getData(), batch);
     }
 }

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,13 +23,16 @@ final class NodeClaims {
     private static final Logger log = LoggerFactory.getLogger(NodeClaims.class);
     static final Duration LEASE = Duration.ofSeconds(20);
     static final Duration RENEW_EVERY = Duration.ofSeconds(3);
+    /** Reads and writes tried per claim before this round gives up (each a few ms apart). */
+    private static final int ATTEMPTS = 5;
 
     private final long nodeId;
     private final String instance;
     private final KvBucket bucket;
     private final String claim;
     private volatile String conflict = "";
-    private volatile long lastWriteMillis;
+    private volatile Write lastWrite;
+    private long revision; // of the claim this node wrote last; 0: none known
 
     NodeClaims(long nodeId, String instance, String streamPrefix, int replicas, String database) {
         this.nodeId = nodeId;
@@ -43,37 +48,66 @@ final class NodeClaims {
         return bucket.use(nc, this::claimOn);
     }
 
+    /**
+     * Reads are answered by any replica of the bucket (direct gets), and one that lags answers a read right after a
+     * write with the previous revision. So a renewal writes at the revision this node wrote last, without reading;
+     * a read that returns an older revision than this node's own last write is stale and read again; and the clock
+     * sample is the entry read back by the revision the write returned, never whatever a replica holds.
+     */
     private boolean claimOn(KeyValue kv) throws IOException, JetStreamApiException {
+        lastWrite = null;
         String key = "node-" + nodeId;
         byte[] value = claim.getBytes(StandardCharsets.UTF_8);
-        for (int attempt = 0; attempt < 3; attempt++) {
-            KeyValueEntry held = kv.get(key);
-            if (held == null || held.getValue() == null) {
-                try {
-                    kv.create(key, value);
-                    return written(kv, key);
-                } catch (JetStreamApiException raced) {
-                    continue; // another claimant was quicker: look again
-                }
-            }
-            String holder = held.getValueAsString();
-            if (!holder.startsWith(instance + " ")) {
-                return conflict(holder.substring(holder.indexOf(' ') + 1));
-            }
+        if (revision != 0) {
+            long before = System.currentTimeMillis();
             try {
-                kv.update(key, value, held.getRevision());
-                return written(kv, key);
-            } catch (JetStreamApiException raced) {
-                // changed under us: look again
+                long written = kv.update(key, value, revision);
+                return written(kv, key, written, before, System.currentTimeMillis());
+            } catch (JetStreamApiException changed) {
+                // expired, released or written by another claimant since: look
             }
         }
-        return conflict("another node (it keeps changing the claim)");
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            KeyValueEntry held = kv.get(key);
+            if (held != null && held.getRevision() < revision) {
+                pause(); // a replica behind this node's own last write: ask again
+                continue;
+            }
+            long before = System.currentTimeMillis();
+            try {
+                if (held == null || held.getValue() == null) {
+                    long written = kv.create(key, value);
+                    return written(kv, key, written, before, System.currentTimeMillis());
+                }
+                String holder = held.getValueAsString();
+                if (!holder.startsWith(instance + " ")) {
+                    return conflict(holder.substring(holder.indexOf(' ') + 1));
+                }
+                long written = kv.update(key, value, held.getRevision());
+                return written(kv, key, written, before, System.currentTimeMillis());
+            } catch (JetStreamApiException raced) {
+                pause(); // changed under us, or the read was stale after all: look again
+            }
+        }
+        // Only this node's own claim (or none) was seen: no sign of another claimant, so the last verdict stands.
+        // The revision is forgotten in case the bucket was created anew (its revisions start again from 1).
+        revision = 0;
+        log.debug("{} - could not renew the claim on node id {} this time (answers kept lagging or racing)", nodeId, nodeId);
+        return conflict.isEmpty();
     }
 
     /** Gives the id up at a clean stop, so another database may take it at once (a crash leaves it to expire). */
     synchronized void release(Connection nc) {
         try {
             KeyValue kv = bucket.open(nc);
+            if (revision != 0) {
+                try {
+                    kv.delete("node-" + nodeId, revision); // as written last: no replica's stale answer in the way
+                    return;
+                } catch (JetStreamApiException changed) {
+                    // not ours any more, or changed since: look
+                }
+            }
             KeyValueEntry held = kv.get("node-" + nodeId);
             if (held != null && held.getValue() != null && held.getValueAsString().startsWith(instance + " ")) {
                 kv.delete("node-" + nodeId, held.getRevision());
@@ -88,15 +122,39 @@ final class NodeClaims {
         return conflict;
     }
 
-    /** The server's timestamp of the last claim written (epoch ms), 0 when none: a sample of the shared clock. */
-    long lastWriteMillis() {
-        return lastWriteMillis;
+    /**
+     * The claim this node wrote in its last {@link #claim}, with its server timestamp and the local clock read right
+     * before and after the write (a sample of the shared clock); null when that claim wrote nothing or its entry
+     * could not be read back by its revision.
+     */
+    Write lastWrite() {
+        return lastWrite;
     }
 
-    private boolean written(KeyValue kv, String key) throws IOException, JetStreamApiException {
-        KeyValueEntry mine = kv.get(key);
-        lastWriteMillis = mine == null || mine.getCreated() == null ? 0 : mine.getCreated().toInstant().toEpochMilli();
+    /** A claim written at {@code serverMillis} (epoch ms, the server's clock), sent at {@code before}, answered at {@code after}. */
+    record Write(long before, long serverMillis, long after) {
+    }
+
+    private boolean written(KeyValue kv, String key, long written, long before, long after) throws IOException {
+        revision = written;
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            KeyValueEntry mine;
+            try {
+                mine = kv.get(key, written);
+            } catch (JetStreamApiException notThereYet) {
+                mine = null;
+            }
+            if (mine != null && mine.getRevision() == written && mine.getCreated() != null) {
+                lastWrite = new Write(before, mine.getCreated().toInstant().toEpochMilli(), after);
+                break;
+            }
+            pause(); // the replica that answered has not got the write yet
+        }
         return clear();
+    }
+
+    private static void pause() {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
 
     private boolean clear() {

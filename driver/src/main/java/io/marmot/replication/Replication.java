@@ -54,7 +54,7 @@ public final class Replication implements AutoCloseable {
         this.publisher = new Publisher(nodeId, database, config, link, stats, own);
         Applier a = null;
         try {
-            a = config.replicate() ? new Applier(nodeId, database, config, link, stats, own) : null;
+            a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own) : null;
         } catch (SQLException e) {
             publisher.close();
             throw e;
@@ -172,7 +172,6 @@ public final class Replication implements AutoCloseable {
 
     /** Claims the node id; the claim's server timestamp, bracketed by local readings, measures this clock. */
     private boolean claimAndSampleClock(io.nats.client.Connection nc) {
-        long before = System.currentTimeMillis();
         boolean holds;
         try {
             holds = claims.claim(nc);
@@ -187,9 +186,9 @@ public final class Replication implements AutoCloseable {
             return holdsClaim || claims.conflict().isEmpty(); // the last verdict stands; none yet: replicate
         }
         claimUnavailable = false;
-        long after = System.currentTimeMillis();
-        if (holds && claims.lastWriteMillis() != 0) {
-            clock.sample(before, claims.lastWriteMillis(), after);
+        NodeClaims.Write written = claims.lastWrite();
+        if (holds && written != null) {
+            clock.sample(written.before(), written.serverMillis(), written.after());
             stats.clockOffsetMillis = clock.offsetMillis();
             stats.clockKnown = true;
             long skew = config.maxClockSkew().toMillis();

@@ -40,14 +40,17 @@ final class SchemaApplier {
     private final Connection db;
     private final MarmotConfig config;
     private final ReplicationStats stats;
+    private final OwnHistory history;
     private int triedAtSchemaVersion = -1;
     private long lastCheck;
 
-    SchemaApplier(long nodeId, Connection db, MarmotConfig config, ReplicationStats stats) throws SQLException {
+    SchemaApplier(long nodeId, Connection db, MarmotConfig config, ReplicationStats stats, OwnHistory history)
+            throws SQLException {
         this.nodeId = nodeId;
         this.db = db;
         this.config = config;
         this.stats = stats;
+        this.history = history;
         try (Statement s = db.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + WAITING + " (id INTEGER PRIMARY KEY, origin INTEGER, stream TEXT,"
                     + " seq INTEGER, reason TEXT NOT NULL, sql TEXT NOT NULL)");
@@ -58,7 +61,7 @@ final class SchemaApplier {
         return m.hasHeaders() && SchemaChangeCodec.KIND_SCHEMA.equals(m.getHeaders().getFirst(SchemaChangeCodec.KIND_HEADER));
     }
 
-    /** Applies one received schema message (not this node's own). */
+    /** Applies one received schema message (not one this file published: see {@link OwnHistory}). */
     void apply(Message m, String stream, long seq) throws SQLException {
         SchemaChangeCodec.SchemaChange change;
         try {
@@ -68,7 +71,7 @@ final class SchemaApplier {
             log.warn("{} - rejected schema message {}#{}: {}", nodeId, stream, seq, e.getMessage());
             return;
         }
-        if (change.origin() == nodeId) {
+        if (change.origin() == nodeId && history.mine(stream, seq)) {
             return;
         }
         String problem = tryApply(change.origin(), change.sql());

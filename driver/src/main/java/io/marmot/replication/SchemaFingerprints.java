@@ -92,6 +92,9 @@ final class SchemaFingerprints implements AutoCloseable {
             lastPublishedAt = now;
             Map<String, String> differing = new TreeMap<>();
             for (String key : kv.keys()) {
+                if (key.equals("node-" + nodeId)) {
+                    continue; // this node's own, just written: a lagging replica would answer with the one before
+                }
                 KeyValueEntry e = kv.get(key);
                 if (e != null && e.getValue() != null) {
                     String theirs = new String(e.getValue(), StandardCharsets.UTF_8);

@@ -29,8 +29,9 @@ final class StreamCheck {
     /**
      * @param position the position to keep (reset when the stream is new)
      * @param resumeAt the first sequence to read
+     * @param last the stream's last sequence now
      */
-    record Decision(StreamPosition position, long resumeAt, boolean recreated, List<Gap> gaps) {
+    record Decision(StreamPosition position, long resumeAt, boolean recreated, List<Gap> gaps, long last) {
     }
 
     /**
@@ -40,18 +41,18 @@ final class StreamCheck {
     static Decision onBind(StreamPosition stored, Observed stream, Long stampAtPosition) {
         List<Gap> gaps = new ArrayList<>();
         if (stored.seq() == 0) {
-            return new Decision(new StreamPosition(0, stream.created(), 0, stored.tail()), 1, false, gaps);
+            return new Decision(new StreamPosition(0, stream.created(), 0, stored.tail()), 1, false, gaps, stream.last());
         }
         if (isSameStream(stored, stream, stampAtPosition)) {
             StreamPosition kept = stored.created() == 0
                     ? new StreamPosition(stored.seq(), stream.created(), stored.stamp(), stored.tail()) : stored;
-            return new Decision(kept, stored.seq() + 1, false, gaps);
+            return new Decision(kept, stored.seq() + 1, false, gaps, stream.last());
         }
         if (stored.tail() > stored.seq()) {
             gaps.add(new Gap(stored.seq() + 1, stored.tail(), "the stream was deleted and created anew (NATS store lost?)"
                     + " before this node applied them"));
         }
-        return new Decision(new StreamPosition(0, stream.created(), 0, 0), 1, true, gaps);
+        return new Decision(new StreamPosition(0, stream.created(), 0, 0), 1, true, gaps, stream.last());
     }
 
     private static boolean isSameStream(StreamPosition stored, Observed stream, Long stampAtPosition) {

@@ -33,6 +33,7 @@ final class TableWriter {
     private final PreparedStatement delete;
     private final StatementCache updates;
     private final StatementCache reads;
+    private Map<String, Object> missingDefaults;
 
     /** {@code columns}: the local names of the message's columns, in its order. */
     TableWriter(Connection c, TableInfo local, String[] columns, int[] keyIndexes) throws SQLException {
@@ -110,10 +111,17 @@ final class TableWriter {
         return m;
     }
 
-    /** Writes a whole row: the message's columns, then any other column of the local table among {@code values}. */
+    /**
+     * Writes a whole row: the message's columns, then any other column of the local table among {@code values}; a
+     * local column neither names takes its default (the message was written under an older shape of the table).
+     */
     void upsert(RowChange ch, Map<String, Object> values) throws SQLException {
         Object[] v = new Object[columns.length];
-        Map<String, Object> others = new LinkedHashMap<>(values);
+        if (missingDefaults == null) {
+            missingDefaults = ColumnDefaults.missing(c, local, List.of(columns));
+        }
+        Map<String, Object> others = new LinkedHashMap<>(missingDefaults);
+        others.putAll(values);
         for (int i = 0; i < columns.length; i++) {
             v[i] = others.remove(columns[i]);
         }

@@ -12,6 +12,32 @@ import org.junit.jupiter.api.Test;
 
 /** The rule itself: versions from clock readings, which of two versions wins, and the row keys they index. */
 class LastWriterWinsTest {
+    /**
+     * An insert written before a column existed (its values lack {@code s}) beats the row's older insert, but not a
+     * newer write of {@code s}: that value is read from the table and written back, never left out (NULL).
+     */
+    @Test
+    void anInsertOfAnOlderShapeKeepsTheNewerWriteOfAColumnItLacks() throws Exception {
+        Stamp firstInsert = new Stamp(100, 1);
+        Stamp olderShapeInsert = new Stamp(200, 2);
+        Stamp updateOfS = new Stamp(300, 1);
+        RowState state = new RowState(firstInsert, false, java.util.List.of(ColumnClaim.visible("s", updateOfS)));
+        java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+        values.put("k", "k");
+        values.put("v", "from 2");
+        java.util.List<java.util.List<String>> asked = new java.util.ArrayList<>();
+        RowMerge.Outcome o = RowMerge.insert(state, olderShapeInsert, values, cols -> {
+            asked.add(cols);
+            java.util.Map<String, Object> table = java.util.Map.of("k", "k", "v", "from 1", "s", 5L);
+            java.util.Map<String, Object> read = new java.util.HashMap<>();
+            cols.forEach(c -> read.put(c, table.get(c))); // only what was asked for, as the table's reader does
+            return read;
+        });
+        assertEquals(RowMerge.Action.UPSERT, o.action());
+        assertEquals(5L, o.write().get("s"), "the newer s stands: " + o.write() + ", read " + asked);
+        assertEquals("from 2", o.write().get("v"));
+    }
+
     @Test
     void versionsFollowTheWallClockWhenItMovesForward() {
         long v1 = Hlc.nextVersion(0, 0, 1, Hlc.ofMillis(1_000));
