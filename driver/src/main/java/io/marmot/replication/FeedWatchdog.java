@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * ready, with the number of messages); if nothing at all was applied or received meanwhile, the feed is stalled
  * and is read again from the applied position. A look long overdue (the JVM was paused) makes the node not ready
  * too, until the next look says how far it is. A server that cannot answer
- * for the stream (its store lost, "stream not found") is reported, and after a few failed looks the connection
- * moves to another server of the cluster.
+ * for the stream (frozen, or its store lost: "stream not found") is reported, and after a few failed looks the
+ * connection moves to another server of the cluster; a server that answers pings while the stream does not (a
+ * leader election after another server died) is waited for instead.
  *
  * <p>Looks run on the applier's own step, so they never race it; while the node is idle and caught up they space
  * out, so a thousand idle databases cost a few requests a second, not thousands.
@@ -41,6 +42,7 @@ final class FeedWatchdog {
     private static final int FAILURES_REPORTED = 2;
     private static final int FAILURES_BEFORE_RECONNECT = 3;
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(1);
 
     private final long nodeId;
     private final ReplicationStats stats;
@@ -143,10 +145,13 @@ final class FeedWatchdog {
                 problem.append("the NATS server ").append(server(nc))
                         .append(" cannot tell how far the change streams go (").append(failures)
                         .append(" looks in a row failed): ").append(e.getMessage());
-                log.warn("{} - the NATS server {} cannot serve the change streams ({} looks in a row failed): {}",
-                        nodeId, server(nc), failures, e.toString());
+                if (failures == FAILURES_REPORTED) { // one line per outage: the health problem keeps counting
+                    log.warn("{} - the NATS server {} cannot serve the change streams ({} looks in a row failed): {}",
+                            nodeId, server(nc), failures, e.toString());
+                }
             }
-            if (failures >= FAILURES_BEFORE_RECONNECT && nc.getServers().size() > 1) {
+            if (failures >= FAILURES_BEFORE_RECONNECT && nc.getServers().size() > 1
+                    && (streamNotFound(e) || !answersPing(nc))) {
                 failures = 0;
                 moveToAnotherServer(nc);
             }
@@ -172,6 +177,27 @@ final class FeedWatchdog {
             return Math.max(0, serverNow - published);
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             return -1;
+        }
+    }
+
+    /** The server lost the stream (its store wiped, its copy not rebuilt): another server of the cluster may have it. */
+    private static boolean streamNotFound(Exception e) {
+        return e instanceof JetStreamApiException j && j.getApiErrorCode() == 10059;
+    }
+
+    /**
+     * Whether the server itself answers. One that does while its JetStream requests time out is electing a stream
+     * leader (after a server of the cluster died): moving would not help, and the node stays reported until it ends.
+     */
+    private static boolean answersPing(Connection nc) {
+        try {
+            nc.flush(PING_TIMEOUT);
+            return true;
+        } catch (java.util.concurrent.TimeoutException | InterruptedException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
         }
     }
 
