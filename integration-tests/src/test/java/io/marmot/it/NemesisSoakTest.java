@@ -5,24 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.bench.soak.Soak;
 import io.marmot.bench.soak.SoakReport;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The benchmark's nemesis soak, short: three nats-servers (R3), three node JVMs writing while nodes and servers are
  * killed, frozen, wiped, skewed and starved of disk for about 100 s. No committed row may be lost, no deleted one come
  * back, and all nodes must be equal within 60 s of the writers' stop. The health figures (ready while behind, false
- * alarms) are printed, not asserted. {@code -Dsoak.seed=N} repeats a run; the seed is printed.
+ * alarms) are printed, not asserted; the run's files stay in {@code target/soak}. {@code -Dsoak.seed=N} repeats a run; the seed is printed.
  */
 class NemesisSoakTest {
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    Path dir;
-
     @Test
     void nothingIsLostAndTheNodesConvergeUnderFaults() throws Exception {
         long seed = Long.getLong("soak.seed", System.currentTimeMillis() % 100_000);
+        // kept after the run (the nodes' logs and health samples explain its figures); a new build cleans it
+        Path dir = Files.createDirectories(Path.of("target", "soak")).toAbsolutePath();
+        dir = Files.createTempDirectory(dir, "seed-" + seed + "-");
         Soak.Result r = Soak.run(new Soak.Options(dir, seed, Long.getLong("soak.seconds", 100), 60, 25, ""),
                 System.out::println);
         StringBuilder report = new StringBuilder();
