@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The benchmark's nemesis soak, short: three nats-servers (R3), three node JVMs writing while nodes and servers are
  * killed, frozen, wiped, skewed and starved of disk for about 100 s. No committed row may be lost, no deleted one come
- * back, and all nodes must be equal within 60 s of the writers' stop. The health figures (ready while behind, false
+ * back, and all nodes must be equal within 60 s of the last fault. The health figures (ready while behind, false
  * alarms) are printed, not asserted; the run's files stay in {@code target/soak}. {@code -Dsoak.seed=N} repeats a run; the seed is printed.
  */
 class NemesisSoakTest {
@@ -28,10 +28,10 @@ class NemesisSoakTest {
         SoakReport.write(r, l -> report.append(l).append('\n'));
         System.out.println(report);
         String why = "seed " + seed + ":\n" + report;
-        assertTrue(r.faults().size() >= 3, "the nemesis caused faults: " + why);
+        assertTrue(r.faults().size() >= 2, "the nemesis caused faults on both lanes: " + why);
         assertTrue(r.state().transactions() > 500, "the nodes kept writing: " + why);
         assertEquals(0, r.lost(), "rows lost: " + why);
         assertEquals(0, r.resurrected(), "deleted rows back: " + why);
-        assertTrue(r.equal() && !Double.isNaN(r.convergedAfterStop()), "nodes equal within 60 s: " + why);
+        assertTrue(r.equal() && r.convergedAfterFault() <= 60, "nodes equal within 60 s of the last fault: " + why);
     }
 }
