@@ -19,10 +19,17 @@ final class Samples {
     static final long FALSE_ALARM_AFTER_MILLIS = 30_000;
     private static final int EXAMPLES = 5;
 
-    /** How many such moments, examples of them, and each problem text (numbers as N) with its count. */
-    record Finding(int moments, List<String> examples, Map<String, Integer> texts) {
+    /**
+     * How many such moments, examples of them, and each problem text (numbers as N) with its count; {@code
+     * writerNotReady}: of the moments, those where the lacking row's writer itself said not ready meanwhile.
+     */
+    record Finding(int moments, int writerNotReady, List<String> examples, Map<String, Integer> texts) {
         String describe() {
             StringBuilder s = new StringBuilder();
+            if (writerNotReady > 0) {
+                s.append("\n      ").append(writerNotReady).append(" of the ").append(moments)
+                        .append(" while the lacking row's writer itself said not ready after committing it");
+            }
             texts.forEach((text, n) -> s.append("\n      ").append(n).append("× ").append(text.isEmpty() ? "(no problem reported)" : text));
             examples.forEach(e -> s.append("\n      e.g. ").append(e));
             return s.toString();
@@ -47,13 +54,24 @@ final class Samples {
         Map<String, Integer> behindTexts = new TreeMap<>();
         Map<String, Integer> alarmTexts = new TreeMap<>();
         int behind = 0;
+        int behindWriterNotReady = 0;
         int alarms = 0;
+        List<TreeMap<Long, Boolean>> readiness = new ArrayList<>();
+        List<List<String>> lines = new ArrayList<>();
         for (int node = 1; node <= Soak.NODES; node++) {
             Path file = dir.resolve("samples-" + node + ".log");
-            if (!Files.exists(file)) {
-                continue;
+            lines.add(Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of());
+            TreeMap<Long, Boolean> ready = new TreeMap<>();
+            for (String line : lines.get(node - 1)) {
+                String[] w = line.split(" ", 4);
+                if (w.length == 4 && line.contains(" | ")) {
+                    ready.put(Long.parseLong(w[0]), w[2].equals("1"));
+                }
             }
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            readiness.add(ready);
+        }
+        for (int node = 1; node <= Soak.NODES; node++) {
+            for (String line : lines.get(node - 1)) {
                 int bar = line.indexOf(" | ");
                 if (bar < 0) {
                     continue; // cut by a kill -9
@@ -69,6 +87,7 @@ final class Samples {
                 count++;
                 long lacking = 0;
                 String lack = "";
+                boolean writerNotReady = false;
                 for (int i = 3; i < w.length; i++) {
                     String[] l = w[i].split(":");
                     int writer = Integer.parseInt(l[0]);
@@ -76,6 +95,7 @@ final class Samples {
                     long oldestAt = Long.parseLong(l[3]);
                     lacking += n;
                     if (n > 0 && !writerWasDown(faults, writer, oldestAt, t)) {
+                        writerNotReady |= readiness.get(writer - 1).subMap(oldestAt, t).containsValue(false);
                         lack += String.format(" %d row(s) of node %d (oldest %s, committed %.0f s earlier)", n, writer, l[2],
                                 (t - oldestAt) / 1000.0);
                     }
@@ -87,6 +107,7 @@ final class Samples {
                         own);
                 if (ready && up >= SoakSampler.GRACE_MILLIS && !lack.isEmpty()) {
                     behind++;
+                    behindWriterNotReady += writerNotReady ? 1 : 0;
                     if (behindExamples.size() < EXAMPLES) {
                         behindExamples.add(at + " ready, lacking" + lack);
                     }
@@ -102,8 +123,8 @@ final class Samples {
                 }
             }
         }
-        return new Samples(new Finding(behind, behindExamples, behindTexts), new Finding(alarms, alarmExamples, alarmTexts),
-                count);
+        return new Samples(new Finding(behind, behindWriterNotReady, behindExamples, behindTexts),
+                new Finding(alarms, 0, alarmExamples, alarmTexts), count);
     }
 
     /** The writer was down (killed, frozen, restarting) after committing: its row had not left it, or just had. */
