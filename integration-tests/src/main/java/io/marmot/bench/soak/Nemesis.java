@@ -15,6 +15,7 @@ import java.util.function.Consumer;
  */
 final class Nemesis {
     private static final int MAX_FAULTS_PER_LANE = 1_000;
+    private static final boolean FAKETIME = java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/faketime"));
     private final SoakNodes nodes;
     private final NatsCluster nats;
     private final SmallDisk disk;
@@ -79,6 +80,9 @@ final class Nemesis {
     private Fault nodeFault(Random r, long room) throws Exception {
         int node = 1 + r.nextInt(Soak.NODES);
         int kind = r.nextInt(disk == null ? 3 : 4);
+        if (kind == 2 && !FAKETIME) {
+            kind = 0; // no faketime here (examples/install-tools.sh installs it): a plain kill instead
+        }
         long start = System.currentTimeMillis();
         switch (kind) {
             case 0 -> {
