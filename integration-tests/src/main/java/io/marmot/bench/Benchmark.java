@@ -11,7 +11,8 @@ import java.util.Locale;
 
 /**
  * The benchmark anyone can run: {@code bash bench/run.sh [--quick] [--only 1,10] [--snapshots-only] [--out FILE]}. Prints a table and writes it to
- * {@code docs/benchmarks.md}, every figure next to the physical limit measured in the same run.
+ * {@code docs/benchmarks.md}, every figure next to the physical limit measured in the same run. The nemesis soak
+ * (section 11, 15 minutes) runs only when asked for: {@code --only soak [--soak-minutes N] [--soak-seed N]}.
  */
 public final class Benchmark {
     private final boolean quick;
@@ -40,6 +41,10 @@ public final class Benchmark {
             }
         }
         java.util.function.Predicate<String> runs = section -> only.isEmpty() || only.contains(section);
+        if (only.equals(java.util.Set.of("soak"))) { // the soak alone: its section replaces the old one, the rest stays
+            SoakSection.alone(args, out);
+            return;
+        }
         Path dir = Files.createTempDirectory("marmot-bench");
         Benchmark b = new Benchmark(quick, dir);
         long t0 = System.nanoTime();
@@ -64,6 +69,9 @@ public final class Benchmark {
             if (runs.test("8")) {
                 b.snapshots(nats.url());
             }
+            if (only.contains("soak")) {
+                SoakSection.report(args, b::line);
+            }
         }
         io.marmot.Marmot.closeAll();
         deleteTree(dir);
@@ -74,7 +82,7 @@ public final class Benchmark {
         System.out.println("\nwritten to " + out);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
