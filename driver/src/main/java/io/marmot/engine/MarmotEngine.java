@@ -189,6 +189,11 @@ public final class MarmotEngine implements AutoCloseable {
         if (!catchingUp.isEmpty()) {
             others.add(catchingUp);
         }
+        String quorum = replication == null ? ""
+                : io.marmot.replication.ClusterQuorum.problem(config.nats().cluster(), natsConnected(), stats());
+        if (!quorum.isEmpty()) {
+            others.add(quorum);
+        }
         return Health.of(natsNeeded, natsConnected(), stats(), config.maxClockSkew().toMillis(), others);
     }
 

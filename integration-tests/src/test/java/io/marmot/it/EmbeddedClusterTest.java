@@ -1,0 +1,159 @@
+package io.marmot.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.marmot.testing.Await;
+import io.marmot.testing.Db;
+import io.marmot.testing.NatsServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three node JVMs, each with its own embedded nats-server routed to the others' ({@code cluster-addr},
+ * {@code cluster-peers}), streams at R3: no NATS run by anyone else. One node and its server die by SIGKILL, the
+ * other two go on writing and replicating, the node comes back, and every committed row ends on all three.
+ */
+class EmbeddedClusterTest {
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path dir;
+
+    private final List<NodeProcess> started = new ArrayList<>();
+    private final int[] clientPorts = new int[3];
+    private final int[] routePorts = new int[3];
+
+    @AfterEach
+    void stopAll() throws Exception {
+        for (NodeProcess p : started) {
+            p.close();
+        }
+        for (int i = 0; i < 3; i++) {
+            serverPid(i).ifPresent(ProcessHandle::destroyForcibly); // a server a failed test left behind
+        }
+    }
+
+    @Test
+    void threeNodesSurviveTheLossOfOneAndConverge() throws Exception {
+        ports();
+        NodeProcess[] nodes = new NodeProcess[3];
+        for (int i = 0; i < 3; i++) {
+            nodes[i] = start(i, peersOf(i), false); // together: none can be ready before a quorum forms
+        }
+        for (int i = 0; i < 3; i++) {
+            nodes[i].expect(l -> l.equals("ready"), 90);
+        }
+        for (int i = 0; i < 3; i++) {
+            nodes[i].send("stream " + (i + 1) * 1_000_000L);
+            nodes[i].expect(l -> l.equals("streaming"), 10);
+        }
+        Await.until(Duration.ofSeconds(60), "each node's rows on every node", () -> everyNodeHasRowsOfAll(3));
+
+        ProcessHandle cServer = serverPid(2).orElseThrow(() -> new AssertionError("node c's server wrote no pid file"));
+        nodes[2].kill();
+        cServer.destroyForcibly();
+        cServer.onExit().get(10, TimeUnit.SECONDS);
+        long aBefore = Db.count(db(1), "SELECT count(*) FROM events WHERE id BETWEEN 1000000 AND 1999999");
+        Await.until(Duration.ofSeconds(60), "node a's writes after the loss of c arrive on b",
+                () -> Db.count(db(1), "SELECT count(*) FROM events WHERE id BETWEEN 1000000 AND 1999999") > aBefore + 100);
+
+        nodes[2] = start(2, peersOf(2), true);
+        nodes[2].send("stream 3500000");
+        nodes[2].expect(l -> l.equals("streaming"), 10);
+        Await.until(Duration.ofSeconds(60), "node c's new writes on a",
+                () -> Db.count(db(0), "SELECT count(*) FROM events WHERE id >= 3500000") > 50);
+
+        long[] last = new long[3];
+        for (int i = 0; i < 3; i++) {
+            nodes[i].send("stop");
+            last[i] = Long.parseLong(nodes[i].expect(l -> l.startsWith("stopped "), 30).substring("stopped ".length()));
+        }
+        Await.until(Duration.ofSeconds(90), "all three nodes hold the same rows", () -> {
+            String a = Db.dump(db(0));
+            return a.equals(Db.dump(db(1))) && a.equals(Db.dump(db(2)));
+        });
+        for (int i = 0; i < 2; i++) {
+            long from = (i + 1) * 1_000_000L;
+            assertEquals(last[i] - from + 1, Db.count(db(2), "SELECT count(*) FROM events WHERE id BETWEEN ? AND ?",
+                    from, last[i]), "every row node " + (char) ('a' + i) + " committed is on the restarted node");
+        }
+        assertEquals(last[2] - 3_500_000 + 1, Db.count(db(0), "SELECT count(*) FROM events WHERE id >= 3500000"),
+                "every row the restarted node committed is on a");
+        assertTrue(Db.count(db(0), "SELECT count(*) FROM events WHERE id BETWEEN 3000000 AND 3499999") > 0,
+                "what c committed before it was killed arrived");
+    }
+
+    @Test
+    void aNodeWithWrongPeersSaysWhyItIsAlone() throws Exception {
+        ports();
+        int nobody = NatsServer.freePort();
+        // A new database waits snapshot-restore-wait for a snapshot before it opens; alone, none can come.
+        NodeProcess alone = start(0, "cluster-peers=127.0.0.1:" + nobody + "&snapshot-restore-wait=2", false);
+        alone.expect(l -> l.equals("ready"), 90);
+        alone.send("sql INSERT INTO kv (k, v, n) VALUES (1, 'written while alone', 0)");
+        alone.expect(l -> l.equals("ok"), 10);
+        Await.until(Duration.ofSeconds(30), "health names the unreachable peer", () -> {
+            alone.send("stats");
+            String stats = alone.expect(l -> l.startsWith("stats "), 10);
+            return stats.contains("ready=false") && stats.contains("waiting for cluster quorum")
+                    && stats.contains("127.0.0.1:" + nobody);
+        });
+    }
+
+    private boolean everyNodeHasRowsOfAll(int writers) throws Exception {
+        for (int n = 0; n < 3; n++) {
+            for (int w = 0; w < writers; w++) {
+                long from = (w + 1) * 1_000_000L;
+                if (Db.count(db(n), "SELECT count(*) FROM events WHERE id BETWEEN ? AND ?", from, from + 999_999) == 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private NodeProcess start(int i, String peers, boolean awaitReady) throws Exception {
+        NodeProcess p = new NodeProcess(awaitReady, List.of(), db(i), i + 1, "", dir.resolve("node-" + i + ".log"),
+                "nats-port=" + clientPorts[i], "cluster-addr=127.0.0.1:" + routePorts[i], peers, "log-replicas=3",
+                "verify-interval=0");
+        started.add(p);
+        return p;
+    }
+
+    private void ports() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            clientPorts[i] = NatsServer.freePort();
+            routePorts[i] = NatsServer.freePort();
+        }
+    }
+
+    private String peersOf(int i) {
+        List<String> peers = new ArrayList<>();
+        for (int j = 0; j < 3; j++) {
+            if (j != i) {
+                peers.add((j % 2 == 0 ? "nats://" : "") + "127.0.0.1:" + routePorts[j]); // both spellings
+            }
+        }
+        return "cluster-peers=" + String.join(",", peers);
+    }
+
+    private Path db(int i) {
+        return dir.resolve((char) ('a' + i) + ".db");
+    }
+
+    private java.util.Optional<ProcessHandle> serverPid(int i) {
+        try {
+            long pid = Long.parseLong(Files.readString(dir.resolve((char) ('a' + i) + ".db-nats/nats-server.pid")).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        } catch (java.io.IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+}
