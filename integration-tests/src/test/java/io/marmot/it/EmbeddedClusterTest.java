@@ -113,8 +113,9 @@ class EmbeddedClusterTest {
     void aNodeWithWrongPeersSaysWhyItIsAlone() throws Exception {
         ports();
         int nobody = NatsServer.freePort();
-        // A new database waits snapshot-restore-wait for a snapshot before it opens; alone, none can come.
-        NodeProcess alone = start(0, "cluster-peers=127.0.0.1:" + nobody + "&snapshot-restore-wait=2", false);
+        // A new database waits for a quorum to restore a snapshot and catch up before it opens; alone, none forms.
+        NodeProcess alone = start(0, "cluster-peers=127.0.0.1:" + nobody + "&snapshot-restore-wait=2&catch-up-wait=2",
+                false);
         alone.expect(l -> l.equals("ready"), 90);
         alone.send("sql INSERT INTO kv (k, v, n) VALUES (1, 'written while alone', 0)");
         alone.expect(l -> l.equals("ok"), 10);
