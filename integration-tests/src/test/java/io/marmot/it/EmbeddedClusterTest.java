@@ -172,6 +172,96 @@ class EmbeddedClusterTest {
         assertEquals(440, Db.count(db(2), "SELECT count(*) FROM events"), "every row, before and after the restart");
     }
 
+    /**
+     * Figures for docs/benchmarks.md, not run in CI ({@code -Dmarmot.cluster.bench=true}): time to quorum, three
+     * writers' throughput at R1 and R3, and how long a node killed with its server takes to catch up on return.
+     */
+    @Test
+    void measure() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("marmot.cluster.bench"));
+        for (int replicas : new int[] {1, 3}) {
+            ports();
+            final int r = replicas;
+            long t0 = System.nanoTime();
+            NodeProcess[] nodes = new NodeProcess[3];
+            for (int i = 0; i < 3; i++) {
+                nodes[i] = startWith(i, "log-replicas=" + r, "cluster-name=bench" + r);
+            }
+            for (int i = 0; i < 3; i++) {
+                nodes[i].expect(l -> l.equals("ready"), 90);
+            }
+            long readyMs = (System.nanoTime() - t0) / 1_000_000;
+            long w0 = System.nanoTime();
+            for (int i = 0; i < 3; i++) {
+                nodes[i].send("stream " + (i + 1) * 1_000_000L);
+            }
+            Thread.sleep(10_000); // the measured interval itself
+            long total = 0;
+            for (int i = 0; i < 3; i++) {
+                nodes[i].send("stop");
+                long from = (i + 1) * 1_000_000L;
+                total += Long.parseLong(nodes[i].expect(l -> l.startsWith("stopped "), 30).substring(8)) - from + 1;
+            }
+            long committedMs = (System.nanoTime() - w0) / 1_000_000;
+            Await.until(Duration.ofSeconds(120), "converged", () -> {
+                String a = Db.dump(db(0));
+                return a.equals(Db.dump(db(1))) && a.equals(Db.dump(db(2)));
+            });
+            long convergedMs = (System.nanoTime() - w0) / 1_000_000;
+            System.out.printf("BENCH R%d: 3 nodes ready %d ms after start; %d tx committed in %d ms (%d tx/s), on all"
+                    + " three after %d ms (%d tx/s)%n", r, readyMs, total, committedMs, total * 1000 / committedMs,
+                    convergedMs, total * 1000 / convergedMs);
+            if (r == 3) {
+                ProcessHandle cServer = serverPid(2).orElseThrow();
+                nodes[2].kill();
+                cServer.destroyForcibly();
+                cServer.onExit().get(10, TimeUnit.SECONDS);
+                nodes[0].send("stream 1500000");
+                nodes[1].send("stream 2500000");
+                Thread.sleep(10_000);
+                nodes[0].send("stop");
+                nodes[1].send("stop");
+                nodes[0].expect(l -> l.startsWith("stopped "), 30);
+                nodes[1].expect(l -> l.startsWith("stopped "), 30);
+                long behind = Db.count(db(0), "SELECT count(*) FROM events") - Db.count(db(2), "SELECT count(*) FROM events");
+                long c0 = System.nanoTime();
+                nodes[2] = startWith(2, "log-replicas=3", "cluster-name=bench3");
+                Await.until(Duration.ofSeconds(120), "c caught up", () -> Db.dump(db(0)).equals(Db.dump(db(2))));
+                System.out.printf("BENCH R3: node killed with its server, %d tx behind, caught up %d ms after its"
+                        + " restart began%n", behind, (System.nanoTime() - c0) / 1_000_000);
+            }
+            for (NodeProcess p : nodes) {
+                p.close();
+            }
+            for (int i = 0; i < 3; i++) {
+                Files.deleteIfExists(db(i));
+                deleteTree(dir.resolve((char) ('a' + i) + ".db-nats"));
+                Files.deleteIfExists(dir.resolve((char) ('a' + i) + ".db-wal"));
+                Files.deleteIfExists(dir.resolve((char) ('a' + i) + ".db-shm"));
+            }
+        }
+    }
+
+    private NodeProcess startWith(int i, String... params) throws Exception {
+        List<String> all = new ArrayList<>(List.of("nats-port=" + clientPorts[i], "cluster-addr=127.0.0.1:" + routePorts[i],
+                peersOf(i), "verify-interval=0"));
+        all.addAll(List.of(params));
+        NodeProcess p = new NodeProcess(false, List.of(), db(i), i + 1, "", dir.resolve("node-" + i + ".log"),
+                all.toArray(String[]::new));
+        started.add(p);
+        return p;
+    }
+
+    private static void deleteTree(Path root) throws java.io.IOException {
+        if (Files.exists(root)) {
+            try (var paths = Files.walk(root)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
     private boolean everyNodeHasRowsOfAll(int writers) throws Exception {
         for (int n = 0; n < 3; n++) {
             for (int w = 0; w < writers; w++) {
