@@ -9,14 +9,21 @@ import java.util.List;
  * @param addr {@code host:port} this node's server listens on for routes; empty: no cluster (a lone server)
  * @param peers route URLs of the other nodes' servers, each {@code nats://host:port}
  * @param name the cluster's name, the same on every node
+ * @param user user name of the routes, empty: routes without credentials
+ * @param password password of the routes; masked by {@link #toString()}
  */
-public record EmbeddedCluster(String addr, List<String> peers, String name) {
+public record EmbeddedCluster(String addr, List<String> peers, String name, String user, String password) {
     public EmbeddedCluster {
         peers = List.copyOf(peers);
     }
 
     public boolean enabled() {
         return !addr.isEmpty();
+    }
+
+    /** Whether routes carry credentials (only in cluster mode: without cluster-addr there are no routes). */
+    public boolean hasCredentials() {
+        return enabled() && !user.isEmpty();
     }
 
     /**
@@ -35,7 +42,13 @@ public record EmbeddedCluster(String addr, List<String> peers, String name) {
         return Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1));
     }
 
-    static EmbeddedCluster from(String addr, String peers, String name, String natsUrl) throws ConfigException {
+    static EmbeddedCluster from(String addr, String peers, String name, String natsUrl, String user, String password)
+            throws ConfigException {
+        if (!addr.isEmpty() && user.isEmpty() != password.isEmpty()) {
+            ConfigKey missing = user.isEmpty() ? ConfigKey.CLUSTER_USER : ConfigKey.CLUSTER_PASSWORD;
+            throw new ConfigException("marmot parameters 'cluster-user' and 'cluster-password' go together: give both"
+                    + " (every node the same) or neither", missing.key(), "", "set when the other one is");
+        }
         if (!addr.isEmpty()) {
             requireHostPort(ConfigKey.CLUSTER_ADDR, addr, addr);
             if (!natsUrl.isEmpty()) {
@@ -60,7 +73,7 @@ public record EmbeddedCluster(String addr, List<String> peers, String name) {
                     + " embedded server listens on for its peers' routes)", ConfigKey.CLUSTER_PEERS.key(), peers,
                     "empty when cluster-addr is empty");
         }
-        return new EmbeddedCluster(addr, routes, name);
+        return new EmbeddedCluster(addr, routes, name, user, password);
     }
 
     private static void requireHostPort(ConfigKey key, String raw, String hostPort) throws ConfigException {
@@ -77,6 +90,7 @@ public record EmbeddedCluster(String addr, List<String> peers, String name) {
 
     @Override
     public String toString() {
-        return "cluster " + name + " at " + addr + " with peers " + peers;
+        return "cluster " + name + " at " + addr + " with peers " + peers
+                + (hasCredentials() ? " (route user " + user + ", password <masked>)" : "");
     }
 }

@@ -217,4 +217,12 @@ public class MarmotDataSource extends SQLiteDataSource {
     public void setClusterName(String name) {
         set(ConfigKey.CLUSTER_NAME, name);
     }
+
+    public void setClusterUser(String user) {
+        set(ConfigKey.CLUSTER_USER, user);
+    }
+
+    public void setClusterPassword(String password) {
+        set(ConfigKey.CLUSTER_PASSWORD, password);
+    }
 }

@@ -112,8 +112,12 @@ final class EmbeddedNats {
                 Integer.toString(port), "-js", "-sd", storeDir.toString()));
         if (cluster.enabled()) {
             // Routes listen only where cluster-addr says; the client port stays on loopback for this node alone.
-            cmd.addAll(List.of("--server_name", cluster.serverName(), "--cluster_name", cluster.name(),
-                    "--cluster", "nats://" + cluster.addr(), "--pid", storeDir.resolve(PID_FILE).toString()));
+            cmd.addAll(List.of("--server_name", cluster.serverName(), "--pid", storeDir.resolve(PID_FILE).toString()));
+        }
+        if (cluster.hasCredentials()) {
+            cmd.addAll(List.of("-c", RouteConfigFile.write(storeDir, cluster).toString())); // no secret in ps
+        } else if (cluster.enabled()) {
+            cmd.addAll(List.of("--cluster_name", cluster.name(), "--cluster", "nats://" + cluster.addr()));
             if (!cluster.peers().isEmpty()) {
                 cmd.addAll(List.of("--routes", String.join(",", cluster.peers())));
             }

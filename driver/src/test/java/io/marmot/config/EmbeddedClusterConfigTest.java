@@ -52,11 +52,25 @@ class EmbeddedClusterConfigTest {
     }
 
     @Test
+    void routeCredentialsGoTogetherAndThePasswordIsMasked() throws Exception {
+        ConfigException half = assertThrows(ConfigException.class, () -> MarmotConfig.from(Map.of(
+                ConfigKey.CLUSTER_ADDR, "127.0.0.1:6222", ConfigKey.CLUSTER_USER, "routes")));
+        assertEquals("cluster-password", half.key());
+        MarmotConfig c = MarmotConfig.from(Map.of(ConfigKey.CLUSTER_ADDR, "127.0.0.1:6222",
+                ConfigKey.CLUSTER_USER, "routes", ConfigKey.CLUSTER_PASSWORD, "Zz9-route-secret"));
+        assertTrue(c.nats().cluster().hasCredentials());
+        assertFalse(c.toString().contains("Zz9-route-secret"), c.toString());
+        assertTrue(c.toString().contains("routes"), c.toString());
+    }
+
+    @Test
     void theDataSourceSetsThem() throws Exception {
         MarmotDataSource ds = new MarmotDataSource();
         ds.setClusterAddr("127.0.0.1:6222");
         ds.setClusterPeers("127.0.0.1:6223");
         ds.setClusterName("prod");
+        ds.setClusterUser("routes");
+        ds.setClusterPassword("secret");
         ds.setNatsUrl("nats://127.0.0.1:4222");
         ds.setUrl("jdbc:marmot:sqlite:" + dir.resolve("y.db"));
         SQLException e = assertThrows(SQLException.class, ds::getConnection, "the setters reach the configuration");

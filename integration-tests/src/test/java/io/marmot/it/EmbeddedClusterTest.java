@@ -1,6 +1,7 @@
 package io.marmot.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.testing.Await;
@@ -26,6 +27,10 @@ class EmbeddedClusterTest {
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
+    private static final String ROUTE_PASSWORD = "Zz9-route\"pass\\word";
+    /** Route credentials; the password's quote and backslash must survive the server's configuration file. */
+    private static final String ROUTE_CREDENTIALS = "&cluster-user=routes&cluster-password=" + ROUTE_PASSWORD;
+
     private final List<NodeProcess> started = new ArrayList<>();
     private final int[] clientPorts = new int[4];
     private final int[] routePorts = new int[4];
@@ -45,7 +50,7 @@ class EmbeddedClusterTest {
         ports();
         NodeProcess[] nodes = new NodeProcess[3];
         for (int i = 0; i < 3; i++) {
-            nodes[i] = start(i, peersOf(i), false); // together: none can be ready before a quorum forms
+            nodes[i] = start(i, peersOf(i) + ROUTE_CREDENTIALS, false); // together: none is ready before a quorum
         }
         for (int i = 0; i < 3; i++) {
             nodes[i].expect(l -> l.equals("ready"), 90);
@@ -64,7 +69,7 @@ class EmbeddedClusterTest {
         Await.until(Duration.ofSeconds(60), "node a's writes after the loss of c arrive on b",
                 () -> Db.count(db(1), "SELECT count(*) FROM events WHERE id BETWEEN 1000000 AND 1999999") > aBefore + 100);
 
-        nodes[2] = start(2, peersOf(2), true);
+        nodes[2] = start(2, peersOf(2) + ROUTE_CREDENTIALS, true);
         nodes[2].send("stream 3500000");
         nodes[2].expect(l -> l.equals("streaming"), 10);
         Await.until(Duration.ofSeconds(60), "node c's new writes on a",
@@ -83,7 +88,7 @@ class EmbeddedClusterTest {
         ProcessHandle aServer = serverPid(0).orElseThrow();
         nodes[0].kill();
         assertTrue(aServer.isAlive(), "a SIGKILL of the JVM leaves its server running");
-        nodes[0] = start(0, peersOf(0), true);
+        nodes[0] = start(0, peersOf(0) + ROUTE_CREDENTIALS, true);
         assertTrue(aServer.onExit().isDone() || !aServer.isAlive(), "the restarted node stopped the server left behind");
         assertTrue(serverPid(0).map(h -> h.pid() != aServer.pid()).orElse(false), "and runs a server of its own");
         nodes[0].send("stream 1500000");
@@ -98,6 +103,11 @@ class EmbeddedClusterTest {
             String a = Db.dump(db(0));
             return a.equals(Db.dump(db(1))) && a.equals(Db.dump(db(2)));
         });
+        for (int i = 0; i < 3; i++) {
+            String args = String.join(" ", serverPid(i).orElseThrow().info().arguments().orElse(new String[0]));
+            assertTrue(args.contains("cluster.conf") && !args.contains(ROUTE_PASSWORD), "no password in ps: " + args);
+            assertFalse(Files.readString(dir.resolve("node-" + i + ".log")).contains(ROUTE_PASSWORD), "nor in a log");
+        }
         long[] from = {1_500_000, 2_000_000, 3_500_000};
         for (int i = 0; i < 3; i++) {
             Path elsewhere = db((i + 1) % 3);
@@ -114,8 +124,8 @@ class EmbeddedClusterTest {
         ports();
         int nobody = NatsServer.freePort();
         // A new database waits for a quorum to restore a snapshot and catch up before it opens; alone, none forms.
-        NodeProcess alone = start(0, "cluster-peers=127.0.0.1:" + nobody + "&snapshot-restore-wait=2&catch-up-wait=2",
-                false);
+        NodeProcess alone = start(0, "cluster-peers=127.0.0.1:" + nobody + "&snapshot-restore-wait=2&catch-up-wait=2"
+                + ROUTE_CREDENTIALS, false);
         alone.expect(l -> l.equals("ready"), 90);
         alone.send("sql INSERT INTO kv (k, v, n) VALUES (1, 'written while alone', 0)");
         alone.expect(l -> l.equals("ok"), 10);
@@ -125,6 +135,13 @@ class EmbeddedClusterTest {
             return stats.contains("ready=false") && stats.contains("waiting for cluster quorum")
                     && stats.contains("127.0.0.1:" + nobody);
         });
+        // A server without the route credentials is refused: it does not become the quorum this node lacks.
+        try (NatsServer rogue = NatsServer.start(dir.resolve("rogue"), NatsServer.freePort(), "--server_name", "rogue",
+                "--cluster_name", "marmot", "--cluster", "nats://127.0.0.1:" + NatsServer.freePort(),
+                "--routes", "nats://127.0.0.1:" + routePorts[0])) {
+            Await.until(Duration.ofSeconds(20), "the route without credentials refused",
+                    () -> Files.readString(dir.resolve("a.db-nats/nats-server.log")).contains("authentication error"));
+        }
     }
 
     @Test

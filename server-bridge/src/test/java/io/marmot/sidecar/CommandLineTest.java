@@ -91,9 +91,12 @@ class CommandLineTest {
     @Test
     void clusterFlagsTurnOnTheEmbeddedCluster() throws Exception {
         MarmotConfig c = CommandLine.parse("--cluster-addr", "127.0.0.1:6301", "--cluster-peers",
-                "127.0.0.1:6302,nats://127.0.0.1:6303", "--cluster-name", "shop").replication();
+                "127.0.0.1:6302,nats://127.0.0.1:6303", "--cluster-name", "shop", "--cluster-user", "routes",
+                "--cluster-password", "s3cret").replication();
         assertEquals(new io.marmot.config.EmbeddedCluster("127.0.0.1:6301",
-                List.of("nats://127.0.0.1:6302", "nats://127.0.0.1:6303"), "shop"), c.nats().cluster());
+                List.of("nats://127.0.0.1:6302", "nats://127.0.0.1:6303"), "shop", "routes", "s3cret"),
+                c.nats().cluster());
+        assertFalse(c.toString().contains("s3cret"), c.toString());
     }
 
     @Test
