@@ -34,6 +34,7 @@ class EmbeddedClusterTest {
     private final List<NodeProcess> started = new ArrayList<>();
     private final int[] clientPorts = new int[4];
     private final int[] routePorts = new int[4];
+    private final int[] spare = new int[3];
 
     @AfterEach
     void stopAll() throws Exception {
@@ -122,7 +123,7 @@ class EmbeddedClusterTest {
     @Test
     void aNodeWithWrongPeersSaysWhyItIsAlone() throws Exception {
         ports();
-        int nobody = NatsServer.freePort();
+        int nobody = spare[0];
         // A new database waits for a quorum to restore a snapshot and catch up before it opens; alone, none forms.
         NodeProcess alone = start(0, "cluster-peers=127.0.0.1:" + nobody + "&snapshot-restore-wait=2&catch-up-wait=2"
                 + ROUTE_CREDENTIALS, false);
@@ -136,8 +137,8 @@ class EmbeddedClusterTest {
                     && stats.contains("127.0.0.1:" + nobody);
         });
         // A server without the route credentials is refused: it does not become the quorum this node lacks.
-        try (NatsServer rogue = NatsServer.start(dir.resolve("rogue"), NatsServer.freePort(), "--server_name", "rogue",
-                "--cluster_name", "marmot", "--cluster", "nats://127.0.0.1:" + NatsServer.freePort(),
+        try (NatsServer rogue = NatsServer.start(dir.resolve("rogue"), spare[1], "--server_name", "rogue",
+                "--cluster_name", "marmot", "--cluster", "nats://127.0.0.1:" + spare[2],
                 "--routes", "nats://127.0.0.1:" + routePorts[0])) {
             Await.until(Duration.ofSeconds(20), "the route without credentials refused",
                     () -> Files.readString(dir.resolve("a.db-nats/nats-server.log")).contains("authentication error"));
@@ -299,10 +300,24 @@ class EmbeddedClusterTest {
         return p;
     }
 
+    /** Distinct free ports: all held open at once, as one freed port may be handed out again by the next call. */
     private void ports() throws Exception {
-        for (int i = 0; i < 4; i++) {
-            clientPorts[i] = NatsServer.freePort();
-            routePorts[i] = NatsServer.freePort();
+        List<java.net.ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < clientPorts.length + routePorts.length + spare.length; i++) {
+                held.add(new java.net.ServerSocket(0));
+            }
+            for (int i = 0; i < 4; i++) {
+                clientPorts[i] = held.get(i).getLocalPort();
+                routePorts[i] = held.get(4 + i).getLocalPort();
+            }
+            for (int i = 0; i < spare.length; i++) {
+                spare[i] = held.get(8 + i).getLocalPort();
+            }
+        } finally {
+            for (java.net.ServerSocket s : held) {
+                s.close();
+            }
         }
     }
 
