@@ -3,7 +3,12 @@
 # sidecar each, all replicating over one local nats-server with JetStream (started here on 127.0.0.1:4222, or
 # the one that already answers there). Write into any of them with the sqlite3 shell and watch the others.
 # Ctrl-C stops everything this script started.
+# --embedded-cluster: no separate nats-server; each sidecar runs its own embedded one (client ports 4301-4303,
+# routes on 127.0.0.1:6301-6303), routed into one JetStream cluster with streams at R3: stop any one node and the
+# other two go on.
 set -euo pipefail
+EMBEDDED_CLUSTER=""
+[ "${1:-}" = "--embedded-cluster" ] && EMBEDDED_CLUSTER=1
 cd "$(dirname "$0")/.."
 
 NATS_PORT="${MARMOT_NATS_PORT:-4222}"
@@ -48,7 +53,12 @@ trap 'exit 143' TERM
 bin/marmot --help >/dev/null
 
 extra=()
-if answers "$NATS_PORT"; then
+if [ -n "$EMBEDDED_CLUSTER" ]; then
+  for n in "${NODES[@]}"; do
+    answers "$((4300 + n))" && { echo "run-cluster: port $((4300 + n)) is in use (an earlier run still going?)" >&2; exit 1; }
+  done
+  echo "Embedded cluster: each sidecar starts its own nats-server, routed to the others'."
+elif answers "$NATS_PORT"; then
   # Someone else's server may hold streams of earlier runs: keep this run's changes apart from them.
   run="run$(date +%s)"
   extra=(--stream-prefix "marmot-changes-$run" --subject-prefix "marmot-change-log-$run" --max-log-age 86400)
@@ -76,7 +86,16 @@ done
 
 # One after another, each once it holds its HTTP port: then node 1 gets 8090, node 2 8091, ... when free.
 for n in "${NODES[@]}"; do
-  bin/marmot --db-path "/tmp/marmot-$n.db" --node-id "$n" --nats-url "nats://127.0.0.1:$NATS_PORT" \
+  if [ -n "$EMBEDDED_CLUSTER" ]; then
+    peers=""
+    for m in "${NODES[@]}"; do [ "$m" = "$n" ] || peers="$peers${peers:+,}127.0.0.1:$((6300 + m))"; done
+    # New databases: nothing to restore, so no node waits for the others before it opens.
+    node_nats=(--nats-port "$((4300 + n))" --cluster-addr "127.0.0.1:$((6300 + n))" --cluster-peers "$peers"
+      --log-replicas 3 --snapshot-restore-wait 0 --catch-up-wait 0)
+  else
+    node_nats=(--nats-url "nats://127.0.0.1:$NATS_PORT")
+  fi
+  bin/marmot --db-path "/tmp/marmot-$n.db" --node-id "$n" "${node_nats[@]}" \
     ${extra[@]+"${extra[@]}"} >"/tmp/marmot-$n.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 300); do
@@ -128,5 +147,14 @@ Logs: tail -f /tmp/marmot-1.log /tmp/marmot-2.log /tmp/marmot-3.log
 
 Press Ctrl-C to stop everything (or: kill $$).
 MSG
+if [ -n "$EMBEDDED_CLUSTER" ]; then
+  cat <<MSG
+Each node runs its own nats-server (<db>-nats/, pids in /tmp/marmot-N.db-nats/nats-server.pid). Stop node 3 and
+its server, and nodes 1 and 2 go on replicating:
+  kill -9 ${pids[2]} \$(cat /tmp/marmot-3.db-nats/nats-server.pid)
+  $sql /tmp/marmot-1.db "INSERT INTO Books (title, author, publication_year) VALUES ('Emma', 'Jane Austen', 1815);"
+  $sql /tmp/marmot-2.db "SELECT * FROM Books;"
+MSG
+fi
 
 wait

@@ -61,6 +61,18 @@ public enum ConfigKey {
             "Client port of the embedded nats-server (used when nats-url is empty)."),
     NATS_SERVER_PATH("nats-server-path", "", ValueType.TEXT,
             "Path of the nats-server binary for the embedded server. Empty: search PATH, /usr/sbin and /usr/local/bin."),
+    CLUSTER_ADDR("cluster-addr", "", ValueType.TEXT,
+            "host:port the embedded nats-server listens on for routes from its peers; setting it turns on the embedded"
+                    + " cluster (nats-url must then be empty). Empty: one embedded server, no routes."),
+    CLUSTER_PEERS("cluster-peers", "", ValueType.TEXT,
+            "Comma-separated route URLs of the other nodes' embedded servers (nats://host:port or host:port)."),
+    CLUSTER_NAME("cluster-name", "marmot", ValueType.NAME,
+            "Name of the embedded servers' cluster; every node of one cluster gives the same."),
+    CLUSTER_USER("cluster-user", "", ValueType.TEXT,
+            "User name the embedded servers of a cluster give each other on their routes (with cluster-password)."),
+    CLUSTER_PASSWORD("cluster-password", "", ValueType.TEXT,
+            "Password of the embedded servers' routes; never logged nor on a command line (a file readable by the"
+                    + " owner only, beside the database)."),
     SNAPSHOT_INTERVAL("snapshot-interval", "3600", ValueType.NON_NEGATIVE_LONG,
             "Seconds between snapshots of the database (one node of the cluster takes each), and one is also taken"
                     + " when a stream grew by half its limits since the newest; 0: this node never takes one."),

@@ -59,7 +59,10 @@ public record MarmotConfig(
         }
         NatsSettings nats = new NatsSettings(v.get(ConfigKey.NATS_URL), Integer.parseInt(v.get(ConfigKey.NATS_PORT)),
                 v.get(ConfigKey.NATS_SERVER_PATH), v.get(ConfigKey.NATS_USER), v.get(ConfigKey.NATS_PASSWORD),
-                v.get(ConfigKey.NATS_TOKEN), v.get(ConfigKey.NATS_CREDS), v.get(ConfigKey.NATS_NKEY));
+                v.get(ConfigKey.NATS_TOKEN), v.get(ConfigKey.NATS_CREDS), v.get(ConfigKey.NATS_NKEY),
+                EmbeddedCluster.from(v.get(ConfigKey.CLUSTER_ADDR), v.get(ConfigKey.CLUSTER_PEERS),
+                        v.get(ConfigKey.CLUSTER_NAME), v.get(ConfigKey.NATS_URL), v.get(ConfigKey.CLUSTER_USER),
+                        v.get(ConfigKey.CLUSTER_PASSWORD)));
         StreamSettings streams = new StreamSettings(Integer.parseInt(v.get(ConfigKey.SHARDS)),
                 Long.parseLong(v.get(ConfigKey.MAX_LOG_ENTRIES)), Long.parseLong(v.get(ConfigKey.MAX_LOG_BYTES)),
                 Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.MAX_LOG_AGE))), logReplicas,

@@ -6,9 +6,10 @@ package io.marmot.config;
  * @param url comma-separated server URLs; empty means the embedded server
  * @param port client port of the embedded server
  * @param serverPath the nats-server binary for the embedded server; empty means search
+ * @param cluster the routes of the embedded server; {@link EmbeddedCluster#enabled()} false: a lone server
  */
 public record NatsSettings(String url, int port, String serverPath, String user, String password, String token,
-        String credsFile, String nkeyFile) {
+        String credsFile, String nkeyFile, EmbeddedCluster cluster) {
 
     public boolean embedded() {
         return url.isEmpty();
@@ -16,7 +17,7 @@ public record NatsSettings(String url, int port, String serverPath, String user,
 
     @Override
     public String toString() {
-        return (embedded() ? "embedded, port " + port : Secrets.maskUrl(url))
+        return (embedded() ? "embedded, port " + port + (cluster.enabled() ? ", " + cluster : "") : Secrets.maskUrl(url))
                 + (user.isEmpty() ? "" : ", user=" + user) + (password.isEmpty() ? "" : ", password=<masked>")
                 + (token.isEmpty() ? "" : ", token=<masked>") + (credsFile.isEmpty() ? "" : ", creds=" + credsFile)
                 + (nkeyFile.isEmpty() ? "" : ", nkey=" + nkeyFile);

@@ -7,6 +7,7 @@ import io.marmot.capture.SchemaCapture;
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
 import io.marmot.replication.MissedMessages;
+import io.marmot.replication.NatsConnector;
 import io.marmot.replication.Replication;
 import io.marmot.replication.ReplicationStats;
 import io.marmot.snapshot.Manifest;
@@ -58,6 +59,13 @@ public final class MarmotEngine implements AutoCloseable {
     public static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
         long startedNanos = System.nanoTime();
         boolean fresh = config.replicate() && Snapshots.isNew(database);
+        try (NatsConnector.ServerHold held = NatsConnector.holdClusterServer(config.nats(), database)) {
+            return start(database, config, startedNanos, fresh); // replication holds the server too by its end
+        }
+    }
+
+    private static MarmotEngine start(Path database, MarmotConfig config, long startedNanos, boolean fresh)
+            throws SQLException {
         // Before SQLite opens the file: a new node starts from a snapshot, and its catch-up wait counts from there.
         if (fresh && Snapshots.restoreIfNew(database, config)) {
             startedNanos = System.nanoTime();
@@ -188,6 +196,11 @@ public final class MarmotEngine implements AutoCloseable {
         String catchingUp = replication == null ? "" : replication.catchUpStatus();
         if (!catchingUp.isEmpty()) {
             others.add(catchingUp);
+        }
+        String quorum = replication == null ? ""
+                : io.marmot.replication.ClusterQuorum.problem(config.nats().cluster(), natsConnected(), stats());
+        if (!quorum.isEmpty()) {
+            others.add(quorum);
         }
         return Health.of(natsNeeded, natsConnected(), stats(), config.maxClockSkew().toMillis(), others);
     }

@@ -205,4 +205,24 @@ public class MarmotDataSource extends SQLiteDataSource {
     public void setNatsServerPath(String path) {
         set(ConfigKey.NATS_SERVER_PATH, path);
     }
+
+    public void setClusterAddr(String hostPort) {
+        set(ConfigKey.CLUSTER_ADDR, hostPort);
+    }
+
+    public void setClusterPeers(String routeUrls) {
+        set(ConfigKey.CLUSTER_PEERS, routeUrls);
+    }
+
+    public void setClusterName(String name) {
+        set(ConfigKey.CLUSTER_NAME, name);
+    }
+
+    public void setClusterUser(String user) {
+        set(ConfigKey.CLUSTER_USER, user);
+    }
+
+    public void setClusterPassword(String password) {
+        set(ConfigKey.CLUSTER_PASSWORD, password);
+    }
 }

@@ -25,7 +25,7 @@ final class UrlWithoutSecrets {
         for (String pair : url.substring(q + 1).split("&", -1)) {
             int eq = pair.indexOf('=');
             ConfigKey key = ConfigKey.byKey(eq < 0 ? pair : pair.substring(0, eq));
-            if (key == ConfigKey.NATS_PASSWORD || key == ConfigKey.NATS_TOKEN) {
+            if (key == ConfigKey.NATS_PASSWORD || key == ConfigKey.NATS_TOKEN || key == ConfigKey.CLUSTER_PASSWORD) {
                 continue;
             }
             kept.add(key == ConfigKey.NATS_URL ? USER_INFO.matcher(pair).replaceAll("") : pair);

@@ -1,5 +1,6 @@
 package io.marmot.replication;
 
+import io.marmot.config.EmbeddedCluster;
 import io.marmot.config.NatsSettings;
 import java.io.File;
 import java.io.IOException;
@@ -18,21 +19,26 @@ import org.slf4j.LoggerFactory;
  * The embedded default: with no {@code nats-url} a node starts and supervises a local {@code nats-server}
  * (JetStream on, loopback only, store beside the database). If a server already answers on the port —
  * another node's embedded server — the node joins it instead. One per port per JVM, shared by its engines.
+ * With {@code cluster-addr} each node runs its own server, routed to its peers' into one JetStream cluster: a
+ * server found on the port is then this node's own, left behind by a JVM killed with SIGKILL, and is replaced.
  */
 final class EmbeddedNats {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedNats.class);
     private static final Map<Integer, EmbeddedNats> BY_PORT = new HashMap<>();
 
+    static final String PID_FILE = "nats-server.pid";
     private final int port;
     private final Path binary;
     private final Path storeDir;
+    private final EmbeddedCluster cluster;
     private int users;
     private Process process;
     private Thread supervisor;
     private volatile boolean stopping;
 
-    private EmbeddedNats(int port, Path binary, Path storeDir) {
+    private EmbeddedNats(int port, Path binary, Path storeDir, EmbeddedCluster cluster) {
         this.port = port;
+        this.cluster = cluster;
         this.binary = binary;
         this.storeDir = storeDir;
     }
@@ -41,18 +47,32 @@ final class EmbeddedNats {
     public static synchronized EmbeddedNats acquire(NatsSettings settings, Path database) throws IOException {
         EmbeddedNats running = BY_PORT.get(settings.port());
         if (running == null) {
+            Path store = database.resolveSibling(database.getFileName() + "-nats");
+            if (settings.cluster().enabled()) {
+                LeftBehindServer.replace(store.resolve(PID_FILE), settings.port());
+            }
+            if (settings.cluster().enabled() && answers(settings.port())) {
+                throw new IOException("nats-port " + settings.port() + " is taken by another process: with"
+                        + " cluster-addr each node runs its own embedded nats-server, which needs a client port of"
+                        + " its own (set nats-port)");
+            }
             if (answers(settings.port())) {
                 log.info("a server already listens on 127.0.0.1:{}: joining it", settings.port());
-                running = new EmbeddedNats(settings.port(), null, null);
+                running = new EmbeddedNats(settings.port(), null, null, settings.cluster());
             } else {
-                Path store = database.resolveSibling(database.getFileName() + "-nats");
-                running = new EmbeddedNats(settings.port(), findBinary(settings.serverPath(), searchPath()), store);
+                running = new EmbeddedNats(settings.port(), findBinary(settings.serverPath(), searchPath()), store,
+                        settings.cluster());
                 running.start();
             }
             BY_PORT.put(settings.port(), running);
         }
         running.users++;
         return running;
+    }
+
+    /** The routes of this server; not enabled for a lone server. */
+    public EmbeddedCluster cluster() {
+        return cluster;
     }
 
     public String url() {
@@ -88,8 +108,23 @@ final class EmbeddedNats {
     }
 
     private synchronized void launch() throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(binary.toString(), "-a", "127.0.0.1", "-p", Integer.toString(port), "-js",
-                "-sd", storeDir.toString(), "--server_name", "marmot-" + port);
+        List<String> cmd = new java.util.ArrayList<>(List.of(binary.toString(), "-a", "127.0.0.1", "-p",
+                Integer.toString(port), "-js", "-sd", storeDir.toString()));
+        if (cluster.enabled()) {
+            // Routes listen only where cluster-addr says; the client port stays on loopback for this node alone.
+            cmd.addAll(List.of("--server_name", cluster.serverName(), "--pid", storeDir.resolve(PID_FILE).toString()));
+        }
+        if (cluster.hasCredentials()) {
+            cmd.addAll(List.of("-c", RouteConfigFile.write(storeDir, cluster).toString())); // no secret in ps
+        } else if (cluster.enabled()) {
+            cmd.addAll(List.of("--cluster_name", cluster.name(), "--cluster", "nats://" + cluster.addr()));
+            if (!cluster.peers().isEmpty()) {
+                cmd.addAll(List.of("--routes", String.join(",", cluster.peers())));
+            }
+        } else {
+            cmd.addAll(List.of("--server_name", "marmot-" + port));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         File logFile = storeDir.resolve("nats-server.log").toFile();
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile));
         process = pb.start();
@@ -109,7 +144,8 @@ final class EmbeddedNats {
                 throw new IOException("interrupted while starting nats-server", e);
             }
         }
-        log.info("embedded nats-server started on 127.0.0.1:{} (JetStream store {}, pid {})", port, storeDir, process.pid());
+        log.info("embedded nats-server started on 127.0.0.1:{} (JetStream store {}, pid {}{})", port, storeDir,
+                process.pid(), cluster.enabled() ? ", " + cluster : "");
     }
 
     /** Restarts the server if it dies while nodes still use it. */

@@ -36,6 +36,46 @@ public final class NatsConnector {
         return EmbeddedNats.answers(settings.port());
     }
 
+    /**
+     * In cluster mode, this node's own embedded server, started now (before the engine's) so that a new database
+     * can restore the cluster's snapshot through it; the engine's replication then shares it. Nothing otherwise.
+     */
+    public static ServerHold holdClusterServer(NatsSettings settings, Path database) throws java.sql.SQLException {
+        if (!settings.embedded() || !settings.cluster().enabled()) {
+            return () -> { };
+        }
+        try {
+            return EmbeddedNats.acquire(settings, database)::release;
+        } catch (IOException e) {
+            throw new java.sql.SQLException(e.getMessage(), "08001", e);
+        }
+    }
+
+    /** A use of the embedded server; closing it stops the server when nothing else uses it. */
+    @FunctionalInterface
+    public interface ServerHold extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Waits until JetStream answers through {@code nc} (an embedded cluster's server knows its meta leader), at most
+     * until {@code deadlineNanos}; false when it did not.
+     */
+    public static boolean awaitJetStream(Connection nc, long deadlineNanos) throws InterruptedException {
+        while (true) {
+            try {
+                nc.jetStreamManagement().getAccountStatistics();
+                return true;
+            } catch (IOException | io.nats.client.JetStreamApiException e) {
+                if (System.nanoTime() >= deadlineNanos) {
+                    return false;
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
     /** A short-lived connection with threads of its own (daemons, so they never keep the JVM alive). */
     public static final class Once implements AutoCloseable {
         private final Connection connection;

@@ -68,7 +68,15 @@ final class SnapshotRestore {
         }
         RestoreProgress.update(database, "connecting to NATS");
         RestoreProgress.Result result = null;
+        long deadline = System.nanoTime() + config.snapshots().restoreWait().toNanos();
         try (NatsConnector.Once nats = NatsConnector.connectWithin(config.nats(), config.snapshots().restoreWait())) {
+            if (nats != null && config.nats().cluster().enabled()
+                    && !NatsConnector.awaitJetStream(nats.connection(), deadline)) {
+                log.warn("{} is a new database, but the embedded cluster formed no quorum within {} s"
+                        + " (snapshot-restore-wait): it opens empty, and replication catches up when it forms",
+                        database, config.snapshots().restoreWait().toSeconds());
+                return false;
+            }
             if (nats == null) {
                 log.warn("{} is a new database, but NATS did not answer within {} s (snapshot-restore-wait): it opens"
                         + " empty, and replication catches up when NATS answers", database,

@@ -68,6 +68,9 @@ class CommandLineTest {
         List<String> args = new ArrayList<>();
         Map<ConfigKey, String> given = new EnumMap<>(ConfigKey.class);
         for (ConfigKey k : ConfigKey.values()) {
+            if (k == ConfigKey.CLUSTER_ADDR || k == ConfigKey.CLUSTER_PEERS) {
+                continue; // they exclude nats-url: see clusterFlagsTurnOnTheEmbeddedCluster
+            }
             String v = switch (k.type()) {
                 case BOOLEAN -> "true".equals(k.defaultValue()) ? "false" : "true";
                 case POSITIVE_INT, POSITIVE_LONG, NON_NEGATIVE_LONG -> k == ConfigKey.LOG_REPLICAS ? "3" : "7";
@@ -83,6 +86,17 @@ class CommandLineTest {
         MarmotConfig expected = MarmotConfig.from(given);
         assertEquals(expected, CommandLine.parse(args.toArray(String[]::new)).replication());
         assertNotEquals(MarmotConfig.defaults(), expected);
+    }
+
+    @Test
+    void clusterFlagsTurnOnTheEmbeddedCluster() throws Exception {
+        MarmotConfig c = CommandLine.parse("--cluster-addr", "127.0.0.1:6301", "--cluster-peers",
+                "127.0.0.1:6302,nats://127.0.0.1:6303", "--cluster-name", "shop", "--cluster-user", "routes",
+                "--cluster-password", "s3cret").replication();
+        assertEquals(new io.marmot.config.EmbeddedCluster("127.0.0.1:6301",
+                List.of("nats://127.0.0.1:6302", "nats://127.0.0.1:6303"), "shop", "routes", "s3cret"),
+                c.nats().cluster());
+        assertFalse(c.toString().contains("s3cret"), c.toString());
     }
 
     @Test
