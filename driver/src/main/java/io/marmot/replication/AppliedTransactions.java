@@ -30,13 +30,16 @@ final class AppliedTransactions implements AutoCloseable {
     private final java.time.Duration conflictRetention;
     private long lastConflictPrune;
 
-    AppliedTransactions(long nodeId, SQLiteConnection db, MarmotConfig config, ReplicationStats stats, OwnMessages own)
-            throws SQLException {
+    private final ChangeListeners listeners;
+
+    AppliedTransactions(long nodeId, SQLiteConnection db, MarmotConfig config, ReplicationStats stats, OwnMessages own,
+            ChangeListeners listeners) throws SQLException {
+        this.listeners = listeners;
         this.nodeId = nodeId;
         this.db = db;
         this.stats = stats;
         this.own = own;
-        this.changes = new VersionCheckedWriter(db, nodeId, config, stats);
+        this.changes = new VersionCheckedWriter(db, nodeId, config, stats, listeners);
         this.parked = new ParkedMessages(db, nodeId, stats);
         this.positions = new ReceivedPositions(db);
         this.conflictRetention = config.conflictRetention();
@@ -148,7 +151,12 @@ final class AppliedTransactions implements AutoCloseable {
             }
         }
         long maxVersion = 0;
-        for (VersionCheckedWriter.Outcome o : outcomes) {
+        for (int i = 0; i < outcomes.size(); i++) {
+            VersionCheckedWriter.Outcome o = outcomes.get(i);
+            if (o.written() != null && !o.written().isEmpty()) { // committed: the listeners hear it now
+                Transaction tx = transactions.get(i);
+                listeners.committed(ChangeEvent.Source.PEER, tx.origin(), tx.changes().get(0).version(), o.written());
+            }
             stats.appliedChanges.addAndGet(o.applied());
             stats.staleChanges.addAndGet(o.stale());
             maxVersion = Math.max(maxVersion, o.maxVersion());
