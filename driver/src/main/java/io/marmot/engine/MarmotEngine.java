@@ -84,6 +84,9 @@ public final class MarmotEngine implements AutoCloseable {
                 engine.snapshots.removeLeftovers();
                 replication.every(engine.snapshots.tickMillis(), engine.snapshots::tick);
             }
+            if (replication != null) {
+                replication.every(HealthWatch.EVERY_MILLIS, new HealthWatch(replication.listeners(), engine::health)::look);
+            }
             log.info("{} - engine started for {} ({})", nodeId, database, config);
             return engine;
         } catch (SQLException | RuntimeException e) {

@@ -179,7 +179,11 @@ final class AppliedTransactions implements AutoCloseable {
     void refreshOutOfSync() throws SQLException {
         long missed = MissedMessages.count(db);
         stats.missedMessages.set(missed);
+        boolean was = stats.outOfSync;
         stats.outOfSync = missed > 0;
+        if (listeners != null && was != missed > 0) {
+            listeners.nodeEvent(missed > 0 ? l -> l.onOutOfSync(missed) : ChangeListener::onBackInSync);
+        }
     }
 
     @Override

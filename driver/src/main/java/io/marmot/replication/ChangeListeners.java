@@ -27,7 +27,7 @@ public final class ChangeListeners implements AutoCloseable {
     }
 
     /** Whether anyone listens: writers collect changes for events only then. */
-    boolean active() {
+    public boolean active() {
         return active;
     }
 
@@ -61,7 +61,7 @@ public final class ChangeListeners implements AutoCloseable {
     }
 
     /** A node event for every listener. */
-    void nodeEvent(Consumer<ChangeListener> event) {
+    public void nodeEvent(Consumer<ChangeListener> event) {
         for (ListenerQueue q : queues) {
             q.nodeEvent(event);
         }

@@ -51,7 +51,7 @@ public final class Replication implements AutoCloseable {
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
                 config.streams().replicas(), stats, link::connected);
         OwnMessages own = new OwnMessages();
-        this.verifier = new Verifier(nodeId, database, config, own, stats);
+        this.verifier = new Verifier(nodeId, database, config, own, stats, listeners);
         this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners);
         Applier a = null;
         try {

@@ -90,7 +90,9 @@ final class VersionCheckedWriter implements AutoCloseable {
         if (!transactions.isEmpty()) {
             fold.catchUp();
         }
-        return Sqlite.inWriteTransaction(db, c -> {
+        boolean listening = listeners != null && listeners.active();
+        List<Outcome> done = Sqlite.inWriteTransaction(db, c -> {
+            conflicts.hear(listening); // a transaction tried again hears only its own
             int version = SchemaReader.schemaVersion(db);
             if (version != schemaVersion) {
                 writer.reset();
@@ -104,12 +106,14 @@ final class VersionCheckedWriter implements AutoCloseable {
             long maxVersion = 0;
             for (Transaction tx : transactions) {
                 execute("SAVEPOINT marmot_tx");
+                int mark = conflicts.heardMark();
                 Outcome o;
                 try {
                     o = applyTransaction(tx);
                     maxVersion = Math.max(maxVersion, o.maxVersion());
                 } catch (RejectedChange e) {
                     execute("ROLLBACK TO marmot_tx");
+                    conflicts.forgetSince(mark);
                     o = new Outcome(0, 0, 0, e.getMessage(), null);
                 }
                 execute("RELEASE marmot_tx");
@@ -119,6 +123,10 @@ final class VersionCheckedWriter implements AutoCloseable {
             raiseClockAndResume(maxVersion);
             return outcomes;
         });
+        if (listening) {
+            conflicts.heard().forEach(listeners::nodeEvent); // committed: now they happened
+        }
+        return done;
     }
 
     /** Capture on again, and the clock past every version written (the next local write must be newer). */

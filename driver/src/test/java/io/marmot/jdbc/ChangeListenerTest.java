@@ -127,6 +127,41 @@ class ChangeListenerTest {
         }
     }
 
+    @Test
+    void nodeEventsForAConflictAndAHealthChange() throws Exception {
+        try (Connection one = nodes.connect(1); Connection two = nodes.connect(2)) {
+            createTables(one, two);
+            Await.until(WAIT, "node 2 ready", () -> engine(2).health().ready());
+            Recorder onTwo = new Recorder();
+            engine(2).addChangeListener(onTwo);
+
+            // Node 2 writes key 1 while holding its write lock, so node 1's insert of the same key waits to be
+            // applied there until node 2 committed its own: a conflict on node 2, whichever write wins.
+            two.setAutoCommit(false);
+            Db.update(two, "INSERT INTO t (id, v, n) VALUES (1, 'two', 2)");
+            Db.update(one, "INSERT INTO t (id, v, n) VALUES (1, 'one', 1)");
+            Await.until(WAIT, "node 1 published its insert", () -> engine(1).stats().publishedChanges() >= 1);
+            two.commit();
+            two.setAutoCommit(true);
+            Await.until(WAIT, "both nodes agree", () -> Db.dump(nodes.database(1)).equals(Db.dump(nodes.database(2))));
+            Await.until(WAIT, "node 2's listener heard the conflict", () -> !onTwo.conflicts.isEmpty());
+            String conflict = onTwo.conflicts.get(0);
+            assertTrue(conflict.startsWith("t [1] insert-insert "), conflict);
+            String loser = Db.text(nodes.database(2), "SELECT v FROM t WHERE id = 1").equals("one") ? "two" : "one";
+            assertTrue(conflict.contains("\"v\":\"" + loser + "\""), "it names what lost: " + conflict);
+            assertEquals(Db.count(nodes.database(2), "SELECT count(*) FROM __marmot_conflicts"), onTwo.conflicts.size(),
+                    "one event per recorded conflict");
+
+            nodes.nats().stop();
+            Await.until(WAIT, "node 2 heard it is not ready", () -> onTwo.health.contains("not ready"));
+            nodes.nats().restart();
+            Await.until(WAIT, "node 2 heard it is ready again", () -> onTwo.health.contains("ready"));
+            assertEquals(List.of("not ready", "ready"), onTwo.health);
+            assertTrue(onTwo.problems.get(0).stream().anyMatch(p -> p.contains("not connected to NATS")),
+                    onTwo.problems.toString());
+        }
+    }
+
     private static void createTables(Connection one, Connection two) throws Exception {
         for (Connection c : List.of(one, two)) {
             Db.exec(c, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT, n INTEGER)",
@@ -184,6 +219,20 @@ class ChangeListenerTest {
         private final List<ChangeEvent> events = Collections.synchronizedList(new ArrayList<>());
         final List<Long> gaps = Collections.synchronizedList(new ArrayList<>());
         final List<String> order = Collections.synchronizedList(new ArrayList<>());
+        final List<String> conflicts = Collections.synchronizedList(new ArrayList<>());
+        final List<String> health = Collections.synchronizedList(new ArrayList<>());
+        final List<List<String>> problems = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void onConflict(String table, List<Object> key, String kind, String lost) {
+            conflicts.add(table + " " + key + " " + kind + " " + lost);
+        }
+
+        @Override
+        public void onHealthChanged(boolean ready, List<String> problems) {
+            health.add(ready ? "ready" : "not ready");
+            this.problems.add(problems);
+        }
 
         @Override
         public void onChange(ChangeEvent event) {

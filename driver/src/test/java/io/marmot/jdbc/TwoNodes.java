@@ -41,6 +41,11 @@ final class TwoNodes implements AutoCloseable {
         return databases[id - 1];
     }
 
+    /** The nats-server both nodes use (tests stop and restart it). */
+    NatsServer nats() {
+        return nats;
+    }
+
     @Override
     public void close() throws Exception {
         try {
