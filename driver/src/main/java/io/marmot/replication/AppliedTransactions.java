@@ -161,6 +161,7 @@ final class AppliedTransactions implements AutoCloseable {
             stats.staleChanges.addAndGet(o.stale());
             maxVersion = Math.max(maxVersion, o.maxVersion());
         }
+        listeners.flush();
         stats.appliedMessages.addAndGet(ready.size());
         if (maxVersion > 0) {
             stats.lastLagMillis.set(Math.max(0, System.currentTimeMillis() - Hlc.millis(maxVersion)));

@@ -50,13 +50,20 @@ public final class ChangeListeners implements AutoCloseable {
         active = !queues.isEmpty();
     }
 
-    /** A committed transaction's changes that took effect here (none: no event). */
+    /** A committed transaction's changes that took effect here (none: no event); heard after {@link #flush}. */
     void committed(ChangeEvent.Source source, long origin, long version, List<RowChange> changes) {
         if (changes.isEmpty()) {
             return;
         }
         for (ListenerQueue q : queues) {
             q.transaction(source, origin, version, changes);
+        }
+    }
+
+    /** The transactions given since the last call go to the listeners (once per committed batch). */
+    void flush() {
+        for (ListenerQueue q : queues) {
+            q.wake();
         }
     }
 
@@ -80,6 +87,7 @@ public final class ChangeListeners implements AutoCloseable {
         if (batch.last()) {
             publishedChunks();
         }
+        flush();
     }
 
     private void publishedChunks() {

@@ -15,12 +15,12 @@ final class ChangedRows {
     static List<ChangedRow> of(List<RowChange> changes) {
         List<ChangedRow> rows = new ArrayList<>(changes.size());
         for (RowChange c : changes) {
-            rows.add(of(c));
+            rows.add(new ChangedRow(c));
         }
         return rows;
     }
 
-    static ChangedRow of(RowChange c) {
+    static Map<String, Object> key(RowChange c) {
         TableShape t = c.table();
         Map<String, Object> key = new LinkedHashMap<>();
         Object[] keyValues = c.key();
@@ -31,14 +31,16 @@ final class ChangedRows {
                 key.put(t.columns().get(t.keyIndexes()[i]), keyValues[i]);
             }
         }
+        return key;
+    }
+
+    static Map<String, Object> values(RowChange c) {
         Map<String, Object> values = new LinkedHashMap<>();
         if (!c.isDelete()) {
             for (int i : c.writtenColumns()) {
-                values.put(t.columns().get(i), c.values()[i]);
+                values.put(c.table().columns().get(i), c.values()[i]);
             }
         }
-        ChangedRow.Op op = c.isDelete() ? ChangedRow.Op.DELETE
-                : c.isUpdate() ? ChangedRow.Op.UPDATE : ChangedRow.Op.INSERT;
-        return new ChangedRow(t.name(), op, key, values);
+        return values;
     }
 }

@@ -37,7 +37,7 @@ final class ListenerQueue implements AutoCloseable {
         this.task = new SerialTask(nodeId + " change listener", WorkPools.LISTEN, this::deliver);
     }
 
-    /** A committed transaction: queued when it changed a followed table. */
+    /** A committed transaction: queued when it changed a followed table; heard after the next {@link #wake}. */
     void transaction(ChangeEvent.Source source, long origin, long version, List<RowChange> changes) {
         List<RowChange> followed = changes;
         if (!tables.isEmpty()) {
@@ -54,9 +54,18 @@ final class ListenerQueue implements AutoCloseable {
         }
     }
 
-    /** A node event (conflict, sync, health): queued like a transaction. */
+    /**
+     * Delivers what was queued. Writers call it once per batch they committed, not per transaction: waking the
+     * listener's thread for each would cost the applier more than the listener's own work.
+     */
+    void wake() {
+        task.wake();
+    }
+
+    /** A node event (conflict, sync, health): queued like a transaction, and delivered. */
     void nodeEvent(Consumer<ChangeListener> event) {
         add(event);
+        task.wake();
     }
 
     private void add(Consumer<ChangeListener> delivery) {
@@ -75,7 +84,6 @@ final class ListenerQueue implements AutoCloseable {
             }
             queue.add(delivery);
         }
-        task.wake();
     }
 
     private Consumer<ChangeListener> gap(long n) {
