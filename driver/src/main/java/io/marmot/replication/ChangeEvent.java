@@ -21,6 +21,11 @@ public record ChangeEvent(long origin, long version, Source source, List<Changed
         /** Committed on this node (any process's connection), heard once published. */
         LOCAL,
         /** A peer's transaction applied here. */
-        PEER
+        PEER,
+        /**
+         * A row verification's repair wrote from a peer's (one event per row change, with the origin and version
+         * of the write it repeats).
+         */
+        REPAIR
     }
 }

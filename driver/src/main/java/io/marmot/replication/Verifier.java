@@ -64,7 +64,7 @@ final class Verifier implements AutoCloseable {
                 config.streams().replicas());
         this.digest = new LocalDigest(nodeId, database, config, own);
         this.responder = new RepairResponder(nodeId, Repairer.subjectPrefix(config) + nodeId, digest);
-        this.repairer = new Repairer(nodeId, database, config);
+        this.repairer = new Repairer(nodeId, database, config, listeners);
         this.repairs = Executors.newSingleThreadExecutor(Daemons.factory("marmot-repair-" + nodeId));
     }
 

@@ -10,6 +10,7 @@ import io.marmot.replication.ChangeListener;
 import io.marmot.replication.ChangedRow;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
+import io.marmot.testing.Sqlite3;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
@@ -160,6 +161,49 @@ class ChangeListenerTest {
             assertTrue(onTwo.problems.get(0).stream().anyMatch(p -> p.contains("not connected to NATS")),
                     onTwo.problems.toString());
         }
+    }
+
+    @Test
+    void rowsRepairedByVerificationAreHeard() throws Exception {
+        Sqlite3.assumeInstalled();
+        try (Connection one = nodes.connect(1, "verify-interval=1"); Connection two = nodes.connect(2, "verify-interval=1")) {
+            createTables(one, two);
+            writeTransactions(one, 10);
+            Await.until(WAIT, "node 2 has node 1's rows", () -> Db.dump(nodes.database(1)).equals(Db.dump(nodes.database(2))));
+            Recorder onOne = new Recorder();
+            Recorder onTwo = new Recorder();
+            engine(1).addChangeListener(onOne);
+            engine(2).addChangeListener(onTwo);
+
+            // Behind capture on node 2 (no versions change): verification finds the rows different and settles them.
+            Sqlite3.exec(nodes.database(2), "UPDATE t SET v = 'behind capture' WHERE id = 3; DELETE FROM t WHERE id = 7;",
+                    "-cmd", ".dbconfig enable_trigger off");
+            Await.until(WAIT, "verification repaired the difference",
+                    () -> Db.dump(nodes.database(1)).equals(Db.dump(nodes.database(2))));
+            Await.until(WAIT, "the listeners heard both rows", () -> repaired(onOne, onTwo).size() >= 2);
+            Map<Object, ChangedRow> heard = repaired(onOne, onTwo);
+            assertEquals(2, heard.size(), heard.toString());
+            for (long id : new long[] {3, 7}) {
+                Map<String, Object> row = Db.rows(two, "SELECT id, v, n FROM t WHERE id = ?", id).get(0);
+                assertEquals(new ChangedRow("t", ChangedRow.Op.INSERT, Map.of("id", id), ordered("id", id, "v", row.get("v"),
+                        "n", ((Number) row.get("n")).longValue())), heard.get(id), "row " + id + " as it is now on both nodes");
+            }
+            assertTrue(onOne.events().stream().noneMatch(e -> e.source() != ChangeEvent.Source.REPAIR)
+                    && onTwo.events().stream().noneMatch(e -> e.source() != ChangeEvent.Source.REPAIR), "only repairs");
+        }
+    }
+
+    /** The rows repair wrote on either node, by key. */
+    private static Map<Object, ChangedRow> repaired(Recorder... recorders) {
+        Map<Object, ChangedRow> rows = new java.util.HashMap<>();
+        for (Recorder r : recorders) {
+            for (ChangeEvent e : r.events()) {
+                for (ChangedRow row : e.rows()) {
+                    rows.put(row.key().get("id"), row);
+                }
+            }
+        }
+        return rows;
     }
 
     private static void createTables(Connection one, Connection two) throws Exception {
