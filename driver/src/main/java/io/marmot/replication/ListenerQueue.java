@@ -87,7 +87,7 @@ final class ListenerQueue implements AutoCloseable {
     }
 
     private Consumer<ChangeListener> gap(long n) {
-        log.warn("{} - {} changes not delivered to a change listener ({}): it hears onGap({}) and should resync",
+        log.warn("{} - {} events not delivered to a change listener ({}): it hears onGap({}) and should resync",
                 nodeId, n, listener.getClass().getName(), n);
         return l -> l.onGap(n);
     }

@@ -111,15 +111,23 @@ class ChangeListenerTest {
             assertTrue(slow.gaps.isEmpty());
             release.countDown();
 
-            Await.until(WAIT, "the listener hears of the gap", () -> !slow.gaps.isEmpty());
+            Await.until(WAIT, "every transaction is either heard or counted in a gap",
+                    () -> slow.events().size() + dropped(slow) == expected.size());
             int heard = slow.events().size();
-            long dropped = slow.gaps.get(0);
-            assertEquals(expected.size(), heard + dropped, "every transaction is either heard or counted in the gap");
-            assertTrue(heard >= buffered && heard <= buffered + 1, "the buffer was used: " + heard);
-            assertEquals(expected.subList(0, heard), rows(slow.events()), "what was heard came in order, whole");
-            assertEquals(List.of(dropped), slow.gaps, "one gap, after what was buffered");
-            assertEquals(heard, slow.order.indexOf("gap"), "the gap is heard where the dropped events would have been");
-            assertEquals(dropped, engine(2).stats().listenerEventsDropped());
+            assertTrue(heard >= buffered && heard < expected.size() && dropped(slow) > 0, "the buffer was used: " + heard);
+            // Replaying what the listener heard: each event is the next transaction, each gap skips as many as it says.
+            int next = 0;
+            int event = 0;
+            int gap = 0;
+            for (String what : List.copyOf(slow.order)) {
+                if (what.equals("gap")) {
+                    next += slow.gaps.get(gap++);
+                } else {
+                    assertEquals(expected.get(next++), slow.events().get(event++).rows(), "heard in order, whole");
+                }
+            }
+            assertEquals(expected.size(), next);
+            assertEquals(dropped(slow), engine(2).stats().listenerEventsDropped());
 
             Db.exec(one, "INSERT INTO t (id, v, n) VALUES (10000, 'after', 1)");
             Await.until(WAIT, "a listener that caught up hears again", () -> slow.events().size() == heard + 1);
@@ -191,6 +199,10 @@ class ChangeListenerTest {
             assertTrue(onOne.events().stream().noneMatch(e -> e.source() != ChangeEvent.Source.REPAIR)
                     && onTwo.events().stream().noneMatch(e -> e.source() != ChangeEvent.Source.REPAIR), "only repairs");
         }
+    }
+
+    private static long dropped(Recorder r) {
+        return List.copyOf(r.gaps).stream().mapToLong(Long::longValue).sum();
     }
 
     /** The rows repair wrote on either node, by key. */
