@@ -151,8 +151,9 @@ final class VersionCheckedWriter implements AutoCloseable {
             try {
                 if (merge.apply(t, ch, new Stamp(ch.version(), tx.origin()))) {
                     applied++;
-                    if (written != null) {
-                        written.add(ch);
+                    RowChange visible = written == null ? null : merge.visible(ch);
+                    if (visible != null) {
+                        written.add(visible);
                     }
                     maxVersion = Math.max(maxVersion, ch.version());
                 } else {

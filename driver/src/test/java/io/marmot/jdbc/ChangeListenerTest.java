@@ -160,6 +160,11 @@ class ChangeListenerTest {
             assertTrue(conflict.contains("\"v\":\"" + loser + "\""), "it names what lost: " + conflict);
             assertEquals(Db.count(nodes.database(2), "SELECT count(*) FROM __marmot_conflicts"), onTwo.conflicts.size(),
                     "one event per recorded conflict");
+            List<List<ChangedRow>> peerRows = onTwo.events().stream()
+                    .filter(e -> e.source() == ChangeEvent.Source.PEER).map(ChangeEvent::rows).toList();
+            assertEquals(loser.equals("two") ? List.of(List.of(new ChangedRow("t", ChangedRow.Op.INSERT, Map.of("id", 1L),
+                    ordered("id", 1L, "v", "one", "n", 1L)))) : List.of(), peerRows,
+                    "node 2 hears node 1's insert only when it won there (a write that lost changed no row)");
 
             nodes.nats().stop();
             Await.until(WAIT, "node 2 heard it is not ready", () -> onTwo.health.contains("not ready"));
