@@ -109,7 +109,8 @@ class CodingRulesTest {
             "jdbc/MarmotConnection", "config/MarmotConfig", "config/ConfigKey", "config/ConfigException",
             "config/NatsSettings", "config/StreamSettings", "config/SnapshotSettings", "engine/MarmotEngine",
             "engine/Health", "engine/ClusterLock", "hibernate/MarmotId", "hibernate/MarmotIdGenerator",
-            "replication/ReplicationStats", "snapshot/Manifest",
+            "replication/ReplicationStats", "replication/ChangeListener", "replication/ChangeEvent",
+            "replication/ChangedRow", "snapshot/Manifest",
             "snapshot/SnapshotStats");
     private static final Pattern PUBLIC_TYPE = Pattern.compile(
             "(?m)^public (?:final |abstract |sealed |non-sealed )*(?:class|interface|@interface|record|enum) (\\w+)");

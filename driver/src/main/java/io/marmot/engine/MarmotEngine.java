@@ -4,8 +4,9 @@ import io.marmot.clock.ClusterId;
 import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
-import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
+import io.marmot.replication.ChangeListener;
+import io.marmot.replication.ChangeListeners;
 import io.marmot.replication.MissedMessages;
 import io.marmot.replication.NatsConnector;
 import io.marmot.replication.Replication;
@@ -16,10 +17,7 @@ import io.marmot.snapshot.SnapshotStats;
 import io.marmot.snapshot.Snapshots;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,12 +71,12 @@ public final class MarmotEngine implements AutoCloseable {
         long catchUpFrom = startedNanos;
         SQLiteConnection c = Sqlite.open(database);
         try {
-            enableWal(c, database);
+            WalMode.enable(c, database);
             NodeIdentity identity = Sqlite.inWriteTransaction(c, tx -> {
                 NodeIdentity who = NodeIdentity.establish(tx, database, config);
                 long id = who.nodeId();
                 CaptureInstaller.Result r = SchemaCapture.follow(tx, id, CaptureOptions.of(config));
-                storeNodeId(tx, id);
+                NodeIdentity.store(tx, id);
                 if (r.firstInstall()) {
                     log.info("{} - capture installed in {} on {} tables", id, database, r.tablesInstalled().size());
                 }
@@ -93,6 +91,9 @@ public final class MarmotEngine implements AutoCloseable {
             if (engine.snapshots != null) {
                 engine.snapshots.removeLeftovers();
                 replication.every(engine.snapshots.tickMillis(), engine.snapshots::tick);
+            }
+            if (replication != null) {
+                replication.every(HealthWatch.EVERY_MILLIS, new HealthWatch(replication.listeners(), engine::health)::look);
             }
             log.info("{} - engine started for {} ({})", nodeId, database, config);
             return engine;
@@ -139,6 +140,28 @@ public final class MarmotEngine implements AutoCloseable {
         if (replication != null) {
             replication.committed();
         }
+    }
+
+    /** Hears the transactions changing {@code tables} (none: any) and node events; see {@link ChangeListener}. */
+    public void addChangeListener(ChangeListener listener, String... tables) {
+        addChangeListener(listener, 10_000, tables);
+    }
+
+    /** Like {@link #addChangeListener(ChangeListener, String...)}, buffering up to {@code bufferedEvents}. */
+    public void addChangeListener(ChangeListener listener, int bufferedEvents, String... tables) {
+        listeners().add(listener, bufferedEvents, java.util.Set.of(tables));
+    }
+
+    /** Stops delivering to {@code listener}; what it was about to hear is dropped. */
+    public void removeChangeListener(ChangeListener listener) {
+        listeners().remove(listener);
+    }
+
+    private ChangeListeners listeners() {
+        if (replication == null) {
+            throw new IllegalStateException("replication is off for " + database + ": no changes to hear");
+        }
+        return replication.listeners();
     }
 
     /** Counters of replication (all zero when it is off). */
@@ -275,21 +298,5 @@ public final class MarmotEngine implements AutoCloseable {
         }
         Engines.forget(this);
         log.info("{} - engine stopped for {}", nodeId, database);
-    }
-
-    private static void enableWal(Connection c, Path database) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
-            String mode = rs.next() ? rs.getString(1) : "";
-            if (!"wal".equalsIgnoreCase(mode)) {
-                throw new SQLException("Cannot switch " + database + " to WAL journal mode (it stays '" + mode
-                        + "'); replication needs WAL. Is the file on a network file system or opened read-only?");
-            }
-        }
-    }
-
-    private static void storeNodeId(Connection c, long nodeId) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.executeUpdate("UPDATE " + ChangeLog.STATE + " SET node_id = " + nodeId + " WHERE node_id <> " + nodeId);
-        }
     }
 }

@@ -74,6 +74,13 @@ record NodeIdentity(long nodeId, String instance) {
         return ChangeLog.storedNodeId(c);
     }
 
+    /** Keeps the node id in the change log's state row (capture and the applier read it there). */
+    static void store(Connection c, long nodeId) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE " + ChangeLog.STATE + " SET node_id = " + nodeId + " WHERE node_id <> " + nodeId);
+        }
+    }
+
     /** The file's identity on its file system (device and inode on Linux); empty where the system has none. */
     private static String fileId(Path database) {
         try {

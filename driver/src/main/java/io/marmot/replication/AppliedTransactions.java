@@ -30,13 +30,16 @@ final class AppliedTransactions implements AutoCloseable {
     private final java.time.Duration conflictRetention;
     private long lastConflictPrune;
 
-    AppliedTransactions(long nodeId, SQLiteConnection db, MarmotConfig config, ReplicationStats stats, OwnMessages own)
-            throws SQLException {
+    private final ChangeListeners listeners;
+
+    AppliedTransactions(long nodeId, SQLiteConnection db, MarmotConfig config, ReplicationStats stats, OwnMessages own,
+            ChangeListeners listeners) throws SQLException {
+        this.listeners = listeners;
         this.nodeId = nodeId;
         this.db = db;
         this.stats = stats;
         this.own = own;
-        this.changes = new VersionCheckedWriter(db, nodeId, config, stats);
+        this.changes = new VersionCheckedWriter(db, nodeId, config, stats, listeners);
         this.parked = new ParkedMessages(db, nodeId, stats);
         this.positions = new ReceivedPositions(db);
         this.conflictRetention = config.conflictRetention();
@@ -148,11 +151,17 @@ final class AppliedTransactions implements AutoCloseable {
             }
         }
         long maxVersion = 0;
-        for (VersionCheckedWriter.Outcome o : outcomes) {
+        for (int i = 0; i < outcomes.size(); i++) {
+            VersionCheckedWriter.Outcome o = outcomes.get(i);
+            if (o.written() != null && !o.written().isEmpty()) { // committed: the listeners hear it now
+                Transaction tx = transactions.get(i);
+                listeners.committed(ChangeEvent.Source.PEER, tx.origin(), tx.changes().get(0).version(), o.written());
+            }
             stats.appliedChanges.addAndGet(o.applied());
             stats.staleChanges.addAndGet(o.stale());
             maxVersion = Math.max(maxVersion, o.maxVersion());
         }
+        listeners.flush();
         stats.appliedMessages.addAndGet(ready.size());
         if (maxVersion > 0) {
             stats.lastLagMillis.set(Math.max(0, System.currentTimeMillis() - Hlc.millis(maxVersion)));
@@ -171,7 +180,11 @@ final class AppliedTransactions implements AutoCloseable {
     void refreshOutOfSync() throws SQLException {
         long missed = MissedMessages.count(db);
         stats.missedMessages.set(missed);
+        boolean was = stats.outOfSync;
         stats.outOfSync = missed > 0;
+        if (listeners != null && was != missed > 0) {
+            listeners.nodeEvent(missed > 0 ? l -> l.onOutOfSync(missed) : ChangeListener::onBackInSync);
+        }
     }
 
     @Override

@@ -62,7 +62,7 @@ final class Applier implements AutoCloseable {
 
     /** @param instance the database file's token: which of this node id's messages the file holds (OwnHistory) */
     Applier(long nodeId, String instance, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
-            OwnMessages own) throws SQLException {
+            OwnMessages own, ChangeListeners listeners) throws SQLException {
         this.nodeId = nodeId;
         this.config = config;
         this.stats = stats;
@@ -70,7 +70,7 @@ final class Applier implements AutoCloseable {
         OwnHistory history;
         try {
             history = new OwnHistory(db, instance);
-            this.writes = new AppliedTransactions(nodeId, db, config, stats, own);
+            this.writes = new AppliedTransactions(nodeId, db, config, stats, own, listeners);
             this.schema = new SchemaApplier(nodeId, db, config, stats, history);
         } catch (SQLException e) {
             Sqlite.closeQuietly(db, e);

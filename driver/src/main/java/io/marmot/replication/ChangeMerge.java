@@ -33,6 +33,10 @@ final class ChangeMerge {
         this.clashes = new UniqueClashes(versions, conflicts);
     }
 
+    /** The last change's effect on its row (see {@link #visible}). */
+    private RowMerge.Action lastAction = RowMerge.Action.NOTHING;
+    private Map<String, Object> lastWrite;
+
     /**
      * Applies one change as {@link RowMerge} decides; true when it wrote anything. A clash on a {@code UNIQUE}
      * column other than the key is settled by {@link UniqueClashes#settle} and the change tried again (a few times at
@@ -54,7 +58,30 @@ final class ChangeMerge {
         }
     }
 
+    /**
+     * What the last {@link #apply} that returned true did to the row, as listeners hear it: null when it changed only
+     * versions (a claim on a deleted row, say), the change narrowed to the columns that won when others lost.
+     */
+    RowChange visible(RowChange ch) {
+        if (lastAction == RowMerge.Action.NOTHING) {
+            return null;
+        }
+        if (lastWrite == null || ch.isDelete() || lastWrite.size() >= ch.writtenColumns().length) {
+            return ch;
+        }
+        int[] won = new int[lastWrite.size()];
+        int n = 0;
+        for (int i : ch.writtenColumns()) {
+            if (lastWrite.containsKey(ch.table().columns().get(i))) {
+                won[n++] = i;
+            }
+        }
+        return new RowChange(ch.version(), ch.table(), ch.op(), ch.rowid(), ch.values(), Arrays.copyOf(won, n));
+    }
+
     private boolean applyOnce(TableWriter t, RowChange ch, Stamp s) throws SQLException {
+        lastAction = RowMerge.Action.UPSERT;
+        lastWrite = null;
         Object[] key = ch.key();
         byte[] keyBytes = RowKey.of(key);
         if (ch.op() == RowChange.INSERT && versions.claimUnseen(t.table, keyBytes, s)) {
@@ -104,6 +131,8 @@ final class ChangeMerge {
         if (!o.next().equals(state)) {
             versions.store(t.table, keyBytes, o.next());
         }
+        lastAction = o.action();
+        lastWrite = o.write();
         for (RowMerge.Lost lost : o.lost()) {
             conflicts.record(t.table, key, lost);
         }

@@ -15,6 +15,7 @@ final class ClockReference {
     private final Deque<long[]> samples = new ArrayDeque<>(); // {offset, round trip}
     private volatile long offset;
     private volatile boolean known;
+    private boolean warnedSkew;
 
     /** A write stamped {@code serverMillis} by the server, sent at {@code before} and answered at {@code after}. */
     synchronized void sample(long before, long serverMillis, long after) {
@@ -33,6 +34,17 @@ final class ClockReference {
         }
         offset = best[0];
         known = true;
+    }
+
+    /** Says once (until it is back within) that this clock is off by more than {@code skewMillis}. */
+    void warnIfSkewed(long nodeId, long skew) {
+        boolean skewed = Math.abs(offset) > skew;
+        if (skewed && !warnedSkew) {
+            org.slf4j.LoggerFactory.getLogger(Replication.class).warn("{} - this node's clock is {} ms {} the NATS"
+                    + " server's, more than max-clock-skew ({} ms): its versions are held to that bound. Fix the clock"
+                    + " (NTP).", nodeId, Math.abs(offset), offset > 0 ? "ahead of" : "behind", skew);
+        }
+        warnedSkew = skewed;
     }
 
     /** Milliseconds ahead of the reference; 0 until the first sample. */

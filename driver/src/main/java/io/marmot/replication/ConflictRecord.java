@@ -26,6 +26,8 @@ final class ConflictRecord {
     private final ReplicationStats stats;
     private final PreparedStatement insert;
     private final Set<String> warnedTables = new HashSet<>();
+    /** Conflicts of the open transaction, for change listeners once it commits (null: nobody listens). */
+    private java.util.List<java.util.function.Consumer<ChangeListener>> heard;
 
     ConflictRecord(Connection db, long nodeId, ReplicationStats stats) throws SQLException {
         create(db);
@@ -58,6 +60,15 @@ final class ConflictRecord {
         insert.setLong(9, lost.won().node());
         insert.executeUpdate();
         stats.conflict(lost.kind());
+        if (heard != null) {
+            String what = json(lost.values()) + " of node " + lost.lost().node() + " (version " + lost.lost().version()
+                    + ") lost to node " + lost.won().node() + " (version " + lost.won().version() + ")";
+            java.util.List<Object> k = java.util.Arrays.asList(key.clone());
+            heard.add(l -> l.onConflict(table, k, lost.kind().label, what));
+            if (lost.kind() == RowMerge.Kind.UNIQUE) {
+                heard.add(l -> l.onUniqueClashSettled(table, "key " + k + ": " + what));
+            }
+        }
         if (lost.kind() == RowMerge.Kind.INSERT_INSERT && warnedTables.add(table)) {
             log.warn("{} - nodes {} and {} inserted the same key {} into table {}: one row replaced the other"
                     + " everywhere (its values are in {}). Keys SQLite picks (INTEGER PRIMARY KEY, AUTOINCREMENT, JPA's"
@@ -69,6 +80,30 @@ final class ConflictRecord {
             log.debug("{} - {} conflict on {} {}: node {} lost to node {}", nodeId, lost.kind().label, table, json(key),
                     lost.lost().node(), lost.won().node());
         }
+    }
+
+    /** From now on (a transaction begins) conflicts are kept for listeners, or not; none kept so far. */
+    void hear(boolean listening) {
+        heard = listening ? new java.util.ArrayList<>() : null;
+    }
+
+    /** How many events the transaction holds so far (a savepoint's mark). */
+    int heardMark() {
+        return heard == null ? 0 : heard.size();
+    }
+
+    /** A savepoint rolled back: what it recorded is gone again. */
+    void forgetSince(int mark) {
+        if (heard != null) {
+            heard.subList(mark, heard.size()).clear();
+        }
+    }
+
+    /** The transaction committed: its conflicts, for the listeners. */
+    java.util.List<java.util.function.Consumer<ChangeListener>> heard() {
+        java.util.List<java.util.function.Consumer<ChangeListener>> out = heard == null ? java.util.List.of() : heard;
+        heard = null;
+        return out;
     }
 
     /** Deletes conflicts older than the retention; in its own short transaction. */

@@ -25,7 +25,11 @@ final class PublishPass implements AutoCloseable {
     private final SchemaSender schema;
     private final LoggedChanges changes = new LoggedChanges();
 
-    PublishPass(long nodeId, String subject, MarmotConfig config, ReplicationStats stats, OwnMessages own) {
+    private final ChangeListeners listeners;
+
+    PublishPass(long nodeId, String subject, MarmotConfig config, ReplicationStats stats, OwnMessages own,
+            ChangeListeners listeners) {
+        this.listeners = listeners;
         this.nodeId = nodeId;
         this.subject = subject;
         this.config = config;
@@ -45,6 +49,7 @@ final class PublishPass implements AutoCloseable {
                 (packed, ack) -> {
                     own.published(ack.getStream(), ack.getSeqno());
                     onAcked.accept(packed.last());
+                    listeners.published(packed.batch());
                     stats.publishedMessages.incrementAndGet();
                     stats.publishedChanges.addAndGet(packed.batch().changes().size());
                 });

@@ -57,7 +57,7 @@ final class Publisher implements AutoCloseable {
     private int failures;
 
     Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
-            OwnMessages own) throws SQLException {
+            OwnMessages own, ChangeListeners listeners) throws SQLException {
         this.nodeId = nodeId;
         this.config = config;
         this.link = link;
@@ -74,7 +74,7 @@ final class Publisher implements AutoCloseable {
         this.task = new SerialTask(nodeId + " publisher", WorkPools.PUBLISH, this::step);
         this.notBefore = System.nanoTime();
         this.lastCycleEnd = notBefore - BUSY_NANOS;
-        this.pass = new PublishPass(nodeId, subject, config, stats, own);
+        this.pass = new PublishPass(nodeId, subject, config, stats, own, listeners);
         this.otherCommits = new OtherCommits(db);
     }
 

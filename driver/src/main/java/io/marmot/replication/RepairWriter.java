@@ -44,8 +44,13 @@ final class RepairWriter implements AutoCloseable {
     private RowVersions readVersions;
     private RowVersions writeVersions;
 
-    RepairWriter(long nodeId, Path database, MarmotConfig config) {
+    private final ChangeListeners listeners;
+    /** Rows settled by content in the open transaction, for the listeners once it commits. */
+    private final List<Transaction> settled = new ArrayList<>();
+
+    RepairWriter(long nodeId, Path database, MarmotConfig config, ChangeListeners listeners) {
         this.nodeId = nodeId;
+        this.listeners = listeners;
         this.database = database;
         this.config = config;
     }
@@ -114,6 +119,7 @@ final class RepairWriter implements AutoCloseable {
             txs.add(new Transaction(0, List.of())); // the writer folds local changes first: ties compare folded states
         }
         long[] counts = new long[2];
+        settled.clear();
         boolean[] settledHere = new boolean[keys.size()];
         List<VersionCheckedWriter.Outcome> outcomes = writer.apply(txs, (db, os) -> {
             for (int i = 0; i < keys.size(); i++) {
@@ -122,6 +128,15 @@ final class RepairWriter implements AutoCloseable {
                 }
             }
         });
+        for (int t = 0; t < txs.size(); t++) { // committed: listeners hear the rows written
+            List<RowChange> written = outcomes.get(t).written();
+            if (written != null && !written.isEmpty()) {
+                listeners.committed(ChangeEvent.Source.REPAIR, txs.get(t).origin(), written.get(0).version(), written);
+            }
+        }
+        settled.forEach(tx -> listeners.committed(ChangeEvent.Source.REPAIR, tx.origin(), tx.changes().get(0).version(),
+                tx.changes()));
+        listeners.flush();
         for (int i = 0; i < keys.size(); i++) {
             boolean applied = false;
             for (int t = firstTx[i]; t < lastTx[i]; t++) {
@@ -161,27 +176,31 @@ final class RepairWriter implements AutoCloseable {
         boolean rowid = local.info().usesRowid();
         execute(db, "SAVEPOINT marmot_settle");
         try {
-            boolean wrote = false;
+            RowChange wrote = null;
             if (mine.deleted()) {
                 if (ours != null) {
                     writer.remove(shape, keyValues);
-                    wrote = true;
+                    wrote = new RowChange(mine.row().version(), shape, RowChange.DELETE, rowid ? keyValues[0] : null,
+                            rowid ? new Object[0] : keyValues);
                 }
             } else if (theirs.values() != null && (ours == null || Long.compareUnsigned(theirHash, ours.hash()) > 0)) {
                 Object[] values = Arrays.copyOf(theirs.values(), local.columns().size());
                 writer.overwrite(new RowChange(0, shape, RowChange.INSERT, rowid ? keyValues[0] : null, values));
-                wrote = true;
+                wrote = new RowChange(mine.row().version(), shape, RowChange.INSERT, rowid ? keyValues[0] : null, values);
             }
             execute(db, "RELEASE marmot_settle");
+            if (wrote != null && listeners.active()) {
+                settled.add(new Transaction(mine.row().node(), List.of(wrote)));
+            }
             io.marmot.clock.ChangedKeys changed = io.marmot.clock.ChangedKeys.of(db);
-            if (wrote && changed != null) {
+            if (wrote != null && changed != null) {
                 changed.changed(local.table(), key); // no version changed: tell verification's hashing all the same
             }
-            if (wrote) {
+            if (wrote != null) {
                 log.warn("{} - settled table {} key {}: equal versions, different rows; the row whose content orders"
                         + " higher stays", nodeId, local.table(), Arrays.deepToString(keyValues));
             }
-            return wrote;
+            return wrote != null;
         } catch (RejectedChange | SQLException e) {
             execute(db, "ROLLBACK TO marmot_settle");
             execute(db, "RELEASE marmot_settle");
@@ -252,7 +271,7 @@ final class RepairWriter implements AutoCloseable {
         if (write == null) {
             write = Sqlite.open(database);
             // Conflicts repair meets are recorded in __marmot_conflicts; they are not new deliveries to count.
-            writer = new VersionCheckedWriter(write, nodeId, config, new ReplicationStats());
+            writer = new VersionCheckedWriter(write, nodeId, config, new ReplicationStats(), listeners);
             writeVersions = new RowVersions(write);
         }
     }

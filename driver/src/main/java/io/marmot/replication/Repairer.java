@@ -46,10 +46,10 @@ final class Repairer implements AutoCloseable {
     private final RepairWriter writer;
     private long bytes;
 
-    Repairer(long nodeId, Path database, MarmotConfig config) {
+    Repairer(long nodeId, Path database, MarmotConfig config, ChangeListeners listeners) {
         this.nodeId = nodeId;
         this.subjectPrefix = subjectPrefix(config);
-        this.writer = new RepairWriter(nodeId, database, config);
+        this.writer = new RepairWriter(nodeId, database, config, listeners);
     }
 
     static String subjectPrefix(MarmotConfig config) {

@@ -21,6 +21,7 @@ public final class Replication implements AutoCloseable {
     private final long nodeId;
     private final MarmotConfig config;
     private final ReplicationStats stats = new ReplicationStats();
+    private final ChangeListeners listeners;
     private final EmbeddedNats embedded;
     private final NatsLink link;
     private final Publisher publisher;
@@ -32,7 +33,6 @@ public final class Replication implements AutoCloseable {
     private final ClockReference clock = new ClockReference();
     private final ClusterLocks locks;
     private final SchemaFingerprints fingerprints;
-    private volatile boolean warnedSkew;
     private volatile boolean claimUnavailable;
     private volatile long lastClaimAttempt;
     private StartCatchUp catchUp;
@@ -41,6 +41,7 @@ public final class Replication implements AutoCloseable {
     private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded)
             throws SQLException {
         this.nodeId = nodeId;
+        this.listeners = new ChangeListeners(nodeId, stats);
         this.locks = new ClusterLocks(nodeId, config.streams().streamPrefix(), config.streams().replicas());
         this.claims = new NodeClaims(nodeId, instance, config.streams().streamPrefix(), config.streams().replicas(),
                 database.toString());
@@ -50,11 +51,11 @@ public final class Replication implements AutoCloseable {
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
                 config.streams().replicas(), stats, link::connected);
         OwnMessages own = new OwnMessages();
-        this.verifier = new Verifier(nodeId, database, config, own, stats);
-        this.publisher = new Publisher(nodeId, database, config, link, stats, own);
+        this.verifier = new Verifier(nodeId, database, config, own, stats, listeners);
+        this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners);
         Applier a = null;
         try {
-            a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own) : null;
+            a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own, listeners) : null;
         } catch (SQLException e) {
             publisher.close();
             throw e;
@@ -192,12 +193,7 @@ public final class Replication implements AutoCloseable {
             stats.clockOffsetMillis = clock.offsetMillis();
             stats.clockKnown = true;
             long skew = config.maxClockSkew().toMillis();
-            if (Math.abs(clock.offsetMillis()) > skew && !warnedSkew) {
-                log.warn("{} - this node's clock is {} ms {} the NATS server's, more than max-clock-skew ({} ms): its"
-                        + " versions are held to that bound. Fix the clock (NTP).", nodeId, Math.abs(clock.offsetMillis()),
-                        clock.offsetMillis() > 0 ? "ahead of" : "behind", skew);
-            }
-            warnedSkew = Math.abs(clock.offsetMillis()) > skew;
+            clock.warnIfSkewed(nodeId, skew);
             publisher.correctClock(Hlc.correction(clock.offsetMillis(), skew));
         }
         return holds;
@@ -220,6 +216,10 @@ public final class Replication implements AutoCloseable {
     /** Empty while this node holds its node id; else why it does not replicate. */
     public String identityConflict() {
         return claims.conflict();
+    }
+
+    public ChangeListeners listeners() {
+        return listeners;
     }
 
     public void committed() {
@@ -291,6 +291,7 @@ public final class Replication implements AutoCloseable {
         }
         link.close();
         verifier.close();
+        listeners.close();
         if (embedded != null) {
             embedded.release();
         }

@@ -23,6 +23,7 @@ public final class ReplicationStats {
     final AtomicLong applyFailures = new AtomicLong();
     final AtomicLong feedRestarts = new AtomicLong();
     final AtomicLong feedStalls = new AtomicLong();
+    final AtomicLong listenerEventsDropped = new AtomicLong();
     volatile long behindMessages;
     volatile String feedProblem = "";
     volatile long feedLookDueMillis;
@@ -106,6 +107,8 @@ public final class ReplicationStats {
      * @param setUpFailingSinceMillis when setting up JetStream (streams, node claim) started failing while connected,
      *     0 when it is not
      * @param lastSetUpError the last set-up failure, empty when set-up is not failing
+     * @param listenerEventsDropped events change listeners did not get because they fell too far behind (each
+     *     listener heard of its own with onGap)
      */
     public record Snapshot(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
             long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
@@ -117,7 +120,7 @@ public final class ReplicationStats {
             long rowsFoundDifferent, long rowsRepaired, long rowsSettled, long repairBytes,
             long lastRoundMillis, long lastRoundCpuMicros, long lastRoundBytes, long lastRoundRowsRead,
             long behindMessages, long feedStalls, String feedProblem, long feedLookDueMillis, long publishFailingSinceMillis,
-            String lastPublishError, long setUpFailingSinceMillis, String lastSetUpError) {
+            String lastPublishError, long setUpFailingSinceMillis, String lastSetUpError, long listenerEventsDropped) {
         /** Whether every node that published a schema fingerprint has this node's. */
         public boolean schemaAgrees() {
             return schemaDisagreement.isEmpty();
@@ -160,7 +163,7 @@ public final class ReplicationStats {
                 unsendableChanges.get(), peerAgreement, rowsFoundDifferent.get(), rowsRepaired.get(), rowsSettled.get(),
                 repairBytes.get(), lastRoundMillis, lastRoundCpuMicros, lastRoundBytes, lastRoundRowsRead,
                 behindMessages, feedStalls.get(), feedProblem, feedLookDueMillis, publishFailingSinceMillis, lastPublishError,
-                setUpFailingSinceMillis, lastSetUpError);
+                setUpFailingSinceMillis, lastSetUpError, listenerEventsDropped.get());
     }
 
     void repaired(long different, long repaired, long settled, long bytes) {

@@ -51,8 +51,12 @@ final class Verifier implements AutoCloseable {
     private volatile boolean closed;
     private long lastRoundEnded;
 
-    Verifier(long nodeId, Path database, MarmotConfig config, OwnMessages own, ReplicationStats stats) {
+    private final ChangeListeners listeners;
+
+    Verifier(long nodeId, Path database, MarmotConfig config, OwnMessages own, ReplicationStats stats,
+            ChangeListeners listeners) {
         this.nodeId = nodeId;
+        this.listeners = listeners;
         this.config = config;
         this.stats = stats;
         // Entries of nodes gone for good expire: a departed node is no peer to agree with.
@@ -60,7 +64,7 @@ final class Verifier implements AutoCloseable {
                 config.streams().replicas());
         this.digest = new LocalDigest(nodeId, database, config, own);
         this.responder = new RepairResponder(nodeId, Repairer.subjectPrefix(config) + nodeId, digest);
-        this.repairer = new Repairer(nodeId, database, config);
+        this.repairer = new Repairer(nodeId, database, config, listeners);
         this.repairs = Executors.newSingleThreadExecutor(Daemons.factory("marmot-repair-" + nodeId));
     }
 
@@ -153,6 +157,9 @@ final class Verifier implements AutoCloseable {
         try {
             Repairer.Pass p = repairer.repair(nc, peer, local, ranges);
             stats.repaired(p.different(), p.repaired(), p.settled(), p.bytes());
+            if (p.different() > 0) {
+                listeners.nodeEvent(l -> l.onDivergenceRepaired(peer, p.different(), p.repaired()));
+            }
         } catch (IOException | SQLException | RuntimeException e) {
             log.warn("{} - repairing table {} from node {} failed (tried again next round): {}", nodeId, table, peer,
                     e.toString());

@@ -32,9 +32,17 @@ final class VersionCheckedWriter implements AutoCloseable {
     private final ConflictRecord conflicts;
     private final ChangeMerge merge;
     private int schemaVersion = -1;
+    private final ChangeListeners listeners;
 
     VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config, ReplicationStats stats) throws SQLException {
+        this(db, nodeId, config, stats, null);
+    }
+
+    /** @param listeners told nothing here: with some active, each outcome carries the changes that took effect */
+    VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config, ReplicationStats stats,
+            ChangeListeners listeners) throws SQLException {
         this.db = db;
+        this.listeners = listeners;
         this.versions = new RowVersions(db);
         this.fold = new VersionFold(db, nodeId, versions);
         this.writer = new TableWriters(db, schema, config);
@@ -42,8 +50,11 @@ final class VersionCheckedWriter implements AutoCloseable {
         this.merge = new ChangeMerge(versions, conflicts, stats);
     }
 
-    /** What became of one transaction: applied (with its counts) or rejected with a reason. */
-    record Outcome(int applied, int stale, long maxVersion, String rejection) {
+    /**
+     * What became of one transaction: applied (with its counts) or rejected with a reason; {@code written}: the
+     * changes that took effect, when change listeners listen (else null).
+     */
+    record Outcome(int applied, int stale, long maxVersion, String rejection, List<RowChange> written) {
         boolean rejected() {
             return rejection != null;
         }
@@ -79,7 +90,9 @@ final class VersionCheckedWriter implements AutoCloseable {
         if (!transactions.isEmpty()) {
             fold.catchUp();
         }
-        return Sqlite.inWriteTransaction(db, c -> {
+        boolean listening = listeners != null && listeners.active();
+        List<Outcome> done = Sqlite.inWriteTransaction(db, c -> {
+            conflicts.hear(listening); // a transaction tried again hears only its own
             int version = SchemaReader.schemaVersion(db);
             if (version != schemaVersion) {
                 writer.reset();
@@ -93,13 +106,15 @@ final class VersionCheckedWriter implements AutoCloseable {
             long maxVersion = 0;
             for (Transaction tx : transactions) {
                 execute("SAVEPOINT marmot_tx");
+                int mark = conflicts.heardMark();
                 Outcome o;
                 try {
                     o = applyTransaction(tx);
                     maxVersion = Math.max(maxVersion, o.maxVersion());
                 } catch (RejectedChange e) {
                     execute("ROLLBACK TO marmot_tx");
-                    o = new Outcome(0, 0, 0, e.getMessage());
+                    conflicts.forgetSince(mark);
+                    o = new Outcome(0, 0, 0, e.getMessage(), null);
                 }
                 execute("RELEASE marmot_tx");
                 outcomes.add(o);
@@ -108,6 +123,10 @@ final class VersionCheckedWriter implements AutoCloseable {
             raiseClockAndResume(maxVersion);
             return outcomes;
         });
+        if (listening) {
+            conflicts.heard().forEach(listeners::nodeEvent); // committed: now they happened
+        }
+        return done;
     }
 
     /** Capture on again, and the clock past every version written (the next local write must be newer). */
@@ -123,6 +142,7 @@ final class VersionCheckedWriter implements AutoCloseable {
         long maxVersion = 0;
         int applied = 0;
         int stale = 0;
+        List<RowChange> written = listeners != null && listeners.active() ? new ArrayList<>(tx.changes().size()) : null;
         for (RowChange ch : tx.changes()) {
             TableWriter t = writer.target(ch.table());
             if (t == null) {
@@ -131,6 +151,10 @@ final class VersionCheckedWriter implements AutoCloseable {
             try {
                 if (merge.apply(t, ch, new Stamp(ch.version(), tx.origin()))) {
                     applied++;
+                    RowChange visible = written == null ? null : merge.visible(ch);
+                    if (visible != null) {
+                        written.add(visible);
+                    }
                     maxVersion = Math.max(maxVersion, ch.version());
                 } else {
                     stale++;
@@ -143,7 +167,7 @@ final class VersionCheckedWriter implements AutoCloseable {
                         + e.getMessage());
             }
         }
-        return new Outcome(applied, stale, maxVersion, null);
+        return new Outcome(applied, stale, maxVersion, null, written);
     }
 
     /**

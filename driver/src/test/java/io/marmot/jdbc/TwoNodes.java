@@ -36,9 +36,21 @@ final class TwoNodes implements AutoCloseable {
         return c;
     }
 
+    /** Like {@link #connect(int)}, with more parameters ({@code a=1&b=2}). */
+    Connection connect(int id, String params) throws SQLException {
+        Connection c = Db.node(databases[id - 1], "node-id=" + id + "&nats-url=" + nats.url() + "&poll-interval=50&" + params);
+        opened.add(c);
+        return c;
+    }
+
     /** The database file of node {@code id} (1 or 2). */
     Path database(int id) {
         return databases[id - 1];
+    }
+
+    /** The nats-server both nodes use (tests stop and restart it). */
+    NatsServer nats() {
+        return nats;
     }
 
     @Override

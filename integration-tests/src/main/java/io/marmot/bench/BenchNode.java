@@ -15,13 +15,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One benchmark node in its own JVM, driven by lines on stdin: {@code write <first-id> <count> <rows-per-tx>
- * <blob-bytes>} answers {@code done <nanos>}; {@code mem} answers {@code mem <peak-heap-bytes> <peak-rss-kb>};
+ * <blob-bytes>} answers {@code done <nanos>}; {@code heard} answers {@code heard <events> <rows>} (with a listener); {@code cpu} answers {@code cpu <cpu-nanos>
+ * <allocated-bytes>}; {@code mem} answers {@code mem <peak-heap-bytes> <peak-rss-kb>};
  * {@code quit}.
  */
 public final class BenchNode {
     static final String SCHEMA = "CREATE TABLE IF NOT EXISTS bench (id INTEGER PRIMARY KEY, node INTEGER NOT NULL,"
             + " payload TEXT NOT NULL, data BLOB)";
     static final String PAYLOAD = "x".repeat(80);
+    /** Leading the parameters: register a no-op change listener that counts what it hears ({@code heard}). */
+    static final String LISTEN = "listen;";
 
     public static void main(String[] args) throws Exception {
         AtomicLong peakHeap = new AtomicLong();
@@ -38,8 +41,19 @@ public final class BenchNode {
         }, "heap-sampler");
         sampler.setDaemon(true);
         sampler.start();
+        String params = args.length > 3 ? args[3] : "";
+        boolean listen = params.startsWith(LISTEN); // a no-op change listener from the engine's start (section 12)
+        params = listen ? params.substring(LISTEN.length()) : params;
         String url = "jdbc:marmot:sqlite:" + args[0] + "?node-id=" + args[1] + "&nats-url=" + args[2]
-                + "&synchronous=NORMAL" + (args.length > 3 ? "&" + args[3] : "");
+                + "&synchronous=NORMAL" + (params.isEmpty() ? "" : "&" + params);
+        AtomicLong[] heard = {new AtomicLong(), new AtomicLong()}; // events, rows
+        if (listen) {
+            io.marmot.Marmot.start(Path.of(args[0]), io.marmot.jdbc.ConnectionSpec.parse(url, new java.util.Properties())
+                    .config()).addChangeListener(e -> {
+                        heard[0].incrementAndGet();
+                        heard[1].addAndGet(e.rows().size());
+                    });
+        }
         try (Connection c = DriverManager.getConnection(url)) {
             try (Statement s = c.createStatement()) {
                 s.execute(SCHEMA);
@@ -55,6 +69,8 @@ public final class BenchNode {
                                 Integer.parseInt(w[4]), Long.parseLong(args[1]));
                         System.out.println("done " + (System.nanoTime() - t0));
                     }
+                    case "cpu" -> System.out.println("cpu " + cpuAndAllocation());
+                    case "heard" -> System.out.println("heard " + heard[0].get() + " " + heard[1].get());
                     case "mem" -> System.out.println("mem " + peakHeap.get() + " " + peakRssKb());
                     case "quit" -> {
                         io.marmot.Marmot.closeAll();
@@ -92,6 +108,17 @@ public final class BenchNode {
         } finally {
             c.setAutoCommit(true);
         }
+    }
+
+    /** This JVM's CPU nanoseconds and the bytes its live threads allocated so far. */
+    static String cpuAndAllocation() {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocated = 0;
+        for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+            allocated += Math.max(0, b);
+        }
+        return os.getProcessCpuTime() + " " + allocated;
     }
 
     static long peakRssKb() {

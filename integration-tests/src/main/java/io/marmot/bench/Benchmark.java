@@ -57,6 +57,9 @@ public final class Benchmark {
                 double[] limits = b.jetStreamLimits(nats.url());
                 b.replication(nats.url(), limits);
             }
+            if (runs.test("12")) {
+                ListenerCost.report(dir, nats.url(), quick, b::line);
+            }
             if (runs.test("7")) {
                 b.manyDatabases(nats.url(), nats.pid());
             }

@@ -82,6 +82,19 @@ final class NodeHandle implements AutoCloseable {
         }
     }
 
+    /** What the node's change listener heard so far: {@code <events> <rows>}. */
+    String heard() throws IOException {
+        send("heard");
+        return expect("heard ", 30).substring("heard ".length());
+    }
+
+    /** The node JVM's CPU nanoseconds and bytes allocated by its live threads so far. */
+    long[] cpu() throws IOException {
+        send("cpu");
+        String[] w = expect("cpu ", 30).split(" ");
+        return new long[] {Long.parseLong(w[1]), Long.parseLong(w[2])};
+    }
+
     /** Peak heap (MiB) and peak RSS (MiB) of the node's JVM so far. */
     double[] memory() throws IOException {
         send("mem");

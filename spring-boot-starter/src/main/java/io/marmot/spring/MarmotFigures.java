@@ -43,6 +43,8 @@ public final class MarmotFigures {
         gauge(f, "marmot.out.of.sync", "1 while messages are recorded missed: the node does not converge.",
                 r -> r.stats().outOfSync() ? 1 : 0);
         counter(f, "marmot.apply.failures", "Apply attempts that failed.", r -> r.stats().applyFailures());
+        counter(f, "marmot.listener.events.dropped", "Events change listeners did not get because they fell too far"
+                + " behind (each heard onGap).", r -> r.stats().listenerEventsDropped());
         gauge(f, "marmot.apply.failing", "1 while the applier fails without a success since.",
                 r -> r.stats().failingSinceMillis() != 0 ? 1 : 0);
         gauge(f, "marmot.backlog.messages", "Messages the streams hold that this node has not handled yet.",
