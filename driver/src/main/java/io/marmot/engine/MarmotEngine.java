@@ -210,22 +210,8 @@ public final class MarmotEngine implements AutoCloseable {
 
     /** Whether this node can be trusted to converge now, and what is wrong when it cannot. */
     public Health health() {
-        boolean natsNeeded = replication != null;
-        String conflict = replication == null ? "" : replication.identityConflict();
-        List<String> others = new java.util.ArrayList<>();
-        if (!conflict.isEmpty()) {
-            others.add(conflict);
-        }
-        String catchingUp = replication == null ? "" : replication.catchUpStatus();
-        if (!catchingUp.isEmpty()) {
-            others.add(catchingUp);
-        }
-        String quorum = replication == null ? ""
-                : io.marmot.replication.ClusterQuorum.problem(config.nats().cluster(), natsConnected(), stats());
-        if (!quorum.isEmpty()) {
-            others.add(quorum);
-        }
-        return Health.of(natsNeeded, natsConnected(), stats(), config.maxClockSkew().toMillis(), others);
+        return Health.of(replication != null, natsConnected(), stats(), config.maxClockSkew().toMillis(),
+                NodeProblems.of(replication, config, natsConnected(), stats()));
     }
 
     /**

@@ -64,7 +64,7 @@ final class FeedWatchdog {
         return System.nanoTime() - nextLook >= 0;
     }
 
-    /** Something happened (a delivery, a connection, this node published): look again soon. */
+    /** Something happened (a delivery, a new binding): look again soon. */
     void soon() {
         interval = LOOK_EVERY_NANOS;
         long next = System.nanoTime() + LOOK_EVERY_NANOS;
