@@ -31,9 +31,8 @@ public record Health(boolean ready, List<String> problems) {
                     + " __marmot_parked (the log names table, key and reason); they are tried again when the schema"
                     + " changes");
         }
-        long failingFor = s.failingSinceMillis() == 0 ? 0 : System.currentTimeMillis() - s.failingSinceMillis();
-        if (s.failingSinceMillis() != 0 && failingFor >= 0
-                && (failingFor >= STUCK_AFTER_MILLIS || s.consecutiveFailures() >= STUCK_AFTER_FAILURES)) {
+        long failingFor = since(s.failingSinceMillis());
+        if (s.failingSinceMillis() != 0 && (failingFor >= STUCK_AFTER_MILLIS || s.consecutiveFailures() >= STUCK_AFTER_FAILURES)) {
             problems.add("the applier has been failing for " + failingFor / 1000 + " s (" + s.backlogMessages()
                     + " message(s) waiting): " + s.lastApplyError());
         }
