@@ -8,7 +8,7 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.replication.ChangeListener;
 import io.marmot.replication.ChangeListeners;
 import io.marmot.replication.MissedMessages;
-import io.marmot.replication.NatsConnector;
+import io.marmot.nats.NatsConnector;
 import io.marmot.replication.Replication;
 import io.marmot.replication.ReplicationStats;
 import io.marmot.snapshot.Manifest;

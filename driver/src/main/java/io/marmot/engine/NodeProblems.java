@@ -1,7 +1,7 @@
 package io.marmot.engine;
 
 import io.marmot.config.MarmotConfig;
-import io.marmot.replication.ClusterQuorum;
+import io.marmot.nats.ClusterQuorum;
 import io.marmot.replication.Replication;
 import io.marmot.replication.ReplicationStats;
 import java.util.ArrayList;

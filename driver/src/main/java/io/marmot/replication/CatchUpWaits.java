@@ -1,6 +1,7 @@
 package io.marmot.replication;
 
 import io.marmot.config.MarmotConfig;
+import io.marmot.nats.NatsLink;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.sql.SQLException;

@@ -2,6 +2,11 @@ package io.marmot.replication;
 
 import io.marmot.clock.Hlc;
 import io.marmot.config.MarmotConfig;
+import io.marmot.nats.ClusterLocks;
+import io.marmot.nats.EmbeddedNats;
+import io.marmot.nats.NatsLink;
+import io.marmot.nats.NodeClaims;
+import io.marmot.nats.Streams;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.marmot.replication;
 
+import io.marmot.nats.KvBucket;
 import io.marmot.schema.SchemaJournal;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;

@@ -1,6 +1,8 @@
 package io.marmot.replication;
 
 import io.marmot.config.MarmotConfig;
+import io.marmot.nats.NatsLink;
+import io.marmot.nats.Streams;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.marmot.replication;
 
+import io.marmot.nats.NatsLink;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.JetStreamApiException;

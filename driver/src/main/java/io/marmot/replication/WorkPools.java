@@ -12,15 +12,15 @@ import java.util.concurrent.TimeUnit;
  * (each engine's work runs there as a {@link SerialTask}, queued in turn) and one timer that only wakes tasks
  * (polls, lingering, back-off). Idle pool threads end after a while, so a JVM whose engines are closed holds none.
  */
-final class WorkPools {
+public final class WorkPools {
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     /** Publishing waits for JetStream's acknowledgements: more threads than cores keep the network busy. */
-    static final int PUBLISH_THREADS = Math.min(8, Math.max(4, CORES));
+    public static final int PUBLISH_THREADS = Math.min(8, Math.max(4, CORES));
     /**
      * Applying is SQLite work, about a thread per core, and a few more: a step may wait for a database's write lock
      * while an application's transaction holds it, and the other databases must not wait with it.
      */
-    static final int APPLY_THREADS = Math.min(8, Math.max(4, CORES));
+    public static final int APPLY_THREADS = Math.min(8, Math.max(4, CORES));
 
     static final ExecutorService PUBLISH = pool(PUBLISH_THREADS, "marmot-publish");
     static final ExecutorService APPLY = pool(APPLY_THREADS, "marmot-apply");

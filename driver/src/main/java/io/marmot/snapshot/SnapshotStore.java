@@ -1,7 +1,7 @@
 package io.marmot.snapshot;
 
 import io.marmot.config.StreamSettings;
-import io.marmot.replication.KvBucket;
+import io.marmot.nats.KvBucket;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.ObjectStore;

@@ -2,7 +2,7 @@ package io.marmot.snapshot;
 
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
-import io.marmot.replication.NatsConnector;
+import io.marmot.nats.NatsConnector;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;

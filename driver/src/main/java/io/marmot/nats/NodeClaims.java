@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
  * claimed by another database refuses to replicate until the claim lapses, and says what to change. The claim
  * names the database file's instance token, so the same node restarting after a crash takes its claim back at once.
  */
-final class NodeClaims {
+public final class NodeClaims {
     private static final Logger log = LoggerFactory.getLogger(NodeClaims.class);
     static final Duration LEASE = Duration.ofSeconds(20);
-    static final Duration RENEW_EVERY = Duration.ofSeconds(3);
+    public static final Duration RENEW_EVERY = Duration.ofSeconds(3);
     /** Reads and writes tried per claim before this round gives up (each a few ms apart). */
     private static final int ATTEMPTS = 5;
 
@@ -34,7 +34,7 @@ final class NodeClaims {
     private volatile Write lastWrite;
     private long revision; // of the claim this node wrote last; 0: none known
 
-    NodeClaims(long nodeId, String instance, String streamPrefix, int replicas, String database) {
+    public NodeClaims(long nodeId, String instance, String streamPrefix, int replicas, String database) {
         this.nodeId = nodeId;
         this.instance = instance;
         this.bucket = new KvBucket(streamPrefix + "-nodes", LEASE, replicas);
@@ -44,7 +44,7 @@ final class NodeClaims {
     /**
      * Takes or renews the claim; false (and {@link #conflict()} says why) when another live node holds this id.
      */
-    synchronized boolean claim(Connection nc) throws IOException, JetStreamApiException {
+    public synchronized boolean claim(Connection nc) throws IOException, JetStreamApiException {
         return bucket.use(nc, this::claimOn);
     }
 
@@ -97,7 +97,7 @@ final class NodeClaims {
     }
 
     /** Gives the id up at a clean stop, so another database may take it at once (a crash leaves it to expire). */
-    synchronized void release(Connection nc) {
+    public synchronized void release(Connection nc) {
         try {
             KeyValue kv = bucket.open(nc);
             if (revision != 0) {
@@ -118,7 +118,7 @@ final class NodeClaims {
     }
 
     /** Empty while this node holds its id; else what is wrong, for /health. */
-    String conflict() {
+    public String conflict() {
         return conflict;
     }
 
@@ -127,12 +127,12 @@ final class NodeClaims {
      * before and after the write (a sample of the shared clock); null when that claim wrote nothing or its entry
      * could not be read back by its revision.
      */
-    Write lastWrite() {
+    public Write lastWrite() {
         return lastWrite;
     }
 
     /** A claim written at {@code serverMillis} (epoch ms, the server's clock), sent at {@code before}, answered at {@code after}. */
-    record Write(long before, long serverMillis, long after) {
+    public record Write(long before, long serverMillis, long after) {
     }
 
     private boolean written(KeyValue kv, String key, long written, long before, long after) throws IOException {

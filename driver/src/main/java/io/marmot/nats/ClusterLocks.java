@@ -1,5 +1,6 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
+import io.marmot.replication.Daemons;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * absent, renewed every few seconds by its holder and expiring {@link #LEASE} after the last renewal, so a holder that
  * dies frees it within that time; a holder that stops normally deletes it.
  */
-final class ClusterLocks {
+public final class ClusterLocks {
     private static final Logger log = LoggerFactory.getLogger(ClusterLocks.class);
     static final Duration LEASE = Duration.ofSeconds(15);
     private static final long RENEW_MILLIS = 4_000;
@@ -35,13 +36,13 @@ final class ClusterLocks {
     private final long nodeId;
     private final KvBucket bucket;
 
-    ClusterLocks(long nodeId, String streamPrefix, int replicas) {
+    public ClusterLocks(long nodeId, String streamPrefix, int replicas) {
         this.nodeId = nodeId;
         this.bucket = new KvBucket(streamPrefix + "-locks", LEASE, replicas);
     }
 
     /** Waits for the lock up to {@code timeout}; the returned handle releases it on close. */
-    AutoCloseable acquire(Supplier<Connection> connection, String name, Duration timeout) throws SQLException {
+    public AutoCloseable acquire(Supplier<Connection> connection, String name, Duration timeout) throws SQLException {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new SQLException("Invalid cluster lock name '" + name + "': letters, digits, '_', '-' and '=' only", "22023");
         }

@@ -1,9 +1,10 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
+import io.marmot.replication.WorkPools;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
 import io.marmot.testing.NatsServer;

@@ -1,6 +1,7 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
 import io.marmot.config.NatsSettings;
+import io.marmot.replication.Daemons;
 import io.nats.client.Connection;
 import io.nats.client.ErrorListener;
 import io.nats.client.Nats;

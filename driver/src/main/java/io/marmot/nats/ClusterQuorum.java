@@ -1,6 +1,7 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
 import io.marmot.config.EmbeddedCluster;
+import io.marmot.replication.ReplicationStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

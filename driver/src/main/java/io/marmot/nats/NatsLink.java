@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
 import io.marmot.config.NatsSettings;
 import io.nats.client.Connection;
@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * when its last engine lets go. Each engine is told of every (re)connection and may run periodic work on the
  * connection's threads, stopped when it lets go.
  */
-final class NatsLink implements AutoCloseable {
+public final class NatsLink implements AutoCloseable {
     private static final Map<String, Shared> SHARED = new HashMap<>();
 
     private final String url;
@@ -29,13 +29,13 @@ final class NatsLink implements AutoCloseable {
     private record Shared(SharedConnection connection, int users) {
     }
 
-    NatsLink(String url, Consumer<Connection> onConnected) {
+    public NatsLink(String url, Consumer<Connection> onConnected) {
         this.url = url;
         this.onConnected = onConnected;
     }
 
     /** Joins (or opens) the connection to the URL with these credentials; connecting goes on in the background. */
-    synchronized void start(NatsSettings settings) throws IOException {
+    public synchronized void start(NatsSettings settings) throws IOException {
         key = String.join("\u0000", url, settings.user(), settings.password(), settings.token(),
                 settings.credsFile(), settings.nkeyFile());
         SharedConnection c;
@@ -54,30 +54,30 @@ final class NatsLink implements AutoCloseable {
     }
 
     /** The connection when connected, else null: callers treat null as "NATS unavailable, try later". */
-    Connection connected() {
+    public Connection connected() {
         SharedConnection c = connection;
         return c == null ? null : c.connected();
     }
 
     /** The URL, credentials masked. */
-    String url() {
+    public String url() {
         return io.marmot.config.Secrets.maskUrl(url);
     }
 
     /** Runs work every {@code periodMillis} on the connection's threads until this link is closed. */
-    synchronized void every(long periodMillis, Runnable work) {
+    public synchronized void every(long periodMillis, Runnable work) {
         periodic.add(connection.every(periodMillis, work));
     }
 
     /** Runs work once after {@code delayMillis} on the connection's threads (nothing once closed). */
-    synchronized void later(long delayMillis, Runnable work) {
+    public synchronized void later(long delayMillis, Runnable work) {
         if (!closed && connection != null) {
             connection.later(delayMillis, work);
         }
     }
 
     /** The dispatcher that delivers this engine's feeds (shared with every engine on the connection). */
-    io.nats.client.Dispatcher dispatcher() throws IOException {
+    public io.nats.client.Dispatcher dispatcher() throws IOException {
         SharedConnection c = connection;
         if (c == null) {
             throw new IOException("not connected to NATS");

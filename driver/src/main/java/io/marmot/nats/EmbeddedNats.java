@@ -1,7 +1,8 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
 import io.marmot.config.EmbeddedCluster;
 import io.marmot.config.NatsSettings;
+import io.marmot.replication.Daemons;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * With {@code cluster-addr} each node runs its own server, routed to its peers' into one JetStream cluster: a
  * server found on the port is then this node's own, left behind by a JVM killed with SIGKILL, and is replaced.
  */
-final class EmbeddedNats {
+public final class EmbeddedNats {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedNats.class);
     private static final Map<Integer, EmbeddedNats> BY_PORT = new HashMap<>();
 

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
 import io.marmot.config.StreamSettings;
 import io.nats.client.JetStreamApiException;
@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * 2.9 offers. A stream that exists with other settings is used as it is, with a warning naming each
  * difference.
  */
-final class Streams {
+public final class Streams {
     private static final Logger log = LoggerFactory.getLogger(Streams.class);
-    static final int STREAM_NOT_FOUND = 10059;
+    public static final int STREAM_NOT_FOUND = 10059;
     private static final int STREAM_NAME_IN_USE = 10058;
 
     private Streams() {
@@ -43,7 +43,7 @@ final class Streams {
                 .build();
     }
 
-    static void ensure(JetStreamManagement jsm, StreamSettings s, long nodeId) throws IOException, JetStreamApiException {
+    public static void ensure(JetStreamManagement jsm, StreamSettings s, long nodeId) throws IOException, JetStreamApiException {
         for (int shard = 1; shard <= s.shards(); shard++) {
             StreamConfiguration want = wanted(s, shard);
             StreamInfo info = existing(jsm, want.getName());

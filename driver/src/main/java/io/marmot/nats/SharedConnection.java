@@ -1,7 +1,8 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
 import io.marmot.config.NatsSettings;
 import io.marmot.config.Secrets;
+import io.marmot.replication.Daemons;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

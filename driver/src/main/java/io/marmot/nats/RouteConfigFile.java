@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
 import io.marmot.config.EmbeddedCluster;
 import java.io.IOException;

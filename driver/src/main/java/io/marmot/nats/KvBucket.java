@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.nats;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
