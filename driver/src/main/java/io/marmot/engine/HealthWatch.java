@@ -1,6 +1,6 @@
 package io.marmot.engine;
 
-import io.marmot.replication.ChangeListeners;
+import io.marmot.listen.ChangeListeners;
 import java.util.function.Supplier;
 
 /**

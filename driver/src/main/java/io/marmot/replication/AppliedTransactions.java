@@ -2,6 +2,9 @@ package io.marmot.replication;
 
 import io.marmot.clock.Hlc;
 import io.marmot.config.MarmotConfig;
+import io.marmot.listen.ChangeEvent;
+import io.marmot.listen.ChangeListener;
+import io.marmot.listen.ChangeListeners;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.Transaction;

@@ -1,6 +1,7 @@
 package io.marmot.replication;
 
 import io.marmot.config.MarmotConfig;
+import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.NatsLink;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;

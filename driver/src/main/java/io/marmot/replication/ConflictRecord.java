@@ -1,6 +1,7 @@
 package io.marmot.replication;
 
 import io.marmot.clock.RowMerge;
+import io.marmot.listen.ChangeListener;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

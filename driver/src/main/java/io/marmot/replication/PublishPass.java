@@ -3,6 +3,7 @@ package io.marmot.replication;
 import io.marmot.capture.LogPosition;
 import io.marmot.capture.LoggedChanges;
 import io.marmot.config.MarmotConfig;
+import io.marmot.listen.ChangeListeners;
 import io.nats.client.JetStream;
 import java.io.IOException;
 import java.sql.Connection;

@@ -4,6 +4,7 @@ import io.marmot.capture.ChangeLog;
 import io.marmot.capture.LogPosition;
 import io.marmot.capture.LogUpkeep;
 import io.marmot.config.MarmotConfig;
+import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.NatsLink;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;

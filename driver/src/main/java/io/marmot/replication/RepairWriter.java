@@ -6,6 +6,8 @@ import io.marmot.clock.RowState;
 import io.marmot.clock.RowVersions;
 import io.marmot.clock.Stamp;
 import io.marmot.config.MarmotConfig;
+import io.marmot.listen.ChangeEvent;
+import io.marmot.listen.ChangeListeners;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;

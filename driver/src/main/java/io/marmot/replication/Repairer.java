@@ -2,6 +2,7 @@ package io.marmot.replication;
 
 import io.marmot.clock.RowKey;
 import io.marmot.config.MarmotConfig;
+import io.marmot.listen.ChangeListeners;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import java.io.IOException;

@@ -2,6 +2,7 @@ package io.marmot.replication;
 
 import io.marmot.clock.Hlc;
 import io.marmot.config.MarmotConfig;
+import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.ClusterLocks;
 import io.marmot.nats.EmbeddedNats;
 import io.marmot.nats.NatsLink;

@@ -23,7 +23,7 @@ public final class ReplicationStats {
     final AtomicLong applyFailures = new AtomicLong();
     final AtomicLong feedRestarts = new AtomicLong();
     final AtomicLong feedStalls = new AtomicLong();
-    final AtomicLong listenerEventsDropped = new AtomicLong();
+    public final AtomicLong listenerEventsDropped = new AtomicLong();
     volatile long behindMessages;
     volatile String feedProblem = "";
     volatile long feedLookDueMillis;

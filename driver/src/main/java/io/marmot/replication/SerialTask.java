@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * again when more is waiting. Nothing runs while there is nothing to do: only a wake (a commit, a message, a timer)
  * queues a step.
  */
-final class SerialTask {
+public final class SerialTask {
     private static final Logger log = LoggerFactory.getLogger(SerialTask.class);
     private static final int IDLE = 0;
     private static final int QUEUED = 1;
@@ -27,14 +27,14 @@ final class SerialTask {
     private volatile boolean stopped;
 
     /** @param step does a bounded amount of work; wakes the task again when more is left */
-    SerialTask(String name, Executor pool, Runnable step) {
+    public SerialTask(String name, Executor pool, Runnable step) {
         this.name = name;
         this.pool = pool;
         this.step = step;
     }
 
     /** Makes sure a step runs after this call (cheap: called on every commit and every arriving message). */
-    void wake() {
+    public void wake() {
         while (!stopped) {
             int s = state.get();
             if (s == IDLE) {
@@ -78,7 +78,7 @@ final class SerialTask {
     }
 
     /** No step starts from now on; waits up to {@code timeout} for a running one. Returns whether none runs. */
-    boolean stop(long timeout, TimeUnit unit) {
+    public boolean stop(long timeout, TimeUnit unit) {
         stopped = true;
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         synchronized (this) {

@@ -6,6 +6,7 @@ import io.marmot.capture.VersionFold;
 import io.marmot.clock.RowVersions;
 import io.marmot.clock.Stamp;
 import io.marmot.config.MarmotConfig;
+import io.marmot.listen.ChangeListeners;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.RowChange;

@@ -25,7 +25,7 @@ public final class WorkPools {
     static final ExecutorService PUBLISH = pool(PUBLISH_THREADS, "marmot-publish");
     static final ExecutorService APPLY = pool(APPLY_THREADS, "marmot-apply");
     /** Change listeners' deliveries: application code, kept off the publishing and applying threads. */
-    static final ExecutorService LISTEN = pool(2, "marmot-listen");
+    public static final ExecutorService LISTEN = pool(2, "marmot-listen");
     static final ScheduledExecutorService TIMER = timer();
 
     private WorkPools() {

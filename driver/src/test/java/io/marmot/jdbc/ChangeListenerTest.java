@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
 import io.marmot.engine.MarmotEngine;
-import io.marmot.replication.ChangeEvent;
-import io.marmot.replication.ChangeListener;
-import io.marmot.replication.ChangedRow;
+import io.marmot.listen.ChangeEvent;
+import io.marmot.listen.ChangeListener;
+import io.marmot.listen.ChangedRow;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
 import io.marmot.testing.Sqlite3;

@@ -1,5 +1,6 @@
-package io.marmot.replication;
+package io.marmot.listen;
 
+import io.marmot.replication.ReplicationStats;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.Transaction;
@@ -21,7 +22,7 @@ public final class ChangeListeners implements AutoCloseable {
     /** The publisher's chunks of a transaction split over several messages, until its last one is acknowledged. */
     private final List<ChangeBatch> chunks = new ArrayList<>();
 
-    ChangeListeners(long nodeId, ReplicationStats stats) {
+    public ChangeListeners(long nodeId, ReplicationStats stats) {
         this.nodeId = nodeId;
         this.stats = stats;
     }
@@ -51,7 +52,7 @@ public final class ChangeListeners implements AutoCloseable {
     }
 
     /** A committed transaction's changes that took effect here (none: no event); heard after {@link #flush}. */
-    void committed(ChangeEvent.Source source, long origin, long version, List<RowChange> changes) {
+    public void committed(ChangeEvent.Source source, long origin, long version, List<RowChange> changes) {
         if (changes.isEmpty()) {
             return;
         }
@@ -61,7 +62,7 @@ public final class ChangeListeners implements AutoCloseable {
     }
 
     /** The transactions given since the last call go to the listeners (once per committed batch). */
-    void flush() {
+    public void flush() {
         for (ListenerQueue q : queues) {
             q.wake();
         }
@@ -75,7 +76,7 @@ public final class ChangeListeners implements AutoCloseable {
     }
 
     /** A message of this node's changes JetStream acknowledged (publisher thread only): its transactions are heard. */
-    void published(ChangeBatch batch) {
+    public void published(ChangeBatch batch) {
         if (!active) {
             chunks.clear();
             return;

@@ -1,5 +1,8 @@
-package io.marmot.replication;
+package io.marmot.listen;
 
+import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.SerialTask;
+import io.marmot.replication.WorkPools;
 import io.marmot.wire.RowChange;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

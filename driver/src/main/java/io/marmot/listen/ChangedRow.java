@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.listen;
 
 import io.marmot.wire.RowChange;
 import java.util.Collections;
