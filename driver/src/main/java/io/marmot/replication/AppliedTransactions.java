@@ -5,6 +5,8 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeEvent;
 import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangeListeners;
+import io.marmot.merge.ConflictRecord;
+import io.marmot.merge.VersionCheckedWriter;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.Transaction;

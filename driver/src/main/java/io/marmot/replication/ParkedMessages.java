@@ -1,5 +1,6 @@
 package io.marmot.replication;
 
+import io.marmot.merge.VersionCheckedWriter;
 import io.marmot.schema.SchemaReader;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;

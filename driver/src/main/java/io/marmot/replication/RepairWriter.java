@@ -8,6 +8,8 @@ import io.marmot.clock.Stamp;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeEvent;
 import io.marmot.listen.ChangeListeners;
+import io.marmot.merge.RejectedChange;
+import io.marmot.merge.VersionCheckedWriter;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;

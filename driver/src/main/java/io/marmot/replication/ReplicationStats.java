@@ -36,7 +36,7 @@ public final class ReplicationStats {
     private final Map<RowMerge.Kind, AtomicLong> conflicts = new EnumMap<>(RowMerge.Kind.class);
     final AtomicLong appliedSchemaChanges = new AtomicLong();
     final AtomicLong refusedDrops = new AtomicLong();
-    final AtomicLong unversionedUpdates = new AtomicLong();
+    public final AtomicLong unversionedUpdates = new AtomicLong();
     final AtomicLong unsendableChanges = new AtomicLong();
     volatile long oldestWaitingMillis;
     volatile int consecutiveFailures;
@@ -141,7 +141,7 @@ public final class ReplicationStats {
         }
     }
 
-    void conflict(RowMerge.Kind kind) {
+    public void conflict(RowMerge.Kind kind) {
         conflicts.get(kind).incrementAndGet();
     }
 

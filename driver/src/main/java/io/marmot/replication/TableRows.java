@@ -6,6 +6,7 @@ import static io.marmot.replication.TableHashes.RANGE_WIDTH;
 
 import io.marmot.capture.LoggedChanges;
 import io.marmot.clock.RowKey;
+import io.marmot.merge.SqlValues;
 import io.marmot.schema.Identifiers;
 import io.marmot.schema.TableInfo;
 import java.sql.Connection;

@@ -3,7 +3,7 @@ package io.marmot.snapshot;
 import static io.marmot.schema.Identifiers.quote;
 
 import io.marmot.clock.RowVersions;
-import io.marmot.replication.MergeWriter;
+import io.marmot.merge.MergeWriter;
 import io.marmot.schema.TableInfo;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 package io.marmot.snapshot;
 
-import io.marmot.replication.MergeWriter;
+import io.marmot.merge.MergeWriter;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.Transaction;
 import java.sql.SQLException;

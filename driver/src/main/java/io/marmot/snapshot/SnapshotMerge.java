@@ -5,7 +5,7 @@ import io.marmot.clock.RowKey;
 import io.marmot.clock.RowState;
 import io.marmot.clock.RowVersions;
 import io.marmot.config.MarmotConfig;
-import io.marmot.replication.MergeWriter;
+import io.marmot.merge.MergeWriter;
 import io.marmot.schema.Identifiers;
 import io.marmot.schema.SchemaReader;
 import io.marmot.schema.TableInfo;

@@ -7,7 +7,7 @@ import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
-import io.marmot.replication.MergeWriter;
+import io.marmot.merge.MergeWriter;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.testing.Db;
 import io.marmot.wire.RowChange;

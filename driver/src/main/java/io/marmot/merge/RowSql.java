@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 import static io.marmot.schema.Identifiers.quote;
 

@@ -1,10 +1,11 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.config.MarmotConfig;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;

@@ -1,7 +1,8 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 import io.marmot.clock.RowMerge;
 import io.marmot.listen.ChangeListener;
+import io.marmot.replication.ReplicationStats;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * node committed disappears without a trace. Rows are written in the applier's transaction and kept for
  * {@code conflict-retention}. Key and values are JSON (a BLOB as {@code {"blob":"<hex>"}}).
  */
-final class ConflictRecord {
+public final class ConflictRecord {
     private static final Logger log = LoggerFactory.getLogger(ConflictRecord.class);
     static final String TABLE = "__marmot_conflicts";
 
@@ -108,7 +109,7 @@ final class ConflictRecord {
     }
 
     /** Deletes conflicts older than the retention; in its own short transaction. */
-    static int prune(Connection db, Duration retention) throws SQLException {
+    public static int prune(Connection db, Duration retention) throws SQLException {
         try (PreparedStatement ps = db.prepareStatement("DELETE FROM " + TABLE + " WHERE at < ?")) {
             ps.setLong(1, System.currentTimeMillis() - retention.toMillis());
             return ps.executeUpdate();

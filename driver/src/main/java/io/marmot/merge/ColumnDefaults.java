@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 import io.marmot.capture.LoggedChanges;
 import io.marmot.schema.TableInfo;

@@ -1,10 +1,11 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 import io.marmot.clock.RowKey;
 import io.marmot.clock.RowMerge;
 import io.marmot.clock.RowState;
 import io.marmot.clock.RowVersions;
 import io.marmot.clock.Stamp;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.wire.RowChange;
 import java.sql.SQLException;
 import java.util.Arrays;

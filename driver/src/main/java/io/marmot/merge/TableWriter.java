@@ -1,6 +1,6 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
-import static io.marmot.replication.SqlValues.bind;
+import static io.marmot.merge.SqlValues.bind;
 
 import io.marmot.capture.LoggedChanges;
 import io.marmot.schema.TableInfo;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 import java.sql.SQLException;
 import java.util.ArrayList;

@@ -1,15 +1,15 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 
 /** Binding the values a message carries: only SQLite's own storage classes, so nothing else reaches a statement. */
-final class SqlValues {
+public final class SqlValues {
     private SqlValues() {
     }
 
-    static void bind(PreparedStatement ps, int index, Object v) throws SQLException {
+    public static void bind(PreparedStatement ps, int index, Object v) throws SQLException {
         if (v == null) {
             ps.setNull(index, Types.NULL);
         } else if (v instanceof Long n) {

@@ -1,6 +1,7 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 import io.marmot.config.MarmotConfig;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.wire.Transaction;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 import io.marmot.clock.RowKey;
 import io.marmot.clock.RowMerge;

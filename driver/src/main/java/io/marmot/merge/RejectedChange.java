@@ -1,7 +1,7 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 /** A received change this node cannot apply (schema differs, constraint violated): its message is parked. */
-final class RejectedChange extends Exception {
+public final class RejectedChange extends Exception {
     private static final long serialVersionUID = 1L;
 
     RejectedChange(String reason) {

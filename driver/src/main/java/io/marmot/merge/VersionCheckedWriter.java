@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 import io.marmot.capture.ChangeLog;
 import io.marmot.capture.LoggedChanges;
@@ -7,6 +7,7 @@ import io.marmot.clock.RowVersions;
 import io.marmot.clock.Stamp;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.RowChange;
@@ -24,7 +25,7 @@ import java.util.List;
  * so it lands whole or not at all, with capture off and local changes folded into the row versions first (they must
  * be known before comparing with received ones). Each row change is merged by {@link ChangeMerge}.
  */
-final class VersionCheckedWriter implements AutoCloseable {
+public final class VersionCheckedWriter implements AutoCloseable {
     private final Connection db;
     private final LoggedChanges schema = new LoggedChanges();
     private final RowVersions versions;
@@ -40,7 +41,7 @@ final class VersionCheckedWriter implements AutoCloseable {
     }
 
     /** @param listeners told nothing here: with some active, each outcome carries the changes that took effect */
-    VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config, ReplicationStats stats,
+    public VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config, ReplicationStats stats,
             ChangeListeners listeners) throws SQLException {
         this.db = db;
         this.listeners = listeners;
@@ -55,15 +56,15 @@ final class VersionCheckedWriter implements AutoCloseable {
      * What became of one transaction: applied (with its counts) or rejected with a reason; {@code written}: the
      * changes that took effect, when change listeners listen (else null).
      */
-    record Outcome(int applied, int stale, long maxVersion, String rejection, List<RowChange> written) {
-        boolean rejected() {
+    public record Outcome(int applied, int stale, long maxVersion, String rejection, List<RowChange> written) {
+        public boolean rejected() {
             return rejection != null;
         }
     }
 
     /** Work done in the same transaction, after the groups, seeing their outcomes (parking, positions). */
     @FunctionalInterface
-    interface Epilogue {
+    public interface Epilogue {
         void run(Connection db, List<Outcome> outcomes) throws SQLException;
     }
 
@@ -87,7 +88,7 @@ final class VersionCheckedWriter implements AutoCloseable {
         });
     }
 
-    List<Outcome> apply(List<Transaction> transactions, Epilogue epilogue) throws SQLException {
+    public List<Outcome> apply(List<Transaction> transactions, Epilogue epilogue) throws SQLException {
         if (!transactions.isEmpty()) {
             fold.catchUp();
         }
@@ -175,7 +176,7 @@ final class VersionCheckedWriter implements AutoCloseable {
      * Writes a row's values as they are, its version left as it is: a tie between two nodes' rows of equal versions
      * settled by content (see {@link Repairer}). Only inside {@link #apply}'s epilogue (not captured again).
      */
-    void overwrite(RowChange insert) throws RejectedChange, SQLException {
+    public void overwrite(RowChange insert) throws RejectedChange, SQLException {
         TableWriter t = writer.target(insert.table());
         if (t != null) {
             t.upsert(insert);
@@ -183,7 +184,7 @@ final class VersionCheckedWriter implements AutoCloseable {
     }
 
     /** Removes a row, its version left as it is (see {@link #overwrite}). */
-    void remove(io.marmot.wire.TableShape shape, Object[] key) throws RejectedChange, SQLException {
+    public void remove(io.marmot.wire.TableShape shape, Object[] key) throws RejectedChange, SQLException {
         TableWriter t = writer.target(shape);
         if (t != null) {
             t.deleteKey(key);
@@ -197,7 +198,7 @@ final class VersionCheckedWriter implements AutoCloseable {
     }
 
     /** After a failed transaction: statements it left half-run are prepared anew. */
-    void forgetStatements() throws SQLException {
+    public void forgetStatements() throws SQLException {
         writer.reset();
         schemaVersion = -1;
     }

@@ -1,9 +1,10 @@
-package io.marmot.replication;
+package io.marmot.merge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.marmot.clock.RowMerge;
 import io.marmot.clock.Stamp;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.testing.Db;
 import java.nio.file.Path;
