@@ -7,6 +7,7 @@ import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.merge.ConflictRecord;
 import io.marmot.merge.VersionCheckedWriter;
+import io.marmot.publish.OwnMessages;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.Transaction;

@@ -3,6 +3,7 @@ package io.marmot.replication;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.NatsLink;
+import io.marmot.publish.OwnMessages;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.Message;

@@ -2,6 +2,7 @@ package io.marmot.replication;
 
 import io.marmot.config.MarmotConfig;
 import io.marmot.nats.NatsLink;
+import io.marmot.publish.Publisher;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.sql.SQLException;

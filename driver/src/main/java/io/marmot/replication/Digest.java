@@ -2,6 +2,7 @@ package io.marmot.replication;
 
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
+import io.marmot.publish.OwnMessages;
 import io.marmot.schema.Identifiers;
 import io.marmot.schema.SchemaReader;
 import io.marmot.schema.TableInfo;

@@ -1,6 +1,7 @@
 package io.marmot.replication;
 
 import io.marmot.config.MarmotConfig;
+import io.marmot.publish.OwnMessages;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;

@@ -2,6 +2,7 @@ package io.marmot.replication;
 
 import io.marmot.clock.ChangedKeys;
 import io.marmot.config.MarmotConfig;
+import io.marmot.publish.OwnMessages;
 import io.marmot.schema.TableInfo;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.marmot.replication;
 
+import io.marmot.publish.OwnMessages;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;
 import io.marmot.wire.UnknownFormatException;

@@ -8,6 +8,8 @@ import io.marmot.nats.EmbeddedNats;
 import io.marmot.nats.NatsLink;
 import io.marmot.nats.NodeClaims;
 import io.marmot.nats.Streams;
+import io.marmot.publish.OwnMessages;
+import io.marmot.publish.Publisher;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -10,15 +10,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Counters and gauges of one engine, read by tests, {@code stats()}, the sidecar's /metrics and /health. */
 public final class ReplicationStats {
-    final AtomicLong publishedMessages = new AtomicLong();
-    final AtomicLong publishedChanges = new AtomicLong();
+    public final AtomicLong publishedMessages = new AtomicLong();
+    public final AtomicLong publishedChanges = new AtomicLong();
     final AtomicLong appliedMessages = new AtomicLong();
     final AtomicLong appliedChanges = new AtomicLong();
     final AtomicLong staleChanges = new AtomicLong();
     final AtomicLong rejectedMessages = new AtomicLong();
     final AtomicLong parkedMessages = new AtomicLong();
     final AtomicLong missedMessages = new AtomicLong();
-    final AtomicLong pendingChanges = new AtomicLong();
+    public final AtomicLong pendingChanges = new AtomicLong();
     final AtomicLong lastLagMillis = new AtomicLong();
     final AtomicLong applyFailures = new AtomicLong();
     final AtomicLong feedRestarts = new AtomicLong();
@@ -37,7 +37,7 @@ public final class ReplicationStats {
     final AtomicLong appliedSchemaChanges = new AtomicLong();
     final AtomicLong refusedDrops = new AtomicLong();
     public final AtomicLong unversionedUpdates = new AtomicLong();
-    final AtomicLong unsendableChanges = new AtomicLong();
+    public final AtomicLong unsendableChanges = new AtomicLong();
     volatile long oldestWaitingMillis;
     volatile int consecutiveFailures;
     volatile long failingSinceMillis;
@@ -181,14 +181,14 @@ public final class ReplicationStats {
         lastApplyError = e.toString();
     }
 
-    void publishFailed(Throwable e) {
+    public void publishFailed(Throwable e) {
         if (publishFailingSinceMillis == 0) {
             publishFailingSinceMillis = System.currentTimeMillis();
         }
         lastPublishError = e.toString();
     }
 
-    void publishSucceeded() {
+    public void publishSucceeded() {
         publishFailingSinceMillis = 0;
         lastPublishError = "";
     }

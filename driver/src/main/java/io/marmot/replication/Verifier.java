@@ -3,6 +3,7 @@ package io.marmot.replication;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.KvBucket;
+import io.marmot.publish.OwnMessages;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;

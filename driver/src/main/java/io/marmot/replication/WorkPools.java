@@ -22,11 +22,11 @@ public final class WorkPools {
      */
     public static final int APPLY_THREADS = Math.min(8, Math.max(4, CORES));
 
-    static final ExecutorService PUBLISH = pool(PUBLISH_THREADS, "marmot-publish");
+    public static final ExecutorService PUBLISH = pool(PUBLISH_THREADS, "marmot-publish");
     static final ExecutorService APPLY = pool(APPLY_THREADS, "marmot-apply");
     /** Change listeners' deliveries: application code, kept off the publishing and applying threads. */
     public static final ExecutorService LISTEN = pool(2, "marmot-listen");
-    static final ScheduledExecutorService TIMER = timer();
+    public static final ScheduledExecutorService TIMER = timer();
 
     private WorkPools() {
     }
@@ -46,7 +46,7 @@ public final class WorkPools {
     }
 
     /** Wakes the task after a delay. */
-    static void wakeLater(SerialTask task, long delay, TimeUnit unit) {
+    public static void wakeLater(SerialTask task, long delay, TimeUnit unit) {
         TIMER.schedule(task::wake, delay, unit);
     }
 }

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.publish;
 
 import io.marmot.schema.SchemaJournal;
 import io.marmot.wire.SchemaChangeCodec;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.publish;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +10,7 @@ import java.util.TreeMap;
  * read past them. A stream delivers a node its own messages too; when some leave the stream unread they are no
  * loss, and only the others make a gap. Kept in memory as ranges (one range while the node writes alone).
  */
-final class OwnMessages {
+public final class OwnMessages {
     private final Map<String, TreeMap<Long, Long>> ranges = new java.util.HashMap<>();
 
     synchronized void published(String stream, long seq) {
@@ -29,7 +29,7 @@ final class OwnMessages {
     }
 
     /** The parts of [first, last] that are not this node's own messages. */
-    synchronized List<long[]> foreignParts(String stream, long first, long last) {
+    public synchronized List<long[]> foreignParts(String stream, long first, long last) {
         List<long[]> out = new ArrayList<>();
         TreeMap<Long, Long> r = ranges.get(stream);
         long from = first;
@@ -53,7 +53,7 @@ final class OwnMessages {
     }
 
     /** Whether every own message of the stream that this node knows of lies at or below {@code position}. */
-    synchronized boolean allHandled(String stream, long position) {
+    public synchronized boolean allHandled(String stream, long position) {
         TreeMap<Long, Long> r = ranges.get(stream);
         return r == null || r.isEmpty() || r.lastEntry().getValue() <= position;
     }
@@ -63,12 +63,12 @@ final class OwnMessages {
      * mean nothing in the new one (kept, they would make this node wait forever to read them back, and its
      * verification digests never settle, so a divergence caused by the lost store would go unseen).
      */
-    synchronized void forgetStream(String stream) {
+    public synchronized void forgetStream(String stream) {
         ranges.remove(stream);
     }
 
     /** The applier handled the stream up to seq: what lies below is no longer needed. */
-    synchronized void forgetUpTo(String stream, long seq) {
+    public synchronized void forgetUpTo(String stream, long seq) {
         TreeMap<Long, Long> r = ranges.get(stream);
         if (r == null) {
             return;

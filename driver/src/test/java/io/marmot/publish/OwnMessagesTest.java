@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.publish;
 
 import io.marmot.capture.ChangeLog;
 import io.marmot.capture.LogPosition;
@@ -6,6 +6,9 @@ import io.marmot.capture.LogUpkeep;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.NatsLink;
+import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.SerialTask;
+import io.marmot.replication.WorkPools;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -25,7 +28,7 @@ import org.sqlite.SQLiteConnection;
  * on the publishing threads every engine of the JVM shares ({@link WorkPools}); no thread waits for its commits.
  * What one cycle sends is a {@link PublishPass}; this class decides when cycles run, and prunes what is published.
  */
-final class Publisher implements AutoCloseable {
+public final class Publisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
     private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long ACK_TIMEOUT_SECONDS = 30;
@@ -58,7 +61,7 @@ final class Publisher implements AutoCloseable {
     private LogPosition prunedAt;
     private int failures;
 
-    Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
+    public Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
             OwnMessages own, ChangeListeners listeners) throws SQLException {
         this.nodeId = nodeId;
         this.config = config;
@@ -105,7 +108,7 @@ final class Publisher implements AutoCloseable {
     }
 
     /** Milliseconds the capture triggers subtract from the wall clock from now on (see Hlc.correction). */
-    void correctClock(long millis) {
+    public void correctClock(long millis) {
         if (millis != clockCorrection) {
             clockCorrection = millis;
             wake();

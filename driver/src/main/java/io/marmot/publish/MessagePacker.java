@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.publish;
 
 import io.marmot.capture.LogPosition;
 import io.marmot.wire.ChangeBatch;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.publish;
 
 import io.marmot.wire.WireFormat;
 import io.nats.client.JetStream;

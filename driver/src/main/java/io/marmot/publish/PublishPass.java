@@ -1,9 +1,10 @@
-package io.marmot.replication;
+package io.marmot.publish;
 
 import io.marmot.capture.LogPosition;
 import io.marmot.capture.LoggedChanges;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
+import io.marmot.replication.ReplicationStats;
 import io.nats.client.JetStream;
 import java.io.IOException;
 import java.sql.Connection;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.publish;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
