@@ -6,7 +6,7 @@ import io.marmot.engine.Engines;
 import io.marmot.engine.ClusterLock;
 import io.marmot.engine.MarmotEngine;
 import io.marmot.jdbc.ConnectionSpec;
-import io.marmot.replication.MissedMessages;
+import io.marmot.apply.MissedMessages;
 import io.marmot.snapshot.Manifest;
 import io.marmot.snapshot.RestoreProgress;
 import io.marmot.snapshot.Snapshots;

@@ -7,7 +7,7 @@ import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangeListeners;
-import io.marmot.replication.MissedMessages;
+import io.marmot.apply.MissedMessages;
 import io.marmot.nats.NatsConnector;
 import io.marmot.replication.Replication;
 import io.marmot.replication.ReplicationStats;

@@ -1,5 +1,6 @@
 package io.marmot.replication;
 
+import io.marmot.apply.ReceivedPositions;
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
 import io.marmot.publish.OwnMessages;

@@ -12,39 +12,39 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ReplicationStats {
     public final AtomicLong publishedMessages = new AtomicLong();
     public final AtomicLong publishedChanges = new AtomicLong();
-    final AtomicLong appliedMessages = new AtomicLong();
-    final AtomicLong appliedChanges = new AtomicLong();
-    final AtomicLong staleChanges = new AtomicLong();
-    final AtomicLong rejectedMessages = new AtomicLong();
-    final AtomicLong parkedMessages = new AtomicLong();
-    final AtomicLong missedMessages = new AtomicLong();
+    public final AtomicLong appliedMessages = new AtomicLong();
+    public final AtomicLong appliedChanges = new AtomicLong();
+    public final AtomicLong staleChanges = new AtomicLong();
+    public final AtomicLong rejectedMessages = new AtomicLong();
+    public final AtomicLong parkedMessages = new AtomicLong();
+    public final AtomicLong missedMessages = new AtomicLong();
     public final AtomicLong pendingChanges = new AtomicLong();
-    final AtomicLong lastLagMillis = new AtomicLong();
+    public final AtomicLong lastLagMillis = new AtomicLong();
     final AtomicLong applyFailures = new AtomicLong();
-    final AtomicLong feedRestarts = new AtomicLong();
-    final AtomicLong feedStalls = new AtomicLong();
+    public final AtomicLong feedRestarts = new AtomicLong();
+    public final AtomicLong feedStalls = new AtomicLong();
     public final AtomicLong listenerEventsDropped = new AtomicLong();
-    volatile long behindMessages;
-    volatile String feedProblem = "";
-    volatile long feedLookDueMillis;
+    public volatile long behindMessages;
+    public volatile String feedProblem = "";
+    public volatile long feedLookDueMillis;
     volatile long publishFailingSinceMillis;
     volatile String lastPublishError = "";
     volatile long setUpFailingSinceMillis;
     volatile String lastSetUpError = "";
-    final AtomicLong backlogMessages = new AtomicLong();
-    final AtomicLong parkedWaiting = new AtomicLong();
+    public final AtomicLong backlogMessages = new AtomicLong();
+    public final AtomicLong parkedWaiting = new AtomicLong();
     private final Map<RowMerge.Kind, AtomicLong> conflicts = new EnumMap<>(RowMerge.Kind.class);
-    final AtomicLong appliedSchemaChanges = new AtomicLong();
-    final AtomicLong refusedDrops = new AtomicLong();
+    public final AtomicLong appliedSchemaChanges = new AtomicLong();
+    public final AtomicLong refusedDrops = new AtomicLong();
     public final AtomicLong unversionedUpdates = new AtomicLong();
     public final AtomicLong unsendableChanges = new AtomicLong();
-    volatile long oldestWaitingMillis;
-    volatile int consecutiveFailures;
+    public volatile long oldestWaitingMillis;
+    public volatile int consecutiveFailures;
     volatile long failingSinceMillis;
     volatile String lastApplyError = "";
-    volatile boolean outOfSync;
-    volatile long clockOffsetMillis;
-    volatile boolean clockKnown;
+    public volatile boolean outOfSync;
+    public volatile long clockOffsetMillis;
+    public volatile boolean clockKnown;
     volatile long lastVerifiedMillis;
     volatile int peersAgreeing;
     volatile int peersDiffering;
@@ -173,7 +173,7 @@ public final class ReplicationStats {
         rowsSettled.addAndGet(settled);
     }
 
-    void applyFailed(Throwable e) {
+    public void applyFailed(Throwable e) {
         applyFailures.incrementAndGet();
         if (consecutiveFailures++ == 0) {
             failingSinceMillis = System.currentTimeMillis();
@@ -205,7 +205,7 @@ public final class ReplicationStats {
         lastSetUpError = "";
     }
 
-    void applySucceeded() {
+    public void applySucceeded() {
         if (consecutiveFailures != 0) {
             consecutiveFailures = 0;
             failingSinceMillis = 0;

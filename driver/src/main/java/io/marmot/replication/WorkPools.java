@@ -23,7 +23,7 @@ public final class WorkPools {
     public static final int APPLY_THREADS = Math.min(8, Math.max(4, CORES));
 
     public static final ExecutorService PUBLISH = pool(PUBLISH_THREADS, "marmot-publish");
-    static final ExecutorService APPLY = pool(APPLY_THREADS, "marmot-apply");
+    public static final ExecutorService APPLY = pool(APPLY_THREADS, "marmot-apply");
     /** Change listeners' deliveries: application code, kept off the publishing and applying threads. */
     public static final ExecutorService LISTEN = pool(2, "marmot-listen");
     public static final ScheduledExecutorService TIMER = timer();

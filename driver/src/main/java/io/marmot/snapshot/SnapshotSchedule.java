@@ -1,7 +1,7 @@
 package io.marmot.snapshot;
 
 import io.marmot.config.MarmotConfig;
-import io.marmot.replication.MissedMessages;
+import io.marmot.apply.MissedMessages;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;

@@ -1,6 +1,8 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import io.marmot.config.Secrets;
+import io.marmot.replication.Daemons;
+import io.marmot.replication.ReplicationStats;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;

@@ -1,9 +1,10 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.schema.DdlStatement;
 import io.marmot.schema.Rebuilds;
 import io.marmot.schema.SchemaJournal;

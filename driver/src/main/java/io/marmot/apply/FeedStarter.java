@@ -1,7 +1,8 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import io.marmot.config.MarmotConfig;
 import io.marmot.publish.OwnMessages;
+import io.marmot.replication.ReplicationStats;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;

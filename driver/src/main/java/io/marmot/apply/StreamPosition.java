@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 /**
  * How far this node has handled one stream, as stored with its rows: every message up to {@code seq} is applied,

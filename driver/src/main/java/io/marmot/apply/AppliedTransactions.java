@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import io.marmot.clock.Hlc;
 import io.marmot.config.MarmotConfig;
@@ -8,6 +8,7 @@ import io.marmot.listen.ChangeListeners;
 import io.marmot.merge.ConflictRecord;
 import io.marmot.merge.VersionCheckedWriter;
 import io.marmot.publish.OwnMessages;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.Transaction;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

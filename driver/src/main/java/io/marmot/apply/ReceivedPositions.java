@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,8 +14,8 @@ import java.util.Set;
  * {@code __marmot_received}: per stream, the {@link StreamPosition} this database has handled. Written in the same
  * transaction as the rows it covers, so after a crash the node reads again exactly from where its rows are.
  */
-final class ReceivedPositions {
-    static final String TABLE = "__marmot_received";
+public final class ReceivedPositions {
+    public static final String TABLE = "__marmot_received";
 
     private final Connection db;
     private final PreparedStatement upsert;

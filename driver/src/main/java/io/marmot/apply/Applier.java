@@ -1,9 +1,12 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.NatsLink;
 import io.marmot.publish.OwnMessages;
+import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.SerialTask;
+import io.marmot.replication.WorkPools;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.Message;
@@ -30,7 +33,7 @@ import org.sqlite.SQLiteConnection;
  * arriving messages, a (re)connection and a timer, each step handling at most {@value #MAX_BATCH} messages before
  * the other engines' turn. The feeds' buffer is bounded: a full one stops its feeds until a step drained it.
  */
-final class Applier implements AutoCloseable {
+public final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH = 1000;
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -64,7 +67,7 @@ final class Applier implements AutoCloseable {
     private final Map<String, Long> applied = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param instance the database file's token: which of this node id's messages the file holds (OwnHistory) */
-    Applier(long nodeId, String instance, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
+    public Applier(long nodeId, String instance, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
             OwnMessages own, ChangeListeners listeners) throws SQLException {
         this.nodeId = nodeId;
         this.config = config;
@@ -90,26 +93,26 @@ final class Applier implements AutoCloseable {
         }
     }
 
-    void start() {
+    public void start() {
         tick = WorkPools.TIMER.scheduleWithFixedDelay(task::wake, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         task.wake();
     }
 
     /** NATS (re)connected: the applier binds every stream again, from where this database stands. */
-    void subscribe(Connection nc) {
+    public void subscribe(Connection nc) {
         connection = nc;
         bindRequested = true;
         task.wake();
     }
 
     /** Stops reading until the next {@link #subscribe} (this node may not replicate for now). */
-    void pause() {
+    public void pause() {
         connection = null;
         feeds.stopAll();
     }
 
     /** The record of missed messages changed outside the applier (an operator cleared it). */
-    void missedChanged() {
+    public void missedChanged() {
         recountMissed = true;
         task.wake();
     }

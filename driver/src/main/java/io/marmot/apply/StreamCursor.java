@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 /**
  * Where the applier is in one stream, in memory: the highest sequence handled (everything up to it applied,

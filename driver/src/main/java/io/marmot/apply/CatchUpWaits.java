@@ -1,8 +1,9 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import io.marmot.config.MarmotConfig;
 import io.marmot.nats.NatsLink;
 import io.marmot.publish.Publisher;
+import io.marmot.replication.ReplicationStats;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -13,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The waits of the cluster lock and of migrations: until this node caught up with the streams, or published its own. */
-final class CatchUpWaits {
+public final class CatchUpWaits {
     private static final Logger log = LoggerFactory.getLogger(CatchUpWaits.class);
 
     private final long nodeId;
@@ -23,7 +24,7 @@ final class CatchUpWaits {
     private final Publisher publisher;
     private final ReplicationStats stats;
 
-    CatchUpWaits(long nodeId, MarmotConfig config, NatsLink link, Applier applier, Publisher publisher,
+    public CatchUpWaits(long nodeId, MarmotConfig config, NatsLink link, Applier applier, Publisher publisher,
             ReplicationStats stats) {
         this.nodeId = nodeId;
         this.config = config;
@@ -39,7 +40,7 @@ final class CatchUpWaits {
      *
      * @throws SQLException when that does not happen within the timeout (NATS away, the applier stuck), saying why
      */
-    void caughtUp(Duration timeout) throws SQLException {
+    public void caughtUp(Duration timeout) throws SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (applier == null) {
             return; // replicate=false: nothing to catch up with
@@ -78,7 +79,7 @@ final class CatchUpWaits {
      * Waits until JetStream acknowledged every change and schema change this node logged before this call, so that
      * a node catching up next (see {@link #caughtUp}) finds them.
      */
-    void published(Duration timeout, java.nio.file.Path database) throws SQLException {
+    public void published(Duration timeout, java.nio.file.Path database) throws SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long logged;
         try (org.sqlite.SQLiteConnection c = io.marmot.sqlite.Sqlite.open(database);

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import io.marmot.config.MarmotConfig;
 import io.marmot.nats.NatsLink;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * that has run before waits for NATS only {@link #RESTART_NATS_GRACE}, so a restart while NATS is away opens at
  * once with what it has, as the driver always did. Every caller waits for the one that runs the wait.
  */
-final class StartCatchUp {
+public final class StartCatchUp {
     private static final Logger log = LoggerFactory.getLogger(StartCatchUp.class);
     static final Duration RESTART_NATS_GRACE = Duration.ofSeconds(2);
     private static final long PROGRESS_EVERY_NANOS = 3_000_000_000L;
@@ -42,7 +42,7 @@ final class StartCatchUp {
      * @param fresh a new or restored database: waits for NATS up to the bound
      * @param startedNanos when the bound starts to count
      */
-    StartCatchUp(long nodeId, MarmotConfig config, NatsLink link, Applier applier,
+    public StartCatchUp(long nodeId, MarmotConfig config, NatsLink link, Applier applier,
             java.util.function.Supplier<String> refused, boolean fresh, long startedNanos) {
         this.nodeId = nodeId;
         this.config = config;
@@ -55,7 +55,7 @@ final class StartCatchUp {
     }
 
     /** What the wait is doing, for {@code health()}; empty once it ended. */
-    String status() {
+    public String status() {
         if (done) {
             return "";
         }
@@ -65,7 +65,7 @@ final class StartCatchUp {
     }
 
     /** Returns once this node caught up with the streams as of its start, or the bound passed (logged). */
-    synchronized void await() {
+    public synchronized void await() {
         if (done) {
             return;
         }

@@ -1,6 +1,7 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import io.marmot.publish.OwnMessages;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;
 import io.marmot.wire.UnknownFormatException;

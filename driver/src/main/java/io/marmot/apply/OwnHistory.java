@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.apply;
 
 import io.marmot.sqlite.Sqlite;
 import java.sql.Connection;
