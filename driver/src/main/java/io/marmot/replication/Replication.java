@@ -13,6 +13,7 @@ import io.marmot.nats.NodeClaims;
 import io.marmot.nats.Streams;
 import io.marmot.publish.OwnMessages;
 import io.marmot.publish.Publisher;
+import io.marmot.verify.Verifier;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.nio.file.Path;

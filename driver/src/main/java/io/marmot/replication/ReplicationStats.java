@@ -48,16 +48,16 @@ public final class ReplicationStats {
     volatile long lastVerifiedMillis;
     volatile int peersAgreeing;
     volatile int peersDiffering;
-    volatile List<String> divergences = List.of();
+    public volatile List<String> divergences = List.of();
     volatile Map<Long, Boolean> peerAgreement = Map.of();
     final AtomicLong rowsFoundDifferent = new AtomicLong();
     final AtomicLong rowsRepaired = new AtomicLong();
     final AtomicLong rowsSettled = new AtomicLong();
     final AtomicLong repairBytes = new AtomicLong();
-    volatile long lastRoundMillis;
-    volatile long lastRoundCpuMicros;
-    volatile long lastRoundBytes;
-    volatile long lastRoundRowsRead;
+    public volatile long lastRoundMillis;
+    public volatile long lastRoundCpuMicros;
+    public volatile long lastRoundBytes;
+    public volatile long lastRoundRowsRead;
     volatile String schemaFingerprint = "";
     volatile String schemaDisagreement = "";
 
@@ -127,7 +127,7 @@ public final class ReplicationStats {
         }
     }
 
-    void verified(int agreeing, int differing, List<String> found, Map<Long, Boolean> agreement) {
+    public void verified(int agreeing, int differing, List<String> found, Map<Long, Boolean> agreement) {
         peerAgreement = agreement;
         peersAgreeing = agreeing;
         peersDiffering = differing;
@@ -166,7 +166,7 @@ public final class ReplicationStats {
                 setUpFailingSinceMillis, lastSetUpError, listenerEventsDropped.get());
     }
 
-    void repaired(long different, long repaired, long settled, long bytes) {
+    public void repaired(long different, long repaired, long settled, long bytes) {
         repairBytes.addAndGet(bytes);
         rowsFoundDifferent.addAndGet(different);
         rowsRepaired.addAndGet(repaired);

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.verify;
 
 import io.marmot.clock.RowKey;
 import io.marmot.config.MarmotConfig;

@@ -1,9 +1,11 @@
-package io.marmot.replication;
+package io.marmot.verify;
 
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.KvBucket;
 import io.marmot.publish.OwnMessages;
+import io.marmot.replication.Daemons;
+import io.marmot.replication.ReplicationStats;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
@@ -36,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * and {@code stats()} until the nodes agree again, and repaired ({@link Repairer}, on a thread of its own, narrowed
  * down to rows through the peer's {@link RepairResponder}).
  */
-final class Verifier implements AutoCloseable {
+public final class Verifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Verifier.class);
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
@@ -56,7 +58,7 @@ final class Verifier implements AutoCloseable {
 
     private final ChangeListeners listeners;
 
-    Verifier(long nodeId, Path database, MarmotConfig config, OwnMessages own, ReplicationStats stats,
+    public Verifier(long nodeId, Path database, MarmotConfig config, OwnMessages own, ReplicationStats stats,
             ChangeListeners listeners) {
         this.nodeId = nodeId;
         this.listeners = listeners;
@@ -72,7 +74,7 @@ final class Verifier implements AutoCloseable {
     }
 
     /** One round: take (or reuse) this node's digest, publish it, compare with every peer's. */
-    synchronized void round(Connection nc) {
+    public synchronized void round(Connection nc) {
         long started = System.nanoTime();
         if (lastRoundEnded != 0 && started - lastRoundEnded < config.verifyInterval().toNanos() / 2) {
             return; // queued while a long round ran (the first reads every table): the interval counts from its end

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.verify;
 
 import io.marmot.clock.ColumnClaim;
 import io.marmot.clock.RowKey;
@@ -10,6 +10,7 @@ import io.marmot.listen.ChangeEvent;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.merge.RejectedChange;
 import io.marmot.merge.VersionCheckedWriter;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;

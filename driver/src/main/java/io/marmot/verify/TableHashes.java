@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.verify;
 
 import io.marmot.schema.TableInfo;
 import java.sql.Connection;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.verify;
 
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.verify;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.verify;
 
 import io.marmot.clock.ChangedKeys;
 import io.marmot.config.MarmotConfig;

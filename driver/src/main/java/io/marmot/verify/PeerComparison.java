@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.verify;
 
 import java.util.ArrayList;
 import java.util.List;

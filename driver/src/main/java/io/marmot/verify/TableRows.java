@@ -1,8 +1,8 @@
-package io.marmot.replication;
+package io.marmot.verify;
 
-import static io.marmot.replication.TableHashes.NOT_INTEGER;
-import static io.marmot.replication.TableHashes.RANGE_SHIFT;
-import static io.marmot.replication.TableHashes.RANGE_WIDTH;
+import static io.marmot.verify.TableHashes.NOT_INTEGER;
+import static io.marmot.verify.TableHashes.RANGE_SHIFT;
+import static io.marmot.verify.TableHashes.RANGE_WIDTH;
 
 import io.marmot.capture.LoggedChanges;
 import io.marmot.clock.RowKey;
