@@ -9,7 +9,6 @@ import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.apply.MissedMessages;
 import io.marmot.nats.NatsConnector;
-import io.marmot.replication.Replication;
 import io.marmot.replication.ReplicationStats;
 import io.marmot.snapshot.Manifest;
 import io.marmot.snapshot.SnapshotSchedule;

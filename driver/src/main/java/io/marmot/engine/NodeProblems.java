@@ -2,7 +2,6 @@ package io.marmot.engine;
 
 import io.marmot.config.MarmotConfig;
 import io.marmot.nats.ClusterQuorum;
-import io.marmot.replication.Replication;
 import io.marmot.replication.ReplicationStats;
 import java.util.ArrayList;
 import java.util.List;

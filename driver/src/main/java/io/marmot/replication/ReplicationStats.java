@@ -58,8 +58,8 @@ public final class ReplicationStats {
     public volatile long lastRoundCpuMicros;
     public volatile long lastRoundBytes;
     public volatile long lastRoundRowsRead;
-    volatile String schemaFingerprint = "";
-    volatile String schemaDisagreement = "";
+    public volatile String schemaFingerprint = "";
+    public volatile String schemaDisagreement = "";
 
     /**
      * @param missedMessages messages recorded gone for good (persisted: it survives restarts)
@@ -193,14 +193,14 @@ public final class ReplicationStats {
         lastPublishError = "";
     }
 
-    void setUpFailed(Throwable e) {
+    public void setUpFailed(Throwable e) {
         if (setUpFailingSinceMillis == 0) {
             setUpFailingSinceMillis = System.currentTimeMillis();
         }
         lastSetUpError = e.toString();
     }
 
-    void setUpSucceeded() {
+    public void setUpSucceeded() {
         setUpFailingSinceMillis = 0;
         lastSetUpError = "";
     }

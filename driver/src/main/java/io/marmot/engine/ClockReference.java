@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.engine;
 
 import java.util.ArrayDeque;
 import java.util.Deque;

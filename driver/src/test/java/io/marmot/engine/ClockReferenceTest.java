@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.marmot.replication;
+package io.marmot.engine;
 
 import io.marmot.apply.Applier;
 import io.marmot.apply.CatchUpWaits;
@@ -13,6 +13,7 @@ import io.marmot.nats.NodeClaims;
 import io.marmot.nats.Streams;
 import io.marmot.publish.OwnMessages;
 import io.marmot.publish.Publisher;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.verify.Verifier;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;

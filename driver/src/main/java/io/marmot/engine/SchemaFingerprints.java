@@ -1,6 +1,8 @@
-package io.marmot.replication;
+package io.marmot.engine;
 
 import io.marmot.nats.KvBucket;
+import io.marmot.replication.Daemons;
+import io.marmot.replication.ReplicationStats;
 import io.marmot.schema.SchemaJournal;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
