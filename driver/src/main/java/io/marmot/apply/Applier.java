@@ -232,7 +232,7 @@ public final class Applier implements AutoCloseable {
     }
 
     /** How far each stream is applied, for callers waiting to be caught up (see Replication.awaitCaughtUp). */
-    long applied(String stream) {
+    public long applied(String stream) {
         return applied.getOrDefault(stream, -1L);
     }
 

@@ -1,8 +1,6 @@
 package io.marmot.engine;
 
 import io.marmot.apply.Applier;
-import io.marmot.apply.CatchUpWaits;
-import io.marmot.apply.StartCatchUp;
 import io.marmot.clock.Hlc;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;

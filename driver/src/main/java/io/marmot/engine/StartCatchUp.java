@@ -1,5 +1,6 @@
-package io.marmot.apply;
+package io.marmot.engine;
 
+import io.marmot.apply.Applier;
 import io.marmot.config.MarmotConfig;
 import io.marmot.nats.NatsLink;
 import io.marmot.nats.Streams;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * that has run before waits for NATS only {@link #RESTART_NATS_GRACE}, so a restart while NATS is away opens at
  * once with what it has, as the driver always did. Every caller waits for the one that runs the wait.
  */
-public final class StartCatchUp {
+final class StartCatchUp {
     private static final Logger log = LoggerFactory.getLogger(StartCatchUp.class);
     static final Duration RESTART_NATS_GRACE = Duration.ofSeconds(2);
     private static final long PROGRESS_EVERY_NANOS = 3_000_000_000L;
@@ -42,7 +43,7 @@ public final class StartCatchUp {
      * @param fresh a new or restored database: waits for NATS up to the bound
      * @param startedNanos when the bound starts to count
      */
-    public StartCatchUp(long nodeId, MarmotConfig config, NatsLink link, Applier applier,
+    StartCatchUp(long nodeId, MarmotConfig config, NatsLink link, Applier applier,
             java.util.function.Supplier<String> refused, boolean fresh, long startedNanos) {
         this.nodeId = nodeId;
         this.config = config;
@@ -55,7 +56,7 @@ public final class StartCatchUp {
     }
 
     /** What the wait is doing, for {@code health()}; empty once it ended. */
-    public String status() {
+    String status() {
         if (done) {
             return "";
         }
@@ -65,7 +66,7 @@ public final class StartCatchUp {
     }
 
     /** Returns once this node caught up with the streams as of its start, or the bound passed (logged). */
-    public synchronized void await() {
+    synchronized void await() {
         if (done) {
             return;
         }

@@ -1,5 +1,6 @@
-package io.marmot.apply;
+package io.marmot.engine;
 
+import io.marmot.apply.Applier;
 import io.marmot.config.MarmotConfig;
 import io.marmot.nats.NatsLink;
 import io.marmot.publish.Publisher;
@@ -14,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The waits of the cluster lock and of migrations: until this node caught up with the streams, or published its own. */
-public final class CatchUpWaits {
+final class CatchUpWaits {
     private static final Logger log = LoggerFactory.getLogger(CatchUpWaits.class);
 
     private final long nodeId;
@@ -24,7 +25,7 @@ public final class CatchUpWaits {
     private final Publisher publisher;
     private final ReplicationStats stats;
 
-    public CatchUpWaits(long nodeId, MarmotConfig config, NatsLink link, Applier applier, Publisher publisher,
+    CatchUpWaits(long nodeId, MarmotConfig config, NatsLink link, Applier applier, Publisher publisher,
             ReplicationStats stats) {
         this.nodeId = nodeId;
         this.config = config;
@@ -40,7 +41,7 @@ public final class CatchUpWaits {
      *
      * @throws SQLException when that does not happen within the timeout (NATS away, the applier stuck), saying why
      */
-    public void caughtUp(Duration timeout) throws SQLException {
+    void caughtUp(Duration timeout) throws SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (applier == null) {
             return; // replicate=false: nothing to catch up with
@@ -79,7 +80,7 @@ public final class CatchUpWaits {
      * Waits until JetStream acknowledged every change and schema change this node logged before this call, so that
      * a node catching up next (see {@link #caughtUp}) finds them.
      */
-    public void published(Duration timeout, java.nio.file.Path database) throws SQLException {
+    void published(Duration timeout, java.nio.file.Path database) throws SQLException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long logged;
         try (org.sqlite.SQLiteConnection c = io.marmot.sqlite.Sqlite.open(database);
