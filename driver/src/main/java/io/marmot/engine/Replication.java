@@ -1,7 +1,6 @@
 package io.marmot.engine;
 
 import io.marmot.apply.Applier;
-import io.marmot.clock.Hlc;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.ClusterLocks;
@@ -13,12 +12,10 @@ import io.marmot.publish.OwnMessages;
 import io.marmot.publish.Publisher;
 import io.marmot.replication.ReplicationStats;
 import io.marmot.verify.Verifier;
-import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,13 +38,10 @@ public final class Replication implements AutoCloseable {
     private final Verifier verifier;
     private volatile boolean linkClosed;
     private volatile boolean holdsClaim;
-    private final ClockReference clock = new ClockReference();
+    private final ClaimAndClock claim;
     private final ClusterLocks locks;
     private final SchemaFingerprints fingerprints;
-    private volatile boolean claimUnavailable;
-    private volatile long lastClaimAttempt;
     private StartCatchUp catchUp;
-    private static final long CLAIM_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded)
             throws SQLException {
@@ -64,6 +58,7 @@ public final class Replication implements AutoCloseable {
         OwnMessages own = new OwnMessages();
         this.verifier = new Verifier(nodeId, database, config, own, stats, listeners);
         this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners);
+        this.claim = new ClaimAndClock(nodeId, config, stats, claims, publisher);
         Applier a = null;
         try {
             a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own, listeners) : null;
@@ -129,7 +124,7 @@ public final class Replication implements AutoCloseable {
         }
         try {
             Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
-            holdsClaim = claimAndSampleClock(nc);
+            holdsClaim = claim.claim(nc, holdsClaim);
             if (holdsClaim) {
                 startFlowing(nc);
             } else {
@@ -157,12 +152,11 @@ public final class Replication implements AutoCloseable {
         if (nc == null || linkClosed) {
             return;
         }
-        if (claimUnavailable && System.nanoTime() - lastClaimAttempt < CLAIM_RETRY_NANOS) {
+        if (!claim.due()) {
             return; // no key-value access: asking every few seconds would only fill the logs
         }
-        lastClaimAttempt = System.nanoTime();
         try {
-            boolean holds = claimAndSampleClock(nc);
+            boolean holds = claim.claim(nc, holdsClaim);
             if (holds && !holdsClaim) {
                 Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
                 startFlowing(nc);
@@ -180,34 +174,6 @@ public final class Replication implements AutoCloseable {
         if (nc != null && !linkClosed && holdsClaim) {
             verifier.round(nc);
         }
-    }
-
-    /** Claims the node id; the claim's server timestamp, bracketed by local readings, measures this clock. */
-    private boolean claimAndSampleClock(io.nats.client.Connection nc) {
-        boolean holds;
-        try {
-            holds = claims.claim(nc);
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
-            // A server or account without key-value access (or a moment of failover) must not stop replication:
-            // it only means duplicate node ids go undetected meanwhile, which is said.
-            if (!claimUnavailable) {
-                log.warn("{} - cannot claim node id {} in the key-value bucket (duplicate node ids are not detected"
-                        + " while this lasts): {}", nodeId, nodeId, e.toString());
-            }
-            claimUnavailable = true;
-            return holdsClaim || claims.conflict().isEmpty(); // the last verdict stands; none yet: replicate
-        }
-        claimUnavailable = false;
-        NodeClaims.Write written = claims.lastWrite();
-        if (holds && written != null) {
-            clock.sample(written.before(), written.serverMillis(), written.after());
-            stats.clockOffsetMillis = clock.offsetMillis();
-            stats.clockKnown = true;
-            long skew = config.maxClockSkew().toMillis();
-            clock.warnIfSkewed(nodeId, skew);
-            publisher.correctClock(Hlc.correction(clock.offsetMillis(), skew));
-        }
-        return holds;
     }
 
     private void startFlowing(io.nats.client.Connection nc) {

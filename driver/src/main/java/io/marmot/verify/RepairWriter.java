@@ -70,7 +70,7 @@ final class RepairWriter implements AutoCloseable {
     long[] apply(TableHashes local, List<byte[]> keys, List<RepairCodec.PeerRow> rows,
             Map<ByteBuffer, TableHashes.Row> localRows, boolean unfolded) throws SQLException {
         open();
-        TableShape shape = shapeOf(local);
+        TableShape shape = TableHashes.shapeOf(local);
         boolean rowid = local.info().usesRowid();
         int columns = local.columns().size();
         List<Transaction> txs = new ArrayList<>();
@@ -250,22 +250,6 @@ final class RepairWriter implements AutoCloseable {
             only[keys[k]] = keyValues[k];
         }
         return new RowChange(s.version(), shape, RowChange.UPDATE, rid, only, new int[] {column});
-    }
-
-    private static TableShape shapeOf(TableHashes local) {
-        List<String> columns = local.columns();
-        int[] keys = local.info().usesRowid() ? new int[0]
-                : local.info().keyColumns().stream().mapToInt(k -> indexOf(columns, k)).toArray();
-        return new TableShape(local.table(), columns, keys);
-    }
-
-    private static int indexOf(List<String> columns, String name) {
-        for (int i = 0; i < columns.size(); i++) {
-            if (columns.get(i).equalsIgnoreCase(name)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private void open() throws SQLException {

@@ -1,6 +1,7 @@
 package io.marmot.verify;
 
 import io.marmot.schema.TableInfo;
+import io.marmot.wire.TableShape;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -235,5 +236,22 @@ final class TableHashes {
             hashSum += row.hash();
             rowsRead++;
         });
+    }
+
+    /** The wire shape of a table as hashed here: its columns, and its key columns unless rowid is the key. */
+    static TableShape shapeOf(TableHashes local) {
+        List<String> columns = local.columns();
+        int[] keys = local.info().usesRowid() ? new int[0]
+                : local.info().keyColumns().stream().mapToInt(k -> indexOf(columns, k)).toArray();
+        return new TableShape(local.table(), columns, keys);
+    }
+
+    private static int indexOf(List<String> columns, String name) {
+        for (int i = 0; i < columns.size(); i++) {
+            if (columns.get(i).equalsIgnoreCase(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

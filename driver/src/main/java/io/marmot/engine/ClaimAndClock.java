@@ -1,0 +1,76 @@
+package io.marmot.engine;
+
+import io.marmot.clock.Hlc;
+import io.marmot.config.MarmotConfig;
+import io.marmot.nats.NodeClaims;
+import io.marmot.publish.Publisher;
+import io.marmot.replication.ReplicationStats;
+import io.nats.client.JetStreamApiException;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's claim on its id, taken on every connection and renewed every few seconds. Each claim is a write
+ * whose server timestamp is known, so it also samples this node's clock against the cluster's reference and
+ * corrects the publisher's clock by it.
+ */
+final class ClaimAndClock {
+    private static final Logger log = LoggerFactory.getLogger(Replication.class);
+    private static final long CLAIM_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final long nodeId;
+    private final MarmotConfig config;
+    private final ReplicationStats stats;
+    private final NodeClaims claims;
+    private final Publisher publisher;
+    private final ClockReference clock = new ClockReference();
+    private volatile boolean claimUnavailable;
+    private volatile long lastClaimAttempt;
+
+    ClaimAndClock(long nodeId, MarmotConfig config, ReplicationStats stats, NodeClaims claims, Publisher publisher) {
+        this.nodeId = nodeId;
+        this.config = config;
+        this.stats = stats;
+        this.claims = claims;
+        this.publisher = publisher;
+    }
+
+    /** False for a minute after the key-value bucket was found unavailable; true (an attempt is due) otherwise. */
+    boolean due() {
+        if (claimUnavailable && System.nanoTime() - lastClaimAttempt < CLAIM_RETRY_NANOS) {
+            return false;
+        }
+        lastClaimAttempt = System.nanoTime();
+        return true;
+    }
+
+    /** Claims the node id; the claim's server timestamp, bracketed by local readings, measures this clock. */
+    boolean claim(io.nats.client.Connection nc, boolean holdsClaim) {
+        boolean holds;
+        try {
+            holds = claims.claim(nc);
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            // A server or account without key-value access (or a moment of failover) must not stop replication:
+            // it only means duplicate node ids go undetected meanwhile, which is said.
+            if (!claimUnavailable) {
+                log.warn("{} - cannot claim node id {} in the key-value bucket (duplicate node ids are not detected"
+                        + " while this lasts): {}", nodeId, nodeId, e.toString());
+            }
+            claimUnavailable = true;
+            return holdsClaim || claims.conflict().isEmpty(); // the last verdict stands; none yet: replicate
+        }
+        claimUnavailable = false;
+        NodeClaims.Write written = claims.lastWrite();
+        if (holds && written != null) {
+            clock.sample(written.before(), written.serverMillis(), written.after());
+            stats.clockOffsetMillis = clock.offsetMillis();
+            stats.clockKnown = true;
+            long skew = config.maxClockSkew().toMillis();
+            clock.warnIfSkewed(nodeId, skew);
+            publisher.correctClock(Hlc.correction(clock.offsetMillis(), skew));
+        }
+        return holds;
+    }
+}
