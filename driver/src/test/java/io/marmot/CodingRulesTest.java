@@ -25,7 +25,7 @@ class CodingRulesTest {
     private static final Path SOURCES = Path.of("src", "main", "java");
     /** Bottom to top; a package may use its own layer and those below. The root package (io.marmot) is the top. */
     static final List<String> LAYERS = List.of("config", "sqlite", "schema", "clock", "wire", "capture", "replication",
-            "nats", "listen", "merge", "publish", "apply", "verify", "snapshot", "engine", "jdbc", "hibernate", "");
+            "nats", "listen", "merge", "publish", "apply", "verify", "snapshot", "feed", "engine", "jdbc", "hibernate", "");
     private static final Pattern REFERENCE = Pattern.compile("\\bio\\.marmot\\.([a-z]+)\\.");
 
     @Test

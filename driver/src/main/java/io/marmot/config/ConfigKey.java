@@ -82,7 +82,11 @@ public enum ConfigKey {
             "Seconds a new (empty) database waits for NATS to restore the newest snapshot before it opens empty."),
     CATCH_UP_WAIT("catch-up-wait", "30", ValueType.NON_NEGATIVE_LONG,
             "Seconds the first connection of a node waits until it applied what the change streams held at its start"
-                    + " (a database that has run before waits for NATS itself only 2 s); 0: never waits.");
+                    + " (a database that has run before waits for NATS itself only 2 s); 0: never waits."),
+    CHANGE_FEED("change-feed", "", ValueType.TEXT,
+            "Subject prefix of the cluster's change feed: every committed row change of the replicated tables is"
+                    + " published once per cluster, as Debezium-style JSON, to <change-feed>.<table> in the stream"
+                    + " <stream-prefix>-feed (one node emits, another takes over when it stops). Empty: no feed.");
 
     private final String key;
     private final String defaultValue;

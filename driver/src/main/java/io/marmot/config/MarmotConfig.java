@@ -30,7 +30,8 @@ public record MarmotConfig(
         boolean replicateDrops,
         boolean shellDropColumn,
         SnapshotSettings snapshots,
-        Duration catchUpWait) {
+        Duration catchUpWait,
+        String changeFeed) {
 
     public MarmotConfig {
         tables = Set.copyOf(tables);
@@ -86,13 +87,14 @@ public record MarmotConfig(
                 new SnapshotSettings(Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.SNAPSHOT_INTERVAL))),
                         Integer.parseInt(v.get(ConfigKey.SNAPSHOT_KEEP)),
                         Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.SNAPSHOT_RESTORE_WAIT)))),
-                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.CATCH_UP_WAIT))));
+                Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.CATCH_UP_WAIT))),
+                changeFeed(v.get(ConfigKey.CHANGE_FEED)));
     }
 
     public MarmotConfig withNodeId(long id) {
         return new MarmotConfig(id, nats, streams, publish, replicate, compress, tables, excludeTables, pollInterval,
                 maxClockSkew, conflictRetention, verifyInterval, verifyRepair, replicateDrops,
-                shellDropColumn, snapshots, catchUpWait);
+                shellDropColumn, snapshots, catchUpWait, changeFeed);
     }
 
     /**
@@ -141,6 +143,15 @@ public record MarmotConfig(
         if (!ok || (required && raw.isEmpty())) {
             throw invalid(key, raw, key.type().accepted());
         }
+    }
+
+    /** A subject prefix: dot-separated tokens of letters, digits, '_' and '-' (no wildcards), or empty. */
+    private static String changeFeed(String prefix) throws ConfigException {
+        if (!prefix.isEmpty() && !prefix.matches("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*")) {
+            throw invalid(ConfigKey.CHANGE_FEED, prefix,
+                    "a NATS subject prefix: tokens of letters, digits, '_' and '-' separated by dots, no wildcards");
+        }
+        return prefix;
     }
 
     private static boolean inRange(String raw, long min, long max) {

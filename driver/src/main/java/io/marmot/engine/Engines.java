@@ -1,5 +1,6 @@
 package io.marmot.engine;
 
+import io.marmot.config.ConfigDifference;
 import io.marmot.config.MarmotConfig;
 import io.marmot.replication.Daemons;
 import java.nio.file.Path;
@@ -58,9 +59,11 @@ public final class Engines {
 
     private static MarmotEngine checked(MarmotEngine engine, MarmotConfig config) throws SQLException {
         if (!engine.config().equals(config) && !sameApartFromNodeId(engine, config)) {
-            throw new SQLException("The marmot engine for " + engine.database() + " already runs with " + engine.config()
-                    + "; this connection asks for " + config + ". Use the same marmot parameters for every"
-                    + " connection to one database, or close the engine first (io.marmot.Marmot.close).", "08001");
+            throw new SQLException("The marmot engine for " + engine.database() + " already runs with other settings"
+                    + " than this connection asks for (running → asked): "
+                    + String.join("; ", ConfigDifference.between(engine.config(), config))
+                    + ". Use the same marmot parameters for every connection to one database, or close the engine"
+                    + " first (io.marmot.Marmot.close).", "08001");
         }
         return engine;
     }

@@ -5,6 +5,7 @@ import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
+import io.marmot.feed.ChangeFeed;
 import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.apply.MissedMessages;
@@ -37,6 +38,7 @@ public final class MarmotEngine implements AutoCloseable {
     private final SchemaWatcher schemaWatcher;
     private final Replication replication;
     private final SnapshotSchedule snapshots;
+    private final ChangeFeed feed;
     private final LockOwners lockOwners = new LockOwners();
     private volatile boolean closed;
 
@@ -50,6 +52,8 @@ public final class MarmotEngine implements AutoCloseable {
         this.snapshots = replication == null ? null
                 : new SnapshotSchedule(database, config, nodeId, replication::natsConnection,
                         () -> replication.stats().outOfSync(), replication::missedChanged);
+        this.feed = replication == null || config.changeFeed().isEmpty() ? null
+                : new ChangeFeed(nodeId, config, replication::natsConnection);
     }
 
     /** Starts replication of a database file: WAL on, capture installed, schema watched. */
@@ -90,6 +94,9 @@ public final class MarmotEngine implements AutoCloseable {
             if (engine.snapshots != null) {
                 engine.snapshots.removeLeftovers();
                 replication.every(engine.snapshots.tickMillis(), engine.snapshots::tick);
+            }
+            if (engine.feed != null) {
+                replication.every(ChangeFeed.TICK_MILLIS, engine.feed::tick);
             }
             if (replication != null) {
                 replication.every(HealthWatch.EVERY_MILLIS, new HealthWatch(replication.listeners(), engine::health)::look);
@@ -173,6 +180,11 @@ public final class MarmotEngine implements AutoCloseable {
         return snapshots == null ? new SnapshotStats().read() : snapshots.stats().read();
     }
 
+    /** What the cluster's change feed ({@code change-feed}) did on this node; null when it is off. */
+    public ChangeFeed.Reading changeFeedStats() {
+        return feed == null ? null : feed.reading();
+    }
+
     /** Takes a snapshot of this database now and stores it (waits while another node takes one). */
     public Manifest saveSnapshot() throws SQLException {
         if (snapshots == null) {
@@ -182,10 +194,7 @@ public final class MarmotEngine implements AutoCloseable {
         return snapshots.saveNow(Snapshots.LEASE_WAIT);
     }
 
-    /**
-     * Forgets the record of missed messages, once the operator healed the node (restored it from a peer's copy, say);
-     * returns how many missed ranges were forgotten.
-     */
+    /** Forgets the record of missed messages once the operator healed the node; returns how many ranges it held. */
     public int clearOutOfSync() throws SQLException {
         int cleared;
         try (SQLiteConnection c = Sqlite.open(database)) {
@@ -236,10 +245,7 @@ public final class MarmotEngine implements AutoCloseable {
         return new ClusterLock(this, name, held, timeout);
     }
 
-    /**
-     * The wait of a node's first connection: returns once this node applied what the change streams held at its start,
-     * or {@code catch-up-wait} passed (logged); at once when it already did, or without replication.
-     */
+    /** The first connection's wait: until this node applied what the streams held at its start, or catch-up-wait. */
     void awaitStartCatchUp() {
         if (replication != null) {
             replication.awaitStartCatchUp();
@@ -278,6 +284,9 @@ public final class MarmotEngine implements AutoCloseable {
         }
         closed = true;
         schemaWatcher.close();
+        if (feed != null) {
+            feed.close();
+        }
         if (replication != null) {
             replication.close();
         }

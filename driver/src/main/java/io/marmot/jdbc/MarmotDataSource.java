@@ -178,6 +178,11 @@ public class MarmotDataSource extends SQLiteDataSource {
         set(ConfigKey.CATCH_UP_WAIT, seconds);
     }
 
+    /** The subject prefix of the cluster's change feed (see the parameter {@code change-feed}); empty: none. */
+    public void setChangeFeed(String subjectPrefix) {
+        set(ConfigKey.CHANGE_FEED, subjectPrefix);
+    }
+
     public void setNatsUser(String natsUser) {
         set(ConfigKey.NATS_USER, natsUser);
     }

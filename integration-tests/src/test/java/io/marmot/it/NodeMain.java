@@ -108,6 +108,11 @@ public final class NodeMain {
                                 + " clockKnown=" + st.clockKnown() + " ready=" + engine.health().ready()
                                 + " problems=" + engine.health().problems());
                     }
+                    case "feed" -> {
+                        var feed = io.marmot.Marmot.engine(java.nio.file.Path.of(args[0])).orElseThrow().changeFeedStats();
+                        System.out.println(feed == null ? "feed off" : "feed emitting=" + feed.emitting() + " rows=" + feed.emittedRows()
+                                + " missing=" + feed.missingMessages() + " problem=" + feed.problem());
+                    }
                     case "published" -> {
                         io.marmot.Marmot.engine(java.nio.file.Path.of(args[0])).orElseThrow()
                                 .awaitPublished(java.time.Duration.ofSeconds(30));

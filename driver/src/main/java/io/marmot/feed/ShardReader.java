@@ -1,0 +1,155 @@
+package io.marmot.feed;
+
+import io.marmot.wire.ChangeBatch;
+import io.marmot.wire.MalformedMessageException;
+import io.marmot.wire.SchemaChangeCodec;
+import io.marmot.wire.Transaction;
+import io.marmot.wire.WireFormat;
+import io.nats.client.Connection;
+import io.nats.client.FetchConsumeOptions;
+import io.nats.client.FetchConsumer;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamStatusCheckedException;
+import io.nats.client.Message;
+import io.nats.client.ConsumerContext;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one change stream in order for the feed and hands out its transaction groups once complete (a group too large
+ * for one message comes in chunks). Knows where to read again from: the first chunk of a group still incomplete.
+ */
+final class ShardReader {
+    private static final Logger log = LoggerFactory.getLogger(ShardReader.class);
+    private final long nodeId;
+    final int shard;
+    final String stream;
+    private final Map<String, Pending> pending = new LinkedHashMap<>();
+    private static final Duration INACTIVE = Duration.ofMinutes(1);
+    private ConsumerContext consumer;
+    private long next;
+    private long gapMessages;
+    private long unreadable;
+
+    /** A complete group, found when the message at {@code seq} completed it. */
+    record Group(long seq, long origin, long publishedMillis, List<Transaction> transactions, long readFromAfter) {
+    }
+
+    private record Pending(long firstSeq, List<ChangeBatch> chunks) {
+    }
+
+    ShardReader(long nodeId, int shard, String stream, long readFrom) {
+        this.nodeId = nodeId;
+        this.shard = shard;
+        this.stream = stream;
+        this.next = Math.max(1, readFrom);
+    }
+
+    /** The groups completed by up to {@code max} messages the stream holds now (returns at once when none). */
+    List<Group> read(Connection nc, int max) throws IOException, JetStreamApiException, InterruptedException {
+        if (consumer == null) {
+            // A consumer of this reader's own, not an ordered one: those deliver nothing after a fetch that found none
+            consumer = nc.getStreamContext(stream).createOrUpdateConsumer(ConsumerConfiguration.builder()
+                    .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(next).ackPolicy(AckPolicy.None)
+                    .inactiveThreshold(INACTIVE).build());
+        }
+        List<Group> out = new ArrayList<>();
+        FetchConsumer fetch = consumer.fetch(FetchConsumeOptions.builder().maxMessages(max).noWait().build());
+        try {
+            for (Message m = fetch.nextMessage(); m != null; m = fetch.nextMessage()) {
+                Group g = take(m);
+                if (g != null) {
+                    out.add(g);
+                }
+            }
+        } catch (JetStreamStatusCheckedException e) {
+            throw new IOException("reading " + stream + " for the change feed: " + e.getMessage(), e);
+        } finally {
+            closeQuietly(fetch);
+        }
+        return out;
+    }
+
+    private Group take(Message m) {
+        long seq = m.metaData().streamSequence();
+        if (seq < next) {
+            return null; // delivered again
+        }
+        if (seq > next) {
+            gapMessages += seq - next;
+            log.error("{} - change feed: messages {}..{} of stream {} left it (retention limits) before the feed emitted"
+                    + " them; their row changes are missing from the feed", nodeId, next, seq - 1, stream);
+        }
+        next = seq + 1;
+        if (SchemaChangeCodec.KIND_SCHEMA.equals(header(m, SchemaChangeCodec.KIND_HEADER))) {
+            return null;
+        }
+        ChangeBatch batch;
+        try {
+            batch = WireFormat.decode(m.getData());
+        } catch (MalformedMessageException e) {
+            unreadable++;
+            log.error("{} - change feed: message {} of stream {} cannot be read ({}); its row changes are missing from"
+                    + " the feed", nodeId, seq, stream, e.getMessage());
+            return null;
+        }
+        long published = m.metaData().timestamp().toInstant().toEpochMilli();
+        if (batch.isWhole()) {
+            return new Group(seq, batch.origin(), published, ChangeBatch.transactions(List.of(batch)), readFrom());
+        }
+        String key = batch.origin() + ":" + batch.group();
+        Pending p = pending.computeIfAbsent(key, k -> new Pending(seq, new ArrayList<>()));
+        if (batch.chunk() != p.chunks.size()) {
+            pending.remove(key); // a group published again from its start after its writer restarted
+            p = new Pending(seq, new ArrayList<>());
+            if (batch.chunk() != 0) {
+                return null;
+            }
+            pending.put(key, p);
+        }
+        p.chunks.add(batch);
+        if (!batch.last()) {
+            return null;
+        }
+        pending.remove(key);
+        return new Group(seq, batch.origin(), published, ChangeBatch.transactions(p.chunks), readFrom());
+    }
+
+    /** Where to read again from to see every group not yet complete. */
+    long readFrom() {
+        long from = next;
+        for (Pending p : pending.values()) {
+            from = Math.min(from, p.firstSeq);
+        }
+        return from;
+    }
+
+    long gapMessages() {
+        return gapMessages;
+    }
+
+    long unreadable() {
+        return unreadable;
+    }
+
+    private void closeQuietly(FetchConsumer fetch) {
+        try {
+            fetch.close();
+        } catch (Exception e) {
+            log.debug("{} - closing a fetch of {}: {}", nodeId, stream, e.toString());
+        }
+    }
+
+    private static String header(Message m, String name) {
+        return m.getHeaders() == null ? null : m.getHeaders().getFirst(name);
+    }
+}
