@@ -83,7 +83,7 @@ public enum ConfigKey {
     CATCH_UP_WAIT("catch-up-wait", "30", ValueType.NON_NEGATIVE_LONG,
             "Seconds the first connection of a node waits until it applied what the change streams held at its start"
                     + " (a database that has run before waits for NATS itself only 2 s); 0: never waits."),
-    CHANGE_FEED("change-feed", "", ValueType.TEXT,
+    CHANGE_FEED("change-feed", "", ValueType.SUBJECT_PREFIX,
             "Subject prefix of the cluster's change feed: every committed row change of the replicated tables is"
                     + " published once per cluster, as Debezium-style JSON, to <change-feed>.<table> in the stream"
                     + " <stream-prefix>-feed (one node emits, another takes over when it stops). Empty: no feed.");
@@ -143,7 +143,9 @@ public enum ConfigKey {
         NON_NEGATIVE_LONG("an integer from 0 to 9223372036854775807"),
         PORT("a port number from 1 to 65535"),
         NAME("letters, digits, '-' and '_'"),
-        NAME_LIST("a comma-separated list of table names");
+        NAME_LIST("a comma-separated list of table names"),
+        SUBJECT_PREFIX("a NATS subject prefix: tokens of letters, digits, '_' and '-' separated by dots, no wildcards;"
+                + " or empty");
 
         private final String accepted;
 

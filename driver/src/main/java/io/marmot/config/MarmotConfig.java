@@ -88,7 +88,7 @@ public record MarmotConfig(
                         Integer.parseInt(v.get(ConfigKey.SNAPSHOT_KEEP)),
                         Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.SNAPSHOT_RESTORE_WAIT)))),
                 Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.CATCH_UP_WAIT))),
-                changeFeed(v.get(ConfigKey.CHANGE_FEED)));
+                v.get(ConfigKey.CHANGE_FEED));
     }
 
     public MarmotConfig withNodeId(long id) {
@@ -137,21 +137,13 @@ public record MarmotConfig(
             case NON_NEGATIVE_LONG -> inRange(raw, 0, Long.MAX_VALUE);
             case PORT -> inRange(raw, 1, 65535);
             case NAME -> raw.matches("[A-Za-z0-9_-]+");
+            case SUBJECT_PREFIX -> raw.isEmpty() || raw.matches("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
         };
         boolean required = key.type() != ConfigKey.ValueType.TEXT && key.type() != ConfigKey.ValueType.NAME_LIST
                 && !key.defaultValue().isEmpty();
         if (!ok || (required && raw.isEmpty())) {
             throw invalid(key, raw, key.type().accepted());
         }
-    }
-
-    /** A subject prefix: dot-separated tokens of letters, digits, '_' and '-' (no wildcards), or empty. */
-    private static String changeFeed(String prefix) throws ConfigException {
-        if (!prefix.isEmpty() && !prefix.matches("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*")) {
-            throw invalid(ConfigKey.CHANGE_FEED, prefix,
-                    "a NATS subject prefix: tokens of letters, digits, '_' and '-' separated by dots, no wildcards");
-        }
-        return prefix;
     }
 
     private static boolean inRange(String raw, long min, long max) {

@@ -179,6 +179,8 @@ class ConfigurationTest {
         "nats-port     | 70000 | a port number from 1 to 65535",
         "max-log-age   | 7d    | an integer from 1",
         "stream-prefix | a.b   | letters, digits",
+        "change-feed   | cdc.> | a NATS subject prefix",
+        "change-feed   | .cdc  | a NATS subject prefix",
     })
     void badValuesFailWithKeyValueAndWhatIsAccepted(String key, String value, String accepted) {
         SQLException url = assertThrows(SQLException.class, () -> Db.open(db, key + "=" + value));

@@ -207,6 +207,7 @@ final class CommandLine {
                 case POSITIVE_INT, POSITIVE_LONG, NON_NEGATIVE_LONG -> "<n>";
                 case PORT -> "<port>";
                 case NAME -> "<name>";
+                case SUBJECT_PREFIX -> "<subject.prefix>";
                 case NAME_LIST -> "<t1,t2,...>";
                 case TEXT -> "<value>";
             };

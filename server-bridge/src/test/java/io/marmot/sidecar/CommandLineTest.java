@@ -76,6 +76,7 @@ class CommandLineTest {
                 case POSITIVE_INT, POSITIVE_LONG, NON_NEGATIVE_LONG -> k == ConfigKey.LOG_REPLICAS ? "3" : "7";
                 case PORT -> "4333";
                 case NAME -> "custom-" + k.key();
+                case SUBJECT_PREFIX -> "custom." + k.key();
                 case NAME_LIST -> "t1,t2";
                 case TEXT -> k == ConfigKey.NATS_URL ? "nats://10.0.0.5:4222" : "/some/" + k.key();
             };
