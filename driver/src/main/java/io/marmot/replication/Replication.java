@@ -167,7 +167,11 @@ public final class Replication implements AutoCloseable {
     private void verify() {
         io.nats.client.Connection nc = link.connected();
         if (nc != null && !linkClosed && holdsClaim) {
-            verifier.round(nc);
+            try {
+                verifier.round(nc, link.dispatcher());
+            } catch (IOException e) {
+                log.debug("{} - verification round: {}", nodeId, e.toString());
+            }
         }
     }
 
