@@ -167,11 +167,7 @@ public final class Replication implements AutoCloseable {
     private void verify() {
         io.nats.client.Connection nc = link.connected();
         if (nc != null && !linkClosed && holdsClaim) {
-            try {
-                verifier.round(nc, link.dispatcher());
-            } catch (IOException e) {
-                log.debug("{} - verification round: {}", nodeId, e.toString());
-            }
+            verifier.round(nc, link);
         }
     }
 

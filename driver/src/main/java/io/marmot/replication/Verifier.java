@@ -2,7 +2,6 @@ package io.marmot.replication;
 
 import io.marmot.config.MarmotConfig;
 import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
@@ -67,7 +66,7 @@ final class Verifier implements AutoCloseable {
     }
 
     /** One round: take (or reuse) this node's digest, publish it, compare with every peer's. */
-    synchronized void round(Connection nc, Dispatcher shared) {
+    synchronized void round(Connection nc, NatsLink link) {
         long started = System.nanoTime();
         if (lastRoundEnded != 0 && started - lastRoundEnded < config.verifyInterval().toNanos() / 2) {
             return; // queued while a long round ran (the first reads every table): the interval counts from its end
@@ -75,7 +74,7 @@ final class Verifier implements AutoCloseable {
         long cpuStarted = CPU.getCurrentThreadCpuTime();
         long readBefore = digest.rowsRead();
         try {
-            responder.answerOn(nc, shared);
+            responder.answerOn(nc, link.dispatcher()); // the connection's one dispatcher, shared with the feeds
             Digest mine = digest.current();
             KeyValue kv = bucket.open(nc);
             byte[] encoded = DigestCodec.encode(mine).getBytes(StandardCharsets.UTF_8);

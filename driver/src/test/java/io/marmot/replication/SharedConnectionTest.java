@@ -82,6 +82,8 @@ class SharedConnectionTest {
                             () -> Marmot.engine(db).orElseThrow().stats().peersAgreeing() > 0);
                 }
                 long withForty = settledThreadCount();
+                System.out.println("SharedConnectionTest: " + withTwo + " threads with 2 databases, " + withForty
+                        + " with 40 after verification ran: " + marmotThreads());
                 // The shared pools may have grown to their size meanwhile; nothing else may.
                 int pools = WorkPools.PUBLISH_THREADS + WorkPools.APPLY_THREADS + SharedConnection.ENGINE_THREADS;
                 assertTrue(withForty - withTwo <= pools, "40 databases use " + withForty + " threads, 2 used " + withTwo
