@@ -172,7 +172,7 @@ public final class Replication implements AutoCloseable {
     private void verify() {
         io.nats.client.Connection nc = link.connected();
         if (nc != null && !linkClosed && holdsClaim) {
-            verifier.round(nc);
+            verifier.round(nc, link);
         }
     }
 

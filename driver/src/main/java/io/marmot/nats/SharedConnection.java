@@ -201,6 +201,18 @@ final class SharedConnection {
             log.debug("{} - NATS exception: {}", name, exp.toString());
         }
 
+        /**
+         * A consumer's server died while this connection stayed up: its pulls go unanswered and jnats notices only
+         * now (45 to 90 s on); the applier's watchdog has usually read the feed again by then. Said, so that a
+         * silent minute is not silent in the log.
+         */
+        @Override
+        public void heartbeatAlarm(Connection conn, io.nats.client.JetStreamSubscription sub, long lastStreamSequence,
+                long lastConsumerSequence) {
+            log.warn("{} - NATS heartbeat alarm: a consumer delivered nothing for three heartbeats (last stream"
+                    + " sequence {})", name, lastStreamSequence);
+        }
+
         @Override
         public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
             log.warn("{} - NATS slow consumer", name);

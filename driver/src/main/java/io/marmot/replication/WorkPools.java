@@ -27,6 +27,13 @@ public final class WorkPools {
     /** Change listeners' deliveries: application code, kept off the publishing and applying threads. */
     public static final ExecutorService LISTEN = pool(2, "marmot-listen");
     public static final ScheduledExecutorService TIMER = timer();
+    /**
+     * Anti-entropy, shared by every engine so that a thousand databases do not keep a thousand threads: passes (which
+     * wait for a peer's answers) and the answers to peers' questions (SQLite reads, never a wait on NATS) have a pool
+     * each, so that two nodes of one JVM repairing from each other cannot hold every thread while waiting.
+     */
+    public static final ExecutorService REPAIR_PASSES = pool(2, "marmot-repair");
+    public static final ExecutorService REPAIR_ANSWERS = pool(2, "marmot-repair-answers");
 
     private WorkPools() {
     }

@@ -5,8 +5,10 @@ import io.marmot.clock.RowKey;
 import io.marmot.clock.RowState;
 import io.marmot.clock.RowStateCodec;
 import io.marmot.clock.RowVersions;
+import io.marmot.replication.WorkPools;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
+import io.nats.client.Subscription;
 import java.io.IOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,9 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers peers' repair questions ({@link RepairRequests}) on {@code <stream-prefix>-repair.<node>}, on a dispatcher
- * of its own, from this node's {@link LocalDigest}: its ranges, the row hashes of some ranges, rows with their
- * versions, and the parts of a row too large for one reply. Every reply stays under 3/4 of the server's payload limit.
+ * Answers peers' repair questions ({@link RepairRequests}) on {@code <stream-prefix>-repair.<node>}, heard through
+ * the connection's shared dispatcher and worked out on a shared pool, from this node's {@link LocalDigest}: its
+ * ranges, the row hashes of some ranges, rows with their versions, and the parts of a row too large for one reply.
+ * Every reply stays under 3/4 of the server's payload limit.
  */
 final class RepairResponder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RepairResponder.class);
@@ -32,6 +35,7 @@ final class RepairResponder implements AutoCloseable {
     private RowVersions versions;
     private Connection answering;
     private Dispatcher dispatcher;
+    private Subscription subscription;
 
     RepairResponder(long nodeId, String subject, LocalDigest digest) {
         this.nodeId = nodeId;
@@ -39,19 +43,30 @@ final class RepairResponder implements AutoCloseable {
         this.digest = digest;
     }
 
-    /** Answers on {@code nc} (again after a new connection). */
-    synchronized void answerOn(Connection nc) {
-        if (answering == nc) {
+    /**
+     * Answers on {@code nc} (again after a new connection), subscribed through the connection's shared dispatcher;
+     * the answers are worked out on {@link WorkPools#REPAIR_ANSWERS}, as the dispatcher must never wait.
+     */
+    synchronized void answerOn(Connection nc, Dispatcher shared) {
+        if (answering == nc && dispatcher == shared) {
             return;
         }
         stopAnswering();
-        dispatcher = nc.createDispatcher(msg -> {
+        subscription = shared.subscribe(subject, msg -> {
             if (msg.getReplyTo() != null) {
-                nc.publish(msg.getReplyTo(), answer(msg.getData(), nc.getServerInfo().getMaxPayload()));
+                WorkPools.REPAIR_ANSWERS.execute(() -> reply(nc, msg.getReplyTo(), msg.getData()));
             }
         });
-        dispatcher.subscribe(subject);
+        dispatcher = shared;
         answering = nc;
+    }
+
+    private void reply(Connection nc, String replyTo, byte[] question) {
+        try {
+            nc.publish(replyTo, answer(question, nc.getServerInfo().getMaxPayload()));
+        } catch (RuntimeException e) { // the connection closed meanwhile: the peer asks again
+            log.debug("{} - answering a repair question: {}", nodeId, e.toString());
+        }
     }
 
     /** The answer to a peer's repair question (an error reply when it cannot be answered). */
@@ -147,15 +162,16 @@ final class RepairResponder implements AutoCloseable {
     }
 
     private void stopAnswering() {
-        if (answering != null && dispatcher != null) {
+        if (subscription != null) {
             try {
-                answering.closeDispatcher(dispatcher);
+                dispatcher.unsubscribe(subscription);
             } catch (RuntimeException e) {
                 log.debug("{} - closing the repair responder: {}", nodeId, e.toString());
             }
         }
         answering = null;
         dispatcher = null;
+        subscription = null;
     }
 
     @Override

@@ -4,7 +4,9 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.KvBucket;
 import io.marmot.publish.OwnMessages;
+import io.marmot.nats.NatsLink;
 import io.marmot.replication.Daemons;
+import io.marmot.replication.WorkPools;
 import io.marmot.replication.ReplicationStats;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -22,9 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -35,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * key-value bucket {@code <stream-prefix>-digests} and compares it with its peers'. Two nodes that applied the same
  * messages and hold different rows diverged by a path the stream does not show (a write with triggers off, rows that
  * predate capture, a lost store): seen in two rounds in a row, that is logged with the tables, reported by /health
- * and {@code stats()} until the nodes agree again, and repaired ({@link Repairer}, on a thread of its own, narrowed
- * down to rows through the peer's {@link RepairResponder}).
+ * and {@code stats()} until the nodes agree again, and repaired ({@link Repairer}, on the JVM's shared repair pool,
+ * narrowed down to rows through the peer's {@link RepairResponder}).
  */
 public final class Verifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Verifier.class);
@@ -49,7 +48,8 @@ public final class Verifier implements AutoCloseable {
     private final LocalDigest digest;
     private final RepairResponder responder;
     private final Repairer repairer;
-    private final ExecutorService repairs;
+    /** The thread of the pass under way on {@link WorkPools#REPAIR_PASSES}, if any; guarded by {@link #repairing}. */
+    private Thread passThread;
     private final AtomicBoolean repairing = new AtomicBoolean();
     private final Map<Long, List<String>> differedLastRound = new HashMap<>();
     private final Map<Long, Boolean> agreement = new TreeMap<>();
@@ -70,11 +70,10 @@ public final class Verifier implements AutoCloseable {
         this.digest = new LocalDigest(nodeId, database, config, own);
         this.responder = new RepairResponder(nodeId, Repairer.subjectPrefix(config) + nodeId, digest);
         this.repairer = new Repairer(nodeId, database, config, listeners);
-        this.repairs = Executors.newSingleThreadExecutor(Daemons.factory("marmot-repair-" + nodeId));
     }
 
     /** One round: take (or reuse) this node's digest, publish it, compare with every peer's. */
-    public synchronized void round(Connection nc) {
+    public synchronized void round(Connection nc, NatsLink link) {
         long started = System.nanoTime();
         if (lastRoundEnded != 0 && started - lastRoundEnded < config.verifyInterval().toNanos() / 2) {
             return; // queued while a long round ran (the first reads every table): the interval counts from its end
@@ -82,7 +81,7 @@ public final class Verifier implements AutoCloseable {
         long cpuStarted = CPU.getCurrentThreadCpuTime();
         long readBefore = digest.rowsRead();
         try {
-            responder.answerOn(nc);
+            responder.answerOn(nc, link.dispatcher()); // the connection's one dispatcher, shared with the feeds
             Digest mine = digest.current();
             KeyValue kv = bucket.open(nc);
             byte[] encoded = DigestCodec.encode(mine).getBytes(StandardCharsets.UTF_8);
@@ -118,26 +117,29 @@ public final class Verifier implements AutoCloseable {
         }
     }
 
-    /** Repairs, on the repair thread, the tables found different from each peer; skipped while a repair runs. */
+    /** Repairs, on a repair thread, the tables found different from each peer; skipped while a repair runs. */
     private void repairLater(Connection nc, Map<Long, List<String>> tables) {
         if (!repairing.compareAndSet(false, true)) {
             return;
         }
-        try {
-            repairs.execute(() -> {
-                try {
-                    tables.forEach((peer, names) -> {
-                        for (String table : names) {
-                            repair(nc, peer, table);
-                        }
-                    });
-                } finally {
-                    repairing.set(false);
+        WorkPools.REPAIR_PASSES.execute(() -> {
+            try {
+                synchronized (repairing) {
+                    passThread = Thread.currentThread();
                 }
-            });
-        } catch (RejectedExecutionException closed) {
-            repairing.set(false);
-        }
+                tables.forEach((peer, names) -> {
+                    for (String table : names) {
+                        repair(nc, peer, table); // returns at once once closed
+                    }
+                });
+            } finally {
+                synchronized (repairing) {
+                    passThread = null; // the pool clears an interrupt left behind before its next task
+                    repairing.set(false);
+                    repairing.notifyAll();
+                }
+            }
+        });
     }
 
     private void repair(Connection nc, long peer, String table) {
@@ -219,11 +221,19 @@ public final class Verifier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        repairs.shutdownNow();
-        try {
-            repairs.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        synchronized (repairing) {
+            if (passThread != null) {
+                passThread.interrupt(); // a pass waiting for a peer's answer stops; no other table is begun
+            }
+            for (long left = 5_000; repairing.get() && left > 0; left = (deadline - System.nanoTime()) / 1_000_000) {
+                try {
+                    repairing.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
         repairer.close();
         responder.close();

@@ -76,7 +76,15 @@ class SharedConnectionTest {
                 for (Connection c : nodes) {
                     Await.until(Duration.ofSeconds(30), "every row on every node", () -> Db.count(c, "SELECT count(*) FROM t") == 4);
                 }
+                for (int n = 1; n <= nodes.size(); n++) {
+                    Path db = dir.resolve("many" + n + ".db");
+                    // verification ran: its digests compared, each node answering its peers' repair questions
+                    Await.until(Duration.ofSeconds(60), "node " + n + " compared its data with a peer",
+                            () -> Marmot.engine(db).orElseThrow().stats().peersAgreeing() > 0);
+                }
                 long withForty = settledThreadCount();
+                System.out.println("SharedConnectionTest: " + withTwo + " threads with 2 databases, " + withForty
+                        + " with 40 after verification ran: " + marmotThreads());
                 // The shared pools may have grown to their size meanwhile; nothing else may.
                 int pools = WorkPools.PUBLISH_THREADS + WorkPools.APPLY_THREADS + SharedConnection.ENGINE_THREADS;
                 assertTrue(withForty - withTwo <= pools, "40 databases use " + withForty + " threads, 2 used " + withTwo
@@ -95,7 +103,8 @@ class SharedConnectionTest {
     }
 
     private Connection openReplicating(int n, NatsServer nats) throws Exception {
-        Connection c = Db.node(dir.resolve("many" + n + ".db"), "node-id=" + n + "&nats-url=" + nats.url());
+        Connection c = Db.node(dir.resolve("many" + n + ".db"), "node-id=" + n + "&nats-url=" + nats.url()
+                + "&verify-interval=1");
         Db.exec(c, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
         return c;
     }
