@@ -73,6 +73,13 @@ public enum ConfigKey {
     CLUSTER_PASSWORD("cluster-password", "", ValueType.TEXT,
             "Password of the embedded servers' routes; never logged nor on a command line (a file readable by the"
                     + " owner only, beside the database)."),
+    CLUSTER_TLS_CERT("cluster-tls-cert", "", ValueType.TEXT,
+            "PEM certificate this node's embedded server presents on its routes (with cluster-tls-key and"
+                    + " cluster-tls-ca): routes then use TLS and accept only peers whose certificate the CA signed."),
+    CLUSTER_TLS_KEY("cluster-tls-key", "", ValueType.TEXT,
+            "PEM private key of cluster-tls-cert; the file stays where it is, only its path is handed to nats-server."),
+    CLUSTER_TLS_CA("cluster-tls-ca", "", ValueType.TEXT,
+            "PEM certificate(s) of the CA that signed every node's cluster-tls-cert; the same on every node."),
     SNAPSHOT_INTERVAL("snapshot-interval", "3600", ValueType.NON_NEGATIVE_LONG,
             "Seconds between snapshots of the database (one node of the cluster takes each), and one is also taken"
                     + " when a stream grew by half its limits since the newest; 0: this node never takes one."),

@@ -11,10 +11,17 @@ import java.util.List;
  * @param name the cluster's name, the same on every node
  * @param user user name of the routes, empty: routes without credentials
  * @param password password of the routes; masked by {@link #toString()}
+ * @param tls TLS on the routes, or {@link RouteTls#NONE}
  */
-public record EmbeddedCluster(String addr, List<String> peers, String name, String user, String password) {
+public record EmbeddedCluster(String addr, List<String> peers, String name, String user, String password,
+        RouteTls tls) {
     public EmbeddedCluster {
         peers = List.copyOf(peers);
+    }
+
+    /** Routes without TLS. */
+    public EmbeddedCluster(String addr, List<String> peers, String name, String user, String password) {
+        this(addr, peers, name, user, password, RouteTls.NONE);
     }
 
     public boolean enabled() {
@@ -42,8 +49,13 @@ public record EmbeddedCluster(String addr, List<String> peers, String name, Stri
         return Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1));
     }
 
-    static EmbeddedCluster from(String addr, String peers, String name, String natsUrl, String user, String password)
-            throws ConfigException {
+    /** Whether the routes need a configuration file (credentials and TLS are kept off the command line). */
+    public boolean needsConfigFile() {
+        return hasCredentials() || (enabled() && tls.enabled());
+    }
+
+    static EmbeddedCluster from(String addr, String peers, String name, String natsUrl, String user, String password,
+            RouteTls tls) throws ConfigException {
         if (!addr.isEmpty() && user.isEmpty() != password.isEmpty()) {
             ConfigKey missing = user.isEmpty() ? ConfigKey.CLUSTER_USER : ConfigKey.CLUSTER_PASSWORD;
             throw new ConfigException("marmot parameters 'cluster-user' and 'cluster-password' go together: give both"
@@ -73,7 +85,7 @@ public record EmbeddedCluster(String addr, List<String> peers, String name, Stri
                     + " embedded server listens on for its peers' routes)", ConfigKey.CLUSTER_PEERS.key(), peers,
                     "empty when cluster-addr is empty");
         }
-        return new EmbeddedCluster(addr, routes, name, user, password);
+        return new EmbeddedCluster(addr, routes, name, user, password, tls);
     }
 
     private static void requireHostPort(ConfigKey key, String raw, String hostPort) throws ConfigException {
@@ -91,6 +103,7 @@ public record EmbeddedCluster(String addr, List<String> peers, String name, Stri
     @Override
     public String toString() {
         return "cluster " + name + " at " + addr + " with peers " + peers
-                + (hasCredentials() ? " (route user " + user + ", password <masked>)" : "");
+                + (hasCredentials() ? " (route user " + user + ", password <masked>)" : "")
+                + (tls.enabled() ? " with " + tls : "");
     }
 }

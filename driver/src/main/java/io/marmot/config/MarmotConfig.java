@@ -63,7 +63,8 @@ public record MarmotConfig(
                 v.get(ConfigKey.NATS_TOKEN), v.get(ConfigKey.NATS_CREDS), v.get(ConfigKey.NATS_NKEY),
                 EmbeddedCluster.from(v.get(ConfigKey.CLUSTER_ADDR), v.get(ConfigKey.CLUSTER_PEERS),
                         v.get(ConfigKey.CLUSTER_NAME), v.get(ConfigKey.NATS_URL), v.get(ConfigKey.CLUSTER_USER),
-                        v.get(ConfigKey.CLUSTER_PASSWORD)));
+                        v.get(ConfigKey.CLUSTER_PASSWORD), RouteTls.from(v.get(ConfigKey.CLUSTER_TLS_CERT),
+                                v.get(ConfigKey.CLUSTER_TLS_KEY), v.get(ConfigKey.CLUSTER_TLS_CA))));
         StreamSettings streams = new StreamSettings(Integer.parseInt(v.get(ConfigKey.SHARDS)),
                 Long.parseLong(v.get(ConfigKey.MAX_LOG_ENTRIES)), Long.parseLong(v.get(ConfigKey.MAX_LOG_BYTES)),
                 Duration.ofSeconds(Long.parseLong(v.get(ConfigKey.MAX_LOG_AGE))), logReplicas,

@@ -230,4 +230,16 @@ public class MarmotDataSource extends SQLiteDataSource {
     public void setClusterPassword(String password) {
         set(ConfigKey.CLUSTER_PASSWORD, password);
     }
+
+    public void setClusterTlsCert(String pemFile) {
+        set(ConfigKey.CLUSTER_TLS_CERT, pemFile);
+    }
+
+    public void setClusterTlsKey(String pemFile) {
+        set(ConfigKey.CLUSTER_TLS_KEY, pemFile);
+    }
+
+    public void setClusterTlsCa(String pemFile) {
+        set(ConfigKey.CLUSTER_TLS_CA, pemFile);
+    }
 }

@@ -115,7 +115,7 @@ public final class EmbeddedNats {
             // Routes listen only where cluster-addr says; the client port stays on loopback for this node alone.
             cmd.addAll(List.of("--server_name", cluster.serverName(), "--pid", storeDir.resolve(PID_FILE).toString()));
         }
-        if (cluster.hasCredentials()) {
+        if (cluster.needsConfigFile()) {
             cmd.addAll(List.of("-c", RouteConfigFile.write(storeDir, cluster).toString())); // no secret in ps
         } else if (cluster.enabled()) {
             cmd.addAll(List.of("--cluster_name", cluster.name(), "--cluster", "nats://" + cluster.addr()));

@@ -1,6 +1,7 @@
 package io.marmot.nats;
 
 import io.marmot.config.EmbeddedCluster;
+import io.marmot.config.RouteTls;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The embedded server's cluster block when routes carry credentials: in a file readable by its owner only, since a
- * password on nats-server's command line would show in {@code ps} to every user of the machine.
+ * The embedded server's cluster block when routes carry credentials or TLS: in a file readable by its owner only,
+ * since a password on nats-server's command line would show in {@code ps} to every user of the machine.
  */
 final class RouteConfigFile {
     static final String NAME = "cluster.conf";
@@ -22,7 +23,8 @@ final class RouteConfigFile {
     }
 
     static Path write(Path storeDir, EmbeddedCluster cluster) throws IOException {
-        String credentials = encode(cluster.user()) + ":" + encode(cluster.password()) + "@";
+        String credentials = cluster.hasCredentials()
+                ? encode(cluster.user()) + ":" + encode(cluster.password()) + "@" : "";
         List<String> routes = new ArrayList<>();
         for (String peer : cluster.peers()) {
             routes.add(quoted("nats://" + credentials + peer.substring("nats://".length())));
@@ -31,8 +33,9 @@ final class RouteConfigFile {
                 + "cluster {\n"
                 + "  name: " + quoted(cluster.name()) + "\n"
                 + "  listen: " + quoted(cluster.addr()) + "\n"
-                + "  authorization { user: " + quoted(cluster.user()) + ", password: " + quoted(cluster.password())
-                + " }\n"
+                + (cluster.hasCredentials() ? "  authorization { user: " + quoted(cluster.user()) + ", password: "
+                        + quoted(cluster.password()) + " }\n" : "")
+                + tls(cluster.tls())
                 + "  routes: [" + String.join(", ", routes) + "]\n"
                 + "}\n";
         Path file = storeDir.resolve(NAME);
@@ -44,6 +47,12 @@ final class RouteConfigFile {
         }
         Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
         return file;
+    }
+
+    /** Routes verify each other both ways: a peer without a certificate the CA signed is refused. */
+    private static String tls(RouteTls tls) {
+        return !tls.enabled() ? "" : "  tls { cert_file: " + quoted(tls.cert()) + ", key_file: " + quoted(tls.key())
+                + ", ca_file: " + quoted(tls.ca()) + ", verify: true, timeout: 5 }\n";
     }
 
     /** A double-quoted string of the NATS configuration format. */
