@@ -28,12 +28,8 @@ import java.sql.Statement;
 public final class ChangeLog {
     public static final String LOG = "__marmot_log";
     public static final String STATE = "__marmot_state";
-    /**
-     * Value columns the log is created with: none, it widens (ALTER TABLE ADD COLUMN) to the widest captured table
-     * before any trigger names a column. Logs created with 16 kept them: every narrower table's row paid a NULL per
-     * unused column (12 VM steps and 12 record bytes per row of a 4-column table).
-     */
-    static final int INITIAL_WIDTH = 0;
+    /** Value columns the log is created with; it widens (ALTER TABLE ADD COLUMN) for wider tables. */
+    static final int INITIAL_WIDTH = 16;
     /** The bit of an update's {@code mask} that columns from this index on share. */
     public static final int MASK_SHARED_BIT = 62;
 
@@ -57,8 +53,8 @@ public final class ChangeLog {
                 s.execute("ALTER TABLE " + STATE + " ADD COLUMN skew INTEGER NOT NULL DEFAULT 0"); // older databases
             }
             StringBuilder log = new StringBuilder("CREATE TABLE IF NOT EXISTS " + LOG
-                    // No NOT NULL: only the triggers write here, and each check was a VM step per row (5 of them)
-                    + " (seq INTEGER PRIMARY KEY, hlc INTEGER, tx INTEGER, tbl TEXT, op INTEGER, cols INTEGER, rid, mask INTEGER");
+                    + " (seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, tx INTEGER NOT NULL, tbl TEXT NOT NULL,"
+                    + " op INTEGER NOT NULL, cols INTEGER NOT NULL, rid, mask INTEGER");
             for (int i = 0; i < INITIAL_WIDTH; i++) {
                 log.append(", c").append(i);
             }
