@@ -12,6 +12,24 @@ final class InternalUpdates {
         return Identifiers.isInternal(table);
     }
 
+    /**
+     * sqlite-jdbc counts {@code Statement.executeUpdate} as the growth of {@code total_changes()}, which includes
+     * the rows capture triggers write into the change log: those are taken off again, so the count is what plain
+     * sqlite-jdbc reports (the application's own triggers included). {@code add} and {@code remove} register a
+     * listener on the connection unfiltered.
+     */
+    static long withoutCaptureRows(SqlCall<Long> call, java.util.function.Consumer<SQLiteUpdateListener> add,
+            java.util.function.Consumer<SQLiteUpdateListener> remove) throws java.sql.SQLException {
+        CaptureRows capture = new CaptureRows();
+        add.accept(capture);
+        try {
+            long reported = call.run();
+            return Math.max(0, reported - capture.count());
+        } finally {
+            remove.accept(capture);
+        }
+    }
+
     /** The application's listener, deaf to the engine's tables. */
     static SQLiteUpdateListener hiddenFrom(SQLiteUpdateListener listener) {
         return (type, database, table, rowId) -> {

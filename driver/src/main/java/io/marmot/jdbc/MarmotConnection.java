@@ -38,7 +38,7 @@ public final class MarmotConnection extends JDBC4Connection {
         super(spec.url(), spec.sqliteUrl().substring(SQLITE_PREFIX.length()), spec.sqliteProperties());
         this.listeners = new ListenerFilter();
         this.waiter = new WaiterTimeout(this);
-        this.boundaries = new TransactionBoundaries(this, engine, spec.openMode().transactionModeGiven());
+        this.boundaries = new TransactionBoundaries(this, engine, spec.openMode().transactionModeGiven(), waiter);
         this.engine = engine;
         this.database = spec.databasePath();
         try {
@@ -88,12 +88,19 @@ public final class MarmotConnection extends JDBC4Connection {
         return ddl == null ? executeDml(call) : executeDdl(ddl, call);
     }
 
+    /** An autocommit statement's end (failed too) frees the lock it took, and may leave the publisher work. */
     <T> T executeDml(SqlCall<T> call) throws SQLException {
-        T result = call.run();
-        if (engine != null && getAutoCommit()) {
-            engine.committed();
+        if (boundaries != null && getAutoCommit()) {
+            waiter.awaitTurn();
         }
-        return result;
+        try {
+            return call.run();
+        } finally {
+            if (boundaries != null && getAutoCommit()) { // null: sqlite-jdbc's constructor applying pragmas
+                waiter.freed();
+                boundaries.committed();
+            }
+        }
     }
 
     <T> T executeDdl(Ddl ddl, SqlCall<T> call) throws SQLException {
@@ -110,23 +117,10 @@ public final class MarmotConnection extends JDBC4Connection {
         }
     }
 
-    /**
-     * sqlite-jdbc counts {@code Statement.executeUpdate} as the growth of {@code total_changes()}, which includes
-     * the rows capture triggers write into the change log: those are taken off again, so the count is what plain
-     * sqlite-jdbc reports (the application's own triggers included).
-     */
+    /** The count of {@code Statement.executeUpdate} without the change log's rows (see InternalUpdates#withoutCaptureRows). */
     long withoutCaptureRows(SqlCall<Long> call) throws SQLException {
-        if (engine == null) {
-            return call.run();
-        }
-        InternalUpdates.CaptureRows capture = new InternalUpdates.CaptureRows();
-        super.addUpdateListener(capture);
-        try {
-            long reported = call.run();
-            return Math.max(0, reported - capture.count());
-        } finally {
-            super.removeUpdateListener(capture);
-        }
+        return engine == null ? call.run() : InternalUpdates.withoutCaptureRows(call, super::addUpdateListener,
+                super::removeUpdateListener);
     }
 
     /** sqlite-jdbc calls this before every statement: a transaction's first takes the write lock (WriteLockFirst). */
@@ -221,6 +215,9 @@ public final class MarmotConnection extends JDBC4Connection {
             }
         } finally {
             super.close();
+            if (waiter != null) {
+                waiter.freed();
+            }
         }
     }
 
@@ -288,7 +285,11 @@ public final class MarmotConnection extends JDBC4Connection {
         return TableListing.withoutEngineTables(s);
     }
 
+    /** A transaction ended (its write lock is free: the next waiter of this JVM tries it now) and another begins. */
     void beginGroup() throws SQLException {
+        if (waiter != null) {
+            waiter.freed();
+        }
         if (boundaries != null) {
             boundaries.begin();
         }

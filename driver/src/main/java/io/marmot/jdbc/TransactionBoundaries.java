@@ -16,9 +16,12 @@ final class TransactionBoundaries implements AutoCloseable {
     private final ChangeGroup group;
     /** Null when the application chose its own {@code transaction_mode}, or nothing replicates. */
     private final WriteLockFirst writeLockFirst;
+    private final WaiterTimeout waiter;
 
-    TransactionBoundaries(SQLiteConnection connection, MarmotEngine engine, boolean transactionModeGiven) {
+    TransactionBoundaries(SQLiteConnection connection, MarmotEngine engine, boolean transactionModeGiven,
+            WaiterTimeout waiter) {
         this.connection = connection;
+        this.waiter = waiter;
         this.engine = engine;
         this.group = new ChangeGroup(connection);
         this.writeLockFirst = engine != null && !transactionModeGiven ? new WriteLockFirst() : null;
@@ -52,7 +55,7 @@ final class TransactionBoundaries implements AutoCloseable {
     /** A statement of the application is about to run. */
     void beforeStatement() throws SQLException {
         if (writeLockFirst != null) {
-            writeLockFirst.beforeStatement(connection);
+            writeLockFirst.beforeStatement(connection, waiter);
         }
     }
 

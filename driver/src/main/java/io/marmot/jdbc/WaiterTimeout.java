@@ -12,6 +12,8 @@ import org.sqlite.SQLiteConnection;
 final class WaiterTimeout {
     private final SQLiteConnection connection;
     private int millis;
+    private String file;
+    private WriteLockWaiter current;
 
     WaiterTimeout(SQLiteConnection connection) {
         this.connection = connection;
@@ -23,12 +25,32 @@ final class WaiterTimeout {
 
     void use(int timeoutMillis) throws SQLException {
         connection.getDatabase().getConfig().setBusyTimeout(timeoutMillis);
-        WriteLockWaiter.install(connection, timeoutMillis);
+        if (file == null) {
+            file = WriteLockWaiter.fileOf(connection);
+        }
+        current = WriteLockWaiter.install(connection, timeoutMillis, file);
         millis = timeoutMillis;
     }
 
     void stop() {
         millis = 0;
+        freed();
+    }
+
+    /** Before a statement that may take the write lock: behind the connections of this JVM waiting for it already. */
+    void awaitTurn() {
+        WriteLockWaiter w = current;
+        if (w != null && millis > 0) {
+            w.awaitTurn();
+        }
+    }
+
+    /** The connection freed the write lock, or may have: the next waiter of this JVM tries it now. */
+    void freed() {
+        WriteLockWaiter w = current;
+        if (w != null) {
+            w.freed();
+        }
     }
 
     /** The statement to run instead of a busy_timeout pragma (after setting the waiter's), or the statement itself. */

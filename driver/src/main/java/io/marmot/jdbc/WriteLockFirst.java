@@ -62,7 +62,7 @@ final class WriteLockFirst {
      * updates and batches, the connection before a savepoint): if it is the transaction's first, the empty
      * deferred transaction becomes an immediate one.
      */
-    void beforeStatement(SQLiteConnection c) throws SQLException {
+    void beforeStatement(SQLiteConnection c, WaiterTimeout waiter) throws SQLException {
         if (!fresh || c.getAutoCommit()) {
             return;
         }
@@ -80,9 +80,12 @@ final class WriteLockFirst {
         // the lock through the connection's busy handler (the driver's write-lock waiter).
         DB db = c.getDatabase();
         db.exec("COMMIT", false);
+        waiter.awaitTurn(); // behind the connections of this JVM already waiting for the lock
         try {
             db.exec("BEGIN IMMEDIATE", false);
+            waiter.freed(); // it has the lock: the next waiter waits for its commit
         } catch (SQLException e) {
+            waiter.freed();
             // No lock within the timeout: the statement fails, the connection stays in a (deferred) transaction as
             // sqlite-jdbc expects, and the next statement tries again.
             fresh = true;

@@ -28,7 +28,7 @@ public final class Sqlite {
         p.setProperty("jdbc.get_generated_keys", "false");
         SQLiteConnection c = connect("jdbc:sqlite:" + database, p);
         try (Statement s = c.createStatement()) {
-            WriteLockWaiter.install(c, BUSY_TIMEOUT_MS);
+            WriteLockWaiter.install(c, BUSY_TIMEOUT_MS, WriteLockWaiter.fileOf(c));
             s.execute("PRAGMA synchronous = NORMAL");
         } catch (SQLException e) {
             closeQuietly(c, e);
@@ -69,6 +69,8 @@ public final class Sqlite {
                 e.addSuppressed(rollback);
             }
             throw e;
+        } finally {
+            WriteLockWaiter.released(c);
         }
     }
 
