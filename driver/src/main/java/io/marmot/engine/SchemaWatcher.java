@@ -5,6 +5,7 @@ import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
 import io.marmot.replication.Daemons;
+import io.marmot.replication.IdlePace;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Notices schema changes made outside the driver (the sqlite3 shell, another program) by polling
  * {@code PRAGMA schema_version}, and re-installs capture so new tables are captured from then on. While the
- * database's WAL was not written since the last look (an idle database), a look costs one {@code stat} instead.
+ * database's WAL was not written since the last look (an idle database), a look costs one {@code stat} instead, and
+ * the looks space out from {@code poll-interval} to a second ({@link IdlePace}).
  */
 final class SchemaWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaWatcher.class);
@@ -33,9 +35,12 @@ final class SchemaWatcher implements AutoCloseable {
     private static final ScheduledExecutorService TIMER =
             Executors.newScheduledThreadPool(2, Daemons.factory("marmot-schema"));
 
-    private ScheduledFuture<?> task;
+    private volatile ScheduledFuture<?> task;
+    private IdlePace pace;
     /** Looks that found the WAL untouched and ran no query. */
     private volatile long quietLooks;
+    /** Whether the last look found the WAL written (and read the schema version). */
+    private boolean lastLookRead;
     private boolean closed;
     private int knownVersion = -1;
     /** The log's last position when the schema was last looked at (what came before it was captured knowingly). */
@@ -50,8 +55,20 @@ final class SchemaWatcher implements AutoCloseable {
     }
 
     public void start() {
-        long period = config.pollInterval().toMillis();
-        task = TIMER.scheduleWithFixedDelay(this::check, 0, period, TimeUnit.MILLISECONDS);
+        pace = IdlePace.poll(config.pollInterval());
+        lookIn(0);
+    }
+
+    /** One look at a time, each setting the next: soon after the WAL changed, up to a second apart while it does not. */
+    private void lookIn(long nanos) {
+        task = TIMER.schedule(() -> {
+            boolean changed = check();
+            synchronized (this) {
+                if (!closed) {
+                    lookIn(pace.next(changed || lastLookRead));
+                }
+            }
+        }, nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Re-installs capture if the schema changed since the last look; true when it did. */
@@ -61,8 +78,10 @@ final class SchemaWatcher implements AutoCloseable {
         }
         if (wal.unchangedSinceLastLook()) {
             quietLooks++;
+            lastLookRead = false;
             return false;
         }
+        lastLookRead = true;
         try {
             wal.looking();
             // The log's end first: whatever the schema version read next says, rows after this were logged after it.

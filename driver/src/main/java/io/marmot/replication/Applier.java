@@ -31,8 +31,12 @@ final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH = 1000;
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** Parked messages, positions due and restarts are looked at this often without any message arriving. */
+    /**
+     * Parked messages, positions due, restarts and the feeds' watchdog are looked at this often without any message
+     * arriving, while the node is busy; a quiet node's ticks space out to {@link #QUIET_TICK} (see {@link IdlePace}).
+     */
     private static final long TICK_MILLIS = 500;
+    private static final java.time.Duration QUIET_TICK = java.time.Duration.ofSeconds(4);
 
     private final long nodeId;
     private final MarmotConfig config;
@@ -48,7 +52,9 @@ final class Applier implements AutoCloseable {
     private final FeedWatchdog watchdog;
     private final List<String> streams = new ArrayList<>();
     private final List<StreamFeeds.Delivery> batch = new ArrayList<>(MAX_BATCH);
-    private ScheduledFuture<?> tick;
+    private volatile ScheduledFuture<?> tick;
+    private volatile boolean tickDue;
+    private final IdlePace pace = new IdlePace(java.time.Duration.ofMillis(TICK_MILLIS), QUIET_TICK);
     private long backoff = 100;
     /** No step before this (System.nanoTime): backing off after a failure. */
     private volatile long notBefore = System.nanoTime();
@@ -88,8 +94,18 @@ final class Applier implements AutoCloseable {
     }
 
     void start() {
-        tick = WorkPools.TIMER.scheduleWithFixedDelay(task::wake, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        tickIn(TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS));
         task.wake();
+    }
+
+    /** One tick at a time: each tick's step sets the next. */
+    private void tickIn(long nanos) {
+        if (!closed) {
+            tick = WorkPools.TIMER.schedule(() -> {
+                tickDue = true;
+                task.wake();
+            }, nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     /** NATS (re)connected: the applier binds every stream again, from where this database stands. */
@@ -116,6 +132,9 @@ final class Applier implements AutoCloseable {
         if (closed || System.nanoTime() - notBefore < 0) {
             return; // a wake during the back-off: the timer ends it
         }
+        boolean ticked = tickDue;
+        tickDue = false;
+        boolean busy = bindRequested;
         try {
             if (bindRequested) {
                 bindRequested = false;
@@ -139,8 +158,10 @@ final class Applier implements AutoCloseable {
             if (!batch.isEmpty()) {
                 stats.applySucceeded();
                 watchdog.soon();
+                busy = true;
             }
             watch();
+            busy |= watchdog.watching() || !progress.positionsToStore().isEmpty();
             batch.clear();
             StreamFeeds.Delivery next = feeds.peek();
             stats.oldestWaitingMillis = next == null ? 0 : timestampMillis(next.message());
@@ -171,6 +192,13 @@ final class Applier implements AutoCloseable {
             notBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
             WorkPools.wakeLater(task, backoff, TimeUnit.MILLISECONDS);
             backoff = Math.min(backoff * 2, 5_000);
+            busy = true;
+        } finally {
+            if (ticked) {
+                tickIn(pace.next(busy));
+            } else if (busy) {
+                pace.active();
+            }
         }
     }
 

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
 /**
- * Sends the change log to JetStream. Woken by commits through the driver, and every {@code poll-interval} for
- * commits of other processes. Publishes asynchronously with a bounded window of unacknowledged messages; a
+ * Sends the change log to JetStream. Woken by commits through the driver, and by a poll for commits of other
+ * processes: every {@code poll-interval} after activity, spacing out to a second while the database is quiet. Publishes asynchronously with a bounded window of unacknowledged messages; a
  * change counts as published only once JetStream acknowledged it ({@code Nats-Msg-Id} makes retries
  * harmless). While NATS is away, changes wait in the log and memory stays flat. Its cycles run one at a time
  * on the publishing threads every engine of the JVM shares ({@link WorkPools}); no thread waits for its commits.
@@ -40,7 +40,10 @@ final class Publisher implements AutoCloseable {
     private final OtherCommits otherCommits;
     private final String subject;
     private final SerialTask task;
-    private ScheduledFuture<?> poll;
+    private volatile ScheduledFuture<?> poll;
+    /** The poll timer fired: this step looks for other processes' commits and sets the next poll. */
+    private volatile boolean pollDue;
+    private final IdlePace pace;
     /** No cycle before this (System.nanoTime): lingering for more commits, or backing off after a failure. */
     private volatile long notBefore;
     private volatile boolean streamsReady;
@@ -76,12 +79,25 @@ final class Publisher implements AutoCloseable {
         this.lastCycleEnd = notBefore - BUSY_NANOS;
         this.pass = new PublishPass(nodeId, subject, config, stats, own, listeners);
         this.otherCommits = new OtherCommits(db);
+        this.pace = IdlePace.poll(config.pollInterval());
     }
 
     public void start() {
-        long pollNanos = config.pollInterval().toNanos();
-        poll = WorkPools.TIMER.scheduleWithFixedDelay(task::wake, pollNanos, pollNanos, TimeUnit.NANOSECONDS);
+        pollIn(config.pollInterval().toNanos());
         task.wake();
+    }
+
+    /**
+     * One poll at a time: each poll's step sets the next, sooner after activity and later while quiet
+     * ({@link IdlePace}), so an idle database costs a look a second instead of ten.
+     */
+    private void pollIn(long nanos) {
+        if (!closed) {
+            poll = WorkPools.TIMER.schedule(() -> {
+                pollDue = true;
+                task.wake();
+            }, nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     /** There may be new changes: called on every commit through the driver, so it must stay cheap. */
@@ -130,10 +146,14 @@ final class Publisher implements AutoCloseable {
         lingered = false;
         boolean asked = workPending;
         workPending = false;
+        boolean polled = pollDue;
+        pollDue = false;
+        boolean found = asked;
         try {
             if (!asked && nothingNew()) {
                 return; // a poll, and no commit anywhere since the last cycle: a thousand idle databases cost little
             }
+            found = true;
             cycle(ACK_TIMEOUT_SECONDS);
             lastCycleEnd = System.nanoTime();
             if (failures > 0) {
@@ -164,6 +184,12 @@ final class Publisher implements AutoCloseable {
             }
             // Commits keep waking the task: the back-off is waited out whatever wakes it.
             waitThenWake(TimeUnit.MILLISECONDS.toNanos(Math.min(100L << Math.min(failures, 4), 1_000)));
+        } finally {
+            if (polled) {
+                pollIn(pace.next(found));
+            } else if (found) {
+                pace.active();
+            }
         }
     }
 

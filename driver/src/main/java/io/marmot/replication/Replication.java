@@ -175,7 +175,7 @@ public final class Replication implements AutoCloseable {
     private boolean claimAndSampleClock(io.nats.client.Connection nc) {
         boolean holds;
         try {
-            holds = claims.claim(nc);
+            holds = claims.claim(nc, clock.sampleDue());
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             // A server or account without key-value access (or a moment of failover) must not stop replication:
             // it only means duplicate node ids go undetected meanwhile, which is said.

@@ -38,6 +38,12 @@ final class SchemaFingerprints implements AutoCloseable {
      * three seconds. A change here, or a disagreement, is compared at every look.
      */
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * While quiet, the entry is only written again (so it does not lapse) and the others' are listed and read this
+     * seldom: a peer's schema change reaches this node as DDL and changes its own fingerprint, which is compared at once.
+     */
+    private static final long QUIET_COMPARE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private long lastComparedAt;
     private static final ScheduledExecutorService TIMER =
             Executors.newSingleThreadScheduledExecutor(Daemons.factory("marmot-fingerprints"));
 
@@ -88,8 +94,13 @@ final class SchemaFingerprints implements AutoCloseable {
             }
             KeyValue kv = bucket.open(nc);
             kv.put("node-" + nodeId, mine.getBytes(StandardCharsets.UTF_8));
+            boolean changed = !mine.equals(lastPublished);
             lastPublished = mine;
             lastPublishedAt = now;
+            if (!changed && lastDisagreement.isEmpty() && lastComparedAt != 0 && now - lastComparedAt < QUIET_COMPARE_NANOS) {
+                return;
+            }
+            lastComparedAt = now;
             Map<String, String> differing = new TreeMap<>();
             for (String key : kv.keys()) {
                 if (key.equals("node-" + nodeId)) {

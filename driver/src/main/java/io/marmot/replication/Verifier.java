@@ -50,6 +50,14 @@ final class Verifier implements AutoCloseable {
     private final Map<Long, Boolean> agreement = new TreeMap<>();
     private volatile boolean closed;
     private long lastRoundEnded;
+    /** The digest last written to the bucket, and when: an unchanged one is written again only before it could lapse. */
+    private Digest published;
+    private long publishedAt;
+    /** The peers' keys as last listed: listing costs the server a consumer, so rounds in between read these only. */
+    private List<String> peerKeys;
+    private int roundsSinceListing;
+    private int listEvery = 1;
+    private static final int LIST_EVERY_ROUNDS = 10;
 
     private final ChangeListeners listeners;
 
@@ -80,14 +88,9 @@ final class Verifier implements AutoCloseable {
             responder.answerOn(nc);
             Digest mine = digest.current();
             KeyValue kv = bucket.open(nc);
-            byte[] encoded = DigestCodec.encode(mine).getBytes(StandardCharsets.UTF_8);
-            kv.put("node-" + nodeId, encoded);
-            long bytes = encoded.length;
+            long bytes = publish(kv, mine, started);
             Map<Long, Digest> peers = new HashMap<>();
-            for (String key : kv.keys()) {
-                if (key.equals("node-" + nodeId)) {
-                    continue; // this node's own digest is mine (a lagging replica may still hold the one before)
-                }
+            for (String key : peerKeys(kv)) {
                 KeyValueEntry e = kv.get(key);
                 bytes += e == null || e.getValue() == null ? 0 : e.getValue().length;
                 Digest d = e == null || e.getValue() == null ? null : DigestCodec.decode(e.getValueAsString());
@@ -105,12 +108,48 @@ final class Verifier implements AutoCloseable {
             stats.lastRoundRowsRead = digest.rowsRead() - readBefore;
         } catch (IOException | JetStreamApiException | SQLException | RuntimeException e) {
             bucket.forget();
+            published = null;
+            peerKeys = null;
             log.debug("{} - verification round failed: {}", nodeId, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             lastRoundEnded = System.nanoTime();
         }
+    }
+
+    /**
+     * Writes this node's digest unless it is the one written last and not yet near its expiry (entries lapse after
+     * ten intervals): a quiet database's round writes nothing. Returns the bytes written.
+     */
+    private long publish(KeyValue kv, Digest mine, long now) throws IOException, JetStreamApiException {
+        if (mine == published && now - publishedAt < config.verifyInterval().toNanos() * 3) {
+            return 0;
+        }
+        byte[] encoded = DigestCodec.encode(mine).getBytes(StandardCharsets.UTF_8);
+        kv.put("node-" + nodeId, encoded);
+        published = mine;
+        publishedAt = now;
+        return encoded.length;
+    }
+
+    /**
+     * The peers' keys: listed every round while the listing changes, then spacing out to every
+     * {@value #LIST_EVERY_ROUNDS} rounds (a node joining a quiet cluster waits that long at most).
+     */
+    private List<String> peerKeys(KeyValue kv) throws IOException, JetStreamApiException, InterruptedException {
+        if (peerKeys == null || ++roundsSinceListing >= listEvery) {
+            List<String> keys = new ArrayList<>();
+            for (String key : kv.keys()) {
+                if (!key.equals("node-" + nodeId)) { // this node's own digest is mine (a lagging replica may hold the one before)
+                    keys.add(key);
+                }
+            }
+            listEvery = keys.equals(peerKeys) ? Math.min(listEvery * 2, LIST_EVERY_ROUNDS) : 1;
+            peerKeys = keys;
+            roundsSinceListing = 0;
+        }
+        return peerKeys;
     }
 
     /** Repairs, on the repair thread, the tables found different from each peer; skipped while a repair runs. */
