@@ -7,6 +7,7 @@ import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
 import io.marmot.replication.ChangeListener;
 import io.marmot.replication.ChangeListeners;
+import io.marmot.replication.MarmotRuntime;
 import io.marmot.replication.MissedMessages;
 import io.marmot.replication.NatsConnector;
 import io.marmot.replication.Replication;
@@ -85,7 +86,7 @@ public final class MarmotEngine implements AutoCloseable {
             long nodeId = identity.nodeId();
             Replication replication = config.publish() || config.replicate()
                     ? Replication.start(nodeId, identity.instance(), database, config, fresh, catchUpFrom) : null;
-            SchemaWatcher watcher = new SchemaWatcher(c, database, nodeId, config);
+            SchemaWatcher watcher = new SchemaWatcher(c, database, nodeId, config, MarmotRuntime.get().schemaWatch());
             MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication);
             watcher.start();
             if (engine.snapshots != null) {

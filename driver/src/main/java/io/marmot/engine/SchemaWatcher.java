@@ -4,14 +4,13 @@ import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
-import io.marmot.replication.Daemons;
 import io.marmot.replication.IdlePace;
+import io.marmot.replication.MarmotRuntime;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -31,9 +30,8 @@ final class SchemaWatcher implements AutoCloseable {
     private final long nodeId;
     private final MarmotConfig config;
     private final QuietFile wal;
-    /** One timer for every engine of the JVM: a check is a short query, a thread per database would be waste. */
-    private static final ScheduledExecutorService TIMER =
-            Executors.newScheduledThreadPool(2, Daemons.factory("marmot-schema"));
+    /** The JVM's schema-watch timer ({@link MarmotRuntime}): a check is a short query, a thread per database would be waste. */
+    private final ScheduledExecutorService timer;
 
     private volatile ScheduledFuture<?> task;
     private IdlePace pace;
@@ -47,8 +45,10 @@ final class SchemaWatcher implements AutoCloseable {
     private long loggedAtLastLook = Long.MAX_VALUE;
 
     /** @param connection the watcher's own connection to {@code database}; closed with the watcher */
-    public SchemaWatcher(Connection connection, Path database, long nodeId, MarmotConfig config) {
+    public SchemaWatcher(Connection connection, Path database, long nodeId, MarmotConfig config,
+            ScheduledExecutorService timer) {
         this.connection = connection;
+        this.timer = timer;
         this.wal = new QuietFile(Path.of(database + "-wal"));
         this.nodeId = nodeId;
         this.config = config;
@@ -61,7 +61,7 @@ final class SchemaWatcher implements AutoCloseable {
 
     /** One look at a time, each setting the next: soon after the WAL changed, up to a second apart while it does not. */
     private void lookIn(long nanos) {
-        task = TIMER.schedule(() -> {
+        task = timer.schedule(() -> {
             boolean changed = check();
             synchronized (this) {
                 if (!closed) {

@@ -23,7 +23,7 @@ import org.sqlite.SQLiteConnection;
  * reconnection the feeds start again right after it. Nothing is acknowledged to the server, so nothing can be
  * skipped by an acknowledgement. Messages a stream no longer holds are recorded as missed (the node is then out
  * of sync, persistently), never passed over in silence. Every database access happens in the applier's steps,
- * which run one at a time on the applying threads every engine of the JVM shares ({@link WorkPools}): woken by
+ * which run one at a time on the applying threads every engine of the JVM shares ({@link MarmotRuntime}): woken by
  * arriving messages, a (re)connection and a timer, each step handling at most {@value #MAX_BATCH} messages before
  * the other engines' turn. The feeds' buffer is bounded: a full one stops its feeds until a step drained it.
  */
@@ -31,10 +31,7 @@ final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH = 1000;
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /**
-     * Parked messages, positions due, restarts and the feeds' watchdog are looked at this often without any message
-     * arriving, while the node is busy; a quiet node's ticks space out to {@link #QUIET_TICK} (see {@link IdlePace}).
-     */
+    /** Parked messages, positions due, restarts, the watchdog: looked at this often while busy, then less (IdlePace). */
     private static final long TICK_MILLIS = 500;
     private static final java.time.Duration QUIET_TICK = java.time.Duration.ofSeconds(4);
 
@@ -52,6 +49,7 @@ final class Applier implements AutoCloseable {
     private final FeedWatchdog watchdog;
     private final List<String> streams = new ArrayList<>();
     private final List<StreamFeeds.Delivery> batch = new ArrayList<>(MAX_BATCH);
+    private final java.util.concurrent.ScheduledExecutorService timer;
     private volatile ScheduledFuture<?> tick;
     private volatile boolean tickDue;
     private final IdlePace pace = new IdlePace(java.time.Duration.ofMillis(TICK_MILLIS), QUIET_TICK);
@@ -68,8 +66,9 @@ final class Applier implements AutoCloseable {
 
     /** @param instance the database file's token: which of this node id's messages the file holds (OwnHistory) */
     Applier(long nodeId, String instance, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
-            OwnMessages own, ChangeListeners listeners) throws SQLException {
+            OwnMessages own, ChangeListeners listeners, MarmotRuntime runtime) throws SQLException {
         this.nodeId = nodeId;
+        this.timer = runtime.timer();
         this.config = config;
         this.stats = stats;
         this.db = Sqlite.open(database);
@@ -82,7 +81,7 @@ final class Applier implements AutoCloseable {
             Sqlite.closeQuietly(db, e);
             throw e;
         }
-        this.task = new SerialTask(nodeId + " applier", WorkPools.APPLY, this::step);
+        this.task = new SerialTask(nodeId + " applier", runtime.apply(), this::step);
         this.feeds = new StreamFeeds(nodeId, link, task::wake);
         this.progress = new StreamProgress(nodeId);
         this.starter = new FeedStarter(nodeId, config, stats, own, history, writes, feeds, progress);
@@ -101,7 +100,7 @@ final class Applier implements AutoCloseable {
     /** One tick at a time: each tick's step sets the next. */
     private void tickIn(long nanos) {
         if (!closed) {
-            tick = WorkPools.TIMER.schedule(() -> {
+            tick = timer.schedule(() -> {
                 tickDue = true;
                 task.wake();
             }, nanos, TimeUnit.NANOSECONDS);
@@ -190,7 +189,7 @@ final class Applier implements AutoCloseable {
             writes.recover();
             bindRequested = connection != null;
             notBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
-            WorkPools.wakeLater(task, backoff, TimeUnit.MILLISECONDS);
+            WorkPools.wakeLater(timer, task, backoff, TimeUnit.MILLISECONDS);
             backoff = Math.min(backoff * 2, 5_000);
             busy = true;
         } finally {

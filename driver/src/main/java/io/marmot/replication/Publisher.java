@@ -20,7 +20,7 @@ import org.sqlite.SQLiteConnection;
  * processes: every {@code poll-interval} after activity, spacing out to a second while the database is quiet. Publishes asynchronously with a bounded window of unacknowledged messages; a
  * change counts as published only once JetStream acknowledged it ({@code Nats-Msg-Id} makes retries
  * harmless). While NATS is away, changes wait in the log and memory stays flat. Its cycles run one at a time
- * on the publishing threads every engine of the JVM shares ({@link WorkPools}); no thread waits for its commits.
+ * on the publishing threads every engine of the JVM shares ({@link MarmotRuntime}); no thread waits for its commits.
  * What one cycle sends is a {@link PublishPass}; this class decides when cycles run, and prunes what is published.
  */
 final class Publisher implements AutoCloseable {
@@ -40,6 +40,7 @@ final class Publisher implements AutoCloseable {
     private final OtherCommits otherCommits;
     private final String subject;
     private final SerialTask task;
+    private final java.util.concurrent.ScheduledExecutorService timer;
     private volatile ScheduledFuture<?> poll;
     /** The poll timer fired: this step looks for other processes' commits and sets the next poll. */
     private volatile boolean pollDue;
@@ -60,8 +61,9 @@ final class Publisher implements AutoCloseable {
     private int failures;
 
     Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
-            OwnMessages own, ChangeListeners listeners) throws SQLException {
+            OwnMessages own, ChangeListeners listeners, MarmotRuntime runtime) throws SQLException {
         this.nodeId = nodeId;
+        this.timer = runtime.timer();
         this.config = config;
         this.link = link;
         this.stats = stats;
@@ -74,7 +76,7 @@ final class Publisher implements AutoCloseable {
             throw e;
         }
         this.subject = config.streams().subject(config.streams().shardOf(nodeId), nodeId);
-        this.task = new SerialTask(nodeId + " publisher", WorkPools.PUBLISH, this::step);
+        this.task = new SerialTask(nodeId + " publisher", runtime.publish(), this::step);
         this.notBefore = System.nanoTime();
         this.lastCycleEnd = notBefore - BUSY_NANOS;
         this.pass = new PublishPass(nodeId, subject, config, stats, own, listeners);
@@ -93,7 +95,7 @@ final class Publisher implements AutoCloseable {
      */
     private void pollIn(long nanos) {
         if (!closed) {
-            poll = WorkPools.TIMER.schedule(() -> {
+            poll = timer.schedule(() -> {
                 pollDue = true;
                 task.wake();
             }, nanos, TimeUnit.NANOSECONDS);
@@ -197,7 +199,7 @@ final class Publisher implements AutoCloseable {
     private void waitThenWake(long nanos) {
         workPending = true; // commits meanwhile need not wake the task
         notBefore = System.nanoTime() + nanos;
-        WorkPools.wakeLater(task, nanos, TimeUnit.NANOSECONDS);
+        WorkPools.wakeLater(timer, task, nanos, TimeUnit.NANOSECONDS);
     }
 
     /** No other connection committed since the last look, and what was published is pruned. */

@@ -38,24 +38,24 @@ public final class Replication implements AutoCloseable {
     private StartCatchUp catchUp;
     private static final long CLAIM_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
-    private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded)
-            throws SQLException {
+    private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded,
+            MarmotRuntime runtime) throws SQLException {
         this.nodeId = nodeId;
-        this.listeners = new ChangeListeners(nodeId, stats);
-        this.locks = new ClusterLocks(nodeId, config.streams().streamPrefix(), config.streams().replicas());
+        this.listeners = new ChangeListeners(nodeId, stats, runtime.listen());
+        this.locks = new ClusterLocks(nodeId, config.streams(), runtime.lockRenewals());
         this.claims = new NodeClaims(nodeId, instance, config.streams().streamPrefix(), config.streams().replicas(),
                 database.toString());
         this.config = config;
         this.embedded = embedded;
         this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500));
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
-                config.streams().replicas(), stats, link::connected);
+                config.streams().replicas(), stats, link::connected, runtime.fingerprints());
         OwnMessages own = new OwnMessages();
         this.verifier = new Verifier(nodeId, database, config, own, stats, listeners);
-        this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners);
+        this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners, runtime);
         Applier a = null;
         try {
-            a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own, listeners) : null;
+            a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own, listeners, runtime) : null;
         } catch (SQLException e) {
             publisher.close();
             throw e;
@@ -80,7 +80,7 @@ public final class Replication implements AutoCloseable {
         }
         Replication r;
         try {
-            r = new Replication(nodeId, instance, database, config, embedded);
+            r = new Replication(nodeId, instance, database, config, embedded, MarmotRuntime.get());
         } catch (SQLException | RuntimeException e) {
             if (embedded != null) {
                 embedded.release();

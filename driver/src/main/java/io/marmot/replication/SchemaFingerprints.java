@@ -13,7 +13,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -38,20 +37,14 @@ final class SchemaFingerprints implements AutoCloseable {
      * three seconds. A change here, or a disagreement, is compared at every look.
      */
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /**
-     * While quiet, the entry is only written again (so it does not lapse) and the others' are listed and read this
-     * seldom: a peer's schema change reaches this node as DDL and changes its own fingerprint, which is compared at once.
-     */
-    private static final long QUIET_COMPARE_NANOS = TimeUnit.SECONDS.toNanos(60);
-    private long lastComparedAt;
-    private static final ScheduledExecutorService TIMER =
-            Executors.newSingleThreadScheduledExecutor(Daemons.factory("marmot-fingerprints"));
 
     private final long nodeId;
     private final Path database;
     private final KvBucket bucket;
     private final ReplicationStats stats;
     private final Supplier<Connection> connection;
+    /** The JVM's one fingerprint thread ({@link MarmotRuntime}): a look is a short query and a request or two. */
+    private final ScheduledExecutorService timer;
     private ScheduledFuture<?> task;
     private SQLiteConnection db;
     private String lastDisagreement = "";
@@ -61,8 +54,9 @@ final class SchemaFingerprints implements AutoCloseable {
     private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
 
     SchemaFingerprints(long nodeId, Path database, String streamPrefix, int replicas, ReplicationStats stats,
-            Supplier<Connection> connection) {
+            Supplier<Connection> connection, ScheduledExecutorService timer) {
         this.nodeId = nodeId;
+        this.timer = timer;
         this.database = database;
         this.bucket = new KvBucket(streamPrefix + "-schemas", ENTRY_TTL, replicas);
         this.stats = stats;
@@ -70,7 +64,7 @@ final class SchemaFingerprints implements AutoCloseable {
     }
 
     void start() {
-        task = TIMER.scheduleWithFixedDelay(this::compare, 500, EVERY_MILLIS, TimeUnit.MILLISECONDS);
+        task = timer.scheduleWithFixedDelay(this::compare, 500, EVERY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Publishes this node's fingerprint and compares the cluster's; quietly tries again next time when it cannot. */
@@ -94,15 +88,10 @@ final class SchemaFingerprints implements AutoCloseable {
             }
             KeyValue kv = bucket.open(nc);
             kv.put("node-" + nodeId, mine.getBytes(StandardCharsets.UTF_8));
-            boolean changed = !mine.equals(lastPublished);
             lastPublished = mine;
             lastPublishedAt = now;
-            if (!changed && lastDisagreement.isEmpty() && lastComparedAt != 0 && now - lastComparedAt < QUIET_COMPARE_NANOS) {
-                return;
-            }
-            lastComparedAt = now;
             Map<String, String> differing = new TreeMap<>();
-            for (String key : kv.keys()) {
+            for (String key : bucket.keys(nc)) {
                 if (key.equals("node-" + nodeId)) {
                     continue; // this node's own, just written: a lagging replica would answer with the one before
                 }
@@ -122,10 +111,7 @@ final class SchemaFingerprints implements AutoCloseable {
             }
             lastDisagreement = disagreement;
             stats.schemaDisagreement = disagreement;
-        } catch (SQLException | IOException | JetStreamApiException | InterruptedException | RuntimeException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
+        } catch (SQLException | IOException | JetStreamApiException | RuntimeException e) {
             bucket.forget();
             lastPublished = ""; // looked at again next time
             log.debug("{} - comparing schema fingerprints: {}", nodeId, e.toString());

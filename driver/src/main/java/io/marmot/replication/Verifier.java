@@ -90,7 +90,7 @@ final class Verifier implements AutoCloseable {
             KeyValue kv = bucket.open(nc);
             long bytes = publish(kv, mine, started);
             Map<Long, Digest> peers = new HashMap<>();
-            for (String key : peerKeys(kv)) {
+            for (String key : peerKeys(nc)) {
                 KeyValueEntry e = kv.get(key);
                 bytes += e == null || e.getValue() == null ? 0 : e.getValue().length;
                 Digest d = e == null || e.getValue() == null ? null : DigestCodec.decode(e.getValueAsString());
@@ -111,8 +111,6 @@ final class Verifier implements AutoCloseable {
             published = null;
             peerKeys = null;
             log.debug("{} - verification round failed: {}", nodeId, e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             lastRoundEnded = System.nanoTime();
         }
@@ -137,10 +135,10 @@ final class Verifier implements AutoCloseable {
      * The peers' keys: listed every round while the listing changes, then spacing out to every
      * {@value #LIST_EVERY_ROUNDS} rounds (a node joining a quiet cluster waits that long at most).
      */
-    private List<String> peerKeys(KeyValue kv) throws IOException, JetStreamApiException, InterruptedException {
+    private List<String> peerKeys(Connection nc) throws IOException, JetStreamApiException {
         if (peerKeys == null || ++roundsSinceListing >= listEvery) {
             List<String> keys = new ArrayList<>();
-            for (String key : kv.keys()) {
+            for (String key : bucket.keys(nc)) {
                 if (!key.equals("node-" + nodeId)) { // this node's own digest is mine (a lagging replica may hold the one before)
                     keys.add(key);
                 }
