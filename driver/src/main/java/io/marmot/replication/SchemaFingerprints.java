@@ -47,6 +47,9 @@ final class SchemaFingerprints implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private ScheduledFuture<?> task;
     private SQLiteConnection db;
+    /** Commits since the last look (this connection only reads): none, and the fingerprint stands. */
+    private OtherCommits commits;
+    private String fingerprint;
     private String lastDisagreement = "";
     private String lastPublished = "";
     private long lastPublishedAt;
@@ -75,8 +78,13 @@ final class SchemaFingerprints implements AutoCloseable {
         try {
             if (db == null) {
                 db = Sqlite.open(database);
+                commits = new OtherCommits(db);
+                fingerprint = null;
             }
-            String mine = SchemaJournal.fingerprint(db);
+            if (commits.sinceLastLook() || fingerprint == null) {
+                fingerprint = SchemaJournal.fingerprint(db); // read only when something was committed since
+            }
+            String mine = fingerprint;
             stats.schemaFingerprint = mine;
             Connection nc = connection.get();
             if (nc == null) {
@@ -142,6 +150,7 @@ final class SchemaFingerprints implements AutoCloseable {
     private void closeDb() {
         if (db != null) {
             try {
+                commits.close();
                 db.close();
             } catch (SQLException e) {
                 log.debug("{} - closing the fingerprints' connection: {}", nodeId, e.toString());
