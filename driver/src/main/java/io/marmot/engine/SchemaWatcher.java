@@ -62,10 +62,14 @@ final class SchemaWatcher implements AutoCloseable {
     /** One look at a time, each setting the next: soon after the WAL changed, up to a second apart while it does not. */
     private void lookIn(long nanos) {
         task = timer.schedule(() -> {
-            boolean changed = check();
-            synchronized (this) {
-                if (!closed) {
-                    lookIn(pace.next(changed || lastLookRead));
+            boolean changed = true;
+            try {
+                changed = check();
+            } finally { // whatever a look met, the next one comes
+                synchronized (this) {
+                    if (!closed) {
+                        lookIn(pace.next(changed || lastLookRead));
+                    }
                 }
             }
         }, nanos, TimeUnit.NANOSECONDS);
