@@ -41,6 +41,7 @@ final class SchemaFingerprints implements AutoCloseable {
     private final long nodeId;
     private final Path database;
     private final KvBucket bucket;
+    private final PeerKeys peerKeys;
     private final ReplicationStats stats;
     private final Supplier<Connection> connection;
     /** The JVM's one fingerprint thread ({@link MarmotRuntime}): a look is a short query and a request or two. */
@@ -62,6 +63,7 @@ final class SchemaFingerprints implements AutoCloseable {
         this.timer = timer;
         this.database = database;
         this.bucket = new KvBucket(streamPrefix + "-schemas", ENTRY_TTL, replicas);
+        this.peerKeys = new PeerKeys(bucket, "node-" + nodeId, 6); // listed once a minute at most while quiet
         this.stats = stats;
         this.connection = connection;
     }
@@ -99,10 +101,7 @@ final class SchemaFingerprints implements AutoCloseable {
             lastPublished = mine;
             lastPublishedAt = now;
             Map<String, String> differing = new TreeMap<>();
-            for (String key : bucket.keys(nc)) {
-                if (key.equals("node-" + nodeId)) {
-                    continue; // this node's own, just written: a lagging replica would answer with the one before
-                }
+            for (String key : peerKeys.get(nc)) {
                 KeyValueEntry e = kv.get(key);
                 if (e != null && e.getValue() != null) {
                     String theirs = new String(e.getValue(), StandardCharsets.UTF_8);
@@ -121,6 +120,7 @@ final class SchemaFingerprints implements AutoCloseable {
             stats.schemaDisagreement = disagreement;
         } catch (SQLException | IOException | JetStreamApiException | RuntimeException e) {
             bucket.forget();
+            peerKeys.forget();
             lastPublished = ""; // looked at again next time
             log.debug("{} - comparing schema fingerprints: {}", nodeId, e.toString());
         } finally {

@@ -53,11 +53,8 @@ final class Verifier implements AutoCloseable {
     /** The digest last written to the bucket, and when: an unchanged one is written again only before it could lapse. */
     private Digest published;
     private long publishedAt;
-    /** The peers' keys as last listed: listing costs the server a consumer, so rounds in between read these only. */
-    private List<String> peerKeys;
-    private int roundsSinceListing;
-    private int listEvery = 1;
-    private static final int LIST_EVERY_ROUNDS = 10;
+    /** The peers' keys, listed every tenth round while they stay the same. */
+    private final PeerKeys peerKeys;
 
     private final ChangeListeners listeners;
 
@@ -73,6 +70,7 @@ final class Verifier implements AutoCloseable {
         this.digest = new LocalDigest(nodeId, database, config, own);
         this.responder = new RepairResponder(nodeId, Repairer.subjectPrefix(config) + nodeId, digest);
         this.repairer = new Repairer(nodeId, database, config, listeners);
+        this.peerKeys = new PeerKeys(bucket, "node-" + nodeId, 10);
         this.repairs = Executors.newSingleThreadExecutor(Daemons.factory("marmot-repair-" + nodeId));
     }
 
@@ -90,7 +88,7 @@ final class Verifier implements AutoCloseable {
             KeyValue kv = bucket.open(nc);
             long bytes = publish(kv, mine, started);
             Map<Long, Digest> peers = new HashMap<>();
-            for (String key : peerKeys(nc)) {
+            for (String key : peerKeys.get(nc)) {
                 KeyValueEntry e = kv.get(key);
                 bytes += e == null || e.getValue() == null ? 0 : e.getValue().length;
                 Digest d = e == null || e.getValue() == null ? null : DigestCodec.decode(e.getValueAsString());
@@ -109,7 +107,7 @@ final class Verifier implements AutoCloseable {
         } catch (IOException | JetStreamApiException | SQLException | RuntimeException e) {
             bucket.forget();
             published = null;
-            peerKeys = null;
+            peerKeys.forget();
             log.debug("{} - verification round failed: {}", nodeId, e.toString());
         } finally {
             lastRoundEnded = System.nanoTime();
@@ -129,25 +127,6 @@ final class Verifier implements AutoCloseable {
         published = mine;
         publishedAt = now;
         return encoded.length;
-    }
-
-    /**
-     * The peers' keys: listed every round while the listing changes, then spacing out to every
-     * {@value #LIST_EVERY_ROUNDS} rounds (a node joining a quiet cluster waits that long at most).
-     */
-    private List<String> peerKeys(Connection nc) throws IOException, JetStreamApiException {
-        if (peerKeys == null || ++roundsSinceListing >= listEvery) {
-            List<String> keys = new ArrayList<>();
-            for (String key : bucket.keys(nc)) {
-                if (!key.equals("node-" + nodeId)) { // this node's own digest is mine (a lagging replica may hold the one before)
-                    keys.add(key);
-                }
-            }
-            listEvery = keys.equals(peerKeys) ? Math.min(listEvery * 2, LIST_EVERY_ROUNDS) : 1;
-            peerKeys = keys;
-            roundsSinceListing = 0;
-        }
-        return peerKeys;
     }
 
     /** Repairs, on the repair thread, the tables found different from each peer; skipped while a repair runs. */
