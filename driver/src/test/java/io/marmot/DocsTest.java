@@ -238,7 +238,8 @@ class DocsTest {
 
     /** The first literal piece of a documented thread name that no string literal of the sources starts with. */
     static String missingPiece(String name, String sources) {
-        String bare = name.endsWith("-*") ? name.substring(0, name.length() - 2) : name;
+        // A thread pool's own counter ends the name: `-*` or `-<n>` (the pool appends "-" and a number)
+        String bare = name.endsWith("-*") ? name.substring(0, name.length() - 2) : name.replaceAll("-<n>$", "");
         String[] pieces = bare.split("<[^>]*>");
         for (int p = 0; p < pieces.length; p++) {
             String piece = pieces[p];

@@ -1,5 +1,7 @@
 package io.marmot.apply;
 
+import io.marmot.replication.MarmotRuntime;
+import io.marmot.replication.IdlePace;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.NatsLink;
@@ -29,7 +31,7 @@ import org.sqlite.SQLiteConnection;
  * reconnection the feeds start again right after it. Nothing is acknowledged to the server, so nothing can be
  * skipped by an acknowledgement. Messages a stream no longer holds are recorded as missed (the node is then out
  * of sync, persistently), never passed over in silence. Every database access happens in the applier's steps,
- * which run one at a time on the applying threads every engine of the JVM shares ({@link WorkPools}): woken by
+ * which run one at a time on the applying threads every engine of the JVM shares ({@link MarmotRuntime}): woken by
  * arriving messages, a (re)connection and a timer, each step handling at most {@value #MAX_BATCH} messages before
  * the other engines' turn. The feeds' buffer is bounded: a full one stops its feeds until a step drained it.
  */
@@ -37,7 +39,7 @@ public final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH = 1000;
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** Parked messages, positions due and restarts are looked at this often without any message arriving. */
+    /** Parked messages, positions due, restarts, the watchdog: looked at this often while busy, then less (IdlePace). */
     private static final long TICK_MILLIS = 500;
 
     private final long nodeId;
@@ -54,7 +56,10 @@ public final class Applier implements AutoCloseable {
     private final FeedWatchdog watchdog;
     private final List<String> streams = new ArrayList<>();
     private final List<StreamFeeds.Delivery> batch = new ArrayList<>(MAX_BATCH);
-    private ScheduledFuture<?> tick;
+    private final java.util.concurrent.ScheduledExecutorService timer;
+    private volatile ScheduledFuture<?> tick;
+    private volatile boolean tickDue;
+    private final IdlePace pace = new IdlePace(java.time.Duration.ofMillis(TICK_MILLIS), java.time.Duration.ofSeconds(4));
     private long backoff = 100;
     /** No step before this (System.nanoTime): backing off after a failure. */
     private volatile long notBefore = System.nanoTime();
@@ -68,8 +73,9 @@ public final class Applier implements AutoCloseable {
 
     /** @param instance the database file's token: which of this node id's messages the file holds (OwnHistory) */
     public Applier(long nodeId, String instance, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
-            OwnMessages own, ChangeListeners listeners) throws SQLException {
+            OwnMessages own, ChangeListeners listeners, MarmotRuntime runtime) throws SQLException {
         this.nodeId = nodeId;
+        this.timer = runtime.timer();
         this.config = config;
         this.stats = stats;
         this.db = Sqlite.open(database);
@@ -82,7 +88,7 @@ public final class Applier implements AutoCloseable {
             Sqlite.closeQuietly(db, e);
             throw e;
         }
-        this.task = new SerialTask(nodeId + " applier", WorkPools.APPLY, this::step);
+        this.task = new SerialTask(nodeId + " applier", runtime.apply(), this::step);
         this.feeds = new StreamFeeds(nodeId, link, task::wake);
         this.progress = new StreamProgress(nodeId);
         this.starter = new FeedStarter(nodeId, config, stats, own, history, writes, feeds, progress);
@@ -94,8 +100,18 @@ public final class Applier implements AutoCloseable {
     }
 
     public void start() {
-        tick = WorkPools.TIMER.scheduleWithFixedDelay(task::wake, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        tickIn(TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS));
         task.wake();
+    }
+
+    /** One tick at a time: each tick's step sets the next. */
+    private void tickIn(long nanos) {
+        if (!closed) {
+            tick = timer.schedule(() -> {
+                tickDue = true;
+                task.wake();
+            }, nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     /** NATS (re)connected: the applier binds every stream again, from where this database stands. */
@@ -122,6 +138,9 @@ public final class Applier implements AutoCloseable {
         if (closed || System.nanoTime() - notBefore < 0) {
             return; // a wake during the back-off: the timer ends it
         }
+        boolean ticked = tickDue;
+        tickDue = false;
+        boolean busy = bindRequested;
         try {
             if (bindRequested) {
                 bindRequested = false;
@@ -138,18 +157,20 @@ public final class Applier implements AutoCloseable {
             schema.retryWaiting();
             feeds.drainTo(batch, MAX_BATCH);
             if (!batch.isEmpty()) {
-                stats.oldestWaitingMillis = timestampMillis(batch.get(0).message());
+                stats.oldestWaitingMillis = StreamBinder.millis(batch.get(0).message());
             }
             process(batch);
             noteApplied();
             if (!batch.isEmpty()) {
                 stats.applySucceeded();
                 watchdog.soon();
+                busy = true;
             }
             watch();
+            busy |= watchdog.watching() || !progress.positionsToStore().isEmpty();
             batch.clear();
             StreamFeeds.Delivery next = feeds.peek();
-            stats.oldestWaitingMillis = next == null ? 0 : timestampMillis(next.message());
+            stats.oldestWaitingMillis = next == null ? 0 : StreamBinder.millis(next.message());
             backoff = 100;
             feeds.resumeIfDrained(connection);
             if (next != null || (!progress.toRestart().isEmpty() && connection != null)) {
@@ -175,16 +196,21 @@ public final class Applier implements AutoCloseable {
             writes.recover();
             bindRequested = connection != null;
             notBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
-            WorkPools.wakeLater(task, backoff, TimeUnit.MILLISECONDS);
+            WorkPools.wakeLater(timer, task, backoff, TimeUnit.MILLISECONDS);
             backoff = Math.min(backoff * 2, 5_000);
+            busy = true;
+        } finally {
+            if (ticked) {
+                tickIn(pace.next(busy));
+            } else if (busy) {
+                pace.active();
+            }
         }
     }
 
     /**
-     * Applies a drained batch: complete groups in short transactions; the last one also stores the positions (and
-     * any messages found gone), so a crash between transactions reads again (harmlessly) rather than skips. A batch
-     * with nothing to apply (own messages, duplicates) costs no write; its positions are stored with the next
-     * transaction, or within a second.
+     * Applies a drained batch: complete groups in short transactions, the last also storing the positions (and messages
+     * found gone), so a crash between them reads again rather than skips; nothing to apply costs no write.
      */
     void process(List<StreamFeeds.Delivery> deliveries) throws SQLException {
         List<GroupAssembler.Group> ready = new ArrayList<>();
@@ -244,10 +270,6 @@ public final class Applier implements AutoCloseable {
                 applied.put(stream, progress.assembler().holdBack(stream, cursor.handled()));
             }
         }
-    }
-
-    private static long timestampMillis(Message m) {
-        return StreamBinder.nanos(m.metaData().timestamp()) / 1_000_000L;
     }
 
     @Override

@@ -66,6 +66,11 @@ final class FeedWatchdog {
         return System.nanoTime() - nextLook >= 0;
     }
 
+    /** Whether the feeds were active lately (the looks come every few seconds, not spaced out). */
+    boolean watching() {
+        return interval == LOOK_EVERY_NANOS;
+    }
+
     /** Something happened (a delivery, a new binding): look again soon. */
     void soon() {
         interval = LOOK_EVERY_NANOS;

@@ -65,4 +65,9 @@ final class StreamBinder {
         Instant i = t.toInstant();
         return i.getEpochSecond() * 1_000_000_000L + i.getNano();
     }
+
+    /** When the server stored the message, in milliseconds since the epoch. */
+    static long millis(io.nats.client.Message m) {
+        return nanos(m.metaData().timestamp()) / 1_000_000L;
+    }
 }

@@ -50,7 +50,7 @@ final class ClaimAndClock {
     boolean claim(io.nats.client.Connection nc, boolean holdsClaim) {
         boolean holds;
         try {
-            holds = claims.claim(nc);
+            holds = claims.claim(nc, clock.sampleDue());
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             // A server or account without key-value access (or a moment of failover) must not stop replication:
             // it only means duplicate node ids go undetected meanwhile, which is said.

@@ -11,6 +11,9 @@ import java.util.Deque;
  */
 final class ClockReference {
     private static final int KEEP = 9;
+    /** Samples come this often (the claims renewed in between write without reading back): a clock drifts slowly. */
+    private static final long SAMPLE_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+    private volatile long sampledAt;
 
     private final Deque<long[]> samples = new ArrayDeque<>(); // {offset, round trip}
     private volatile long offset;
@@ -34,6 +37,12 @@ final class ClockReference {
         }
         offset = best[0];
         known = true;
+        sampledAt = System.nanoTime();
+    }
+
+    /** Whether the next claim should sample the clock: none yet, or the last one is {@code SAMPLE_EVERY} old. */
+    boolean sampleDue() {
+        return !known || System.nanoTime() - sampledAt >= SAMPLE_EVERY_NANOS;
     }
 
     /** Says once (until it is back within) that this clock is off by more than {@code skewMillis}. */

@@ -3,6 +3,7 @@ package io.marmot.engine;
 import io.marmot.config.ConfigDifference;
 import io.marmot.config.MarmotConfig;
 import io.marmot.replication.Daemons;
+import io.marmot.replication.MarmotRuntime;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -70,7 +71,10 @@ public final class Engines {
 
     private static synchronized void installHook() {
         if (!hookInstalled) {
-            Runtime.getRuntime().addShutdownHook(new Thread(Engines::closeAll, "marmot-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                closeAll();
+                MarmotRuntime.closeAtExit(); // after the engines: their last steps ran on its threads
+            }, "marmot-shutdown"));
             hookInstalled = true;
         }
     }

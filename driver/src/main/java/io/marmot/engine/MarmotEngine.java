@@ -10,6 +10,7 @@ import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.apply.MissedMessages;
 import io.marmot.nats.NatsConnector;
+import io.marmot.replication.MarmotRuntime;
 import io.marmot.replication.ReplicationStats;
 import io.marmot.snapshot.Manifest;
 import io.marmot.snapshot.SnapshotSchedule;
@@ -88,7 +89,7 @@ public final class MarmotEngine implements AutoCloseable {
             long nodeId = identity.nodeId();
             Replication replication = config.publish() || config.replicate()
                     ? Replication.start(nodeId, identity.instance(), database, config, fresh, catchUpFrom) : null;
-            SchemaWatcher watcher = new SchemaWatcher(c, database, nodeId, config);
+            SchemaWatcher watcher = new SchemaWatcher(c, database, nodeId, config, MarmotRuntime.get().schemaWatch());
             MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication);
             watcher.start();
             if (engine.snapshots != null) {

@@ -1,5 +1,6 @@
 package io.marmot.engine;
 
+import io.marmot.replication.MarmotRuntime;
 import io.marmot.apply.Applier;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
@@ -43,25 +44,25 @@ public final class Replication implements AutoCloseable {
     private final SchemaFingerprints fingerprints;
     private StartCatchUp catchUp;
 
-    private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded)
-            throws SQLException {
+    private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded,
+            MarmotRuntime runtime) throws SQLException {
         this.nodeId = nodeId;
-        this.listeners = new ChangeListeners(nodeId, stats);
-        this.locks = new ClusterLocks(nodeId, config.streams().streamPrefix(), config.streams().replicas());
+        this.listeners = new ChangeListeners(nodeId, stats, runtime.listen());
+        this.locks = new ClusterLocks(nodeId, config.streams(), runtime.lockRenewals());
         this.claims = new NodeClaims(nodeId, instance, config.streams().streamPrefix(), config.streams().replicas(),
                 database.toString());
         this.config = config;
         this.embedded = embedded;
         this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500));
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
-                config.streams().replicas(), stats, link::connected);
+                config.streams().replicas(), stats, link::connected, runtime.fingerprints());
         OwnMessages own = new OwnMessages();
-        this.verifier = new Verifier(nodeId, database, config, own, stats, listeners);
-        this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners);
+        this.verifier = new Verifier(nodeId, database, config, own, stats, listeners, runtime);
+        this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners, runtime);
         this.claim = new ClaimAndClock(nodeId, config, stats, claims, publisher);
         Applier a = null;
         try {
-            a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own, listeners) : null;
+            a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own, listeners, runtime) : null;
         } catch (SQLException e) {
             publisher.close();
             throw e;
@@ -86,7 +87,7 @@ public final class Replication implements AutoCloseable {
         }
         Replication r;
         try {
-            r = new Replication(nodeId, instance, database, config, embedded);
+            r = new Replication(nodeId, instance, database, config, embedded, MarmotRuntime.get());
         } catch (SQLException | RuntimeException e) {
             if (embedded != null) {
                 embedded.release();

@@ -1,5 +1,7 @@
 package io.marmot.engine;
 
+import io.marmot.sqlite.OtherCommits;
+import io.marmot.nats.PeerKeys;
 import io.marmot.nats.KvBucket;
 import io.marmot.replication.Daemons;
 import io.marmot.replication.ReplicationStats;
@@ -16,7 +18,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,16 +42,20 @@ final class SchemaFingerprints implements AutoCloseable {
      * three seconds. A change here, or a disagreement, is compared at every look.
      */
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final ScheduledExecutorService TIMER =
-            Executors.newSingleThreadScheduledExecutor(Daemons.factory("marmot-fingerprints"));
 
     private final long nodeId;
     private final Path database;
     private final KvBucket bucket;
+    private final PeerKeys peerKeys;
     private final ReplicationStats stats;
     private final Supplier<Connection> connection;
+    /** The JVM's one fingerprint thread ({@link MarmotRuntime}): a look is a short query and a request or two. */
+    private final ScheduledExecutorService timer;
     private ScheduledFuture<?> task;
     private SQLiteConnection db;
+    /** Commits since the last look (this connection only reads): none, and the fingerprint stands. */
+    private OtherCommits commits;
+    private String fingerprint;
     private String lastDisagreement = "";
     private String lastPublished = "";
     private long lastPublishedAt;
@@ -58,16 +63,18 @@ final class SchemaFingerprints implements AutoCloseable {
     private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
 
     SchemaFingerprints(long nodeId, Path database, String streamPrefix, int replicas, ReplicationStats stats,
-            Supplier<Connection> connection) {
+            Supplier<Connection> connection, ScheduledExecutorService timer) {
         this.nodeId = nodeId;
+        this.timer = timer;
         this.database = database;
         this.bucket = new KvBucket(streamPrefix + "-schemas", ENTRY_TTL, replicas);
+        this.peerKeys = new PeerKeys(bucket, "node-" + nodeId, 6); // listed once a minute at most while quiet
         this.stats = stats;
         this.connection = connection;
     }
 
     void start() {
-        task = TIMER.scheduleWithFixedDelay(this::compare, 500, EVERY_MILLIS, TimeUnit.MILLISECONDS);
+        task = timer.scheduleWithFixedDelay(this::compare, 500, EVERY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Publishes this node's fingerprint and compares the cluster's; quietly tries again next time when it cannot. */
@@ -78,8 +85,13 @@ final class SchemaFingerprints implements AutoCloseable {
         try {
             if (db == null) {
                 db = Sqlite.open(database);
+                commits = new OtherCommits(db);
+                fingerprint = null;
             }
-            String mine = SchemaJournal.fingerprint(db);
+            if (commits.sinceLastLook() || fingerprint == null) {
+                fingerprint = SchemaJournal.fingerprint(db); // read only when something was committed since
+            }
+            String mine = fingerprint;
             stats.schemaFingerprint = mine;
             Connection nc = connection.get();
             if (nc == null) {
@@ -94,10 +106,7 @@ final class SchemaFingerprints implements AutoCloseable {
             lastPublished = mine;
             lastPublishedAt = now;
             Map<String, String> differing = new TreeMap<>();
-            for (String key : kv.keys()) {
-                if (key.equals("node-" + nodeId)) {
-                    continue; // this node's own, just written: a lagging replica would answer with the one before
-                }
+            for (String key : peerKeys.get(nc)) {
                 KeyValueEntry e = kv.get(key);
                 if (e != null && e.getValue() != null) {
                     String theirs = new String(e.getValue(), StandardCharsets.UTF_8);
@@ -114,11 +123,9 @@ final class SchemaFingerprints implements AutoCloseable {
             }
             lastDisagreement = disagreement;
             stats.schemaDisagreement = disagreement;
-        } catch (SQLException | IOException | JetStreamApiException | InterruptedException | RuntimeException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
+        } catch (SQLException | IOException | JetStreamApiException | RuntimeException e) {
             bucket.forget();
+            peerKeys.forget();
             lastPublished = ""; // looked at again next time
             log.debug("{} - comparing schema fingerprints: {}", nodeId, e.toString());
         } finally {
@@ -148,6 +155,7 @@ final class SchemaFingerprints implements AutoCloseable {
     private void closeDb() {
         if (db != null) {
             try {
+                commits.close();
                 db.close();
             } catch (SQLException e) {
                 log.debug("{} - closing the fingerprints' connection: {}", nodeId, e.toString());

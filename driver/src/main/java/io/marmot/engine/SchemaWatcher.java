@@ -4,13 +4,13 @@ import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
-import io.marmot.replication.Daemons;
+import io.marmot.replication.IdlePace;
+import io.marmot.replication.MarmotRuntime;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Notices schema changes made outside the driver (the sqlite3 shell, another program) by polling
  * {@code PRAGMA schema_version}, and re-installs capture so new tables are captured from then on. While the
- * database's WAL was not written since the last look (an idle database), a look costs one {@code stat} instead.
+ * database's WAL was not written since the last look (an idle database), a look costs one {@code stat} instead, and
+ * the looks space out from {@code poll-interval} to a second ({@link IdlePace}).
  */
 final class SchemaWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaWatcher.class);
@@ -29,29 +30,49 @@ final class SchemaWatcher implements AutoCloseable {
     private final long nodeId;
     private final MarmotConfig config;
     private final QuietFile wal;
-    /** One timer for every engine of the JVM: a check is a short query, a thread per database would be waste. */
-    private static final ScheduledExecutorService TIMER =
-            Executors.newScheduledThreadPool(2, Daemons.factory("marmot-schema"));
+    /** The JVM's schema-watch timer ({@link MarmotRuntime}): a check is a short query, a thread per database would be waste. */
+    private final ScheduledExecutorService timer;
 
-    private ScheduledFuture<?> task;
+    private volatile ScheduledFuture<?> task;
+    private IdlePace pace;
     /** Looks that found the WAL untouched and ran no query. */
     private volatile long quietLooks;
+    /** Whether the last look found the WAL written (and read the schema version). */
+    private boolean lastLookRead;
     private boolean closed;
     private int knownVersion = -1;
     /** The log's last position when the schema was last looked at (what came before it was captured knowingly). */
     private long loggedAtLastLook = Long.MAX_VALUE;
 
     /** @param connection the watcher's own connection to {@code database}; closed with the watcher */
-    public SchemaWatcher(Connection connection, Path database, long nodeId, MarmotConfig config) {
+    public SchemaWatcher(Connection connection, Path database, long nodeId, MarmotConfig config,
+            ScheduledExecutorService timer) {
         this.connection = connection;
+        this.timer = timer;
         this.wal = new QuietFile(Path.of(database + "-wal"));
         this.nodeId = nodeId;
         this.config = config;
     }
 
     public void start() {
-        long period = config.pollInterval().toMillis();
-        task = TIMER.scheduleWithFixedDelay(this::check, 0, period, TimeUnit.MILLISECONDS);
+        pace = IdlePace.poll(config.pollInterval());
+        lookIn(0);
+    }
+
+    /** One look at a time, each setting the next: soon after the WAL changed, up to a second apart while it does not. */
+    private void lookIn(long nanos) {
+        task = timer.schedule(() -> {
+            boolean changed = true;
+            try {
+                changed = check();
+            } finally { // whatever a look met, the next one comes
+                synchronized (this) {
+                    if (!closed) {
+                        lookIn(pace.next(changed || lastLookRead));
+                    }
+                }
+            }
+        }, nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Re-installs capture if the schema changed since the last look; true when it did. */
@@ -61,8 +82,10 @@ final class SchemaWatcher implements AutoCloseable {
         }
         if (wal.unchangedSinceLastLook()) {
             quietLooks++;
+            lastLookRead = false;
             return false;
         }
+        lastLookRead = true;
         try {
             wal.looking();
             // The log's end first: whatever the schema version read next says, rows after this were logged after it.

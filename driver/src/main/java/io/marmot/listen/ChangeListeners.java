@@ -17,13 +17,16 @@ import java.util.function.Consumer;
 public final class ChangeListeners implements AutoCloseable {
     private final long nodeId;
     private final ReplicationStats stats;
+    /** Where listeners hear: the JVM's listening threads ({@link MarmotRuntime}), application code off replication's. */
+    private final java.util.concurrent.Executor pool;
     private final List<ListenerQueue> queues = new CopyOnWriteArrayList<>();
     private volatile boolean active;
     /** The publisher's chunks of a transaction split over several messages, until its last one is acknowledged. */
     private final List<ChangeBatch> chunks = new ArrayList<>();
 
-    public ChangeListeners(long nodeId, ReplicationStats stats) {
+    public ChangeListeners(long nodeId, ReplicationStats stats, java.util.concurrent.Executor pool) {
         this.nodeId = nodeId;
+        this.pool = pool;
         this.stats = stats;
     }
 
@@ -37,7 +40,7 @@ public final class ChangeListeners implements AutoCloseable {
         if (bufferedEvents < 1) {
             throw new IllegalArgumentException("bufferedEvents must be at least 1, not " + bufferedEvents);
         }
-        queues.add(new ListenerQueue(nodeId, listener, tables, bufferedEvents, stats));
+        queues.add(new ListenerQueue(nodeId, listener, tables, bufferedEvents, stats, pool));
         active = true;
     }
 

@@ -31,13 +31,14 @@ final class ListenerQueue implements AutoCloseable {
     private final SerialTask task;
     private long dropped;
 
-    ListenerQueue(long nodeId, ChangeListener listener, Set<String> tables, int capacity, ReplicationStats stats) {
+    ListenerQueue(long nodeId, ChangeListener listener, Set<String> tables, int capacity, ReplicationStats stats,
+            java.util.concurrent.Executor pool) {
         this.nodeId = nodeId;
         this.listener = listener;
         this.tables = Set.copyOf(tables);
         this.capacity = capacity;
         this.stats = stats;
-        this.task = new SerialTask(nodeId + " change listener", WorkPools.LISTEN, this::deliver);
+        this.task = new SerialTask(nodeId + " change listener", pool, this::deliver);
     }
 
     /** A committed transaction: queued when it changed a followed table; heard after the next {@link #wake}. */

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -30,15 +29,15 @@ public final class ClusterLocks {
     static final Duration LEASE = Duration.ofSeconds(15);
     private static final long RENEW_MILLIS = 4_000;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_=-]+");
-    private static final ScheduledExecutorService RENEWALS =
-            Executors.newSingleThreadScheduledExecutor(Daemons.factory("marmot-locks"));
-
     private final long nodeId;
     private final KvBucket bucket;
+    /** Where held locks are renewed: one thread for the JVM ({@link MarmotRuntime}). */
+    private final ScheduledExecutorService renewals;
 
-    public ClusterLocks(long nodeId, String streamPrefix, int replicas) {
+    public ClusterLocks(long nodeId, io.marmot.config.StreamSettings streams, ScheduledExecutorService renewals) {
         this.nodeId = nodeId;
-        this.bucket = new KvBucket(streamPrefix + "-locks", LEASE, replicas);
+        this.renewals = renewals;
+        this.bucket = new KvBucket(streams.streamPrefix() + "-locks", LEASE, streams.replicas());
     }
 
     /** Waits for the lock up to {@code timeout}; the returned handle releases it on close. */
@@ -115,7 +114,7 @@ public final class ClusterLocks {
             this.name = name;
             this.revision = revision;
             this.holder = holder;
-            this.renewal = RENEWALS.scheduleWithFixedDelay(this::renew, RENEW_MILLIS, RENEW_MILLIS, TimeUnit.MILLISECONDS);
+            this.renewal = renewals.scheduleWithFixedDelay(this::renew, RENEW_MILLIS, RENEW_MILLIS, TimeUnit.MILLISECONDS);
         }
 
         /** Synchronized with {@link #close}: a renewal running late must not write the lock again after its release. */

@@ -1,5 +1,10 @@
 package io.marmot.nats;
 
+import io.nats.client.api.StreamInfo;
+import io.nats.client.api.StreamInfoOptions;
+import io.nats.client.api.Subject;
+import java.util.ArrayList;
+import java.util.List;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
@@ -55,6 +60,24 @@ public final class KvBucket {
             forget();
             throw e;
         }
+    }
+
+    /**
+     * The bucket's keys, deleted ones included (their entries read as empty), from one stream-info request: the
+     * client's {@code keys()} starts an ordered consumer, and with it a dispatcher thread, for every listing, which
+     * a thousand databases' periodic looks turned into hundreds of threads and consumers.
+     */
+    public List<String> keys(Connection nc) throws IOException, JetStreamApiException {
+        String prefix = "$KV." + name + ".";
+        List<String> keys = new ArrayList<>();
+        StreamInfo info = nc.jetStreamManagement().getStreamInfo("KV_" + name, StreamInfoOptions.filterSubjects(prefix + ">"));
+        List<Subject> subjects = info.getStreamState().getSubjects();
+        for (Subject s : subjects == null ? List.<Subject>of() : subjects) {
+            if (s.getName().startsWith(prefix)) {
+                keys.add(s.getName().substring(prefix.length()));
+            }
+        }
+        return keys;
     }
 
     @FunctionalInterface

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 final class SharedConnection {
     private static final Logger log = LoggerFactory.getLogger(SharedConnection.class);
     private static final AtomicInteger COUNT = new AtomicInteger();
-    static final int ENGINE_THREADS = 4;
+    static final int ENGINE_THREADS = io.marmot.replication.MarmotRuntime.ENGINE_THREADS_PER_CONNECTION;
 
     private final String name;
     private final String url;

@@ -1,5 +1,8 @@
 package io.marmot.publish;
 
+import io.marmot.sqlite.OtherCommits;
+import io.marmot.replication.MarmotRuntime;
+import io.marmot.replication.IdlePace;
 import io.marmot.capture.ChangeLog;
 import io.marmot.capture.LogPosition;
 import io.marmot.capture.LogUpkeep;
@@ -21,11 +24,11 @@ import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConnection;
 
 /**
- * Sends the change log to JetStream. Woken by commits through the driver, and every {@code poll-interval} for
- * commits of other processes. Publishes asynchronously with a bounded window of unacknowledged messages; a
+ * Sends the change log to JetStream. Woken by commits through the driver, and by a poll for commits of other
+ * processes: every {@code poll-interval} after activity, spacing out to a second while the database is quiet. Publishes asynchronously with a bounded window of unacknowledged messages; a
  * change counts as published only once JetStream acknowledged it ({@code Nats-Msg-Id} makes retries
  * harmless). While NATS is away, changes wait in the log and memory stays flat. Its cycles run one at a time
- * on the publishing threads every engine of the JVM shares ({@link WorkPools}); no thread waits for its commits.
+ * on the publishing threads every engine of the JVM shares ({@link MarmotRuntime}); no thread waits for its commits.
  * What one cycle sends is a {@link PublishPass}; this class decides when cycles run, and prunes what is published.
  */
 public final class Publisher implements AutoCloseable {
@@ -45,7 +48,11 @@ public final class Publisher implements AutoCloseable {
     private final OtherCommits otherCommits;
     private final String subject;
     private final SerialTask task;
-    private ScheduledFuture<?> poll;
+    private final java.util.concurrent.ScheduledExecutorService timer;
+    private volatile ScheduledFuture<?> poll;
+    /** The poll timer fired: this step looks for other processes' commits and sets the next poll. */
+    private volatile boolean pollDue;
+    private final IdlePace pace;
     /** No cycle before this (System.nanoTime): lingering for more commits, or backing off after a failure. */
     private volatile long notBefore;
     private volatile boolean streamsReady;
@@ -62,8 +69,9 @@ public final class Publisher implements AutoCloseable {
     private int failures;
 
     public Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
-            OwnMessages own, ChangeListeners listeners) throws SQLException {
+            OwnMessages own, ChangeListeners listeners, MarmotRuntime runtime) throws SQLException {
         this.nodeId = nodeId;
+        this.timer = runtime.timer();
         this.config = config;
         this.link = link;
         this.stats = stats;
@@ -76,17 +84,30 @@ public final class Publisher implements AutoCloseable {
             throw e;
         }
         this.subject = config.streams().subject(config.streams().shardOf(nodeId), nodeId);
-        this.task = new SerialTask(nodeId + " publisher", WorkPools.PUBLISH, this::step);
+        this.task = new SerialTask(nodeId + " publisher", runtime.publish(), this::step);
         this.notBefore = System.nanoTime();
         this.lastCycleEnd = notBefore - BUSY_NANOS;
         this.pass = new PublishPass(nodeId, subject, config, stats, own, listeners);
         this.otherCommits = new OtherCommits(db);
+        this.pace = IdlePace.poll(config.pollInterval());
     }
 
     public void start() {
-        long pollNanos = config.pollInterval().toNanos();
-        poll = WorkPools.TIMER.scheduleWithFixedDelay(task::wake, pollNanos, pollNanos, TimeUnit.NANOSECONDS);
+        pollIn(config.pollInterval().toNanos());
         task.wake();
+    }
+
+    /**
+     * One poll at a time: each poll's step sets the next, sooner after activity and later while quiet
+     * ({@link IdlePace}), so an idle database costs a look a second instead of ten.
+     */
+    private void pollIn(long nanos) {
+        if (!closed) {
+            poll = timer.schedule(() -> {
+                pollDue = true;
+                task.wake();
+            }, nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     /** There may be new changes: called on every commit through the driver, so it must stay cheap. */
@@ -135,10 +156,14 @@ public final class Publisher implements AutoCloseable {
         lingered = false;
         boolean asked = workPending;
         workPending = false;
+        boolean polled = pollDue;
+        pollDue = false;
+        boolean found = asked;
         try {
             if (!asked && nothingNew()) {
                 return; // a poll, and no commit anywhere since the last cycle: a thousand idle databases cost little
             }
+            found = true;
             cycle(ACK_TIMEOUT_SECONDS);
             lastCycleEnd = System.nanoTime();
             if (failures > 0) {
@@ -169,6 +194,12 @@ public final class Publisher implements AutoCloseable {
             }
             // Commits keep waking the task: the back-off is waited out whatever wakes it.
             waitThenWake(TimeUnit.MILLISECONDS.toNanos(Math.min(100L << Math.min(failures, 4), 1_000)));
+        } finally {
+            if (polled) {
+                pollIn(pace.next(found));
+            } else if (found) {
+                pace.active();
+            }
         }
     }
 
@@ -176,7 +207,7 @@ public final class Publisher implements AutoCloseable {
     private void waitThenWake(long nanos) {
         workPending = true; // commits meanwhile need not wake the task
         notBefore = System.nanoTime() + nanos;
-        WorkPools.wakeLater(task, nanos, TimeUnit.NANOSECONDS);
+        WorkPools.wakeLater(timer, task, nanos, TimeUnit.NANOSECONDS);
     }
 
     /** No other connection committed since the last look, and what was published is pruned. */

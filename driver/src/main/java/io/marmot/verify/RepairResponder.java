@@ -5,7 +5,6 @@ import io.marmot.clock.RowKey;
 import io.marmot.clock.RowState;
 import io.marmot.clock.RowStateCodec;
 import io.marmot.clock.RowVersions;
-import io.marmot.replication.WorkPools;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Subscription;
@@ -32,20 +31,22 @@ final class RepairResponder implements AutoCloseable {
     private final long nodeId;
     private final String subject;
     private final LocalDigest digest;
+    private final java.util.concurrent.Executor answers;
     private RowVersions versions;
     private Connection answering;
     private Dispatcher dispatcher;
     private Subscription subscription;
 
-    RepairResponder(long nodeId, String subject, LocalDigest digest) {
+    RepairResponder(long nodeId, String subject, LocalDigest digest, java.util.concurrent.Executor answers) {
         this.nodeId = nodeId;
+        this.answers = answers;
         this.subject = subject;
         this.digest = digest;
     }
 
     /**
      * Answers on {@code nc} (again after a new connection), subscribed through the connection's shared dispatcher;
-     * the answers are worked out on {@link WorkPools#REPAIR_ANSWERS}, as the dispatcher must never wait.
+     * the answers are worked out on the JVM's pool for answers, as the dispatcher must never wait.
      */
     synchronized void answerOn(Connection nc, Dispatcher shared) {
         if (answering == nc && dispatcher == shared) {
@@ -54,7 +55,7 @@ final class RepairResponder implements AutoCloseable {
         stopAnswering();
         subscription = shared.subscribe(subject, msg -> {
             if (msg.getReplyTo() != null) {
-                WorkPools.REPAIR_ANSWERS.execute(() -> reply(nc, msg.getReplyTo(), msg.getData()));
+                answers.execute(() -> reply(nc, msg.getReplyTo(), msg.getData()));
             }
         });
         dispatcher = shared;

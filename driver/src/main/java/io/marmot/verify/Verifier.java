@@ -3,10 +3,11 @@ package io.marmot.verify;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.KvBucket;
+import io.marmot.nats.PeerKeys;
 import io.marmot.publish.OwnMessages;
 import io.marmot.nats.NatsLink;
 import io.marmot.replication.Daemons;
-import io.marmot.replication.WorkPools;
+import io.marmot.replication.MarmotRuntime;
 import io.marmot.replication.ReplicationStats;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -48,19 +49,26 @@ public final class Verifier implements AutoCloseable {
     private final LocalDigest digest;
     private final RepairResponder responder;
     private final Repairer repairer;
-    /** The thread of the pass under way on {@link WorkPools#REPAIR_PASSES}, if any; guarded by {@link #repairing}. */
+    /** The thread of the pass under way on the JVM's repair pool, if any; guarded by {@link #repairing}. */
     private Thread passThread;
     private final AtomicBoolean repairing = new AtomicBoolean();
     private final Map<Long, List<String>> differedLastRound = new HashMap<>();
     private final Map<Long, Boolean> agreement = new TreeMap<>();
     private volatile boolean closed;
     private long lastRoundEnded;
+    /** The digest last written to the bucket, and when: an unchanged one is written again only before it could lapse. */
+    private Digest published;
+    private long publishedAt;
+    /** The peers' keys, listed every tenth round while they stay the same. */
+    private final PeerKeys peerKeys;
 
     private final ChangeListeners listeners;
+    private final java.util.concurrent.ExecutorService repairPasses;
 
     public Verifier(long nodeId, Path database, MarmotConfig config, OwnMessages own, ReplicationStats stats,
-            ChangeListeners listeners) {
+            ChangeListeners listeners, MarmotRuntime runtime) {
         this.nodeId = nodeId;
+        this.repairPasses = runtime.repairPasses();
         this.listeners = listeners;
         this.config = config;
         this.stats = stats;
@@ -68,8 +76,10 @@ public final class Verifier implements AutoCloseable {
         this.bucket = new KvBucket(config.streams().streamPrefix() + "-digests", config.verifyInterval().multipliedBy(10),
                 config.streams().replicas());
         this.digest = new LocalDigest(nodeId, database, config, own);
-        this.responder = new RepairResponder(nodeId, Repairer.subjectPrefix(config) + nodeId, digest);
+        this.responder = new RepairResponder(nodeId, Repairer.subjectPrefix(config) + nodeId, digest,
+                runtime.repairAnswers());
         this.repairer = new Repairer(nodeId, database, config, listeners);
+        this.peerKeys = new PeerKeys(bucket, "node-" + nodeId, 10);
     }
 
     /** One round: take (or reuse) this node's digest, publish it, compare with every peer's. */
@@ -84,14 +94,9 @@ public final class Verifier implements AutoCloseable {
             responder.answerOn(nc, link.dispatcher()); // the connection's one dispatcher, shared with the feeds
             Digest mine = digest.current();
             KeyValue kv = bucket.open(nc);
-            byte[] encoded = DigestCodec.encode(mine).getBytes(StandardCharsets.UTF_8);
-            kv.put("node-" + nodeId, encoded);
-            long bytes = encoded.length;
+            long bytes = publish(kv, mine, started);
             Map<Long, Digest> peers = new HashMap<>();
-            for (String key : kv.keys()) {
-                if (key.equals("node-" + nodeId)) {
-                    continue; // this node's own digest is mine (a lagging replica may still hold the one before)
-                }
+            for (String key : peerKeys.get(nc)) {
                 KeyValueEntry e = kv.get(key);
                 bytes += e == null || e.getValue() == null ? 0 : e.getValue().length;
                 Digest d = e == null || e.getValue() == null ? null : DigestCodec.decode(e.getValueAsString());
@@ -109,12 +114,27 @@ public final class Verifier implements AutoCloseable {
             stats.lastRoundRowsRead = digest.rowsRead() - readBefore;
         } catch (IOException | JetStreamApiException | SQLException | RuntimeException e) {
             bucket.forget();
+            published = null;
+            peerKeys.forget();
             log.debug("{} - verification round failed: {}", nodeId, e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             lastRoundEnded = System.nanoTime();
         }
+    }
+
+    /**
+     * Writes this node's digest unless it is the one written last and not yet near its expiry (entries lapse after
+     * ten intervals): a quiet database's round writes nothing. Returns the bytes written.
+     */
+    private long publish(KeyValue kv, Digest mine, long now) throws IOException, JetStreamApiException {
+        if (mine == published && now - publishedAt < config.verifyInterval().toNanos() * 3) {
+            return 0;
+        }
+        byte[] encoded = DigestCodec.encode(mine).getBytes(StandardCharsets.UTF_8);
+        kv.put("node-" + nodeId, encoded);
+        published = mine;
+        publishedAt = now;
+        return encoded.length;
     }
 
     /** Repairs, on a repair thread, the tables found different from each peer; skipped while a repair runs. */
@@ -122,7 +142,7 @@ public final class Verifier implements AutoCloseable {
         if (!repairing.compareAndSet(false, true)) {
             return;
         }
-        WorkPools.REPAIR_PASSES.execute(() -> {
+        repairPasses.execute(() -> {
             try {
                 synchronized (repairing) {
                     passThread = Thread.currentThread();

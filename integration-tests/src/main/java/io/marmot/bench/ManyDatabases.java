@@ -130,7 +130,9 @@ public final class ManyDatabases {
         }
         figure("replicated_seconds", (System.nanoTime() - t1) / 1e9);
 
-        Thread.sleep(10_000); // what a quiet moment looks like: set-up work is over
+        // What a quiet moment looks like: set-up work is over (-Dmarmot.bench.settleSeconds waits longer, past the
+        // first verification rounds, for the steady idle state).
+        Thread.sleep(1000L * Long.getLong("marmot.bench.settleSeconds", 10));
         figure("threads", javaThreads());
         figure("os_threads", osThreads());
         figure("marmot_threads", Thread.getAllStackTraces().keySet().stream()

@@ -1,4 +1,4 @@
-package io.marmot.publish;
+package io.marmot.sqlite;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,17 +10,17 @@ import java.sql.SQLException;
  * finds none can rest, so a thousand idle databases cost little. Commits through the driver wake the publisher
  * anyway; this is for other processes.
  */
-final class OtherCommits implements AutoCloseable {
+public final class OtherCommits implements AutoCloseable {
     private final Connection db;
     private PreparedStatement dataVersion;
     private long seen = -1;
 
-    OtherCommits(Connection db) {
+    public OtherCommits(Connection db) {
         this.db = db;
     }
 
     /** True when some connection other than {@code db} committed since the previous call. */
-    boolean sinceLastLook() throws SQLException {
+    public boolean sinceLastLook() throws SQLException {
         if (dataVersion == null) {
             dataVersion = db.prepareStatement("PRAGMA data_version");
         }

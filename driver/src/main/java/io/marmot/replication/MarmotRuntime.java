@@ -1,0 +1,142 @@
+package io.marmot.replication;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+
+/**
+ * The one owner of the threads every engine of this JVM shares: created on first use, closed at the JVM's exit
+ * (after the engines, see {@code Engines}). Whatever the number of databases, these are a fixed few; {@link #THREADS}
+ * lists them with the per-connection and per-database ones, and docs/architecture.md's thread section is checked
+ * against that list by a test.
+ */
+public final class MarmotRuntime {
+    /** A kind of Marmot thread: its name as a thread dump shows it, how many there are, and what it does. */
+    public record ThreadKind(String name, String count, String job) {
+    }
+
+    /** Threads of each shared NATS connection for engines' set-up, claims and verification rounds. */
+    public static final int ENGINE_THREADS_PER_CONNECTION = 4;
+
+    /** Every kind of thread Marmot starts. */
+    public static final List<ThreadKind> THREADS = List.of(
+            new ThreadKind("marmot-publish-<n>", WorkPools.PUBLISH_THREADS + " per JVM", "publishers' steps (SerialTask)"),
+            new ThreadKind("marmot-apply-<n>", WorkPools.APPLY_THREADS + " per JVM", "appliers' steps (SerialTask)"),
+            new ThreadKind("marmot-listen-<n>", "2 per JVM", "change listeners' deliveries"),
+            new ThreadKind("marmot-timer-1", "1 per JVM", "wakes publishers' polls and appliers' ticks, back-offs"),
+            new ThreadKind("marmot-schema-<n>", "2 per JVM", "schema watchers' looks for other processes' DDL"),
+            new ThreadKind("marmot-fingerprints-1", "1 per JVM", "schema fingerprints, published and compared"),
+            new ThreadKind("marmot-locks-1", "1 per JVM", "renewals of held cluster locks"),
+            new ThreadKind("marmot-nats-<c>-reader-<n>", "1 per NATS connection", "the client's socket reader"),
+            new ThreadKind("marmot-nats-<c>-writer-<n>", "1 per NATS connection", "the client's socket writer"),
+            new ThreadKind("marmot-nats-<c>-timer-<n>", "1 per NATS connection", "the client's timers, engines' periodic work"),
+            new ThreadKind("marmot-nats-<c>-engines-<n>", ENGINE_THREADS_PER_CONNECTION + " per NATS connection",
+                    "engines' set-up, node-id claims, verification rounds"),
+            new ThreadKind("marmot-nats-<c>-<n>", "1 per NATS connection", "the connection's one dispatcher: every"
+                    + " engine's stream feeds and repair questions"),
+            new ThreadKind("marmot-nats-<c>-connect-<n>", "1 per NATS connection, while connecting", "the first connect"),
+            new ThreadKind("marmot-nats-<c>-callback-<n>", "1 per NATS connection", "the client's connection events"),
+            new ThreadKind("marmot-repair-<n>", "2 per JVM", "verification's repair passes"),
+            new ThreadKind("marmot-repair-answers-<n>", "2 per JVM", "answers to peers' repair questions"),
+            new ThreadKind("marmot-<node>-snapshot-lease-<n>", "1 per database, while it takes a snapshot",
+                    "the snapshot lease's renewal"),
+            new ThreadKind("marmot-nats-<port>-supervisor", "1 per embedded nats-server", "restarts the embedded server"),
+            new ThreadKind("marmot-nats-once-<k>-<n>", "briefly, per one-shot connection",
+                    "a restore before an engine runs, --save-snapshot, --list-snapshots"),
+            new ThreadKind("marmot-reconnect", "briefly, after a feed's server failed", "moves the connection"),
+            new ThreadKind("marmot-close-<n>", "up to 16, at Marmot.closeAll", "closes engines in parallel"),
+            new ThreadKind("marmot-shutdown", "1, at the JVM's exit", "closes every engine, then this runtime"),
+            new ThreadKind("marmot-http", "1, sidecar only", "the sidecar's /health and /metrics"),
+            new ThreadKind("marmot-<node>-watcher", "1 per database, sidecar only", "other processes' commits"),
+            new ThreadKind("marmot-sidecar-shutdown", "1, sidecar only, at exit", "the sidecar's clean stop"));
+
+    private static MarmotRuntime current;
+
+    private final ExecutorService publish = WorkPools.pool(WorkPools.PUBLISH_THREADS, "marmot-publish");
+    private final ExecutorService apply = WorkPools.pool(WorkPools.APPLY_THREADS, "marmot-apply");
+    private final ExecutorService listen = WorkPools.pool(2, "marmot-listen");
+    private final ScheduledExecutorService timer = timer(1, "marmot-timer");
+    private final ScheduledExecutorService schemaWatch = timer(2, "marmot-schema");
+    private final ScheduledExecutorService fingerprints = timer(1, "marmot-fingerprints");
+    private final ScheduledExecutorService lockRenewals = timer(1, "marmot-locks");
+    /*
+     * Anti-entropy, shared by every engine so that a thousand databases do not keep a thousand threads: passes (which
+     * wait for a peer's answers) and the answers to peers' questions (SQLite reads, never a wait on NATS) have a pool
+     * each, so that two nodes of one JVM repairing from each other cannot hold every thread while waiting.
+     */
+    private final ExecutorService repairPasses = WorkPools.pool(2, "marmot-repair");
+    private final ExecutorService repairAnswers = WorkPools.pool(2, "marmot-repair-answers");
+
+    private MarmotRuntime() {
+    }
+
+    /** This JVM's runtime, created on first use. */
+    public static synchronized MarmotRuntime get() {
+        if (current == null) {
+            current = new MarmotRuntime();
+        }
+        return current;
+    }
+
+    /** At the JVM's exit, once the engines are closed: every shared thread stops. */
+    public static synchronized void closeAtExit() {
+        if (current != null) {
+            current.publish.shutdownNow();
+            current.apply.shutdownNow();
+            current.listen.shutdownNow();
+            current.timer.shutdownNow();
+            current.schemaWatch.shutdownNow();
+            current.fingerprints.shutdownNow();
+            current.lockRenewals.shutdownNow();
+            current.repairPasses.shutdownNow();
+            current.repairAnswers.shutdownNow();
+        }
+    }
+
+    public ExecutorService publish() {
+        return publish;
+    }
+
+    public ExecutorService apply() {
+        return apply;
+    }
+
+    public ExecutorService listen() {
+        return listen;
+    }
+
+    /** Only wakes tasks: nothing that takes time runs on it. */
+    public ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    /** The schema watchers' looks (short queries, a stat while the database is quiet). */
+    public ScheduledExecutorService schemaWatch() {
+        return schemaWatch;
+    }
+
+    public ScheduledExecutorService fingerprints() {
+        return fingerprints;
+    }
+
+    public ScheduledExecutorService lockRenewals() {
+        return lockRenewals;
+    }
+
+    /** Verification's repair passes (they wait for peers' answers). */
+    public ExecutorService repairPasses() {
+        return repairPasses;
+    }
+
+    /** Answers to peers' repair questions: SQLite reads, never a wait on NATS. */
+    public ExecutorService repairAnswers() {
+        return repairAnswers;
+    }
+
+    private static ScheduledExecutorService timer(int threads, String name) {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(threads, Daemons.factory(name));
+        t.setRemoveOnCancelPolicy(true); // a closed engine's timers do not linger in the queue
+        return t;
+    }
+}
