@@ -59,20 +59,22 @@ final class FloorWrites {
         this.params = params;
     }
 
-    /** Rows per second of every run, by variant (plain, floor, marmot); the first round is warm-up. */
+    /**
+     * Rows per second of every run by variant (plain, floor, marmot: indexes 0–2), then the writing thread's CPU
+     * microseconds per row (3–5: SQLite and its triggers run on that thread, so other processes' load moves it less
+     * than the rate); index r of each is round r. The first round is warm-up.
+     */
     double[][] measure(Workload w, int rows, int blobBytes, int runs) throws Exception {
-        List<List<Double>> rates = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        double[][] out = new double[6][runs];
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int r = 0; r < runs + 1; r++) {
             for (Variant v : Variant.values()) {
-                double rate = run(v, w, rows, blobBytes);
+                double[] m = run(v, w, rows, blobBytes);
                 if (r > 0) {
-                    rates.get(v.ordinal()).add(rate);
+                    out[v.ordinal()][r - 1] = m[0];
+                    out[3 + v.ordinal()][r - 1] = m[1] / 1e3 / rows;
                 }
             }
-        }
-        double[][] out = new double[3][];
-        for (int i = 0; i < 3; i++) {
-            out[i] = rates.get(i).stream().mapToDouble(Double::doubleValue).toArray();
         }
         return out;
     }
@@ -100,7 +102,9 @@ final class FloorWrites {
         }
     }
 
-    private double run(Variant v, Workload w, int rows, int blobBytes) throws Exception {
+    /** Rows/s and the writing thread's CPU nanoseconds of the timed part. */
+    private double[] run(Variant v, Workload w, int rows, int blobBytes) throws Exception {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         int n = ++dbCounter;
         Path db = dir.resolve((replicating ? "r-" : "c-") + v.name().toLowerCase() + n + ".db");
         Path peerDb = dir.resolve("peer" + n + ".db");
@@ -120,6 +124,7 @@ final class FloorWrites {
                 }
             }
             long t0 = System.nanoTime();
+            long cpu0 = threads.getCurrentThreadCpuTime();
             switch (w) {
                 case AUTOCOMMIT_INSERT -> BenchNode.write(c, 1, rows, 1, blobBytes, 1);
                 case BATCH_INSERT -> BenchNode.write(c, 1, rows, 1000, blobBytes, 1);
@@ -127,10 +132,11 @@ final class FloorWrites {
                 case DELETE -> byKey(c, "DELETE FROM bench WHERE id = ?", rows, false);
             }
             double rate = rows / ((System.nanoTime() - t0) / 1e9);
+            long cpu = threads.getCurrentThreadCpuTime() - cpu0;
             if (peer != null) { // the peer's work finishes before the next variant's run starts
                 awaitPeer(peer, w, rows);
             }
-            return rate;
+            return new double[] {rate, cpu};
         } finally {
             if (peer != null) {
                 peer.close();

@@ -16,6 +16,7 @@ final class LocalWritesSection {
     private final boolean quick;
     private final Consumer<String> line;
     private final List<String> goals = new ArrayList<>();
+    private final List<String> cpuRows = new ArrayList<>();
 
     LocalWritesSection(Path dir, String natsUrl, boolean quick, Consumer<String> line) {
         this.dir = dir;
@@ -34,7 +35,8 @@ final class LocalWritesSection {
         line.accept("(AFTER INSERT/UPDATE/DELETE copying NEW/OLD into a plain log table, nothing else: the **floor** of capture");
         line.accept("by triggers in the committing transaction) and through `jdbc:marmot:sqlite:`; same schema, WAL,");
         line.accept("`synchronous=NORMAL`, a fresh file per run, the three interleaved round-robin in every repetition.");
-        line.accept("Overhead = plain ÷ variant (1.00 = free); *vs floor* = floor ÷ marmot.");
+        line.accept("Overhead = plain ÷ variant in rows/s (1.00 = free); *vs floor* = floor ÷ marmot; each ratio is the median of the"
+                + " rounds' ratios (the variants of a round ran one after the other).");
         line.accept("");
         line.accept("### Capture only (`publish=false&replicate=false`)");
         line.accept("");
@@ -46,6 +48,7 @@ final class LocalWritesSection {
         double[] cd = row(capture, FloorWrites.Workload.DELETE, batch, 0, runs, "");
         FloorWrites readsRows = new FloorWrites(dir, natsUrl, false, "&shell-drop-column=true");
         row(readsRows, FloorWrites.Workload.UPDATE, batch, 0, runs, " (`shell-drop-column=true`)");
+        cpuTable();
         line.accept("");
         line.accept("### With replication (publisher, nats-server and a peer applying every row, all in this JVM/machine)");
         line.accept("");
@@ -58,6 +61,7 @@ final class LocalWritesSection {
         row(repl, FloorWrites.Workload.UPDATE, batch, 0, runs, "");
         row(repl, FloorWrites.Workload.DELETE, batch, 0, runs, "");
         row(repl, FloorWrites.Workload.BATCH_INSERT, quick ? 3_000 : 20_000, 16 * 1024, runs, "");
+        cpuTable();
         line.accept("");
         steps(capture, readsRows);
         pool(capture, repl, runs);
@@ -78,18 +82,36 @@ final class LocalWritesSection {
         line.accept("|---|---|---|---|---|---|---|---|");
     }
 
-    /** @return medians' ratios: floor vs plain, marmot vs plain, marmot vs floor */
+    /** @return medians of the rounds' ratios: floor vs plain, marmot vs plain, marmot vs floor (by rate) */
     private double[] row(FloorWrites fw, FloorWrites.Workload w, int rows, int blob, int runs, String note) throws Exception {
         double[][] r = fw.measure(w, rows, blob, runs);
-        Stats.Summary plain = Stats.of(box(r[0]));
-        Stats.Summary floor = Stats.of(box(r[1]));
-        Stats.Summary marmot = Stats.of(box(r[2]));
-        double[] ratios = {plain.median() / floor.median(), plain.median() / marmot.median(),
-            floor.median() / marmot.median()};
-        line.accept(String.format("| %s | %s | %s | %s | %s | %.2f× | %.2f× | **%.2f×** |", w.label + note,
-                blob > 0 ? "~16 KiB" : "~100 B", plain.format(""), floor.format(""), marmot.format(""), ratios[0],
-                ratios[1], ratios[2]));
+        double[] ratios = {pairRatio(r[0], r[1]), pairRatio(r[0], r[2]), pairRatio(r[1], r[2])};
+        String name = w.label + note + " | " + (blob > 0 ? "~16 KiB" : "~100 B");
+        line.accept(String.format("| %s | %s | %s | %s | %.2f× | %.2f× | **%.2f×** |", name, Stats.of(box(r[0])).format(""),
+                Stats.of(box(r[1])).format(""), Stats.of(box(r[2])).format(""), ratios[0], ratios[1], ratios[2]));
+        cpuRows.add(String.format("| %s | %.2f | %.2f | %.2f | %.2f× | %.2f× |", name, Stats.of(box(r[3])).median(),
+                Stats.of(box(r[4])).median(), Stats.of(box(r[5])).median(), pairRatio(r[5], r[3]), pairRatio(r[5], r[4])));
         return ratios;
+    }
+
+    /** The median over rounds of a[i] ÷ b[i]: the variants of a round ran next to each other, so drift cancels. */
+    private static double pairRatio(double[] a, double[] b) {
+        List<Double> q = new ArrayList<>();
+        for (int i = 0; i < a.length; i++) {
+            q.add(a[i] / b[i]);
+        }
+        return Stats.of(q).median();
+    }
+
+    private void cpuTable() {
+        line.accept("");
+        line.accept("The writing thread's CPU per row (µs; SQLite and the triggers run on it, so other processes' load");
+        line.accept("moves this less than the rates), medians; ratios are medians of the rounds' ratios.");
+        line.accept("");
+        line.accept("| workload | row size | plain | floor | marmot | marmot vs plain | marmot vs floor |");
+        line.accept("|---|---|---|---|---|---|---|");
+        cpuRows.forEach(line);
+        cpuRows.clear();
     }
 
     private void steps(FloorWrites capture, FloorWrites readsRows) throws Exception {
