@@ -28,7 +28,7 @@ final class LocalWritesSection {
     void report() throws Exception {
         int runs = 5; // quick mode has fewer rows, not fewer runs: on a shared machine the median needs them
         int small = quick ? 3_000 : 20_000;
-        int batch = quick ? 30_000 : 200_000;
+        int batch = quick ? 30_000 : 100_000;
         line.accept("## 1. Local write cost of capture");
         line.accept("");
         line.accept("Rows/s of one writer through plain `jdbc:sqlite:`, through plain `jdbc:sqlite:` with copy-only triggers");
@@ -60,7 +60,7 @@ final class LocalWritesSection {
         double[] rb = row(repl, FloorWrites.Workload.BATCH_INSERT, batch, 0, runs, "");
         row(repl, FloorWrites.Workload.UPDATE, batch, 0, runs, "");
         row(repl, FloorWrites.Workload.DELETE, batch, 0, runs, "");
-        row(repl, FloorWrites.Workload.BATCH_INSERT, quick ? 3_000 : 20_000, 16 * 1024, runs, "");
+        row(repl, FloorWrites.Workload.BATCH_INSERT, 3_000, 16 * 1024, runs, "");
         cpuTable();
         line.accept("");
         steps(capture, readsRows);
