@@ -78,10 +78,11 @@ public final class Benchmark {
         }
         io.marmot.Marmot.closeAll();
         deleteTree(dir);
-        b.line("");
-        b.line(String.format("Whole run: %.0f s.", (System.nanoTime() - t0) / 1e9));
+        String runLine = String.format("This run: %.0f s%s.", (System.nanoTime() - t0) / 1e9,
+                only.isEmpty() ? "" : ", sections " + String.join(", ", new java.util.TreeSet<>(only)));
+        System.out.println(runLine);
         Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.writeString(out, b.report + ReportHeader.keptNotes(out));
+        Files.writeString(out, ReportFile.merged(out, b.report.toString(), runLine));
         System.out.println("\nwritten to " + out);
     }
 
@@ -145,6 +146,7 @@ public final class Benchmark {
         line(String.format("| 100 rows each, all three nodes writing | %s | %s | | |", s3.format(""),
                 Stats.human(s3.median() * 100)));
         line("");
+        ScalingRun.report(dir, quick, this::line);
 
         line("## 4. Replication lag");
         line("");

@@ -8,19 +8,9 @@ import java.time.LocalDate;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** The report's head (how it was produced, on which machine) and the hand-written notes kept at its end. */
+/** The report's head: how it was produced, on which machine. */
 final class ReportHeader {
     private ReportHeader() {
-    }
-
-    /** The hand-written "## Notes" section of an existing report survives a new run. */
-    static String keptNotes(Path out) throws IOException {
-        if (!Files.exists(out)) {
-            return "";
-        }
-        String old = Files.readString(out);
-        int at = old.indexOf("\n## Notes");
-        return at < 0 ? "" : old.substring(at);
     }
 
     static void write(String[] args, boolean quick, Consumer<String> line) {
@@ -32,8 +22,19 @@ final class ReportHeader {
         line.accept("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + memTotal() + " RAM, JDK "
                 + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
                 + natsVersion() + ", SQLite " + sqliteVersion() + " (sqlite-jdbc). All nodes, NATS and the"
-                + " benchmark share this machine. Figures are medians of the runs after a warm-up run, with min–max.");
+                + " benchmark share this machine, and so did other people's builds and tests (load average " + loadAverage()
+                + " at the start). Figures are medians of the runs after a warm-up run, with min–max: compare ratios"
+                + " within a run, not rates between runs.");
         line.accept("");
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " / " + f[1] + " / " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static String memTotal() {

@@ -38,6 +38,9 @@ final class SoakSection {
         Soak.Result r = Soak.run(new Soak.Options(dir, seed, minutes * 60, 300, 10, ""), s -> System.out.println(s));
         line.accept(TITLE);
         line.accept("");
+        line.accept("Run on " + java.time.LocalDate.now() + " (`--only soak --soak-minutes " + minutes + " --soak-seed " + seed
+                + "`).");
+        line.accept("");
         line.accept(String.format("Three nats-servers in one JetStream cluster (streams R3), three node JVMs writing through the"
                 + " driver (inserts of node-unique keys, updates of %d shared keys, 3-row transactions, deletes of own older"
                 + " keys; a 10 ms pause after each), each key logged after its commit returned. For %d minutes a nemesis"
