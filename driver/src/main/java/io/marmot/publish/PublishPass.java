@@ -57,13 +57,18 @@ final class PublishPass implements AutoCloseable {
                 });
         MessagePacker packer = new MessagePacker(nodeId);
         int[] count = {0};
-        long schemaBarrier = schema.barrier(db);
         // One query reads the log: its snapshot holds only committed transactions, whole (the statements run
-        // while it is open, such as a table's shape, share that snapshot).
+        // while it is open, such as a table's shape, share that snapshot). The schema barrier is read inside that
+        // snapshot too: read before it, a schema change committed in between would be missed while the rows written
+        // after it are read, and a peer would get rows of a table it does not have yet.
+        long[] barrier = {-1};
         LogPosition read;
         try {
             read = changes.read(db, from, (seq, version, tx, change) -> {
-                if ((count[0] >= MAX_CHANGES_PER_PASS || seq > schemaBarrier) && packer.endsGroupBefore(tx)) {
+                if (barrier[0] < 0) {
+                    barrier[0] = schema.barrier(db);
+                }
+                if ((count[0] >= MAX_CHANGES_PER_PASS || seq > barrier[0]) && packer.endsGroupBefore(tx)) {
                     return false;
                 }
                 MessagePacker.Packed done = packer.add(seq, version, tx, change);
@@ -81,6 +86,7 @@ final class PublishPass implements AutoCloseable {
             throw e.cause;
         }
         window.settleAll();
+        long schemaBarrier = barrier[0] < 0 ? schema.barrier(db) : barrier[0];
         stats.unsendableChanges.set(changes.unsendable());
         // Everything read was sent and acknowledged (rows no shape describes included: they cannot be sent).
         if (count[0] >= MAX_CHANGES_PER_PASS) {
