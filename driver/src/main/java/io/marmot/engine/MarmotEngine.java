@@ -10,6 +10,7 @@ import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.apply.MissedMessages;
 import io.marmot.nats.NatsConnector;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.replication.ReplicationStats;
 import io.marmot.snapshot.Manifest;
 import io.marmot.snapshot.SnapshotSchedule;
@@ -171,8 +172,8 @@ public final class MarmotEngine implements AutoCloseable {
     }
 
     /** Counters of replication (all zero when it is off). */
-    public ReplicationStats.Snapshot stats() {
-        return replication == null ? new ReplicationStats().snapshot() : replication.stats();
+    public ReplicationStats stats() {
+        return replication == null ? new ReplicationCounters().read() : replication.stats();
     }
 
     /** Figures of this node's snapshots and restores (all zero when replication is off). */

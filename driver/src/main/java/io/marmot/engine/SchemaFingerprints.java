@@ -2,7 +2,7 @@ package io.marmot.engine;
 
 import io.marmot.nats.KvBucket;
 import io.marmot.replication.Daemons;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.schema.SchemaJournal;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
@@ -47,7 +47,7 @@ final class SchemaFingerprints implements AutoCloseable {
     private final long nodeId;
     private final Path database;
     private final KvBucket bucket;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final Supplier<Connection> connection;
     private ScheduledFuture<?> task;
     private SQLiteConnection db;
@@ -57,7 +57,7 @@ final class SchemaFingerprints implements AutoCloseable {
     private volatile boolean closed;
     private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
 
-    SchemaFingerprints(long nodeId, Path database, String streamPrefix, int replicas, ReplicationStats stats,
+    SchemaFingerprints(long nodeId, Path database, String streamPrefix, int replicas, ReplicationCounters stats,
             Supplier<Connection> connection) {
         this.nodeId = nodeId;
         this.database = database;

@@ -1,6 +1,6 @@
 package io.marmot.listen;
 
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.Transaction;
@@ -16,13 +16,13 @@ import java.util.function.Consumer;
  */
 public final class ChangeListeners implements AutoCloseable {
     private final long nodeId;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final List<ListenerQueue> queues = new CopyOnWriteArrayList<>();
     private volatile boolean active;
     /** The publisher's chunks of a transaction split over several messages, until its last one is acknowledged. */
     private final List<ChangeBatch> chunks = new ArrayList<>();
 
-    public ChangeListeners(long nodeId, ReplicationStats stats) {
+    public ChangeListeners(long nodeId, ReplicationCounters stats) {
         this.nodeId = nodeId;
         this.stats = stats;
     }
