@@ -6,6 +6,7 @@ import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
 import io.marmot.feed.ChangeFeed;
+import io.marmot.feed.ChangeFeedStats;
 import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.apply.MissedMessages;
@@ -182,7 +183,7 @@ public final class MarmotEngine implements AutoCloseable {
     }
 
     /** What the cluster's change feed ({@code change-feed}) did on this node; null when it is off. */
-    public ChangeFeed.Reading changeFeedStats() {
+    public ChangeFeedStats changeFeedStats() {
         return feed == null ? null : feed.reading();
     }
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
-import io.marmot.feed.ChangeFeed;
+import io.marmot.feed.ChangeFeedStats;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
 import io.nats.client.Connection;
@@ -90,8 +90,8 @@ class ChangeFeedTest {
         assertTrue(raw.get(3).contains("\"after\":null"), raw.get(3));
         assertEquals(Map.of("id", 2L), numbers(delete.map.get("before").map));
 
-        ChangeFeed.Reading a = Marmot.engine(nodes.database(1)).orElseThrow().changeFeedStats();
-        ChangeFeed.Reading b = Marmot.engine(nodes.database(2)).orElseThrow().changeFeedStats();
+        ChangeFeedStats a = Marmot.engine(nodes.database(1)).orElseThrow().changeFeedStats();
+        ChangeFeedStats b = Marmot.engine(nodes.database(2)).orElseThrow().changeFeedStats();
         assertTrue(a.emitting() != b.emitting(), "one node of the cluster emits: " + a + " / " + b);
         assertEquals(4, a.emittedRows() + b.emittedRows());
         assertNull(a.problem());
@@ -151,7 +151,7 @@ class ChangeFeedTest {
         return stats(node).emitting();
     }
 
-    private ChangeFeed.Reading stats(int node) throws java.sql.SQLException {
+    private ChangeFeedStats stats(int node) throws java.sql.SQLException {
         return Marmot.engine(nodes.database(node)).orElseThrow().changeFeedStats();
     }
 
