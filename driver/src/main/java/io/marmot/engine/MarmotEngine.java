@@ -58,8 +58,11 @@ public final class MarmotEngine implements AutoCloseable {
                 : new ChangeFeed(nodeId, config, replication::natsConnection);
     }
 
-    /** Starts replication of a database file: WAL on, capture installed, schema watched. */
-    public static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
+    /**
+     * Starts replication of a database file: WAL on, capture installed, schema watched. Only {@link Engines} calls it
+     * (users start engines by {@code Marmot.start} or a connection), so one file never has two engines in a JVM.
+     */
+    static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
         long startedNanos = System.nanoTime();
         boolean fresh = config.replicate() && Snapshots.isNew(database);
         try (NatsConnector.ServerHold held = NatsConnector.holdClusterServer(config.nats(), database)) {
