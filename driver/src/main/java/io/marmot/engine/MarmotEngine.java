@@ -58,10 +58,7 @@ public final class MarmotEngine implements AutoCloseable {
                 : new ChangeFeed(nodeId, config, replication::natsConnection);
     }
 
-    /**
-     * Starts replication of a database file: WAL on, capture installed, schema watched. Only {@link Engines} calls it
-     * (users start engines by {@code Marmot.start} or a connection), so one file never has two engines in a JVM.
-     */
+    /** Starts replication of a database file (WAL, capture, schema watch); only {@link Engines}: one engine a file. */
     static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
         long startedNanos = System.nanoTime();
         boolean fresh = config.replicate() && Snapshots.isNew(database);
