@@ -126,10 +126,6 @@ public final class Marmot {
      * manifest. Waits while another node takes one.
      */
     public static Manifest saveSnapshot(Path database) throws SQLException {
-        Optional<MarmotEngine> running = engine(database);
-        if (running.isPresent()) {
-            return running.get().saveSnapshot();
-        }
         return saveSnapshot(database, MarmotConfig.defaults());
     }
 

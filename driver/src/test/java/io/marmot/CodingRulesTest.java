@@ -132,10 +132,10 @@ class CodingRulesTest {
      */
     static final Set<String> API = Set.of("Marmot", "jdbc/MarmotDriver", "jdbc/MarmotDataSource",
             "jdbc/MarmotConnection", "config/MarmotConfig", "config/ConfigKey", "config/ConfigException",
-            "config/NatsSettings", "config/StreamSettings", "config/SnapshotSettings", "engine/MarmotEngine",
-            "engine/Health", "engine/ClusterLock", "hibernate/MarmotId", "hibernate/MarmotIdGenerator",
-            "replication/ReplicationStats", "listen/ChangeListener", "listen/ChangeEvent",
-            "listen/ChangedRow", "snapshot/Manifest",
+            "config/NatsSettings", "config/EmbeddedCluster", "config/StreamSettings", "config/SnapshotSettings",
+            "engine/MarmotEngine", "engine/Health", "engine/ClusterLock", "hibernate/MarmotId",
+            "hibernate/MarmotIdGenerator", "replication/ReplicationStats", "feed/ChangeFeedStats",
+            "listen/ChangeListener", "listen/ChangeEvent", "listen/ChangedRow", "snapshot/Manifest",
             "snapshot/SnapshotStats");
     private static final Pattern PUBLIC_TYPE = Pattern.compile(
             "(?m)^public (?:final |abstract |sealed |non-sealed )*(?:class|interface|@interface|record|enum) (\\w+)");
@@ -184,6 +184,32 @@ class CodingRulesTest {
             }
         }
         assertEquals(List.of(), offences);
+    }
+
+    /**
+     * A user of the API never has to name an internal type: the API types' public signatures (and their public nested
+     * types') mention only API types, their nested types, and types outside the driver.
+     */
+    @Test
+    void theApiSignaturesMentionOnlyTheApi() throws ClassNotFoundException {
+        assertEquals(List.of(), ApiSignatures.leaks(API));
+    }
+
+    /** The API is what README's "Java API" paragraph names: its types in code spans, no more, no fewer. */
+    @Test
+    void theApiIsWhatReadmeLists() throws IOException {
+        String readme = Files.readString(DocsTest.root().resolve("README.md"));
+        int start = readme.indexOf("### Java API");
+        assertTrue(start >= 0, "README has no \"### Java API\" section");
+        int end = readme.indexOf("\n\n", readme.indexOf("\n\n", start) + 2);
+        Set<String> listed = new TreeSet<>();
+        Matcher m = Pattern.compile("`([A-Z]\\w*)`").matcher(readme.substring(start, end));
+        while (m.find()) {
+            listed.add(m.group(1));
+        }
+        Set<String> api = new TreeSet<>();
+        API.forEach(name -> api.add(name.substring(name.lastIndexOf('/') + 1)));
+        assertEquals(api, listed, "README's Java API paragraph and CodingRulesTest.API name other types");
     }
 
     /** Types named in META-INF/services (a Flyway plugin, say): ServiceLoader needs them public. */

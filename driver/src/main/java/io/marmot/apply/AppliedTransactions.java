@@ -8,7 +8,7 @@ import io.marmot.listen.ChangeListeners;
 import io.marmot.merge.ConflictRecord;
 import io.marmot.merge.VersionCheckedWriter;
 import io.marmot.publish.OwnMessages;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.Transaction;
@@ -29,7 +29,7 @@ final class AppliedTransactions implements AutoCloseable {
 
     private final long nodeId;
     private final SQLiteConnection db;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final OwnMessages own;
     private final VersionCheckedWriter changes;
     private final ParkedMessages parked;
@@ -39,7 +39,7 @@ final class AppliedTransactions implements AutoCloseable {
 
     private final ChangeListeners listeners;
 
-    AppliedTransactions(long nodeId, SQLiteConnection db, MarmotConfig config, ReplicationStats stats, OwnMessages own,
+    AppliedTransactions(long nodeId, SQLiteConnection db, MarmotConfig config, ReplicationCounters stats, OwnMessages own,
             ChangeListeners listeners) throws SQLException {
         this.listeners = listeners;
         this.nodeId = nodeId;

@@ -6,7 +6,7 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.NatsLink;
 import io.marmot.publish.OwnMessages;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.replication.SerialTask;
 import io.marmot.replication.WorkPools;
 import io.marmot.sqlite.Sqlite;
@@ -44,7 +44,7 @@ public final class Applier implements AutoCloseable {
 
     private final long nodeId;
     private final MarmotConfig config;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final SQLiteConnection db;
     private final AppliedTransactions writes;
     private final SchemaApplier schema;
@@ -72,7 +72,7 @@ public final class Applier implements AutoCloseable {
     private final Map<String, Long> applied = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param instance the database file's token: which of this node id's messages the file holds (OwnHistory) */
-    public Applier(long nodeId, String instance, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
+    public Applier(long nodeId, String instance, Path database, MarmotConfig config, NatsLink link, ReplicationCounters stats,
             OwnMessages own, ChangeListeners listeners, MarmotRuntime runtime) throws SQLException {
         this.nodeId = nodeId;
         this.timer = runtime.timer();

@@ -2,7 +2,7 @@ package io.marmot.apply;
 
 import io.marmot.config.MarmotConfig;
 import io.marmot.publish.OwnMessages;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -22,7 +22,7 @@ final class FeedStarter {
     private static final Logger log = LoggerFactory.getLogger(FeedStarter.class);
     private final long nodeId;
     private final MarmotConfig config;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final OwnMessages own;
     private final OwnHistory history;
     private final AppliedTransactions writes;
@@ -30,7 +30,7 @@ final class FeedStarter {
     private final StreamProgress progress;
     private final StreamBinder binder;
 
-    FeedStarter(long nodeId, MarmotConfig config, ReplicationStats stats, OwnMessages own, OwnHistory history,
+    FeedStarter(long nodeId, MarmotConfig config, ReplicationCounters stats, OwnMessages own, OwnHistory history,
             AppliedTransactions writes, StreamFeeds feeds, StreamProgress progress) {
         this.nodeId = nodeId;
         this.config = config;

@@ -2,7 +2,7 @@ package io.marmot.apply;
 
 import io.marmot.config.Secrets;
 import io.marmot.replication.Daemons;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -47,7 +47,7 @@ final class FeedWatchdog {
     private static final Duration PING_TIMEOUT = Duration.ofSeconds(1);
 
     private final long nodeId;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final Map<String, Mark> marks = new HashMap<>();
     private long interval = LOOK_EVERY_NANOS;
     private long nextLook = System.nanoTime() + LOOK_EVERY_NANOS;
@@ -57,7 +57,7 @@ final class FeedWatchdog {
     private record Mark(long end, long seenAt, long appliedThen) {
     }
 
-    FeedWatchdog(long nodeId, ReplicationStats stats) {
+    FeedWatchdog(long nodeId, ReplicationCounters stats) {
         this.nodeId = nodeId;
         this.stats = stats;
     }

@@ -1,7 +1,7 @@
 package io.marmot.apply;
 
 import io.marmot.publish.OwnMessages;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;
 import io.marmot.wire.UnknownFormatException;
@@ -24,14 +24,14 @@ final class MessageIntake {
     private static final Logger log = LoggerFactory.getLogger(MessageIntake.class);
     private final long nodeId;
     private final String ownSuffix;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final OwnMessages own;
     private final OwnHistory history;
     private final AppliedTransactions writes;
     private final StreamFeeds feeds;
     private final StreamProgress progress;
 
-    MessageIntake(long nodeId, ReplicationStats stats, OwnMessages own, OwnHistory history, AppliedTransactions writes,
+    MessageIntake(long nodeId, ReplicationCounters stats, OwnMessages own, OwnHistory history, AppliedTransactions writes,
             StreamFeeds feeds, StreamProgress progress) {
         this.nodeId = nodeId;
         this.ownSuffix = "." + nodeId;

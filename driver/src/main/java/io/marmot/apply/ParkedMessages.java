@@ -1,7 +1,7 @@
 package io.marmot.apply;
 
 import io.marmot.merge.VersionCheckedWriter;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.schema.SchemaReader;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.MalformedMessageException;
@@ -37,11 +37,11 @@ final class ParkedMessages {
 
     private final Connection db;
     private final long nodeId;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private int triedAtSchemaVersion = -1;
     private long lastCheck;
 
-    ParkedMessages(Connection db, long nodeId, ReplicationStats stats) throws SQLException {
+    ParkedMessages(Connection db, long nodeId, ReplicationCounters stats) throws SQLException {
         try (Statement s = db.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id INTEGER PRIMARY KEY, parked_at TEXT NOT NULL,"
                     + " origin INTEGER, stream TEXT, seq INTEGER, reason TEXT NOT NULL, message BLOB)");

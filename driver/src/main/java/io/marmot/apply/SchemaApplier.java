@@ -4,7 +4,7 @@ import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.schema.DdlStatement;
 import io.marmot.schema.Rebuilds;
 import io.marmot.schema.SchemaJournal;
@@ -40,12 +40,12 @@ final class SchemaApplier {
     private final long nodeId;
     private final Connection db;
     private final MarmotConfig config;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final OwnHistory history;
     private int triedAtSchemaVersion = -1;
     private long lastCheck;
 
-    SchemaApplier(long nodeId, Connection db, MarmotConfig config, ReplicationStats stats, OwnHistory history)
+    SchemaApplier(long nodeId, Connection db, MarmotConfig config, ReplicationCounters stats, OwnHistory history)
             throws SQLException {
         this.nodeId = nodeId;
         this.db = db;

@@ -4,7 +4,7 @@ import io.marmot.apply.Applier;
 import io.marmot.config.MarmotConfig;
 import io.marmot.nats.NatsLink;
 import io.marmot.publish.Publisher;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -23,10 +23,10 @@ final class CatchUpWaits {
     private final NatsLink link;
     private final Applier applier;
     private final Publisher publisher;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
 
     CatchUpWaits(long nodeId, MarmotConfig config, NatsLink link, Applier applier, Publisher publisher,
-            ReplicationStats stats) {
+            ReplicationCounters stats) {
         this.nodeId = nodeId;
         this.config = config;
         this.link = link;
@@ -72,7 +72,7 @@ final class CatchUpWaits {
             sleep(20);
         }
         throw new SQLException("node " + nodeId + " did not catch up with the change streams within " + timeout.toMillis()
-                + " ms (" + (link.connected() == null ? "NATS is not connected" : "the applier is behind: " + stats.snapshot().lastApplyError())
+                + " ms (" + (link.connected() == null ? "NATS is not connected" : "the applier is behind: " + stats.read().lastApplyError())
                 + ")", "HYT00");
     }
 

@@ -4,7 +4,7 @@ import io.marmot.clock.Hlc;
 import io.marmot.config.MarmotConfig;
 import io.marmot.nats.NodeClaims;
 import io.marmot.publish.Publisher;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -22,14 +22,14 @@ final class ClaimAndClock {
 
     private final long nodeId;
     private final MarmotConfig config;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final NodeClaims claims;
     private final Publisher publisher;
     private final ClockReference clock = new ClockReference();
     private volatile boolean claimUnavailable;
     private volatile long lastClaimAttempt;
 
-    ClaimAndClock(long nodeId, MarmotConfig config, ReplicationStats stats, NodeClaims claims, Publisher publisher) {
+    ClaimAndClock(long nodeId, MarmotConfig config, ReplicationCounters stats, NodeClaims claims, Publisher publisher) {
         this.nodeId = nodeId;
         this.config = config;
         this.stats = stats;

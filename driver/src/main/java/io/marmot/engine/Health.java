@@ -16,7 +16,7 @@ public record Health(boolean ready, List<String> problems) {
     static final int STUCK_AFTER_FAILURES = 3;
     static final long STUCK_AFTER_MILLIS = 5_000;
 
-    static Health of(boolean natsNeeded, boolean natsConnected, ReplicationStats.Snapshot s, long maxClockSkewMillis,
+    static Health of(boolean natsNeeded, boolean natsConnected, ReplicationStats s, long maxClockSkewMillis,
             List<String> others) {
         List<String> problems = new ArrayList<>();
         if (natsNeeded && !natsConnected) {

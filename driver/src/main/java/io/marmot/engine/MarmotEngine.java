@@ -6,11 +6,13 @@ import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
 import io.marmot.feed.ChangeFeed;
+import io.marmot.feed.ChangeFeedStats;
 import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.apply.MissedMessages;
 import io.marmot.nats.NatsConnector;
 import io.marmot.replication.MarmotRuntime;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.replication.ReplicationStats;
 import io.marmot.snapshot.Manifest;
 import io.marmot.snapshot.SnapshotSchedule;
@@ -57,8 +59,8 @@ public final class MarmotEngine implements AutoCloseable {
                 : new ChangeFeed(nodeId, config, replication::natsConnection);
     }
 
-    /** Starts replication of a database file: WAL on, capture installed, schema watched. */
-    public static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
+    /** Starts replication of a database file (WAL, capture, schema watch); only {@link Engines}: one engine a file. */
+    static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
         long startedNanos = System.nanoTime();
         boolean fresh = config.replicate() && Snapshots.isNew(database);
         try (NatsConnector.ServerHold held = NatsConnector.holdClusterServer(config.nats(), database)) {
@@ -172,8 +174,8 @@ public final class MarmotEngine implements AutoCloseable {
     }
 
     /** Counters of replication (all zero when it is off). */
-    public ReplicationStats.Snapshot stats() {
-        return replication == null ? new ReplicationStats().snapshot() : replication.stats();
+    public ReplicationStats stats() {
+        return replication == null ? new ReplicationCounters().read() : replication.stats();
     }
 
     /** Figures of this node's snapshots and restores (all zero when replication is off). */
@@ -182,7 +184,7 @@ public final class MarmotEngine implements AutoCloseable {
     }
 
     /** What the cluster's change feed ({@code change-feed}) did on this node; null when it is off. */
-    public ChangeFeed.Reading changeFeedStats() {
+    public ChangeFeedStats changeFeedStats() {
         return feed == null ? null : feed.reading();
     }
 

@@ -12,7 +12,7 @@ final class NodeProblems {
     }
 
     static List<String> of(Replication replication, MarmotConfig config, boolean natsConnected,
-            ReplicationStats.Snapshot stats) {
+            ReplicationStats stats) {
         List<String> problems = new ArrayList<>();
         if (replication == null) {
             return problems;

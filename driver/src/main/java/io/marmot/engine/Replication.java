@@ -11,6 +11,7 @@ import io.marmot.nats.NodeClaims;
 import io.marmot.nats.Streams;
 import io.marmot.publish.OwnMessages;
 import io.marmot.publish.Publisher;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.replication.ReplicationStats;
 import io.marmot.verify.Verifier;
 import java.io.IOException;
@@ -29,7 +30,7 @@ public final class Replication implements AutoCloseable {
 
     private final long nodeId;
     private final MarmotConfig config;
-    private final ReplicationStats stats = new ReplicationStats();
+    private final ReplicationCounters stats = new ReplicationCounters();
     private final ChangeListeners listeners;
     private final EmbeddedNats embedded;
     private final NatsLink link;
@@ -204,8 +205,8 @@ public final class Replication implements AutoCloseable {
         publisher.wake();
     }
 
-    public ReplicationStats.Snapshot stats() {
-        return stats.snapshot();
+    public ReplicationStats stats() {
+        return stats.read();
     }
 
     public boolean connected() {

@@ -4,7 +4,7 @@ import io.marmot.sqlite.OtherCommits;
 import io.marmot.nats.PeerKeys;
 import io.marmot.nats.KvBucket;
 import io.marmot.replication.Daemons;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.schema.SchemaJournal;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
@@ -47,7 +47,7 @@ final class SchemaFingerprints implements AutoCloseable {
     private final Path database;
     private final KvBucket bucket;
     private final PeerKeys peerKeys;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final Supplier<Connection> connection;
     /** The JVM's one fingerprint thread ({@link MarmotRuntime}): a look is a short query and a request or two. */
     private final ScheduledExecutorService timer;
@@ -62,7 +62,7 @@ final class SchemaFingerprints implements AutoCloseable {
     private volatile boolean closed;
     private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
 
-    SchemaFingerprints(long nodeId, Path database, String streamPrefix, int replicas, ReplicationStats stats,
+    SchemaFingerprints(long nodeId, Path database, String streamPrefix, int replicas, ReplicationCounters stats,
             Supplier<Connection> connection, ScheduledExecutorService timer) {
         this.nodeId = nodeId;
         this.timer = timer;

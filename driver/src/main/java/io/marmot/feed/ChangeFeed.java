@@ -60,10 +60,6 @@ public final class ChangeFeed implements AutoCloseable {
     private String problem;
     private boolean closed;
 
-    /** What the feed did on this node, for {@code stats()}. */
-    public record Reading(boolean emitting, long emittedRows, long missingMessages, String problem) {
-    }
-
     public ChangeFeed(long nodeId, MarmotConfig config, Supplier<Connection> connection) {
         this.nodeId = nodeId;
         this.config = config;
@@ -73,8 +69,8 @@ public final class ChangeFeed implements AutoCloseable {
         this.holder = ("node " + nodeId + " since " + Instant.now()).getBytes(StandardCharsets.UTF_8);
     }
 
-    public synchronized Reading reading() {
-        return new Reading(holding, emittedRows, missingMessages, problem);
+    public synchronized ChangeFeedStats reading() {
+        return new ChangeFeedStats(holding, emittedRows, missingMessages, problem);
     }
 
     /** One bounded step: take or renew the lease, then emit what the change streams hold now. */

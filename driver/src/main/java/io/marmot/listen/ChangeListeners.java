@@ -1,6 +1,6 @@
 package io.marmot.listen;
 
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.Transaction;
@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  */
 public final class ChangeListeners implements AutoCloseable {
     private final long nodeId;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     /** Where listeners hear: the JVM's listening threads ({@link MarmotRuntime}), application code off replication's. */
     private final java.util.concurrent.Executor pool;
     private final List<ListenerQueue> queues = new CopyOnWriteArrayList<>();
@@ -24,7 +24,7 @@ public final class ChangeListeners implements AutoCloseable {
     /** The publisher's chunks of a transaction split over several messages, until its last one is acknowledged. */
     private final List<ChangeBatch> chunks = new ArrayList<>();
 
-    public ChangeListeners(long nodeId, ReplicationStats stats, java.util.concurrent.Executor pool) {
+    public ChangeListeners(long nodeId, ReplicationCounters stats, java.util.concurrent.Executor pool) {
         this.nodeId = nodeId;
         this.pool = pool;
         this.stats = stats;

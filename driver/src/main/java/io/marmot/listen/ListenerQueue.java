@@ -1,6 +1,6 @@
 package io.marmot.listen;
 
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.replication.SerialTask;
 import io.marmot.replication.WorkPools;
 import io.marmot.wire.RowChange;
@@ -26,12 +26,12 @@ final class ListenerQueue implements AutoCloseable {
     private final ChangeListener listener;
     private final Set<String> tables;
     private final int capacity;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final ArrayDeque<Consumer<ChangeListener>> queue = new ArrayDeque<>();
     private final SerialTask task;
     private long dropped;
 
-    ListenerQueue(long nodeId, ChangeListener listener, Set<String> tables, int capacity, ReplicationStats stats,
+    ListenerQueue(long nodeId, ChangeListener listener, Set<String> tables, int capacity, ReplicationCounters stats,
             java.util.concurrent.Executor pool) {
         this.nodeId = nodeId;
         this.listener = listener;

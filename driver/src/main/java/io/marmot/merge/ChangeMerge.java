@@ -5,7 +5,7 @@ import io.marmot.clock.RowMerge;
 import io.marmot.clock.RowState;
 import io.marmot.clock.RowVersions;
 import io.marmot.clock.Stamp;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.wire.RowChange;
 import java.sql.SQLException;
 import java.util.Arrays;
@@ -24,10 +24,10 @@ final class ChangeMerge {
     private static final int MAX_UNIQUE_CLASHES = 4;
     private final RowVersions versions;
     private final ConflictRecord conflicts;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final UniqueClashes clashes;
 
-    ChangeMerge(RowVersions versions, ConflictRecord conflicts, ReplicationStats stats) {
+    ChangeMerge(RowVersions versions, ConflictRecord conflicts, ReplicationCounters stats) {
         this.versions = versions;
         this.conflicts = conflicts;
         this.stats = stats;

@@ -2,7 +2,7 @@ package io.marmot.merge;
 
 import io.marmot.clock.RowMerge;
 import io.marmot.listen.ChangeListener;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -25,13 +25,13 @@ public final class ConflictRecord {
     static final String TABLE = "__marmot_conflicts";
 
     private final long nodeId;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final PreparedStatement insert;
     private final Set<String> warnedTables = new HashSet<>();
     /** Conflicts of the open transaction, for change listeners once it commits (null: nobody listens). */
     private java.util.List<java.util.function.Consumer<ChangeListener>> heard;
 
-    ConflictRecord(Connection db, long nodeId, ReplicationStats stats) throws SQLException {
+    ConflictRecord(Connection db, long nodeId, ReplicationCounters stats) throws SQLException {
         create(db);
         this.nodeId = nodeId;
         this.stats = stats;

@@ -1,7 +1,7 @@
 package io.marmot.merge;
 
 import io.marmot.config.MarmotConfig;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.wire.Transaction;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -21,7 +21,7 @@ public final class MergeWriter implements AutoCloseable {
     }
 
     public MergeWriter(Connection db, long nodeId, MarmotConfig config) throws SQLException {
-        this.writer = new VersionCheckedWriter(db, nodeId, config, new ReplicationStats());
+        this.writer = new VersionCheckedWriter(db, nodeId, config, new ReplicationCounters());
     }
 
     /**

@@ -7,7 +7,7 @@ import io.marmot.clock.RowVersions;
 import io.marmot.clock.Stamp;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.RowChange;
@@ -36,12 +36,12 @@ public final class VersionCheckedWriter implements AutoCloseable {
     private int schemaVersion = -1;
     private final ChangeListeners listeners;
 
-    VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config, ReplicationStats stats) throws SQLException {
+    VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config, ReplicationCounters stats) throws SQLException {
         this(db, nodeId, config, stats, null);
     }
 
     /** @param listeners told nothing here: with some active, each outcome carries the changes that took effect */
-    public VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config, ReplicationStats stats,
+    public VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config, ReplicationCounters stats,
             ChangeListeners listeners) throws SQLException {
         this.db = db;
         this.listeners = listeners;

@@ -19,7 +19,7 @@ public final class ClusterQuorum {
     }
 
     /** One sentence for {@code health()}, empty when the cluster is not the problem. */
-    public static String problem(EmbeddedCluster cluster, boolean connected, ReplicationStats.Snapshot s) {
+    public static String problem(EmbeddedCluster cluster, boolean connected, ReplicationStats s) {
         if (!cluster.enabled()) {
             return "";
         }

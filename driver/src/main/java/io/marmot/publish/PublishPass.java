@@ -4,7 +4,7 @@ import io.marmot.capture.LogPosition;
 import io.marmot.capture.LoggedChanges;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.nats.client.JetStream;
 import java.io.IOException;
 import java.sql.Connection;
@@ -22,14 +22,14 @@ final class PublishPass implements AutoCloseable {
     private final long nodeId;
     private final String subject;
     private final MarmotConfig config;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final OwnMessages own;
     private final SchemaSender schema;
     private final LoggedChanges changes = new LoggedChanges();
 
     private final ChangeListeners listeners;
 
-    PublishPass(long nodeId, String subject, MarmotConfig config, ReplicationStats stats, OwnMessages own,
+    PublishPass(long nodeId, String subject, MarmotConfig config, ReplicationCounters stats, OwnMessages own,
             ChangeListeners listeners) {
         this.listeners = listeners;
         this.nodeId = nodeId;

@@ -9,7 +9,7 @@ import io.marmot.capture.LogUpkeep;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.NatsLink;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.replication.SerialTask;
 import io.marmot.replication.WorkPools;
 import io.marmot.sqlite.Sqlite;
@@ -41,7 +41,7 @@ public final class Publisher implements AutoCloseable {
     private final long nodeId;
     private final MarmotConfig config;
     private final NatsLink link;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final SQLiteConnection db;
     private final LogUpkeep upkeep;
     private final PublishPass pass;
@@ -68,7 +68,7 @@ public final class Publisher implements AutoCloseable {
     private LogPosition prunedAt;
     private int failures;
 
-    public Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationStats stats,
+    public Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationCounters stats,
             OwnMessages own, ChangeListeners listeners, MarmotRuntime runtime) throws SQLException {
         this.nodeId = nodeId;
         this.timer = runtime.timer();

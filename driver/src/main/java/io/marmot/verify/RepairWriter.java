@@ -10,7 +10,7 @@ import io.marmot.listen.ChangeEvent;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.merge.RejectedChange;
 import io.marmot.merge.VersionCheckedWriter;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;
@@ -260,7 +260,7 @@ final class RepairWriter implements AutoCloseable {
         if (write == null) {
             write = Sqlite.open(database);
             // Conflicts repair meets are recorded in __marmot_conflicts; they are not new deliveries to count.
-            writer = new VersionCheckedWriter(write, nodeId, config, new ReplicationStats(), listeners);
+            writer = new VersionCheckedWriter(write, nodeId, config, new ReplicationCounters(), listeners);
             writeVersions = new RowVersions(write);
         }
     }

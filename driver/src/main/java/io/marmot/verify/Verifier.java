@@ -8,7 +8,7 @@ import io.marmot.publish.OwnMessages;
 import io.marmot.nats.NatsLink;
 import io.marmot.replication.Daemons;
 import io.marmot.replication.MarmotRuntime;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
@@ -44,7 +44,7 @@ public final class Verifier implements AutoCloseable {
 
     private final long nodeId;
     private final MarmotConfig config;
-    private final ReplicationStats stats;
+    private final ReplicationCounters stats;
     private final KvBucket bucket;
     private final LocalDigest digest;
     private final RepairResponder responder;
@@ -65,7 +65,7 @@ public final class Verifier implements AutoCloseable {
     private final ChangeListeners listeners;
     private final java.util.concurrent.ExecutorService repairPasses;
 
-    public Verifier(long nodeId, Path database, MarmotConfig config, OwnMessages own, ReplicationStats stats,
+    public Verifier(long nodeId, Path database, MarmotConfig config, OwnMessages own, ReplicationCounters stats,
             ChangeListeners listeners, MarmotRuntime runtime) {
         this.nodeId = nodeId;
         this.repairPasses = runtime.repairPasses();

@@ -3,19 +3,17 @@ package io.marmot.capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.marmot.Marmot;
+import io.marmot.fixture.OneDatabase;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
 import io.marmot.testing.Sqlite3;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,25 +24,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ExternalWriterTest {
     private static final Duration DEADLINE = Duration.ofSeconds(10);
 
-    @TempDir
-    Path dir;
     Path db;
     Connection c;
+    @RegisterExtension
+    final OneDatabase database = OneDatabase.named("external.db").params("node-id=1&poll-interval=50")
+            .schema("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n REAL, b BLOB)")
+            .into((path, connection) -> {
+                db = path;
+                c = connection;
+            });
 
     @BeforeEach
-    void setUp() throws SQLException {
+    void needsTheShell() {
         Sqlite3.assumeInstalled();
-        db = dir.resolve("external.db");
-        c = Db.open(db, "node-id=1&poll-interval=50");
-        Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n REAL, b BLOB)");
-    }
-
-    @AfterEach
-    void tearDown() throws SQLException {
-        if (c != null) {
-            c.close();
-            Marmot.close(db);
-        }
     }
 
     @ParameterizedTest(name = "trusted_schema={0}")

@@ -3,7 +3,7 @@ package io.marmot.capture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.marmot.Marmot;
+import io.marmot.fixture.OneDatabase;
 import io.marmot.testing.Db;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -11,29 +11,19 @@ import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every way of identifying rows, and every way of naming tables and columns, is captured correctly. */
 class KeyShapesTest {
-    @TempDir
-    Path dir;
     Path db;
     Connection c;
-
-    @BeforeEach
-    void setUp() throws SQLException {
-        db = dir.resolve("keys.db");
-        c = Db.open(db);
-    }
-
-    @AfterEach
-    void tearDown() throws SQLException {
-        c.close();
-        Marmot.close(db);
-    }
+    @RegisterExtension
+    final OneDatabase database = OneDatabase.named("keys.db")
+            .into((path, connection) -> {
+                db = path;
+                c = connection;
+            });
 
     /** op, rid, c0..c(n-1) of every log row of a table, in commit order. */
     private List<List<Object>> log(String table, int columns) throws SQLException {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.marmot.Marmot;
+import io.marmot.fixture.OneDatabase;
 import io.marmot.testing.Db;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,10 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,24 +29,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * holds the i-th column of the table with the same storage class ({@code typeof}) and the same value.
  */
 class StorageClassCaptureTest {
-    @TempDir
-    Path dir;
     Path db;
     Connection c;
-
-    @BeforeEach
-    void setUp() throws SQLException {
-        db = dir.resolve("storage.db");
-        c = Db.open(db);
-        // v has no declared type: SQLite stores whatever it is given, in its own storage class.
-        Db.exec(c, "CREATE TABLE v (id INTEGER PRIMARY KEY, v)");
-    }
-
-    @AfterEach
-    void tearDown() throws SQLException {
-        c.close();
-        Marmot.close(db);
-    }
+    @RegisterExtension
+    final OneDatabase database = OneDatabase.named("storage.db")
+            // v has no declared type: SQLite stores whatever it is given, in its own storage class.
+            .schema("CREATE TABLE v (id INTEGER PRIMARY KEY, v)")
+            .into((path, connection) -> {
+                db = path;
+                c = connection;
+            });
 
     private int nextId = 1;
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.marmot.Marmot;
+import io.marmot.fixture.OneDatabase;
 import io.marmot.testing.Db;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,30 +17,20 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Only committed changes reach the change log, grouped by transaction, in commit order. */
 class TransactionCaptureTest {
-    @TempDir
-    Path dir;
     Path db;
     Connection c;
-
-    @BeforeEach
-    void setUp() throws SQLException {
-        db = dir.resolve("tx.db");
-        c = Db.open(db);
-        Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n INTEGER)");
-    }
-
-    @AfterEach
-    void tearDown() throws SQLException {
-        c.close();
-        Marmot.close(db);
-    }
+    @RegisterExtension
+    final OneDatabase database = OneDatabase.named("tx.db")
+            .schema("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n INTEGER)")
+            .into((path, connection) -> {
+                db = path;
+                c = connection;
+            });
 
     private List<List<Object>> opsAndKeys() throws SQLException {
         return Db.list(c, "SELECT op, c0 FROM __marmot_log WHERE tbl = 't' ORDER BY seq");

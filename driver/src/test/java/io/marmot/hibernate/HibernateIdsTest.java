@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
 import io.marmot.clock.ClusterId;
+import io.marmot.fixture.TwoNodes;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
 import io.marmot.testing.NatsServer;
@@ -24,6 +25,7 @@ import org.hibernate.cfg.Configuration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,6 +37,8 @@ class HibernateIdsTest {
     private static final int ENTITIES = 200;
     @TempDir
     Path dir;
+    @RegisterExtension
+    final TwoNodes nodes = TwoNodes.perTest();
     NatsServer nats;
     Path[] dbs;
     SessionFactory[] factories = new SessionFactory[2];
@@ -42,10 +46,10 @@ class HibernateIdsTest {
 
     @BeforeEach
     void startTwoNodes() throws Exception {
-        nats = NatsServer.start(dir.resolve("nats"));
-        dbs = new Path[] {dir.resolve("node1.db"), dir.resolve("node2.db")};
+        nats = nodes.nats();
+        dbs = new Path[] {nodes.database(1), nodes.database(2)};
         factories[0] = factory(1, "create-only"); // Hibernate creates the tables on node 1; they replicate
-        looks[1] = Db.node(dbs[1], 2, nats.url());
+        looks[1] = nodes.connect(2);
         Await.until(Duration.ofSeconds(20), "node 2 has the tables", () -> {
             try {
                 return Db.count(looks[1], "SELECT (SELECT count(*) FROM items) + (SELECT count(*) FROM identity_items)"
@@ -55,24 +59,16 @@ class HibernateIdsTest {
             }
         });
         factories[1] = factory(2, "none");
-        looks[0] = Db.node(dbs[0], 1, nats.url());
+        looks[0] = nodes.connect(1);
     }
 
     @AfterEach
-    void stop() throws Exception {
-        for (SessionFactory f : factories) {
+    void closeFactories() {
+        for (SessionFactory f : factories) { // before the nodes' engines close (the extension, after this)
             if (f != null) {
                 f.close();
             }
         }
-        for (Connection c : looks) {
-            if (c != null) {
-                c.close();
-            }
-        }
-        Marmot.close(dbs[0]);
-        Marmot.close(dbs[1]);
-        nats.close();
     }
 
     @Test

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
 import io.marmot.engine.MarmotEngine;
+import io.marmot.fixture.TwoNodes;
 import io.marmot.listen.ChangeEvent;
 import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangedRow;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
 import io.marmot.testing.Sqlite3;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,28 +21,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Change listeners on two real nodes: what node 2 hears of node 1's transactions, and what a slow listener gets. */
 class ChangeListenerTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path dir;
-    private TwoNodes nodes;
-
-    @BeforeEach
-    void start() throws Exception {
-        nodes = TwoNodes.start(dir);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        nodes.close();
-    }
+    @RegisterExtension
+    final TwoNodes nodes = TwoNodes.perTest();
 
     @Test
     void nodeTwoHearsNodeOnesTransactionsInOrderWithTheirValues() throws Exception {

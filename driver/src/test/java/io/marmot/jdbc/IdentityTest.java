@@ -6,19 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.marmot.Marmot;
+import io.marmot.fixture.OneDatabase;
 import io.marmot.testing.Db;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.sqlite.SQLiteConnection;
 
 /**
@@ -26,23 +23,15 @@ import org.sqlite.SQLiteConnection;
  * they are sqlite-jdbc's own: a cast or an unwrap to sqlite-jdbc's classes gives the same object.
  */
 class IdentityTest {
-    @TempDir
-    Path dir;
     Path db;
     Connection c;
-
-    @BeforeEach
-    void setUp() throws SQLException {
-        db = dir.resolve("wrap.db");
-        c = Db.open(db);
-        Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", "INSERT INTO t VALUES (1, 'a')");
-    }
-
-    @AfterEach
-    void tearDown() throws SQLException {
-        c.close();
-        Marmot.close(db);
-    }
+    @RegisterExtension
+    final OneDatabase database = OneDatabase.named("wrap.db")
+            .schema("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", "INSERT INTO t VALUES (1, 'a')")
+            .into((path, connection) -> {
+                db = path;
+                c = connection;
+            });
 
     @Test
     void isSqliteJdbcsConnection() throws Exception {

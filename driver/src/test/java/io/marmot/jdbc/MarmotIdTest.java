@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
 import io.marmot.clock.ClusterId;
+import io.marmot.fixture.TwoNodes;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
 import io.marmot.testing.Sqlite3;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
+import io.marmot.fixture.OneDatabase;
 import io.marmot.testing.Db;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,9 +15,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** DatabaseMetaData shows the user's schema only, as a tool such as DBeaver would list it. */
@@ -26,25 +26,19 @@ class MetadataTest {
     Path db;
     Connection c;
     DatabaseMetaData md;
-
-    @BeforeEach
-    void setUp() throws SQLException {
-        db = dir.resolve("meta.db");
-        c = Db.open(db);
-        Db.exec(c, "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
-                "CREATE TABLE \"Order Lines\" (\"order\" INTEGER, line INTEGER, qty REAL, PRIMARY KEY (\"order\", line))",
-                "CREATE TABLE marmot_notes (body TEXT)",
-                "CREATE INDEX items_name ON items (name)",
-                "CREATE VIEW item_names AS SELECT name FROM items",
-                "INSERT INTO items VALUES (1, 'a')");
-        md = c.getMetaData();
-    }
-
-    @AfterEach
-    void tearDown() throws SQLException {
-        c.close();
-        Marmot.close(db);
-    }
+    @RegisterExtension
+    final OneDatabase database = OneDatabase.named("meta.db")
+            .schema("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+                    "CREATE TABLE \"Order Lines\" (\"order\" INTEGER, line INTEGER, qty REAL, PRIMARY KEY (\"order\", line))",
+                    "CREATE TABLE marmot_notes (body TEXT)",
+                    "CREATE INDEX items_name ON items (name)",
+                    "CREATE VIEW item_names AS SELECT name FROM items",
+                    "INSERT INTO items VALUES (1, 'a')")
+            .into((path, connection) -> {
+                db = path;
+                c = connection;
+                md = connection.getMetaData();
+            });
 
     private static List<String> column(ResultSet rs, String name) throws SQLException {
         List<String> out = new ArrayList<>();

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.marmot.Marmot;
+import io.marmot.fixture.OneDatabase;
+import io.marmot.fixture.TwoNodes;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
 import java.nio.file.Files;
@@ -22,10 +23,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.BusyHandler;
 import org.sqlite.Collation;
@@ -49,19 +49,12 @@ class SqliteJdbcFeaturesTest {
     class CaptureOnly {
         Path db;
         Connection c;
-
-        @BeforeEach
-        void open() throws SQLException {
-            db = dir.resolve("features.db");
-            c = Db.open(db);
-            Db.exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
-        }
-
-        @AfterEach
-        void close() throws SQLException {
-            c.close();
-            Marmot.close(db);
-        }
+        @RegisterExtension
+        final OneDatabase database = OneDatabase.named("features.db")
+                .schema("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)").into((path, connection) -> {
+                    db = path;
+                    c = connection;
+                });
 
         @Test
         void castsToSqliteJdbcsConnection() throws Exception {
@@ -230,17 +223,8 @@ class SqliteJdbcFeaturesTest {
     /** Replication on, against a real nats-server: the features do not disturb it, nor it them. */
     @Nested
     class ReplicationOn {
-        TwoNodes nodes;
-
-        @BeforeEach
-        void start() throws Exception {
-            nodes = TwoNodes.start(dir);
-        }
-
-        @AfterEach
-        void stop() throws Exception {
-            nodes.close();
-        }
+        @RegisterExtension
+        final TwoNodes nodes = TwoNodes.perTest();
 
         @Test
         void featuresOnOneNodeAndItsChangesOnTheOther() throws Exception {

@@ -2,19 +2,18 @@ package io.marmot.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.marmot.fixture.TwoNodes;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Where transactions begin and end is the application's, exactly as with plain sqlite-jdbc, although the driver
@@ -24,26 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
  * insert/rollback/multiRollback, SavepointTest insert/rollback/release/multiRollback.
  */
 class TransactionBoundariesTest {
-    @TempDir
-    Path dir;
-    TwoNodes nodes;
+    @RegisterExtension
+    final TwoNodes nodes = TwoNodes.perTest();
     Connection one;
     Connection other;
     Connection peer;
 
     @BeforeEach
     void open() throws Exception {
-        nodes = TwoNodes.start(dir);
         one = nodes.connect(1);
         other = nodes.connect(1);
         peer = nodes.connect(2);
         Db.exec(one, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
         Db.exec(peer, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v INTEGER)");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        nodes.close();
     }
 
     private void peerHas(List<Integer> values) throws Exception {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.marmot.clock.RowMerge;
 import io.marmot.clock.Stamp;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.testing.Db;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ class ConflictRecordTest {
     @Test
     void keepsKeyAndLosingValuesAsJsonCountsByKindAndForgetsAfterTheRetention() throws Exception {
         try (Connection c = Sqlite.open(dir.resolve("c.db"))) {
-            ReplicationStats stats = new ReplicationStats();
+            ReplicationCounters stats = new ReplicationCounters();
             ConflictRecord record = new ConflictRecord(c, 1, stats);
             Map<String, Object> lost = new LinkedHashMap<>();
             lost.put("name", "a \"quoted\"\nline");
@@ -39,8 +39,8 @@ class ConflictRecordTest {
                     Db.scalar(c, "SELECT concat_ws('|', kind, tbl, pk ->> 0, pk ->> 1, lost_values ->> 'name',"
                             + " lost_values ->> 'n', lost_values ->> 'x', lost_values -> 'b' ->> 'blob',"
                             + " json_type(lost_values, '$.none'), lost_node, won_node) FROM __marmot_conflicts"));
-            assertEquals(1L, stats.snapshot().conflicts().get("insert-insert"));
-            assertEquals(0L, stats.snapshot().conflicts().get("update-update"));
+            assertEquals(1L, stats.read().conflicts().get("insert-insert"));
+            assertEquals(0L, stats.read().conflicts().get("update-update"));
 
             assertEquals(0, ConflictRecord.prune(c, Duration.ofHours(1)), "a fresh conflict stays");
             Db.exec(c, "UPDATE __marmot_conflicts SET at = at - 2 * 3600 * 1000");

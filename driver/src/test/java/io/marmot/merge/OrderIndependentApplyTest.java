@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.config.MarmotConfig;
-import io.marmot.replication.ReplicationStats;
+import io.marmot.replication.ReplicationCounters;
 import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.ChangeBatch;
 import io.marmot.wire.RowChange;
@@ -118,7 +118,7 @@ class OrderIndependentApplyTest {
             c.commit();
             c.setAutoCommit(true);
             try (VersionCheckedWriter applier = new VersionCheckedWriter(c, LOCAL_NODE, MarmotConfig.defaults(),
-                    new ReplicationStats())) {
+                    new ReplicationCounters())) {
                 for (int i = 0; i < batches.size(); i += perTransaction) {
                     List<Transaction> txs = new ArrayList<>();
                     for (ChangeBatch b : batches.subList(i, Math.min(batches.size(), i + perTransaction))) {

@@ -111,14 +111,9 @@ class SharedConnectionTest {
 
     /** Every live thread of this JVM, once the count stopped moving (connecting and binding start some briefly). */
     private static long settledThreadCount() throws Exception {
-        long[] last = {-1};
-        return Await.value(Duration.ofSeconds(20), "the thread count settles", () -> {
-            long now = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).count();
-            long before = last[0];
-            last[0] = now;
-            Thread.sleep(300);
-            return now == before ? now : -1L;
-        }, c -> c > 0);
+        return Await.steady(Duration.ofSeconds(20), "the thread count settles",
+                () -> Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).count(), c -> c > 0,
+                Duration.ofMillis(300));
     }
 
     private static List<String> marmotThreads() {

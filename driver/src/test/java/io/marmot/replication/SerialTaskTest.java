@@ -51,18 +51,12 @@ class SerialTaskTest {
         for (Thread t : wakers) {
             t.join();
         }
-        Await.until(Duration.ofSeconds(10), "the last wake ran", () -> running.get() == 0 && stepsSettled(steps));
-        int before = steps.get();
+        int before = Await.steady(Duration.ofSeconds(10), "the last wake ran: no step running, none starting",
+                () -> running.get() == 0 ? steps.get() : -1, n -> n >= 0, Duration.ofMillis(50));
         task.wake();
         Await.until(Duration.ofSeconds(10), "a wake after all that runs a step", () -> steps.get() == before + 1);
         assertEquals(0, overlaps.get());
         assertTrue(steps.get() < 80_000, "wakes while one is queued fold into it: " + steps.get());
-    }
-
-    private static boolean stepsSettled(AtomicInteger steps) throws InterruptedException {
-        int a = steps.get();
-        Thread.sleep(50);
-        return a == steps.get();
     }
 
     @Test
@@ -83,7 +77,7 @@ class SerialTaskTest {
             assertTrue(quietRan.await(5, TimeUnit.SECONDS), "the quiet task got its turn on the one thread");
             assertTrue(busy[0].stop(5, TimeUnit.SECONDS));
             int after = busySteps.get();
-            Thread.sleep(100);
+            Thread.sleep(100); // the window under test: a step after stop would show in it (absence cannot be awaited)
             assertEquals(after, busySteps.get(), "no step after stop");
         } finally {
             one.shutdownNow();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.marmot.Marmot;
+import io.marmot.fixture.OneDatabase;
 import io.marmot.testing.Db;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,9 +15,8 @@ import java.sql.Statement;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** CREATE TABLE and ALTER TABLE through the driver keep capture whole, in the same transaction. */
@@ -25,19 +25,14 @@ class SchemaChangeTest {
     Path dir;
     Path db;
     Connection c;
-
-    @BeforeEach
-    void setUp() throws SQLException {
-        db = dir.resolve("schema.db");
-        // A long poll interval: what is checked here must not depend on the background watcher.
-        c = Db.open(db, "node-id=1&poll-interval=60000");
-    }
-
-    @AfterEach
-    void tearDown() throws SQLException {
-        c.close();
-        Marmot.close(db);
-    }
+    @RegisterExtension
+    final OneDatabase database = OneDatabase.named("schema.db")
+            // A long poll interval: what is checked here must not depend on the background watcher.
+            .params("node-id=1&poll-interval=60000")
+            .into((path, connection) -> {
+                db = path;
+                c = connection;
+            });
 
     private List<List<Object>> values(String table, int columns) throws SQLException {
         return Db.logRows(c, table, "op", columns);

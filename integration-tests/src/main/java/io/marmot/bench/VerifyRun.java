@@ -24,7 +24,7 @@ final class VerifyRun {
      */
     record Result(long rows, long coldRoundMillis, long idleRoundMillis, double idleCpuMillisPerRound, long digestBytes,
             long changedRoundMillis, double repairSeconds, long rowsFound, long repairBytes, double writesOn,
-            double writesOff, ReplicationStats.Snapshot idleRound, ReplicationStats.Snapshot busiestRound) {
+            double writesOff, ReplicationStats idleRound, ReplicationStats busiestRound) {
     }
 
     private static final int CHANGED = 100;
@@ -77,7 +77,7 @@ final class VerifyRun {
             long verified = stats(a).lastVerifiedMillis();
             until("two more rounds", () -> stats(a).lastVerifiedMillis() >= verified + 2000);
             long idle = stats(a).lastRoundMillis();
-            ReplicationStats.Snapshot idleRound = stats(a);
+            ReplicationStats idleRound = stats(a);
             long cpu0 = processCpuNanos();
             long since = stats(a).lastVerifiedMillis();
             Thread.sleep(5_000);
@@ -98,9 +98,9 @@ final class VerifyRun {
                 plain.commit();
             }
             String changed = "SELECT group_concat(payload) FROM bench WHERE id % " + (rows / CHANGED) + " = 0";
-            ReplicationStats.Snapshot[] busiest = {stats(b)};
+            ReplicationStats[] busiest = {stats(b)};
             until("the changed rows equal on both nodes", () -> {
-                ReplicationStats.Snapshot now = stats(b);
+                ReplicationStats now = stats(b);
                 if (now.lastRoundRowsRead() > busiest[0].lastRoundRowsRead()) {
                     busiest[0] = now;
                 }
@@ -142,7 +142,7 @@ final class VerifyRun {
         }
     }
 
-    private static ReplicationStats.Snapshot stats(Path db) {
+    private static ReplicationStats stats(Path db) {
         try {
             return Marmot.engine(db).orElseThrow().stats();
         } catch (SQLException e) {

@@ -42,7 +42,7 @@ class ClusterClaimsTest {
                 long end = System.nanoTime() + WATCH_NANOS;
                 while (System.nanoTime() < end) {
                     for (Node n : nodes) {
-                        ReplicationStats.Snapshot s = n.engine().stats();
+                        ReplicationStats s = n.engine().stats();
                         Health h = n.engine().health();
                         if (s.clockKnown()) {
                             measured++;

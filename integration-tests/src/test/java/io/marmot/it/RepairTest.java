@@ -50,7 +50,7 @@ class RepairTest {
             assertEquals(7, Db.count(a.path(), "SELECT qty FROM items WHERE id = 5"));
             long settled = 0;
             for (Node n : List.of(a, b, c)) {
-                ReplicationStats.Snapshot s = n.engine().stats();
+                ReplicationStats s = n.engine().stats();
                 settled += s.rowsSettled();
                 assertEquals(0, s.rowsRepaired(), n + ": versions never decided here, content did: " + s);
             }
@@ -203,7 +203,7 @@ class RepairTest {
             }
             awaitEqual(a, b, c);
             for (Node n : nodes) {
-                ReplicationStats.Snapshot s = n.engine().stats();
+                ReplicationStats s = n.engine().stats();
                 assertEquals(0, s.rowsFoundDifferent(), n + " found rows to repair: " + s);
                 assertEquals(0, s.rowsRepaired() + s.rowsSettled(), n + ": " + s);
             }

@@ -35,7 +35,7 @@ class VerificationTest {
                     "-cmd", ".dbconfig enable_trigger off");
             for (Node n : List.of(a, b)) {
                 Await.until(WITHIN, n + " reports the divergence", () -> n.engine().stats().peersDiffering() == 1);
-                ReplicationStats.Snapshot s = n.engine().stats();
+                ReplicationStats s = n.engine().stats();
                 assertEquals(1, s.divergences().size(), s.divergences().toString());
                 assertTrue(s.divergences().get(0).contains("table items holds other rows"), s.divergences().toString());
                 assertTrue(String.join("; ", n.engine().health().problems()).contains("table items"),

@@ -73,7 +73,7 @@ final class HttpEndpoint implements AutoCloseable {
         }
         MarmotEngine e = engine.get();
         boolean running = e != null && !e.isClosed();
-        ReplicationStats.Snapshot s = running ? e.stats() : null;
+        ReplicationStats s = running ? e.stats() : null;
         String restore = running ? null : restoring.get();
         Health health = running ? e.health() : new Health(false, List.of(restore != null ? "restoring a snapshot: "
                 + restore : "the engine is not running"));
@@ -134,7 +134,7 @@ final class HttpEndpoint implements AutoCloseable {
         String labels = ready ? "{node=\"" + e.nodeId() + "\"}" : "";
         gauge(b, "marmot_up", "1 while the replication engine runs.", labels, ready ? 1 : 0);
         if (ready) {
-            ReplicationStats.Snapshot s = e.stats();
+            ReplicationStats s = e.stats();
             gauge(b, "marmot_nats_connected", "1 while connected to NATS.", labels, e.natsConnected() ? 1 : 0);
             counter(b, "marmot_published_messages_total", "Messages published and acknowledged by JetStream.", labels,
                     s.publishedMessages());

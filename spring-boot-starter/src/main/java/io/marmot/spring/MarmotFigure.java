@@ -16,7 +16,7 @@ import java.util.function.ToDoubleFunction;
  */
 public record MarmotFigure(String name, String description, boolean counter, ToDoubleFunction<Reading> value) {
     /** One reading of a running engine: its replication and snapshot figures, taken once for all figures. */
-    public record Reading(MarmotEngine engine, ReplicationStats.Snapshot stats, SnapshotStats.Reading snapshots) {
+    public record Reading(MarmotEngine engine, ReplicationStats stats, SnapshotStats.Reading snapshots) {
         static Reading of(MarmotEngine engine) {
             return new Reading(engine, engine.stats(), engine.snapshotStats());
         }

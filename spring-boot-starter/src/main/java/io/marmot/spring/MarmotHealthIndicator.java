@@ -29,7 +29,7 @@ public final class MarmotHealthIndicator implements HealthIndicator {
                     java.util.List.of("no marmot engine runs for this database in this JVM (closed)")).build();
         }
         Health health = engine.health();
-        ReplicationStats.Snapshot s = engine.stats();
+        ReplicationStats s = engine.stats();
         return b.status(health.ready() ? Status.UP : Status.DOWN)
                 .withDetail("node", engine.nodeId())
                 .withDetail("ready", health.ready())

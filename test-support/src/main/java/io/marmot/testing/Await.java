@@ -1,6 +1,7 @@
 package io.marmot.testing;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 
@@ -54,5 +55,24 @@ public final class Await {
             }
             Thread.sleep(POLL_MS);
         }
+    }
+
+    /**
+     * Polls {@code supplier} until what it returns is accepted and has stayed the same for {@code quiet}, and returns
+     * it: for a quantity that settles (threads a connection starts, steps still queued) rather than reaches a known
+     * value. Fails naming {@code what} and the last value seen when the deadline passes first.
+     */
+    public static <T> T steady(Duration timeout, String what, Callable<T> supplier, Predicate<? super T> accepted,
+            Duration quiet) throws Exception {
+        Object[] last = {new Object()};
+        long[] since = {0};
+        return value(timeout, what + " (the same for " + quiet.toMillis() + " ms)", () -> {
+            T now = supplier.call();
+            if (!Objects.equals(now, last[0])) {
+                last[0] = now;
+                since[0] = System.nanoTime();
+            }
+            return now;
+        }, now -> accepted.test(now) && System.nanoTime() - since[0] >= quiet.toNanos());
     }
 }
