@@ -47,7 +47,7 @@ final class AppliedTransactions implements AutoCloseable {
         this.stats = stats;
         this.own = own;
         this.changes = new VersionCheckedWriter(db, nodeId, config, stats, listeners);
-        this.parked = new ParkedMessages(db, nodeId, stats);
+        this.parked = new ParkedMessages(db, nodeId, stats, listeners);
         this.positions = new ReceivedPositions(db);
         this.conflictRetention = config.conflictRetention();
         MissedMessages.create(db);

@@ -45,6 +45,16 @@ public interface ChangeListener {
     default void onUniqueClashSettled(String table, String detail) {
     }
 
+    /**
+     * A snapshot was merged into this node's live database (it had missed changes the streams no longer hold), and
+     * it changed {@code rowsChanged} rows of the tables this listener follows. Those rows are not heard one by one:
+     * a merge writes new rows set-based, straight from the copy, and may change millions of rows at once. By default
+     * this is {@link #onGap}: read the rows afresh.
+     */
+    default void onSnapshotMerged(long rowsChanged) {
+        onGap(rowsChanged);
+    }
+
     /** {@code health().ready()} changed; {@code problems} says why it is not ready (empty when ready). */
     default void onHealthChanged(boolean ready, List<String> problems) {
     }

@@ -6,6 +6,7 @@ import io.marmot.wire.RowChange;
 import io.marmot.wire.Transaction;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -56,8 +57,9 @@ public final class ChangeListeners implements AutoCloseable {
         if (changes.isEmpty()) {
             return;
         }
+        Committed tx = new Committed(source, origin, version, changes); // shared by the listeners of every table
         for (ListenerQueue q : queues) {
-            q.transaction(source, origin, version, changes);
+            q.transaction(tx);
         }
     }
 
@@ -65,6 +67,21 @@ public final class ChangeListeners implements AutoCloseable {
     public void flush() {
         for (ListenerQueue q : queues) {
             q.wake();
+        }
+    }
+
+    /**
+     * A snapshot merged into the live database: each listener that follows a table it changed hears
+     * {@link ChangeListener#onSnapshotMerged} with the rows changed in its tables.
+     *
+     * @param rowsChanged rows the merge changed, by table
+     */
+    public void snapshotMerged(Map<String, Long> rowsChanged) {
+        for (ListenerQueue q : queues) {
+            long n = q.followedRows(rowsChanged);
+            if (n > 0) {
+                q.nodeEvent(l -> l.onSnapshotMerged(n));
+            }
         }
     }
 

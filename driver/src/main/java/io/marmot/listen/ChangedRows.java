@@ -2,7 +2,6 @@ package io.marmot.listen;
 
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,12 +11,19 @@ final class ChangedRows {
     private ChangedRows() {
     }
 
+    /** As an unmodifiable list, built once (the event keeps it as it is). */
     static List<ChangedRow> of(List<RowChange> changes) {
-        List<ChangedRow> rows = new ArrayList<>(changes.size());
-        for (RowChange c : changes) {
-            rows.add(new ChangedRow(c));
-        }
-        return rows;
+        return switch (changes.size()) {
+            case 1 -> List.of(new ChangedRow(changes.get(0)));
+            case 2 -> List.of(new ChangedRow(changes.get(0)), new ChangedRow(changes.get(1)));
+            default -> {
+                ChangedRow[] rows = new ChangedRow[changes.size()];
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = new ChangedRow(changes.get(i));
+                }
+                yield List.of(rows);
+            }
+        };
     }
 
     static Map<String, Object> key(RowChange c) {

@@ -144,22 +144,32 @@ public final class VersionCheckedWriter implements AutoCloseable {
         long maxVersion = 0;
         int applied = 0;
         int stale = 0;
-        List<RowChange> written = listeners != null && listeners.active() ? new ArrayList<>(tx.changes().size()) : null;
+        boolean listening = listeners != null && listeners.active();
+        // What listeners hear: the transaction's own list while every change took effect as sent (the common case),
+        // a list of its own from the first that did not.
+        List<RowChange> written = null;
+        int index = -1;
         for (RowChange ch : tx.changes()) {
+            index++;
             TableWriter t = writer.target(ch.table());
             if (t == null) {
+                if (listening) {
+                    written = heard(tx.changes(), written, index, null);
+                }
                 continue;
             }
             try {
                 if (merge.apply(t, ch, new Stamp(ch.version(), tx.origin()))) {
                     applied++;
-                    RowChange visible = written == null ? null : merge.visible(ch);
-                    if (visible != null) {
-                        written.add(visible);
+                    if (listening) {
+                        written = heard(tx.changes(), written, index, merge.visible(ch));
                     }
                     maxVersion = Math.max(maxVersion, ch.version());
                 } else {
                     stale++;
+                    if (listening) {
+                        written = heard(tx.changes(), written, index, null);
+                    }
                 }
             } catch (SQLException e) {
                 if (!Sqlite.rejectsTheData(e)) {
@@ -169,7 +179,27 @@ public final class VersionCheckedWriter implements AutoCloseable {
                         + e.getMessage());
             }
         }
+        if (listening && written == null) {
+            written = tx.changes();
+        }
         return new Outcome(applied, stale, maxVersion, null, written);
+    }
+
+    /**
+     * The changes heard so far, given what change {@code index} of {@code sent} did: {@code written} stays null while
+     * each took effect as sent; a list of its own is made once one did not (null {@code visible}: nothing).
+     */
+    private static List<RowChange> heard(List<RowChange> sent, List<RowChange> written, int index, RowChange visible) {
+        if (written == null) {
+            if (visible == sent.get(index)) {
+                return null;
+            }
+            written = new ArrayList<>(sent.subList(0, index));
+        }
+        if (visible != null) {
+            written.add(visible);
+        }
+        return written;
     }
 
     /**
