@@ -162,7 +162,8 @@ final class ParkedMessages {
             List<RowChange> written = outcomes.get(i).written();
             if (written != null && !written.isEmpty()) {
                 Transaction tx = transactions.get(i);
-                listeners.committed(ChangeEvent.Source.PEER, tx.origin(), tx.changes().get(0).version(), written);
+                listeners.committed(ChangeEvent.Source.PEER, tx.origin(), tx.changes().get(0).version(), written,
+                        outcomes.get(i).before());
             }
         }
         listeners.flush();

@@ -14,6 +14,15 @@ public interface ChangeListener {
     /** A transaction that changed rows of the tables this listener follows. */
     void onChange(ChangeEvent event);
 
+    /**
+     * Whether this listener wants {@link ChangedRow#oldValues()}: while any registered listener does, the applier
+     * reads each row a peer's update or delete changes before writing it (one query by key per such row).
+     * Asked once, when the listener is added.
+     */
+    default boolean wantsOldValues() {
+        return false;
+    }
+
     /** {@code missedEvents} events (transactions and node events) were not delivered here: resync from the rows. */
     default void onGap(long missedEvents) {
     }

@@ -20,12 +20,18 @@ public final class ChangeListeners implements AutoCloseable {
     private final ReplicationStats stats;
     private final List<ListenerQueue> queues = new CopyOnWriteArrayList<>();
     private volatile boolean active;
+    private volatile boolean oldValues;
     /** The publisher's chunks of a transaction split over several messages, until its last one is acknowledged. */
     private final List<ChangeBatch> chunks = new ArrayList<>();
 
     public ChangeListeners(long nodeId, ReplicationStats stats) {
         this.nodeId = nodeId;
         this.stats = stats;
+    }
+
+    /** Whether a listener asked for old values ({@link ChangeListener#wantsOldValues}): the applier reads them then. */
+    public boolean oldValues() {
+        return oldValues;
     }
 
     /** Whether anyone listens: writers collect changes for events only then. */
@@ -39,6 +45,7 @@ public final class ChangeListeners implements AutoCloseable {
             throw new IllegalArgumentException("bufferedEvents must be at least 1, not " + bufferedEvents);
         }
         queues.add(new ListenerQueue(nodeId, listener, tables, bufferedEvents, stats));
+        oldValues |= listener.wantsOldValues();
         active = true;
     }
 
@@ -49,15 +56,22 @@ public final class ChangeListeners implements AutoCloseable {
                 q.close();
             }
         }
+        oldValues = queues.stream().anyMatch(ListenerQueue::wantsOldValues);
         active = !queues.isEmpty();
     }
 
     /** A committed transaction's changes that took effect here (none: no event); heard after {@link #flush}. */
     public void committed(ChangeEvent.Source source, long origin, long version, List<RowChange> changes) {
+        committed(source, origin, version, changes, null);
+    }
+
+    /** As above, with the rows as they were before its updates and deletes (null: not read). */
+    public void committed(ChangeEvent.Source source, long origin, long version, List<RowChange> changes,
+            Map<RowChange, Map<String, Object>> before) {
         if (changes.isEmpty()) {
             return;
         }
-        Committed tx = new Committed(source, origin, version, changes); // shared by the listeners of every table
+        Committed tx = new Committed(source, origin, version, changes, before); // shared by listeners of every table
         for (ListenerQueue q : queues) {
             q.transaction(tx);
         }

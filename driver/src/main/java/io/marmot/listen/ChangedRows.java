@@ -11,19 +11,23 @@ final class ChangedRows {
     private ChangedRows() {
     }
 
-    /** As an unmodifiable list, built once (the event keeps it as it is). */
-    static List<ChangedRow> of(List<RowChange> changes) {
+    /** As an unmodifiable list, built once (the event keeps it as it is); {@code before} may be null. */
+    static List<ChangedRow> of(List<RowChange> changes, Map<RowChange, Map<String, Object>> before) {
         return switch (changes.size()) {
-            case 1 -> List.of(new ChangedRow(changes.get(0)));
-            case 2 -> List.of(new ChangedRow(changes.get(0)), new ChangedRow(changes.get(1)));
+            case 1 -> List.of(row(changes.get(0), before));
+            case 2 -> List.of(row(changes.get(0), before), row(changes.get(1), before));
             default -> {
                 ChangedRow[] rows = new ChangedRow[changes.size()];
                 for (int i = 0; i < rows.length; i++) {
-                    rows[i] = new ChangedRow(changes.get(i));
+                    rows[i] = row(changes.get(i), before);
                 }
                 yield List.of(rows);
             }
         };
+    }
+
+    private static ChangedRow row(RowChange c, Map<RowChange, Map<String, Object>> before) {
+        return new ChangedRow(c, before == null ? null : before.get(c));
     }
 
     static Map<String, Object> key(RowChange c) {

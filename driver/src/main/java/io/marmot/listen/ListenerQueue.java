@@ -150,6 +150,10 @@ final class ListenerQueue implements AutoCloseable {
         }
     }
 
+    boolean wantsOldValues() {
+        return listener.wantsOldValues();
+    }
+
     /** Whether this queue serves {@code l}. */
     boolean serves(ChangeListener l) {
         return listener == l;

@@ -128,6 +128,54 @@ class ChangeListenerSourcesTest {
         assertEquals(100, Db.count(again, "SELECT count(*) FROM t"));
     }
 
+    @Test
+    void oldValuesOfAPeersUpdatesAndDeletesForAListenerThatAsks() throws Exception {
+        try (Connection one = nodes.connect(1); Connection two = nodes.connect(2)) {
+            for (Connection c : List.of(one, two)) {
+                Db.exec(c, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT, n INTEGER)");
+            }
+            Db.exec(one, "INSERT INTO t VALUES (1, 'one', 10)", "INSERT INTO t VALUES (2, 'two', 20)",
+                    "INSERT INTO t VALUES (3, 'three', 30)");
+            Await.until(WAIT, "node 2 has the rows", () -> Db.count(nodes.database(2), "SELECT count(*) FROM t") == 3);
+            ChangeListenerTest.Recorder plain = new ChangeListenerTest.Recorder();
+            engine(2).addChangeListener(plain);
+            assertEquals(List.of(), heardOld(one, plain, 2), "no listener asked: nothing read, nothing given");
+
+            ChangeListenerTest.Recorder asking = new ChangeListenerTest.Recorder() {
+                @Override
+                public boolean wantsOldValues() {
+                    return true;
+                }
+            };
+            engine(2).addChangeListener(asking);
+            assertEquals(List.of(Map.of(), ordered("id", 1L, "v", "one!", "n", 10L), ordered("id", 3L, "v", "three",
+                    "n", 30L)), heardOld(one, asking, 3), "an insert has none; an update and a delete have the row as it was");
+        }
+    }
+
+    /**
+     * Node 1 inserts a row, updates row 1 and deletes row {@code deleted} in one transaction; the old values node 2's
+     * listener heard of it (none at all: an empty list).
+     */
+    private List<Map<String, Object>> heardOld(Connection one, ChangeListenerTest.Recorder r, long deleted)
+            throws Exception {
+        int before = r.events().size();
+        long id = 10 + deleted;
+        one.setAutoCommit(false);
+        Db.exec(one, "INSERT INTO t VALUES (" + id + ", 'new', 0)", "UPDATE t SET v = v || '!' WHERE id = 1",
+                "DELETE FROM t WHERE id = " + deleted);
+        one.commit();
+        one.setAutoCommit(true);
+        Await.until(WAIT, "node 2 heard the transaction", () -> r.events().size() > before);
+        List<ChangedRow> rows = r.events().get(before).rows();
+        assertEquals(List.of(ChangedRow.Op.INSERT, ChangedRow.Op.UPDATE, ChangedRow.Op.DELETE),
+                rows.stream().map(ChangedRow::op).toList());
+        if (rows.stream().allMatch(row -> row.oldValues().isEmpty())) {
+            return List.of();
+        }
+        return rows.stream().map(ChangedRow::oldValues).toList();
+    }
+
     private MarmotEngine engine(int id) throws Exception {
         return Marmot.engine(nodes.database(id)).orElseThrow();
     }
