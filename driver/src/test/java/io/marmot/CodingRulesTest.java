@@ -132,7 +132,7 @@ class CodingRulesTest {
      */
     static final Set<String> API = Set.of("Marmot", "jdbc/MarmotDriver", "jdbc/MarmotDataSource",
             "jdbc/MarmotConnection", "config/MarmotConfig", "config/ConfigKey", "config/ConfigException",
-            "config/NatsSettings", "config/EmbeddedCluster", "config/StreamSettings", "config/SnapshotSettings",
+            "config/NatsSettings", "config/EmbeddedCluster", "config/RouteTls", "config/StreamSettings", "config/SnapshotSettings",
             "engine/MarmotEngine", "engine/Health", "engine/ClusterLock", "hibernate/MarmotId",
             "hibernate/MarmotIdGenerator", "replication/ReplicationStats", "feed/ChangeFeedStats",
             "listen/ChangeListener", "listen/ChangeEvent", "listen/ChangedRow", "snapshot/Manifest",

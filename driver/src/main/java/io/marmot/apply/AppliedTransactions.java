@@ -47,7 +47,7 @@ final class AppliedTransactions implements AutoCloseable {
         this.stats = stats;
         this.own = own;
         this.changes = new VersionCheckedWriter(db, nodeId, config, stats, listeners);
-        this.parked = new ParkedMessages(db, nodeId, stats);
+        this.parked = new ParkedMessages(db, nodeId, stats, listeners);
         this.positions = new ReceivedPositions(db);
         this.conflictRetention = config.conflictRetention();
         MissedMessages.create(db);
@@ -162,7 +162,8 @@ final class AppliedTransactions implements AutoCloseable {
             VersionCheckedWriter.Outcome o = outcomes.get(i);
             if (o.written() != null && !o.written().isEmpty()) { // committed: the listeners hear it now
                 Transaction tx = transactions.get(i);
-                listeners.committed(ChangeEvent.Source.PEER, tx.origin(), tx.changes().get(0).version(), o.written());
+                listeners.committed(ChangeEvent.Source.PEER, tx.origin(), tx.changes().get(0).version(), o.written(),
+                        o.before());
             }
             stats.appliedChanges.addAndGet(o.applied());
             stats.staleChanges.addAndGet(o.stale());

@@ -1,5 +1,7 @@
 package io.marmot.apply;
 
+import io.marmot.listen.ChangeEvent;
+import io.marmot.listen.ChangeListeners;
 import io.marmot.merge.VersionCheckedWriter;
 import io.marmot.replication.ReplicationCounters;
 import io.marmot.schema.SchemaReader;
@@ -38,10 +40,11 @@ final class ParkedMessages {
     private final Connection db;
     private final long nodeId;
     private final ReplicationCounters stats;
+    private final ChangeListeners listeners;
     private int triedAtSchemaVersion = -1;
     private long lastCheck;
 
-    ParkedMessages(Connection db, long nodeId, ReplicationCounters stats) throws SQLException {
+    ParkedMessages(Connection db, long nodeId, ReplicationCounters stats, ChangeListeners listeners) throws SQLException {
         try (Statement s = db.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id INTEGER PRIMARY KEY, parked_at TEXT NOT NULL,"
                     + " origin INTEGER, stream TEXT, seq INTEGER, reason TEXT NOT NULL, message BLOB)");
@@ -49,6 +52,7 @@ final class ParkedMessages {
         this.db = db;
         this.nodeId = nodeId;
         this.stats = stats;
+        this.listeners = listeners;
         countWaiting();
     }
 
@@ -154,6 +158,15 @@ final class ParkedMessages {
             }
         });
         countWaiting();
+        for (int i = 0; i < outcomes.size(); i++) { // a peer's transaction, late: heard as any other
+            List<RowChange> written = outcomes.get(i).written();
+            if (written != null && !written.isEmpty()) {
+                Transaction tx = transactions.get(i);
+                listeners.committed(ChangeEvent.Source.PEER, tx.origin(), tx.changes().get(0).version(), written,
+                        outcomes.get(i).before());
+            }
+        }
+        listeners.flush();
         long applied = outcomes.stream().filter(o -> !o.rejected()).count();
         if (applied > 0) {
             log.info("{} - the schema changed: applied {} of {} parked transaction(s)", nodeId, applied, outcomes.size());

@@ -14,6 +14,15 @@ public interface ChangeListener {
     /** A transaction that changed rows of the tables this listener follows. */
     void onChange(ChangeEvent event);
 
+    /**
+     * Whether this listener wants {@link ChangedRow#oldValues()}: while any registered listener does, the applier
+     * reads each row a peer's update or delete changes before writing it (one query by key per such row).
+     * Asked once, when the listener is added.
+     */
+    default boolean wantsOldValues() {
+        return false;
+    }
+
     /** {@code missedEvents} events (transactions and node events) were not delivered here: resync from the rows. */
     default void onGap(long missedEvents) {
     }
@@ -43,6 +52,16 @@ public interface ChangeListener {
 
     /** A unique-constraint clash between two nodes' rows was settled (see README "Unique clashes"). */
     default void onUniqueClashSettled(String table, String detail) {
+    }
+
+    /**
+     * A snapshot was merged into this node's live database (it had missed changes the streams no longer hold), and
+     * it changed {@code rowsChanged} rows of the tables this listener follows. Those rows are not heard one by one:
+     * a merge writes new rows set-based, straight from the copy, and may change millions of rows at once. By default
+     * this is {@link #onGap}: read the rows afresh.
+     */
+    default void onSnapshotMerged(long rowsChanged) {
+        onGap(rowsChanged);
     }
 
     /** {@code health().ready()} changed; {@code problems} says why it is not ready (empty when ready). */

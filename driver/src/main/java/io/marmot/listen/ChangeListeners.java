@@ -6,6 +6,7 @@ import io.marmot.wire.RowChange;
 import io.marmot.wire.Transaction;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -21,6 +22,7 @@ public final class ChangeListeners implements AutoCloseable {
     private final java.util.concurrent.Executor pool;
     private final List<ListenerQueue> queues = new CopyOnWriteArrayList<>();
     private volatile boolean active;
+    private volatile boolean oldValues;
     /** The publisher's chunks of a transaction split over several messages, until its last one is acknowledged. */
     private final List<ChangeBatch> chunks = new ArrayList<>();
 
@@ -28,6 +30,11 @@ public final class ChangeListeners implements AutoCloseable {
         this.nodeId = nodeId;
         this.pool = pool;
         this.stats = stats;
+    }
+
+    /** Whether a listener asked for old values ({@link ChangeListener#wantsOldValues}): the applier reads them then. */
+    public boolean oldValues() {
+        return oldValues;
     }
 
     /** Whether anyone listens: writers collect changes for events only then. */
@@ -41,6 +48,7 @@ public final class ChangeListeners implements AutoCloseable {
             throw new IllegalArgumentException("bufferedEvents must be at least 1, not " + bufferedEvents);
         }
         queues.add(new ListenerQueue(nodeId, listener, tables, bufferedEvents, stats, pool));
+        oldValues |= listener.wantsOldValues();
         active = true;
     }
 
@@ -51,16 +59,24 @@ public final class ChangeListeners implements AutoCloseable {
                 q.close();
             }
         }
+        oldValues = queues.stream().anyMatch(ListenerQueue::wantsOldValues);
         active = !queues.isEmpty();
     }
 
     /** A committed transaction's changes that took effect here (none: no event); heard after {@link #flush}. */
     public void committed(ChangeEvent.Source source, long origin, long version, List<RowChange> changes) {
+        committed(source, origin, version, changes, null);
+    }
+
+    /** As above, with the rows as they were before its updates and deletes (null: not read). */
+    public void committed(ChangeEvent.Source source, long origin, long version, List<RowChange> changes,
+            Map<RowChange, Map<String, Object>> before) {
         if (changes.isEmpty()) {
             return;
         }
+        Committed tx = new Committed(source, origin, version, changes, before); // shared by listeners of every table
         for (ListenerQueue q : queues) {
-            q.transaction(source, origin, version, changes);
+            q.transaction(tx);
         }
     }
 
@@ -68,6 +84,21 @@ public final class ChangeListeners implements AutoCloseable {
     public void flush() {
         for (ListenerQueue q : queues) {
             q.wake();
+        }
+    }
+
+    /**
+     * A snapshot merged into the live database: each listener that follows a table it changed hears
+     * {@link ChangeListener#onSnapshotMerged} with the rows changed in its tables.
+     *
+     * @param rowsChanged rows the merge changed, by table
+     */
+    public void snapshotMerged(Map<String, Long> rowsChanged) {
+        for (ListenerQueue q : queues) {
+            long n = q.followedRows(rowsChanged);
+            if (n > 0) {
+                q.nodeEvent(l -> l.onSnapshotMerged(n));
+            }
         }
     }
 

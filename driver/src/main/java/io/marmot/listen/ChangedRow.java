@@ -16,6 +16,7 @@ public final class ChangedRow {
     private RowChange change;
     private Map<String, Object> key;
     private Map<String, Object> values;
+    private Map<String, Object> oldValues;
 
     /** What happened to a row. */
     public enum Op {
@@ -34,12 +35,14 @@ public final class ChangedRow {
         this.op = Objects.requireNonNull(op);
         this.key = Collections.unmodifiableMap(new LinkedHashMap<>(key));
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.oldValues = Map.of();
     }
 
-    ChangedRow(RowChange change) {
+    ChangedRow(RowChange change, Map<String, Object> before) {
         this.table = change.table().name();
         this.op = change.isDelete() ? Op.DELETE : change.isUpdate() ? Op.UPDATE : Op.INSERT;
         this.change = change;
+        this.oldValues = before == null ? Map.of() : Collections.unmodifiableMap(before);
     }
 
     public String table() {
@@ -64,6 +67,16 @@ public final class ChangedRow {
             values = Collections.unmodifiableMap(ChangedRows.values(change));
         }
         return values;
+    }
+
+    /**
+     * The row as it was here before an update or delete applied from a peer (every column, by name), while a
+     * listener of this node whose {@link ChangeListener#wantsOldValues} is true is registered; empty when unknown (an
+     * insert, this node's own commits, repairs, a row that was not here, or no listener asked: the applier does not
+     * read the rows it writes).
+     */
+    public Map<String, Object> oldValues() {
+        return oldValues;
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.marmot.listen;
 
 import io.marmot.wire.RowChange;
 import io.marmot.wire.TableShape;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,12 +11,23 @@ final class ChangedRows {
     private ChangedRows() {
     }
 
-    static List<ChangedRow> of(List<RowChange> changes) {
-        List<ChangedRow> rows = new ArrayList<>(changes.size());
-        for (RowChange c : changes) {
-            rows.add(new ChangedRow(c));
-        }
-        return rows;
+    /** As an unmodifiable list, built once (the event keeps it as it is); {@code before} may be null. */
+    static List<ChangedRow> of(List<RowChange> changes, Map<RowChange, Map<String, Object>> before) {
+        return switch (changes.size()) {
+            case 1 -> List.of(row(changes.get(0), before));
+            case 2 -> List.of(row(changes.get(0), before), row(changes.get(1), before));
+            default -> {
+                ChangedRow[] rows = new ChangedRow[changes.size()];
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = row(changes.get(i), before);
+                }
+                yield List.of(rows);
+            }
+        };
+    }
+
+    private static ChangedRow row(RowChange c, Map<RowChange, Map<String, Object>> before) {
+        return new ChangedRow(c, before == null ? null : before.get(c));
     }
 
     static Map<String, Object> key(RowChange c) {

@@ -7,8 +7,10 @@ import io.marmot.wire.RowChange;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +29,12 @@ final class ListenerQueue implements AutoCloseable {
     private final Set<String> tables;
     private final int capacity;
     private final ReplicationCounters stats;
-    private final ArrayDeque<Consumer<ChangeListener>> queue = new ArrayDeque<>();
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private final SerialTask task;
+    /** What one delivery step took from the queue (steps run one at a time). */
+    private final Object[] taken = new Object[DELIVERIES_PER_STEP];
+    /** Of those, how many the listener has not started on yet: they count as queued. */
+    private final AtomicInteger inHand = new AtomicInteger();
     private long dropped;
 
     ListenerQueue(long nodeId, ChangeListener listener, Set<String> tables, int capacity, ReplicationCounters stats,
@@ -42,20 +48,34 @@ final class ListenerQueue implements AutoCloseable {
     }
 
     /** A committed transaction: queued when it changed a followed table; heard after the next {@link #wake}. */
-    void transaction(ChangeEvent.Source source, long origin, long version, List<RowChange> changes) {
-        List<RowChange> followed = changes;
-        if (!tables.isEmpty()) {
-            followed = new ArrayList<>();
-            for (RowChange c : changes) {
-                if (tables.contains(c.table().name())) {
-                    followed.add(c);
+    void transaction(Committed tx) {
+        if (tables.isEmpty()) {
+            add(tx);
+            return;
+        }
+        List<RowChange> followed = null;
+        for (RowChange c : tx.changes()) {
+            if (tables.contains(c.table().name())) {
+                if (followed == null) {
+                    followed = new ArrayList<>();
                 }
+                followed.add(c);
             }
         }
-        if (!followed.isEmpty()) {
-            List<RowChange> rows = followed;
-            add(l -> l.onChange(new ChangeEvent(origin, version, source, ChangedRows.of(rows))));
+        if (followed != null) {
+            add(followed.size() == tx.changes().size() ? tx : tx.only(followed));
         }
+    }
+
+    /** Of the rows changed by table, how many are in the tables this listener follows. */
+    long followedRows(Map<String, Long> byTable) {
+        long n = 0;
+        for (Map.Entry<String, Long> e : byTable.entrySet()) {
+            if (tables.isEmpty() || tables.contains(e.getKey())) {
+                n += e.getValue();
+            }
+        }
+        return n;
     }
 
     /**
@@ -68,13 +88,14 @@ final class ListenerQueue implements AutoCloseable {
 
     /** A node event (conflict, sync, health): queued like a transaction, and delivered. */
     void nodeEvent(Consumer<ChangeListener> event) {
-        add(event);
+        add((Object) event);
         task.wake();
     }
 
-    private void add(Consumer<ChangeListener> delivery) {
+    /** @param delivery a {@link Committed} transaction or a node event, {@code Consumer<ChangeListener>} */
+    private void add(Object delivery) {
         synchronized (queue) {
-            if (queue.size() >= capacity) {
+            if (queue.size() + inHand.get() >= capacity) {
                 if (dropped++ == 0) {
                     log.warn("{} - a change listener ({}) is {} events behind: events are dropped until it catches up,"
                             + " then it hears onGap with their count", nodeId, listener.getClass().getName(), capacity);
@@ -97,26 +118,41 @@ final class ListenerQueue implements AutoCloseable {
     }
 
     private void deliver() {
-        for (int i = 0; i < DELIVERIES_PER_STEP; i++) {
-            Consumer<ChangeListener> next;
-            synchronized (queue) {
-                next = queue.poll();
-                if (next == null && dropped > 0) { // dropped at the end: said now, not at the next event
-                    next = gap(dropped);
-                    dropped = 0;
-                }
+        int n = 0;
+        synchronized (queue) { // taken at once: the writers add while the listener works
+            for (Object next; n < taken.length && (next = queue.poll()) != null;) {
+                taken[n++] = next;
             }
-            if (next == null) {
-                return;
+            if (n < taken.length && dropped > 0) { // dropped at the end: said now, not at the next event
+                taken[n++] = gap(dropped);
+                dropped = 0;
             }
+            inHand.set(n);
+        }
+        for (int i = 0; i < n; i++) {
+            Object next = taken[i];
+            taken[i] = null;
+            inHand.decrementAndGet();
             try {
-                next.accept(listener);
+                if (next instanceof Committed tx) {
+                    listener.onChange(tx.event());
+                } else {
+                    @SuppressWarnings("unchecked")
+                    Consumer<ChangeListener> event = (Consumer<ChangeListener>) next;
+                    event.accept(listener);
+                }
             } catch (RuntimeException e) {
                 log.warn("{} - a change listener ({}) failed (it hears the next events all the same)", nodeId,
                         listener.getClass().getName(), e);
             }
         }
-        task.wake(); // more is waiting: the pool's other tasks get their turn first
+        if (n == taken.length) {
+            task.wake(); // more may be waiting: the pool's other tasks get their turn first
+        }
+    }
+
+    boolean wantsOldValues() {
+        return listener.wantsOldValues();
     }
 
     /** Whether this queue serves {@code l}. */

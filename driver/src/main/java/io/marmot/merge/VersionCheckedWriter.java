@@ -18,7 +18,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The SQLite side of applying: received transactions go into ONE SQLite transaction, each under its own savepoint
@@ -54,9 +56,11 @@ public final class VersionCheckedWriter implements AutoCloseable {
 
     /**
      * What became of one transaction: applied (with its counts) or rejected with a reason; {@code written}: the
-     * changes that took effect, when change listeners listen (else null).
+     * changes that took effect, when change listeners listen (else null); {@code before}: the rows as they were
+     * before an update or delete of {@code written}, when a listener asks for old values (else null).
      */
-    public record Outcome(int applied, int stale, long maxVersion, String rejection, List<RowChange> written) {
+    public record Outcome(int applied, int stale, long maxVersion, String rejection, List<RowChange> written,
+            Map<RowChange, Map<String, Object>> before) {
         public boolean rejected() {
             return rejection != null;
         }
@@ -116,7 +120,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
                 } catch (RejectedChange e) {
                     execute("ROLLBACK TO marmot_tx");
                     conflicts.forgetSince(mark);
-                    o = new Outcome(0, 0, 0, e.getMessage(), null);
+                    o = new Outcome(0, 0, 0, e.getMessage(), null, null);
                 }
                 execute("RELEASE marmot_tx");
                 outcomes.add(o);
@@ -144,22 +148,40 @@ public final class VersionCheckedWriter implements AutoCloseable {
         long maxVersion = 0;
         int applied = 0;
         int stale = 0;
-        List<RowChange> written = listeners != null && listeners.active() ? new ArrayList<>(tx.changes().size()) : null;
+        boolean listening = listeners != null && listeners.active();
+        // What listeners hear: the transaction's own list while every change took effect as sent (the common case),
+        // a list of its own from the first that did not.
+        List<RowChange> written = null;
+        Map<RowChange, Map<String, Object>> before = listening && listeners.oldValues() ? new IdentityHashMap<>() : null;
+        int index = -1;
         for (RowChange ch : tx.changes()) {
+            index++;
             TableWriter t = writer.target(ch.table());
             if (t == null) {
+                if (listening) {
+                    written = heard(tx.changes(), written, index, null);
+                }
                 continue;
             }
             try {
+                // One read by key, only for a listener that asked: the applier itself never reads the whole row.
+                Map<String, Object> was = before == null || ch.op() == RowChange.INSERT ? null
+                        : t.read(ch.key(), ch.table().columns());
                 if (merge.apply(t, ch, new Stamp(ch.version(), tx.origin()))) {
                     applied++;
-                    RowChange visible = written == null ? null : merge.visible(ch);
-                    if (visible != null) {
-                        written.add(visible);
+                    if (listening) {
+                        RowChange visible = merge.visible(ch);
+                        written = heard(tx.changes(), written, index, visible);
+                        if (was != null && visible != null) {
+                            before.put(visible, was);
+                        }
                     }
                     maxVersion = Math.max(maxVersion, ch.version());
                 } else {
                     stale++;
+                    if (listening) {
+                        written = heard(tx.changes(), written, index, null);
+                    }
                 }
             } catch (SQLException e) {
                 if (!Sqlite.rejectsTheData(e)) {
@@ -169,7 +191,27 @@ public final class VersionCheckedWriter implements AutoCloseable {
                         + e.getMessage());
             }
         }
-        return new Outcome(applied, stale, maxVersion, null, written);
+        if (listening && written == null) {
+            written = tx.changes();
+        }
+        return new Outcome(applied, stale, maxVersion, null, written, before);
+    }
+
+    /**
+     * The changes heard so far, given what change {@code index} of {@code sent} did: {@code written} stays null while
+     * each took effect as sent; a list of its own is made once one did not (null {@code visible}: nothing).
+     */
+    private static List<RowChange> heard(List<RowChange> sent, List<RowChange> written, int index, RowChange visible) {
+        if (written == null) {
+            if (visible == sent.get(index)) {
+                return null;
+            }
+            written = new ArrayList<>(sent.subList(0, index));
+        }
+        if (visible != null) {
+            written.add(visible);
+        }
+        return written;
     }
 
     /**

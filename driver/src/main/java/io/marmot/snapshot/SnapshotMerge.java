@@ -18,7 +18,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +42,12 @@ final class SnapshotMerge {
     private static final int REPORTED_REJECTIONS = 20;
     private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
 
-    /** What a merge did; {@code problems} empty when everything of the copy was merged. */
-    record Outcome(long rows, long applied, long stale, List<String> problems) {
+    /** What a merge did; {@code changed}: rows it changed by table; {@code problems} empty when all was merged. */
+    record Outcome(long rows, long stale, Map<String, Long> changed, List<String> problems) {
+        long applied() {
+            return changed.values().stream().mapToLong(Long::longValue).sum();
+        }
+
         boolean complete() {
             return problems.isEmpty();
         }
@@ -53,7 +59,8 @@ final class SnapshotMerge {
     private final boolean setBased;
     private final List<String> problems = new ArrayList<>();
     private long rows;
-    private long applied;
+    private final Map<String, Long> changed = new LinkedHashMap<>();
+    private String table;
     private long stale;
     private long started;
     private long lastReport;
@@ -94,11 +101,12 @@ final class SnapshotMerge {
                 }
             }
         }
-        return new Outcome(merge.rows, merge.applied, merge.stale, List.copyOf(merge.problems));
+        return new Outcome(merge.rows, merge.stale, Map.copyOf(merge.changed), List.copyOf(merge.problems));
     }
 
     private void table(Connection snapshot, Connection local, MergeWriter writer, BulkMerge bulk, String table)
             throws SQLException {
+        this.table = table;
         TableInfo theirs = SchemaReader.table(snapshot, table);
         String refusal = MergeableTable.refusal(theirs, SchemaReader.table(local, table));
         if (refusal != null) {
@@ -173,7 +181,7 @@ final class SnapshotMerge {
                 try {
                     BulkMerge.Slice slice = bulk.slice(writer, theirs, from, last);
                     rows += slice.inserted() + slice.same();
-                    applied += slice.inserted();
+                    changed(slice.inserted());
                     stale += slice.same();
                     different = slice.different();
                 } catch (SQLException e) {
@@ -213,10 +221,10 @@ final class SnapshotMerge {
     /** One row of the copy: its insert with the row's stamp, then one update per column claim. */
     private void row(MergeWriter writer, RowVersions versions, TableShape shape, ResultSet rs) throws SQLException {
         int offset = shape.usesRowid() ? 1 : 0;
-        Object rowid = shape.usesRowid() ? value(rs, 1) : null;
+        Object rowid = shape.usesRowid() ? CopiedRows.value(rs, 1) : null;
         Object[] values = new Object[shape.columns().size()];
         for (int i = 0; i < values.length; i++) {
-            values[i] = value(rs, offset + i + 1);
+            values[i] = CopiedRows.value(rs, offset + i + 1);
         }
         RowChange insert = new RowChange(0, shape, RowChange.INSERT, rowid, values);
         RowState state = versions.load(shape.name(), RowKey.of(insert.key()));
@@ -226,23 +234,12 @@ final class SnapshotMerge {
         }
     }
 
-    /**
-     * A column claim as the update that made it: the claim's value when it is latent (kept aside), else the row's;
-     * {@code row} holds the key (and, for a visible claim, the column's value).
-     */
     private void addClaim(MergeWriter writer, TableShape shape, Object rowid, Object[] row, ColumnClaim claim)
             throws SQLException {
-        int column = columnIndex(shape, claim.column());
-        if (column < 0 || shape.isKey(column)) {
-            return; // a column the copy's table does not have: its claim holds nothing to merge here
+        RowChange update = CopiedRows.claimUpdate(shape, rowid, row, claim);
+        if (update != null) {
+            add(writer, claim.stamp().node(), update);
         }
-        Object[] only = new Object[row.length];
-        only[column] = claim.latent() ? claim.value() : row[column];
-        for (int k : shape.keyIndexes()) {
-            only[k] = row[k];
-        }
-        add(writer, claim.stamp().node(), new RowChange(claim.stamp().version(), shape, RowChange.UPDATE, rowid, only,
-                new int[] {column}));
     }
 
     private void add(MergeWriter writer, long origin, RowChange change) throws SQLException {
@@ -257,7 +254,7 @@ final class SnapshotMerge {
         if (count > 0) {
             MergeWriter.Result r = pending.applyTo(writer);
             rows += count;
-            applied += r.applied();
+            changed(r.applied());
             stale += r.stale();
             for (String rejection : r.rejections()) {
                 if (problems.size() < REPORTED_REJECTIONS) {
@@ -270,6 +267,12 @@ final class SnapshotMerge {
         reportProgress();
     }
 
+    private void changed(long n) {
+        if (n > 0) {
+            changed.merge(table, n, Long::sum);
+        }
+    }
+
     private void reportProgress() {
         long now = System.nanoTime();
         if (now - lastReport >= PROGRESS_EVERY_NANOS) {
@@ -278,19 +281,5 @@ final class SnapshotMerge {
             log.info("{} - merging snapshot into {}: {} of about {} changes ({}%), {} changes/s", nodeId, database, rows,
                     total, total > 0 ? Math.min(100, rows * 100 / total) : 0, (long) (rows / Math.max(seconds, 1e-3)));
         }
-    }
-
-    private static int columnIndex(TableShape shape, String column) {
-        for (int i = 0; i < shape.columns().size(); i++) {
-            if (shape.columns().get(i).equalsIgnoreCase(column)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static Object value(ResultSet rs, int column) throws SQLException {
-        Object v = rs.getObject(column);
-        return v instanceof Integer i ? Long.valueOf(i) : v;
     }
 }

@@ -2,12 +2,12 @@ package io.marmot.snapshot;
 
 import io.marmot.config.MarmotConfig;
 import io.marmot.apply.MissedMessages;
+import io.marmot.listen.ChangeListeners;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.StreamInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,8 +41,10 @@ public final class SnapshotSchedule {
     private final Supplier<Connection> nats;
     private final BooleanSupplier outOfSync;
     private final Runnable healed;
+    private final ChangeListeners listeners;
     private final SnapshotStats stats = new SnapshotStats();
     private final SnapshotTaker taker;
+    private final StreamCoverage coverage;
     private final AtomicBoolean busy = new AtomicBoolean();
     /** Kept from tick to tick while the connection is the same: it keeps its buckets open. */
     private SnapshotStore store;
@@ -50,7 +52,6 @@ public final class SnapshotSchedule {
     private long seenAt = System.nanoTime();
     private Manifest newest;
     private long notBefore;
-    private boolean warnedUncovered;
     private String lastHealAttempt = "";
     private String warnedNoCover = "";
 
@@ -58,16 +59,19 @@ public final class SnapshotSchedule {
      * @param nats the engine's NATS connection when connected, else null
      * @param outOfSync whether messages are recorded missed (then the newest snapshot that covers them is merged)
      * @param healed called after missed ranges were cleared by a merge
+     * @param listeners told of the rows a merge changed (null: none to tell)
      */
     public SnapshotSchedule(Path database, MarmotConfig config, long nodeId, Supplier<Connection> nats,
-            BooleanSupplier outOfSync, Runnable healed) {
+            BooleanSupplier outOfSync, Runnable healed, ChangeListeners listeners) {
         this.database = database;
         this.config = config;
         this.nodeId = nodeId;
         this.nats = nats;
         this.outOfSync = outOfSync;
         this.healed = healed;
+        this.listeners = listeners;
         this.taker = new SnapshotTaker(database, config, nodeId, stats);
+        this.coverage = new StreamCoverage(config, nodeId, stats);
         stats.restored(RestoreProgress.takeResult(database));
     }
 
@@ -106,7 +110,7 @@ public final class SnapshotSchedule {
                 store = new SnapshotStore(nc, config.streams());
             }
             observeNewest(store);
-            boolean grown = checkStreams(nc);
+            boolean grown = coverage.check(nc, newest);
             if (outOfSync.getAsBoolean()) {
                 heal(store); // and take none: a copy of this node would lack what it missed
                 return;
@@ -184,6 +188,9 @@ public final class SnapshotSchedule {
                 return;
             }
             SnapshotMerge.Outcome o = SnapshotMerge.merge(database, temp, covering, config, nodeId);
+            if (listeners != null && !o.changed().isEmpty()) { // committed, whole or in part
+                listeners.snapshotMerged(o.changed());
+            }
             long millis = (System.nanoTime() - started) / 1_000_000;
             stats.merges++;
             stats.mergedRows += o.rows();
@@ -254,44 +261,5 @@ public final class SnapshotSchedule {
                 newest = store.manifest(new String(e.getValue(), StandardCharsets.UTF_8));
             }
         }
-    }
-
-    /** Whether a stream grew by half its limits since the newest snapshot; updates the coverage figure. */
-    private boolean checkStreams(Connection nc) throws IOException, JetStreamApiException {
-        boolean grown = false;
-        boolean covering = true;
-        String uncovered = "";
-        for (int shard = 1; shard <= config.streams().shards(); shard++) {
-            String stream = config.streams().streamName(shard);
-            StreamInfo info;
-            try {
-                info = nc.jetStreamManagement().getStreamInfo(stream);
-            } catch (JetStreamApiException missing) {
-                continue;
-            }
-            long first = info.getStreamState().getFirstSequence();
-            long last = info.getStreamState().getLastSequence();
-            long msgs = info.getStreamState().getMsgCount();
-            long at = newest == null ? 0 : newest.seq(stream);
-            long since = Math.max(0, last - at);
-            long maxMsgs = info.getConfiguration().getMaxMsgs() > 0 ? info.getConfiguration().getMaxMsgs()
-                    : config.streams().maxEntries();
-            long maxBytes = info.getConfiguration().getMaxBytes() > 0 ? info.getConfiguration().getMaxBytes()
-                    : config.streams().maxBytes();
-            long bytesSince = msgs == 0 ? 0 : (long) (info.getStreamState().getByteCount() * (Math.min(since, msgs) / (double) msgs));
-            grown |= since > 0 && (since * 2 >= maxMsgs || bytesSince * 2 >= maxBytes);
-            if (first > at + 1 && last >= first) {
-                covering = false;
-                uncovered = stream + " holds messages from " + first + ", the newest snapshot reflects it up to " + at;
-            }
-        }
-        stats.covering = covering ? 1 : 0;
-        if (!covering && !warnedUncovered) {
-            log.warn("{} - the newest snapshot no longer covers what the streams dropped ({}): a node away that long"
-                    + " cannot heal by itself. Take snapshots more often (snapshot-interval) or keep more messages"
-                    + " (max-log-entries, max-log-bytes).", nodeId, uncovered);
-        }
-        warnedUncovered = !covering;
-        return grown;
     }
 }
