@@ -71,6 +71,9 @@ class CommandLineTest {
             if (k == ConfigKey.CLUSTER_ADDR || k == ConfigKey.CLUSTER_PEERS) {
                 continue; // they exclude nats-url: see clusterFlagsTurnOnTheEmbeddedCluster
             }
+            if (k == ConfigKey.CLUSTER_TLS_CERT || k == ConfigKey.CLUSTER_TLS_KEY || k == ConfigKey.CLUSTER_TLS_CA) {
+                continue; // files that must exist: see routeTlsFlagsNameTheirFiles
+            }
             String v = switch (k.type()) {
                 case BOOLEAN -> "true".equals(k.defaultValue()) ? "false" : "true";
                 case POSITIVE_INT, POSITIVE_LONG, NON_NEGATIVE_LONG -> k == ConfigKey.LOG_REPLICAS ? "3" : "7";
@@ -87,6 +90,21 @@ class CommandLineTest {
         MarmotConfig expected = MarmotConfig.from(given);
         assertEquals(expected, CommandLine.parse(args.toArray(String[]::new)).replication());
         assertNotEquals(MarmotConfig.defaults(), expected);
+    }
+
+    @Test
+    void routeTlsFlagsNameTheirFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        List<String> files = new ArrayList<>();
+        for (String name : List.of("node.pem", "node-key.pem", "ca.pem")) {
+            files.add(java.nio.file.Files.writeString(dir.resolve(name), "PEM").toString());
+        }
+        MarmotConfig c = CommandLine.parse("--cluster-addr", "127.0.0.1:6301", "--cluster-tls-cert", files.get(0),
+                "--cluster-tls-key", files.get(1), "--cluster-tls-ca", files.get(2)).replication();
+        assertEquals(new io.marmot.config.RouteTls(files.get(0), files.get(1), files.get(2)), c.nats().cluster().tls());
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> CommandLine.parse(
+                "--cluster-addr", "127.0.0.1:6301", "--cluster-tls-cert", files.get(0)));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("cluster-tls-key")
+                && e.getMessage().contains("set when the others are"), e.getMessage());
     }
 
     @Test
