@@ -29,6 +29,11 @@ final class TwoNodes implements AutoCloseable {
         return new TwoNodes(NatsServer.start(dir.resolve("nats")), dir);
     }
 
+    /** Like {@link #start(Path)}, with extra nats-server flags (e.g. {@code -m port} for its monitoring). */
+    static TwoNodes start(Path dir, String... natsArgs) throws IOException {
+        return new TwoNodes(NatsServer.start(dir.resolve("nats"), natsArgs), dir);
+    }
+
     /** A new connection to node {@code id} (1 or 2); a short poll interval, so peers see each other's writes soon. */
     Connection connect(int id) throws SQLException {
         Connection c = Db.node(databases[id - 1], id, nats.url());
