@@ -83,6 +83,21 @@ class LargeTransactionTest {
         assertTrue(sent < 3 * data, "the feeds read each message about once, not " + sent / (2.0 * data) + " times");
     }
 
+    /** Small rows keep their pace under the byte bounds (the figure to compare before and after a change). */
+    @Test
+    void manySmallRowsReachThePeer() throws Exception {
+        int transactions = Integer.getInteger("marmot.largeTx.smallTransactions", 50);
+        long start = System.nanoTime();
+        write(transactions, 1000, 100);
+        long rows = transactions * 1000L;
+        Await.until(Duration.ofSeconds(40), "node 2 has all " + rows + " rows",
+                () -> Db.count(peer, "SELECT count(*) FROM t") == rows);
+        double converged = (System.nanoTime() - start) / 1e9;
+        System.out.printf("small rows: %d x 1000 rows of 100 B on node 2 after %.1f s (%.0f rows/s)%n", transactions,
+                converged, rows / converged);
+        assertEquals(Db.dump(writer), Db.dump(peer), "node 2 holds exactly node 1's rows");
+    }
+
     private void write(int transactions, int rows, int rowBytes) throws Exception {
         Random random = new Random(7);
         writer.setAutoCommit(false);
