@@ -89,12 +89,13 @@ class LargeTransactionTest {
         int transactions = Integer.getInteger("marmot.largeTx.smallTransactions", 50);
         long start = System.nanoTime();
         write(transactions, 1000, 100);
+        double written = (System.nanoTime() - start) / 1e9;
         long rows = transactions * 1000L;
         Await.until(Duration.ofSeconds(40), "node 2 has all " + rows + " rows",
                 () -> Db.count(peer, "SELECT count(*) FROM t") == rows);
         double converged = (System.nanoTime() - start) / 1e9;
-        System.out.printf("small rows: %d x 1000 rows of 100 B on node 2 after %.1f s (%.0f rows/s)%n", transactions,
-                converged, rows / converged);
+        System.out.printf("small rows: %d x 1000 rows of 100 B written in %.1f s, on node 2 after %.1f s (%.0f rows/s)%n",
+                transactions, written, converged, rows / converged);
         assertEquals(Db.dump(writer), Db.dump(peer), "node 2 holds exactly node 1's rows");
     }
 
