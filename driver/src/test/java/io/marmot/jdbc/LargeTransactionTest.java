@@ -72,12 +72,15 @@ class LargeTransactionTest {
         Await.until(Duration.ofSeconds(40), "node 2 has all " + rows + " rows",
                 () -> Db.count(peer, "SELECT count(*) FROM t") == rows);
         double converged = (System.nanoTime() - start) / 1e9;
+        String health = io.marmot.Marmot.engine(nodes.database(2)).orElseThrow().health().problems().toString();
         long sent = varz("out_bytes") - sentBefore;
         long data = rows * ROW_BYTES;
         System.out.printf("large rows: %d x %d rows of %d B written in %.1f s, on node 2 after %.1f s (%.1f MB/s);"
                 + " nats-server sent %.0f MB for %.0f MB of rows, slow consumers %d%n", TRANSACTIONS, ROWS, ROW_BYTES,
                 written, converged, data / 1e6 / converged, sent / 1e6, data / 1e6, varz("slow_consumers"));
+        System.out.println("node 2's health problems: " + health);
         assertEquals(Db.dump(writer), Db.dump(peer), "node 2 holds exactly node 1's rows");
+        assertTrue(!health.contains("NATS connection dropped"), "node 2's health: " + health);
         assertEquals(0, varz("slow_consumers"), "nats-server cut no client as a slow consumer:\n" + tail(nodes.nats().log()));
         // Both nodes read the stream (node 1 its own messages too): twice the rows, plus the headers and pauses.
         assertTrue(sent < 3 * data, "the feeds read each message about once, not " + sent / (2.0 * data) + " times");
