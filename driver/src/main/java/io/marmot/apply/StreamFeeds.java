@@ -40,6 +40,14 @@ final class StreamFeeds {
     static final long PAUSE_ALL_AT_BYTES = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8);
     /** Below this an engine keeps reading whatever the others hold, so each makes progress. */
     private static final int ALWAYS_ALLOWED_MESSAGES = 256;
+    /**
+     * Bytes one pull may ask for (besides at most {@value #PULL_MESSAGES} messages). nats-server cuts a connection
+     * whose unsent bytes pass its max_pending (64 MiB by default) as a slow consumer, and every feed of the JVM shares
+     * one connection: a pull of 1,000 chunks of up to 768 KiB put hundreds of megabytes in flight, and the
+     * connection dropped again and again. Above one message (under 1 MiB), so a pull always brings one.
+     */
+    static final int PULL_BYTES = 4 << 20;
+    static final int PULL_MESSAGES = 1000;
     private static final AtomicLong BUFFERED_IN_JVM = new AtomicLong();
     private static final AtomicLong PAUSES = new AtomicLong();
 
@@ -133,7 +141,7 @@ final class StreamFeeds {
         OrderedConsumerConfiguration config = new OrderedConsumerConfiguration()
                 .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, from));
         reader.consumer = nc.getStreamContext(feed.stream).createOrderedConsumer(config)
-                .consume(ConsumeOptions.builder().batchSize(1000).build(), link.dispatcher(), reader);
+                .consume(ConsumeOptions.builder().batchSize(PULL_MESSAGES).batchBytes(PULL_BYTES).build(), link.dispatcher(), reader);
         if (feed.live != reader) {
             stopQuietly(reader.consumer); // paused (or stopped) before the consumer was known
         }

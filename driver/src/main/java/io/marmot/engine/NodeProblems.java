@@ -17,7 +17,7 @@ final class NodeProblems {
         if (replication == null) {
             return problems;
         }
-        for (String p : List.of(replication.identityConflict(), replication.catchUpStatus(),
+        for (String p : List.of(replication.identityConflict(), replication.catchUpStatus(), replication.natsProblem(),
                 ClusterQuorum.problem(config.nats().cluster(), natsConnected, stats))) {
             if (!p.isEmpty()) {
                 problems.add(p);

@@ -256,6 +256,11 @@ public final class Replication implements AutoCloseable {
         return link.url();
     }
 
+    /** The NATS connection's trouble beyond being down (see {@link NatsLink#problem()}); empty when none. */
+    String natsProblem() {
+        return link.problem();
+    }
+
     @Override
     public void close() {
         fingerprints.close();

@@ -59,6 +59,21 @@ public final class NatsLink implements AutoCloseable {
         return c == null ? null : c.connected();
     }
 
+    /**
+     * What is wrong with the shared connection beyond being down: it keeps dropping (a slow consumer on the server's
+     * side) or the client dropped messages; empty when nothing is.
+     */
+    public String problem() {
+        SharedConnection c = connection;
+        return c == null ? "" : c.trouble().problem();
+    }
+
+    /** How often the shared connection dropped since it was opened. */
+    public long drops() {
+        SharedConnection c = connection;
+        return c == null ? 0 : c.trouble().totalDrops();
+    }
+
     /** The URL, credentials masked. */
     public String url() {
         return io.marmot.config.Secrets.maskUrl(url);

@@ -49,6 +49,7 @@ final class SharedConnection {
     private volatile Connection connection;
     private volatile boolean closed;
     private volatile boolean disconnected;
+    private final ConnectionTrouble trouble = new ConnectionTrouble(System::currentTimeMillis);
 
     SharedConnection(String url) {
         this.name = "marmot-nats-" + COUNT.incrementAndGet();
@@ -149,6 +150,11 @@ final class SharedConnection {
         return Secrets.maskUrl(url);
     }
 
+    /** Drops and slow-consumer events of this connection. */
+    ConnectionTrouble trouble() {
+        return trouble;
+    }
+
     private void event(Connection conn, ConnectionListener.Events type) {
         switch (type) {
             case CONNECTED, RECONNECTED -> {
@@ -166,7 +172,15 @@ final class SharedConnection {
                 // jnats reports every failed reconnect attempt; one line per outage is enough.
                 if (!disconnected) {
                     disconnected = true;
-                    log.warn("{} - NATS disconnected; changes wait in the change logs and flow when it returns", name);
+                    int recent = trouble.dropped();
+                    if (recent >= ConnectionTrouble.REPEATED_DROPS) {
+                        log.warn("{} - NATS disconnected, {} times in {} s: nats-server may be cutting this connection as"
+                                + " a slow consumer (see its log for 'Slow Consumer Detected'); changes wait in the"
+                                + " change logs and flow when it returns", name, recent,
+                                ConnectionTrouble.WINDOW_MILLIS / 1000);
+                    } else {
+                        log.warn("{} - NATS disconnected; changes wait in the change logs and flow when it returns", name);
+                    }
                 }
             }
             case CLOSED -> log.debug("{} - NATS connection closed", name);
@@ -215,7 +229,10 @@ final class SharedConnection {
 
         @Override
         public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
-            log.warn("{} - NATS slow consumer", name);
+            if (trouble.slowConsumer()) {
+                log.warn("{} - NATS slow consumer: the client dropped messages a feed could not take in time ({} so"
+                        + " far); the feeds read them again", name, trouble.slowConsumers());
+            }
         }
     }
 }

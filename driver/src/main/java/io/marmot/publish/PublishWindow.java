@@ -15,11 +15,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Messages published asynchronously with at most {@value #WINDOW} awaiting JetStream's acknowledgement, settled
- * in order: a message counts as published only once acknowledged, and the first failure stops the cycle.
+ * Messages published asynchronously with at most {@value #WINDOW} (and {@value #WINDOW_BYTES} bytes) awaiting
+ * JetStream's acknowledgement, settled in order: a message counts as published only once acknowledged, and the
+ * first failure stops the cycle.
  */
 final class PublishWindow {
     static final int WINDOW = 256;
+    /**
+     * 256 chunks of large rows would be 192 MiB on their way, queued ahead of everything else this shared connection
+     * sends (pulls, acknowledgements of other engines) while their acknowledgements come late: bounded by bytes too.
+     * Bulk small rows (messages of about {@link MessagePacker#TARGET_BYTES}) still keep 64 on their way.
+     */
+    static final long WINDOW_BYTES = 16L << 20;
 
     /** Told of each acknowledged message, in publishing order. */
     @FunctionalInterface
@@ -34,6 +41,7 @@ final class PublishWindow {
     private final long ackTimeoutSeconds;
     private final Acknowledged onAck;
     private final Deque<Inflight> inflight = new ArrayDeque<>();
+    private long inflightBytes;
 
     PublishWindow(JetStream js, String subject, long nodeId, boolean compress, long ackTimeoutSeconds, Acknowledged onAck) {
         this.js = js;
@@ -51,8 +59,9 @@ final class PublishWindow {
         // same message but never a different one that merely starts at the same change.
         h.put("Nats-Msg-Id", nodeId + "-" + p.batch().group() + "-" + p.batch().chunk() + "-" + p.last().version());
         Message m = NatsMessage.builder().subject(subject).headers(h).data(data).build();
-        inflight.addLast(new Inflight(js.publishAsync(m), p));
-        if (inflight.size() >= WINDOW) {
+        inflight.addLast(new Inflight(js.publishAsync(m), p, data.length));
+        inflightBytes += data.length;
+        while (inflight.size() >= WINDOW || (inflightBytes >= WINDOW_BYTES && inflight.size() > 1)) {
             settle(inflight.pollFirst());
         }
     }
@@ -65,6 +74,7 @@ final class PublishWindow {
     }
 
     private void settle(Inflight f) throws InterruptedException, IOException {
+        inflightBytes -= f.bytes;
         try {
             PublishAck ack = f.future.get(ackTimeoutSeconds, TimeUnit.SECONDS);
             if (ack.hasError()) {
@@ -78,6 +88,6 @@ final class PublishWindow {
         }
     }
 
-    private record Inflight(CompletableFuture<PublishAck> future, MessagePacker.Packed packed) {
+    private record Inflight(CompletableFuture<PublishAck> future, MessagePacker.Packed packed, int bytes) {
     }
 }

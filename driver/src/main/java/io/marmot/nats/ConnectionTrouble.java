@@ -1,0 +1,75 @@
+package io.marmot.nats;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.LongSupplier;
+
+/**
+ * Counts what goes wrong with a shared connection so that a connection that keeps dropping is named rather than
+ * healed in silence: nats-server cuts a client whose unsent bytes pass its max_pending as a slow consumer without
+ * telling it (the client only sees its socket closed, reconnects, and is cut again), and jnats drops messages a
+ * subscription cannot take in time (a slow consumer on the client's side). Thread-safe.
+ */
+final class ConnectionTrouble {
+    /** Drops within {@link #WINDOW_MILLIS} that make the connection unhealthy (one is an outage, not a pattern). */
+    static final int REPEATED_DROPS = 3;
+    static final long WINDOW_MILLIS = 60_000;
+
+    private final LongSupplier clock;
+    private final Deque<Long> drops = new ArrayDeque<>();
+    private long totalDrops;
+    private long slowConsumers;
+    private long lastSlowConsumer = Long.MIN_VALUE;
+
+    ConnectionTrouble(LongSupplier clockMillis) {
+        this.clock = clockMillis;
+    }
+
+    /** A drop of an established connection; returns how many fell within the window (this one included). */
+    synchronized int dropped() {
+        long now = clock.getAsLong();
+        totalDrops++;
+        drops.addLast(now);
+        forgetOld(now);
+        return drops.size();
+    }
+
+    /** jnats dropped messages for a subscription that fell behind; returns whether to say so (once a window). */
+    synchronized boolean slowConsumer() {
+        long now = clock.getAsLong();
+        slowConsumers++;
+        boolean say = lastSlowConsumer == Long.MIN_VALUE || now - lastSlowConsumer >= WINDOW_MILLIS;
+        lastSlowConsumer = now;
+        return say;
+    }
+
+    synchronized long totalDrops() {
+        return totalDrops;
+    }
+
+    synchronized long slowConsumers() {
+        return slowConsumers;
+    }
+
+    /** What is wrong now, for the node's health; empty when nothing is. */
+    synchronized String problem() {
+        long now = clock.getAsLong();
+        forgetOld(now);
+        if (drops.size() >= REPEATED_DROPS) {
+            return "the NATS connection dropped " + drops.size() + " times in " + WINDOW_MILLIS / 1000 + " s: nats-server"
+                    + " may be cutting it as a slow consumer (its log says 'Slow Consumer Detected'); changes are"
+                    + " read again after each reconnect";
+        }
+        if (lastSlowConsumer != Long.MIN_VALUE && now - lastSlowConsumer < WINDOW_MILLIS) {
+            return "NATS slow consumer: the client dropped messages a feed could not take in time (" + slowConsumers
+                    + " so far); the feeds read them again";
+        }
+        return "";
+    }
+
+    private void forgetOld(long now) {
+        while (!drops.isEmpty() && now - drops.peekFirst() >= WINDOW_MILLIS) {
+            drops.pollFirst();
+        }
+    }
+}

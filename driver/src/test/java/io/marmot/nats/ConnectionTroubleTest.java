@@ -1,0 +1,39 @@
+package io.marmot.nats;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** A connection that keeps dropping is named in the node's health for a minute; one outage is not. */
+class ConnectionTroubleTest {
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    private final ConnectionTrouble trouble = new ConnectionTrouble(now::get);
+
+    @Test
+    void repeatedDropsAreAProblemUntilAQuietMinute() {
+        assertEquals(1, trouble.dropped());
+        assertEquals("", trouble.problem(), "one outage is an outage");
+        now.addAndGet(500);
+        trouble.dropped();
+        now.addAndGet(500);
+        assertEquals(3, trouble.dropped());
+        assertTrue(trouble.problem().contains("dropped 3 times in 60 s") && trouble.problem().contains("Slow Consumer"),
+                trouble.problem());
+        now.addAndGet(ConnectionTrouble.WINDOW_MILLIS);
+        assertEquals("", trouble.problem(), "healed after a quiet minute");
+        assertEquals(3, trouble.totalDrops());
+    }
+
+    @Test
+    void clientSideSlowConsumersAreSaidOnceAMinuteAndCounted() {
+        assertTrue(trouble.slowConsumer(), "the first is said");
+        assertTrue(!trouble.slowConsumer(), "the next ones within the minute are counted only");
+        assertTrue(trouble.problem().contains("slow consumer") && trouble.problem().contains("2 so far"), trouble.problem());
+        now.addAndGet(ConnectionTrouble.WINDOW_MILLIS);
+        assertEquals("", trouble.problem());
+        assertTrue(trouble.slowConsumer());
+        assertEquals(3, trouble.slowConsumers());
+    }
+}
