@@ -16,28 +16,40 @@ public final class NatsCluster implements AutoCloseable {
     private NatsCluster() {
     }
 
-    /** Starts the three servers, each in {@code dir/n<i>}; returns once all accept clients. */
+    /**
+     * Starts the three servers, each in {@code dir/n<i>}; returns once all accept clients. A port another process took
+     * between choosing it and binding it is no failure of the test: the cluster starts again on other ports (3 tries).
+     */
     public static NatsCluster start(Path dir) throws IOException, InterruptedException {
-        int[] clientPorts = new int[SIZE];
-        int[] routePorts = new int[SIZE];
-        for (int i = 0; i < SIZE; i++) {
-            clientPorts[i] = NatsServer.freePort();
-            routePorts[i] = NatsServer.freePort();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOn(dir, NatsServer.freePorts(2 * SIZE));
+            } catch (IOException | RuntimeException | AssertionError e) {
+                if (attempt >= 3 || !String.valueOf(e.getMessage()).contains("address already in use")) {
+                    throw e;
+                }
+                for (int i = 0; i < SIZE; i++) {
+                    NatsServer.delete(dir.resolve(name(i))); // what the failed try stored
+                }
+            }
         }
+    }
+
+    private static NatsCluster startOn(Path dir, int[] ports) throws IOException, InterruptedException {
         NatsCluster cluster = new NatsCluster();
         try {
             for (int i = 0; i < SIZE; i++) {
                 List<String> routes = new ArrayList<>();
                 for (int j = 0; j < SIZE; j++) {
                     if (j != i) {
-                        routes.add("nats://127.0.0.1:" + routePorts[j]);
+                        routes.add("nats://127.0.0.1:" + ports[SIZE + j]);
                     }
                 }
-                cluster.servers.add(NatsServer.start(dir.resolve(name(i)), clientPorts[i], "--server_name", name(i),
-                        "--cluster_name", "marmot-test", "--cluster", "nats://127.0.0.1:" + routePorts[i],
+                cluster.servers.add(NatsServer.start(dir.resolve(name(i)), ports[i], "--server_name", name(i),
+                        "--cluster_name", "marmot-test", "--cluster", "nats://127.0.0.1:" + ports[SIZE + i],
                         "--routes", String.join(",", routes)));
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | AssertionError e) {
             try {
                 cluster.close();
             } catch (Exception closing) {

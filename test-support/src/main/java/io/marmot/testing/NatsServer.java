@@ -202,6 +202,23 @@ public final class NatsServer implements AutoCloseable {
         }
     }
 
+    /** {@code n} distinct free ports: all held open at once, as one freed port may be handed out again by the next call. */
+    public static int[] freePorts(int n) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                held.add(new ServerSocket(0));
+                ports[i] = held.get(i).getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+    }
+
     static void delete(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
