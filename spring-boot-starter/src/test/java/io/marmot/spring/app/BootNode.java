@@ -67,14 +67,15 @@ public class BootNode {
 
     /**
      * The seed a node writes at start-up: one fixed row named {@code seed.name}, written only when the cluster does
-     * not have it yet (a later write by another node would replace the first's name).
+     * not have it yet (a later write by another node would replace the first's name). Two nodes started together
+     * both find none; one's row may arrive between the other's look and its insert, which then writes nothing.
      */
     @Bean
     CommandLineRunner seed(JdbcTemplate jdbc, @Value("${seed.name:seed}") String name) {
         return args -> {
             Integer seeded = jdbc.queryForObject("SELECT count(*) FROM item WHERE id = 100", Integer.class);
             if (seeded == 0) {
-                jdbc.update("INSERT INTO item (id, name, price) VALUES (100, ?, 1)", name);
+                jdbc.update("INSERT OR IGNORE INTO item (id, name, price) VALUES (100, ?, 1)", name);
             }
             System.out.println("ready");
         };
