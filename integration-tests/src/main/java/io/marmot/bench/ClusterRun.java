@@ -150,20 +150,36 @@ final class ClusterRun {
         return new CatchUp(behind, ready, seconds(c0));
     }
 
-    /** The figures are only worth their label if every stream really has that many replicas. */
+    /**
+     * The figures are only worth their label if every stream really has that many replicas. Right after a quorum
+     * formed the server may list streams partially ("did not receive all stream info results"): asked again then.
+     */
     private static void checkReplicas(int clientPort, int replicas) throws Exception {
         try (io.nats.client.Connection nc = io.nats.client.Nats.connect("nats://127.0.0.1:" + clientPort)) {
             var jsm = nc.jetStreamManagement(io.nats.client.JetStreamOptions.builder()
-                    .requestTimeout(java.time.Duration.ofSeconds(30)).build()); // stream leaders may still be elected
-            List<io.nats.client.api.StreamInfo> streams = jsm.getStreams();
-            for (io.nats.client.api.StreamInfo s : streams) {
-                if (s.getConfiguration().getReplicas() != replicas) {
-                    throw new IOException("cluster benchmark: stream " + s.getConfiguration().getName() + " has "
-                            + s.getConfiguration().getReplicas() + " replicas, not " + replicas);
+                    .requestTimeout(java.time.Duration.ofSeconds(10)).build()); // stream leaders may still be elected
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                try {
+                    List<io.nats.client.api.StreamInfo> streams = jsm.getStreams();
+                    for (io.nats.client.api.StreamInfo s : streams) {
+                        if (s.getConfiguration().getReplicas() != replicas) {
+                            throw new IllegalStateException("cluster benchmark: stream " + s.getConfiguration().getName()
+                                    + " has " + s.getConfiguration().getReplicas() + " replicas, not " + replicas);
+                        }
+                    }
+                    if (!streams.isEmpty()) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
                 }
-            }
-            if (streams.isEmpty()) {
-                throw new IOException("cluster benchmark: no stream on a ready node");
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("cluster benchmark: no stream listed by a ready node within 60 s");
+                }
+                Thread.sleep(200);
             }
         }
     }
