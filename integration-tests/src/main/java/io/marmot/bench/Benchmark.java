@@ -72,6 +72,9 @@ public final class Benchmark {
             if (runs.test("8")) {
                 b.snapshots(nats.url());
             }
+            if (runs.test("13")) {
+                ClusterRun.report(dir, quick, b::line);
+            }
             if (only.contains("soak")) {
                 SoakSection.report(args, b::line);
             }

@@ -26,6 +26,11 @@ final class NodeHandle implements AutoCloseable {
     private Connection reader;
 
     NodeHandle(Path db, long nodeId, String natsUrl, String params, Path log) throws IOException {
+        this(db, nodeId, natsUrl, params, log, true);
+    }
+
+    /** Without {@code awaitReady}, the caller awaits {@code ready} itself: nodes of one cluster start together. */
+    NodeHandle(Path db, long nodeId, String natsUrl, String params, Path log, boolean awaitReady) throws IOException {
         this.db = db;
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"),
@@ -43,7 +48,14 @@ final class NodeHandle implements AutoCloseable {
         }, "bench-node-" + nodeId);
         t.setDaemon(true);
         t.start();
-        expect("ready", 60);
+        if (awaitReady) {
+            expect("ready", 60);
+        }
+    }
+
+    /** SIGKILL of the node's JVM, awaited: nothing of it runs on (its embedded nats-server may). */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
     void send(String command) {
@@ -106,6 +118,7 @@ final class NodeHandle implements AutoCloseable {
     public void close() throws Exception {
         if (reader != null) {
             reader.close();
+            reader = null; // count() still reads the database of a node killed and closed
         }
         if (process.isAlive()) {
             send("quit");

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 final class ReportFile {
     static final String KEPT = "*Kept from an earlier run (not part of this one): ";
     private static final Pattern TITLE = Pattern.compile("(?m)^## (\\d+)\\. ");
+    /** The file's last line; the last section of an old file must not carry it into the new one. */
+    static final String FOOTER = "Before/after measurements of earlier changes, with their own dates: ";
     private static final Pattern PRODUCED = Pattern.compile("Produced by (`[^`]*`) on (\\d{4}-\\d{2}-\\d{2})");
 
     private ReportFile() {
@@ -36,8 +38,7 @@ final class ReportFile {
         for (String s : sections.values()) {
             b.append(s.endsWith("\n\n") ? s : s.endsWith("\n") ? s + "\n" : s + "\n\n");
         }
-        b.append("Before/after measurements of earlier changes, with their own dates: ")
-                .append("[benchmark-history.md](benchmark-history.md).\n");
+        b.append(FOOTER).append("[benchmark-history.md](benchmark-history.md).\n");
         return b.toString();
     }
 
@@ -53,7 +54,9 @@ final class ReportFile {
         Matcher m = TITLE.matcher(text);
         while (m.find()) {
             int next = text.indexOf("\n## ", m.start() + 3);
-            out.put(Integer.parseInt(m.group(1)), text.substring(m.start(), next < 0 ? text.length() : next + 1));
+            String section = text.substring(m.start(), next < 0 ? text.length() : next + 1);
+            int footer = section.indexOf("\n" + FOOTER);
+            out.put(Integer.parseInt(m.group(1)), footer < 0 ? section : section.substring(0, footer + 1));
         }
         return out;
     }

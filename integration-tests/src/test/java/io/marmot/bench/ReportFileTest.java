@@ -54,4 +54,18 @@ class ReportFileTest {
         assertEquals(2, merged.split("Kept from an earlier run", -1).length - 1, merged); // 11's new, 13's kept once
         assertTrue(merged.contains("2026-12-06 by `EmbeddedClusterTest#measure`.*\n\ncluster figures\n"), merged);
     }
+
+    @Test
+    void theFooterAfterTheLastSectionStaysOnce() throws Exception {
+        Path out = dir.resolve("benchmarks.md");
+        Files.writeString(out, "# Benchmarks\n\nProduced by `bash bench/run.sh` on 2026-12-05.\n\n## 13. Embedded cluster\n\n"
+                + "cluster figures\n\n" + ReportFile.FOOTER + "[benchmark-history.md](benchmark-history.md).\n");
+        String fresh = "# Benchmarks\n\nProduced by `bash bench/run.sh --only 1` on 2026-12-06.\n\n## 1. Local writes\n\nnew\n";
+
+        String merged = ReportFile.merged(out, ReportFile.merged(out, fresh, "This run: 5 s."), "This run: 5 s.");
+
+        assertEquals(1, merged.split(ReportFile.FOOTER, -1).length - 1, merged);
+        assertTrue(merged.endsWith("cluster figures\n\n" + ReportFile.FOOTER + "[benchmark-history.md](benchmark-history.md).\n"),
+                merged);
+    }
 }
