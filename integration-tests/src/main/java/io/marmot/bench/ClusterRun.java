@@ -1,7 +1,6 @@
 package io.marmot.bench;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,7 +88,7 @@ final class ClusterRun {
 
     private static Phase phase(Path dir, int replicas, int perNode, CatchUp[] catchUp) throws Exception {
         Files.createDirectories(dir);
-        int[] ports = freePorts(6);
+        int[] ports = io.marmot.testing.NatsServer.freePorts(6);
         NodeHandle[] nodes = new NodeHandle[3];
         try {
             long t0 = System.nanoTime();
@@ -215,23 +214,6 @@ final class ClusterRun {
             return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
-        }
-    }
-
-    /** Distinct free ports: all held open at once, as a freed port may be handed out again by the next call. */
-    private static int[] freePorts(int count) throws IOException {
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                held.add(new ServerSocket(0));
-                ports[i] = held.get(i).getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
-            }
         }
     }
 

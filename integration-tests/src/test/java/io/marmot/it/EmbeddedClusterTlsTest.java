@@ -37,7 +37,7 @@ class EmbeddedClusterTlsTest {
     @Test
     void routesOverTlsReplicateAndRefuseAServerWithoutACertificate() throws Exception {
         String tls = certificates();
-        int[] ports = freePorts(6);
+        int[] ports = NatsServer.freePorts(6);
         NodeProcess a = start(0, ports, "cluster-peers=127.0.0.1:" + ports[3] + tls);
         NodeProcess b = start(1, ports, "cluster-peers=127.0.0.1:" + ports[2] + tls);
         a.expect(l -> l.equals("ready"), 90);
@@ -88,21 +88,5 @@ class EmbeddedClusterTlsTest {
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl " + args[0] + ": " + out);
-    }
-
-    private static int[] freePorts(int n) throws Exception {
-        List<java.net.ServerSocket> held = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                held.add(new java.net.ServerSocket(0));
-                ports[i] = held.get(i).getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (java.net.ServerSocket s : held) {
-                s.close();
-            }
-        }
     }
 }
