@@ -180,6 +180,13 @@ final class HttpEndpoint implements AutoCloseable {
             counter(b, "marmot_feed_stalls_total", "Times a stream's feed delivered nothing while the stream held more,"
                     + " and was read again.", labels, s.feedStalls());
             conflicts(b, labels, s.conflicts());
+            io.marmot.feed.ChangeFeedStats feed = e.changeFeedStats();
+            if (feed != null) { // change-feed set: whether this node emits, and what never reached the feed
+                gauge(b, "marmot_change_feed_emitting", "1 while this node emits the cluster's change feed.", labels,
+                        feed.emitting() ? 1 : 0);
+                counter(b, "marmot_change_feed_missing_messages_total", "Change-stream messages gone before the"
+                        + " feed emitted them (their rows are not in the feed).", labels, feed.missingMessages());
+            }
             gauge(b, "marmot_peers_agreeing", "Peers whose data equals this node's at the same stream positions.",
                     labels, s.peersAgreeing());
             gauge(b, "marmot_peers_differing", "Peers whose data differs from this node's at the same stream positions.",

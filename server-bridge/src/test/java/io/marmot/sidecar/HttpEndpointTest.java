@@ -35,7 +35,7 @@ class HttpEndpointTest {
         int port = freePort();
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
                 SidecarProcess node = SidecarProcess.replicate(db, 7, nats.url(), "--http-port",
-                        Integer.toString(port))) {
+                        Integer.toString(port), "--change-feed", "shop.cdc")) {
             node.awaitReplicating();
             Await.until(Duration.ofSeconds(10), "/health says up", () -> get(port, "/health").statusCode() == 200);
             HttpResponse<String> health = get(port, "/health");
@@ -57,6 +57,9 @@ class HttpEndpointTest {
                 metric(metrics.body(), name);
             }
             assertEquals(1, metric(metrics.body(), "marmot_up"));
+            Await.until(Duration.ofSeconds(10), "the only node emits the change feed",
+                    () -> metric(get(port, "/metrics").body(), "marmot_change_feed_emitting") == 1);
+            assertEquals(0, metric(get(port, "/metrics").body(), "marmot_change_feed_missing_messages_total"));
 
             assertEquals(404, get(port, "/nothing").statusCode());
             HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
@@ -81,6 +84,7 @@ class HttpEndpointTest {
                     && health.body().contains("\"problems\":[\"not connected to NATS"), health.body());
             assertEquals(0, metric(get(port, "/metrics").body(), "marmot_ready"));
             assertEquals(0, metric(get(port, "/metrics").body(), "marmot_nats_connected"));
+            assertTrue(!get(port, "/metrics").body().contains("marmot_change_feed"), "no feed metrics without change-feed");
         }
     }
 
