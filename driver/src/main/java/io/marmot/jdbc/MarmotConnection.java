@@ -61,6 +61,7 @@ public final class MarmotConnection extends JDBC4Connection {
 
     /** Opens a connection; the engine of the file is started first (it switches the file to WAL and installs capture). */
     static MarmotConnection open(ConnectionSpec spec) throws SQLException {
+        SqliteJdbcVersion.checkOnce();
         ConnectionSpec.OpenMode mode = spec.openMode();
         if (mode.readOnly()) {
             return new MarmotConnection(spec, null);
