@@ -16,9 +16,13 @@ import org.junit.jupiter.api.Test;
  */
 class TableRebuildTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String USER_OBJECTS = "SELECT type, name, tbl_name FROM sqlite_master"
+    private static final String USER_OBJECTS = "SELECT type, name, tbl_name, replace(sql, '\"', '') FROM sqlite_master"
             + " WHERE name NOT LIKE '\\_\\_marmot\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name";
 
+    /**
+     * Type, name, table and statement of every user object; the statement without identifier quotes, which SQLite
+     * adds when a RENAME rewrites it and a peer that received the table under its final name has no reason to.
+     */
     private static List<List<Object>> objects(Node n) throws Exception {
         return Db.list(n.connection(), USER_OBJECTS);
     }
@@ -34,12 +38,12 @@ class TableRebuildTest {
 
     /** Both nodes end with one table item, its new column and every row, and say they agree and are ready. */
     private static void rebuiltOnBoth(Node a, Node b) throws Exception {
-        Await.until(WAIT, "b has a's schema", () -> objects(a).equals(objects(b)));
+        Await.until(WAIT, "b has a's schema, statement for statement", () -> objects(a).equals(objects(b)));
         Await.until(WAIT, "the same rows on both", () -> Db.dump(a.path()).equals(Db.dump(b.path())));
         assertEquals(List.of("id", "name", "qty"), Db.list(b.connection(), "SELECT name FROM pragma_table_info('item')")
                 .stream().map(r -> r.get(0)).toList());
-        assertEquals(List.of(List.of("index", "item_name", "item"), List.of("table", "item", "item")), objects(b),
-                "one table, no leftover");
+        assertEquals(List.of(List.of("index", "item_name", "item"), List.of("table", "item", "item")),
+                objects(b).stream().map(o -> o.subList(0, 3)).toList(), "one table, no leftover");
         b.exec("INSERT INTO item VALUES (5, 'five', 7)");
         Await.until(WAIT, "rows flow after the rebuild", () -> a.scalar("SELECT qty FROM item WHERE id = 5") == 7);
         assertEquals(Db.dump(a.path()), Db.dump(b.path()));
