@@ -89,7 +89,7 @@ public final class Applier implements AutoCloseable {
             throw e;
         }
         this.task = new SerialTask(nodeId + " applier", runtime.apply(), this::step);
-        this.feeds = new StreamFeeds(nodeId, link, task::wake);
+        this.feeds = new StreamFeeds(nodeId, link, task::wake, runtime.feedBuffers());
         this.progress = new StreamProgress(nodeId);
         this.starter = new FeedStarter(nodeId, config, stats, own, history, writes, feeds, progress);
         this.intake = new MessageIntake(nodeId, stats, own, history, writes, feeds, progress);

@@ -1,8 +1,6 @@
 package io.marmot.clock;
 
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -33,25 +31,17 @@ public final class ClusterId {
     public static final int TIME_BITS = 41;
     public static final long MAX_NODE = (1L << NODE_BITS) - 1;
 
-    /**
-     * One generator per node id, as each node of a cluster has its own in its own JVM: two nodes in one JVM (tests,
-     * several databases) then give the same tick and only the node bits keep their ids apart, as in production.
-     */
-    private static final Map<Long, ClusterId> BY_NODE = new ConcurrentHashMap<>();
-
     /** The last tick handed out: milliseconds since the epoch shifted left by the counter bits, plus the counter. */
     private final AtomicLong lastTick = new AtomicLong();
     private final LongSupplier clock;
 
-    /** A generator reading {@code clock} (wall-clock milliseconds since 1970); the JVM's own is {@link #next(long)}. */
+    /**
+     * A generator reading {@code clock} (wall-clock milliseconds since 1970). The JVM keeps one per node id (in
+     * {@code MarmotRuntime}), as each node of a cluster has its own in its own JVM: two nodes in one JVM (tests, several
+     * databases) then give the same tick and only the node bits keep their ids apart, as in production.
+     */
     public ClusterId(LongSupplier clock) {
         this.clock = clock;
-    }
-
-    /** The next id of node {@code nodeId} from this JVM's generator of that node. */
-    public static long next(long nodeId) {
-        checkNode(nodeId);
-        return BY_NODE.computeIfAbsent(nodeId, n -> new ClusterId(System::currentTimeMillis)).nextId(nodeId);
     }
 
     /**

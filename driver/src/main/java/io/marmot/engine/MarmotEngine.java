@@ -1,6 +1,5 @@
 package io.marmot.engine;
 
-import io.marmot.clock.ClusterId;
 import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
@@ -43,6 +42,7 @@ public final class MarmotEngine implements AutoCloseable {
     private final SnapshotSchedule snapshots;
     private final ChangeFeed feed;
     private final LockOwners lockOwners = new LockOwners();
+    private final MarmotRuntime runtime = MarmotRuntime.get(); // its id generators outlive a restart of this engine
     private volatile boolean closed;
 
     private MarmotEngine(Path database, MarmotConfig config, long nodeId, SchemaWatcher schemaWatcher,
@@ -63,7 +63,7 @@ public final class MarmotEngine implements AutoCloseable {
     static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
         long startedNanos = System.nanoTime();
         boolean fresh = config.replicate() && Snapshots.isNew(database);
-        try (NatsConnector.ServerHold held = NatsConnector.holdClusterServer(config.nats(), database)) {
+        try (NatsConnector.ServerHold held = NatsConnector.holdClusterServer(MarmotRuntime.get(), config.nats(), database)) {
             return start(database, config, startedNanos, fresh); // replication holds the server too by its end
         }
     }
@@ -117,12 +117,12 @@ public final class MarmotEngine implements AutoCloseable {
     }
 
     /**
-     * This node's next cluster-unique id, as {@code marmot_id()} gives it (see {@link ClusterId}).
+     * This node's next cluster-unique id, as {@code marmot_id()} gives it (see {@code io.marmot.clock.ClusterId}).
      *
      * @throws IllegalArgumentException when the node id does not fit the id's 12 node bits (1 to 4095)
      */
     public long nextId() {
-        return ClusterId.next(nodeId);
+        return runtime.ids(nodeId).nextId(nodeId);
     }
 
     public Path database() {

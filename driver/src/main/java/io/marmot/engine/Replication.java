@@ -54,7 +54,7 @@ public final class Replication implements AutoCloseable {
                 database.toString());
         this.config = config;
         this.embedded = embedded;
-        this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500));
+        this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500), runtime);
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
                 config.streams().replicas(), stats, link::connected, runtime.fingerprints());
         OwnMessages own = new OwnMessages();
@@ -78,17 +78,18 @@ public final class Replication implements AutoCloseable {
      */
     public static Replication start(long nodeId, String instance, Path database, MarmotConfig config, boolean fresh,
             long startedNanos) throws SQLException {
+        MarmotRuntime runtime = MarmotRuntime.get();
         EmbeddedNats embedded = null;
         if (config.nats().embedded()) {
             try {
-                embedded = EmbeddedNats.acquire(config.nats(), database);
+                embedded = EmbeddedNats.acquire(runtime, config.nats(), database);
             } catch (IOException e) {
                 throw new SQLException(e.getMessage(), "08001", e);
             }
         }
         Replication r;
         try {
-            r = new Replication(nodeId, instance, database, config, embedded, MarmotRuntime.get());
+            r = new Replication(nodeId, instance, database, config, embedded, runtime);
         } catch (SQLException | RuntimeException e) {
             if (embedded != null) {
                 embedded.release();
