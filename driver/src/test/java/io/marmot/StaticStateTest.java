@@ -26,8 +26,6 @@ class StaticStateTest {
 
     /** Class#field → why it stays outside the runtime. Keep it short. */
     static final Map<String, String> ALLOWED = Map.of(
-            "io.marmot.clock.ChangedKeys#BY_DATABASE", "not yet moved: next commit hands the collector down",
-            "io.marmot.capture.VersionFold#CATCH_UPS", "not yet moved: next commit hands the turn down",
             "io.marmot.replication.MarmotRuntime#current", "the owner itself: this JVM's runtime while open",
             "io.marmot.sqlite.WriteLockQueue#FILES", "write-lock turns of every connection of the JVM to a file, also"
                     + " of plain connections no engine or runtime knows (lowest layer, below the runtime)",

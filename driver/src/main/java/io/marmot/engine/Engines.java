@@ -102,6 +102,14 @@ public final class Engines {
         MarmotRuntime.get().registry(KEY).byGivenPath.put(named, engine);
     }
 
+    /**
+     * What the engine's writers of row versions share (its collector of changed keys, the turn of catch-ups), for the
+     * connections that fold local changes themselves (DDL through the driver). Not on the engine: internal, not API.
+     */
+    public static io.marmot.clock.VersionWriters versionWriters(MarmotEngine engine) {
+        return engine.versionWriters();
+    }
+
     static void forget(MarmotEngine engine) {
         MarmotRuntime runtime = MarmotRuntime.existing();
         if (runtime != null) {
