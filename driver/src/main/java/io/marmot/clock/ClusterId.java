@@ -17,11 +17,12 @@ import java.util.function.LongSupplier;
  *
  * Two nodes with different ids can never produce the same id, whatever their clocks: the node bits differ. A node id
  * above 4095 does not fit and is refused with an error saying so (it is never folded into the bits, which would let
- * two nodes collide again). Within a JVM the ids of a node only grow: millisecond and counter are one tick, the
- * larger of the last tick + 1 and the wall clock, so a clock stepping back, or more than 1,024 ids in a millisecond,
- * makes the ids run ahead of the clock for a while instead of repeating. Across a restart they start again from the
- * wall clock: a clock set back past the ids of the previous run could give one of them again, which the insert of
- * this node refuses (the key exists) rather than losing a row.
+ * two nodes collide again). While the JVM's {@code MarmotRuntime} is open (until {@code Marmot.closeAll} or exit) the
+ * ids of a node only grow: millisecond and counter are one tick, the larger of the last tick + 1 and the wall clock, so
+ * a clock stepping back, or more than 1,024 ids in a millisecond, makes the ids run ahead of the clock for a while
+ * instead of repeating. Across a restart (or a {@code closeAll}) they start again from the wall clock: a clock set back
+ * past the ids of the previous run could give one of them again, which the insert of this node refuses (the key
+ * exists) rather than losing a row.
  */
 public final class ClusterId {
     /** 2025-01-01T00:00:00Z: the ids' time bits count from here. */
