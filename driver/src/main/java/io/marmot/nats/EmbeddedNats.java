@@ -47,7 +47,7 @@ public final class EmbeddedNats {
     /** The local server on the configured port, starting one if none answers there; {@link #release} when done. */
     public static EmbeddedNats acquire(MarmotRuntime runtime, NatsSettings settings, Path database) throws IOException {
         NatsShared shared = NatsShared.of(runtime);
-        synchronized (shared) {
+        synchronized (shared.servers) { // not the connections' lock: starting a server takes a while
             return acquire(shared, settings, database);
         }
     }
@@ -88,7 +88,7 @@ public final class EmbeddedNats {
     }
 
     public void release() {
-        synchronized (shared) {
+        synchronized (shared.servers) {
             if (--users > 0) {
                 return;
             }

@@ -17,7 +17,7 @@ final class NatsShared implements MarmotRuntime.Registry {
 
     /** Guarded by this. */
     final Map<String, NatsLink.Shared> connections = new HashMap<>();
-    /** Guarded by this. */
+    /** Guarded by itself. */
     final Map<Integer, EmbeddedNats> servers = new HashMap<>();
 
     static NatsShared of(MarmotRuntime runtime) {
@@ -30,8 +30,10 @@ final class NatsShared implements MarmotRuntime.Registry {
         List<EmbeddedNats> running;
         synchronized (this) {
             open = new ArrayList<>(connections.values());
-            running = new ArrayList<>(servers.values());
             connections.clear();
+        }
+        synchronized (servers) {
+            running = new ArrayList<>(servers.values());
             servers.clear();
         }
         open.forEach(s -> s.connection().close());

@@ -12,6 +12,8 @@ import io.marmot.replication.MarmotRuntime;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
 import io.marmot.testing.NatsServer;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
@@ -39,26 +41,49 @@ class RuntimeCloseTest {
     @Test
     void closeAllLeavesNothingAndANewEngineStartsAfterwards() throws Exception {
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
-            Path a = dir.resolve("a.db");
-            Path b = dir.resolve("b.db");
-            replicate(a, b, nats.url(), 1);
-            MarmotRuntime first = MarmotRuntime.existing();
-            assertNotNull(first, "the engines opened the runtime");
-            assertTrue(first.registries() >= 2, "engines and NATS connections are registered: " + first.registries());
-            assertTrue(!marmotThreads().isEmpty(), "the engines run threads");
+            closeAllLeavesNothing("nats-url=" + nats.url(), 0);
+        }
+    }
 
-            Marmot.closeAll();
+    /** The same with the embedded nats-server the engines share: it stops too, its port free again. */
+    @Test
+    void closeAllStopsTheEmbeddedServerToo() throws Exception {
+        int port = NatsServer.freePort();
+        closeAllLeavesNothing("nats-port=" + port, port);
+    }
 
-            assertNull(MarmotRuntime.existing(), "no runtime after closeAll");
-            assertEquals(0, first.registries(), "the closed runtime's registries are empty");
-            assertNull(Engines.running(a.toRealPath()));
-            assertNull(Engines.running(b.toRealPath()));
-            // within seconds: jnats's own connect and callback threads once outlived a closed connection by 30 s
-            Await.until(Duration.ofSeconds(10), "no Marmot thread (engines', shared pools', NATS connections') left: " + marmotThreads(),
-                    () -> marmotThreads().isEmpty());
+    /** @param embeddedPort the embedded server's port, free after closeAll; 0 for none */
+    private void closeAllLeavesNothing(String nats, int embeddedPort) throws Exception {
+        Path a = dir.resolve("a.db");
+        Path b = dir.resolve("b.db");
+        replicate(a, b, nats, 1);
+        MarmotRuntime first = MarmotRuntime.existing();
+        assertNotNull(first, "the engines opened the runtime");
+        assertTrue(first.registries() >= 2, "engines and NATS connections are registered: " + first.registries());
+        assertTrue(!marmotThreads().isEmpty(), "the engines run threads");
 
-            replicate(a, b, nats.url(), 2);
-            assertNotSame(first, MarmotRuntime.existing(), "a new runtime for the new engines");
+        Marmot.closeAll();
+
+        assertNull(MarmotRuntime.existing(), "no runtime after closeAll");
+        assertEquals(0, first.registries(), "the closed runtime's registries are empty");
+        assertNull(Engines.running(a.toRealPath()));
+        assertNull(Engines.running(b.toRealPath()));
+        // within seconds: jnats's own connect and callback threads once outlived a closed connection by 30 s
+        Await.until(Duration.ofSeconds(10), "no Marmot thread (engines', shared pools', NATS connections') left: "
+                + marmotThreads(), () -> marmotThreads().isEmpty());
+        if (embeddedPort != 0) {
+            Await.until(WAIT, "the embedded server's port free", () -> portFree(embeddedPort));
+        }
+
+        replicate(a, b, nats, 2);
+        assertNotSame(first, MarmotRuntime.existing(), "a new runtime for the new engines");
+    }
+
+    private static boolean portFree(int port) {
+        try (ServerSocket s = new ServerSocket(port)) {
+            return true;
+        } catch (IOException taken) {
+            return false;
         }
     }
 
@@ -96,9 +121,8 @@ class RuntimeCloseTest {
     }
 
     /** Two nodes replicating a row each way, their connections closed after. */
-    private static void replicate(Path a, Path b, String natsUrl, int round) throws Exception {
-        try (Connection ca = Db.node(a, "node-id=1&nats-url=" + natsUrl);
-                Connection cb = Db.node(b, "node-id=2&nats-url=" + natsUrl)) {
+    private static void replicate(Path a, Path b, String nats, int round) throws Exception {
+        try (Connection ca = Db.node(a, "node-id=1&" + nats); Connection cb = Db.node(b, "node-id=2&" + nats)) {
             Db.exec(ca, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
             Db.exec(cb, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
             Db.exec(ca, "INSERT INTO t VALUES (" + (round * 10 + 1) + ", 'from a')");
