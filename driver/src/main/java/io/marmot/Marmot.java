@@ -15,10 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import org.sqlite.SQLiteConnection;
 
 /**
@@ -26,9 +24,6 @@ import org.sqlite.SQLiteConnection;
  * sidecar uses the engine through this class, as any application can.
  */
 public final class Marmot {
-    /** The engine {@link #nextId} found for each path it was given. */
-    private static final Map<Path, MarmotEngine> ID_ENGINES = new ConcurrentHashMap<>();
-
     private Marmot() {
     }
 
@@ -43,7 +38,6 @@ public final class Marmot {
         if (engine != null) {
             engine.close();
         }
-        ID_ENGINES.values().removeIf(MarmotEngine::isClosed);
     }
 
     /** The engine running for a database in this JVM, if any. */
@@ -82,12 +76,12 @@ public final class Marmot {
      * @throws SQLException when no engine runs for the database, or its node id does not fit the id's 12 node bits
      */
     public static long nextId(Path database) throws SQLException {
-        MarmotEngine engine = ID_ENGINES.get(database);
-        if (engine == null || engine.isClosed()) {
+        MarmotEngine engine = Engines.knownAs(database);
+        if (engine == null) {
             // Finding the engine resolves the path on the file system: done once per path, not for every id.
             engine = engine(database).orElseThrow(() -> new SQLException("No marmot engine runs for " + database
                     + " in this JVM: open a jdbc:marmot:sqlite: connection to it first", "08003"));
-            ID_ENGINES.put(database, engine);
+            Engines.rememberAs(database, engine);
         }
         try {
             return engine.nextId();
@@ -148,10 +142,12 @@ public final class Marmot {
         return RestoreProgress.of(spec(database).databasePath());
     }
 
-    /** Stops every engine of this JVM; also done by a shutdown hook at JVM exit. */
+    /**
+     * Stops every engine of this JVM, then Marmot's shared threads, NATS connections and embedded servers: nothing
+     * Marmot started is left, and a later connection starts afresh. Also done by a shutdown hook at JVM exit.
+     */
     public static void closeAll() {
         Engines.closeAll();
-        ID_ENGINES.clear();
     }
 
     /**

@@ -40,13 +40,13 @@ final class AppliedTransactions implements AutoCloseable {
     private final ChangeListeners listeners;
 
     AppliedTransactions(long nodeId, SQLiteConnection db, MarmotConfig config, ReplicationCounters stats, OwnMessages own,
-            ChangeListeners listeners) throws SQLException {
+            ChangeListeners listeners, io.marmot.clock.VersionWriters writers) throws SQLException {
         this.listeners = listeners;
         this.nodeId = nodeId;
         this.db = db;
         this.stats = stats;
         this.own = own;
-        this.changes = new VersionCheckedWriter(db, nodeId, config, stats, listeners);
+        this.changes = new VersionCheckedWriter(db, nodeId, config, stats, listeners, writers);
         this.parked = new ParkedMessages(db, nodeId, stats, listeners);
         this.positions = new ReceivedPositions(db);
         this.conflictRetention = config.conflictRetention();

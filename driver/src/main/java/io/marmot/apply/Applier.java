@@ -73,7 +73,7 @@ public final class Applier implements AutoCloseable {
 
     /** @param instance the database file's token: which of this node id's messages the file holds (OwnHistory) */
     public Applier(long nodeId, String instance, Path database, MarmotConfig config, NatsLink link, ReplicationCounters stats,
-            OwnMessages own, ChangeListeners listeners, MarmotRuntime runtime) throws SQLException {
+            OwnMessages own, ChangeListeners listeners, MarmotRuntime runtime, io.marmot.clock.VersionWriters writers) throws SQLException {
         this.nodeId = nodeId;
         this.timer = runtime.timer();
         this.config = config;
@@ -82,14 +82,14 @@ public final class Applier implements AutoCloseable {
         OwnHistory history;
         try {
             history = new OwnHistory(db, instance);
-            this.writes = new AppliedTransactions(nodeId, db, config, stats, own, listeners);
-            this.schema = new SchemaApplier(nodeId, db, config, stats, history);
+            this.writes = new AppliedTransactions(nodeId, db, config, stats, own, listeners, writers);
+            this.schema = new SchemaApplier(nodeId, db, config, stats, history, writers);
         } catch (SQLException e) {
             Sqlite.closeQuietly(db, e);
             throw e;
         }
         this.task = new SerialTask(nodeId + " applier", runtime.apply(), this::step);
-        this.feeds = new StreamFeeds(nodeId, link, task::wake);
+        this.feeds = new StreamFeeds(nodeId, link, task::wake, runtime.feedBuffers());
         this.progress = new StreamProgress(nodeId);
         this.starter = new FeedStarter(nodeId, config, stats, own, history, writes, feeds, progress);
         this.intake = new MessageIntake(nodeId, stats, own, history, writes, feeds, progress);

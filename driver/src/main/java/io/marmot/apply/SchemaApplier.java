@@ -42,11 +42,13 @@ final class SchemaApplier {
     private final MarmotConfig config;
     private final ReplicationCounters stats;
     private final OwnHistory history;
+    private final io.marmot.clock.VersionWriters writers;
     private int triedAtSchemaVersion = -1;
     private long lastCheck;
 
-    SchemaApplier(long nodeId, Connection db, MarmotConfig config, ReplicationCounters stats, OwnHistory history)
-            throws SQLException {
+    SchemaApplier(long nodeId, Connection db, MarmotConfig config, ReplicationCounters stats, OwnHistory history,
+            io.marmot.clock.VersionWriters writers) throws SQLException {
+        this.writers = writers;
         this.nodeId = nodeId;
         this.db = db;
         this.config = config;
@@ -153,7 +155,7 @@ final class SchemaApplier {
                     return null;
                 }
                 // This node's own schema changes not yet recorded go out as its own before the peer's is applied.
-                SchemaCapture.follow(c, nodeId, CaptureOptions.of(config));
+                SchemaCapture.follow(c, nodeId, CaptureOptions.of(config), writers);
                 if (inPlace(c, st)) {
                     return null;
                 }

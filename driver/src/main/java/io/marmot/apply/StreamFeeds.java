@@ -1,6 +1,8 @@
 package io.marmot.apply;
 
 import io.marmot.nats.NatsLink;
+import io.marmot.replication.FeedBuffers;
+import io.marmot.replication.MarmotRuntime;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.JetStreamApiException;
@@ -48,20 +50,20 @@ final class StreamFeeds {
      */
     static final int PULL_BYTES = 4 << 20;
     static final int PULL_MESSAGES = 1000;
-    private static final AtomicLong BUFFERED_IN_JVM = new AtomicLong();
-    private static final AtomicLong PAUSES = new AtomicLong();
 
     private final long nodeId;
     private final NatsLink link;
     private final Runnable onArrival;
+    private final FeedBuffers inJvm;
     private final Map<String, Feed> current = new ConcurrentHashMap<>();
     private final Queue<Delivery> buffer = new ConcurrentLinkedQueue<>();
     private final AtomicInteger buffered = new AtomicInteger();
     private final AtomicLong bufferedBytes = new AtomicLong();
 
     /** @param onArrival called on the dispatcher thread after a message was buffered: must not block */
-    StreamFeeds(long nodeId, NatsLink link, Runnable onArrival) {
+    StreamFeeds(long nodeId, NatsLink link, Runnable onArrival, FeedBuffers inJvm) {
         this.nodeId = nodeId;
+        this.inJvm = inJvm;
         this.link = link;
         this.onArrival = onArrival;
     }
@@ -102,13 +104,13 @@ final class StreamFeeds {
             buffer.add(new Delivery(feed, m));
             int count = buffered.incrementAndGet();
             long size = bufferedBytes.addAndGet(bytes);
-            long inJvm = BUFFERED_IN_JVM.addAndGet(bytes);
+            long all = inJvm.add(bytes);
             if (count >= PAUSE_AT_MESSAGES || size >= PAUSE_AT_BYTES
-                    || (inJvm >= PAUSE_ALL_AT_BYTES && count >= ALWAYS_ALLOWED_MESSAGES)) {
+                    || (all >= PAUSE_ALL_AT_BYTES && count >= ALWAYS_ALLOWED_MESSAGES)) {
                 feed.resumeAt = m.metaData().streamSequence() + 1;
                 feed.live = null;
                 stopQuietly(consumer); // no more pulls; what is in flight is dropped above
-                PAUSES.incrementAndGet();
+                inJvm.paused();
                 log.debug("{} - {} messages wait to be applied: reading {} pauses before {}", nodeId, count, feed.stream,
                         feed.resumeAt);
             }
@@ -118,7 +120,7 @@ final class StreamFeeds {
 
     /** How often feeds of this JVM paused for a full buffer (for tests). */
     static long pauses() {
-        return PAUSES.get();
+        return MarmotRuntime.get().feedBuffers().pauses();
     }
 
     /** (Re)starts the stream's feed at sequence {@code from}. */
@@ -154,7 +156,7 @@ final class StreamFeeds {
         }
         int count = buffered.get();
         boolean drained = count == 0 || (count < PAUSE_AT_MESSAGES / 2 && bufferedBytes.get() < PAUSE_AT_BYTES / 2
-                && (count < ALWAYS_ALLOWED_MESSAGES || BUFFERED_IN_JVM.get() < PAUSE_ALL_AT_BYTES * 3 / 4));
+                && (count < ALWAYS_ALLOWED_MESSAGES || inJvm.bytes() < PAUSE_ALL_AT_BYTES * 3 / 4));
         if (!drained) {
             return;
         }
@@ -194,7 +196,7 @@ final class StreamFeeds {
         int bytes = d.message().getData() == null ? 0 : d.message().getData().length;
         buffered.decrementAndGet();
         bufferedBytes.addAndGet(-bytes);
-        BUFFERED_IN_JVM.addAndGet(-bytes);
+        inJvm.add(-bytes);
     }
 
     /** Whether the message came from the stream's current feed (not one replaced since). */

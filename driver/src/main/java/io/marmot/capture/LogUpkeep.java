@@ -22,9 +22,10 @@ public final class LogUpkeep implements AutoCloseable {
     private final VersionFold fold;
     private LogPosition persisted;
 
-    public LogUpkeep(Connection db, long nodeId) throws SQLException {
+    /** @param writers what the engine's writers of row versions share (its collector of changed keys) */
+    public LogUpkeep(Connection db, long nodeId, io.marmot.clock.VersionWriters writers) throws SQLException {
         this.db = db;
-        this.versions = new RowVersions(db);
+        this.versions = new RowVersions(db, writers);
         this.fold = new VersionFold(db, nodeId, versions);
         this.persisted = published(db);
     }

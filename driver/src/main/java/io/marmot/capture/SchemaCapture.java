@@ -1,5 +1,6 @@
 package io.marmot.capture;
 
+import io.marmot.clock.VersionWriters;
 import io.marmot.clock.RowVersions;
 import io.marmot.schema.DdlStatement;
 import io.marmot.schema.Identifiers;
@@ -25,10 +26,14 @@ public final class SchemaCapture {
     private SchemaCapture() {
     }
 
-    /** After a schema change through the driver (capture followed it in the same transaction). */
-    public static CaptureInstaller.Result follow(Connection c, long nodeId, CaptureOptions options)
-            throws SQLException {
-        return followOtherProcess(c, nodeId, options, Long.MAX_VALUE);
+    /**
+     * After a schema change through the driver (capture followed it in the same transaction).
+     *
+     * @param writers what the engine's writers of row versions share: its collector hears of the versions folded here
+     */
+    public static CaptureInstaller.Result follow(Connection c, long nodeId, CaptureOptions options,
+            VersionWriters writers) throws SQLException {
+        return followOtherProcess(c, nodeId, options, Long.MAX_VALUE, writers);
     }
 
     /**
@@ -41,8 +46,8 @@ public final class SchemaCapture {
      * are brought up to date first, so that a rename moves them all.
      */
     public static CaptureInstaller.Result followOtherProcess(Connection c, long nodeId, CaptureOptions options,
-            long loggedAfter) throws SQLException {
-        foldLocalChanges(c, nodeId);
+            long loggedAfter, VersionWriters writers) throws SQLException {
+        foldLocalChanges(c, nodeId, writers);
         boolean logExists = tableExists(c, ChangeLog.LOG);
         long logged = logExists ? lastLogged(c) : 0;
         long groupStart = logExists ? groupStart(c) : 0;
@@ -83,8 +88,8 @@ public final class SchemaCapture {
     }
 
     /** Folds the local changes not yet folded into the row versions (inside the caller's write transaction). */
-    public static void foldLocalChanges(Connection c, long nodeId) throws SQLException {
-        fold(c, nodeId, VersionFold::fold);
+    public static void foldLocalChanges(Connection c, long nodeId, VersionWriters writers) throws SQLException {
+        fold(c, nodeId, writers, VersionFold::fold);
     }
 
     /**
@@ -92,19 +97,19 @@ public final class SchemaCapture {
      * schema change's transaction, which folds the rest, holds the write lock briefly: the schema watcher folded a
      * 300,000-row commit inside one, and another process's writer waited 3 s.
      */
-    public static void foldBacklog(Connection c, long nodeId) throws SQLException {
-        fold(c, nodeId, VersionFold::catchUp);
+    public static void foldBacklog(Connection c, long nodeId, VersionWriters writers) throws SQLException {
+        fold(c, nodeId, writers, VersionFold::catchUp);
     }
 
     private interface FoldStep {
         void run(VersionFold fold) throws SQLException;
     }
 
-    private static void fold(Connection c, long nodeId, FoldStep step) throws SQLException {
+    private static void fold(Connection c, long nodeId, VersionWriters writers, FoldStep step) throws SQLException {
         if (!tableExists(c, ChangeLog.STATE) || !tableExists(c, RowVersions.TABLE)) {
             return; // first install: nothing logged yet
         }
-        try (RowVersions versions = new RowVersions(c);
+        try (RowVersions versions = new RowVersions(c, writers);
                 VersionFold fold = new VersionFold(c, nodeId, versions)) {
             step.run(fold);
         }

@@ -22,9 +22,6 @@ import java.sql.Statement;
  */
 public final class VersionFold implements AutoCloseable {
     private static final int SLICE = 5000;
-    /** One catch-up at a time per database file (see {@link #catchUp}). */
-    private static final java.util.concurrent.ConcurrentHashMap<String, Object> CATCH_UPS =
-            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Connection c;
     private final long localNode;
@@ -50,7 +47,7 @@ public final class VersionFold implements AutoCloseable {
     public void catchUp() throws SQLException {
         // The engine's threads (publisher, applier, schema watcher) may all meet the same backlog; folding it in turns
         // they would fill each other's pauses and keep the lock taken. The others wait here and find it folded.
-        synchronized (CATCH_UPS.computeIfAbsent(databaseFile(), f -> new Object())) {
+        synchronized (versions.shared().catchUpTurn()) {
             catchUpAlone();
         }
     }
@@ -68,13 +65,6 @@ public final class VersionFold implements AutoCloseable {
                 Sqlite.pauseAfterSlice(start);
             }
         } while (folded >= SLICE);
-    }
-
-    private String databaseFile() throws SQLException {
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT file FROM pragma_database_list WHERE name = 'main'")) {
-            return rs.next() ? rs.getString(1) : "";
-        }
     }
 
     private LogPosition foldRows(int limit, int[] count) throws SQLException {

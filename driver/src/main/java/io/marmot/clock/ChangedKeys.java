@@ -1,13 +1,9 @@
 package io.marmot.clock;
 
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The keys whose versions changed in one database, since the verifier last asked: every local change folded and
@@ -20,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ChangedKeys {
     public static final int MAX_KEYS = 100_000;
-    private static final Map<String, ChangedKeys> BY_DATABASE = new ConcurrentHashMap<>();
 
     /** The keys of one table: integer ranges, hashes of other keys, or all. */
     public record Table(Set<Long> integerRanges, Set<Long> otherKeys, boolean all) {
@@ -31,37 +26,12 @@ public final class ChangedKeys {
     private Map<String, Set<Long>> others = new HashMap<>();
     private Set<String> whole = new HashSet<>();
 
-    private ChangedKeys(int shift) {
+    /**
+     * The collector of one engine's database, integer keys grouped by {@code shift}: the engine hands it, in its
+     * {@link VersionWriters}, to every part that writes row versions ({@link RowVersions}), and its verifier drains it.
+     */
+    public ChangedKeys(int shift) {
         this.shift = shift;
-    }
-
-    /** Starts collecting the changed keys of a database (until {@link #stop}); integer keys grouped by {@code shift}. */
-    public static ChangedKeys start(Path database, int shift) {
-        ChangedKeys k = new ChangedKeys(shift);
-        BY_DATABASE.put(key(database.toString()), k);
-        return k;
-    }
-
-    public static void stop(Path database, ChangedKeys keys) {
-        BY_DATABASE.remove(key(database.toString()), keys);
-    }
-
-    /** The collector of the database a connection is open on; null when nobody collects. */
-    public static ChangedKeys of(Connection c) {
-        if (BY_DATABASE.isEmpty()) {
-            return null;
-        }
-        try {
-            String url = c.getMetaData().getURL();
-            return url == null ? null : BY_DATABASE.get(key(url.startsWith("jdbc:sqlite:") ? url.substring(12) : url));
-        } catch (SQLException e) {
-            return null;
-        }
-    }
-
-    private static String key(String path) {
-        int query = path.indexOf('?');
-        return Path.of(query >= 0 ? path.substring(0, query) : path).toAbsolutePath().normalize().toString();
     }
 
     /** A row's version changed (maybe in a transaction not yet committed: the verifier hashes it twice). */

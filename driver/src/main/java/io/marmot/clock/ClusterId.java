@@ -1,8 +1,6 @@
 package io.marmot.clock;
 
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -19,11 +17,12 @@ import java.util.function.LongSupplier;
  *
  * Two nodes with different ids can never produce the same id, whatever their clocks: the node bits differ. A node id
  * above 4095 does not fit and is refused with an error saying so (it is never folded into the bits, which would let
- * two nodes collide again). Within a JVM the ids of a node only grow: millisecond and counter are one tick, the
- * larger of the last tick + 1 and the wall clock, so a clock stepping back, or more than 1,024 ids in a millisecond,
- * makes the ids run ahead of the clock for a while instead of repeating. Across a restart they start again from the
- * wall clock: a clock set back past the ids of the previous run could give one of them again, which the insert of
- * this node refuses (the key exists) rather than losing a row.
+ * two nodes collide again). While the JVM's {@code MarmotRuntime} is open (until {@code Marmot.closeAll} or exit) the
+ * ids of a node only grow: millisecond and counter are one tick, the larger of the last tick + 1 and the wall clock, so
+ * a clock stepping back, or more than 1,024 ids in a millisecond, makes the ids run ahead of the clock for a while
+ * instead of repeating. Across a restart (or a {@code closeAll}) they start again from the wall clock: a clock set back
+ * past the ids of the previous run could give one of them again, which the insert of this node refuses (the key
+ * exists) rather than losing a row.
  */
 public final class ClusterId {
     /** 2025-01-01T00:00:00Z: the ids' time bits count from here. */
@@ -33,25 +32,17 @@ public final class ClusterId {
     public static final int TIME_BITS = 41;
     public static final long MAX_NODE = (1L << NODE_BITS) - 1;
 
-    /**
-     * One generator per node id, as each node of a cluster has its own in its own JVM: two nodes in one JVM (tests,
-     * several databases) then give the same tick and only the node bits keep their ids apart, as in production.
-     */
-    private static final Map<Long, ClusterId> BY_NODE = new ConcurrentHashMap<>();
-
     /** The last tick handed out: milliseconds since the epoch shifted left by the counter bits, plus the counter. */
     private final AtomicLong lastTick = new AtomicLong();
     private final LongSupplier clock;
 
-    /** A generator reading {@code clock} (wall-clock milliseconds since 1970); the JVM's own is {@link #next(long)}. */
+    /**
+     * A generator reading {@code clock} (wall-clock milliseconds since 1970). The JVM keeps one per node id (in
+     * {@code MarmotRuntime}), as each node of a cluster has its own in its own JVM: two nodes in one JVM (tests, several
+     * databases) then give the same tick and only the node bits keep their ids apart, as in production.
+     */
     public ClusterId(LongSupplier clock) {
         this.clock = clock;
-    }
-
-    /** The next id of node {@code nodeId} from this JVM's generator of that node. */
-    public static long next(long nodeId) {
-        checkNode(nodeId);
-        return BY_NODE.computeIfAbsent(nodeId, n -> new ClusterId(System::currentTimeMillis)).nextId(nodeId);
     }
 
     /**

@@ -20,10 +20,13 @@ public final class RowVersions implements AutoCloseable {
     private final PreparedStatement claimUnseen;
     private final PreparedStatement recordLocal;
     private final PreparedStatement forget;
+    private final VersionWriters shared;
     private final ChangedKeys changed;
 
-    public RowVersions(Connection c) throws SQLException {
-        this.changed = ChangedKeys.of(c);
+    /** @param shared what the engine's writers of versions share: its collector is told every key whose version changed */
+    public RowVersions(Connection c, VersionWriters shared) throws SQLException {
+        this.shared = shared;
+        this.changed = shared.changed();
         this.load = c.prepareStatement("SELECT hlc, node, cols FROM " + TABLE + " WHERE tbl = ? AND pk = ?");
         this.store = c.prepareStatement("INSERT INTO " + TABLE + " (tbl, pk, hlc, node, cols) VALUES (?, ?, ?, ?, ?)"
                 + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, cols = excluded.cols");
@@ -35,6 +38,11 @@ public final class RowVersions implements AutoCloseable {
                 + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, cols = excluded.cols"
                 + " WHERE excluded.hlc > hlc OR (excluded.hlc = hlc AND excluded.node > node)");
         this.forget = c.prepareStatement("DELETE FROM " + TABLE + " WHERE tbl = ? AND pk = ?");
+    }
+
+    /** What the engine's writers of versions share (the turn of catch-ups, say). */
+    public VersionWriters shared() {
+        return shared;
     }
 
     public static void create(Connection c) throws SQLException {

@@ -16,16 +16,32 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The running engines of this JVM, one per canonical database path; stopped together at JVM exit. Engines of
- * different files start in parallel (a thousand tenants' databases opened by many request threads do not queue
- * behind one another), and a connection to a running engine takes no lock.
+ * The running engines of this JVM, one per canonical database path, kept by the {@link MarmotRuntime} and stopped
+ * together when it closes ({@code Marmot.closeAll}, the JVM's exit). Engines of different files start in parallel (a
+ * thousand tenants' databases opened by many request threads do not queue behind one another), and a connection to a
+ * running engine takes no lock.
  */
 public final class Engines {
-    private static final Map<Path, MarmotEngine> RUNNING = new ConcurrentHashMap<>();
-    /** One lock per file, held while its engine starts (kept: a failed start must not let two start at once). */
-    private static final Map<Path, Object> STARTING = new ConcurrentHashMap<>();
-    private static boolean hookInstalled;
+    /** Closes before every other registry: engines let go of the connections and servers they used. */
+    static final MarmotRuntime.RegistryKey<Running> KEY = new MarmotRuntime.RegistryKey<>("engines", 15, Running::new);
     static final int CLOSE_ALL_SECONDS = 30;
+
+    /** The registry itself. */
+    static final class Running implements MarmotRuntime.Registry {
+        private final Map<Path, MarmotEngine> running = new ConcurrentHashMap<>();
+        /** One lock per file, held while its engine starts (kept: a failed start must not let two start at once). */
+        private final Map<Path, Object> starting = new ConcurrentHashMap<>();
+        /** The engine {@code Marmot.nextId} found for each path it was given (resolving a path is not free). */
+        private final Map<Path, MarmotEngine> byGivenPath = new ConcurrentHashMap<>();
+
+        @Override
+        public void close() {
+            closeAll(new ArrayList<>(running.values()));
+            running.clear();
+            starting.clear();
+            byGivenPath.clear();
+        }
+    }
 
     private Engines() {
     }
@@ -42,18 +58,18 @@ public final class Engines {
     }
 
     private static MarmotEngine started(Path database, MarmotConfig config) throws SQLException {
-        MarmotEngine engine = RUNNING.get(database);
+        Running r = MarmotRuntime.get().registry(KEY);
+        MarmotEngine engine = r.running.get(database);
         if (engine != null) {
             return checked(engine, config);
         }
-        synchronized (STARTING.computeIfAbsent(database, p -> new Object())) {
-            engine = RUNNING.get(database);
+        synchronized (r.starting.computeIfAbsent(database, p -> new Object())) {
+            engine = r.running.get(database);
             if (engine != null) {
                 return checked(engine, config);
             }
-            installHook();
             engine = MarmotEngine.start(database, config);
-            RUNNING.put(database, engine);
+            r.running.put(database, engine);
             return engine;
         }
     }
@@ -69,31 +85,53 @@ public final class Engines {
         return engine;
     }
 
-    private static synchronized void installHook() {
-        if (!hookInstalled) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                closeAll();
-                MarmotRuntime.closeAtExit(); // after the engines: their last steps ran on its threads
-            }, "marmot-shutdown"));
-            hookInstalled = true;
-        }
-    }
-
     /** The running engine of a database, or null. */
     public static MarmotEngine running(Path database) {
-        return RUNNING.get(database);
+        MarmotRuntime runtime = MarmotRuntime.existing();
+        return runtime == null ? null : runtime.registry(KEY).running.get(database);
     }
 
-    static void forget(MarmotEngine engine) {
-        RUNNING.remove(engine.database(), engine);
+    /** The running engine {@link #rememberAs} kept for a path as the caller named it, or null. */
+    public static MarmotEngine knownAs(Path named) {
+        MarmotEngine engine = MarmotRuntime.get().registry(KEY).byGivenPath.get(named);
+        return engine == null || engine.isClosed() ? null : engine;
+    }
+
+    /** Keeps the engine found for a path as the caller named it (resolving a path is not free). */
+    public static void rememberAs(Path named, MarmotEngine engine) {
+        MarmotRuntime.get().registry(KEY).byGivenPath.put(named, engine);
     }
 
     /**
-     * Stops every engine, several at a time, each sending what it still can: a JVM with many databases exits in
-     * about the time of its slowest engine, not the sum of all, and within {@value #CLOSE_ALL_SECONDS} s in any case.
+     * What the engine's writers of row versions share (its collector of changed keys, the turn of catch-ups), for the
+     * connections that fold local changes themselves (DDL through the driver). Not on the engine: internal, not API.
+     */
+    public static io.marmot.clock.VersionWriters versionWriters(MarmotEngine engine) {
+        return engine.versionWriters();
+    }
+
+    static void forget(MarmotEngine engine) {
+        MarmotRuntime runtime = MarmotRuntime.existing();
+        if (runtime != null) {
+            Running r = runtime.registry(KEY);
+            r.running.remove(engine.database(), engine);
+            r.byGivenPath.values().removeIf(e -> e == engine);
+        }
+    }
+
+    /**
+     * Stops every engine, then the runtime (its threads, its shared connections and servers): nothing Marmot started
+     * is left, and the next connection starts afresh.
      */
     public static void closeAll() {
-        List<MarmotEngine> all = new ArrayList<>(RUNNING.values());
+        MarmotRuntime.closeCurrent();
+    }
+
+    /**
+     * Stops engines several at a time, each sending what it still can: a JVM with many databases exits in about the
+     * time of its slowest engine, not the sum of all, and within {@value #CLOSE_ALL_SECONDS} s in any case.
+     */
+    private static void closeAll(List<MarmotEngine> all) {
         if (all.size() == 1) {
             all.get(0).close();
             return;

@@ -1,6 +1,5 @@
 package io.marmot.engine;
 
-import io.marmot.clock.ClusterId;
 import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
@@ -40,21 +39,24 @@ public final class MarmotEngine implements AutoCloseable {
     private final long nodeId;
     private final SchemaWatcher schemaWatcher;
     private final Replication replication;
+    private final io.marmot.clock.VersionWriters writers;
     private final SnapshotSchedule snapshots;
     private final ChangeFeed feed;
     private final LockOwners lockOwners = new LockOwners();
+    private final MarmotRuntime runtime = MarmotRuntime.get(); // its id generators outlive a restart of this engine
     private volatile boolean closed;
 
     private MarmotEngine(Path database, MarmotConfig config, long nodeId, SchemaWatcher schemaWatcher,
-            Replication replication) {
+            Replication replication, io.marmot.clock.VersionWriters writers) {
         this.database = database;
         this.config = config;
         this.nodeId = nodeId;
         this.schemaWatcher = schemaWatcher;
         this.replication = replication;
+        this.writers = writers;
         this.snapshots = replication == null ? null
                 : new SnapshotSchedule(database, config, nodeId, replication::natsConnection,
-                        () -> replication.stats().outOfSync(), replication::missedChanged, replication.listeners());
+                        () -> replication.stats().outOfSync(), replication::missedChanged, replication.listeners(), writers);
         this.feed = replication == null || config.changeFeed().isEmpty() ? null
                 : new ChangeFeed(nodeId, config, replication::natsConnection);
     }
@@ -63,7 +65,7 @@ public final class MarmotEngine implements AutoCloseable {
     static MarmotEngine start(Path database, MarmotConfig config) throws SQLException {
         long startedNanos = System.nanoTime();
         boolean fresh = config.replicate() && Snapshots.isNew(database);
-        try (NatsConnector.ServerHold held = NatsConnector.holdClusterServer(config.nats(), database)) {
+        try (NatsConnector.ServerHold held = NatsConnector.holdClusterServer(MarmotRuntime.get(), config.nats(), database)) {
             return start(database, config, startedNanos, fresh); // replication holds the server too by its end
         }
     }
@@ -78,10 +80,11 @@ public final class MarmotEngine implements AutoCloseable {
         SQLiteConnection c = Sqlite.open(database);
         try {
             WalMode.enable(c, database);
+            io.marmot.clock.VersionWriters writers = io.marmot.verify.Verifier.versionWriters(config);
             NodeIdentity identity = Sqlite.inWriteTransaction(c, tx -> {
                 NodeIdentity who = NodeIdentity.establish(tx, database, config);
                 long id = who.nodeId();
-                CaptureInstaller.Result r = SchemaCapture.follow(tx, id, CaptureOptions.of(config));
+                CaptureInstaller.Result r = SchemaCapture.follow(tx, id, CaptureOptions.of(config), writers);
                 NodeIdentity.store(tx, id);
                 if (r.firstInstall()) {
                     log.info("{} - capture installed in {} on {} tables", id, database, r.tablesInstalled().size());
@@ -90,9 +93,9 @@ public final class MarmotEngine implements AutoCloseable {
             });
             long nodeId = identity.nodeId();
             Replication replication = config.publish() || config.replicate()
-                    ? Replication.start(nodeId, identity.instance(), database, config, fresh, catchUpFrom) : null;
-            SchemaWatcher watcher = new SchemaWatcher(c, database, nodeId, config, MarmotRuntime.get().schemaWatch());
-            MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication);
+                    ? Replication.start(nodeId, identity.instance(), database, config, fresh, catchUpFrom, writers) : null;
+            SchemaWatcher watcher = new SchemaWatcher(c, database, nodeId, config, MarmotRuntime.get().schemaWatch(), writers);
+            MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication, writers);
             watcher.start();
             if (engine.snapshots != null) {
                 engine.snapshots.removeLeftovers();
@@ -116,13 +119,10 @@ public final class MarmotEngine implements AutoCloseable {
         return nodeId;
     }
 
-    /**
-     * This node's next cluster-unique id, as {@code marmot_id()} gives it (see {@link ClusterId}).
-     *
-     * @throws IllegalArgumentException when the node id does not fit the id's 12 node bits (1 to 4095)
-     */
+    /** This node's next cluster-unique id, as {@code marmot_id()} gives it (see {@code io.marmot.clock.ClusterId});
+     * {@link IllegalArgumentException} when the node id does not fit the id's 12 node bits (1 to 4095). */
     public long nextId() {
-        return ClusterId.next(nodeId);
+        return runtime.ids(nodeId).nextId(nodeId);
     }
 
     public Path database() {
@@ -133,6 +133,11 @@ public final class MarmotEngine implements AutoCloseable {
         return schemaWatcher;
     }
 
+    /** What every writer of this database's row versions shares (the collector of changed keys, say). */
+    io.marmot.clock.VersionWriters versionWriters() {
+        return writers;
+    }
+
     public MarmotConfig config() {
         return config;
     }
@@ -141,10 +146,7 @@ public final class MarmotEngine implements AutoCloseable {
         return closed;
     }
 
-    /**
-     * There may be changes to send: called after a commit through the driver, or by whoever wrote the database
-     * another way (the sidecar, after a start).
-     */
+    /** There may be changes to send: after a commit through the driver, or another writer's (the sidecar's start). */
     public void committed() {
         if (replication != null) {
             replication.committed();
@@ -191,8 +193,7 @@ public final class MarmotEngine implements AutoCloseable {
     /** Takes a snapshot of this database now and stores it (waits while another node takes one). */
     public Manifest saveSnapshot() throws SQLException {
         if (snapshots == null) {
-            throw new SQLException("replication is off for " + database + " (publish=false and replicate=false): no NATS"
-                    + " to store a snapshot in");
+            throw new SQLException("replication is off for " + database + " (publish=false and replicate=false): no NATS to store a snapshot in");
         }
         return snapshots.saveNow(Snapshots.LEASE_WAIT);
     }
@@ -221,8 +222,7 @@ public final class MarmotEngine implements AutoCloseable {
 
     /** Whether this node can be trusted to converge now, and what is wrong when it cannot. */
     public Health health() {
-        return Health.of(replication != null, natsConnected(), stats(), config.maxClockSkew().toMillis(),
-                NodeProblems.of(replication, config, natsConnected(), stats()));
+        return Health.of(replication != null, natsConnected(), stats(), config.maxClockSkew().toMillis(), NodeProblems.of(replication, config, natsConnected(), stats()));
     }
 
     /**

@@ -32,6 +32,8 @@ public final class Replication implements AutoCloseable {
     private final MarmotConfig config;
     private final ReplicationCounters stats = new ReplicationCounters();
     private final ChangeListeners listeners;
+    /** What this engine's writers of row versions share (the keys whose versions changed, for the verifier). */
+    private final io.marmot.clock.VersionWriters writers;
     private final EmbeddedNats embedded;
     private final NatsLink link;
     private final Publisher publisher;
@@ -46,7 +48,7 @@ public final class Replication implements AutoCloseable {
     private StartCatchUp catchUp;
 
     private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded,
-            MarmotRuntime runtime) throws SQLException {
+            MarmotRuntime runtime, io.marmot.clock.VersionWriters writers) throws SQLException {
         this.nodeId = nodeId;
         this.listeners = new ChangeListeners(nodeId, stats, runtime.listen());
         this.locks = new ClusterLocks(nodeId, config.streams(), runtime.lockRenewals());
@@ -54,16 +56,17 @@ public final class Replication implements AutoCloseable {
                 database.toString());
         this.config = config;
         this.embedded = embedded;
-        this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500));
+        this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500), runtime);
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
                 config.streams().replicas(), stats, link::connected, runtime.fingerprints());
         OwnMessages own = new OwnMessages();
-        this.verifier = new Verifier(nodeId, database, config, own, stats, listeners, runtime);
-        this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners, runtime);
+        this.writers = writers;
+        this.verifier = new Verifier(nodeId, database, config, own, stats, listeners, runtime, writers);
+        this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners, runtime, writers);
         this.claim = new ClaimAndClock(nodeId, config, stats, claims, publisher);
         Applier a = null;
         try {
-            a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own, listeners, runtime) : null;
+            a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own, listeners, runtime, writers) : null;
         } catch (SQLException e) {
             publisher.close();
             throw e;
@@ -77,18 +80,19 @@ public final class Replication implements AutoCloseable {
      * @param fresh a new or restored database (see {@link StartCatchUp}); {@code startedNanos}: when its wait counts from
      */
     public static Replication start(long nodeId, String instance, Path database, MarmotConfig config, boolean fresh,
-            long startedNanos) throws SQLException {
+            long startedNanos, io.marmot.clock.VersionWriters writers) throws SQLException {
+        MarmotRuntime runtime = MarmotRuntime.get();
         EmbeddedNats embedded = null;
         if (config.nats().embedded()) {
             try {
-                embedded = EmbeddedNats.acquire(config.nats(), database);
+                embedded = EmbeddedNats.acquire(runtime, config.nats(), database);
             } catch (IOException e) {
                 throw new SQLException(e.getMessage(), "08001", e);
             }
         }
         Replication r;
         try {
-            r = new Replication(nodeId, instance, database, config, embedded, MarmotRuntime.get());
+            r = new Replication(nodeId, instance, database, config, embedded, runtime, writers);
         } catch (SQLException | RuntimeException e) {
             if (embedded != null) {
                 embedded.release();

@@ -42,11 +42,14 @@ final class SchemaWatcher implements AutoCloseable {
     private boolean closed;
     private int knownVersion = -1;
     /** The log's last position when the schema was last looked at (what came before it was captured knowingly). */
+    /** What the engine's writers of row versions share: its collector hears of the versions folded here. */
+    private final io.marmot.clock.VersionWriters writers;
     private long loggedAtLastLook = Long.MAX_VALUE;
 
     /** @param connection the watcher's own connection to {@code database}; closed with the watcher */
     public SchemaWatcher(Connection connection, Path database, long nodeId, MarmotConfig config,
-            ScheduledExecutorService timer) {
+            ScheduledExecutorService timer, io.marmot.clock.VersionWriters writers) {
+        this.writers = writers;
         this.connection = connection;
         this.timer = timer;
         this.wal = new QuietFile(Path.of(database + "-wal"));
@@ -95,12 +98,12 @@ final class SchemaWatcher implements AutoCloseable {
                 loggedAtLastLook = logged;
                 return false;
             }
-            SchemaCapture.foldBacklog(connection, nodeId);
+            SchemaCapture.foldBacklog(connection, nodeId, writers);
             CaptureInstaller.Result r = Sqlite.inWriteTransaction(connection,
                     c -> {
                         // rows logged since the last look may have been written right after the change
                         CaptureInstaller.Result result = SchemaCapture.followOtherProcess(c, nodeId, CaptureOptions.of(config),
-                                loggedAtLastLook);
+                                loggedAtLastLook, writers);
                         loggedAtLastLook = SchemaCapture.lastLogged(c);
                         return result;
                     });

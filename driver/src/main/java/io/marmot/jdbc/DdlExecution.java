@@ -3,6 +3,7 @@ package io.marmot.jdbc;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.SchemaCapture;
+import io.marmot.engine.Engines;
 import io.marmot.engine.MarmotEngine;
 import io.marmot.schema.Ddl;
 import java.sql.SQLException;
@@ -24,7 +25,7 @@ final class DdlExecution {
             // A backlog of local changes is folded first, in short transactions of its own: folded inside the schema
             // change's transaction it held the write lock about a second per 100,000 rows, and other writers waited.
             c.engineWork(() -> {
-                SchemaCapture.foldBacklog(c, c.engine().nodeId());
+                SchemaCapture.foldBacklog(c, c.engine().nodeId(), Engines.versionWriters(c.engine()));
                 return null;
             });
             // Write lock first: a deferred transaction that read the schema could not upgrade once the
@@ -80,7 +81,7 @@ final class DdlExecution {
     private static void reconcile(MarmotConnection c) throws SQLException {
         c.engineWork(() -> {
             MarmotEngine engine = c.engine();
-            SchemaCapture.follow(c, engine.nodeId(), CaptureOptions.of(engine.config()));
+            SchemaCapture.follow(c, engine.nodeId(), CaptureOptions.of(engine.config()), Engines.versionWriters(engine));
             return null;
         });
     }

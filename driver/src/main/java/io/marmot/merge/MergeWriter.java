@@ -20,8 +20,9 @@ public final class MergeWriter implements AutoCloseable {
     public record Result(int applied, int stale, List<String> rejections) {
     }
 
-    public MergeWriter(Connection db, long nodeId, MarmotConfig config) throws SQLException {
-        this.writer = new VersionCheckedWriter(db, nodeId, config, new ReplicationCounters());
+    /** @param writers what the engine's writers of row versions share (its collector of changed keys) */
+    public MergeWriter(Connection db, long nodeId, MarmotConfig config, io.marmot.clock.VersionWriters writers) throws SQLException {
+        this.writer = new VersionCheckedWriter(db, nodeId, config, new ReplicationCounters(), null, writers);
     }
 
     /**

@@ -39,15 +39,18 @@ public final class VersionCheckedWriter implements AutoCloseable {
     private final ChangeListeners listeners;
 
     VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config, ReplicationCounters stats) throws SQLException {
-        this(db, nodeId, config, stats, null);
+        this(db, nodeId, config, stats, null, io.marmot.clock.VersionWriters.alone());
     }
 
-    /** @param listeners told nothing here: with some active, each outcome carries the changes that took effect */
+    /**
+     * @param listeners told nothing here: with some active, each outcome carries the changes that took effect
+     * @param writers what the engine's writers of row versions share: its collector hears of every version written
+     */
     public VersionCheckedWriter(Connection db, long nodeId, MarmotConfig config, ReplicationCounters stats,
-            ChangeListeners listeners) throws SQLException {
+            ChangeListeners listeners, io.marmot.clock.VersionWriters writers) throws SQLException {
         this.db = db;
         this.listeners = listeners;
-        this.versions = new RowVersions(db);
+        this.versions = new RowVersions(db, writers);
         this.fold = new VersionFold(db, nodeId, versions);
         this.writer = new TableWriters(db, schema, config);
         this.conflicts = new ConflictRecord(db, nodeId, stats);

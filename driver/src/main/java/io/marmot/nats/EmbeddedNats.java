@@ -3,15 +3,14 @@ package io.marmot.nats;
 import io.marmot.config.EmbeddedCluster;
 import io.marmot.config.NatsSettings;
 import io.marmot.replication.Daemons;
+import io.marmot.replication.MarmotRuntime;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,10 +24,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedNats {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedNats.class);
-    private static final Map<Integer, EmbeddedNats> BY_PORT = new HashMap<>();
 
     static final String PID_FILE = "nats-server.pid";
     private final int port;
+    private final NatsShared shared;
     private final Path binary;
     private final Path storeDir;
     private final EmbeddedCluster cluster;
@@ -37,16 +36,24 @@ public final class EmbeddedNats {
     private Thread supervisor;
     private volatile boolean stopping;
 
-    private EmbeddedNats(int port, Path binary, Path storeDir, EmbeddedCluster cluster) {
+    private EmbeddedNats(NatsShared shared, int port, Path binary, Path storeDir, EmbeddedCluster cluster) {
+        this.shared = shared;
         this.port = port;
         this.cluster = cluster;
         this.binary = binary;
         this.storeDir = storeDir;
     }
 
-    /** The URL of a local server on the configured port, starting one if none answers there. */
-    public static synchronized EmbeddedNats acquire(NatsSettings settings, Path database) throws IOException {
-        EmbeddedNats running = BY_PORT.get(settings.port());
+    /** The local server on the configured port, starting one if none answers there; {@link #release} when done. */
+    public static EmbeddedNats acquire(MarmotRuntime runtime, NatsSettings settings, Path database) throws IOException {
+        NatsShared shared = NatsShared.of(runtime);
+        synchronized (shared.servers) { // not the connections' lock: starting a server takes a while
+            return acquire(shared, settings, database);
+        }
+    }
+
+    private static EmbeddedNats acquire(NatsShared shared, NatsSettings settings, Path database) throws IOException {
+        EmbeddedNats running = shared.servers.get(settings.port());
         if (running == null) {
             Path store = database.resolveSibling(database.getFileName() + "-nats");
             if (settings.cluster().enabled()) {
@@ -59,13 +66,13 @@ public final class EmbeddedNats {
             }
             if (answers(settings.port())) {
                 log.info("a server already listens on 127.0.0.1:{}: joining it", settings.port());
-                running = new EmbeddedNats(settings.port(), null, null, settings.cluster());
+                running = new EmbeddedNats(shared, settings.port(), null, null, settings.cluster());
             } else {
-                running = new EmbeddedNats(settings.port(), findBinary(settings.serverPath(), searchPath()), store,
+                running = new EmbeddedNats(shared, settings.port(), findBinary(settings.serverPath(), searchPath()), store,
                         settings.cluster());
                 running.start();
             }
-            BY_PORT.put(settings.port(), running);
+            shared.servers.put(settings.port(), running);
         }
         running.users++;
         return running;
@@ -80,13 +87,18 @@ public final class EmbeddedNats {
         return "nats://127.0.0.1:" + port;
     }
 
-    public synchronized void release() {
-        synchronized (EmbeddedNats.class) {
+    public void release() {
+        synchronized (shared.servers) {
             if (--users > 0) {
                 return;
             }
-            BY_PORT.remove(port, this);
+            shared.servers.remove(port, this);
         }
+        stop();
+    }
+
+    /** Stops the server this JVM started (nothing for one it joined), whoever still uses it. */
+    synchronized void stop() {
         stopping = true;
         if (process != null) {
             process.destroy();

@@ -2,6 +2,7 @@ package io.marmot.nats;
 
 import io.marmot.config.NatsSettings;
 import io.marmot.replication.Daemons;
+import io.marmot.replication.MarmotRuntime;
 import io.nats.client.Connection;
 import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
@@ -41,12 +42,13 @@ public final class NatsConnector {
      * In cluster mode, this node's own embedded server, started now (before the engine's) so that a new database
      * can restore the cluster's snapshot through it; the engine's replication then shares it. Nothing otherwise.
      */
-    public static ServerHold holdClusterServer(NatsSettings settings, Path database) throws java.sql.SQLException {
+    public static ServerHold holdClusterServer(MarmotRuntime runtime, NatsSettings settings, Path database)
+            throws java.sql.SQLException {
         if (!settings.embedded() || !settings.cluster().enabled()) {
             return () -> { };
         }
         try {
-            return EmbeddedNats.acquire(settings, database)::release;
+            return EmbeddedNats.acquire(runtime, settings, database)::release;
         } catch (IOException e) {
             throw new java.sql.SQLException(e.getMessage(), "08001", e);
         }

@@ -1,12 +1,11 @@
 package io.marmot.nats;
 
 import io.marmot.config.NatsSettings;
+import io.marmot.replication.MarmotRuntime;
 import io.nats.client.Connection;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
 
@@ -17,20 +16,21 @@ import java.util.function.Consumer;
  * connection's threads, stopped when it lets go.
  */
 public final class NatsLink implements AutoCloseable {
-    private static final Map<String, Shared> SHARED = new HashMap<>();
-
     private final String url;
+    private final NatsShared shared;
     private final Consumer<Connection> onConnected;
     private final List<ScheduledFuture<?>> periodic = new ArrayList<>();
     private String key;
     private volatile SharedConnection connection;
     private boolean closed;
 
-    private record Shared(SharedConnection connection, int users) {
+    record Shared(SharedConnection connection, int users) {
     }
 
-    public NatsLink(String url, Consumer<Connection> onConnected) {
+    /** @param runtime the owner of the connections engines share */
+    public NatsLink(String url, Consumer<Connection> onConnected, MarmotRuntime runtime) {
         this.url = url;
+        this.shared = NatsShared.of(runtime);
         this.onConnected = onConnected;
     }
 
@@ -39,15 +39,15 @@ public final class NatsLink implements AutoCloseable {
         key = String.join("\u0000", url, settings.user(), settings.password(), settings.token(),
                 settings.credsFile(), settings.nkeyFile());
         SharedConnection c;
-        synchronized (SHARED) {
-            Shared s = SHARED.get(key);
+        synchronized (shared) {
+            Shared s = shared.connections.get(key);
             if (s == null) {
                 c = new SharedConnection(url);
                 c.start(settings);
                 s = new Shared(c, 0);
             }
             c = s.connection();
-            SHARED.put(key, new Shared(c, s.users() + 1));
+            shared.connections.put(key, new Shared(c, s.users() + 1));
         }
         connection = c;
         c.listen(onConnected);
@@ -111,13 +111,13 @@ public final class NatsLink implements AutoCloseable {
         periodic.forEach(f -> f.cancel(false));
         connection.unlisten(onConnected);
         boolean last;
-        synchronized (SHARED) {
-            Shared s = SHARED.get(key);
+        synchronized (shared) {
+            Shared s = shared.connections.get(key);
             last = s != null && s.users() <= 1;
             if (last) {
-                SHARED.remove(key);
+                shared.connections.remove(key);
             } else if (s != null) {
-                SHARED.put(key, new Shared(s.connection(), s.users() - 1));
+                shared.connections.put(key, new Shared(s.connection(), s.users() - 1));
             }
         }
         if (last) {
@@ -127,8 +127,6 @@ public final class NatsLink implements AutoCloseable {
 
     /** Connections open in this JVM (for tests and the benchmark). */
     static int openConnections() {
-        synchronized (SHARED) {
-            return SHARED.size();
-        }
+        return NatsShared.openConnections();
     }
 }

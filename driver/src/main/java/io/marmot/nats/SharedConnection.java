@@ -44,6 +44,12 @@ final class SharedConnection {
     private final ScheduledExecutorService scheduler;
     /** The engines' work on this connection (set-up on connect, claims): bounded, however many engines. */
     private final ThreadPoolExecutor engineWork;
+    /*
+     * Our own executors for connecting and for connection events, closed with the connection: the ones jnats makes
+     * from thread factories outlived a closed connection by half a minute, so Marmot.closeAll left threads behind.
+     */
+    private final ThreadPoolExecutor connecting;
+    private final ThreadPoolExecutor callbacks;
     private Dispatcher dispatcher;
     private final List<Consumer<Connection>> listeners = new CopyOnWriteArrayList<>();
     private volatile Connection connection;
@@ -59,6 +65,16 @@ final class SharedConnection {
         this.engineWork = new ThreadPoolExecutor(ENGINE_THREADS, ENGINE_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), Daemons.factory(name + "-engines"));
         engineWork.allowCoreThreadTimeOut(true);
+        this.connecting = oneThread(name + "-connect");
+        this.callbacks = oneThread(name + "-callback");
+    }
+
+    /** One thread at a time, in order, gone while idle. */
+    private static ThreadPoolExecutor oneThread(String name) {
+        ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                Daemons.factory(name));
+        e.allowCoreThreadTimeOut(true);
+        return e;
     }
 
     /** Adds an engine: told of every (re)connection from now on, and at once when connected already. */
@@ -88,8 +104,8 @@ final class SharedConnection {
                 .connectionTimeout(Duration.ofSeconds(5))
                 .executor(executor)
                 .scheduledExecutor(scheduler)
-                .connectThreadFactory(Daemons.factory(name + "-connect"))
-                .callbackThreadFactory(Daemons.factory(name + "-callback"))
+                .connectExecutor(connecting)
+                .callbackExecutor(callbacks)
                 .readerThreadFactory(Daemons.factory(name + "-reader"))
                 .writerThreadFactory(Daemons.factory(name + "-writer"))
                 .connectionListener(this::event)
@@ -201,6 +217,8 @@ final class SharedConnection {
         executor.shutdownNow();
         scheduler.shutdownNow();
         engineWork.shutdownNow();
+        connecting.shutdownNow();
+        callbacks.shutdown(); // the last events (closed) are still told
     }
 
     /** jnats reports through slf4j instead of stderr. */

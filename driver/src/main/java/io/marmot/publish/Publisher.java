@@ -69,7 +69,7 @@ public final class Publisher implements AutoCloseable {
     private int failures;
 
     public Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationCounters stats,
-            OwnMessages own, ChangeListeners listeners, MarmotRuntime runtime) throws SQLException {
+            OwnMessages own, ChangeListeners listeners, MarmotRuntime runtime, io.marmot.clock.VersionWriters writers) throws SQLException {
         this.nodeId = nodeId;
         this.timer = runtime.timer();
         this.config = config;
@@ -77,7 +77,7 @@ public final class Publisher implements AutoCloseable {
         this.stats = stats;
         this.db = Sqlite.open(database);
         try {
-            this.upkeep = new LogUpkeep(db, nodeId);
+            this.upkeep = new LogUpkeep(db, nodeId, writers);
             acked = sent = LogUpkeep.published(db);
         } catch (SQLException e) {
             db.close();

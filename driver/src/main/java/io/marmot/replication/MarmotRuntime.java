@@ -1,17 +1,39 @@
 package io.marmot.replication;
 
+import io.marmot.clock.ClusterId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.function.Supplier;
 
 /**
- * The one owner of the threads every engine of this JVM shares: created on first use, closed at the JVM's exit
- * (after the engines, see {@code Engines}). Whatever the number of databases, these are a fixed few; {@link #THREADS}
- * lists them with the per-connection and per-database ones, and docs/architecture.md's thread section is checked
- * against that list by a test.
+ * The one owner of this JVM's Marmot state: the threads every engine shares, the id generators, and the registries
+ * of higher layers (running engines, shared NATS connections, embedded servers, restores), which this package cannot
+ * name and which therefore register here as a {@link Registry} under a {@link RegistryKey}. Created on first use,
+ * closed by {@code Marmot.closeAll} or at the JVM's exit: registries first (engines before the connections they
+ * used), then the threads; the next use makes a new one. Whatever the number of databases, the threads are a fixed
+ * few; {@link #THREADS} lists them with the per-connection and per-database ones, and docs/architecture.md's thread
+ * section is checked against that list by a test. No other static field of the driver holds mutable state
+ * ({@code StaticStateTest}).
  */
 public final class MarmotRuntime {
+    /** State of a higher layer that this runtime owns: made on first use, emptied (its resources let go) at close. */
+    public interface Registry {
+        void close();
+    }
+
+    /**
+     * Names a registry and how to make it. The higher its {@code closeRank} (by convention, its package's layer), the
+     * earlier it closes: engines go before the connections and servers they used.
+     */
+    public record RegistryKey<T extends Registry>(String name, int closeRank, Supplier<T> make) {
+    }
     /** A kind of Marmot thread: its name as a thread dump shows it, how many there are, and what it does. */
     public record ThreadKind(String name, String count, String job) {
     }
@@ -51,7 +73,14 @@ public final class MarmotRuntime {
             new ThreadKind("marmot-<node>-watcher", "1 per database, sidecar only", "other processes' commits"),
             new ThreadKind("marmot-sidecar-shutdown", "1, sidecar only, at exit", "the sidecar's clean stop"));
 
+    /** The one static mutable field of the driver's state: this JVM's runtime while it is open. */
     private static MarmotRuntime current;
+
+    private final Map<RegistryKey<?>, Registry> registries = new LinkedHashMap<>();
+    /** One generator per node id, as each node of a cluster has its own in its own JVM (see {@link ClusterId}). */
+    private final Map<Long, ClusterId> ids = new ConcurrentHashMap<>();
+    private final FeedBuffers feedBuffers = new FeedBuffers();
+    private final Thread exitHook = new Thread(() -> close(this), "marmot-shutdown");
 
     private final ExecutorService publish = WorkPools.pool(WorkPools.PUBLISH_THREADS, "marmot-publish");
     private final ExecutorService apply = WorkPools.pool(WorkPools.APPLY_THREADS, "marmot-apply");
@@ -75,23 +104,77 @@ public final class MarmotRuntime {
     public static synchronized MarmotRuntime get() {
         if (current == null) {
             current = new MarmotRuntime();
+            Runtime.getRuntime().addShutdownHook(current.exitHook);
         }
         return current;
     }
 
-    /** At the JVM's exit, once the engines are closed: every shared thread stops. */
-    public static synchronized void closeAtExit() {
-        if (current != null) {
-            current.publish.shutdownNow();
-            current.apply.shutdownNow();
-            current.listen.shutdownNow();
-            current.timer.shutdownNow();
-            current.schemaWatch.shutdownNow();
-            current.fingerprints.shutdownNow();
-            current.lockRenewals.shutdownNow();
-            current.repairPasses.shutdownNow();
-            current.repairAnswers.shutdownNow();
+    /** This JVM's runtime if one is open, else null (closing something needs no new runtime). */
+    public static synchronized MarmotRuntime existing() {
+        return current;
+    }
+
+    /**
+     * Closes this JVM's runtime, if open: every registry (highest rank first: the engines, then what they shared), then
+     * every shared thread. Nothing Marmot started is left; the next use opens a new runtime.
+     */
+    public static void closeCurrent() {
+        MarmotRuntime r = existing();
+        if (r != null) {
+            close(r);
         }
+    }
+
+    private static void close(MarmotRuntime r) {
+        List<Registry> open;
+        synchronized (r) {
+            List<Map.Entry<RegistryKey<?>, Registry>> entries = new ArrayList<>(r.registries.entrySet());
+            entries.sort(Comparator.comparingInt((Map.Entry<RegistryKey<?>, Registry> e) -> e.getKey().closeRank()).reversed());
+            open = entries.stream().map(Map.Entry::getValue).toList();
+        }
+        open.forEach(Registry::close); // outside the lock: an engine closing lets go of its connection here
+        synchronized (MarmotRuntime.class) {
+            synchronized (r) {
+                r.registries.clear();
+            }
+            r.ids.clear();
+            for (ExecutorService e : List.of(r.publish, r.apply, r.listen, r.timer, r.schemaWatch, r.fingerprints,
+                    r.lockRenewals, r.repairPasses, r.repairAnswers)) {
+                e.shutdownNow();
+            }
+            if (current == r) {
+                current = null;
+                if (Thread.currentThread() != r.exitHook) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(r.exitHook);
+                    } catch (IllegalStateException exiting) {
+                        // the JVM is shutting down: the hook goes with it
+                    }
+                }
+            }
+        }
+    }
+
+    /** The registry named by {@code key}, made on first use. */
+    @SuppressWarnings("unchecked") // the key made it: its type
+    public synchronized <T extends Registry> T registry(RegistryKey<T> key) {
+        return (T) registries.computeIfAbsent(key, k -> k.make().get());
+    }
+
+    /** How many registries hold state (for tests: none after close). */
+    public synchronized int registries() {
+        return registries.size();
+    }
+
+    /** The memory budget of every engine's stream feeds. */
+    public FeedBuffers feedBuffers() {
+        return feedBuffers;
+    }
+
+    /** This JVM's id generator of node {@code nodeId}: the ids of a node only grow while this runtime is open. */
+    public ClusterId ids(long nodeId) {
+        ClusterId.checkNode(nodeId);
+        return ids.computeIfAbsent(nodeId, n -> new ClusterId(System::currentTimeMillis));
     }
 
     public ExecutorService publish() {

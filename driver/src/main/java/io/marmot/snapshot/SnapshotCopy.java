@@ -99,7 +99,7 @@ final class SnapshotCopy {
                     + "): a copy of it would lack changes, so it takes no snapshot");
         }
         if (hasTable(c, ChangeLog.STATE) && hasTable(c, ChangeLog.LOG)) {
-            try (RowVersions versions = new RowVersions(c); VersionFold fold = new VersionFold(c, source, versions)) {
+            try (RowVersions versions = new RowVersions(c, io.marmot.clock.VersionWriters.alone()); VersionFold fold = new VersionFold(c, source, versions)) {
                 fold.fold(); // local changes not yet folded keep their versions in the copy
             }
         }

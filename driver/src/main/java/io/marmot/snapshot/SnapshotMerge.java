@@ -75,17 +75,21 @@ final class SnapshotMerge {
     }
 
     /** Merges the checked copy at {@code copy} into {@code database}; {@code m} (may be null) sizes the progress log. */
-    static Outcome merge(Path database, Path copy, Manifest m, MarmotConfig config, long nodeId) throws SQLException {
-        return merge(database, copy, m, config, nodeId, true);
+    static Outcome merge(Path database, Path copy, Manifest m, MarmotConfig config, long nodeId,
+            io.marmot.clock.VersionWriters writers) throws SQLException {
+        return merge(database, copy, m, config, nodeId, true, writers);
     }
 
-    /** As above; {@code setBased} false sends every row through the row-by-row rule (tests compare the two). */
-    static Outcome merge(Path database, Path copy, Manifest m, MarmotConfig config, long nodeId, boolean setBased)
-            throws SQLException {
+    /**
+     * As above; {@code setBased} false sends every row through the row-by-row rule (tests compare the two).
+     * {@code writers}: what the running engine's writers of versions share ({@code alone()} without an engine).
+     */
+    static Outcome merge(Path database, Path copy, Manifest m, MarmotConfig config, long nodeId, boolean setBased,
+            io.marmot.clock.VersionWriters writers) throws SQLException {
         SnapshotMerge merge = new SnapshotMerge(database, config, nodeId, setBased);
         merge.total = m == null ? 0 : m.rows();
         try (SQLiteConnection snapshot = Sqlite.open(copy); SQLiteConnection local = Sqlite.open(database);
-                MergeWriter writer = new MergeWriter(local, nodeId, config)) {
+                MergeWriter writer = new MergeWriter(local, nodeId, config, writers)) {
             RowKeyFunction.register(snapshot);
             RowKeyFunction.register(local);
             try (java.sql.Statement s = local.createStatement()) {
@@ -124,7 +128,7 @@ final class SnapshotMerge {
         }
         select.append(String.join(", ", columns.stream().map(Identifiers::quote).toList()));
         select.append(" FROM ").append(Identifiers.quote(table));
-        try (RowVersions versions = new RowVersions(snapshot)) {
+        try (RowVersions versions = new RowVersions(snapshot, io.marmot.clock.VersionWriters.alone())) {
             if (bulk.sliceable(table)) {
                 try (PreparedStatement range = snapshot.prepareStatement(select + " WHERE rowid >= ? AND rowid <= ?")) {
                     sliced(writer, bulk, theirs, versions, shape, range);

@@ -42,6 +42,7 @@ public final class SnapshotSchedule {
     private final BooleanSupplier outOfSync;
     private final Runnable healed;
     private final ChangeListeners listeners;
+    private final io.marmot.clock.VersionWriters writers;
     private final SnapshotStats stats = new SnapshotStats();
     private final SnapshotTaker taker;
     private final StreamCoverage coverage;
@@ -60,9 +61,11 @@ public final class SnapshotSchedule {
      * @param outOfSync whether messages are recorded missed (then the newest snapshot that covers them is merged)
      * @param healed called after missed ranges were cleared by a merge
      * @param listeners told of the rows a merge changed (null: none to tell)
+     * @param writers what the engine's writers of row versions share: its collector hears of the rows a merge changed
      */
     public SnapshotSchedule(Path database, MarmotConfig config, long nodeId, Supplier<Connection> nats,
-            BooleanSupplier outOfSync, Runnable healed, ChangeListeners listeners) {
+            BooleanSupplier outOfSync, Runnable healed, ChangeListeners listeners, io.marmot.clock.VersionWriters writers) {
+        this.writers = writers;
         this.database = database;
         this.config = config;
         this.nodeId = nodeId;
@@ -187,7 +190,7 @@ public final class SnapshotSchedule {
                 notBefore = System.nanoTime() + RETRY_AFTER_FAILURE_NANOS;
                 return;
             }
-            SnapshotMerge.Outcome o = SnapshotMerge.merge(database, temp, covering, config, nodeId);
+            SnapshotMerge.Outcome o = SnapshotMerge.merge(database, temp, covering, config, nodeId, writers);
             if (listeners != null && !o.changed().isEmpty()) { // committed, whole or in part
                 listeners.snapshotMerged(o.changed());
             }

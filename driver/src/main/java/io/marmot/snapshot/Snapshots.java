@@ -50,7 +50,7 @@ public final class Snapshots {
         long node = nodeId;
         try (NatsConnector.Once nats = connect(config)) {
             Connection nc = nats.connection();
-            return new SnapshotSchedule(database, config, node, () -> nc, () -> false, () -> { }, null).saveNow(LEASE_WAIT);
+            return new SnapshotSchedule(database, config, node, () -> nc, () -> false, () -> { }, null, io.marmot.clock.VersionWriters.alone()).saveNow(LEASE_WAIT);
         }
     }
 
@@ -64,7 +64,7 @@ public final class Snapshots {
         try (SQLiteConnection c = Sqlite.open(database)) {
             nodeId = ChangeLog.storedNodeId(c);
         }
-        SnapshotMerge.Outcome o = SnapshotMerge.merge(database, snapshotFile, null, config, nodeId);
+        SnapshotMerge.Outcome o = SnapshotMerge.merge(database, snapshotFile, null, config, nodeId, io.marmot.clock.VersionWriters.alone());
         if (!o.complete()) {
             throw new SQLException("the snapshot could not be merged whole: " + o.problems());
         }

@@ -1,6 +1,7 @@
 package io.marmot.verify;
 
 import io.marmot.clock.ChangedKeys;
+import io.marmot.clock.VersionWriters;
 import io.marmot.config.MarmotConfig;
 import io.marmot.publish.OwnMessages;
 import io.marmot.schema.TableInfo;
@@ -34,6 +35,7 @@ final class LocalDigest implements AutoCloseable {
     private final Path database;
     private final MarmotConfig config;
     private final OwnMessages own;
+    private final VersionWriters writers;
     private final ChangedKeys changed;
     private final Map<String, TableHashes> hashes = new TreeMap<>();
     private Map<String, ChangedKeys.Table> changedLastRound = Map.of();
@@ -48,13 +50,19 @@ final class LocalDigest implements AutoCloseable {
     private long hashedBefore;
     private boolean closed;
 
-    LocalDigest(long nodeId, Path database, MarmotConfig config, OwnMessages own) {
+    /** @param writers what the engine's writers of row versions share: its collector is drained each round */
+    LocalDigest(long nodeId, Path database, MarmotConfig config, OwnMessages own, VersionWriters writers) {
         this.nodeId = nodeId;
         this.database = database;
         this.config = config;
         this.own = own;
-        // Nobody verifies: no need to collect the keys every write changes.
-        this.changed = config.verifyInterval().isZero() ? null : ChangedKeys.start(database, TableHashes.RANGE_SHIFT);
+        this.writers = writers;
+        this.changed = writers.changed();
+    }
+
+    /** What the engine's writers of row versions share. */
+    VersionWriters versionWriters() {
+        return writers;
     }
 
     /** The digest of the database as it is now. */
@@ -184,9 +192,6 @@ final class LocalDigest implements AutoCloseable {
     @Override
     public synchronized void close() throws SQLException {
         closed = true;
-        if (changed != null) {
-            ChangedKeys.stop(database, changed);
-        }
         if (db != null) {
             db.close();
             db = null;

@@ -155,7 +155,7 @@ final class RepairResponder implements AutoCloseable {
 
     private byte[] encodedRow(TableHashes h, byte[] key) throws SQLException {
         if (versions == null) {
-            versions = new RowVersions(digest.connection());
+            versions = new RowVersions(digest.connection(), digest.versionWriters());
         }
         TableHashes.Row row = h.row(digest.connection(), RowKey.decode(key));
         RowState state = versions.load(h.table(), key);

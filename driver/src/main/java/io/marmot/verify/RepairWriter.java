@@ -1,5 +1,7 @@
 package io.marmot.verify;
 
+import io.marmot.clock.ChangedKeys;
+import io.marmot.clock.VersionWriters;
 import io.marmot.clock.ColumnClaim;
 import io.marmot.clock.RowKey;
 import io.marmot.clock.RowState;
@@ -50,10 +52,15 @@ final class RepairWriter implements AutoCloseable {
     private RowVersions writeVersions;
 
     private final ChangeListeners listeners;
+    private final VersionWriters writers;
+    private final ChangedKeys changed;
     /** Rows settled by content in the open transaction, for the listeners once it commits. */
     private final List<Transaction> settled = new ArrayList<>();
 
-    RepairWriter(long nodeId, Path database, MarmotConfig config, ChangeListeners listeners) {
+    /** @param writers what the engine's writers of row versions share (its collector of changed keys) */
+    RepairWriter(long nodeId, Path database, MarmotConfig config, ChangeListeners listeners, VersionWriters writers) {
+        this.writers = writers;
+        this.changed = writers.changed();
         this.nodeId = nodeId;
         this.listeners = listeners;
         this.database = database;
@@ -197,7 +204,6 @@ final class RepairWriter implements AutoCloseable {
             if (wrote != null && listeners.active()) {
                 settled.add(new Transaction(mine.row().node(), List.of(wrote)));
             }
-            io.marmot.clock.ChangedKeys changed = io.marmot.clock.ChangedKeys.of(db);
             if (wrote != null && changed != null) {
                 changed.changed(local.table(), key); // no version changed: tell verification's hashing all the same
             }
@@ -255,13 +261,13 @@ final class RepairWriter implements AutoCloseable {
     private void open() throws SQLException {
         if (read == null) {
             read = Sqlite.open(database);
-            readVersions = new RowVersions(read);
+            readVersions = new RowVersions(read, writers);
         }
         if (write == null) {
             write = Sqlite.open(database);
             // Conflicts repair meets are recorded in __marmot_conflicts; they are not new deliveries to count.
-            writer = new VersionCheckedWriter(write, nodeId, config, new ReplicationCounters(), listeners);
-            writeVersions = new RowVersions(write);
+            writer = new VersionCheckedWriter(write, nodeId, config, new ReplicationCounters(), listeners, writers);
+            writeVersions = new RowVersions(write, writers);
         }
     }
 

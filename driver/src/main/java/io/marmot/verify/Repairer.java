@@ -1,5 +1,6 @@
 package io.marmot.verify;
 
+import io.marmot.clock.VersionWriters;
 import io.marmot.clock.RowKey;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
@@ -47,10 +48,10 @@ final class Repairer implements AutoCloseable {
     private final RepairWriter writer;
     private long bytes;
 
-    Repairer(long nodeId, Path database, MarmotConfig config, ChangeListeners listeners) {
+    Repairer(long nodeId, Path database, MarmotConfig config, ChangeListeners listeners, VersionWriters writers) {
         this.nodeId = nodeId;
         this.subjectPrefix = subjectPrefix(config);
-        this.writer = new RepairWriter(nodeId, database, config, listeners);
+        this.writer = new RepairWriter(nodeId, database, config, listeners, writers);
     }
 
     static String subjectPrefix(MarmotConfig config) {

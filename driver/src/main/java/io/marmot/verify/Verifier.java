@@ -65,8 +65,18 @@ public final class Verifier implements AutoCloseable {
     private final ChangeListeners listeners;
     private final java.util.concurrent.ExecutorService repairPasses;
 
+    /**
+     * What an engine's writers of row versions share, made by the engine for every part that writes versions and for
+     * its verifier: with a collector of the keys whose versions change, unless nothing verifies (no need to collect;
+     * verification rounds need the applier: replicate on).
+     */
+    public static io.marmot.clock.VersionWriters versionWriters(MarmotConfig config) {
+        boolean verifies = config.replicate() && !config.verifyInterval().isZero();
+        return new io.marmot.clock.VersionWriters(verifies ? new io.marmot.clock.ChangedKeys(TableHashes.RANGE_SHIFT) : null);
+    }
+
     public Verifier(long nodeId, Path database, MarmotConfig config, OwnMessages own, ReplicationCounters stats,
-            ChangeListeners listeners, MarmotRuntime runtime) {
+            ChangeListeners listeners, MarmotRuntime runtime, io.marmot.clock.VersionWriters writers) {
         this.nodeId = nodeId;
         this.repairPasses = runtime.repairPasses();
         this.listeners = listeners;
@@ -75,10 +85,10 @@ public final class Verifier implements AutoCloseable {
         // Entries of nodes gone for good expire: a departed node is no peer to agree with.
         this.bucket = new KvBucket(config.streams().streamPrefix() + "-digests", config.verifyInterval().multipliedBy(10),
                 config.streams().replicas());
-        this.digest = new LocalDigest(nodeId, database, config, own);
+        this.digest = new LocalDigest(nodeId, database, config, own, writers);
         this.responder = new RepairResponder(nodeId, Repairer.subjectPrefix(config) + nodeId, digest,
                 runtime.repairAnswers());
-        this.repairer = new Repairer(nodeId, database, config, listeners);
+        this.repairer = new Repairer(nodeId, database, config, listeners, writers);
         this.peerKeys = new PeerKeys(bucket, "node-" + nodeId, 10);
     }
 

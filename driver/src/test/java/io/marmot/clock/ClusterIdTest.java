@@ -87,9 +87,10 @@ class ClusterIdTest {
     @Test
     void threadsOfOneJvmGetDistinctIds() throws InterruptedException {
         Set<Long> all = ConcurrentHashMap.newKeySet();
+        ClusterId ids = new ClusterId(System::currentTimeMillis); // one node's generator, as MarmotRuntime keeps it
         Thread[] threads = new Thread[4];
         for (int t = 0; t < threads.length; t++) {
-            threads[t] = new Thread(() -> { for (int i = 0; i < 10_000; i++) { all.add(ClusterId.next(9)); } });
+            threads[t] = new Thread(() -> { for (int i = 0; i < 10_000; i++) { all.add(ids.nextId(9)); } });
             threads[t].start();
         }
         for (Thread t : threads) {

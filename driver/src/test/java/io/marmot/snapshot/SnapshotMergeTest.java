@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.ChangeLog;
+import io.marmot.clock.VersionWriters;
 import io.marmot.config.MarmotConfig;
 import io.marmot.merge.MergeWriter;
 import io.marmot.sqlite.Sqlite;
@@ -72,8 +73,8 @@ class SnapshotMergeTest {
         SnapshotCopy.take(source, copy);
         Path setBased = Files.copy(live, dir.resolve("set-based.db"));
         Path rowByRow = Files.copy(live, dir.resolve("row-by-row.db"));
-        SnapshotMerge.Outcome a = SnapshotMerge.merge(setBased, copy, null, MarmotConfig.defaults(), LOCAL, true);
-        SnapshotMerge.Outcome b = SnapshotMerge.merge(rowByRow, copy, null, MarmotConfig.defaults(), LOCAL, false);
+        SnapshotMerge.Outcome a = SnapshotMerge.merge(setBased, copy, null, MarmotConfig.defaults(), LOCAL, true, VersionWriters.alone());
+        SnapshotMerge.Outcome b = SnapshotMerge.merge(rowByRow, copy, null, MarmotConfig.defaults(), LOCAL, false, VersionWriters.alone());
         assertTrue(a.complete(), a.problems().toString());
         assertTrue(b.complete(), b.problems().toString());
         assertEquals(state(rowByRow, true), state(setBased, true));
@@ -92,7 +93,7 @@ class SnapshotMergeTest {
         Path real = Files.createDirectories(dir.resolve("real"));
         Path copy = Files.createSymbolicLink(dir.resolve("link"), real).resolve("copy.db");
         SnapshotCopy.take(source, copy);
-        SnapshotMerge.Outcome o = SnapshotMerge.merge(live, copy, null, MarmotConfig.defaults(), LOCAL);
+        SnapshotMerge.Outcome o = SnapshotMerge.merge(live, copy, null, MarmotConfig.defaults(), LOCAL, VersionWriters.alone());
         assertTrue(o.complete(), o.problems().toString());
         assertEquals(state(source, false), state(live, false));
     }
@@ -117,7 +118,7 @@ class SnapshotMergeTest {
     }
 
     private static MergeWriter writer(Path db) throws Exception {
-        return new MergeWriter(Sqlite.open(db), LOCAL, MarmotConfig.defaults());
+        return new MergeWriter(Sqlite.open(db), LOCAL, MarmotConfig.defaults(), VersionWriters.alone());
     }
 
     /** Single-change transactions of three origins on 300 keys per table: inserts, partial updates, deletes. */

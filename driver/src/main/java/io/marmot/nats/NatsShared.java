@@ -1,0 +1,54 @@
+package io.marmot.nats;
+
+import io.marmot.replication.MarmotRuntime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the engines of this JVM share of NATS, kept by the {@link MarmotRuntime}: one connection per servers and
+ * credentials ({@link NatsLink}), one embedded server per port ({@link EmbeddedNats}). Closing it, after the engines,
+ * closes whatever they left open.
+ */
+final class NatsShared implements MarmotRuntime.Registry {
+    /** Closes after the engines (rank 15), which let go of their connections and servers first. */
+    static final MarmotRuntime.RegistryKey<NatsShared> KEY = new MarmotRuntime.RegistryKey<>("nats", 7, NatsShared::new);
+
+    /** Guarded by this. */
+    final Map<String, NatsLink.Shared> connections = new HashMap<>();
+    /** Guarded by itself. */
+    final Map<Integer, EmbeddedNats> servers = new HashMap<>();
+
+    static NatsShared of(MarmotRuntime runtime) {
+        return runtime.registry(KEY);
+    }
+
+    @Override
+    public void close() {
+        List<NatsLink.Shared> open;
+        List<EmbeddedNats> running;
+        synchronized (this) {
+            open = new ArrayList<>(connections.values());
+            connections.clear();
+        }
+        synchronized (servers) {
+            running = new ArrayList<>(servers.values());
+            servers.clear();
+        }
+        open.forEach(s -> s.connection().close());
+        running.forEach(EmbeddedNats::stop);
+    }
+
+    /** Connections open in this JVM (for tests and the benchmark). */
+    static int openConnections() {
+        MarmotRuntime runtime = MarmotRuntime.existing();
+        if (runtime == null) {
+            return 0;
+        }
+        NatsShared shared = of(runtime);
+        synchronized (shared) {
+            return shared.connections.size();
+        }
+    }
+}
