@@ -56,7 +56,7 @@ public final class Replication implements AutoCloseable {
         this.embedded = embedded;
         this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500));
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
-                config.streams().replicas(), stats, link::connected, runtime.fingerprints());
+                config.streams().replicas(), stats, link::connected, this::streamMoves, runtime.fingerprints());
         OwnMessages own = new OwnMessages();
         this.verifier = new Verifier(nodeId, database, config, own, stats, listeners, runtime);
         this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners, runtime);
@@ -203,6 +203,16 @@ public final class Replication implements AutoCloseable {
 
     public void committed() {
         publisher.wake();
+    }
+
+    /**
+     * Grows whenever this node saw its streams move: a message published here, or a peer's handled (applied, parked,
+     * rejected or recorded missed). Periodic looks at the streams skip while it stands still.
+     */
+    public long streamMoves() {
+        return stats.publishedMessages.get() + stats.appliedMessages.get() + stats.parkedMessages.get()
+                + stats.rejectedMessages.get() + stats.missedMessages.get() + stats.staleChanges.get()
+                + stats.appliedSchemaChanges.get() + stats.refusedDrops.get();
     }
 
     public ReplicationStats stats() {

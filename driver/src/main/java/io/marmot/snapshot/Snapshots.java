@@ -50,7 +50,7 @@ public final class Snapshots {
         long node = nodeId;
         try (NatsConnector.Once nats = connect(config)) {
             Connection nc = nats.connection();
-            return new SnapshotSchedule(database, config, node, () -> nc, () -> false, () -> { }, null).saveNow(LEASE_WAIT);
+            return new SnapshotSchedule(database, config, node, () -> nc, () -> false, () -> { }, null, null).saveNow(LEASE_WAIT);
         }
     }
 
