@@ -53,9 +53,8 @@ public final class MarmotEngine implements AutoCloseable {
         this.schemaWatcher = schemaWatcher;
         this.replication = replication;
         this.snapshots = replication == null ? null
-                : new SnapshotSchedule(database, config, nodeId, replication::natsConnection,
-                        () -> replication.stats().outOfSync(), replication::missedChanged, replication.listeners(),
-                        replication::streamMoves);
+                : new SnapshotSchedule(database, config, nodeId, replication::natsConnection, replication::outOfSync,
+                        replication::missedChanged, replication.listeners(), replication::streamMoves);
         this.feed = replication == null || config.changeFeed().isEmpty() ? null
                 : new ChangeFeed(nodeId, config, replication::natsConnection);
     }

@@ -56,11 +56,11 @@ public final class Replication implements AutoCloseable {
         this.embedded = embedded;
         this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500));
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
-                config.streams().replicas(), stats, link::connected, this::streamMoves, runtime.fingerprints());
+                config.streams().replicas(), stats, link::connected, stats::streamMoves, runtime.fingerprints());
         OwnMessages own = new OwnMessages();
         this.verifier = new Verifier(nodeId, database, config, own, stats, listeners, runtime);
         this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners, runtime);
-        this.claim = new ClaimAndClock(nodeId, config, stats, claims, publisher);
+        this.claim = new ClaimAndClock(nodeId, config, stats, claims, publisher, link, this::renewClaim);
         Applier a = null;
         try {
             a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own, listeners, runtime) : null;
@@ -205,14 +205,14 @@ public final class Replication implements AutoCloseable {
         publisher.wake();
     }
 
-    /**
-     * Grows whenever this node saw its streams move: a message published here, or a peer's handled (applied, parked,
-     * rejected or recorded missed). Periodic looks at the streams skip while it stands still.
-     */
+    /** See {@link ReplicationCounters#streamMoves}. */
     public long streamMoves() {
-        return stats.publishedMessages.get() + stats.appliedMessages.get() + stats.parkedMessages.get()
-                + stats.rejectedMessages.get() + stats.missedMessages.get() + stats.staleChanges.get()
-                + stats.appliedSchemaChanges.get() + stats.refusedDrops.get();
+        return stats.streamMoves();
+    }
+
+    /** Whether messages are recorded missed (as {@code stats().outOfSync()}, without reading every figure). */
+    public boolean outOfSync() {
+        return stats.outOfSync;
     }
 
     public ReplicationStats stats() {
