@@ -44,10 +44,12 @@ public final class ManyDatabases {
     }
 
     /** Runs the measurement in a fresh JVM and returns its figures. */
-    static Result measure(Path dir, String natsUrl, long natsPid, int count, String heap) throws IOException, InterruptedException {
+    static Result measure(Path dir, String natsUrl, long natsPid, int count, String heap, int settleSeconds)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path log = dir.resolve("many.log");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
+                "-Dmarmot.bench.settleSeconds=" + Long.getLong("marmot.bench.settleSeconds", settleSeconds),
                 "-cp", System.getProperty("java.class.path"), ManyDatabases.class.getName(), dir.toString(), natsUrl,
                 Integer.toString(count), Long.toString(natsPid));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -97,16 +99,27 @@ public final class ManyDatabases {
         for (java.util.concurrent.Future<?> f : opened) {
             f.get();
         }
-        openers.shutdown();
         figure("open_seconds", (System.nanoTime() - t0) / 1e9);
 
-        // A row into the first replica of every tenant; the time until every second replica holds its row.
+        // A row into the first replica of every tenant, from the same threads; the time until every second replica
+        // holds its row, from the first write and from the last.
         long t1 = System.nanoTime();
-        for (int i = 0; i < count; i += 2) {
-            try (Connection c = DriverManager.getConnection(url(dir, i, natsUrl)); Statement s = c.createStatement()) {
-                s.executeUpdate("INSERT INTO notes VALUES (1, " + i / 2 + ", 'hello tenant " + i / 2 + "')");
-            }
+        List<java.util.concurrent.Future<?>> written = new ArrayList<>();
+        for (int n = 0; n < count; n += 2) {
+            int i = n;
+            written.add(openers.submit(() -> {
+                try (Connection c = DriverManager.getConnection(url(dir, i, natsUrl)); Statement s = c.createStatement()) {
+                    s.executeUpdate("INSERT INTO notes VALUES (1, " + i / 2 + ", 'hello tenant " + i / 2 + "')");
+                }
+                return null;
+            }));
         }
+        for (java.util.concurrent.Future<?> f : written) {
+            f.get();
+        }
+        openers.shutdown();
+        long writtenAt = System.nanoTime();
+        figure("write_seconds", (writtenAt - t1) / 1e9);
         List<Connection> readers = new ArrayList<>();
         for (int i = 1; i < count; i += 2) {
             readers.add(DriverManager.getConnection("jdbc:sqlite:" + file(dir, i)));
@@ -133,6 +146,7 @@ public final class ManyDatabases {
             throw new IllegalStateException(missing + " tenants' rows did not reach their other replica in 10 minutes");
         }
         figure("replicated_seconds", (System.nanoTime() - t1) / 1e9);
+        figure("replicated_after_writes_seconds", (System.nanoTime() - writtenAt) / 1e9);
 
         // What a quiet moment looks like: set-up work is over (-Dmarmot.bench.settleSeconds waits longer, past the
         // first verification rounds, for the steady idle state).
