@@ -55,7 +55,8 @@ final class ProcessFigures {
             if (!Files.exists(p)) {
                 continue;
             }
-            for (String line : Files.readAllLines(p).subList(1, Files.readAllLines(p).size())) {
+            List<String> lines = Files.readAllLines(p); // once: the table changes as connections come and go
+            for (String line : lines.subList(1, lines.size())) {
                 String[] w = line.trim().split("\\s+");
                 String remotePort = w[2].substring(w[2].indexOf(':') + 1);
                 if (Integer.parseInt(remotePort, 16) == port && "01".equals(w[3]) && inodes.contains(w[9])) {
