@@ -200,9 +200,12 @@ public final class ManyDatabases {
         return dir.resolve("tenant-" + i / 2 + "-" + (i % 2 + 1) + ".db");
     }
 
-    /** Replica {@code i % 2 + 1} of tenant {@code i / 2}: each tenant has streams (and subjects) of its own. */
+    /**
+     * Replica {@code i % 2 + 1} of tenant {@code i / 2}: each tenant has streams (and subjects) of its own, named after
+     * the run's size too, so a second run on the same server ({@code --tenants}) starts from streams of its own.
+     */
     private static String url(Path dir, int i, String natsUrl) {
-        String tenant = "tenant-" + i / 2;
+        String tenant = "tenant" + dir.getFileName() + "-" + i / 2;
         return "jdbc:marmot:sqlite:" + file(dir, i) + "?node-id=" + (i % 2 + 1) + "&nats-url=" + natsUrl
                 + "&stream-prefix=" + tenant + "&subject-prefix=" + tenant + "&max-log-bytes=" + (8 << 20);
     }
