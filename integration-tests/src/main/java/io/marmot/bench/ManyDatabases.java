@@ -85,7 +85,11 @@ public final class ManyDatabases {
 
         // Opened from several threads at once, as an application's request threads would.
         long t0 = System.nanoTime();
-        java.util.concurrent.ExecutorService openers = java.util.concurrent.Executors.newFixedThreadPool(OPENERS);
+        java.util.concurrent.ExecutorService openers = java.util.concurrent.Executors.newFixedThreadPool(OPENERS, r -> {
+            Thread t = new Thread(r, "opener");
+            t.setDaemon(true); // a failed run ends its JVM: left running, its engines loaded the next run's server
+            return t;
+        });
         List<java.util.concurrent.Future<?>> opened = new ArrayList<>();
         for (int n = 0; n < count; n++) {
             int i = n;
