@@ -50,6 +50,13 @@ final class StreamFeeds {
      */
     static final int PULL_BYTES = 4 << 20;
     static final int PULL_MESSAGES = 1000;
+    /**
+     * How long a pull waits for messages before the next is sent, and so (at half of it, capped at 30 s by the client)
+     * how often the server sends an idle feed's heartbeat. The client's 30 s (15 s heartbeats) cost nats-server a pull
+     * and two heartbeats a minute per database, 100 messages a second for a thousand idle ones; 60 s halves that. A
+     * feed that stops delivering is caught by the {@link FeedWatchdog}, not by missed heartbeats.
+     */
+    static final long PULL_EXPIRES_MILLIS = 60_000;
 
     private final long nodeId;
     private final NatsLink link;
@@ -143,7 +150,8 @@ final class StreamFeeds {
         OrderedConsumerConfiguration config = new OrderedConsumerConfiguration()
                 .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, from));
         reader.consumer = nc.getStreamContext(feed.stream).createOrderedConsumer(config)
-                .consume(ConsumeOptions.builder().batchSize(PULL_MESSAGES).batchBytes(PULL_BYTES).build(), link.dispatcher(), reader);
+                .consume(ConsumeOptions.builder().batchSize(PULL_MESSAGES).batchBytes(PULL_BYTES).expiresIn(PULL_EXPIRES_MILLIS)
+                        .build(), link.dispatcher(), reader);
         if (feed.live != reader) {
             stopQuietly(reader.consumer); // paused (or stopped) before the consumer was known
         }

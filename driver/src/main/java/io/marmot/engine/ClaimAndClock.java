@@ -2,12 +2,14 @@ package io.marmot.engine;
 
 import io.marmot.clock.Hlc;
 import io.marmot.config.MarmotConfig;
+import io.marmot.nats.NatsLink;
 import io.marmot.nats.NodeClaims;
 import io.marmot.publish.Publisher;
 import io.marmot.replication.ReplicationCounters;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +21,7 @@ import org.slf4j.LoggerFactory;
 final class ClaimAndClock {
     private static final Logger log = LoggerFactory.getLogger(Replication.class);
     private static final long CLAIM_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final long REFUSED_RETRY_MILLIS = 3_000;
 
     private final long nodeId;
     private final MarmotConfig config;
@@ -28,8 +31,15 @@ final class ClaimAndClock {
     private final ClockReference clock = new ClockReference();
     private volatile boolean claimUnavailable;
     private volatile long lastClaimAttempt;
+    private final NatsLink link;
+    private final Runnable renew;
+    private final AtomicBoolean retrying = new AtomicBoolean();
 
-    ClaimAndClock(long nodeId, MarmotConfig config, ReplicationCounters stats, NodeClaims claims, Publisher publisher) {
+    /** @param renew renews the claim on the link's threads; run every few seconds while another node holds the id */
+    ClaimAndClock(long nodeId, MarmotConfig config, ReplicationCounters stats, NodeClaims claims, Publisher publisher,
+            NatsLink link, Runnable renew) {
+        this.link = link;
+        this.renew = renew;
         this.nodeId = nodeId;
         this.config = config;
         this.stats = stats;
@@ -62,6 +72,9 @@ final class ClaimAndClock {
             return holdsClaim || claims.conflict().isEmpty(); // the last verdict stands; none yet: replicate
         }
         claimUnavailable = false;
+        if (!holds) {
+            retrySoon();
+        }
         NodeClaims.Write written = claims.lastWrite();
         if (holds && written != null) {
             clock.sample(written.before(), written.serverMillis(), written.after());
@@ -72,5 +85,18 @@ final class ClaimAndClock {
             publisher.correctClock(Hlc.correction(clock.offsetMillis(), skew));
         }
         return holds;
+    }
+
+    /**
+     * While another node holds the id, it is tried again every few seconds, not at the renewals' pace
+     * ({@link NodeClaims#RENEW_EVERY}): a clean stop of the holder frees it at once, and this node takes over soon after.
+     */
+    private void retrySoon() {
+        if (retrying.compareAndSet(false, true)) {
+            link.later(REFUSED_RETRY_MILLIS, () -> {
+                retrying.set(false);
+                renew.run();
+            });
+        }
     }
 }

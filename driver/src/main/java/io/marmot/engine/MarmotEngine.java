@@ -55,8 +55,8 @@ public final class MarmotEngine implements AutoCloseable {
         this.replication = replication;
         this.writers = writers;
         this.snapshots = replication == null ? null
-                : new SnapshotSchedule(database, config, nodeId, replication::natsConnection,
-                        () -> replication.stats().outOfSync(), replication::missedChanged, replication.listeners(), writers);
+                : new SnapshotSchedule(database, config, nodeId, replication::natsConnection, replication::outOfSync,
+                        replication::missedChanged, replication.listeners(), writers, replication::streamMoves);
         this.feed = replication == null || config.changeFeed().isEmpty() ? null
                 : new ChangeFeed(nodeId, config, replication::natsConnection);
     }

@@ -58,12 +58,12 @@ public final class Replication implements AutoCloseable {
         this.embedded = embedded;
         this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500), runtime);
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
-                config.streams().replicas(), stats, link::connected, runtime.fingerprints());
+                config.streams().replicas(), stats, link::connected, stats::streamMoves, runtime.fingerprints());
         OwnMessages own = new OwnMessages();
         this.writers = writers;
         this.verifier = new Verifier(nodeId, database, config, own, stats, listeners, runtime, writers);
         this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners, runtime, writers);
-        this.claim = new ClaimAndClock(nodeId, config, stats, claims, publisher);
+        this.claim = new ClaimAndClock(nodeId, config, stats, claims, publisher, link, this::renewClaim);
         Applier a = null;
         try {
             a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own, listeners, runtime, writers) : null;
@@ -207,6 +207,16 @@ public final class Replication implements AutoCloseable {
 
     public void committed() {
         publisher.wake();
+    }
+
+    /** See {@link ReplicationCounters#streamMoves}. */
+    public long streamMoves() {
+        return stats.streamMoves();
+    }
+
+    /** Whether messages are recorded missed (as {@code stats().outOfSync()}, without reading every figure). */
+    public boolean outOfSync() {
+        return stats.outOfSync;
     }
 
     public ReplicationStats stats() {

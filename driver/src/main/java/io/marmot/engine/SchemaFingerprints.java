@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,20 +29,24 @@ import org.sqlite.SQLiteConnection;
 
 /**
  * Each node publishes a fingerprint of its replicated schema in the key-value bucket {@code <stream-prefix>-schemas}
- * (a stopped node's entry lapses) and compares the others' with its own, within 3 s of a change here and while they
- * differ, every 10 s otherwise: {@code stats()} and {@code /health} show whether the cluster agrees, and which nodes
- * differ.
+ * (a stopped node's entry lapses after {@link #ENTRY_TTL}) and compares the others' with its own: within 3 s of a
+ * change here and while they differ, every 10 s while its streams move (another node's schema change reaches it as a
+ * message), every minute otherwise. {@code stats()} and {@code /health} show whether the cluster agrees, and which
+ * nodes differ.
  */
 final class SchemaFingerprints implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaFingerprints.class);
-    private static final Duration ENTRY_TTL = Duration.ofSeconds(30);
+    /** Three quiet re-writes: a stopped node's entry lapses within three minutes, a live one's never. */
+    static final Duration ENTRY_TTL = Duration.ofMinutes(3);
     private static final long EVERY_MILLIS = 3_000;
     /**
-     * With nothing changed here and the cluster agreeing, the entry is written again and the others' read only this
-     * often: listing the bucket's keys costs the server a consumer, and a thousand idle databases each did it every
-     * three seconds. A change here, or a disagreement, is compared at every look.
+     * With nothing changed here and the cluster agreeing, the others' entries are read only this often while the
+     * streams move: a thousand databases each reading every three seconds cost the server hundreds of requests a second.
+     * A change here, or a disagreement, is compared at every look.
      */
-    private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long MOVING_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** With the streams still too, the entry is written again and the others' read only this often. */
+    private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final long nodeId;
     private final Path database;
@@ -49,6 +54,7 @@ final class SchemaFingerprints implements AutoCloseable {
     private final PeerKeys peerKeys;
     private final ReplicationCounters stats;
     private final Supplier<Connection> connection;
+    private final LongSupplier streamMoves;
     /** The JVM's one fingerprint thread ({@link MarmotRuntime}): a look is a short query and a request or two. */
     private final ScheduledExecutorService timer;
     private ScheduledFuture<?> task;
@@ -59,11 +65,13 @@ final class SchemaFingerprints implements AutoCloseable {
     private String lastDisagreement = "";
     private String lastPublished = "";
     private long lastPublishedAt;
+    private long comparedAt;
+    private long movesAtCompare = -1;
     private volatile boolean closed;
     private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
 
     SchemaFingerprints(long nodeId, Path database, String streamPrefix, int replicas, ReplicationCounters stats,
-            Supplier<Connection> connection, ScheduledExecutorService timer) {
+            Supplier<Connection> connection, LongSupplier streamMoves, ScheduledExecutorService timer) {
         this.nodeId = nodeId;
         this.timer = timer;
         this.database = database;
@@ -71,6 +79,7 @@ final class SchemaFingerprints implements AutoCloseable {
         this.peerKeys = new PeerKeys(bucket, "node-" + nodeId, 6); // listed once a minute at most while quiet
         this.stats = stats;
         this.connection = connection;
+        this.streamMoves = streamMoves;
     }
 
     void start() {
@@ -98,13 +107,21 @@ final class SchemaFingerprints implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            if (mine.equals(lastPublished) && lastDisagreement.isEmpty() && now - lastPublishedAt < QUIET_NANOS) {
+            long moves = streamMoves.getAsLong();
+            boolean changed = !mine.equals(lastPublished) || !lastDisagreement.isEmpty();
+            boolean republish = now - lastPublishedAt >= QUIET_NANOS;
+            long since = now - comparedAt;
+            if (!changed && !republish && since < (moves != movesAtCompare ? MOVING_NANOS : QUIET_NANOS)) {
                 return;
             }
             KeyValue kv = bucket.open(nc);
-            kv.put("node-" + nodeId, mine.getBytes(StandardCharsets.UTF_8));
-            lastPublished = mine;
-            lastPublishedAt = now;
+            if (changed || republish) {
+                kv.put("node-" + nodeId, mine.getBytes(StandardCharsets.UTF_8));
+                lastPublished = mine;
+                lastPublishedAt = now;
+            }
+            comparedAt = now;
+            movesAtCompare = moves;
             Map<String, String> differing = new TreeMap<>();
             for (String key : peerKeys.get(nc)) {
                 KeyValueEntry e = kv.get(key);

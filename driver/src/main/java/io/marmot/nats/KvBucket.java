@@ -9,6 +9,7 @@ import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueStatus;
 import io.nats.client.api.StorageType;
 import java.io.IOException;
 import java.time.Duration;
@@ -87,7 +88,13 @@ public final class KvBucket {
 
     private KeyValue create(Connection nc) throws IOException, JetStreamApiException {
         try {
-            nc.keyValueManagement().getStatus(name);
+            KeyValueStatus status = nc.keyValueManagement().getStatus(name);
+            Duration held = status.getTtl();
+            if (ttl != null && held != null && !held.isZero() && held.compareTo(ttl) < 0) {
+                // Made by an older version with shorter-lived entries than this one renews them for: they would lapse
+                // between renewals. A longer life only makes a crashed node's entry stay longer.
+                nc.keyValueManagement().update(KeyValueConfiguration.builder(status.getConfiguration()).ttl(ttl).build());
+            }
         } catch (JetStreamApiException missing) {
             KeyValueConfiguration.Builder b = KeyValueConfiguration.builder().name(name).maxHistoryPerKey(1)
                     .replicas(replicas).storageType(StorageType.File);

@@ -36,8 +36,7 @@ public final class NatsLink implements AutoCloseable {
 
     /** Joins (or opens) the connection to the URL with these credentials; connecting goes on in the background. */
     public synchronized void start(NatsSettings settings) throws IOException {
-        key = String.join("\u0000", url, settings.user(), settings.password(), settings.token(),
-                settings.credsFile(), settings.nkeyFile());
+        key = key(url, settings);
         SharedConnection c;
         synchronized (shared) {
             Shared s = shared.connections.get(key);
@@ -51,6 +50,31 @@ public final class NatsLink implements AutoCloseable {
         }
         connection = c;
         c.listen(onConnected);
+    }
+
+    private static String key(String url, NatsSettings settings) {
+        return String.join("\u0000", url, settings.user(), settings.password(), settings.token(), settings.credsFile(),
+                settings.nkeyFile());
+    }
+
+    /**
+     * The connection other engines of this JVM hold to these servers with these credentials, when it is connected;
+     * else null. A new database's look for a snapshot uses it rather than connecting on its own: a thousand tenants
+     * opened at once made a thousand connections (and their threads) one after the other.
+     */
+    public static Connection connectedShared(String url, NatsSettings settings) {
+        MarmotRuntime runtime = MarmotRuntime.existing();
+        if (runtime == null) {
+            return null;
+        }
+        NatsShared shared = NatsShared.of(runtime);
+        Shared s;
+        synchronized (shared) {
+            s = shared.connections.get(key(url, settings));
+        }
+        return s == null ? null : s.connection().connected();
+    }
+        return s == null ? null : s.connection().connected();
     }
 
     /** The connection when connected, else null: callers treat null as "NATS unavailable, try later". */

@@ -73,6 +73,16 @@ public final class ReplicationCounters {
         lastVerifiedMillis = System.currentTimeMillis();
     }
 
+    /**
+     * Grows whenever this node saw its streams move: a message published here, or a peer's handled (applied, parked,
+     * rejected, stale or recorded missed, a schema change applied or refused). Periodic looks at the streams and at the
+     * peers' entries skip while it stands still.
+     */
+    public long streamMoves() {
+        return publishedMessages.get() + appliedMessages.get() + parkedMessages.get() + rejectedMessages.get()
+                + missedMessages.get() + staleChanges.get() + appliedSchemaChanges.get() + refusedDrops.get();
+    }
+
     public ReplicationCounters() {
         for (RowMerge.Kind k : RowMerge.Kind.values()) {
             conflicts.put(k, new AtomicLong());

@@ -3,6 +3,8 @@ package io.marmot.snapshot;
 import io.marmot.capture.ChangeLog;
 import io.marmot.config.MarmotConfig;
 import io.marmot.nats.NatsConnector;
+import io.marmot.nats.NatsLink;
+import io.nats.client.Connection;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import io.nats.client.JetStreamApiException;
@@ -66,6 +68,10 @@ final class SnapshotRestore {
         if (config.nats().embedded() && !NatsConnector.embeddedAnswers(config.nats())) {
             return false; // this node starts the local server: there is no cluster to take a snapshot from
         }
+        Connection shared = config.nats().embedded() ? null : NatsLink.connectedShared(config.nats().url(), config.nats());
+        if (shared != null) {
+            return restoreOn(shared, database, config);
+        }
         RestoreProgress.update(database, "connecting to NATS");
         RestoreProgress.Result result = null;
         long deadline = System.nanoTime() + config.snapshots().restoreWait().toNanos();
@@ -84,6 +90,24 @@ final class SnapshotRestore {
                 return false;
             }
             result = restoreFrom(new SnapshotStore(nats.connection(), config.streams()), database);
+            return result != null;
+        } catch (IOException | JetStreamApiException | InterruptedException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            log.warn("{} is a new database, but looking for a snapshot failed ({}): it opens empty and replication"
+                    + " starts from the beginning of the streams", database, e.toString());
+            return false;
+        } finally {
+            RestoreProgress.finished(database, result);
+        }
+    }
+
+    /** As {@link #restoreIfNew}, on the connection this JVM's engines share, left open. */
+    private static boolean restoreOn(Connection nc, Path database, MarmotConfig config) throws SQLException {
+        RestoreProgress.Result result = null;
+        try {
+            result = restoreFrom(new SnapshotStore(nc, config.streams()), database);
             return result != null;
         } catch (IOException | JetStreamApiException | InterruptedException | RuntimeException e) {
             if (e instanceof InterruptedException) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,8 @@ import org.sqlite.SQLiteConnection;
 public final class SnapshotSchedule {
     private static final Logger log = LoggerFactory.getLogger(SnapshotSchedule.class);
     private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** The longest a quiet node goes without a look (see {@link #quietLookNanos}). */
+    static final long QUIET_LOOK_MILLIS = 60_000;
 
     private final Path database;
     private final MarmotConfig config;
@@ -44,6 +47,7 @@ public final class SnapshotSchedule {
     private final ChangeListeners listeners;
     private final io.marmot.clock.VersionWriters writers;
     private final SnapshotStats stats = new SnapshotStats();
+    private final LongSupplier streamMoves;
     private final SnapshotTaker taker;
     private final StreamCoverage coverage;
     private final AtomicBoolean busy = new AtomicBoolean();
@@ -55,6 +59,8 @@ public final class SnapshotSchedule {
     private long notBefore;
     private String lastHealAttempt = "";
     private String warnedNoCover = "";
+    private long movesAtLook = -1;
+    private long lookedAt;
 
     /**
      * @param nats the engine's NATS connection when connected, else null
@@ -62,9 +68,11 @@ public final class SnapshotSchedule {
      * @param healed called after missed ranges were cleared by a merge
      * @param listeners told of the rows a merge changed (null: none to tell)
      * @param writers what the engine's writers of row versions share: its collector hears of the rows a merge changed
+     * @param streamMoves grows whenever this node saw the streams move (null: look at every tick)
      */
     public SnapshotSchedule(Path database, MarmotConfig config, long nodeId, Supplier<Connection> nats,
-            BooleanSupplier outOfSync, Runnable healed, ChangeListeners listeners, io.marmot.clock.VersionWriters writers) {
+            BooleanSupplier outOfSync, Runnable healed, ChangeListeners listeners, io.marmot.clock.VersionWriters writers,
+            LongSupplier streamMoves) {
         this.writers = writers;
         this.database = database;
         this.config = config;
@@ -73,6 +81,7 @@ public final class SnapshotSchedule {
         this.outOfSync = outOfSync;
         this.healed = healed;
         this.listeners = listeners;
+        this.streamMoves = streamMoves;
         this.taker = new SnapshotTaker(database, config, nodeId, stats);
         this.coverage = new StreamCoverage(config, nodeId, stats);
         stats.restored(RestoreProgress.takeResult(database));
@@ -102,6 +111,17 @@ public final class SnapshotSchedule {
         return stats;
     }
 
+    /**
+     * How long a quiet node goes between looks: the streams grow only by messages this node sees, so while none came
+     * the look is at the pointer (a snapshot another node took) and at what retention dropped, neither of which
+     * hurries. Ten looks an interval at most, so a short {@code snapshot-interval} keeps its pace.
+     */
+    long quietLookNanos() {
+        long interval = config.snapshots().interval().toMillis();
+        long sweep = interval == 0 ? QUIET_LOOK_MILLIS : Math.min(QUIET_LOOK_MILLIS, interval / 10);
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(tickMillis(), sweep));
+    }
+
     /** Looks at the newest snapshot and the streams; takes a snapshot when due. Never throws. */
     public void tick() {
         Connection nc = nats.get();
@@ -109,6 +129,14 @@ public final class SnapshotSchedule {
             return;
         }
         try {
+            long moves = streamMoves == null ? -1 : streamMoves.getAsLong();
+            long at = System.nanoTime();
+            if (moves >= 0 && moves == movesAtLook && store != null && store.uses(nc) && at - lookedAt < quietLookNanos()
+                    && !outOfSync.getAsBoolean()) {
+                return; // a thousand idle databases looked twice every five seconds each: 400 requests a second
+            }
+            movesAtLook = moves;
+            lookedAt = at;
             if (store == null || !store.uses(nc)) {
                 store = new SnapshotStore(nc, config.streams());
             }

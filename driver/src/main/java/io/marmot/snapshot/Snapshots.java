@@ -50,7 +50,8 @@ public final class Snapshots {
         long node = nodeId;
         try (NatsConnector.Once nats = connect(config)) {
             Connection nc = nats.connection();
-            return new SnapshotSchedule(database, config, node, () -> nc, () -> false, () -> { }, null, io.marmot.clock.VersionWriters.alone()).saveNow(LEASE_WAIT);
+            return new SnapshotSchedule(database, config, node, () -> nc, () -> false, () -> { }, null,
+                    io.marmot.clock.VersionWriters.alone(), null).saveNow(LEASE_WAIT);
         }
     }
 

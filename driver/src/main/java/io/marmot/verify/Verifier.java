@@ -59,6 +59,13 @@ public final class Verifier implements AutoCloseable {
     /** The digest last written to the bucket, and when: an unchanged one is written again only before it could lapse. */
     private Digest published;
     private long publishedAt;
+    /**
+     * The digest every peer agreed with at the last comparison; while this node's stays the same, the peers' are read
+     * only every {@value #SWEEP_EVERY_ROUNDS}th round (a peer whose data changed compares with this one itself).
+     */
+    private Digest compared;
+    private int quietRounds;
+    private static final int SWEEP_EVERY_ROUNDS = 4;
     /** The peers' keys, listed every tenth round while they stay the same. */
     private final PeerKeys peerKeys;
 
@@ -105,6 +112,11 @@ public final class Verifier implements AutoCloseable {
             Digest mine = digest.current();
             KeyValue kv = bucket.open(nc);
             long bytes = publish(kv, mine, started);
+            if (mine == compared && ++quietRounds < SWEEP_EVERY_ROUNDS) {
+                return; // nothing changed here and all agreed: a peer that changed compares with this digest itself
+            }
+            quietRounds = 0;
+            compared = null;
             Map<Long, Digest> peers = new HashMap<>();
             for (String key : peerKeys.get(nc)) {
                 KeyValueEntry e = kv.get(key);
@@ -114,7 +126,11 @@ public final class Verifier implements AutoCloseable {
                     peers.put(d.node(), d);
                 }
             }
-            Map<Long, List<String>> toRepair = judge(PeerComparison.all(mine, peers), peers.keySet());
+            List<PeerComparison> comparisons = PeerComparison.all(mine, peers);
+            Map<Long, List<String>> toRepair = judge(comparisons, peers.keySet());
+            if (comparisons.stream().allMatch(c -> c.comparable() && c.agrees())) {
+                compared = mine;
+            }
             if (!toRepair.isEmpty() && config.verifyRepair()) {
                 repairLater(nc, toRepair);
             }
@@ -125,6 +141,7 @@ public final class Verifier implements AutoCloseable {
         } catch (IOException | JetStreamApiException | SQLException | RuntimeException e) {
             bucket.forget();
             published = null;
+            compared = null;
             peerKeys.forget();
             log.debug("{} - verification round failed: {}", nodeId, e.toString());
         } finally {
@@ -134,10 +151,10 @@ public final class Verifier implements AutoCloseable {
 
     /**
      * Writes this node's digest unless it is the one written last and not yet near its expiry (entries lapse after
-     * ten intervals): a quiet database's round writes nothing. Returns the bytes written.
+     * ten intervals, an unchanged one is written again after five): a quiet database's round writes nothing. Returns the bytes written.
      */
     private long publish(KeyValue kv, Digest mine, long now) throws IOException, JetStreamApiException {
-        if (mine == published && now - publishedAt < config.verifyInterval().toNanos() * 3) {
+        if (mine == published && now - publishedAt < config.verifyInterval().toNanos() * 5) {
             return 0;
         }
         byte[] encoded = DigestCodec.encode(mine).getBytes(StandardCharsets.UTF_8);

@@ -12,7 +12,8 @@ import java.util.Locale;
 /**
  * The benchmark anyone can run: {@code bash bench/run.sh [--quick] [--only 1,10] [--snapshots-only] [--out FILE]}. Prints a table and writes it to
  * {@code docs/benchmarks.md}, every figure next to the physical limit measured in the same run. The nemesis soak
- * (section 11, 15 minutes) runs only when asked for: {@code --only soak [--soak-minutes N] [--soak-seed N]}.
+ * (section 11, 15 minutes) runs only when asked for: {@code --only soak [--soak-minutes N] [--soak-seed N]}; section 7
+ * measures many more databases with {@code --tenants N [--tenants-heap 4g]} (N tenants of two replicas, besides the 500).
  */
 public final class Benchmark {
     private final boolean quick;
@@ -61,7 +62,7 @@ public final class Benchmark {
                 ListenerCost.report(dir, nats.url(), quick, b::line);
             }
             if (runs.test("7")) {
-                b.manyDatabases(nats.url(), nats.pid());
+                ManyDatabasesSection.report(dir, nats.url(), nats.pid(), quick, args, b::line);
             }
             if (runs.test("9")) {
                 SidecarLatency.report(SidecarLatency.measure(dir, nats.url(), quick ? 10 : 50), b::line);
@@ -179,43 +180,6 @@ public final class Benchmark {
         line(String.format("| peer catching up (node 3) | %.0f MiB | %.0f MiB |", memory[2][0], memory[2][1]));
         line("");
         line("Node JVMs run with `-Xmx512m`; the peak heap is sampled every 50 ms.");
-    }
-
-    private void manyDatabases(String natsUrl, long natsPid) throws Exception {
-        int count = quick ? 50 : 1000;
-        ManyDatabases.Result r = ManyDatabases.measure(dir.resolve("many"), natsUrl, natsPid, count);
-        line("");
-        line("## 7. Many databases in one JVM");
-        line("");
-        line(String.format("%,d replicated database files in one JVM (`-Xmx1g`), as with a database per tenant: %,d tenants"
-                + " with two replicas each, every tenant its own stream (`stream-prefix`, `subject-prefix`,"
-                + " `max-log-bytes` 8 MiB), one nats-server. Opened from %d threads; then one row written to every"
-                + " tenant's first replica and awaited on its second.", count, count / 2, ManyDatabases.OPENERS));
-        line("");
-        line("| | figure |");
-        line("|---|---|");
-        line(String.format("| time to open all (engine start, table created) | %.1f s |", r.get("open_seconds")));
-        line(String.format("| then until a row written to every tenant was on its other replica | %.1f s |",
-                r.get("replicated_seconds")));
-        line(String.format("| Java threads (JVM's own included) | %.0f (before opening: %.0f) |", r.get("threads"),
-                r.get("threads_before")));
-        line(String.format("| of them Marmot's | %.0f |", r.get("marmot_threads")));
-        line(String.format("| OS threads (garbage collector and compilers included) | %.0f |", r.get("os_threads")));
-        line(String.format("| NATS connections | %.0f |", r.get("nats_connections")));
-        line(String.format("| file descriptors | %,.0f (%.1f per database) |", r.get("fds"),
-                (r.get("fds") - r.get("fds_before")) / count));
-        line(String.format("| heap used after GC / committed | %.0f MiB / %.0f MiB |", r.get("heap_mib"),
-                r.get("heap_committed_mib")));
-        line(String.format("| RSS | %.0f MiB |", r.get("rss_mib")));
-        line(String.format("| CPU while idle, Marmot's threads (polls, claims, timers) | %.0f %% of one core |",
-                r.get("idle_cpu_marmot_percent")));
-        line(String.format("| CPU while idle, whole JVM (its compiler still warming up) | %.0f %% of one core |",
-                r.get("idle_cpu_percent")));
-        line(String.format("| CPU while idle, nats-server (answering claims, fingerprints, digests) | %.0f %% of one core |",
-                r.get("idle_cpu_nats_percent")));
-        line(String.format("| time to shut down (`Marmot.closeAll`) | %.1f s |", r.get("shutdown_seconds")));
-        line(String.format("| after shutdown: Java threads, NATS connections | %.0f, %.0f |", r.get("threads_after"),
-                r.get("nats_connections_after")));
     }
 
     private void verification(String natsUrl) throws Exception {

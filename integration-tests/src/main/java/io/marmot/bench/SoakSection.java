@@ -70,7 +70,7 @@ final class SoakSection {
         return notes < 0 ? old + "\n" + section : old.substring(0, notes + 1) + section + old.substring(notes + 1);
     }
 
-    private static String option(String[] args, String name, String fallback) {
+    static String option(String[] args, String name, String fallback) {
         List<String> list = new ArrayList<>(List.of(args));
         int i = list.indexOf(name);
         return i >= 0 && i + 1 < list.size() ? list.get(i + 1) : fallback;

@@ -1,0 +1,88 @@
+package io.marmot.bench;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Section 7, many databases in one JVM: 1,000 files (50 with {@code --quick}), and with {@code --tenants N} also
+ * 2·N files in a JVM of their own ({@code --tenants-heap}, default 4g), each as a table of figures.
+ */
+final class ManyDatabasesSection {
+    private ManyDatabasesSection() {
+    }
+
+    static void report(Path dir, String natsUrl, long natsPid, boolean quick, String[] args, Consumer<String> line)
+            throws Exception {
+        int count = quick ? 50 : 1000;
+        ManyDatabases.Result r = ManyDatabases.measure(dir.resolve("many"), natsUrl, natsPid, count, "1g", settle(quick));
+        line.accept("");
+        line.accept("## 7. Many databases in one JVM");
+        line.accept("");
+        line.accept(String.format("%,d replicated database files in one JVM (`-Xmx1g`), as with a database per tenant: %,d"
+                + " tenants with two replicas each, every tenant its own stream (`stream-prefix`, `subject-prefix`,"
+                + " `max-log-bytes` 8 MiB), one nats-server. Opened from %d threads; then one row written to every"
+                + " tenant's first replica from the same threads and awaited on its second. NATS requests are counted by a connection of the"
+                + " benchmark's own that subscribes to every subject (20 s after the CPU window). Idle figures are taken %d s"
+                + " after the rows replicated, past the quiet looks that come once a minute.", count, count / 2,
+                ManyDatabases.OPENERS, settle(quick)));
+        table(r, count, line);
+        String tenants = SoakSection.option(args, "--tenants", "");
+        if (!tenants.isEmpty()) {
+            int many = 2 * Integer.parseInt(tenants);
+            String heap = SoakSection.option(args, "--tenants-heap", "4g");
+            ManyDatabases.Result big = ManyDatabases.measure(dir.resolve("many-" + many), natsUrl, natsPid, many, heap,
+                    settle(false));
+            line.accept("");
+            line.accept(String.format("### %,d databases (`--tenants %s`, `-Xmx%s`)", many, tenants, heap));
+            line.accept("");
+            line.accept(String.format("The same with %,d tenants of two replicas each, in a JVM of its own, on the same"
+                    + " nats-server (the 1,000 above closed by then, their streams left on the server).", many / 2));
+            table(big, many, line);
+        }
+    }
+
+    /** Seconds between the rows replicated and the idle measures: past the one-minute quiet looks, unless quick. */
+    private static int settle(boolean quick) {
+        return quick ? 10 : 70;
+    }
+
+    private static void table(ManyDatabases.Result r, int count, Consumer<String> line) {
+        line.accept("");
+        line.accept("| | figure |");
+        line.accept("|---|---|");
+        line.accept(String.format("| time to open all (engine start, table created) | %.1f s |", r.get("open_seconds")));
+        line.accept(String.format("| then until a row written to every tenant (from %d threads) was on its other replica"
+                + " | %.1f s from the first write, %.1f s after the last (the writes took %.1f s) |", ManyDatabases.OPENERS,
+                r.get("replicated_seconds"), r.get("replicated_after_writes_seconds"), r.get("write_seconds")));
+        line.accept(String.format("| Java threads (JVM's own included) | %.0f (before opening: %.0f) |", r.get("threads"),
+                r.get("threads_before")));
+        line.accept(String.format("| of them Marmot's | %.0f |", r.get("marmot_threads")));
+        line.accept(String.format("| OS threads (garbage collector and compilers included) | %.0f |", r.get("os_threads")));
+        line.accept(String.format("| NATS connections | %.0f |", r.get("nats_connections")));
+        line.accept(String.format("| file descriptors | %,.0f (%.1f per database) |", r.get("fds"),
+                (r.get("fds") - r.get("fds_before")) / count));
+        line.accept(String.format("| heap used after GC / committed | %.0f MiB / %.0f MiB |", r.get("heap_mib"),
+                r.get("heap_committed_mib")));
+        line.accept(String.format("| RSS | %,.0f MiB |", r.get("rss_mib")));
+        line.accept(String.format("| CPU while idle, Marmot's threads | %.1f %% of one core |",
+                r.get("idle_cpu_marmot_percent")));
+        line.accept(String.format("| CPU while idle, whole JVM (its compiler still warming up) | %.1f %% of one core |",
+                r.get("idle_cpu_percent")));
+        line.accept(String.format("| CPU while idle, nats-server | %.1f %% of one core |", r.get("idle_cpu_nats_percent")));
+        line.accept(String.format("| NATS requests while idle | %,.1f a second (%s) |", r.get("requests:total"),
+                requests(r.figures())));
+        line.accept(String.format("| time to shut down (`Marmot.closeAll`) | %.1f s |", r.get("shutdown_seconds")));
+        line.accept(String.format("| after shutdown: Java threads, NATS connections | %.0f, %.0f |", r.get("threads_after"),
+                r.get("nats_connections_after")));
+    }
+
+    /** "direct.get:nodes 8.3, kv.put:nodes 25.0 …": what the idle requests were, by kind, the larger first. */
+    private static String requests(Map<String, Double> figures) {
+        return figures.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("requests:") && !e.getKey().equals("requests:total") && e.getValue() >= 0.05)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .map(e -> String.format("%s %.1f", e.getKey().substring("requests:".length()), e.getValue()))
+                .reduce((a, b) -> a + ", " + b).orElse("none");
+    }
+}

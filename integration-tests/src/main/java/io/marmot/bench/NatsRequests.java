@@ -1,0 +1,74 @@
+package io.marmot.bench;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Nats;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the engines ask nats-server for, counted by kind from a connection of its own that subscribes to every
+ * subject: JetStream API requests ({@code $JS.API.STREAM.INFO}, {@code $JS.API.DIRECT.GET} …) by the stream or bucket
+ * they are about, and key-value writes by bucket. A measuring tool of the benchmark, never of the driver. Unlike CPU
+ * figures on a shared machine, these counts do not vary with the machine's load.
+ */
+final class NatsRequests {
+    private NatsRequests() {
+    }
+
+    /** Requests per second by kind, counted for {@code window}; the total under "total". */
+    static Map<String, Double> count(String natsUrl, Duration window) throws Exception {
+        Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+        try (Connection nc = Nats.connect(natsUrl)) {
+            Dispatcher d = nc.createDispatcher(m -> {
+                String kind = kind(m.getSubject());
+                if (kind != null) {
+                    counts.computeIfAbsent(kind, k -> new LongAdder()).increment();
+                }
+            });
+            d.subscribe(">");
+            nc.flush(Duration.ofSeconds(5));
+            counts.clear();
+            Thread.sleep(window.toMillis());
+            nc.closeDispatcher(d);
+        }
+        Map<String, Double> out = new TreeMap<>();
+        double seconds = window.toMillis() / 1000.0;
+        long total = 0;
+        for (Map.Entry<String, LongAdder> e : counts.entrySet()) {
+            out.put(e.getKey(), e.getValue().sum() / seconds);
+            total += e.getValue().sum();
+        }
+        out.put("total", total / seconds);
+        return out;
+    }
+
+    /**
+     * {@code stream.info:changes}, {@code direct.get:nodes}, {@code kv.put:schemas}, {@code consumer.msg.next:changes}
+     * …; null for what is no request (replies, advisories, replicated messages).
+     */
+    static String kind(String subject) {
+        String[] t = subject.split("\\.");
+        if (subject.startsWith("$KV.") && t.length >= 2) {
+            return "kv.put:" + role(t[1]);
+        }
+        if (!subject.startsWith("$JS.API.") || t.length < 4) {
+            return null;
+        }
+        if (t[2].equals("DIRECT") || t[2].equals("STREAM") && t.length >= 5 || t[2].equals("CONSUMER") && t.length >= 5) {
+            int op = t[2].equals("STREAM") && (t[3].equals("MSG")) || t[2].equals("CONSUMER") && t[3].equals("MSG") ? 5 : 4;
+            String what = (t[2] + "." + String.join(".", java.util.Arrays.copyOfRange(t, 3, Math.min(op, t.length)))).toLowerCase();
+            return t.length > op ? what + ":" + role(t[op]) : what;
+        }
+        return t[2].toLowerCase() + "." + t[3].toLowerCase();
+    }
+
+    /** What a stream or bucket is for, its tenant left out: {@code KV_tenant-7-nodes} is "nodes". */
+    private static String role(String name) {
+        String n = name.startsWith("KV_") ? name.substring(3) : name;
+        return name.startsWith("KV_") || !n.matches(".*-\\d+$") ? n.substring(n.lastIndexOf('-') + 1) : "changes";
+    }
+}
