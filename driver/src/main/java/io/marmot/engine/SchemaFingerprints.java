@@ -1,6 +1,7 @@
 package io.marmot.engine;
 
 import io.marmot.sqlite.OtherCommits;
+import io.marmot.sqlite.QuietFile;
 import io.marmot.nats.PeerKeys;
 import io.marmot.nats.KvBucket;
 import io.marmot.replication.Daemons;
@@ -30,7 +31,7 @@ import org.sqlite.SQLiteConnection;
  * Each node publishes a fingerprint of its replicated schema in the key-value bucket {@code <stream-prefix>-schemas}
  * (a stopped node's entry lapses) and compares the others' with its own, within 3 s of a change here and while they
  * differ, every 10 s otherwise: {@code stats()} and {@code /health} show whether the cluster agrees, and which nodes
- * differ.
+ * differ. Its connection is open only while the WAL is written: a look that finds it quiet closes it.
  */
 final class SchemaFingerprints implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaFingerprints.class);
@@ -55,6 +56,7 @@ final class SchemaFingerprints implements AutoCloseable {
     private SQLiteConnection db;
     /** Commits since the last look (this connection only reads): none, and the fingerprint stands. */
     private OtherCommits commits;
+    private final QuietFile wal;
     private String fingerprint;
     private String lastDisagreement = "";
     private String lastPublished = "";
@@ -67,6 +69,7 @@ final class SchemaFingerprints implements AutoCloseable {
         this.nodeId = nodeId;
         this.timer = timer;
         this.database = database;
+        this.wal = new QuietFile(Path.of(database + "-wal"));
         this.bucket = new KvBucket(streamPrefix + "-schemas", ENTRY_TTL, replicas);
         this.peerKeys = new PeerKeys(bucket, "node-" + nodeId, 6); // listed once a minute at most while quiet
         this.stats = stats;
@@ -83,13 +86,19 @@ final class SchemaFingerprints implements AutoCloseable {
             return;
         }
         try {
-            if (db == null) {
-                db = Sqlite.open(database);
-                commits = new OtherCommits(db);
-                fingerprint = null;
-            }
-            if (commits.sinceLastLook() || fingerprint == null) {
-                fingerprint = SchemaJournal.fingerprint(db); // read only when something was committed since
+            if (fingerprint != null && wal.unchangedSinceLastLook()) {
+                closeDb(); // nothing committed since the last look: the fingerprint stands, the connection can go
+            } else {
+                wal.looking();
+                if (db == null) {
+                    db = Sqlite.open(database);
+                    commits = new OtherCommits(db);
+                    fingerprint = null;
+                }
+                if (commits.sinceLastLook() || fingerprint == null) {
+                    fingerprint = null; // a failed read is read again, not taken for the old one
+                    fingerprint = SchemaJournal.fingerprint(db); // read only when something was committed since
+                }
             }
             String mine = fingerprint;
             stats.schemaFingerprint = mine;

@@ -7,6 +7,7 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.replication.IdlePace;
 import io.marmot.replication.MarmotRuntime;
 import io.marmot.schema.SchemaReader;
+import io.marmot.sqlite.QuietFile;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,12 +22,15 @@ import org.slf4j.LoggerFactory;
  * Notices schema changes made outside the driver (the sqlite3 shell, another program) by polling
  * {@code PRAGMA schema_version}, and re-installs capture so new tables are captured from then on. While the
  * database's WAL was not written since the last look (an idle database), a look costs one {@code stat} instead, and
- * the looks space out from {@code poll-interval} to a second ({@link IdlePace}).
+ * the looks space out from {@code poll-interval} to a second ({@link IdlePace}). Its connection is open only while
+ * the WAL is written: a quiet look closes it (an idle database keeps no descriptor for it) and a reading look opens it
+ * again; what it remembers ({@code schema_version}, the log's position) lives in the file, not in the connection.
  */
 final class SchemaWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaWatcher.class);
 
-    private final Connection connection;
+    private final Path database;
+    private Connection connection;
     private final long nodeId;
     private final MarmotConfig config;
     private final QuietFile wal;
@@ -44,10 +48,8 @@ final class SchemaWatcher implements AutoCloseable {
     /** The log's last position when the schema was last looked at (what came before it was captured knowingly). */
     private long loggedAtLastLook = Long.MAX_VALUE;
 
-    /** @param connection the watcher's own connection to {@code database}; closed with the watcher */
-    public SchemaWatcher(Connection connection, Path database, long nodeId, MarmotConfig config,
-            ScheduledExecutorService timer) {
-        this.connection = connection;
+    public SchemaWatcher(Path database, long nodeId, MarmotConfig config, ScheduledExecutorService timer) {
+        this.database = database;
         this.timer = timer;
         this.wal = new QuietFile(Path.of(database + "-wal"));
         this.nodeId = nodeId;
@@ -83,11 +85,15 @@ final class SchemaWatcher implements AutoCloseable {
         if (wal.unchangedSinceLastLook()) {
             quietLooks++;
             lastLookRead = false;
+            closeConnection();
             return false;
         }
         lastLookRead = true;
         try {
             wal.looking();
+            if (connection == null) {
+                connection = Sqlite.open(database);
+            }
             // The log's end first: whatever the schema version read next says, rows after this were logged after it.
             long logged = SchemaCapture.lastLogged(connection);
             int version = SchemaReader.schemaVersion(connection);
@@ -126,11 +132,18 @@ final class SchemaWatcher implements AutoCloseable {
         }
         synchronized (this) { // waits for a check that is running
             closed = true;
+            closeConnection();
+        }
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
             try {
                 connection.close();
             } catch (SQLException e) {
                 log.debug("{} - closing the schema watcher's connection: {}", nodeId, e.toString());
             }
+            connection = null;
         }
     }
 }
