@@ -77,9 +77,9 @@ public final class MarmotEngine implements AutoCloseable {
         long catchUpFrom = startedNanos;
         NodeIdentity identity = establish(database, config);
         long nodeId = identity.nodeId();
-        Replication replication = config.publish() || config.replicate()
-                ? Replication.start(nodeId, identity.instance(), database, config, fresh, catchUpFrom) : null;
         SchemaWatcher watcher = new SchemaWatcher(database, nodeId, config, MarmotRuntime.get().schemaWatch());
+        Replication replication = config.publish() || config.replicate() ? Replication.start(nodeId,
+                identity.instance(), database, config, fresh, catchUpFrom, watcher.reads()) : null;
         MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication);
         watcher.start();
         if (engine.snapshots != null) {

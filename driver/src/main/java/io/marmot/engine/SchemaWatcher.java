@@ -7,6 +7,7 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.replication.IdlePace;
 import io.marmot.replication.MarmotRuntime;
 import io.marmot.schema.SchemaReader;
+import io.marmot.sqlite.OnDemandConnection;
 import io.marmot.sqlite.QuietFile;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
@@ -24,13 +25,13 @@ import org.slf4j.LoggerFactory;
  * database's WAL was not written since the last look (an idle database), a look costs one {@code stat} instead, and
  * the looks space out from {@code poll-interval} to a second ({@link IdlePace}). Its connection is open only while
  * the WAL is written: a quiet look closes it (an idle database keeps no descriptor for it) and a reading look opens it
- * again; what it remembers ({@code schema_version}, the log's position) lives in the file, not in the connection.
+ * again; what it remembers ({@code schema_version}, the log's position) lives in the file, not in the connection. The
+ * schema fingerprints read through the same connection ({@link #reads()}).
  */
 final class SchemaWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaWatcher.class);
 
-    private final Path database;
-    private Connection connection;
+    private final OnDemandConnection reads;
     private final long nodeId;
     private final MarmotConfig config;
     private final QuietFile wal;
@@ -49,7 +50,7 @@ final class SchemaWatcher implements AutoCloseable {
     private long loggedAtLastLook = Long.MAX_VALUE;
 
     public SchemaWatcher(Path database, long nodeId, MarmotConfig config, ScheduledExecutorService timer) {
-        this.database = database;
+        this.reads = new OnDemandConnection(database);
         this.timer = timer;
         this.wal = new QuietFile(Path.of(database + "-wal"));
         this.nodeId = nodeId;
@@ -91,34 +92,40 @@ final class SchemaWatcher implements AutoCloseable {
         lastLookRead = true;
         try {
             wal.looking();
-            if (connection == null) {
-                connection = Sqlite.open(database);
-            }
-            // The log's end first: whatever the schema version read next says, rows after this were logged after it.
-            long logged = SchemaCapture.lastLogged(connection);
-            int version = SchemaReader.schemaVersion(connection);
-            if (version == knownVersion) {
-                loggedAtLastLook = logged;
-                return false;
-            }
-            SchemaCapture.foldBacklog(connection, nodeId);
-            CaptureInstaller.Result r = Sqlite.inWriteTransaction(connection,
-                    c -> {
-                        // rows logged since the last look may have been written right after the change
-                        CaptureInstaller.Result result = SchemaCapture.followOtherProcess(c, nodeId, CaptureOptions.of(config),
-                                loggedAtLastLook);
-                        loggedAtLastLook = SchemaCapture.lastLogged(c);
-                        return result;
-                    });
-            if (!r.tablesInstalled().isEmpty()) {
-                log.info("{} - schema changed: capture (re)installed on {}", nodeId, r.tablesInstalled());
-            }
-            knownVersion = SchemaReader.schemaVersion(connection);
-            return true;
+            return reads.use(this::look);
         } catch (SQLException | RuntimeException e) {
             log.warn("{} - could not bring capture in step with the schema: {}", nodeId, e.toString());
             return false;
         }
+    }
+
+    private boolean look(Connection connection) throws SQLException {
+        // The log's end first: whatever the schema version read next says, rows after this were logged after it.
+        long logged = SchemaCapture.lastLogged(connection);
+        int version = SchemaReader.schemaVersion(connection);
+        if (version == knownVersion) {
+            loggedAtLastLook = logged;
+            return false;
+        }
+        SchemaCapture.foldBacklog(connection, nodeId);
+        CaptureInstaller.Result r = Sqlite.inWriteTransaction(connection,
+                c -> {
+                    // rows logged since the last look may have been written right after the change
+                    CaptureInstaller.Result result = SchemaCapture.followOtherProcess(c, nodeId, CaptureOptions.of(config),
+                            loggedAtLastLook);
+                    loggedAtLastLook = SchemaCapture.lastLogged(c);
+                    return result;
+                });
+        if (!r.tablesInstalled().isEmpty()) {
+            log.info("{} - schema changed: capture (re)installed on {}", nodeId, r.tablesInstalled());
+        }
+        knownVersion = SchemaReader.schemaVersion(connection);
+        return true;
+    }
+
+    /** The connection the watcher looks through, for other occasional reads of the schema (taking turns with it). */
+    OnDemandConnection reads() {
+        return reads;
     }
 
     long quietLooks() {
@@ -137,13 +144,14 @@ final class SchemaWatcher implements AutoCloseable {
     }
 
     private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                log.debug("{} - closing the schema watcher's connection: {}", nodeId, e.toString());
+        try {
+            if (closed) {
+                reads.close();
+            } else {
+                reads.release();
             }
-            connection = null;
+        } catch (SQLException e) {
+            log.debug("{} - closing the schema watcher's connection: {}", nodeId, e.toString());
         }
     }
 }
