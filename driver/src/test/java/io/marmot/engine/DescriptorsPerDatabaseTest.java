@@ -35,6 +35,8 @@ class DescriptorsPerDatabaseTest {
      * as it once had connections open at the same time, until the applier and the publisher close theirs too.
      */
     private static final double BOUND = 9.0;
+    /** What an idle database settles to on a machine not otherwise busy: waited for (within a bound), then reported. */
+    private static final double SETTLED = 7.5;
     private static final Duration WITHIN = Duration.ofMinutes(2);
     private static final Duration IDLE_WITHIN = Duration.ofSeconds(30);
 
@@ -77,7 +79,7 @@ class DescriptorsPerDatabaseTest {
             // Idle: connections opened for a round or a look go once the files were quiet for a while (a few seconds).
             Map<String, Integer> verified = descriptorsByDatabase(root);
             long deadline = System.nanoTime() + IDLE_WITHIN.toNanos();
-            while (perDatabase(verified) > BOUND && System.nanoTime() < deadline) {
+            while (perDatabase(verified) > SETTLED && System.nanoTime() < deadline) {
                 Thread.sleep(200); // bounded by the deadline: the count is sampled, there is no event to wait for
                 verified = descriptorsByDatabase(root);
             }
