@@ -4,6 +4,7 @@ import io.marmot.clock.ChangedKeys;
 import io.marmot.config.MarmotConfig;
 import io.marmot.publish.OwnMessages;
 import io.marmot.schema.TableInfo;
+import io.marmot.sqlite.QuietFile;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -24,7 +25,9 @@ import java.util.TreeMap;
  * This node's {@link Digest}, kept current at little cost: taken again only when the database changed, and then
  * only the key ranges whose versions changed are hashed again ({@link ChangedKeys}), plus a slow sweep of about
  * {@value #SWEEP_ROWS} rows a round that finds writes which changed no version. Its connection and hashes are shared
- * by the verifier's rounds and the repair responder: callers hold this object's lock while they use them.
+ * by the verifier's rounds and the repair responder: callers hold this object's lock while they use them. The
+ * connection is open only while the WAL is written (or a sweep or an unsettled digest needs it): a round that finds
+ * it quiet closes it, so an idle database keeps no descriptor for verification.
  */
 final class LocalDigest implements AutoCloseable {
     /** Rows the sweep reads again per round at most (with the ranges changes marked, the bound of a round's work). */
@@ -38,6 +41,8 @@ final class LocalDigest implements AutoCloseable {
     private final Map<String, TableHashes> hashes = new TreeMap<>();
     private Map<String, ChangedKeys.Table> changedLastRound = Map.of();
     private Connection db;
+    private final QuietFile wal;
+    /** {@code PRAGMA data_version} as {@link #db} last read it; -1 when that connection never read it. */
     private long dataVersion = -1;
     private Digest last;
     private boolean sweeping;
@@ -53,6 +58,7 @@ final class LocalDigest implements AutoCloseable {
         this.database = database;
         this.config = config;
         this.own = own;
+        this.wal = new QuietFile(Path.of(database + "-wal"));
         // Nobody verifies: no need to collect the keys every write changes.
         this.changed = config.verifyInterval().isZero() ? null : ChangedKeys.start(database, TableHashes.RANGE_SHIFT);
     }
@@ -62,9 +68,12 @@ final class LocalDigest implements AutoCloseable {
         if (closed) {
             throw new SQLException("verification of " + database + " is closed");
         }
-        if (db == null) {
-            db = Sqlite.open(database);
+        if (last != null && last.settled() && !sweeping && wal.unchangedSinceLastLook()) {
+            closeDb(); // nothing committed since the last look: the digest stands
+            return last;
         }
+        wal.looking();
+        open();
         long version;
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
             version = rs.next() ? rs.getLong(1) : -1;
@@ -98,8 +107,28 @@ final class LocalDigest implements AutoCloseable {
     }
 
     /** The connection the digest reads through (for the responder's reads, under this object's lock). */
-    synchronized Connection connection() {
+    synchronized Connection connection() throws SQLException {
+        open();
         return db;
+    }
+
+    /** A new connection's data_version says nothing about the last one's: what it reads first counts as a change. */
+    private void open() throws SQLException {
+        if (closed) {
+            throw new SQLException("verification of " + database + " is closed");
+        }
+        if (db == null) {
+            db = Sqlite.open(database);
+            dataVersion = -1;
+        }
+    }
+
+    private void closeDb() throws SQLException {
+        if (db != null) {
+            Connection c = db;
+            db = null;
+            c.close();
+        }
     }
 
     /** Rows hashed since start: a round's work is the rise. */
@@ -187,9 +216,6 @@ final class LocalDigest implements AutoCloseable {
         if (changed != null) {
             ChangedKeys.stop(database, changed);
         }
-        if (db != null) {
-            db.close();
-            db = null;
-        }
+        closeDb();
     }
 }

@@ -153,6 +153,7 @@ public final class Verifier implements AutoCloseable {
                     }
                 });
             } finally {
+                repairer.close(); // its connections are opened again by the next pass: a repaired database goes idle too
                 synchronized (repairing) {
                     passThread = null; // the pool clears an interrupt left behind before its next task
                     repairing.set(false);
