@@ -92,7 +92,7 @@ public final class Verifier implements AutoCloseable {
         long readBefore = digest.rowsRead();
         try {
             responder.answerOn(nc, link.dispatcher()); // the connection's one dispatcher, shared with the feeds
-            Digest mine = digest.current();
+            Digest mine = digest.currentForRound();
             KeyValue kv = bucket.open(nc);
             long bytes = publish(kv, mine, started);
             Map<Long, Digest> peers = new HashMap<>();
