@@ -35,7 +35,7 @@ public final class OnDemandConnection implements AutoCloseable {
         if (connection != null) {
             Connection c = connection;
             connection = null;
-            c.close();
+            Sqlite.close(c);
         }
     }
 

@@ -157,7 +157,8 @@ final class LocalDigest implements AutoCloseable {
 
     /** The statements first: none may outlive the connection they were prepared on. */
     private void closeDb() throws SQLException {
-        try (AutoCloseable v = versions; AutoCloseable c = db) {
+        Connection closing = db;
+        try (AutoCloseable c = () -> Sqlite.close(closing); AutoCloseable v = versions) { // closed in reverse: the statements first
             versions = null;
             db = null;
         } catch (SQLException | RuntimeException e) {
