@@ -77,41 +77,42 @@ public final class MarmotEngine implements AutoCloseable {
             startedNanos = System.nanoTime();
         }
         long catchUpFrom = startedNanos;
-        SQLiteConnection c = Sqlite.open(database);
-        try {
+        io.marmot.clock.VersionWriters writers = io.marmot.verify.Verifier.versionWriters(config);
+        NodeIdentity identity = establish(database, config, writers);
+        long nodeId = identity.nodeId();
+        SchemaWatcher watcher = new SchemaWatcher(database, nodeId, config, MarmotRuntime.get().schemaWatch(), writers);
+        Replication replication = config.publish() || config.replicate() ? Replication.start(nodeId,
+                identity.instance(), database, config, fresh, catchUpFrom, watcher.reads(), writers) : null;
+        MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication, writers);
+        watcher.start();
+        if (engine.snapshots != null) {
+            engine.snapshots.removeLeftovers();
+            replication.every(engine.snapshots.tickMillis(), engine.snapshots::tick);
+        }
+        if (engine.feed != null) {
+            replication.every(ChangeFeed.TICK_MILLIS, engine.feed::tick);
+        }
+        if (replication != null) {
+            replication.every(HealthWatch.EVERY_MILLIS, new HealthWatch(replication.listeners(), engine::health)::look);
+        }
+        log.info("{} - engine started for {} ({})", nodeId, database, config);
+        return engine;
+    }
+
+    /** The node's identity and capture, set up in one write transaction on a connection closed right after. */
+    private static NodeIdentity establish(Path database, MarmotConfig config, io.marmot.clock.VersionWriters writers)
+            throws SQLException {
+        try (SQLiteConnection c = Sqlite.open(database)) {
             WalMode.enable(c, database);
-            io.marmot.clock.VersionWriters writers = io.marmot.verify.Verifier.versionWriters(config);
-            NodeIdentity identity = Sqlite.inWriteTransaction(c, tx -> {
+            return Sqlite.inWriteTransaction(c, tx -> {
                 NodeIdentity who = NodeIdentity.establish(tx, database, config);
-                long id = who.nodeId();
-                CaptureInstaller.Result r = SchemaCapture.follow(tx, id, CaptureOptions.of(config), writers);
-                NodeIdentity.store(tx, id);
+                CaptureInstaller.Result r = SchemaCapture.follow(tx, who.nodeId(), CaptureOptions.of(config), writers);
+                NodeIdentity.store(tx, who.nodeId());
                 if (r.firstInstall()) {
-                    log.info("{} - capture installed in {} on {} tables", id, database, r.tablesInstalled().size());
+                    log.info("{} - capture installed in {} on {} tables", who.nodeId(), database, r.tablesInstalled().size());
                 }
                 return who;
             });
-            long nodeId = identity.nodeId();
-            Replication replication = config.publish() || config.replicate()
-                    ? Replication.start(nodeId, identity.instance(), database, config, fresh, catchUpFrom, writers) : null;
-            SchemaWatcher watcher = new SchemaWatcher(c, database, nodeId, config, MarmotRuntime.get().schemaWatch(), writers);
-            MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication, writers);
-            watcher.start();
-            if (engine.snapshots != null) {
-                engine.snapshots.removeLeftovers();
-                replication.every(engine.snapshots.tickMillis(), engine.snapshots::tick);
-            }
-            if (engine.feed != null) {
-                replication.every(ChangeFeed.TICK_MILLIS, engine.feed::tick);
-            }
-            if (replication != null) {
-                replication.every(HealthWatch.EVERY_MILLIS, new HealthWatch(replication.listeners(), engine::health)::look);
-            }
-            log.info("{} - engine started for {} ({})", nodeId, database, config);
-            return engine;
-        } catch (SQLException | RuntimeException e) {
-            Sqlite.closeQuietly(c, e);
-            throw e;
         }
     }
 

@@ -14,6 +14,7 @@ import io.marmot.publish.Publisher;
 import io.marmot.replication.ReplicationCounters;
 import io.marmot.replication.ReplicationStats;
 import io.marmot.verify.Verifier;
+import io.marmot.sqlite.OnDemandConnection;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -47,8 +48,8 @@ public final class Replication implements AutoCloseable {
     private final SchemaFingerprints fingerprints;
     private StartCatchUp catchUp;
 
-    private Replication(long nodeId, String instance, Path database, MarmotConfig config, EmbeddedNats embedded,
-            MarmotRuntime runtime, io.marmot.clock.VersionWriters writers) throws SQLException {
+    private Replication(long nodeId, String instance, Path database, MarmotConfig config, OnDemandConnection reads,
+            EmbeddedNats embedded, MarmotRuntime runtime, io.marmot.clock.VersionWriters writers) throws SQLException {
         this.nodeId = nodeId;
         this.listeners = new ChangeListeners(nodeId, stats, runtime.listen());
         this.locks = new ClusterLocks(nodeId, config.streams(), runtime.lockRenewals());
@@ -58,7 +59,7 @@ public final class Replication implements AutoCloseable {
         this.embedded = embedded;
         this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500), runtime);
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
-                config.streams().replicas(), stats, link::connected, stats::streamMoves, runtime.fingerprints());
+                config.streams().replicas(), stats, link::connected, stats::streamMoves, runtime.fingerprints(), reads);
         OwnMessages own = new OwnMessages();
         this.writers = writers;
         this.verifier = new Verifier(nodeId, database, config, own, stats, listeners, runtime, writers);
@@ -77,10 +78,11 @@ public final class Replication implements AutoCloseable {
     /**
      * @param instance the token of this database file (a copy has its own): tells this node from another that
      *     claims the same node id
+     * @param reads the schema watcher's connection, which the schema fingerprints read through
      * @param fresh a new or restored database (see {@link StartCatchUp}); {@code startedNanos}: when its wait counts from
      */
     public static Replication start(long nodeId, String instance, Path database, MarmotConfig config, boolean fresh,
-            long startedNanos, io.marmot.clock.VersionWriters writers) throws SQLException {
+            long startedNanos, OnDemandConnection reads, io.marmot.clock.VersionWriters writers) throws SQLException {
         MarmotRuntime runtime = MarmotRuntime.get();
         EmbeddedNats embedded = null;
         if (config.nats().embedded()) {
@@ -92,7 +94,7 @@ public final class Replication implements AutoCloseable {
         }
         Replication r;
         try {
-            r = new Replication(nodeId, instance, database, config, embedded, runtime, writers);
+            r = new Replication(nodeId, instance, database, config, reads, embedded, runtime, writers);
         } catch (SQLException | RuntimeException e) {
             if (embedded != null) {
                 embedded.release();

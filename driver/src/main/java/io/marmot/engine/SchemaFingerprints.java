@@ -1,12 +1,12 @@
 package io.marmot.engine;
 
-import io.marmot.sqlite.OtherCommits;
+import io.marmot.sqlite.OnDemandConnection;
+import io.marmot.sqlite.QuietFile;
 import io.marmot.nats.PeerKeys;
 import io.marmot.nats.KvBucket;
 import io.marmot.replication.Daemons;
 import io.marmot.replication.ReplicationCounters;
 import io.marmot.schema.SchemaJournal;
-import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
@@ -25,14 +25,14 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConnection;
 
 /**
  * Each node publishes a fingerprint of its replicated schema in the key-value bucket {@code <stream-prefix>-schemas}
  * (a stopped node's entry lapses after {@link #ENTRY_TTL}) and compares the others' with its own: within 3 s of a
  * change here and while they differ, every 10 s while its streams move (another node's schema change reaches it as a
  * message), every minute otherwise. {@code stats()} and {@code /health} show whether the cluster agrees, and which
- * nodes differ.
+ * nodes differ. It reads through the schema watcher's connection ({@link OnDemandConnection}), and only when the
+ * WAL was written since its last look.
  */
 final class SchemaFingerprints implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaFingerprints.class);
@@ -58,9 +58,8 @@ final class SchemaFingerprints implements AutoCloseable {
     /** The JVM's one fingerprint thread ({@link MarmotRuntime}): a look is a short query and a request or two. */
     private final ScheduledExecutorService timer;
     private ScheduledFuture<?> task;
-    private SQLiteConnection db;
-    /** Commits since the last look (this connection only reads): none, and the fingerprint stands. */
-    private OtherCommits commits;
+    private final OnDemandConnection reads;
+    private final QuietFile wal;
     private String fingerprint;
     private String lastDisagreement = "";
     private String lastPublished = "";
@@ -71,10 +70,13 @@ final class SchemaFingerprints implements AutoCloseable {
     private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
 
     SchemaFingerprints(long nodeId, Path database, String streamPrefix, int replicas, ReplicationCounters stats,
-            Supplier<Connection> connection, LongSupplier streamMoves, ScheduledExecutorService timer) {
+            Supplier<Connection> connection, LongSupplier streamMoves, ScheduledExecutorService timer,
+            OnDemandConnection reads) {
+        this.reads = reads;
         this.nodeId = nodeId;
         this.timer = timer;
         this.database = database;
+        this.wal = new QuietFile(Path.of(database + "-wal"));
         this.bucket = new KvBucket(streamPrefix + "-schemas", ENTRY_TTL, replicas);
         this.peerKeys = new PeerKeys(bucket, "node-" + nodeId, 6); // listed once a minute at most while quiet
         this.stats = stats;
@@ -92,13 +94,10 @@ final class SchemaFingerprints implements AutoCloseable {
             return;
         }
         try {
-            if (db == null) {
-                db = Sqlite.open(database);
-                commits = new OtherCommits(db);
-                fingerprint = null;
-            }
-            if (commits.sinceLastLook() || fingerprint == null) {
-                fingerprint = SchemaJournal.fingerprint(db); // read only when something was committed since
+            if (fingerprint == null || !wal.unchangedSinceLastLook()) { // else nothing was committed: it stands
+                wal.looking();
+                fingerprint = null; // a failed read is read again, not taken for the old one
+                fingerprint = reads.use(SchemaJournal::fingerprint);
             }
             String mine = fingerprint;
             stats.schemaFingerprint = mine;
@@ -146,38 +145,15 @@ final class SchemaFingerprints implements AutoCloseable {
             lastPublished = ""; // looked at again next time
             log.debug("{} - comparing schema fingerprints: {}", nodeId, e.toString());
         } finally {
-            if (closed) {
-                closeDb();
-            }
             busy.unlock();
         }
     }
 
-    /** Never waits for a comparison under way (stopping must stay quick): that one closes the connection itself. */
     @Override
     public void close() {
         closed = true;
         if (task != null) {
             task.cancel(false);
-        }
-        if (busy.tryLock()) {
-            try {
-                closeDb();
-            } finally {
-                busy.unlock();
-            }
-        }
-    }
-
-    private void closeDb() {
-        if (db != null) {
-            try {
-                commits.close();
-                db.close();
-            } catch (SQLException e) {
-                log.debug("{} - closing the fingerprints' connection: {}", nodeId, e.toString());
-            }
-            db = null;
         }
     }
 }

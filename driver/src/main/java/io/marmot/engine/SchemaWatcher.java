@@ -7,6 +7,8 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.replication.IdlePace;
 import io.marmot.replication.MarmotRuntime;
 import io.marmot.schema.SchemaReader;
+import io.marmot.sqlite.OnDemandConnection;
+import io.marmot.sqlite.QuietFile;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,12 +23,15 @@ import org.slf4j.LoggerFactory;
  * Notices schema changes made outside the driver (the sqlite3 shell, another program) by polling
  * {@code PRAGMA schema_version}, and re-installs capture so new tables are captured from then on. While the
  * database's WAL was not written since the last look (an idle database), a look costs one {@code stat} instead, and
- * the looks space out from {@code poll-interval} to a second ({@link IdlePace}).
+ * the looks space out from {@code poll-interval} to a second ({@link IdlePace}). Its connection is open only while
+ * the WAL is written: a quiet look closes it (an idle database keeps no descriptor for it) and a reading look opens it
+ * again; what it remembers ({@code schema_version}, the log's position) lives in the file, not in the connection. The
+ * schema fingerprints read through the same connection ({@link #reads()}).
  */
 final class SchemaWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaWatcher.class);
 
-    private final Connection connection;
+    private final OnDemandConnection reads;
     private final long nodeId;
     private final MarmotConfig config;
     private final QuietFile wal;
@@ -46,11 +51,10 @@ final class SchemaWatcher implements AutoCloseable {
     private final io.marmot.clock.VersionWriters writers;
     private long loggedAtLastLook = Long.MAX_VALUE;
 
-    /** @param connection the watcher's own connection to {@code database}; closed with the watcher */
-    public SchemaWatcher(Connection connection, Path database, long nodeId, MarmotConfig config,
-            ScheduledExecutorService timer, io.marmot.clock.VersionWriters writers) {
+    public SchemaWatcher(Path database, long nodeId, MarmotConfig config, ScheduledExecutorService timer,
+            io.marmot.clock.VersionWriters writers) {
         this.writers = writers;
-        this.connection = connection;
+        this.reads = new OnDemandConnection(database);
         this.timer = timer;
         this.wal = new QuietFile(Path.of(database + "-wal"));
         this.nodeId = nodeId;
@@ -86,36 +90,46 @@ final class SchemaWatcher implements AutoCloseable {
         if (wal.unchangedSinceLastLook()) {
             quietLooks++;
             lastLookRead = false;
+            closeConnection();
             return false;
         }
         lastLookRead = true;
         try {
             wal.looking();
-            // The log's end first: whatever the schema version read next says, rows after this were logged after it.
-            long logged = SchemaCapture.lastLogged(connection);
-            int version = SchemaReader.schemaVersion(connection);
-            if (version == knownVersion) {
-                loggedAtLastLook = logged;
-                return false;
-            }
-            SchemaCapture.foldBacklog(connection, nodeId, writers);
-            CaptureInstaller.Result r = Sqlite.inWriteTransaction(connection,
-                    c -> {
-                        // rows logged since the last look may have been written right after the change
-                        CaptureInstaller.Result result = SchemaCapture.followOtherProcess(c, nodeId, CaptureOptions.of(config),
-                                loggedAtLastLook, writers);
-                        loggedAtLastLook = SchemaCapture.lastLogged(c);
-                        return result;
-                    });
-            if (!r.tablesInstalled().isEmpty()) {
-                log.info("{} - schema changed: capture (re)installed on {}", nodeId, r.tablesInstalled());
-            }
-            knownVersion = SchemaReader.schemaVersion(connection);
-            return true;
+            return reads.use(this::look);
         } catch (SQLException | RuntimeException e) {
             log.warn("{} - could not bring capture in step with the schema: {}", nodeId, e.toString());
             return false;
         }
+    }
+
+    private boolean look(Connection connection) throws SQLException {
+        // The log's end first: whatever the schema version read next says, rows after this were logged after it.
+        long logged = SchemaCapture.lastLogged(connection);
+        int version = SchemaReader.schemaVersion(connection);
+        if (version == knownVersion) {
+            loggedAtLastLook = logged;
+            return false;
+        }
+        SchemaCapture.foldBacklog(connection, nodeId, writers);
+        CaptureInstaller.Result r = Sqlite.inWriteTransaction(connection,
+                c -> {
+                    // rows logged since the last look may have been written right after the change
+                    CaptureInstaller.Result result = SchemaCapture.followOtherProcess(c, nodeId, CaptureOptions.of(config),
+                            loggedAtLastLook, writers);
+                    loggedAtLastLook = SchemaCapture.lastLogged(c);
+                    return result;
+                });
+        if (!r.tablesInstalled().isEmpty()) {
+            log.info("{} - schema changed: capture (re)installed on {}", nodeId, r.tablesInstalled());
+        }
+        knownVersion = SchemaReader.schemaVersion(connection);
+        return true;
+    }
+
+    /** The connection the watcher looks through, for other occasional reads of the schema (taking turns with it). */
+    OnDemandConnection reads() {
+        return reads;
     }
 
     long quietLooks() {
@@ -129,11 +143,19 @@ final class SchemaWatcher implements AutoCloseable {
         }
         synchronized (this) { // waits for a check that is running
             closed = true;
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                log.debug("{} - closing the schema watcher's connection: {}", nodeId, e.toString());
+            closeConnection();
+        }
+    }
+
+    private void closeConnection() {
+        try {
+            if (closed) {
+                reads.close();
+            } else {
+                reads.release();
             }
+        } catch (SQLException e) {
+            log.debug("{} - closing the schema watcher's connection: {}", nodeId, e.toString());
         }
     }
 }

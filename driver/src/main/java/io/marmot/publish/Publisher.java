@@ -1,6 +1,5 @@
 package io.marmot.publish;
 
-import io.marmot.sqlite.OtherCommits;
 import io.marmot.replication.MarmotRuntime;
 import io.marmot.replication.IdlePace;
 import io.marmot.capture.ChangeLog;
@@ -12,7 +11,6 @@ import io.marmot.nats.NatsLink;
 import io.marmot.replication.ReplicationCounters;
 import io.marmot.replication.SerialTask;
 import io.marmot.replication.WorkPools;
-import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import java.nio.file.Path;
@@ -21,7 +19,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConnection;
 
 /**
  * Sends the change log to JetStream. Woken by commits through the driver, and by a poll for commits of other
@@ -30,6 +27,7 @@ import org.sqlite.SQLiteConnection;
  * harmless). While NATS is away, changes wait in the log and memory stays flat. Its cycles run one at a time
  * on the publishing threads every engine of the JVM shares ({@link MarmotRuntime}); no thread waits for its commits.
  * What one cycle sends is a {@link PublishPass}; this class decides when cycles run, and prunes what is published.
+ * Its connection is closed while the database is quiet, and opened again by the next commit ({@link PublishConnection}).
  */
 public final class Publisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
@@ -42,10 +40,9 @@ public final class Publisher implements AutoCloseable {
     private final MarmotConfig config;
     private final NatsLink link;
     private final ReplicationCounters stats;
-    private final SQLiteConnection db;
-    private final LogUpkeep upkeep;
     private final PublishPass pass;
-    private final OtherCommits otherCommits;
+    /** Closed while the database is quiet (see {@link PublishConnection}): every use goes through it. */
+    private final PublishConnection conn;
     private final String subject;
     private final SerialTask task;
     private final java.util.concurrent.ScheduledExecutorService timer;
@@ -75,20 +72,18 @@ public final class Publisher implements AutoCloseable {
         this.config = config;
         this.link = link;
         this.stats = stats;
-        this.db = Sqlite.open(database);
+        this.subject = config.streams().subject(config.streams().shardOf(nodeId), nodeId);
+        this.pass = new PublishPass(nodeId, subject, config, stats, own, listeners);
+        this.conn = new PublishConnection(database, nodeId, pass, writers);
         try {
-            this.upkeep = new LogUpkeep(db, nodeId, writers);
-            acked = sent = LogUpkeep.published(db);
+            acked = sent = LogUpkeep.published(conn.db());
         } catch (SQLException e) {
-            db.close();
+            conn.close();
             throw e;
         }
-        this.subject = config.streams().subject(config.streams().shardOf(nodeId), nodeId);
         this.task = new SerialTask(nodeId + " publisher", runtime.publish(), this::step);
         this.notBefore = System.nanoTime();
         this.lastCycleEnd = notBefore - BUSY_NANOS;
-        this.pass = new PublishPass(nodeId, subject, config, stats, own, listeners);
-        this.otherCommits = new OtherCommits(db);
         this.pace = IdlePace.poll(config.pollInterval());
     }
 
@@ -195,11 +190,20 @@ public final class Publisher implements AutoCloseable {
             // Commits keep waking the task: the back-off is waited out whatever wakes it.
             waitThenWake(TimeUnit.MILLISECONDS.toNanos(Math.min(100L << Math.min(failures, 4), 1_000)));
         } finally {
+            release(polled, found);
             if (polled) {
                 pollIn(pace.next(found));
             } else if (found) {
                 pace.active();
             }
+        }
+    }
+
+    private void release(boolean polled, boolean found) {
+        try {
+            conn.stepped(polled, found);
+        } catch (SQLException e) {
+            log.debug("{} - closing the publisher's idle connection: {}", nodeId, e.toString());
         }
     }
 
@@ -212,20 +216,20 @@ public final class Publisher implements AutoCloseable {
 
     /** No other connection committed since the last look, and what was published is pruned. */
     private boolean nothingNew() throws SQLException {
-        return !otherCommits.sinceLastLook() && acked.equals(prunedAt);
+        return !conn.otherCommits() && acked.equals(prunedAt);
     }
 
     private void cycle(long ackTimeoutSeconds) throws Exception {
         long correction = clockCorrection;
         if (correction != appliedCorrection) {
-            ChangeLog.setClockCorrection(db, correction);
+            ChangeLog.setClockCorrection(conn.db(), correction);
             appliedCorrection = correction;
         }
         Connection nc = config.publish() ? link.connected() : null;
         if (nc != null && streamsReady) {
             publishPending(nc.jetStream(), ackTimeoutSeconds);
         } else if (config.publish()) {
-            upkeep.closeOpenGroup();
+            conn.upkeep().closeOpenGroup();
         }
         if (System.nanoTime() - lastPrune > PRUNE_EVERY_NANOS) {
             prune();
@@ -233,7 +237,7 @@ public final class Publisher implements AutoCloseable {
     }
 
     private void publishPending(JetStream js, long ackTimeoutSeconds) throws Exception {
-        PublishPass.Result r = pass.run(db, js, sent, ackTimeoutSeconds, p -> acked = p);
+        PublishPass.Result r = pass.run(conn.db(), js, sent, ackTimeoutSeconds, p -> acked = p);
         sent = r.read();
         acked = r.read();
         if (r.more()) {
@@ -245,13 +249,13 @@ public final class Publisher implements AutoCloseable {
         lastPrune = System.nanoTime();
         LogPosition upTo = acked;
         stats.pendingChanges.set(backlog());
-        upkeep.prune(upTo, config.publish(), () -> closed);
+        conn.upkeep().prune(upTo, config.publish(), () -> closed);
         prunedAt = upTo;
     }
 
     /** Changes not yet acknowledged by JetStream (for metrics). */
     public long backlog() throws SQLException {
-        return upkeep.backlog(acked);
+        return conn.upkeep().backlog(acked);
     }
 
     @Override
@@ -276,10 +280,7 @@ public final class Publisher implements AutoCloseable {
             }
         }
         try {
-            otherCommits.close();
-            pass.close();
-            upkeep.close();
-            db.close();
+            conn.close();
         } catch (SQLException e) {
             log.debug("{} - closing the publisher's connection: {}", nodeId, e.toString());
         }

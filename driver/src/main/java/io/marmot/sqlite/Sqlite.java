@@ -38,6 +38,17 @@ public final class Sqlite {
     }
 
     /**
+     * Closes a connection {@link #open} opened while the engine runs (one let go when idle, opened again later): its
+     * place among the file's write-lock waiters goes first.
+     */
+    public static void close(Connection c) throws SQLException {
+        if (c != null) {
+            WriteLockWaiter.forget(c);
+            c.close();
+        }
+    }
+
+    /**
      * Between the slices of a long job (a backlog folded, a log pruned): leaves the write lock free for as long as the
      * slice held it, at most 50 ms. Back to back, slices starved the writers of other processes, whose SQLite busy
      * handler naps up to 100 ms and kept waking while a slice held the lock (one waited 2.1 s, the whole fold of a

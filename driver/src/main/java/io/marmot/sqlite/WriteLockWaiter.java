@@ -72,6 +72,17 @@ public final class WriteLockWaiter extends BusyHandler {
         }
     }
 
+    /**
+     * The connection is about to close: its place in the queue goes with it. A place left queued by a closed
+     * connection would keep every later writer of the file waiting behind it ({@link WriteLockQueue}: 200 ms each).
+     */
+    public static void forget(Connection c) {
+        WriteLockWaiter w = INSTALLED.remove(c);
+        if (w != null) {
+            w.freed();
+        }
+    }
+
     /** As {@link #released}, for a connection that keeps its waiter at hand. */
     public void freed() {
         if (place != null) {

@@ -1,10 +1,12 @@
 package io.marmot.verify;
 
 import io.marmot.clock.ChangedKeys;
+import io.marmot.clock.RowVersions;
 import io.marmot.clock.VersionWriters;
 import io.marmot.config.MarmotConfig;
 import io.marmot.publish.OwnMessages;
 import io.marmot.schema.TableInfo;
+import io.marmot.sqlite.QuietFile;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,7 +27,11 @@ import java.util.TreeMap;
  * This node's {@link Digest}, kept current at little cost: taken again only when the database changed, and then
  * only the key ranges whose versions changed are hashed again ({@link ChangedKeys}), plus a slow sweep of about
  * {@value #SWEEP_ROWS} rows a round that finds writes which changed no version. Its connection and hashes are shared
- * by the verifier's rounds and the repair responder: callers hold this object's lock while they use them.
+ * by the verifier's rounds and the repair responder: callers hold this object's lock while they use them. The
+ * connection is open only while the WAL is written (or a sweep or an unsettled digest needs it, or peers ask repair
+ * questions): a round that finds it quiet, with no question answered since the last round, closes it, so an idle
+ * database keeps no descriptor for verification. Statements prepared on it ({@link #versions()}) are closed with it;
+ * callers never keep any of them across calls.
  */
 final class LocalDigest implements AutoCloseable {
     /** Rows the sweep reads again per round at most (with the ranges changes marked, the bound of a round's work). */
@@ -40,6 +46,14 @@ final class LocalDigest implements AutoCloseable {
     private final Map<String, TableHashes> hashes = new TreeMap<>();
     private Map<String, ChangedKeys.Table> changedLastRound = Map.of();
     private Connection db;
+    /** The row versions read through {@link #db} for the responder's answers; closed and dropped with it. */
+    private RowVersions versions;
+    /** Whether the last {@link #current()} found the WAL unwritten and the digest standing. */
+    private boolean quiet;
+    /** Whether the responder read through the connection since the last round (it stays open while peers ask). */
+    private boolean answered;
+    private final QuietFile wal;
+    /** {@code PRAGMA data_version} as {@link #db} last read it; -1 when that connection never read it. */
     private long dataVersion = -1;
     private Digest last;
     private boolean sweeping;
@@ -56,6 +70,7 @@ final class LocalDigest implements AutoCloseable {
         this.database = database;
         this.config = config;
         this.own = own;
+        this.wal = new QuietFile(Path.of(database + "-wal"));
         this.writers = writers;
         this.changed = writers.changed();
     }
@@ -70,9 +85,12 @@ final class LocalDigest implements AutoCloseable {
         if (closed) {
             throw new SQLException("verification of " + database + " is closed");
         }
-        if (db == null) {
-            db = Sqlite.open(database);
+        quiet = last != null && last.settled() && !sweeping && wal.unchangedSinceLastLook();
+        if (quiet) {
+            return last; // nothing committed since the last look: the digest stands
         }
+        wal.looking();
+        open();
         long version;
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
             version = rs.next() ? rs.getLong(1) : -1;
@@ -100,14 +118,62 @@ final class LocalDigest implements AutoCloseable {
         return last;
     }
 
+    /**
+     * The digest for a verification round: {@link #current()}, and the connection closed when the database is quiet
+     * and no peer asked a repair question since the last round (the next look that needs it opens a new one).
+     */
+    synchronized Digest currentForRound() throws SQLException {
+        Digest d = current();
+        if (quiet && !answered) {
+            closeDb();
+        }
+        answered = false;
+        return d;
+    }
+
     /** A table's hashes as of the last {@link #current()}, or null when it has none. */
     synchronized TableHashes table(String name) {
         return hashes.get(name);
     }
 
     /** The connection the digest reads through (for the responder's reads, under this object's lock). */
-    synchronized Connection connection() {
+    synchronized Connection connection() throws SQLException {
+        open();
+        answered = true;
         return db;
+    }
+
+    /** Row versions read through {@link #connection()}: valid while the caller holds this object's lock. */
+    synchronized RowVersions versions() throws SQLException {
+        Connection c = connection();
+        if (versions == null) {
+            versions = new RowVersions(c, writers);
+        }
+        return versions;
+    }
+
+    /** A new connection's data_version says nothing about the last one's: what it reads first counts as a change. */
+    private void open() throws SQLException {
+        if (closed) {
+            throw new SQLException("verification of " + database + " is closed");
+        }
+        if (db == null) {
+            db = Sqlite.open(database);
+            dataVersion = -1;
+        }
+    }
+
+    /** The statements first: none may outlive the connection they were prepared on. */
+    private void closeDb() throws SQLException {
+        Connection closing = db;
+        try (AutoCloseable c = () -> Sqlite.close(closing); AutoCloseable v = versions) { // closed in reverse: the statements first
+            versions = null;
+            db = null;
+        } catch (SQLException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SQLException("closing the digest's connection to " + database, e);
+        }
     }
 
     /** Rows hashed since start: a round's work is the rise. */
@@ -192,9 +258,6 @@ final class LocalDigest implements AutoCloseable {
     @Override
     public synchronized void close() throws SQLException {
         closed = true;
-        if (db != null) {
-            db.close();
-            db = null;
-        }
+        closeDb();
     }
 }

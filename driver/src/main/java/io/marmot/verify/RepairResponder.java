@@ -4,7 +4,6 @@ import io.marmot.capture.ChangeLog;
 import io.marmot.clock.RowKey;
 import io.marmot.clock.RowState;
 import io.marmot.clock.RowStateCodec;
-import io.marmot.clock.RowVersions;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Subscription;
@@ -32,7 +31,6 @@ final class RepairResponder implements AutoCloseable {
     private final String subject;
     private final LocalDigest digest;
     private final java.util.concurrent.Executor answers;
-    private RowVersions versions;
     private Connection answering;
     private Dispatcher dispatcher;
     private Subscription subscription;
@@ -154,11 +152,8 @@ final class RepairResponder implements AutoCloseable {
     }
 
     private byte[] encodedRow(TableHashes h, byte[] key) throws SQLException {
-        if (versions == null) {
-            versions = new RowVersions(digest.connection(), digest.versionWriters());
-        }
         TableHashes.Row row = h.row(digest.connection(), RowKey.decode(key));
-        RowState state = versions.load(h.table(), key);
+        RowState state = digest.versions().load(h.table(), key); // the digest's: closed with its connection
         return RepairCodec.row(row == null ? null : row.values(), state.row(), RowStateCodec.encode(state));
     }
 
@@ -176,19 +171,7 @@ final class RepairResponder implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        synchronized (this) {
-            stopAnswering();
-        }
-        synchronized (digest) {
-            if (versions != null) {
-                try {
-                    versions.close();
-                } catch (SQLException e) {
-                    log.debug("{} - closing the responder's statements: {}", nodeId, e.toString());
-                }
-                versions = null;
-            }
-        }
+    public synchronized void close() {
+        stopAnswering();
     }
 }

@@ -279,8 +279,11 @@ final class RepairWriter implements AutoCloseable {
 
     @Override
     public void close() {
-        try (AutoCloseable a = readVersions; AutoCloseable b = writeVersions; AutoCloseable c = writer;
-                AutoCloseable d = read; AutoCloseable e = write) {
+        java.sql.Connection r = read;
+        java.sql.Connection w = write;
+        // In reverse: the statements first, then the connections (their write-lock waiters forgotten first).
+        try (AutoCloseable d = () -> Sqlite.close(r); AutoCloseable e = () -> Sqlite.close(w);
+                AutoCloseable a = readVersions; AutoCloseable b = writeVersions; AutoCloseable c = writer) {
             // closes all, keeping the first failure
         } catch (Exception e) {
             log.debug("{} - closing the repair writer: {}", nodeId, e.toString());

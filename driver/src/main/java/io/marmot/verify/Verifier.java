@@ -109,7 +109,7 @@ public final class Verifier implements AutoCloseable {
         long readBefore = digest.rowsRead();
         try {
             responder.answerOn(nc, link.dispatcher()); // the connection's one dispatcher, shared with the feeds
-            Digest mine = digest.current();
+            Digest mine = digest.currentForRound();
             KeyValue kv = bucket.open(nc);
             long bytes = publish(kv, mine, started);
             if (mine == compared && ++quietRounds < SWEEP_EVERY_ROUNDS) {
@@ -180,6 +180,7 @@ public final class Verifier implements AutoCloseable {
                     }
                 });
             } finally {
+                repairer.close(); // its connections are opened again by the next pass: a repaired database goes idle too
                 synchronized (repairing) {
                     passThread = null; // the pool clears an interrupt left behind before its next task
                     repairing.set(false);

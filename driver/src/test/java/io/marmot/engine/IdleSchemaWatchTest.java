@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
+import io.marmot.sqlite.QuietFile;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
 import io.marmot.testing.Sqlite3;

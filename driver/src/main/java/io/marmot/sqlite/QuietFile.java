@@ -1,4 +1,4 @@
-package io.marmot.engine;
+package io.marmot.sqlite;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +12,7 @@ import java.util.Objects;
  * later time, whatever the file system's timestamp granularity). Lets a poller skip its SQL on an idle database:
  * every commit in WAL mode, whoever makes it, writes the {@code -wal} file.
  */
-final class QuietFile {
+public final class QuietFile {
     /** Far beyond any file system's timestamp granularity and the kernel's coarse clock. */
     private static final long MARGIN_MILLIS = 2_000;
 
@@ -22,12 +22,12 @@ final class QuietFile {
     private long modified;
     private long lookedAt;
 
-    QuietFile(Path file) {
+    public QuietFile(Path file) {
         this.file = file;
     }
 
     /** Call just before looking at the database: remembers the file as it is now. */
-    void looking() {
+    public void looking() {
         lookedAt = System.currentTimeMillis();
         BasicFileAttributes a = attributes();
         key = a == null ? null : a.fileKey();
@@ -36,7 +36,7 @@ final class QuietFile {
     }
 
     /** True when the file exists and certainly was not written since the last {@link #looking()}. */
-    boolean unchangedSinceLastLook() {
+    public boolean unchangedSinceLastLook() {
         if (size < 0 || modified > lookedAt - MARGIN_MILLIS) {
             return false;
         }

@@ -1,0 +1,112 @@
+package io.marmot.publish;
+
+import io.marmot.capture.LogUpkeep;
+import io.marmot.sqlite.OtherCommits;
+import io.marmot.sqlite.QuietFile;
+import io.marmot.sqlite.Sqlite;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * The publisher's connection to its database: open while there is work, closed once {@value #QUIET_POLLS} polls in
+ * a row found nothing new, so an idle database keeps no connection (and no WAL descriptor) for publishing. While it
+ * is closed, a poll looks at the WAL by one {@code stat} ({@link QuietFile}) instead of {@code PRAGMA data_version}:
+ * every commit, whoever makes it, writes the WAL, and a written WAL opens the connection again at once (its first
+ * look counts as a change). What is prepared on the connection (the log upkeep's and the pass's statements, the
+ * data_version look) is closed with it and prepared again on the next one: none outlives its connection.
+ */
+final class PublishConnection implements AutoCloseable {
+    /** Polls a second apart once the database is quiet ({@code IdlePace}): a few seconds of nothing new. */
+    static final int QUIET_POLLS = 5;
+
+    private final Path database;
+    private final long nodeId;
+    private final PublishPass pass;
+    private final QuietFile wal;
+    private SQLiteConnection db;
+    private LogUpkeep upkeep;
+    private OtherCommits otherCommits;
+    private int quietPolls;
+    private final io.marmot.clock.VersionWriters writers;
+
+    /** @param writers what the engine's writers of row versions share (the log upkeep folds versions) */
+    PublishConnection(Path database, long nodeId, PublishPass pass, io.marmot.clock.VersionWriters writers)
+            throws SQLException {
+        this.writers = writers;
+        this.database = database;
+        this.nodeId = nodeId;
+        this.pass = pass;
+        this.wal = new QuietFile(Path.of(database + "-wal"));
+        open();
+    }
+
+    synchronized SQLiteConnection db() throws SQLException {
+        open();
+        return db;
+    }
+
+    synchronized LogUpkeep upkeep() throws SQLException {
+        open();
+        return upkeep;
+    }
+
+    /** Whether another connection committed since the last look; while closed, whether the WAL was written. */
+    synchronized boolean otherCommits() throws SQLException {
+        if (db == null && wal.unchangedSinceLastLook()) {
+            return false;
+        }
+        open();
+        return otherCommits.sinceLastLook();
+    }
+
+    /** After a step: one that found work keeps the connection; enough polls in a row that found none close it. */
+    synchronized void stepped(boolean polled, boolean found) throws SQLException {
+        if (found) {
+            quietPolls = 0;
+        } else if (polled && ++quietPolls >= QUIET_POLLS && db != null) {
+            release();
+            wal.looking(); // after the close: a commit from now on (or since the last look) reopens it
+        }
+    }
+
+    boolean isOpen() {
+        return db != null;
+    }
+
+    private void open() throws SQLException {
+        if (db != null) {
+            return;
+        }
+        SQLiteConnection c = Sqlite.open(database);
+        try {
+            upkeep = new LogUpkeep(c, nodeId, writers);
+            otherCommits = new OtherCommits(c);
+        } catch (SQLException | RuntimeException e) {
+            Sqlite.closeQuietly(c, e);
+            throw e;
+        }
+        db = c;
+    }
+
+    /** The statements first, then the connection; the first failure is thrown once all are closed. */
+    private void release() throws SQLException {
+        SQLiteConnection c = db;
+        db = null;
+        try (AutoCloseable d = () -> Sqlite.close(c); AutoCloseable u = upkeep; AutoCloseable o = otherCommits; AutoCloseable p = pass::close) {
+            upkeep = null;
+            otherCommits = null;
+        } catch (SQLException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SQLException("closing the publisher's connection to " + database, e);
+        }
+    }
+
+    @Override
+    public synchronized void close() throws SQLException {
+        if (db != null) {
+            release();
+        }
+    }
+}
