@@ -1,8 +1,5 @@
 package io.marmot.engine;
 
-import io.marmot.capture.CaptureOptions;
-import io.marmot.capture.CaptureInstaller;
-import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
 import io.marmot.feed.ChangeFeed;
 import io.marmot.feed.ChangeFeedStats;
@@ -78,7 +75,7 @@ public final class MarmotEngine implements AutoCloseable {
         }
         long catchUpFrom = startedNanos;
         io.marmot.clock.VersionWriters writers = io.marmot.verify.Verifier.versionWriters(config);
-        NodeIdentity identity = establish(database, config, writers);
+        NodeIdentity identity = NodeSetUp.establish(database, config, writers);
         long nodeId = identity.nodeId();
         SchemaWatcher watcher = new SchemaWatcher(database, nodeId, config, MarmotRuntime.get().schemaWatch(), writers);
         Replication replication = config.publish() || config.replicate() ? Replication.start(nodeId,
@@ -97,23 +94,6 @@ public final class MarmotEngine implements AutoCloseable {
         }
         log.info("{} - engine started for {} ({})", nodeId, database, config);
         return engine;
-    }
-
-    /** The node's identity and capture, set up in one write transaction on a connection closed right after. */
-    private static NodeIdentity establish(Path database, MarmotConfig config, io.marmot.clock.VersionWriters writers)
-            throws SQLException {
-        try (SQLiteConnection c = Sqlite.open(database)) {
-            WalMode.enable(c, database);
-            return Sqlite.inWriteTransaction(c, tx -> {
-                NodeIdentity who = NodeIdentity.establish(tx, database, config);
-                CaptureInstaller.Result r = SchemaCapture.follow(tx, who.nodeId(), CaptureOptions.of(config), writers);
-                NodeIdentity.store(tx, who.nodeId());
-                if (r.firstInstall()) {
-                    log.info("{} - capture installed in {} on {} tables", who.nodeId(), database, r.tablesInstalled().size());
-                }
-                return who;
-            });
-        }
     }
 
     public long nodeId() {
