@@ -221,11 +221,12 @@ public final class Publisher implements AutoCloseable {
             ChangeLog.setClockCorrection(db, correction);
             appliedCorrection = correction;
         }
+        // Rows no transaction through the driver closed (other processes, auto-commit statements) take their stamp
+        // here; while NATS is away this also keeps such a backlog in groups of bounded size.
+        upkeep.closeOpenGroup();
         Connection nc = config.publish() ? link.connected() : null;
         if (nc != null && streamsReady) {
             publishPending(nc.jetStream(), ackTimeoutSeconds);
-        } else if (config.publish()) {
-            upkeep.closeOpenGroup();
         }
         if (System.nanoTime() - lastPrune > PRUNE_EVERY_NANOS) {
             prune();
