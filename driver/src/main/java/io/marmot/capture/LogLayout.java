@@ -28,8 +28,8 @@ final class LogLayout {
 
     /** Whether the log exists in the layout before markers. */
     static boolean isBeforeMarkers(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT \"notnull\" FROM pragma_table_info('"
-                + ChangeLog.LOG + "') WHERE name = 'hlc'")) {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT \"notnull\" FROM pragma_table_info('" + ChangeLog.LOG + "') WHERE name = 'hlc'")) {
             return rs.next() && rs.getInt(1) == 1;
         }
     }
@@ -48,7 +48,8 @@ final class LogLayout {
         }
         List<String> columns = new ArrayList<>();
         try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT name FROM pragma_table_info('" + ChangeLog.LOG + "') ORDER BY cid")) {
+                ResultSet rs = s.executeQuery(
+                        "SELECT name FROM pragma_table_info('" + ChangeLog.LOG + "') ORDER BY cid")) {
             while (rs.next()) {
                 columns.add(rs.getString(1));
             }

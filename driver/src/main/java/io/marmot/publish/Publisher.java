@@ -128,7 +128,7 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
-    /** Milliseconds the capture triggers subtract from the wall clock from now on (see Hlc.correction). */
+    /** Milliseconds the change groups' stamps subtract from the wall clock from now on (see Hlc.correction). */
     public void correctClock(long millis) {
         if (millis != clockCorrection) {
             clockCorrection = millis;
