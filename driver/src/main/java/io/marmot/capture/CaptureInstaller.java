@@ -220,7 +220,7 @@ public final class CaptureInstaller {
     private static long captureExistingRows(Connection c, TableInfo t) throws SQLException {
         try (Statement s = c.createStatement()) {
             int n = s.executeUpdate(TriggerBuilder.logInsertSql(t, RowChange.INSERT, "t", false,
-                    quote(t.name()) + " AS t, " + ChangeLog.STATE + " AS s"));
+                    quote(t.name()) + " AS t"));
             if (n > 0) {
                 log.info("table {} holds {} rows written before capture: captured them as inserts for the other nodes",
                         t.name(), n);

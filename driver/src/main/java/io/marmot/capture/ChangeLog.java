@@ -10,28 +10,39 @@ import java.sql.Statement;
  * The engine's tables inside the user's database, and the SQL the triggers share.
  *
  * <p>{@code __marmot_log} holds one row per captured row change, in commit order ({@code seq}: SQLite has one
- * writer at a time). {@code hlc} is the clock reading the trigger took: the wall clock in milliseconds shifted
- * left 16 bits, or just above the floor if that is higher. A change's <em>version</em> follows from the readings
- * by the rule of {@link io.marmot.clock.Hlc}, computed by readers ({@link LoggedChanges}) so the trigger stays one
- * cheap insert. Column {@code c<i>} holds the value of the table's i-th column; those columns have no declared type,
- * so every value keeps its exact storage class. {@code cols} is how many columns the trigger knew (a later ADD
- * COLUMN must not send NULLs). {@code mask} marks the columns an update changed (bit i: column i; NULL in logs of
- * earlier versions: all). {@code tx} groups changes: the driver closes a group on each commit, the
- * publisher closes the open group of writes made outside the driver while NATS is away.
+ * writer at a time), and <em>markers</em>. A trigger only copies the row: {@code hlc} and {@code tx} stay NULL. A
+ * {@link #GROUP_END} marker, inserted where a change group (transaction) ends, carries the clock reading the rows
+ * before it take as their stamp: the wall clock in milliseconds (minus the skew correction) shifted left 16 bits, or
+ * just above the floor if that is higher. A {@link #STAMP} marker gives the rows before it a reading without ending
+ * their group (a fold inside a transaction that goes on). A change's <em>version</em> follows from the stamps by the
+ * rule of {@link io.marmot.clock.Hlc}, computed by readers ({@link LoggedChanges}). Rows after the last marker are
+ * an open group (the {@code sqlite3} shell, other processes, auto-commit statements): readers stop before it until
+ * the engine closes it. Rows logged before this layout carry their own reading in {@code hlc} and their group in
+ * {@code tx}, and are read by the same rule. Column {@code c<i>} holds the value of the table's i-th column; those
+ * columns have no declared type, so every value keeps its exact storage class. {@code cols} is how many columns the
+ * trigger knew (a later ADD COLUMN must not send NULLs). {@code mask} marks the columns an update changed (bit i:
+ * column i; NULL in logs of earlier versions: all).
  *
  * <p>{@code __marmot_state} is one row: the node id, the clock's floor ({@code hlc}: raised past every applied
- * remote version), the open group, how far the log was published and folded into {@code __marmot_versions}
- * (each a log position and the version there, so readers resume the version sequence), and the {@code applying} flag the
- * applier sets inside its own transactions so its writes are not captured again. Replication keeps its own tables
- * beside these (stream positions, parked messages).
+ * remote version), how far the log was published and folded into {@code __marmot_versions} (each a log position and
+ * the version there, so readers resume the version sequence), and the clock's skew correction. Its {@code tx} and
+ * {@code applying} columns are left from earlier versions, unused. Replication keeps its own tables beside these
+ * (stream positions, parked messages).
  */
 public final class ChangeLog {
     public static final String LOG = "__marmot_log";
     public static final String STATE = "__marmot_state";
-    /** Value columns the log is created with; it widens (ALTER TABLE ADD COLUMN) for wider tables. */
-    static final int INITIAL_WIDTH = 16;
+    /**
+     * Value columns the log is created with; it widens (ALTER TABLE ADD COLUMN) for wider tables. None: every column
+     * a trigger leaves out costs each logged row a step (16 spare ones were 12 of an insert's 50 steps).
+     */
+    static final int INITIAL_WIDTH = 0;
     /** The bit of an update's {@code mask} that columns from this index on share. */
     public static final int MASK_SHARED_BIT = 62;
+    /** {@code op} of a marker ending a change group, its {@code hlc} the stamp of the rows before it. */
+    public static final int GROUP_END = 8;
+    /** {@code op} of a marker stamping the rows before it, their group going on. */
+    public static final int STAMP = 9;
 
     private ChangeLog() {
     }
@@ -52,13 +63,11 @@ public final class ChangeLog {
             if (!first && !hasColumn(c, STATE, "skew")) {
                 s.execute("ALTER TABLE " + STATE + " ADD COLUMN skew INTEGER NOT NULL DEFAULT 0"); // older databases
             }
-            StringBuilder log = new StringBuilder("CREATE TABLE IF NOT EXISTS " + LOG
-                    + " (seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, tx INTEGER NOT NULL, tbl TEXT NOT NULL,"
-                    + " op INTEGER NOT NULL, cols INTEGER NOT NULL, rid, mask INTEGER");
-            for (int i = 0; i < INITIAL_WIDTH; i++) {
-                log.append(", c").append(i);
+            if (!first && LogLayout.isBeforeMarkers(c)) {
+                LogLayout.upgrade(c);
+            } else {
+                s.execute(LogLayout.createLog(INITIAL_WIDTH));
             }
-            s.execute(log.append(")").toString());
             if (!first && !hasColumn(c, LOG, "mask")) {
                 s.execute("ALTER TABLE " + LOG + " ADD COLUMN mask INTEGER"); // logs of whole-row updates
             }
@@ -68,7 +77,7 @@ public final class ChangeLog {
         return first;
     }
 
-    private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+    static boolean hasColumn(Connection c, String table, String column) throws SQLException {
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT 1 FROM pragma_table_info('" + table + "') WHERE name = '" + column + "'")) {
             return rs.next();
@@ -116,6 +125,36 @@ public final class ChangeLog {
         }
     }
 
-    /** Closes the open change group so the next write starts a new one (inside the caller's transaction). */
-    public static final String CLOSE_GROUP = "UPDATE " + STATE + " SET tx = tx + 1";
+    /**
+     * Ends the open change group, if rows were logged since the last group ended: a {@link #GROUP_END} marker with
+     * the clock reading (parameter 1: the wall clock in milliseconds; the skew correction and the floor come from the
+     * state row). Inside the caller's write transaction.
+     */
+    public static final String CLOSE_GROUP = marker(GROUP_END,
+            "(SELECT op FROM " + LOG + " ORDER BY seq DESC LIMIT 1) <> " + GROUP_END);
+
+    /** Stamps the rows logged since the last marker, if any, their group going on (parameter 1: as above). */
+    static final String STAMP_ROWS = marker(STAMP, "(SELECT hlc IS NULL FROM " + LOG + " ORDER BY seq DESC LIMIT 1)");
+
+    private static String marker(int op, String when) {
+        return "INSERT INTO " + LOG + " (hlc, op) SELECT " + io.marmot.clock.Hlc.markerReading("s", "?") + ", " + op
+                + " FROM " + STATE + " s WHERE " + when;
+    }
+
+    /** Ends the open change group (see {@link #CLOSE_GROUP}) with this JVM's clock; true when there was one. */
+    public static boolean closeGroup(Connection c) throws SQLException {
+        return mark(c, CLOSE_GROUP);
+    }
+
+    /** Stamps the rows not stamped yet (see {@link #STAMP_ROWS}); true when there were some. */
+    static boolean stampRows(Connection c) throws SQLException {
+        return mark(c, STAMP_ROWS);
+    }
+
+    private static boolean mark(Connection c, String sql) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, System.currentTimeMillis());
+            return ps.executeUpdate() > 0;
+        }
+    }
 }

@@ -93,22 +93,18 @@ public final class LogUpkeep implements AutoCloseable {
     }
 
     /**
-     * Closes the open change group if the newest logged change belongs to it, so a backlog of writes made outside
-     * the driver while NATS is away is sent later as transactions of bounded size rather than one huge group.
+     * Ends the open change group, if rows were logged since the last group ended (by the {@code sqlite3} shell, other
+     * processes, auto-commit statements, capture itself), in a short write transaction of its own: readers stop
+     * before an open group, so these rows are stamped (take their version) and sent from here. True when it did.
      */
-    public void closeOpenGroup() throws SQLException {
+    public boolean closeOpenGroup() throws SQLException {
         try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT (SELECT tx FROM " + ChangeLog.LOG + " ORDER BY seq DESC LIMIT 1) = tx FROM "
-                        + ChangeLog.STATE)) {
-            if (!rs.next() || !rs.getBoolean(1)) {
-                return;
+                ResultSet rs = s.executeQuery("SELECT op FROM " + ChangeLog.LOG + " ORDER BY seq DESC LIMIT 1")) {
+            if (!rs.next() || rs.getInt(1) == ChangeLog.GROUP_END) {
+                return false;
             }
         }
-        Sqlite.inWriteTransaction(db, c -> {
-            try (Statement s = c.createStatement()) {
-                return s.executeUpdate(ChangeLog.CLOSE_GROUP);
-            }
-        });
+        return Sqlite.inWriteTransaction(db, ChangeLog::closeGroup);
     }
 
     /**

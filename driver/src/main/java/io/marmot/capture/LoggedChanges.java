@@ -44,6 +44,7 @@ public final class LoggedChanges {
     private int schemaVersion = -1;
     private int width;
     private PreparedStatement query;
+    private LogMarkers markers;
 
     /** Receives changes in commit order with their versions; returns false to stop reading. */
     @FunctionalInterface
@@ -52,9 +53,10 @@ public final class LoggedChanges {
     }
 
     /**
-     * Visits the changes logged after {@code from}, in commit order, until the visitor says stop. Each change's
-     * version continues the sequence from {@code from} by {@link Hlc#nextVersion}. Returns the
-     * position of the last row consumed (visited, or skipped because its table is gone), or {@code from}.
+     * Visits the changes logged after {@code from}, in commit order, until the visitor says stop, or until a change
+     * group that has not ended (see {@link ChangeLog}). Each change's version continues the sequence from {@code from}
+     * by {@link Hlc#nextVersion}. Returns the position of the last row consumed (visited, a marker, or skipped
+     * because its table is gone), or {@code from}. The visitor's {@code tx} tells groups apart.
      */
     public LogPosition read(Connection c, LogPosition from, Visitor visitor) throws SQLException {
         return read(c, from, false, visitor);
@@ -62,7 +64,8 @@ public final class LoggedChanges {
 
     /**
      * Like {@link #read}, but each change carries only its row's key and, for an update, which columns changed:
-     * what folding into row versions needs, without reading every value.
+     * what folding into row versions needs, without reading every value. Reads every stamped change, its group
+     * ended or not.
      */
     public LogPosition readKeys(Connection c, LogPosition from, Visitor visitor) throws SQLException {
         return read(c, from, true, visitor);
@@ -82,13 +85,34 @@ public final class LoggedChanges {
         LogPosition last = from;
         past = null;
         recorded.clear();
+        if (markers == null) {
+            markers = new LogMarkers(c);
+        }
+        markers.start(!keysOnly);
         try (ResultSet rs = query.executeQuery()) {
             while (rs.next()) {
                 long seq = rs.getLong(1);
-                // Versions advance with the log position, and never fall below the clock reading.
-                long version = Hlc.nextVersion(last.seq(), last.version(), seq, rs.getLong(2));
+                long stamp = rs.getLong(2);
+                boolean ownStamp = !rs.wasNull();
+                long tx;
+                int op = rs.getInt(5);
+                if (op == ChangeLog.GROUP_END || op == ChangeLog.STAMP) {
+                    last = new LogPosition(seq, Hlc.nextVersion(last.seq(), last.version(), seq, stamp));
+                    continue;
+                }
+                if (ownStamp) {
+                    tx = rs.getLong(3); // logged before markers: its own reading and group
+                } else {
+                    if (!markers.cover(seq)) {
+                        return last; // the open group: the engine stamps it when it closes it
+                    }
+                    stamp = markers.stamp();
+                    tx = markers.group();
+                }
+                // Versions advance with the log position, and never fall below the stamp.
+                long version = Hlc.nextVersion(last.seq(), last.version(), seq, stamp);
                 RowChange change = toChange(c, rs, version, keysOnly);
-                if (change != null && !visitor.visit(seq, version, rs.getLong(3), change)) {
+                if (change != null && !visitor.visit(seq, version, tx, change)) {
                     return last;
                 }
                 last = new LogPosition(seq, version);
@@ -99,9 +123,16 @@ public final class LoggedChanges {
 
     /** Releases the cached statement; the instance may be used again. */
     public void close() throws SQLException {
-        if (query != null) {
-            query.close();
-            query = null;
+        try {
+            if (query != null) {
+                query.close();
+                query = null;
+            }
+        } finally {
+            if (markers != null) {
+                markers.close();
+                markers = null;
+            }
         }
     }
 

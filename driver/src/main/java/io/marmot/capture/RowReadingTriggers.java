@@ -91,8 +91,8 @@ final class RowReadingTriggers {
         Map<String, String> out = new LinkedHashMap<>();
         out.put(name("insert", t), create("insert", "AFTER INSERT", t, "", logWritten(t, RowChange.INSERT, "")));
         out.put(name("before", t), create("before", "BEFORE UPDATE", t, keyUnchanged(t), "  INSERT OR REPLACE INTO "
-                + quote(stash(t)) + " SELECT " + String.join(", ", stashValues(t)) + " FROM " + ChangeLog.STATE
-                + " s, " + rowAs(t, "OLD", "o") + " WHERE s.applying = 0;\n"));
+                + quote(stash(t)) + " SELECT " + String.join(", ", stashValues(t)) + " FROM " + rowAs(t, "OLD", "o")
+                + ";\n"));
         out.put(name("update", t), create("update", "AFTER UPDATE", t, keyUnchanged(t),
                 logWritten(t, RowChange.UPDATE, " LEFT JOIN " + quote(stash(t)) + " AS o ON " + stashKeyIs(t, "o."))
                         + "  DELETE FROM " + quote(stash(t)) + " WHERE " + stashKeyIs(t, "") + ";\n"));
@@ -117,7 +117,7 @@ final class RowReadingTriggers {
         }
         return "  " + logInsertSql(t, Integer.toString(op), mask, "NEW",
                 i -> t.columns().get(i).key() ? "NEW." + column(t, i) : "n.x" + i, false,
-                ChangeLog.STATE + " s, " + rowAs(t, "NEW", "n") + join) + " WHERE s.applying = 0;\n";
+                rowAs(t, "NEW", "n") + join) + ";\n";
     }
 
     /**

@@ -57,9 +57,7 @@ public final class SchemaCapture {
         if (recorded.splitsGroup()) {
             // The change group ends here: what this transaction (or the writer outside the driver) logs from now on
             // is a group of its own, sent after the schema change; what it logged before goes before it.
-            try (Statement s = c.createStatement()) {
-                s.executeUpdate(ChangeLog.CLOSE_GROUP);
-            }
+            ChangeLog.closeGroup(c);
         }
         for (String sql : recorded.statements()) {
             DdlStatement st = DdlStatement.check(sql);
@@ -87,9 +85,16 @@ public final class SchemaCapture {
         }
     }
 
-    /** Folds the local changes not yet folded into the row versions (inside the caller's write transaction). */
+    /**
+     * Folds the local changes not yet folded into the row versions (inside the caller's write transaction). Rows not
+     * stamped yet are stamped first, their group left open: it may be the caller's own transaction, which stays one
+     * group.
+     */
     public static void foldLocalChanges(Connection c, long nodeId, VersionWriters writers) throws SQLException {
-        fold(c, nodeId, writers, VersionFold::fold);
+        fold(c, nodeId, writers, fold -> {
+            ChangeLog.stampRows(c);
+            fold.fold();
+        });
     }
 
     /**
@@ -115,11 +120,17 @@ public final class SchemaCapture {
         }
     }
 
-    /** The last log position of the transactions before the open change group. */
+    /**
+     * The last log position of the transactions before the open change group: its last group end (read backwards from
+     * the log's end); in a log made before markers, its last row of a closed group; when the log holds none
+     * (pruned), the position before its first row.
+     */
     private static long groupStart(Connection c) throws SQLException {
         try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG
-                        + " WHERE tx < (SELECT tx FROM " + ChangeLog.STATE + ")")) {
+                ResultSet rs = s.executeQuery("SELECT coalesce((SELECT seq FROM " + ChangeLog.LOG + " WHERE op = "
+                        + ChangeLog.GROUP_END + " ORDER BY seq DESC LIMIT 1), (SELECT max(seq) FROM " + ChangeLog.LOG
+                        + " WHERE tx < (SELECT tx FROM " + ChangeLog.STATE + ")), (SELECT min(seq) - 1 FROM " + ChangeLog.LOG
+                        + "), 0)")) {
             return rs.next() ? rs.getLong(1) : 0;
         }
     }
@@ -169,7 +180,7 @@ public final class SchemaCapture {
                         .append(" IS t.").append(Identifiers.quote(k));
             }
         }
-        String from = Identifiers.quote(t.name()) + " AS t, " + ChangeLog.STATE + " AS s WHERE EXISTS (SELECT 1 FROM "
+        String from = Identifiers.quote(t.name()) + " AS t WHERE EXISTS (SELECT 1 FROM "
                 + ChangeLog.LOG + " l WHERE l.tbl = " + Identifiers.literal(t.name()) + " AND l.cols < " + t.columns().size()
                 + " AND l.op <> " + RowChange.DELETE + " AND l.seq > " + loggedAfter + " AND " + match + ")";
         try (Statement s = c.createStatement()) {

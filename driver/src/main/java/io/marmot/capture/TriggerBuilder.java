@@ -3,7 +3,6 @@ package io.marmot.capture;
 import static io.marmot.schema.Identifiers.literal;
 import static io.marmot.schema.Identifiers.quote;
 
-import io.marmot.clock.Hlc;
 import io.marmot.schema.Identifiers;
 import io.marmot.schema.TableInfo;
 import io.marmot.wire.RowChange;
@@ -61,16 +60,16 @@ final class TriggerBuilder {
     }
 
     /**
-     * One log row, unless the applier is writing (its {@code applying} flag, visible only inside its own
-     * transaction); for a delete only the key (or rowid) is kept.
+     * One log row, the row's values and nothing else: no clock, no group (the marker ending the group stamps it, see
+     * {@link ChangeLog}); for a delete only the key (or rowid) is kept.
      */
     static String logInsert(TableInfo t, int op, String row, boolean keyOnly) {
-        return "  " + logInsertSql(t, op, row, keyOnly, ChangeLog.STATE + " s") + " WHERE s.applying = 0;\n";
+        return "  " + logInsertSql(t, op, row, keyOnly, null) + ";\n";
     }
 
     /**
-     * {@code INSERT INTO __marmot_log ... SELECT ... FROM <from>}: the values of {@code row} (NEW, OLD, or a
-     * table alias), stamped with the clock and the open group of {@code s}, the state row.
+     * {@code INSERT INTO __marmot_log ... VALUES (...)}, or {@code ... SELECT ... FROM <from>} when {@code from} is
+     * given: the values of {@code row} (NEW, OLD, or a table alias of {@code from}).
      */
     static String logInsertSql(TableInfo t, int op, String row, boolean keyOnly, String from) {
         return logInsertSql(t, Integer.toString(op),
@@ -84,10 +83,12 @@ final class TriggerBuilder {
      */
     static String logInsertSql(TableInfo t, String op, String mask, String rowidRow, IntFunction<String> value,
             boolean keyOnly, String from) {
-        StringBuilder cols = new StringBuilder("hlc, tx, tbl, op, cols, rid");
-        StringBuilder vals = new StringBuilder(Hlc.triggerReading("s") + ", s.tx, " + literal(t.name()) + ", " + op + ", "
-                + t.columns().size());
-        vals.append(", ").append(t.usesRowid() ? rowidRow + "." + t.rowidAlias() : "NULL");
+        StringBuilder cols = new StringBuilder("tbl, op, cols");
+        StringBuilder vals = new StringBuilder(literal(t.name()) + ", " + op + ", " + t.columns().size());
+        if (t.usesRowid()) {
+            cols.append(", rid");
+            vals.append(", ").append(rowidRow).append(".").append(t.rowidAlias());
+        }
         if (mask != null) {
             cols.append(", mask");
             vals.append(", ").append(mask);
@@ -100,7 +101,8 @@ final class TriggerBuilder {
             cols.append(", c").append(i);
             vals.append(", ").append(value.apply(i));
         }
-        return "INSERT INTO " + ChangeLog.LOG + " (" + cols + ") SELECT " + vals + " FROM " + from;
+        return "INSERT INTO " + ChangeLog.LOG + " (" + cols + ") " + (from == null ? "VALUES (" + vals + ")"
+                : "SELECT " + vals + " FROM " + from);
     }
 
     static String column(TableInfo t, int i) {

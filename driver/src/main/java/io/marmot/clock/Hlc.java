@@ -3,10 +3,11 @@ package io.marmot.clock;
 /**
  * The hybrid logical clock. A reading is the wall clock in milliseconds shifted left 16 bits, or just above the
  * clock's floor if that is higher; the floor is raised past every version applied from a peer, so a local write
- * made after applying a change always carries a newer version than that change.
+ * made after applying a change always carries a newer version than that change. One reading is taken per change
+ * group, where it ends (a marker of the change log), and stamps every row of the group.
  *
- * <p>A change's <em>version</em> is derived from the readings of the change log, in log order:
- * {@code max(reading, previous version + (seq - previous seq))}. It is a function of the log alone (every reader
+ * <p>A change's <em>version</em> is derived from the stamps of the change log, in log order:
+ * {@code max(stamp, previous version + (seq - previous seq))}. It is a function of the log alone (every reader
  * computes the same versions), unique, and increasing in commit order even when the wall clock steps back. Two
  * versions compare as numbers; equal versions from two nodes are ordered by node id ({@link #newer}).
  */
@@ -18,13 +19,13 @@ public final class Hlc {
     }
 
     /**
-     * The reading the capture trigger takes, in SQL of SQLite 3.31+ (other processes write through the same
-     * triggers): {@code state} names the engine's state row, whose {@code hlc} column is the floor and whose
-     * {@code skew} column the correction of a clock that runs too far from the shared reference ({@link #correction}).
+     * The reading a change group takes where it ends (a marker of the change log), in SQL: {@code millis} is the wall
+     * clock in milliseconds (a parameter, this JVM's), {@code state} names the engine's state row, whose {@code hlc}
+     * column is the floor and whose {@code skew} column the correction of a clock that runs too far from the shared
+     * reference ({@link #correction}).
      */
-    public static String triggerReading(String state) {
-        return "max(" + state + ".hlc + 1, (CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) - " + state
-                + ".skew) << " + LOGICAL_BITS + ")";
+    public static String markerReading(String state, String millis) {
+        return "max(" + state + ".hlc + 1, (" + millis + " - " + state + ".skew) << " + LOGICAL_BITS + ")";
     }
 
     /**
@@ -42,7 +43,7 @@ public final class Hlc {
         return 0;
     }
 
-    /** The version of the log row at {@code seq} with clock reading {@code reading}, after the row before it. */
+    /** The version of the log row at {@code seq} stamped {@code reading}, after the row before it. */
     public static long nextVersion(long previousSeq, long previousVersion, long seq, long reading) {
         return Math.max(reading, previousVersion + (seq - previousSeq));
     }

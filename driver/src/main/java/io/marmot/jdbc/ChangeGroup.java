@@ -9,7 +9,8 @@ import org.sqlite.jdbc4.JDBC4PreparedStatement;
 
 /**
  * The change group of a connection's transaction: closed inside the transaction at commit when it wrote anything,
- * so peers receive exactly this transaction together.
+ * so peers receive exactly this transaction together. Closing it is one marker row in the change log carrying the
+ * clock reading that stamps the transaction's rows ({@link ChangeLog#CLOSE_GROUP}): the triggers take no reading.
  */
 final class ChangeGroup implements AutoCloseable {
     private final SQLiteConnection connection;
@@ -36,6 +37,7 @@ final class ChangeGroup implements AutoCloseable {
         if (closeGroup == null) {
             closeGroup = new JDBC4PreparedStatement(connection, ChangeLog.CLOSE_GROUP);
         }
+        closeGroup.setLong(1, System.currentTimeMillis());
         closeGroup.executeUpdate();
     }
 

@@ -66,8 +66,8 @@ public final class MergeWriter implements AutoCloseable {
 
     /**
      * Runs set-based writes (rows copied with their versions) in one transaction, as the writer applies changes:
-     * local changes folded first, capture off, the clock raised past the newest version written. A failure rolls
-     * the whole transaction back.
+     * local changes folded first, not captured (the log rows the triggers wrote are deleted), the clock raised past
+     * the newest version written. A failure rolls the whole transaction back.
      */
     public void applyBulk(Bulk work) throws SQLException {
         writer.applyBulk(work::run);

@@ -1,6 +1,5 @@
 package io.marmot.merge;
 
-import io.marmot.capture.ChangeLog;
 import io.marmot.capture.LoggedChanges;
 import io.marmot.capture.VersionFold;
 import io.marmot.clock.RowVersions;
@@ -13,7 +12,6 @@ import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.Transaction;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -24,8 +22,9 @@ import java.util.Map;
 
 /**
  * The SQLite side of applying: received transactions go into ONE SQLite transaction, each under its own savepoint
- * so it lands whole or not at all, with capture off and local changes folded into the row versions first (they must
- * be known before comparing with received ones). Each row change is merged by {@link ChangeMerge}.
+ * so it lands whole or not at all, with local changes folded into the row versions first (they must be known before
+ * comparing with received ones). Each row change is merged by {@link ChangeMerge}. The capture triggers log what it
+ * writes like any write ({@link AppliedRows} removes those rows before it commits).
  */
 public final class VersionCheckedWriter implements AutoCloseable {
     private final Connection db;
@@ -83,14 +82,15 @@ public final class VersionCheckedWriter implements AutoCloseable {
 
     /**
      * Runs set-based writes (rows copied with their versions) in one transaction under the same conditions as
-     * {@link #apply}: local changes folded first, capture off, the clock raised past what was written.
+     * {@link #apply}: local changes folded first, what it writes not captured, the clock raised past what was written.
      */
     void applyBulk(BulkWork work) throws SQLException {
         fold.catchUp();
         Sqlite.inWriteTransaction(db, c -> {
-            execute("UPDATE " + ChangeLog.STATE + " SET applying = 1");
+            long logged = AppliedRows.begin(db);
             fold.fold();
-            raiseClockAndResume(work.run(db));
+            long maxVersion = work.run(db);
+            AppliedRows.end(db, logged, maxVersion);
             return null;
         });
     }
@@ -107,7 +107,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
                 writer.reset();
                 schemaVersion = version;
             }
-            execute("UPDATE " + ChangeLog.STATE + " SET applying = 1");
+            long logged = AppliedRows.begin(db);
             if (!transactions.isEmpty()) {
                 fold.fold(); // local versions must be known before comparing with received ones
             }
@@ -129,22 +129,13 @@ public final class VersionCheckedWriter implements AutoCloseable {
                 outcomes.add(o);
             }
             epilogue.run(db, outcomes);
-            raiseClockAndResume(maxVersion);
+            AppliedRows.end(db, logged, maxVersion);
             return outcomes;
         });
         if (listening) {
             conflicts.heard().forEach(listeners::nodeEvent); // committed: now they happened
         }
         return done;
-    }
-
-    /** Capture on again, and the clock past every version written (the next local write must be newer). */
-    private void raiseClockAndResume(long maxVersion) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("UPDATE " + ChangeLog.STATE
-                + " SET applying = 0, hlc = max(hlc, ?)")) {
-            ps.setLong(1, maxVersion);
-            ps.executeUpdate();
-        }
     }
 
     private Outcome applyTransaction(Transaction tx) throws RejectedChange, SQLException {

@@ -123,7 +123,7 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
-    /** Milliseconds the capture triggers subtract from the wall clock from now on (see Hlc.correction). */
+    /** Milliseconds the change groups' stamps subtract from the wall clock from now on (see Hlc.correction). */
     public void correctClock(long millis) {
         if (millis != clockCorrection) {
             clockCorrection = millis;
@@ -225,11 +225,12 @@ public final class Publisher implements AutoCloseable {
             ChangeLog.setClockCorrection(conn.db(), correction);
             appliedCorrection = correction;
         }
+        // Rows no transaction through the driver closed (other processes, auto-commit statements) take their stamp
+        // here; while NATS is away this also keeps such a backlog in groups of bounded size.
+        conn.upkeep().closeOpenGroup();
         Connection nc = config.publish() ? link.connected() : null;
         if (nc != null && streamsReady) {
             publishPending(nc.jetStream(), ackTimeoutSeconds);
-        } else if (config.publish()) {
-            conn.upkeep().closeOpenGroup();
         }
         if (System.nanoTime() - lastPrune > PRUNE_EVERY_NANOS) {
             prune();

@@ -162,8 +162,12 @@ final class BulkMerge implements AutoCloseable {
         String from = (t.usesRowid() ? "s.rowid, " : "") + columns.stream().map(c -> "s." + c)
                 .collect(Collectors.joining(", "));
         try (Statement s = local.createStatement()) {
-            return s.executeUpdate("INSERT INTO main." + quote(t.name()) + " (" + into + ") SELECT " + from + " FROM "
+            s.executeUpdate("INSERT INTO main." + quote(t.name()) + " (" + into + ") SELECT " + from + " FROM "
                     + KEYS + " k JOIN " + SCHEMA + "." + quote(t.name()) + " s ON s.rowid = k.rid WHERE k.kind = " + NEW);
+            // changes(), not the update count: sqlite-jdbc counts the change log's rows the triggers wrote too
+            try (ResultSet rs = s.executeQuery("SELECT changes()")) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
         }
     }
 

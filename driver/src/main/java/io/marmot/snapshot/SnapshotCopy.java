@@ -100,6 +100,7 @@ final class SnapshotCopy {
         }
         if (hasTable(c, ChangeLog.STATE) && hasTable(c, ChangeLog.LOG)) {
             try (RowVersions versions = new RowVersions(c, io.marmot.clock.VersionWriters.alone()); VersionFold fold = new VersionFold(c, source, versions)) {
+                ChangeLog.closeGroup(c); // rows no group end stamped yet take their versions too
                 fold.fold(); // local changes not yet folded keep their versions in the copy
             }
         }

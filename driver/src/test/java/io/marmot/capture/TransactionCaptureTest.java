@@ -2,6 +2,7 @@ package io.marmot.capture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,6 +32,10 @@ class TransactionCaptureTest {
                 db = path;
                 c = connection;
             });
+
+    /** A logged row's change group: the group end (marker) that follows it; NULL while its group is open. */
+    static final String GROUP = "(SELECT min(m.seq) FROM __marmot_log m WHERE m.seq > l.seq AND m.op = "
+            + ChangeLog.GROUP_END + ")";
 
     private List<List<Object>> opsAndKeys() throws SQLException {
         return Db.list(c, "SELECT op, c0 FROM __marmot_log WHERE tbl = 't' ORDER BY seq");
@@ -89,7 +94,7 @@ class TransactionCaptureTest {
         assertEquals(List.of(List.of(1, 1), List.of(1, 3), List.of(2, 3)), opsAndKeys());
         assertEquals("before", Db.scalar(c, "SELECT c1 FROM __marmot_log WHERE tbl = 't' AND c0 = 1"));
         assertEquals(30, Db.longValue(c, "SELECT c2 FROM __marmot_log WHERE tbl = 't' AND op = 2"));
-        assertEquals(1, Db.count(c, "SELECT count(DISTINCT tx) FROM __marmot_log WHERE tbl = 't'"));
+        assertEquals(1, Db.count(c, "SELECT count(DISTINCT " + GROUP + ") FROM __marmot_log l WHERE tbl = 't'"));
     }
 
     @Test
@@ -146,7 +151,7 @@ class TransactionCaptureTest {
         assertEquals(25, Db.count(c, "SELECT count(*) FROM __marmot_log WHERE tbl = 't' AND op = 2 AND c2 = -c0"));
         assertEquals(List.of(List.of(2), List.of(4)),
                 Db.list(c, "SELECT c0 FROM __marmot_log WHERE tbl = 't' AND op = 3 ORDER BY seq"));
-        assertEquals(1, Db.count(c, "SELECT count(DISTINCT tx) FROM __marmot_log WHERE tbl = 't'"));
+        assertEquals(1, Db.count(c, "SELECT count(DISTINCT " + GROUP + ") FROM __marmot_log l WHERE tbl = 't'"));
     }
 
     @Test
@@ -163,7 +168,8 @@ class TransactionCaptureTest {
         c.setAutoCommit(true);
 
         List<List<Object>> groups = Db.list(c,
-                "SELECT tx, count(*), min(seq), max(seq) FROM __marmot_log GROUP BY tx ORDER BY min(seq)");
+                "SELECT " + GROUP + " AS g, count(*), min(seq), max(seq) FROM __marmot_log l WHERE op < "
+                        + ChangeLog.GROUP_END + " GROUP BY g ORDER BY min(seq)");
         assertEquals(3, groups.size(), () -> "three transactions, three groups: " + groups);
         assertEquals(5L, ((Number) groups.get(0).get(1)).longValue());
         assertEquals(2L, ((Number) groups.get(1).get(1)).longValue());
@@ -182,8 +188,9 @@ class TransactionCaptureTest {
         c.commit();
         c.setAutoCommit(true);
         Db.exec(c, "INSERT INTO t VALUES (2, 'b', 2)");
-        List<List<Object>> tx = Db.list(c, "SELECT tx FROM __marmot_log WHERE tbl = 't' ORDER BY seq");
-        assertNotEquals(tx.get(0), tx.get(1));
+        List<List<Object>> tx = Db.list(c, "SELECT " + GROUP + " FROM __marmot_log l WHERE tbl = 't' ORDER BY seq");
+        assertNotNull(tx.get(0).get(0), "the transaction's group ended at its commit");
+        assertNull(tx.get(1).get(0), "an auto-commit statement is in the open group, until the engine ends it");
     }
 
     @Test
@@ -195,8 +202,9 @@ class TransactionCaptureTest {
         Db.exec(c, "INSERT INTO t VALUES (2, 'b', 2)");
         c.commit();
         c.setAutoCommit(true);
-        List<List<Object>> tx = Db.list(c, "SELECT tx FROM __marmot_log WHERE tbl = 't' ORDER BY seq");
+        List<List<Object>> tx = Db.list(c, "SELECT " + GROUP + " FROM __marmot_log l WHERE tbl = 't' ORDER BY seq");
         assertEquals(2, tx.size());
+        assertNotNull(tx.get(0).get(0));
         assertNotEquals(tx.get(0), tx.get(1));
         try (Connection other = Db.plain(db)) {
             assertEquals(2, Db.logCount(other, "t"), "both committed");
@@ -208,6 +216,10 @@ class TransactionCaptureTest {
         for (int i = 1; i <= 200; i++) {
             Db.update(c, "INSERT INTO t VALUES (?, ?, ?)", i, "r", i);
         }
+        assertEquals(List.of(), versions(), "auto-commit statements are an open group: no reader passes it");
+        try (Connection plain = Db.plain(db)) {
+            assertTrue(ChangeLog.closeGroup(plain), "the engine ends the open group");
+        }
         List<Long> versions = versions();
         assertEquals(200, versions.size());
         for (int i = 1; i < versions.size(); i++) {
@@ -218,16 +230,38 @@ class TransactionCaptureTest {
     }
 
     @Test
+    void aTransactionsRowsAreStampedByTheReadingTakenAtItsCommit() throws Exception {
+        c.setAutoCommit(false);
+        Db.exec(c, "INSERT INTO t VALUES (1, 'a', 1)", "INSERT INTO t VALUES (2, 'b', 2)");
+        long beforeCommit = System.currentTimeMillis();
+        Thread.sleep(5); // the rows were written before this; their stamp is taken after it, at the commit
+        Db.exec(c, "UPDATE t SET n = 3 WHERE id = 1");
+        c.commit();
+        c.setAutoCommit(true);
+        List<List<Object>> markers = Db.list(c, "SELECT hlc FROM __marmot_log WHERE op = " + ChangeLog.GROUP_END);
+        assertEquals(1, markers.size(), "one group end for the transaction: " + markers);
+        long stamp = ((Number) markers.get(0).get(0)).longValue();
+        assertTrue(stamp >> 16 >= beforeCommit, "the stamp is the clock at the commit");
+        assertEquals(0, Db.count(c, "SELECT count(*) FROM __marmot_log WHERE op < " + ChangeLog.GROUP_END
+                + " AND (hlc IS NOT NULL OR tx IS NOT NULL)"), "the triggers take no reading and no group");
+        assertEquals(List.of(stamp, stamp + 1, stamp + 2), versions(), "the rows take the stamp, in log order");
+    }
+
+    @Test
     void versionsKeepIncreasingWhenTheWallClockStepsBack() throws Exception {
+        c.setAutoCommit(false);
         for (int i = 1; i <= 5; i++) {
             Db.update(c, "INSERT INTO t VALUES (?, ?, ?)", i, "r", i);
+            c.commit();
         }
-        // What a trigger records after the clock was set back an hour.
-        Db.exec(c, "UPDATE __marmot_log SET hlc = hlc - (3600000 << 16) WHERE c0 >= 3");
-        List<List<Object>> raw = Db.list(c, "SELECT c0, hlc FROM __marmot_log WHERE tbl = 't' ORDER BY seq");
-        assertEquals(5, raw.size(), () -> "one logged change per insert: " + raw);
-        assertTrue(((Number) raw.get(2).get(1)).longValue() < ((Number) raw.get(1).get(1)).longValue(),
-                () -> "the clock readings step back an hour at the third change: " + raw);
+        c.setAutoCommit(true);
+        // What the group ends record after the clock was set back an hour.
+        Db.exec(c, "UPDATE __marmot_log SET hlc = hlc - (3600000 << 16) WHERE op = " + ChangeLog.GROUP_END
+                + " AND seq > (SELECT seq FROM __marmot_log WHERE c0 = 3)");
+        List<List<Object>> raw = Db.list(c, "SELECT hlc FROM __marmot_log WHERE op = " + ChangeLog.GROUP_END + " ORDER BY seq");
+        assertEquals(5, raw.size(), () -> "one group end per transaction: " + raw);
+        assertTrue(((Number) raw.get(2).get(0)).longValue() < ((Number) raw.get(1).get(0)).longValue(),
+                () -> "the clock readings step back an hour at the third transaction: " + raw);
         List<Long> versions = versions();
         assertEquals(5, versions.size(), () -> "a version for every logged change: " + versions);
         for (int i = 1; i < versions.size(); i++) {

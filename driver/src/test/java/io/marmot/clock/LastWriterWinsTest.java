@@ -97,9 +97,9 @@ class LastWriterWinsTest {
     }
 
     @Test
-    void triggerReadingUsesOnlyOldSqliteFunctions() {
-        String sql = Hlc.triggerReading("s");
-        assertTrue(sql.contains("julianday('now')") && sql.contains("s.hlc + 1"), sql);
+    void markerReadingStaysAboveTheFloorAndSubtractsTheSkew() {
+        String sql = Hlc.markerReading("s", "?");
+        assertTrue(sql.contains("s.hlc + 1") && sql.contains("? - s.skew"), sql);
         assertFalse(sql.contains("unixepoch"), "unixepoch('subsec') needs SQLite 3.42: other writers may be older");
     }
 

@@ -1,6 +1,7 @@
 package io.marmot.schema;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -21,6 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** CREATE TABLE and ALTER TABLE through the driver keep capture whole, in the same transaction. */
 class SchemaChangeTest {
+    /** Change groups of the log: its rows told apart by the group end (marker) that follows them. */
+    private static final String GROUPS = "SELECT count(DISTINCT (SELECT min(m.seq) FROM __marmot_log m WHERE m.seq > l.seq"
+            + " AND m.op = " + io.marmot.capture.ChangeLog.GROUP_END + ")) FROM __marmot_log l WHERE l.op < "
+            + io.marmot.capture.ChangeLog.GROUP_END;
+
     @TempDir
     Path dir;
     Path db;
@@ -76,7 +82,7 @@ class SchemaChangeTest {
         c.setAutoCommit(true);
         assertEquals(List.of(row(1, 1, "same tx")), values("t", 2));
         assertEquals(List.of(row(1, "also")), values("u", 1));
-        assertEquals(1, Db.count(c, "SELECT count(DISTINCT tx) FROM __marmot_log"));
+        assertEquals(1, Db.count(c, GROUPS));
     }
 
     @Test
@@ -87,11 +93,16 @@ class SchemaChangeTest {
         c.commit();
         c.setAutoCommit(true);
         // the row of t goes before the rename, under the name and shape it was written with; the row of u after it
-        assertEquals(List.of(row("t", 1), row("u", 2)), Db.list(c, "SELECT tbl, c0 FROM __marmot_log ORDER BY seq"));
-        assertEquals(2, Db.count(c, "SELECT count(DISTINCT tx) FROM __marmot_log"));
+        assertEquals(List.of(row("t", 1), row("u", 2)), Db.list(c, "SELECT tbl, c0 FROM __marmot_log WHERE op < "
+                + io.marmot.capture.ChangeLog.GROUP_END + " ORDER BY seq"));
+        assertEquals(2, Db.count(c, GROUPS));
         long rowOfT = Db.count(c, "SELECT seq FROM __marmot_log WHERE tbl = 't'");
-        assertEquals(rowOfT, Db.count(c, "SELECT barrier FROM __marmot_ddl WHERE sql LIKE 'ALTER%RENAME%'"));
-        assertEquals(1, Db.count(c, "SELECT count(*) FROM __marmot_shapes WHERE tbl = 't' AND upto = " + rowOfT));
+        long rowOfU = Db.count(c, "SELECT seq FROM __marmot_log WHERE tbl = 'u'");
+        long barrier = Db.count(c, "SELECT barrier FROM __marmot_ddl WHERE sql LIKE 'ALTER%RENAME%'");
+        assertTrue(barrier >= rowOfT && barrier < rowOfU, "the rename goes between the rows: " + barrier);
+        long groupEnd = Db.count(c, "SELECT min(seq) FROM __marmot_log WHERE op = " + io.marmot.capture.ChangeLog.GROUP_END);
+        assertTrue(groupEnd > barrier && groupEnd < rowOfU, "the first group ends at the rename");
+        assertEquals(1, Db.count(c, "SELECT count(*) FROM __marmot_shapes WHERE tbl = 't' AND upto = " + barrier));
     }
 
     @Test
