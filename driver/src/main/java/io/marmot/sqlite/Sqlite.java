@@ -55,6 +55,7 @@ public final class Sqlite {
         try (Statement s = c.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
         }
+        WriteLockWaiter.took(c); // no waiter of this JVM is woken while this transaction holds the lock
         try {
             T result = work.run(c);
             try (Statement s = c.createStatement()) {

@@ -52,6 +52,8 @@ public final class Benchmark {
             ReportHeader.write(args, quick, b::line);
             if (runs.test("1")) {
                 new LocalWritesSection(dir, nats.url(), quick, b::line).report();
+            } else if (only.contains("pool")) { // §1's concurrent-writer rows alone, to compare builds quickly
+                new LocalWritesSection(dir, nats.url(), quick, b::line).writersOnly();
             }
             if (runs.test("2") || runs.test("3")) { // throughput is judged against the limits of the same run
                 double[] limits = b.jetStreamLimits(nats.url());

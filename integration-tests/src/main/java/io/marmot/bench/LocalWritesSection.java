@@ -77,6 +77,14 @@ final class LocalWritesSection {
         line.accept("");
     }
 
+    /**
+     * Only the concurrent writers of this section ({@code --only pool}, best with {@code --out} a scratch file): the
+     * pool rows, to compare two builds of the driver run after run.
+     */
+    void writersOnly() throws Exception {
+        pool(new FloorWrites(dir, natsUrl, false, ""), new FloorWrites(dir, natsUrl, true, ""), 5);
+    }
+
     private void header() {
         line.accept("| workload | row size | plain rows/s | floor rows/s | marmot rows/s | floor vs plain | marmot vs plain | marmot vs floor |");
         line.accept("|---|---|---|---|---|---|---|---|");
