@@ -40,6 +40,9 @@ public final class Benchmark {
                 only.addAll(Arrays.asList(args[i + 1].split(",")));
             }
         }
+        if (only.equals(java.util.Set.of("pool")) && !Arrays.asList(args).contains("--out")) {
+            out = Path.of("target", "benchmark-pool.md"); // not a numbered section: it would not merge into the file
+        }
         java.util.function.Predicate<String> runs = section -> only.isEmpty() || only.contains(section);
         if (only.equals(java.util.Set.of("soak"))) { // the soak alone: its section replaces the old one, the rest stays
             SoakSection.alone(args, out);
