@@ -22,6 +22,8 @@ import java.sql.Statement;
  */
 public final class VersionFold implements AutoCloseable {
     private static final int SLICE = 5000;
+    /** Local changes a transaction that must fold them all folds itself; beyond, it steps back (see below). */
+    private static final int STEP_BACK_ROWS = 200;
     /** One catch-up at a time per database file (see {@link #catchUp}). */
     private static final java.util.concurrent.ConcurrentHashMap<String, Object> CATCH_UPS =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -51,15 +53,16 @@ public final class VersionFold implements AutoCloseable {
     }
 
     /**
-     * Whether more than a slice of local changes waits to be folded: a transaction that must fold them all (the
-     * applier's) steps back and lets {@link #catchUp} fold them in slices first. A large commit landing between a
-     * catch-up and such a transaction was folded whole in it, holding the write lock for seconds.
+     * Whether more local changes wait to be folded than a transaction that must fold them all (the applier's) should
+     * fold while it holds the write lock (about a millisecond's worth): it steps back and lets {@link #catchUp} fold
+     * them in slices first. A large commit landing between a catch-up and such a transaction was folded whole in it,
+     * holding the write lock for seconds.
      */
-    public boolean backlogAboveSlice() throws SQLException {
+    public boolean backlogAboveStepBack() throws SQLException {
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT (SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG + ") - folded_seq"
                         + " FROM " + ChangeLog.STATE)) {
-            return rs.next() && rs.getLong(1) > SLICE;
+            return rs.next() && rs.getLong(1) > STEP_BACK_ROWS;
         }
     }
 

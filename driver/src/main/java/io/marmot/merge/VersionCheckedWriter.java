@@ -112,7 +112,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
         return done;
     }
 
-    /** The lock is taken while more than a slice of local changes waits to be folded (see VersionFold). */
+    /** The lock is taken while more local changes wait to be folded than it should fold itself (see VersionFold). */
     private static final class BacklogFirst extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -123,7 +123,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
 
     private List<Outcome> applyAll(List<Transaction> transactions, Epilogue epilogue, boolean listening,
             boolean mayStepBack) throws SQLException {
-        if (mayStepBack && fold.backlogAboveSlice()) {
+        if (mayStepBack && fold.backlogAboveStepBack()) {
             throw new BacklogFirst();
         }
         conflicts.hear(listening); // a transaction tried again hears only its own
