@@ -15,7 +15,9 @@ import java.sql.Statement;
  * the engine holds the write lock).
  */
 public final class LogUpkeep implements AutoCloseable {
-    private static final int DELETE_SLICE = 20_000;
+    private static final int DELETE_SLICE = 20_000; // at most, when deleting is quick
+    /** Rows one deletion slice takes, halved or doubled so that a slice holds the write lock about SLICE_NANOS. */
+    private int deleteSlice = 2_000;
 
     private final Connection db;
     private final RowVersions versions;
@@ -56,7 +58,7 @@ public final class LogUpkeep implements AutoCloseable {
         }
         fold.catchUp();
         long deleteUpTo = Sqlite.inWriteTransaction(db, c -> {
-            LogPosition folded = fold.fold();
+            LogPosition folded = fold.foldSlice(); // what is left waits for the next round (or the applier)
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE
                     + " SET published_seq = ?, published_version = ?")) {
                 ps.setLong(1, upTo.seq());
@@ -68,20 +70,30 @@ public final class LogUpkeep implements AutoCloseable {
         // The newest row always stays: SQLite numbers a new row max(seq) + 1, and an empty log would start
         // again at 1, below the positions readers resume from.
         int deleted;
+        int slice;
+        long[] locked = {0};
         do {
-            long start = System.nanoTime();
+            slice = deleteSlice;
             deleted = Sqlite.inWriteTransaction(db, c -> {
+                locked[0] = System.nanoTime();
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ChangeLog.LOG + " WHERE seq <= min(?,"
-                        + " (SELECT min(seq) FROM " + ChangeLog.LOG + ") + " + DELETE_SLICE + ") AND seq < (SELECT max(seq) FROM "
+                        + " (SELECT min(seq) FROM " + ChangeLog.LOG + ") + ?) AND seq < (SELECT max(seq) FROM "
                         + ChangeLog.LOG + ")")) {
                     ps.setLong(1, deleteUpTo);
+                    ps.setLong(2, deleteSlice);
                     return ps.executeUpdate();
                 }
             });
-            if (deleted >= DELETE_SLICE) {
-                Sqlite.pauseAfterSlice(start);
+            long held = System.nanoTime() - locked[0];
+            if (held > Sqlite.SLICE_NANOS && deleteSlice > 500) {
+                deleteSlice /= 2;
+            } else if (held < Sqlite.SLICE_NANOS / 2 && deleteSlice < DELETE_SLICE && deleted >= slice) {
+                deleteSlice *= 2;
             }
-        } while (deleted >= DELETE_SLICE && !stop.getAsBoolean());
+            if (deleted >= slice) {
+                Sqlite.pauseAfterSlice(locked[0]);
+            }
+        } while (deleted >= slice && !stop.getAsBoolean());
         long firstLogged;
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT min(seq) FROM " + ChangeLog.LOG)) {
             firstLogged = rs.next() ? rs.getLong(1) : 0;

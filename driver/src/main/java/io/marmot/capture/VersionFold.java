@@ -22,6 +22,8 @@ import java.sql.Statement;
  */
 public final class VersionFold implements AutoCloseable {
     private static final int SLICE = 5000;
+    /** Local changes a transaction that must fold them all folds itself; beyond, it steps back (see below). */
+    private static final int STEP_BACK_ROWS = 200;
 
     private final Connection c;
     private final long localNode;
@@ -36,11 +38,34 @@ public final class VersionFold implements AutoCloseable {
 
     /** Folds every local change; call inside a write transaction. Returns how far the log is folded. */
     public LogPosition fold() throws SQLException {
-        return foldRows(Integer.MAX_VALUE, new int[1]);
+        return foldRows(Integer.MAX_VALUE, Long.MAX_VALUE, new boolean[1]);
     }
 
     /**
-     * Folds local changes in transactions of at most {@value #SLICE} rows, until only a few remain: a backlog
+     * Folds what one slice may (see {@link Sqlite#SLICE_NANOS}), inside a write transaction whose work is not bound to
+     * a complete fold (the log's upkeep). Returns how far the log is folded.
+     */
+    public LogPosition foldSlice() throws SQLException {
+        return foldRows(SLICE, System.nanoTime() + Sqlite.SLICE_NANOS, new boolean[1]);
+    }
+
+    /**
+     * Whether more local changes wait to be folded than a transaction that must fold them all (the applier's) should
+     * fold while it holds the write lock (about a millisecond's worth): it steps back and lets {@link #catchUp} fold
+     * them in slices first. A large commit landing between a catch-up and such a transaction was folded whole in it,
+     * holding the write lock for seconds.
+     */
+    public boolean backlogAboveStepBack() throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT (SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG + ") - folded_seq"
+                        + " FROM " + ChangeLog.STATE)) {
+            return rs.next() && rs.getLong(1) > STEP_BACK_ROWS;
+        }
+    }
+
+    /**
+     * Folds local changes in transactions of at most {@value #SLICE} rows and about {@link Sqlite#SLICE_NANOS}, until
+     * none remain: a backlog
      * (a bulk load, a long outage) is absorbed without holding the write lock long enough to make the
      * application's writers time out. The caller folds the remainder inside its own transaction.
      */
@@ -53,21 +78,24 @@ public final class VersionFold implements AutoCloseable {
     }
 
     private void catchUpAlone() throws SQLException {
-        int folded;
+        boolean more;
+        long[] locked = {0};
         do {
-            long start = System.nanoTime();
-            folded = Sqlite.inWriteTransaction(c, tx -> {
-                int[] n = {0};
-                foldRows(SLICE, n);
-                return n[0];
+            more = Sqlite.inWriteTransaction(c, tx -> {
+                locked[0] = System.nanoTime();
+                boolean[] cut = {false};
+                foldRows(SLICE, locked[0] + Sqlite.SLICE_NANOS, cut);
+                return cut[0];
             });
-            if (folded >= SLICE) {
-                Sqlite.pauseAfterSlice(start);
+            if (more) {
+                Sqlite.pauseAfterSlice(locked[0]);
             }
-        } while (folded >= SLICE);
+        } while (more);
     }
 
-    private LogPosition foldRows(int limit, int[] count) throws SQLException {
+    /** Folds up to {@code limit} rows, stopping at {@code deadline} (nanoTime); {@code cut} tells if rows were left. */
+    private LogPosition foldRows(int limit, long deadline, boolean[] cut) throws SQLException {
+        int[] count = {0};
         LogPosition folded;
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT folded_seq, folded_version FROM " + ChangeLog.STATE)) {
@@ -75,7 +103,8 @@ public final class VersionFold implements AutoCloseable {
             folded = new LogPosition(rs.getLong(1), rs.getLong(2));
         }
         LogPosition last = changes.readKeys(c, folded, (seq, version, tx, change) -> {
-            if (count[0] >= limit) {
+            if (count[0] >= limit || (count[0] & 63) == 63 && System.nanoTime() - deadline >= 0) {
+                cut[0] = true;
                 return false;
             }
             record(change, new Stamp(version, localNode));

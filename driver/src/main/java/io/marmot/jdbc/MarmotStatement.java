@@ -28,6 +28,8 @@ final class MarmotStatement extends JDBC4Statement {
             return super.execute(sql);
         }
         String s = connection.applicationSql(sql);
+        // sqlite-jdbc closes the last result first; a schema change's own transaction cannot commit under it.
+        internalClose();
         return connection.execute(s, () -> super.execute(s));
     }
 
@@ -42,6 +44,7 @@ final class MarmotStatement extends JDBC4Statement {
             return super.executeLargeUpdate(sql);
         }
         String s = connection.applicationSql(sql);
+        internalClose(); // as in execute
         connection.beforeWrite();
         return connection.execute(s, () -> connection.withoutCaptureRows(() -> super.executeLargeUpdate(s)));
     }

@@ -45,7 +45,15 @@ final class WaiterTimeout {
         }
     }
 
-    /** The connection freed the write lock, or may have: the next waiter of this JVM tries it now. */
+    /** The connection holds the write lock now: it leaves the queue of waiters, waking nobody. */
+    void took() {
+        WriteLockWaiter w = current;
+        if (w != null) {
+            w.took();
+        }
+    }
+
+    /** The connection freed the write lock, or may have: the waiter of this JVM whose turn it is tries it now. */
     void freed() {
         WriteLockWaiter w = current;
         if (w != null) {

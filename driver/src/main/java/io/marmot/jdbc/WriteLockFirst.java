@@ -80,10 +80,10 @@ final class WriteLockFirst {
         // the lock through the connection's busy handler (the driver's write-lock waiter).
         DB db = c.getDatabase();
         db.exec("COMMIT", false);
-        waiter.awaitTurn(); // behind the connections of this JVM already waiting for the lock
+        waiter.awaitTurn(); // behind the connections of this JVM whose turn for the lock has come
         try {
             db.exec("BEGIN IMMEDIATE", false);
-            waiter.freed(); // it has the lock: the next waiter waits for its commit
+            waiter.took(); // it has the lock: the next waiter waits for its commit
         } catch (SQLException e) {
             waiter.freed();
             // No lock within the timeout: the statement fails, the connection stays in a (deferred) transaction as

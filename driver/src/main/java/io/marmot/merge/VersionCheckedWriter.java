@@ -100,42 +100,65 @@ public final class VersionCheckedWriter implements AutoCloseable {
             fold.catchUp();
         }
         boolean listening = listeners != null && listeners.active();
-        List<Outcome> done = Sqlite.inWriteTransaction(db, c -> {
-            conflicts.hear(listening); // a transaction tried again hears only its own
-            int version = SchemaReader.schemaVersion(db);
-            if (version != schemaVersion) {
-                writer.reset();
-                schemaVersion = version;
+        List<Outcome> done = null;
+        for (int attempt = 0; done == null; attempt++) {
+            boolean mayStepBack = attempt < 3 && !transactions.isEmpty();
+            try {
+                done = Sqlite.inWriteTransaction(db, c -> applyAll(transactions, epilogue, listening, mayStepBack));
+            } catch (BacklogFirst e) {
+                fold.catchUp(); // a large local commit landed after the catch-up: folded in slices, not in here
             }
-            long logged = AppliedRows.begin(db);
-            if (!transactions.isEmpty()) {
-                fold.fold(); // local versions must be known before comparing with received ones
-            }
-            List<Outcome> outcomes = new ArrayList<>(transactions.size());
-            long maxVersion = 0;
-            for (Transaction tx : transactions) {
-                execute("SAVEPOINT marmot_tx");
-                int mark = conflicts.heardMark();
-                Outcome o;
-                try {
-                    o = applyTransaction(tx);
-                    maxVersion = Math.max(maxVersion, o.maxVersion());
-                } catch (RejectedChange e) {
-                    execute("ROLLBACK TO marmot_tx");
-                    conflicts.forgetSince(mark);
-                    o = new Outcome(0, 0, 0, e.getMessage(), null, null);
-                }
-                execute("RELEASE marmot_tx");
-                outcomes.add(o);
-            }
-            epilogue.run(db, outcomes);
-            AppliedRows.end(db, logged, maxVersion);
-            return outcomes;
-        });
+        }
         if (listening) {
             conflicts.heard().forEach(listeners::nodeEvent); // committed: now they happened
         }
         return done;
+    }
+
+    /** The lock is taken while more local changes wait to be folded than it should fold itself (see VersionFold). */
+    private static final class BacklogFirst extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BacklogFirst() {
+            super(null, null, false, false);
+        }
+    }
+
+    private List<Outcome> applyAll(List<Transaction> transactions, Epilogue epilogue, boolean listening,
+            boolean mayStepBack) throws SQLException {
+        if (mayStepBack && fold.backlogAboveStepBack()) {
+            throw new BacklogFirst();
+        }
+        conflicts.hear(listening); // a transaction tried again hears only its own
+        int version = SchemaReader.schemaVersion(db);
+        if (version != schemaVersion) {
+            writer.reset();
+            schemaVersion = version;
+        }
+        long logged = AppliedRows.begin(db);
+        if (!transactions.isEmpty()) {
+            fold.fold(); // local versions must be known before comparing with received ones
+        }
+        List<Outcome> outcomes = new ArrayList<>(transactions.size());
+        long maxVersion = 0;
+        for (Transaction tx : transactions) {
+            execute("SAVEPOINT marmot_tx");
+            int mark = conflicts.heardMark();
+            Outcome o;
+            try {
+                o = applyTransaction(tx);
+                maxVersion = Math.max(maxVersion, o.maxVersion());
+            } catch (RejectedChange e) {
+                execute("ROLLBACK TO marmot_tx");
+                conflicts.forgetSince(mark);
+                o = new Outcome(0, 0, 0, e.getMessage(), null, null);
+            }
+            execute("RELEASE marmot_tx");
+            outcomes.add(o);
+        }
+        epilogue.run(db, outcomes);
+        AppliedRows.end(db, logged, maxVersion);
+        return outcomes;
     }
 
     private Outcome applyTransaction(Transaction tx) throws RejectedChange, SQLException {

@@ -13,9 +13,9 @@ import org.sqlite.BusyHandler;
 
 /**
  * Waits for SQLite's write lock in turn with the other connections of this JVM to the same file ({@link WriteLockQueue}):
- * woken as soon as one of them frees it, looking every millisecond for writers of other processes. SQLite's own busy
- * timeout backs off to 100 ms naps, so a writer sharing the database with the engine's busy applier kept waking up just
- * after the lock was taken again, and could starve until its timeout.
+ * woken by the commit of one of them when its turn has come, looking every millisecond for writers of other processes.
+ * SQLite's own busy timeout backs off to 100 ms naps, so a writer sharing the database with the engine's busy applier
+ * kept waking up just after the lock was taken again, and could starve until its timeout.
  */
 public final class WriteLockWaiter extends BusyHandler {
     /** How long a connection opened through the driver waits when the application did not set busy_timeout. */
@@ -91,12 +91,27 @@ public final class WriteLockWaiter extends BusyHandler {
     }
 
     /**
-     * Before a statement that may take the write lock: when other connections of this JVM wait for it already, waits
-     * behind them (then {@link #freed} once the statement has the lock or is done).
+     * Before a statement that may take the write lock: when the turn of a connection of this JVM waiting for it has
+     * come, waits behind the waiters (then {@link #took} once the statement has the lock, or {@link #freed} once done).
      */
     public void awaitTurn() {
         if (place != null) {
             place.awaitTurn();
+        }
+    }
+
+    /** The connection holds the write lock now (its {@code BEGIN IMMEDIATE} passed): it leaves the queue, waking nobody. */
+    public void took() {
+        if (place != null) {
+            place.left();
+        }
+    }
+
+    /** As {@link #took}, for a connection that does not keep its waiter at hand. */
+    public static void took(Connection c) {
+        WriteLockWaiter w = INSTALLED.get(c);
+        if (w != null) {
+            w.took();
         }
     }
 

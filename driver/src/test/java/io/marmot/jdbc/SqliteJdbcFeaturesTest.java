@@ -56,6 +56,24 @@ class SqliteJdbcFeaturesTest {
                     c = connection;
                 });
 
+        /**
+         * One statement running a script, as Spring's ScriptUtils does: a pragma whose row is left unread, then DDL.
+         * sqlite-jdbc closes the statement's last result before running the next; the driver's schema change began
+         * its own transaction first, and committing it failed with "SQL statements in progress".
+         */
+        @Test
+        void oneStatementRunsAPragmaThenSchemaChanges() throws Exception {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA journal_mode = WAL");
+                s.execute("CREATE TABLE script (id INTEGER PRIMARY KEY, v TEXT)");
+                s.execute("PRAGMA journal_mode");
+                s.executeUpdate("ALTER TABLE script ADD COLUMN w TEXT");
+                s.execute("INSERT INTO script (v, w) VALUES ('a', 'b')");
+            }
+            assertEquals(1L, Db.longValue(c, "SELECT count(*) FROM script WHERE w = 'b'"));
+            assertEquals(1L, Db.logCount(c, "script"), "the insert was captured");
+        }
+
         @Test
         void castsToSqliteJdbcsConnection() throws Exception {
             SQLiteConnection sqlite = (SQLiteConnection) c;

@@ -41,6 +41,9 @@ public final class Benchmark {
                 only.addAll(Arrays.asList(args[i + 1].split(",")));
             }
         }
+        if (only.equals(java.util.Set.of("pool")) && !Arrays.asList(args).contains("--out")) {
+            out = Path.of("target", "benchmark-pool.md"); // not a numbered section: it would not merge into the file
+        }
         java.util.function.Predicate<String> runs = section -> only.isEmpty() || only.contains(section);
         if (only.equals(java.util.Set.of("soak"))) { // the soak alone: its section replaces the old one, the rest stays
             SoakSection.alone(args, out);
@@ -53,6 +56,8 @@ public final class Benchmark {
             ReportHeader.write(args, quick, b::line);
             if (runs.test("1")) {
                 new LocalWritesSection(dir, nats.url(), quick, b::line).report();
+            } else if (only.contains("pool")) { // §1's concurrent-writer rows alone, to compare builds quickly
+                new LocalWritesSection(dir, nats.url(), quick, b::line).writersOnly();
             }
             if (runs.test("2") || runs.test("3")) { // throughput is judged against the limits of the same run
                 double[] limits = b.jetStreamLimits(nats.url());

@@ -65,6 +65,7 @@ final class LocalWritesSection {
         line.accept("");
         steps(capture, readsRows);
         pool(capture, repl, runs);
+        otherWriter();
         goal("capture only, inserts (autocommit / batches) ≤ 1.15× the floor", c1, cb, 1.15);
         goal("capture only, updates ≤ 1.3× the floor", cu, cu, 1.3);
         goal("capture only, deletes ≤ 1.15× the floor", cd, cd, 1.15);
@@ -75,6 +76,40 @@ final class LocalWritesSection {
         line.accept("|---|---|---|");
         goals.forEach(line);
         line.accept("");
+    }
+
+    /**
+     * Only the concurrent writers of this section ({@code --only pool}, best with {@code --out} a scratch file): the
+     * pool rows, to compare two builds of the driver run after run.
+     */
+    void writersOnly() throws Exception {
+        pool(new FloorWrites(dir, natsUrl, false, ""), new FloorWrites(dir, natsUrl, true, ""), 5);
+        otherWriter();
+    }
+
+    private void otherWriter() throws Exception {
+        int rows = quick ? 60_000 : 300_000;
+        OtherWriterWaits.Result r = OtherWriterWaits.measure(dir, natsUrl, rows);
+        line.accept(String.format("### Another process's writer while the engine works off a %,d-row transaction", rows));
+        line.accept("");
+        line.accept(String.format("One transaction of %,d rows (~100 B) committed on a node that publishes (%.1f s), applied by a"
+                + " peer in this JVM; on each file a second JVM writes one row every 2 ms with plain sqlite-jdbc"
+                + " (`BEGIN IMMEDIATE`, SQLite's own busy timeout), timing each `BEGIN IMMEDIATE`. Its waits from the"
+                + " commit until the writer's log was folded, published and pruned (%.1f s later) and the peer held"
+                + " every row (%.1f s later), plus a second; beside them the longest wait in the 3 s before the"
+                + " commit, the engine idle. Goal: never more than 50 ms because of the engine.", rows, r.commitSeconds(),
+                r.prunedSeconds(), r.appliedSeconds()));
+        line.accept("");
+        line.accept("| file | the engine's work | other writer's transactions | longest wait | p99 wait | waits > 50 ms | longest wait, engine idle |");
+        line.accept("|---|---|---|---|---|---|---|");
+        waitsRow("the writer's", "fold, publish, prune", r.writer());
+        waitsRow("the peer's", "apply (and fold)", r.peer());
+        line.accept("");
+    }
+
+    private void waitsRow(String file, String work, OtherWriterWaits.Waits w) {
+        line.accept(String.format("| %s | %s | %,d | **%.1f ms** | %.1f ms | %d | %.1f ms |", file, work, w.transactions(),
+                w.maxMicros() / 1e3, w.p99Micros() / 1e3, w.over50ms(), w.idleMaxMicros() / 1e3));
     }
 
     private void header() {
