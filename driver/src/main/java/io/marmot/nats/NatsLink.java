@@ -74,8 +74,6 @@ public final class NatsLink implements AutoCloseable {
         }
         return s == null ? null : s.connection().connected();
     }
-        return s == null ? null : s.connection().connected();
-    }
 
     /** The connection when connected, else null: callers treat null as "NATS unavailable, try later". */
     public Connection connected() {
