@@ -70,10 +70,15 @@ final class SnapshotRestore {
         }
         Connection shared = config.nats().embedded() ? null : NatsLink.connectedShared(config.nats().url(), config.nats());
         if (shared != null) {
-            return restoreOn(shared, database, config);
+            // the connection this JVM's engines share, left open
+            return restoreReporting(database, () -> restoreFrom(new SnapshotStore(shared, config.streams()), database));
         }
         RestoreProgress.update(database, "connecting to NATS");
-        RestoreProgress.Result result = null;
+        return restoreReporting(database, () -> restoreConnecting(database, config));
+    }
+
+    private static RestoreProgress.Result restoreConnecting(Path database, MarmotConfig config)
+            throws IOException, JetStreamApiException, InterruptedException, SQLException {
         long deadline = System.nanoTime() + config.snapshots().restoreWait().toNanos();
         try (NatsConnector.Once nats = NatsConnector.connectWithin(config.nats(), config.snapshots().restoreWait())) {
             if (nats != null && config.nats().cluster().enabled()
@@ -81,33 +86,27 @@ final class SnapshotRestore {
                 log.warn("{} is a new database, but the embedded cluster formed no quorum within {} s"
                         + " (snapshot-restore-wait): it opens empty, and replication catches up when it forms",
                         database, config.snapshots().restoreWait().toSeconds());
-                return false;
+                return null;
             }
             if (nats == null) {
                 log.warn("{} is a new database, but NATS did not answer within {} s (snapshot-restore-wait): it opens"
                         + " empty, and replication catches up when NATS answers", database,
                         config.snapshots().restoreWait().toSeconds());
-                return false;
+                return null;
             }
-            result = restoreFrom(new SnapshotStore(nats.connection(), config.streams()), database);
-            return result != null;
-        } catch (IOException | JetStreamApiException | InterruptedException | RuntimeException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            log.warn("{} is a new database, but looking for a snapshot failed ({}): it opens empty and replication"
-                    + " starts from the beginning of the streams", database, e.toString());
-            return false;
-        } finally {
-            RestoreProgress.finished(database, result);
+            return restoreFrom(new SnapshotStore(nats.connection(), config.streams()), database);
         }
     }
 
-    /** As {@link #restoreIfNew}, on the connection this JVM's engines share, left open. */
-    private static boolean restoreOn(Connection nc, Path database, MarmotConfig config) throws SQLException {
+    private interface Attempt {
+        RestoreProgress.Result run() throws IOException, JetStreamApiException, InterruptedException, SQLException;
+    }
+
+    /** Runs a restore attempt, reporting its end to {@link RestoreProgress}; true when it restored a snapshot. */
+    private static boolean restoreReporting(Path database, Attempt attempt) throws SQLException {
         RestoreProgress.Result result = null;
         try {
-            result = restoreFrom(new SnapshotStore(nc, config.streams()), database);
+            result = attempt.run();
             return result != null;
         } catch (IOException | JetStreamApiException | InterruptedException | RuntimeException e) {
             if (e instanceof InterruptedException) {
