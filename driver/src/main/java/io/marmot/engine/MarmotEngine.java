@@ -274,6 +274,7 @@ public final class MarmotEngine implements AutoCloseable {
         if (replication != null) {
             replication.close();
         }
+        OpenGroupAtStop.close(database, nodeId);
         Engines.forget(this);
         log.info("{} - engine stopped for {}", nodeId, database);
     }
