@@ -107,12 +107,21 @@ class ClusterSettleProbeTest {
             }
             System.out.println("PROBE " + start + " ms kv put -> " + kvResult + " after " + (now() - start) + " ms");
             long id = 1000 + round;
+            JetStreamManagement jsm = nc.jetStreamManagement();
+            long seqBefore = jsm.getStreamInfo("marmot-changes-1-1").getStreamState().getLastSequence();
             long w = now();
             nodes[0].send("sql INSERT INTO events (id, payload) VALUES (" + id + ", 'probe')");
             nodes[0].expect(l -> l.equals("ok"), 30);
             long committed = now();
-            long[] arrived = new long[3];
+            long inStream = 0;
             long until = now() + 20_000;
+            while (now() < until && inStream == 0) {
+                if (jsm.getStreamInfo("marmot-changes-1-1").getStreamState().getLastSequence() > seqBefore) {
+                    inStream = now();
+                }
+                Thread.sleep(10);
+            }
+            long[] arrived = new long[3];
             while (now() < until && (arrived[1] == 0 || arrived[2] == 0)) {
                 for (int n = 1; n < 3; n++) {
                     if (arrived[n] == 0 && Db.count(db(n), "SELECT count(*) FROM events WHERE id = ?", id) == 1) {
@@ -122,13 +131,15 @@ class ClusterSettleProbeTest {
                 Thread.sleep(20);
             }
             System.out.println("PROBE " + w + " ms row " + id + " committed on a after " + (committed - w)
-                    + " ms, on b after " + (arrived[1] == 0 ? "never(20s)" : (arrived[1] - w) + " ms") + ", on c after "
+                    + " ms, in the stream after " + (inStream - w) + " ms, on b after " + (arrived[1] == 0 ? "never(20s)" : (arrived[1] - w) + " ms") + ", on c after "
                     + (arrived[2] == 0 ? "never(20s)" : (arrived[2] - w) + " ms"));
             leaders(nc, leaderAt);
             Thread.sleep(300);
         }
         nc.close();
         for (int i = 0; i < 3; i++) {
+            java.nio.file.Files.copy(dir.resolve("node-" + i + ".log"), Path.of("target", "settle-node-" + i + ".log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             System.out.println("PROBE node " + i + " log tail:\n" + tail(dir.resolve("node-" + i + ".log")));
         }
     }
@@ -137,7 +148,7 @@ class ClusterSettleProbeTest {
         List<String> lines = java.nio.file.Files.readAllLines(log);
         StringBuilder b = new StringBuilder();
         for (String l : lines) {
-            if (l.contains("WARN") || l.contains("ERROR") || l.contains("timed out") || l.contains("Timeout")) {
+            if (l.contains("WARN") || l.contains("ERROR") || l.contains("claim") || l.contains("imeout") || l.contains("failed")) {
                 b.append("  ").append(l, 0, Math.min(l.length(), 300)).append('\n');
             }
         }
