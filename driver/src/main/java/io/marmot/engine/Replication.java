@@ -33,8 +33,6 @@ public final class Replication implements AutoCloseable {
     private final MarmotConfig config;
     private final ReplicationCounters stats = new ReplicationCounters();
     private final ChangeListeners listeners;
-    /** What this engine's writers of row versions share (the keys whose versions changed, for the verifier). */
-    private final io.marmot.clock.VersionWriters writers;
     private final EmbeddedNats embedded;
     private final NatsLink link;
     private final Publisher publisher;
@@ -44,6 +42,7 @@ public final class Replication implements AutoCloseable {
     private volatile boolean linkClosed;
     private volatile boolean holdsClaim;
     private final ClaimAndClock claim;
+    private final ConnectionSetUp setUpState;
     private final ClusterLocks locks;
     private final SchemaFingerprints fingerprints;
     private StartCatchUp catchUp;
@@ -61,10 +60,10 @@ public final class Replication implements AutoCloseable {
         this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
                 config.streams().replicas(), stats, link::connected, stats::streamMoves, runtime.fingerprints(), reads);
         OwnMessages own = new OwnMessages();
-        this.writers = writers;
         this.verifier = new Verifier(nodeId, database, config, own, stats, listeners, runtime, writers);
         this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners, runtime, writers);
         this.claim = new ClaimAndClock(nodeId, config, stats, claims, publisher, link, this::renewClaim);
+        this.setUpState = new ConnectionSetUp(nodeId, stats, () -> link.connected() != null);
         Applier a = null;
         try {
             a = config.replicate() ? new Applier(nodeId, instance, database, config, link, stats, own, listeners, runtime, writers) : null;
@@ -130,6 +129,7 @@ public final class Replication implements AutoCloseable {
         if (linkClosed || nc.getStatus() != io.nats.client.Connection.Status.CONNECTED) {
             return;
         }
+        setUpState.begun();
         try {
             Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
             holdsClaim = claim.claim(nc, holdsClaim);
@@ -138,11 +138,9 @@ public final class Replication implements AutoCloseable {
             } else {
                 stopFlowing();
             }
-            stats.setUpSucceeded();
+            setUpState.succeeded();
         } catch (Exception e) {
-            stats.setUpFailed(e);
-            log.warn("{} - setting up JetStream failed (is JetStream enabled on the server?), retrying in {} ms: {}",
-                    nodeId, backoff, e.toString());
+            setUpState.failed(e, backoff);
             link.later(backoff, () -> setUp(nc, Math.min(backoff * 2, 10_000)));
         }
     }
@@ -272,9 +270,9 @@ public final class Replication implements AutoCloseable {
         return link.url();
     }
 
-    /** The NATS connection's trouble beyond being down (see {@link NatsLink#problem()}); empty when none. */
+    /** The NATS connection's trouble beyond being down (see {@link NatsLink#problem()}) or its set-up not done yet. */
     String natsProblem() {
-        return link.problem();
+        return link.problem().isEmpty() ? setUpState.problem() : link.problem();
     }
 
     @Override
