@@ -93,7 +93,10 @@ public enum ConfigKey {
     CHANGE_FEED("change-feed", "", ValueType.SUBJECT_PREFIX,
             "Subject prefix of the cluster's change feed: every committed row change of the replicated tables is"
                     + " published once per cluster, as Debezium-style JSON, to <change-feed>.<table> in the stream"
-                    + " <stream-prefix>-feed (one node emits, another takes over when it stops). Empty: no feed.");
+                    + " <stream-prefix>-feed (one node emits, another takes over when it stops). Empty: no feed."),
+    STATEMENT_CACHE_SIZE("statement-cache-size", "64", ValueType.NON_NEGATIVE_LONG,
+            "Compiled statements each connection keeps for its next prepareStatement of the same SQL (statements"
+                    + " without result columns, least recently used out first); 0: none kept.");
 
     private final String key;
     private final String defaultValue;

@@ -20,9 +20,11 @@ import org.sqlite.SQLiteOpenMode;
  * @param sqliteProperties a copy of the caller's Properties without marmot's keys
  * @param url the URL as the application gave it, which the connection's metadata reports
  * @param openMode how sqlite-jdbc will open the file (read-only, may create it, busy timeout chosen)
+ * @param statementCacheSize compiled statements the connection keeps (see StatementCache); per connection, so not
+ *     in the engine's MarmotConfig
  */
 public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sqliteProperties, MarmotConfig config,
-        String url, OpenMode openMode) {
+        String url, OpenMode openMode, int statementCacheSize) {
     public static final String PREFIX = "jdbc:marmot:sqlite:";
     private static final String SQLITE_PREFIX = "jdbc:sqlite:";
 
@@ -77,7 +79,13 @@ public record ConnectionSpec(Path databasePath, String sqliteUrl, Properties sql
         }
         MarmotConfig config = MarmotConfig.from(ours);
         return new ConnectionSpec(canonical(location), SQLITE_PREFIX + location + passOn, sqlite, config, url,
-                OpenMode.of(location, passOn.toString(), sqlite));
+                OpenMode.of(location, passOn.toString(), sqlite), statementCacheSize(ours));
+    }
+
+    /** The validated (MarmotConfig.from) statement-cache-size; more than an int can count means no bound that matters. */
+    private static int statementCacheSize(Map<ConfigKey, String> ours) {
+        String raw = ours.getOrDefault(ConfigKey.STATEMENT_CACHE_SIZE, ConfigKey.STATEMENT_CACHE_SIZE.defaultValue());
+        return (int) Math.min(Integer.MAX_VALUE, Long.parseLong(raw.trim()));
     }
 
     /**

@@ -16,13 +16,10 @@ import org.sqlite.jdbc4.JDBC4Connection;
 
 /**
  * The application's connection: a sqlite-jdbc connection itself (casts, user functions, collations, handlers,
- * listeners, backup and serialize work unchanged), which observes what replication must know: transaction
- * boundaries ({@link TransactionBoundaries}), and DDL, which re-installs capture in the same transaction
- * ({@link DdlExecution}).
+ * listeners, backup and serialize work unchanged), which observes what replication must know: transaction boundaries
+ * ({@link TransactionBoundaries}), and DDL, which re-installs capture in the same transaction ({@link DdlExecution}).
  */
 public final class MarmotConnection extends JDBC4Connection {
-    private static final String SQLITE_PREFIX = "jdbc:sqlite:";
-
     /** Null for read-only opens, which must never write the file (and so never start an engine). */
     private final MarmotEngine engine;
     private final Path database;
@@ -30,17 +27,19 @@ public final class MarmotConnection extends JDBC4Connection {
     private final ListenerFilter listeners;
     private final WaiterTimeout waiter;
     private final TransactionBoundaries boundaries;
+    private final StatementCache statements;
     /** The thread running the engine's own work on this connection (capture install), whose SQL passes unobserved. */
     private volatile Thread engineAtWork;
     private MarmotDatabaseMetaData metaData;
 
     private MarmotConnection(ConnectionSpec spec, MarmotEngine engine) throws SQLException {
-        super(spec.url(), spec.sqliteUrl().substring(SQLITE_PREFIX.length()), spec.sqliteProperties());
+        super(spec.url(), spec.sqliteUrl().substring("jdbc:sqlite:".length()), spec.sqliteProperties());
         this.listeners = new ListenerFilter();
         this.waiter = new WaiterTimeout(this);
         this.boundaries = new TransactionBoundaries(this, engine, spec.openMode().transactionModeGiven(), waiter);
         this.engine = engine;
         this.database = spec.databasePath();
+        this.statements = new StatementCache(spec.statementCacheSize());
         try {
             if (!spec.openMode().busyTimeoutGiven()) {
                 // The engine writes too (applying peers' changes): unless the application chose its own
@@ -105,6 +104,7 @@ public final class MarmotConnection extends JDBC4Connection {
     }
 
     <T> T executeDdl(Ddl ddl, SqlCall<T> call) throws SQLException {
+        statements.clear(); // SQLite would recompile kept statements anyway; one may name what the DDL drops
         return engine == null ? call.run() : DdlExecution.run(this, ddl, call);
     }
 
@@ -150,6 +150,10 @@ public final class MarmotConnection extends JDBC4Connection {
     @Override
     public boolean isReadOnly() {
         return boundaries != null && boundaries.readOnly() || super.isReadOnly();
+    }
+
+    StatementCache statementCache() { // tests count the kept statements
+        return statements;
     }
 
     @Override
@@ -208,6 +212,7 @@ public final class MarmotConnection extends JDBC4Connection {
             return;
         }
         try {
+            statements.clear();
             if (boundaries != null) {
                 boundaries.close();
             }
@@ -234,7 +239,8 @@ public final class MarmotConnection extends JDBC4Connection {
             throws SQLException {
         checkOpen();
         checkCursor(type, concurrency, holdability);
-        return new MarmotPreparedStatement(this, observes() ? applicationSql(sql) : sql);
+        return MarmotPreparedStatement.prepare(this, statements == null ? StatementCache.OFF : statements,
+                observes() ? applicationSql(sql) : sql);
     }
 
     @Override
@@ -267,12 +273,7 @@ public final class MarmotConnection extends JDBC4Connection {
      */
     @Override
     public void setBusyTimeout(int timeoutMillis) throws SQLException {
-        if (waiter != null && waiter.serving() && timeoutMillis > 0) {
-            waiter.use(timeoutMillis);
-        } else {
-            if (waiter != null) {
-                waiter.stop();
-            }
+        if (waiter == null || !waiter.takeTimeout(timeoutMillis)) {
             super.setBusyTimeout(timeoutMillis);
         }
     }

@@ -178,6 +178,11 @@ public class MarmotDataSource extends SQLiteDataSource {
         set(ConfigKey.CATCH_UP_WAIT, seconds);
     }
 
+    /** Compiled statements each connection keeps for its next prepareStatement of the same SQL; 0: none. */
+    public void setStatementCacheSize(int statements) {
+        set(ConfigKey.STATEMENT_CACHE_SIZE, statements);
+    }
+
     /** The subject prefix of the cluster's change feed (see the parameter {@code change-feed}); empty: none. */
     public void setChangeFeed(String subjectPrefix) {
         set(ConfigKey.CHANGE_FEED, subjectPrefix);

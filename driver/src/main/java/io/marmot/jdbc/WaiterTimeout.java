@@ -32,6 +32,16 @@ final class WaiterTimeout {
         millis = timeoutMillis;
     }
 
+    /** A new busy timeout while serving is this waiter's (true); otherwise it stops and SQLite's handler takes over. */
+    boolean takeTimeout(int timeoutMillis) throws SQLException {
+        if (serving() && timeoutMillis > 0) {
+            use(timeoutMillis);
+            return true;
+        }
+        stop();
+        return false;
+    }
+
     void stop() {
         millis = 0;
         freed();

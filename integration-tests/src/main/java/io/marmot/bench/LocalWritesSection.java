@@ -83,7 +83,9 @@ final class LocalWritesSection {
      * pool rows, to compare two builds of the driver run after run.
      */
     void writersOnly() throws Exception {
-        pool(new FloorWrites(dir, natsUrl, false, ""), new FloorWrites(dir, natsUrl, true, ""), 5);
+        // -Dmarmot.bench.params=&statement-cache-size=0: the same build with a setting changed, for an A/B run
+        String params = System.getProperty("marmot.bench.params", "");
+        pool(new FloorWrites(dir, natsUrl, false, params), new FloorWrites(dir, natsUrl, true, params), 5);
         otherWriter();
     }
 
