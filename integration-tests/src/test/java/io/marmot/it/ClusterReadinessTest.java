@@ -86,13 +86,18 @@ class ClusterReadinessTest {
         assertEquals(Db.dump(db(0)), Db.dump(db(1)), "nodes 0 and 1 hold the same rows");
         assertEquals(Db.dump(db(0)), Db.dump(db(2)), "nodes 0 and 2 hold the same rows");
         for (NodeProcess n : nodes) {
-            assertTrue(ready(n), "and each still says ready");
+            String stats = stats(n);
+            assertTrue(stats.contains("ready=true"), "and each still says ready: " + stats);
         }
     }
 
     private static boolean ready(NodeProcess n) throws Exception {
+        return stats(n).contains("ready=true");
+    }
+
+    private static String stats(NodeProcess n) throws Exception {
         n.send("stats");
-        return n.expect(l -> l.startsWith("stats "), 20).contains("ready=true");
+        return n.expect(l -> l.startsWith("stats "), 20);
     }
 
     private boolean sameEverywhere() throws Exception {
