@@ -29,6 +29,7 @@ class StaticStateTest {
             "io.marmot.replication.MarmotRuntime#current", "the owner itself: this JVM's runtime while open",
             "io.marmot.sqlite.WriteLockQueue#FILES", "write-lock turns of every connection of the JVM to a file, also"
                     + " of plain connections no engine or runtime knows (lowest layer, below the runtime)",
+            "io.marmot.sqlite.WriteLockQueue#PLACES", "counts the places handed out, to sweep FILES' collected queues",
             "io.marmot.sqlite.WriteLockWaiter#INSTALLED", "each connection's waiter, weakly keyed: it goes with its"
                     + " connection, which may belong to no engine",
             "io.marmot.config.MarmotConfig#GLOBS", "a memo of compiled table patterns: a pure function's cache, no state",

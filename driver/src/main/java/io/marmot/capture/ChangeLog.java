@@ -1,6 +1,7 @@
 package io.marmot.capture;
 
 import io.marmot.clock.RowVersions;
+import io.marmot.sqlite.Sqlite;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -143,17 +144,47 @@ public final class ChangeLog {
 
     /** Ends the open change group (see {@link #CLOSE_GROUP}) with this JVM's clock; true when there was one. */
     public static boolean closeGroup(Connection c) throws SQLException {
-        return mark(c, CLOSE_GROUP);
+        return mark(c, CLOSE_GROUP, System.currentTimeMillis());
+    }
+
+    /**
+     * Ends a group no engine stamped while its rows were written (the node was killed, or stopped while another
+     * process wrote) with {@code writtenByMillis}, when the file was last written, rather than the clock now: a peer's
+     * write made after them stays newer. Inside the caller's write transaction; nothing to do before the log exists,
+     * nor in a log of the layout before markers (its rows carry their own readings). True when there was a group.
+     */
+    public static boolean closeGroupWrittenBy(Connection c, long writtenByMillis) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '" + LOG + "'")) {
+            if (!rs.next()) {
+                return false;
+            }
+        }
+        return !LogLayout.isBeforeMarkers(c) && mark(c, CLOSE_GROUP, Math.min(writtenByMillis, System.currentTimeMillis()));
+    }
+
+    /**
+     * Ends the open change group, if rows were logged since the last group ended, in a short write transaction of its
+     * own, taken only when there is a group to end. True when it did.
+     */
+    public static boolean closeOpenGroup(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT op FROM " + LOG + " ORDER BY seq DESC LIMIT 1")) {
+            if (!rs.next() || rs.getInt(1) == GROUP_END) {
+                return false;
+            }
+        }
+        return Sqlite.inWriteTransaction(c, ChangeLog::closeGroup);
     }
 
     /** Stamps the rows not stamped yet (see {@link #STAMP_ROWS}); true when there were some. */
     static boolean stampRows(Connection c) throws SQLException {
-        return mark(c, STAMP_ROWS);
+        return mark(c, STAMP_ROWS, System.currentTimeMillis());
     }
 
-    private static boolean mark(Connection c, String sql) throws SQLException {
+    private static boolean mark(Connection c, String sql, long millis) throws SQLException {
         try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, System.currentTimeMillis());
+            ps.setLong(1, millis);
             return ps.executeUpdate() > 0;
         }
     }

@@ -110,13 +110,7 @@ public final class LogUpkeep implements AutoCloseable {
      * before an open group, so these rows are stamped (take their version) and sent from here. True when it did.
      */
     public boolean closeOpenGroup() throws SQLException {
-        try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT op FROM " + ChangeLog.LOG + " ORDER BY seq DESC LIMIT 1")) {
-            if (!rs.next() || rs.getInt(1) == ChangeLog.GROUP_END) {
-                return false;
-            }
-        }
-        return Sqlite.inWriteTransaction(db, ChangeLog::closeGroup);
+        return ChangeLog.closeOpenGroup(db);
     }
 
     /**

@@ -67,6 +67,7 @@ final class ClaimAndClock {
             if (!claimUnavailable) {
                 log.warn("{} - cannot claim node id {} in the key-value bucket (duplicate node ids are not detected"
                         + " while this lasts): {}", nodeId, nodeId, e.toString());
+                retrySoon(); // a bucket still electing its leader answers in seconds; no access stays at the renewals' pace
             }
             claimUnavailable = true;
             return holdsClaim || claims.conflict().isEmpty(); // the last verdict stands; none yet: replicate

@@ -77,7 +77,8 @@ public final class MarmotEngine implements AutoCloseable {
         io.marmot.clock.VersionWriters writers = io.marmot.verify.Verifier.versionWriters(config);
         NodeIdentity identity = NodeSetUp.establish(database, config, writers);
         long nodeId = identity.nodeId();
-        SchemaWatcher watcher = new SchemaWatcher(database, nodeId, config, MarmotRuntime.get().schemaWatch(), writers);
+        SchemaWatcher watcher = new SchemaWatcher(database, nodeId, config, MarmotRuntime.get().schemaWatch(), writers,
+                !config.publish() && !config.replicate());
         Replication replication = config.publish() || config.replicate() ? Replication.start(nodeId,
                 identity.instance(), database, config, fresh, catchUpFrom, watcher.reads(), writers) : null;
         MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication, writers);
@@ -274,7 +275,7 @@ public final class MarmotEngine implements AutoCloseable {
         if (replication != null) {
             replication.close();
         }
-        OpenGroupAtStop.close(database, nodeId);
+        OpenGroups.closeAtStop(database, nodeId);
         Engines.forget(this);
         log.info("{} - engine stopped for {}", nodeId, database);
     }

@@ -23,10 +23,12 @@ final class NodeSetUp {
     }
 
     static NodeIdentity establish(Path database, MarmotConfig config, VersionWriters writers) throws SQLException {
+        long lastWritten = OpenGroups.lastWritten(database); // before SQLite opens it
         try (SQLiteConnection c = Sqlite.open(database)) {
             WalMode.enable(c, database);
             return Sqlite.inWriteTransaction(c, tx -> {
                 NodeIdentity who = NodeIdentity.establish(tx, database, config);
+                OpenGroups.closeAtStart(tx, who.nodeId(), database, lastWritten);
                 CaptureInstaller.Result r = SchemaCapture.follow(tx, who.nodeId(), CaptureOptions.of(config), writers);
                 NodeIdentity.store(tx, who.nodeId());
                 if (r.firstInstall()) {

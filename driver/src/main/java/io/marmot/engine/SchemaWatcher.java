@@ -1,6 +1,7 @@
 package io.marmot.engine;
 
 import io.marmot.capture.CaptureOptions;
+import io.marmot.capture.ChangeLog;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
@@ -50,10 +51,16 @@ final class SchemaWatcher implements AutoCloseable {
     /** What the engine's writers of row versions share: its collector hears of the versions folded here. */
     private final io.marmot.clock.VersionWriters writers;
     private long loggedAtLastLook = Long.MAX_VALUE;
+    private final boolean closesGroups;
 
+    /**
+     * @param closesGroups whether its looks end the open change group: an engine that neither publishes nor applies
+     *     has no publisher to do it, and auto-commit writes would otherwise take their version only when it stops
+     */
     public SchemaWatcher(Path database, long nodeId, MarmotConfig config, ScheduledExecutorService timer,
-            io.marmot.clock.VersionWriters writers) {
+            io.marmot.clock.VersionWriters writers, boolean closesGroups) {
         this.writers = writers;
+        this.closesGroups = closesGroups;
         this.reads = new OnDemandConnection(database);
         this.timer = timer;
         this.wal = new QuietFile(Path.of(database + "-wal"));
@@ -109,6 +116,9 @@ final class SchemaWatcher implements AutoCloseable {
         int version = SchemaReader.schemaVersion(connection);
         if (version == knownVersion) {
             loggedAtLastLook = logged;
+            if (closesGroups) {
+                ChangeLog.closeOpenGroup(connection); // after a schema change's look: the next look does it
+            }
             return false;
         }
         SchemaCapture.foldBacklog(connection, nodeId, writers);

@@ -1,7 +1,9 @@
 package io.marmot.sqlite;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -23,7 +25,14 @@ final class WriteLockQueue {
     static final long PATIENCE_NANOS = 500_000;
     /** How long a newcomer keeps behind the waiters before trying the lock anyway (a waiter may have gone silent). */
     private static final long TURN_NANOS = 200_000_000;
-    private static final ConcurrentHashMap<String, WriteLockQueue> FILES = new ConcurrentHashMap<>();
+    /**
+     * Held weakly: a queue lives as long as a connection to its file has a place in it, so a JVM that opens and
+     * deletes many files (a database per request, per test) does not keep one queue per file it ever saw.
+     */
+    private static final ConcurrentHashMap<String, WeakReference<WriteLockQueue>> FILES = new ConcurrentHashMap<>();
+    /** Places handed out; every {@value #SWEEP_EVERY}th drops the entries of queues already collected. */
+    private static final AtomicLong PLACES = new AtomicLong();
+    private static final int SWEEP_EVERY = 1024;
 
     /** Guarded by this queue; {@link #head} mirrors its first element for lock-free looks on every statement. */
     private final ArrayDeque<Place> waiting = new ArrayDeque<>();
@@ -128,6 +137,23 @@ final class WriteLockQueue {
 
     /** A place in the queue of {@code file} (an absolute path). */
     static Place placeFor(String file) {
-        return new Place(FILES.computeIfAbsent(file, f -> new WriteLockQueue()));
+        if (PLACES.incrementAndGet() % SWEEP_EVERY == 0) {
+            FILES.values().removeIf(q -> q.get() == null);
+        }
+        WriteLockQueue[] queue = new WriteLockQueue[1]; // held strongly until the place holds it
+        FILES.compute(file, (f, known) -> {
+            queue[0] = known == null ? null : known.get();
+            if (queue[0] != null) {
+                return known;
+            }
+            queue[0] = new WriteLockQueue();
+            return new WeakReference<>(queue[0]);
+        });
+        return new Place(queue[0]);
+    }
+
+    /** Files with a queue entry (collected queues not swept yet included): for tests. */
+    static int filesKnown() {
+        return FILES.size();
     }
 }
