@@ -84,6 +84,7 @@ public final class ManyDatabases {
         figure("fds_before", ProcessFigures.fileDescriptors().size());
 
         // Opened from several threads at once, as an application's request threads would.
+        NatsRequests.Counting opening = NatsRequests.Counting.start(natsUrl);
         long t0 = System.nanoTime();
         java.util.concurrent.ExecutorService openers = java.util.concurrent.Executors.newFixedThreadPool(OPENERS, r -> {
             Thread t = new Thread(r, "opener");
@@ -104,6 +105,9 @@ public final class ManyDatabases {
             f.get();
         }
         figure("open_seconds", (System.nanoTime() - t0) / 1e9);
+        try (opening) {
+            opening.stop(count).forEach((kind, perDatabase) -> figure("open_requests:" + kind, perDatabase));
+        }
 
         // A row into the first replica of every tenant, from the same threads; the time until every second replica
         // holds its row, from the first write and from the last.

@@ -71,18 +71,20 @@ final class ManyDatabasesSection {
                 r.get("idle_cpu_percent")));
         line.accept(String.format("| CPU while idle, nats-server | %.1f %% of one core |", r.get("idle_cpu_nats_percent")));
         line.accept(String.format("| NATS requests while idle | %,.1f a second (%s) |", r.get("requests:total"),
-                requests(r.figures())));
+                requests(r.figures(), "requests:")));
+        line.accept(String.format("| NATS requests while opening, per database | %,.1f (%s) |",
+                r.get("open_requests:total"), requests(r.figures(), "open_requests:")));
         line.accept(String.format("| time to shut down (`Marmot.closeAll`) | %.1f s |", r.get("shutdown_seconds")));
         line.accept(String.format("| after shutdown: Java threads, NATS connections | %.0f, %.0f |", r.get("threads_after"),
                 r.get("nats_connections_after")));
     }
 
-    /** "direct.get:nodes 8.3, kv.put:nodes 25.0 …": what the idle requests were, by kind, the larger first. */
-    private static String requests(Map<String, Double> figures) {
+    /** "direct.get:nodes 8.3, kv.put:nodes 25.0 …": the requests counted under {@code prefix}, by kind, the larger first. */
+    private static String requests(Map<String, Double> figures, String prefix) {
         return figures.entrySet().stream()
-                .filter(e -> e.getKey().startsWith("requests:") && !e.getKey().equals("requests:total") && e.getValue() >= 0.05)
+                .filter(e -> e.getKey().startsWith(prefix) && !e.getKey().equals(prefix + "total") && e.getValue() >= 0.05)
                 .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-                .map(e -> String.format("%s %.1f", e.getKey().substring("requests:".length()), e.getValue()))
+                .map(e -> String.format("%s %.1f", e.getKey().substring(prefix.length()), e.getValue()))
                 .reduce((a, b) -> a + ", " + b).orElse("none");
     }
 }

@@ -21,29 +21,54 @@ final class NatsRequests {
 
     /** Requests per second by kind, counted for {@code window}; the total under "total". */
     static Map<String, Double> count(String natsUrl, Duration window) throws Exception {
-        Map<String, LongAdder> counts = new ConcurrentHashMap<>();
-        try (Connection nc = Nats.connect(natsUrl)) {
-            Dispatcher d = nc.createDispatcher(m -> {
+        try (Counting c = Counting.start(natsUrl)) {
+            Thread.sleep(window.toMillis());
+            return c.stop(window.toMillis() / 1000.0);
+        }
+    }
+
+    /** Requests counted from {@link #start} until {@link #stop}, which divides them by {@code per}. */
+    static final class Counting implements AutoCloseable {
+        private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+        private final Connection nc;
+        private final Dispatcher d;
+
+        private Counting(Connection nc) {
+            this.nc = nc;
+            this.d = nc.createDispatcher(m -> {
                 String kind = kind(m.getSubject());
                 if (kind != null) {
                     counts.computeIfAbsent(kind, k -> new LongAdder()).increment();
                 }
             });
-            d.subscribe(">");
+        }
+
+        static Counting start(String natsUrl) throws Exception {
+            Counting c = new Counting(Nats.connect(natsUrl));
+            c.d.subscribe(">");
+            c.nc.flush(Duration.ofSeconds(5));
+            c.counts.clear();
+            return c;
+        }
+
+        /** The counts by kind divided by {@code per} (seconds, databases); the total under "total". */
+        Map<String, Double> stop(double per) throws Exception {
             nc.flush(Duration.ofSeconds(5));
-            counts.clear();
-            Thread.sleep(window.toMillis());
             nc.closeDispatcher(d);
+            Map<String, Double> out = new TreeMap<>();
+            long total = 0;
+            for (Map.Entry<String, LongAdder> e : counts.entrySet()) {
+                out.put(e.getKey(), e.getValue().sum() / per);
+                total += e.getValue().sum();
+            }
+            out.put("total", total / per);
+            return out;
         }
-        Map<String, Double> out = new TreeMap<>();
-        double seconds = window.toMillis() / 1000.0;
-        long total = 0;
-        for (Map.Entry<String, LongAdder> e : counts.entrySet()) {
-            out.put(e.getKey(), e.getValue().sum() / seconds);
-            total += e.getValue().sum();
+
+        @Override
+        public void close() throws InterruptedException {
+            nc.close();
         }
-        out.put("total", total / seconds);
-        return out;
     }
 
     /**
