@@ -48,16 +48,17 @@ public final class ChangeFeed implements AutoCloseable {
     private final KvBucket bucket;
     private final byte[] holder;
     private long revision;
-    private boolean holding;
+    /** Written by the step, read by {@link #reading} without waiting for a step stuck on NATS (a failover). */
+    private volatile boolean holding;
     private long renewedAt;
     private long nextTry;
     private List<ShardReader> readers;
     private FeedWriter writer;
     private FeedPosition resumedAt;
     private Map<Integer, FeedPosition.Shard> published;
-    private long emittedRows;
-    private long missingMessages;
-    private String problem;
+    private volatile long emittedRows;
+    private volatile long missingMessages;
+    private volatile String problem;
     private boolean closed;
 
     public ChangeFeed(long nodeId, MarmotConfig config, Supplier<Connection> connection) {
@@ -69,7 +70,7 @@ public final class ChangeFeed implements AutoCloseable {
         this.holder = ("node " + nodeId + " since " + Instant.now()).getBytes(StandardCharsets.UTF_8);
     }
 
-    public synchronized ChangeFeedStats reading() {
+    public ChangeFeedStats reading() {
         return new ChangeFeedStats(holding, emittedRows, missingMessages, problem);
     }
 

@@ -35,7 +35,11 @@ final class ShardReader {
     final String stream;
     private final Map<String, Pending> pending = new LinkedHashMap<>();
     private static final Duration INACTIVE = Duration.ofMinutes(1);
+    /** Empty fetches for this long make the reader ask whether the stream holds more than it delivered. */
+    private static final long SILENT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
     private ConsumerContext consumer;
+    /** When the fetches in a row that delivered nothing began (System.nanoTime), 0 after one that delivered. */
+    private long silentSince;
     private long next;
     private long gapMessages;
     private long unreadable;
@@ -63,6 +67,7 @@ final class ShardReader {
                     .inactiveThreshold(INACTIVE).build());
         }
         List<Group> out = new ArrayList<>();
+        long before = next;
         FetchConsumer fetch = consumer.fetch(FetchConsumeOptions.builder().maxMessages(max).noWait().build());
         try {
             for (Message m = fetch.nextMessage(); m != null; m = fetch.nextMessage()) {
@@ -76,7 +81,30 @@ final class ShardReader {
         } finally {
             closeQuietly(fetch);
         }
+        if (next != before) {
+            silentSince = 0;
+        } else if (silentSince == 0) {
+            silentSince = System.nanoTime();
+        } else if (System.nanoTime() - silentSince > SILENT_NANOS) {
+            silentSince = 0;
+            dropIfStranded(nc);
+        }
         return out;
+    }
+
+    /**
+     * The consumer is ephemeral, so it lives on one server of a NATS cluster: when that server dies its fetches find
+     * nothing, without an error, while the stream (replicated) goes on. Seen in ChangeFeedFailoverTest: the feed stood
+     * still for as long as the server stayed down. A stream holding more than was delivered gets a new consumer.
+     */
+    private void dropIfStranded(Connection nc) throws IOException, JetStreamApiException {
+        long last = nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence();
+        if (last >= next) {
+            log.warn("{} - change feed: reading {} delivered nothing for {} s while it holds messages {}..{}: reading"
+                    + " it again with a new consumer (the server of the old one may be gone)", nodeId, stream,
+                    SILENT_NANOS / 1_000_000_000L, next, last);
+            consumer = null;
+        }
     }
 
     private Group take(Message m) {
