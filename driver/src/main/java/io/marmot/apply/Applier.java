@@ -9,7 +9,6 @@ import io.marmot.publish.OwnMessages;
 import io.marmot.replication.ReplicationCounters;
 import io.marmot.replication.SerialTask;
 import io.marmot.replication.WorkPools;
-import io.marmot.sqlite.Sqlite;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import java.nio.file.Path;
@@ -21,7 +20,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConnection;
 
 /**
  * Applies other nodes' changes, each message exactly once. One ordered feed per stream fills a bounded buffer; the
@@ -45,9 +43,8 @@ public final class Applier implements AutoCloseable {
     private final long nodeId;
     private final MarmotConfig config;
     private final ReplicationCounters stats;
-    private final SQLiteConnection db;
-    private final AppliedTransactions writes;
-    private final SchemaApplier schema;
+    /** The connection, and what is prepared on it, while there is work: closed when idle (ApplierConnection). */
+    private final ApplierConnection db;
     private final StreamFeeds feeds;
     private final FeedStarter starter;
     private final MessageIntake intake;
@@ -78,21 +75,23 @@ public final class Applier implements AutoCloseable {
         this.timer = runtime.timer();
         this.config = config;
         this.stats = stats;
-        this.db = Sqlite.open(database);
+        this.db = new ApplierConnection(database);
         OwnHistory history;
         try {
-            history = new OwnHistory(db, instance);
-            this.writes = new AppliedTransactions(nodeId, db, config, stats, own, listeners, writers);
-            this.schema = new SchemaApplier(nodeId, db, config, stats, history, writers);
+            history = new OwnHistory(db.db(), instance);
+            db.builds(c -> new ApplierConnection.Parts(new AppliedTransactions(nodeId, c, config, stats, own, listeners,
+                    writers), new SchemaApplier(nodeId, c, config, stats, history, writers)));
+            db.writes();
         } catch (SQLException e) {
-            Sqlite.closeQuietly(db, e);
-            throw e;
+            try (db) {
+                throw e;
+            }
         }
         this.task = new SerialTask(nodeId + " applier", runtime.apply(), this::step);
         this.feeds = new StreamFeeds(nodeId, link, task::wake, runtime.feedBuffers());
         this.progress = new StreamProgress(nodeId);
-        this.starter = new FeedStarter(nodeId, config, stats, own, history, writes, feeds, progress);
-        this.intake = new MessageIntake(nodeId, stats, own, history, writes, feeds, progress);
+        this.starter = new FeedStarter(nodeId, config, stats, own, history, db, feeds, progress);
+        this.intake = new MessageIntake(nodeId, stats, own, history, db, feeds, progress);
         this.watchdog = new FeedWatchdog(nodeId, stats);
         for (int shard = 1; shard <= config.streams().shards(); shard++) {
             streams.add(config.streams().streamName(shard));
@@ -149,12 +148,10 @@ public final class Applier implements AutoCloseable {
             }
             if (recountMissed) {
                 recountMissed = false;
-                writes.refreshOutOfSync();
+                db.writes().refreshOutOfSync();
             }
             starter.restartJumped(connection);
-            writes.retryParked();
-            writes.pruneConflicts();
-            schema.retryWaiting();
+            db.upkeep();
             feeds.drainTo(batch, MAX_BATCH);
             if (!batch.isEmpty()) {
                 stats.oldestWaitingMillis = StreamBinder.millis(batch.get(0).message());
@@ -193,13 +190,14 @@ public final class Applier implements AutoCloseable {
             feeds.stopAll();
             feeds.clear();
             progress.forget();
-            writes.recover();
+            db.recover();
             bindRequested = connection != null;
             notBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
             WorkPools.wakeLater(timer, task, backoff, TimeUnit.MILLISECONDS);
             backoff = Math.min(backoff * 2, 5_000);
             busy = true;
         } finally {
+            db.stepped(ticked, busy);
             if (ticked) {
                 tickIn(pace.next(busy));
             } else if (busy) {
@@ -217,11 +215,11 @@ public final class Applier implements AutoCloseable {
         for (StreamFeeds.Delivery d : deliveries) {
             if (feeds.isCurrent(d) && SchemaApplier.isSchemaChange(d.message())) {
                 // The rows before it land first; its position is stored only with what follows it.
-                writes.applyInSlices(ready, progress, false);
+                db.writes().applyInSlices(ready, progress, false);
                 ready.clear();
                 Message m = d.message();
                 if (intake.take(m) == MessageIntake.SCHEMA_CHANGE) {
-                    schema.apply(m, m.metaData().getStream(), m.metaData().streamSequence());
+                    db.schema().apply(m, m.metaData().getStream(), m.metaData().streamSequence());
                 }
                 continue;
             }
@@ -235,7 +233,7 @@ public final class Applier implements AutoCloseable {
         // An idle database costs no write: positions are stored when due only if they moved.
         boolean positionsDue = !progress.gone().isEmpty() || (System.nanoTime() - lastPositionWrite > POSITIONS_EVERY_NANOS
                 && !progress.positionsToStore().isEmpty());
-        if (writes.applyInSlices(ready, progress, positionsDue)) {
+        if ((!ready.isEmpty() || positionsDue) && db.writes().applyInSlices(ready, progress, positionsDue)) {
             lastPositionWrite = System.nanoTime();
         }
         stats.backlogMessages.set(progress.backlog());
@@ -281,15 +279,14 @@ public final class Applier implements AutoCloseable {
         feeds.stopAll();
         boolean stopped = task.stop(5, TimeUnit.SECONDS);
         feeds.clear(); // what was buffered is read again from the stored positions by the next start
-        if (stopped) {
-            try {
-                writes.apply(List.of(), progress); // positions of what was only skipped, so a restart reads less again
-            } catch (SQLException e) {
-                log.debug("{} - storing stream positions at close: {}", nodeId, e.toString());
+        try {
+            if (stopped && (db.isOpen() || !progress.positionsToStore().isEmpty())) {
+                db.writes().apply(List.of(), progress); // positions of what was only skipped, so a restart reads less again
             }
+        } catch (SQLException e) {
+            log.debug("{} - storing stream positions at close: {}", nodeId, e.toString());
         }
         try {
-            writes.close();
             db.close();
         } catch (SQLException e) {
             log.debug("{} - closing the applier's connection: {}", nodeId, e.toString());

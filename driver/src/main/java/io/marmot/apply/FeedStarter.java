@@ -25,19 +25,19 @@ final class FeedStarter {
     private final ReplicationCounters stats;
     private final OwnMessages own;
     private final OwnHistory history;
-    private final AppliedTransactions writes;
+    private final ApplierConnection db;
     private final StreamFeeds feeds;
     private final StreamProgress progress;
     private final StreamBinder binder;
 
     FeedStarter(long nodeId, MarmotConfig config, ReplicationCounters stats, OwnMessages own, OwnHistory history,
-            AppliedTransactions writes, StreamFeeds feeds, StreamProgress progress) {
+            ApplierConnection db, StreamFeeds feeds, StreamProgress progress) {
         this.nodeId = nodeId;
         this.config = config;
         this.stats = stats;
         this.own = own;
         this.history = history;
-        this.writes = writes;
+        this.db = db;
         this.feeds = feeds;
         this.progress = progress;
         this.binder = new StreamBinder(nodeId);
@@ -50,7 +50,7 @@ final class FeedStarter {
         }
         feeds.stopAll();
         feeds.clear();
-        Map<String, StreamPosition> stored = writes.storedPositions();
+        Map<String, StreamPosition> stored = db.writes().storedPositions();
         JetStreamManagement jsm = nc.jetStreamManagement();
         for (int shard = 1; shard <= config.streams().shards(); shard++) {
             String stream = config.streams().streamName(shard);
@@ -59,9 +59,9 @@ final class FeedStarter {
             if (d.recreated()) {
                 own.forgetStream(stream);
             }
-            history.bound(stream, d.position().created(), d.last());
+            history.bound(db.db(), stream, d.position().created(), d.last());
             if (d.recreated() || !d.gaps().isEmpty()) {
-                writes.rebound(stream, d);
+                db.writes().rebound(stream, d);
             }
             progress.bound(stream, d.position(), d.resumeAt());
             feeds.start(nc, stream, d.resumeAt());

@@ -27,18 +27,18 @@ final class MessageIntake {
     private final ReplicationCounters stats;
     private final OwnMessages own;
     private final OwnHistory history;
-    private final AppliedTransactions writes;
+    private final ApplierConnection db;
     private final StreamFeeds feeds;
     private final StreamProgress progress;
 
-    MessageIntake(long nodeId, ReplicationCounters stats, OwnMessages own, OwnHistory history, AppliedTransactions writes,
+    MessageIntake(long nodeId, ReplicationCounters stats, OwnMessages own, OwnHistory history, ApplierConnection db,
             StreamFeeds feeds, StreamProgress progress) {
         this.nodeId = nodeId;
         this.ownSuffix = "." + nodeId;
         this.stats = stats;
         this.own = own;
         this.history = history;
-        this.writes = writes;
+        this.db = db;
         this.feeds = feeds;
         this.progress = progress;
     }
@@ -81,7 +81,7 @@ final class MessageIntake {
         try {
             batch = WireFormat.decode(m.getData());
         } catch (UnknownFormatException e) {
-            writes.parkUnread(stream, seq, m.getData(), e.getMessage()); // parked before its position is stored
+            db.writes().parkUnread(stream, seq, m.getData(), e.getMessage()); // parked before its position is stored
             return null;
         } catch (MalformedMessageException e) {
             stats.rejectedMessages.incrementAndGet();

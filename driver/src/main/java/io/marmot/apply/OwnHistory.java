@@ -22,12 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class OwnHistory {
     static final String TABLE = "__marmot_own_history";
 
-    private final Connection db;
     private final String instance;
     private final Map<String, Long> from = new ConcurrentHashMap<>();
 
+    /** Creates the table through {@code db}; keeps no connection (the applier's is opened and closed as needed). */
     OwnHistory(Connection db, String instance) throws SQLException {
-        this.db = db;
         this.instance = instance;
         try (Statement s = db.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (stream TEXT PRIMARY KEY, instance TEXT NOT NULL,"
@@ -42,7 +41,7 @@ final class OwnHistory {
     }
 
     /** The stream (created at {@code created}, epoch ns) is bound, its last sequence {@code last}. */
-    void bound(String stream, long created, long last) throws SQLException {
+    void bound(Connection db, String stream, long created, long last) throws SQLException {
         Long first = Sqlite.inWriteTransaction(db, c -> {
             String heldBy = null;
             long heldCreated = 0;

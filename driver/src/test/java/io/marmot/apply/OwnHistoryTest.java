@@ -22,21 +22,21 @@ class OwnHistoryTest {
         try (SQLiteConnection c = Sqlite.open(db)) {
             OwnHistory h = new OwnHistory(c, "file-1");
             assertFalse(h.mine("s", 1), "nothing is this file's before it bound");
-            h.bound("s", CREATED, 40); // an earlier file with this node id published up to 40
+            h.bound(c, "s", CREATED, 40); // an earlier file with this node id published up to 40
             assertFalse(h.mine("s", 40), "the earlier file's message is read like a peer's");
             assertTrue(h.mine("s", 41), "published by this file");
         }
         try (SQLiteConnection c = Sqlite.open(db)) {
             OwnHistory h = new OwnHistory(c, "file-1");
-            h.bound("s", CREATED, 90); // the same file restarted: its boundary stands
+            h.bound(c, "s", CREATED, 90); // the same file restarted: its boundary stands
             assertFalse(h.mine("s", 40));
             assertTrue(h.mine("s", 41));
-            h.bound("s", CREATED + 1, 5); // the stream was created anew while this file lived: all of it is its own
+            h.bound(c, "s", CREATED + 1, 5); // the stream was created anew while this file lived: all of it is its own
             assertTrue(h.mine("s", 1));
         }
         try (SQLiteConnection c = Sqlite.open(db)) {
             OwnHistory h = new OwnHistory(c, "file-2"); // a copy, or this file restored elsewhere: another instance
-            h.bound("s", CREATED + 1, 70);
+            h.bound(c, "s", CREATED + 1, 70);
             assertFalse(h.mine("s", 70), "the copy never held what its source published after the copy");
             assertTrue(h.mine("s", 71));
         }

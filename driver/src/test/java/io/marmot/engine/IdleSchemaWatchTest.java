@@ -59,6 +59,36 @@ class IdleSchemaWatchTest {
         assertFalse(missing.unchangedSinceLastLook(), "no file: the look runs its queries");
     }
 
+    /**
+     * The last connection of all to close checkpoints the WAL into the database and deletes it, and the next to open
+     * creates it empty: neither is a commit, and a WAL that held nothing counts as unchanged while the database file
+     * was not written; a commit that came and went between two looks (written, checkpointed, the WAL deleted) wrote it.
+     */
+    @Test
+    void aWalGoneOrEmptyIsQuietUntilTheDatabaseFileIsWritten() throws Exception {
+        Path db = dir.resolve("z.db");
+        Path wal = dir.resolve("z.db-wal");
+        Files.write(db, new byte[] {1, 2, 3});
+        age(db);
+        QuietFile quiet = new QuietFile(wal);
+        quiet.looking();
+        assertTrue(quiet.unchangedSinceLastLook(), "no WAL: nothing committed since the database was last written");
+        Files.write(wal, new byte[0]);
+        assertTrue(quiet.unchangedSinceLastLook(), "a WAL created empty by a reader holds no commit");
+        Files.write(wal, new byte[] {1});
+        assertFalse(quiet.unchangedSinceLastLook(), "a commit in the WAL");
+        Files.delete(wal);
+        Files.write(db, new byte[] {4, 5, 6});
+        assertFalse(quiet.unchangedSinceLastLook(), "checkpointed into the database and the WAL deleted");
+        age(db);
+        quiet.looking();
+        assertTrue(quiet.unchangedSinceLastLook());
+        Files.write(db, new byte[] {7}, java.nio.file.StandardOpenOption.APPEND);
+        assertFalse(quiet.unchangedSinceLastLook(), "the database file written");
+        quiet.looking();
+        assertFalse(quiet.unchangedSinceLastLook(), "the database written just before the look: looked at again");
+    }
+
     @Test
     void aTableTheShellCreatesInAnIdleDatabaseIsCaptured() throws Exception {
         Sqlite3.assumeInstalled();

@@ -1,0 +1,145 @@
+package io.marmot.apply;
+
+import io.marmot.sqlite.QuietFile;
+import io.marmot.sqlite.Sqlite;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import org.sqlite.SQLiteConnection;
+
+/**
+ * The applier's connection to its database and what is prepared on it (the applied transactions' statements, the
+ * schema applier): opened when a step needs the database, closed once {@value #QUIET_TICKS} ticks in a row found
+ * nothing to do. SQLite (unix VFS) keeps the descriptors of the process's closed connections to a file while another
+ * connection holds it (in WAL mode an open connection holds a lock all the time), so an idle database gives back its
+ * descriptors, and the connections' page caches, schemas and statements, only once this one goes too. While it is
+ * closed, the idle upkeep (parked messages and waiting schema changes tried again, old conflicts pruned) runs only
+ * when the WAL was written since ({@link QuietFile}): only a commit changes the schema or records conflicts.
+ */
+final class ApplierConnection implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApplierConnection.class);
+    /** Ticks come 0.5, 1, 2, 4 s apart once quiet ({@code IdlePace}): about 8 s of nothing to do. */
+    static final int QUIET_TICKS = 4;
+
+    /** What is built on each connection opened. */
+    @FunctionalInterface
+    interface Builder {
+        Parts build(SQLiteConnection db) throws SQLException;
+    }
+
+    record Parts(AppliedTransactions writes, SchemaApplier schema) {
+    }
+
+    private final Path database;
+    private final QuietFile wal;
+    private Builder builder;
+    private SQLiteConnection db;
+    private Parts parts;
+    private int quietTicks;
+    private boolean closed;
+
+    ApplierConnection(Path database) {
+        this.database = database;
+        this.wal = new QuietFile(Path.of(database + "-wal"));
+    }
+
+    /** Set once, before the first {@link #writes()}. */
+    void builds(Builder b) {
+        this.builder = b;
+    }
+
+    /** The connection, opened first when it is not. */
+    synchronized SQLiteConnection db() throws SQLException {
+        if (closed) {
+            throw new SQLException("the applier's connection to " + database + " is closed");
+        }
+        if (db == null) {
+            db = Sqlite.open(database);
+        }
+        return db;
+    }
+
+    synchronized AppliedTransactions writes() throws SQLException {
+        return parts().writes();
+    }
+
+    synchronized SchemaApplier schema() throws SQLException {
+        return parts().schema();
+    }
+
+    private Parts parts() throws SQLException {
+        SQLiteConnection c = db();
+        if (parts == null) {
+            try {
+                parts = builder.build(c);
+            } catch (SQLException | RuntimeException e) {
+                db = null;
+                Sqlite.closeQuietly(c, e);
+                throw e;
+            }
+        }
+        return parts;
+    }
+
+    synchronized boolean isOpen() {
+        return db != null;
+    }
+
+    /** Parked messages and waiting schema changes tried again, old conflicts pruned: unless closed and unwritten since. */
+    synchronized void upkeep() throws SQLException {
+        if (db == null && wal.unchangedSinceLastLook()) {
+            return;
+        }
+        writes().retryParked();
+        writes().pruneConflicts();
+        schema().retryWaiting();
+    }
+
+    /** After a failure: nothing cached from the failed transaction is used again. */
+    synchronized void recover() {
+        if (parts != null) {
+            parts.writes().recover();
+        }
+    }
+
+    /**
+     * After a step: one with work keeps the connection; {@value #QUIET_TICKS} ticks in a row with none close it (a
+     * close that fails is logged: the next step that needs the database opens a new one all the same).
+     */
+    synchronized void stepped(boolean ticked, boolean busy) {
+        if (busy) {
+            quietTicks = 0;
+        } else if (ticked && ++quietTicks >= QUIET_TICKS && db != null) {
+            try {
+                release();
+            } catch (SQLException e) {
+                log.debug("closing the applier's idle connection to {}: {}", database, e.toString());
+            }
+        }
+    }
+
+    /** The statements first, then the connection (its write-lock waiter forgotten first). */
+    private void release() throws SQLException {
+        SQLiteConnection c = db;
+        Parts p = parts;
+        db = null;
+        parts = null;
+        quietTicks = 0;
+        try (AutoCloseable d = () -> Sqlite.close(c); AutoCloseable w = p == null ? null : p.writes()) {
+            // closes both, keeping the first failure
+        } catch (SQLException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SQLException("closing the applier's connection to " + database, e);
+        } finally {
+            wal.looking(); // after the close: a commit from now on (or a checkpoint at the close) is seen
+        }
+    }
+
+    @Override
+    public synchronized void close() throws SQLException {
+        closed = true;
+        if (db != null) {
+            release();
+        }
+    }
+}
