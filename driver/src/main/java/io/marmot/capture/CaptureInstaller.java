@@ -68,7 +68,7 @@ public final class CaptureInstaller {
                         replace(s, "TABLE", e.getKey(), e.getValue(), installedTables.get(e.getKey()));
                     }
                 }
-                Map<String, String> triggers = TriggerBuilder.triggers(t, options.readsRows());
+                Map<String, String> triggers = TriggerBuilder.triggers(t, options.readsRows(), notNullColumns(c, t.name()));
                 wanted.addAll(triggers.keySet());
                 // Judged by the table the triggers are on, not their names: a renamed table keeps its triggers
                 // (under the old names), and an ALTER through the driver leaves suspended ones in place.
@@ -211,6 +211,21 @@ public final class CaptureInstaller {
             while (rs.next()) {
                 if (Identifiers.isInternal(rs.getString(1))) {
                     out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Lower-cased names of the table's columns declared NOT NULL. */
+    static Set<String> notNullColumns(Connection c, String table) throws SQLException {
+        Set<String> out = new HashSet<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT name FROM pragma_table_info(?, 'main') WHERE \"notnull\"")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1).toLowerCase(Locale.ROOT));
                 }
             }
         }

@@ -39,6 +39,15 @@ public final class ChangeLog {
     static final int INITIAL_WIDTH = 0;
     /** The bit of an update's {@code mask} that columns from this index on share. */
     public static final int MASK_SHARED_BIT = 62;
+    /**
+     * An update's {@code cols} holds, from this bit on, the set of columns logged as NULL when unchanged (bit i:
+     * column i; see {@link TriggerBuilder#logUpdateSql}); below it the column count.
+     */
+    public static final int SPARSE_SHIFT = 16;
+    /** Columns from this index on are never logged that way (the set stays within a positive 64-bit integer). */
+    public static final int SPARSE_LIMIT = 63 - SPARSE_SHIFT;
+    /** The column count in {@code cols}. */
+    public static final long COUNT_BITS = (1L << SPARSE_SHIFT) - 1;
     /** {@code op} of a marker ending a change group, its {@code hlc} the stamp of the rows before it. */
     public static final int GROUP_END = 8;
     /** {@code op} of a marker stamping the rows before it, their group going on. */

@@ -183,7 +183,8 @@ public final class LoggedChanges {
     private RowChange toChange(Connection c, ResultSet rs, long version, boolean keysOnly) throws SQLException {
         String name = rs.getString(4);
         int op = rs.getInt(5);
-        int cols = rs.getInt(6);
+        long colsField = rs.getLong(6);
+        int cols = (int) (colsField & ChangeLog.COUNT_BITS);
         TableInfo t = shapeWhenLogged(c, name, rs.getLong(1));
         if (t == null || cols > t.columns().size()) {
             unsendable++;
@@ -210,11 +211,15 @@ public final class LoggedChanges {
                 values[i] = value(rs, FIRST_VALUE + i);
             }
         }
-        return new RowChange(version, shape, op, rowid, values, op == RowChange.UPDATE ? changed(rs, shape) : null);
+        return new RowChange(version, shape, op, rowid, values,
+                op == RowChange.UPDATE ? changed(rs, shape, colsField >>> ChangeLog.SPARSE_SHIFT) : null);
     }
 
-    /** The columns an update changed, from its mask; null (every column) for logs of earlier versions. */
-    private static int[] changed(ResultSet rs, TableShape shape) throws SQLException {
+    /**
+     * The columns an update changed: those of {@code sparse} whose logged value is not NULL (see
+     * {@link TriggerBuilder#logUpdateSql}), the others from its mask; null (every column) for logs of earlier versions.
+     */
+    private static int[] changed(ResultSet rs, TableShape shape, long sparse) throws SQLException {
         long mask = rs.getLong(8);
         if (rs.wasNull()) {
             return null;
@@ -222,7 +227,13 @@ public final class LoggedChanges {
         int n = 0;
         int[] out = new int[shape.columns().size()];
         for (int i = 0; i < out.length; i++) {
-            if (!shape.isKey(i) && (mask & (1L << Math.min(i, ChangeLog.MASK_SHARED_BIT))) != 0) {
+            if (shape.isKey(i)) {
+                continue;
+            }
+            boolean changed = i < ChangeLog.SPARSE_LIMIT && (sparse & 1L << i) != 0
+                    ? rs.getObject(FIRST_VALUE + i) != null
+                    : (mask & (1L << Math.min(i, ChangeLog.MASK_SHARED_BIT))) != 0;
+            if (changed) {
                 out[n++] = i;
             }
         }

@@ -181,7 +181,7 @@ public final class SchemaCapture {
             }
         }
         String from = Identifiers.quote(t.name()) + " AS t WHERE EXISTS (SELECT 1 FROM "
-                + ChangeLog.LOG + " l WHERE l.tbl = " + Identifiers.literal(t.name()) + " AND l.cols < " + t.columns().size()
+                + ChangeLog.LOG + " l WHERE l.tbl = " + Identifiers.literal(t.name()) + " AND (l.cols & " + ChangeLog.COUNT_BITS + ") < " + t.columns().size()
                 + " AND l.op <> " + RowChange.DELETE + " AND l.seq > " + loggedAfter + " AND " + match + ")";
         try (Statement s = c.createStatement()) {
             int n = s.executeUpdate(TriggerBuilder.logInsertSql(t, RowChange.INSERT, "t", false, from));

@@ -7,7 +7,9 @@ import io.marmot.schema.Identifiers;
 import io.marmot.schema.TableInfo;
 import io.marmot.wire.RowChange;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntFunction;
 
 /**
@@ -24,7 +26,7 @@ final class TriggerBuilder {
      * @param readsRows triggers that read the written row back from the table ({@link RowReadingTriggers}) rather than
      *     name its columns
      */
-    static Map<String, String> triggers(TableInfo t, boolean readsRows) {
+    static Map<String, String> triggers(TableInfo t, boolean readsRows, Set<String> notNull) {
         if (readsRows && RowReadingTriggers.needed(t)) {
             return RowReadingTriggers.triggers(t);
         }
@@ -35,7 +37,7 @@ final class TriggerBuilder {
         // others. A new key is a new row: the old one is deleted and the new one inserted, by a trigger of its own
         // that SQLite runs only for statements that set a key column, so that ordinary updates pay nothing for it.
         out.put(name("update", t), create("update", "AFTER UPDATE", t, keyUnchanged(t),
-                logInsert(t, RowChange.UPDATE, "NEW", false)));
+                "  " + logUpdateSql(t, notNull) + ";\n"));
         out.put(name("rekey", t), create("rekey", "AFTER UPDATE" + keyColumnsOf(t), t, " WHEN " + keyChanged(t),
                 logInsert(t, RowChange.DELETE, "OLD", true) + logInsert(t, RowChange.INSERT, "NEW", false)));
         out.put(name("delete", t), create("delete", "AFTER DELETE", t, "", logInsert(t, RowChange.DELETE, "OLD", true)));
@@ -78,13 +80,42 @@ final class TriggerBuilder {
     }
 
     /**
+     * An update's log row. A NOT NULL column (below {@value ChangeLog#SPARSE_LIMIT}) is logged as
+     * {@code nullif(NEW.c, OLD.c)}: its value when it changed, NULL when not, which tells the change without a mask
+     * bit (a function call is one VM step; a {@code CASE} and its share of the mask were four or five more). The
+     * nullable ones keep their mask bit. {@code cols} carries the set of such columns above its column count (see
+     * {@link ChangeLog#SPARSE_SHIFT}), so the log row says how to read itself whatever the schema becomes.
+     */
+    static String logUpdateSql(TableInfo t, Set<String> notNull) {
+        long sparse = 0;
+        for (int i = 0; i < Math.min(t.columns().size(), ChangeLog.SPARSE_LIMIT); i++) {
+            TableInfo.Column col = t.columns().get(i);
+            if (!col.key() && notNull.contains(col.name().toLowerCase(Locale.ROOT))) {
+                sparse |= 1L << i;
+            }
+        }
+        long bits = sparse;
+        String cols = Long.toString(t.columns().size() | sparse << ChangeLog.SPARSE_SHIFT);
+        return logInsertSql(t, Integer.toString(RowChange.UPDATE), cols,
+                changedMask(t, i -> (bits & 1L << i) != 0, i -> "OLD." + column(t, i), i -> "NEW." + column(t, i)),
+                "NEW", i -> (bits & 1L << i) != 0 ? "nullif(NEW." + column(t, i) + ", OLD." + column(t, i) + ")"
+                        : "NEW." + column(t, i), false, null);
+    }
+
+    /**
      * As above, with the operation and the mask as SQL expressions (mask null: none), the value of column i as
      * {@code value.apply(i)}, and the rowid (for a table keyed by it) read from {@code rowidRow}.
      */
     static String logInsertSql(TableInfo t, String op, String mask, String rowidRow, IntFunction<String> value,
             boolean keyOnly, String from) {
+        return logInsertSql(t, op, Integer.toString(t.columns().size()), mask, rowidRow, value, keyOnly, from);
+    }
+
+    /** As above, with {@code cols}, the value of the log's {@code cols} column, given. */
+    static String logInsertSql(TableInfo t, String op, String colsValue, String mask, String rowidRow,
+            IntFunction<String> value, boolean keyOnly, String from) {
         StringBuilder cols = new StringBuilder("tbl, op, cols");
-        StringBuilder vals = new StringBuilder(literal(t.name()) + ", " + op + ", " + t.columns().size());
+        StringBuilder vals = new StringBuilder(literal(t.name()) + ", " + op + ", " + colsValue);
         if (t.usesRowid()) {
             cols.append(", rid");
             vals.append(", ").append(rowidRow).append(".").append(t.rowidAlias());
@@ -115,15 +146,23 @@ final class TriggerBuilder {
      * (the mask stays a positive 64-bit integer).
      */
     static String changedMask(TableInfo t, IntFunction<String> before, IntFunction<String> after) {
+        return changedMask(t, i -> false, before, after);
+    }
+
+    /** As above, leaving out the columns {@code sparse} names (logged as NULL when unchanged). */
+    static String changedMask(TableInfo t, java.util.function.IntPredicate sparse, IntFunction<String> before,
+            IntFunction<String> after) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < t.columns().size(); i++) {
-            if (t.columns().get(i).key()) {
+            if (t.columns().get(i).key() || sparse.test(i)) {
                 continue;
             }
-            // A CASE per column costs SQLite fewer steps than shifting the comparison's result (-3 % per update)
-            sb.append(sb.length() == 0 ? "" : " | ").append("(CASE WHEN ").append(before.apply(i)).append(" IS ")
-                    .append(after.apply(i)).append(" THEN 0 ELSE ").append(1L << Math.min(i, ChangeLog.MASK_SHARED_BIT))
-                    .append(" END)");
+            // A CASE per column costs SQLite fewer steps than shifting the comparison's result (-3 % per update);
+            // IS NOT jumps past the THEN when the column is unchanged, as most columns of an update are (one step
+            // fewer than IS, whose THEN then ends with a jump).
+            sb.append(sb.length() == 0 ? "" : " | ").append("(CASE WHEN ").append(before.apply(i)).append(" IS NOT ")
+                    .append(after.apply(i)).append(" THEN ").append(1L << Math.min(i, ChangeLog.MASK_SHARED_BIT))
+                    .append(" ELSE 0 END)");
         }
         return sb.length() == 0 ? "0" : sb.toString();
     }
