@@ -80,7 +80,12 @@ public final class CaptureInstaller {
                 }
                 boolean changed = false;
                 for (Map.Entry<String, String> e : triggers.entrySet()) {
-                    changed |= replace(s, "TRIGGER", e.getKey(), e.getValue(), installed.get(e.getKey()));
+                    changed |= !e.getValue().equals(installed.get(e.getKey()));
+                }
+                if (changed) { // all of them, in their order: SQLite runs a table's triggers newest first
+                    for (Map.Entry<String, String> e : triggers.entrySet()) {
+                        recreate(s, "TRIGGER", e.getKey(), e.getValue(), installed.get(e.getKey()) != null);
+                    }
                 }
                 if (changed) {
                     changedTables.add(t.name());
@@ -109,11 +114,16 @@ public final class CaptureInstaller {
         if (wanted.equals(current)) {
             return false;
         }
-        if (current != null) {
+        recreate(s, type, name, wanted, current != null);
+        return true;
+    }
+
+    private static void recreate(Statement s, String type, String name, String wanted, boolean exists)
+            throws SQLException {
+        if (exists) {
             s.execute("DROP " + type + " " + quote(name));
         }
         s.execute(wanted);
-        return true;
     }
 
     /**

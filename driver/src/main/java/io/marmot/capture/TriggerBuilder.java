@@ -35,13 +35,29 @@ final class TriggerBuilder {
                 logInsert(t, RowChange.INSERT, "NEW", false)));
         // An update names the columns it changed, so peers apply those and keep their own newer writes of the
         // others. A new key is a new row: the old one is deleted and the new one inserted, by a trigger of its own
-        // that SQLite runs only for statements that set a key column, so that ordinary updates pay nothing for it.
-        out.put(name("update", t), create("update", "AFTER UPDATE", t, keyUnchanged(t),
-                "  " + logUpdateSql(t, notNull) + ";\n"));
+        // that SQLite runs only for statements that set a key column, so that ordinary updates pay nothing for it:
+        // the update trigger has no WHEN (3 of an update's steps), and the key change takes back the update row it
+        // logged. SQLite runs the triggers of one event newest first, so "rekey" is created before "update" (the
+        // installer re-creates a table's triggers together, in this order); were the order ever the other way, the
+        // update row would stay and follow the new key's insert, redundant but harmless. A table keyed by its rowid
+        // keeps the WHEN (the rowid is no column UPDATE OF can name).
+        String keyKept = t.usesRowid() ? keyUnchanged(t) : "";
+        String takeBack = t.usesRowid() ? "" : "  " + takeBackUpdate(t) + ";\n";
         out.put(name("rekey", t), create("rekey", "AFTER UPDATE" + keyColumnsOf(t), t, " WHEN " + keyChanged(t),
-                logInsert(t, RowChange.DELETE, "OLD", true) + logInsert(t, RowChange.INSERT, "NEW", false)));
+                takeBack + logInsert(t, RowChange.DELETE, "OLD", true) + logInsert(t, RowChange.INSERT, "NEW", false)));
+        out.put(name("update", t), create("update", "AFTER UPDATE", t, keyKept, "  " + logUpdateSql(t, notNull) + ";\n"));
         out.put(name("delete", t), create("delete", "AFTER DELETE", t, "", logInsert(t, RowChange.DELETE, "OLD", true)));
         return out;
+    }
+
+    /** Deletes the update row the update trigger just logged for the row under its new key (the log's last row). */
+    static String takeBackUpdate(TableInfo t) {
+        StringBuilder sb = new StringBuilder("DELETE FROM " + ChangeLog.LOG + " WHERE seq = (SELECT max(seq) FROM "
+                + ChangeLog.LOG + ") AND op = " + RowChange.UPDATE + " AND tbl = " + literal(t.name()));
+        for (String k : t.keyColumns()) {
+            sb.append(" AND c").append(t.columnIndex(k)).append(" IS NEW.").append(quote(k));
+        }
+        return sb.toString();
     }
 
     static String name(String event, TableInfo t) {
