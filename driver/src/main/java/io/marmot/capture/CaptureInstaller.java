@@ -51,7 +51,7 @@ public final class CaptureInstaller {
             if (options.replicated().test(name)) {
                 TableInfo t = SchemaReader.table(c, name);
                 tables.add(t);
-                width = Math.max(width, t.columns().size());
+                width = Math.max(width, t.columns().size() + (t.usesRowid() ? 1 : 0)); // the rowid after the values
             }
         }
         if (width > ChangeLog.width(c)) {

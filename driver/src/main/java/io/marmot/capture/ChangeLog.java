@@ -48,6 +48,11 @@ public final class ChangeLog {
     public static final int SPARSE_LIMIT = 63 - SPARSE_SHIFT;
     /** The column count in {@code cols}. */
     public static final long COUNT_BITS = (1L << SPARSE_SHIFT) - 1;
+    /**
+     * Added to the {@code op} of a row logged before markers: its reading and group are in the value columns after
+     * its own (and its rowid's) ones, see {@link LogLayout}.
+     */
+    public static final int LEGACY = 4;
     /** {@code op} of a marker ending a change group, its {@code hlc} the stamp of the rows before it. */
     public static final int GROUP_END = 8;
     /** {@code op} of a marker stamping the rows before it, their group going on. */
@@ -72,13 +77,10 @@ public final class ChangeLog {
             if (!first && !hasColumn(c, STATE, "skew")) {
                 s.execute("ALTER TABLE " + STATE + " ADD COLUMN skew INTEGER NOT NULL DEFAULT 0"); // older databases
             }
-            if (!first && LogLayout.isBeforeMarkers(c)) {
+            if (!first && LogLayout.isEarlier(c)) {
                 LogLayout.upgrade(c);
             } else {
                 s.execute(LogLayout.createLog(INITIAL_WIDTH));
-            }
-            if (!first && !hasColumn(c, LOG, "mask")) {
-                s.execute("ALTER TABLE " + LOG + " ADD COLUMN mask INTEGER"); // logs of whole-row updates
             }
             RowVersions.create(c);
             s.execute("INSERT OR IGNORE INTO " + STATE + " (id, node_id) VALUES (1, " + nodeId + ")");
@@ -143,10 +145,11 @@ public final class ChangeLog {
             "(SELECT op FROM " + LOG + " ORDER BY seq DESC LIMIT 1) <> " + GROUP_END);
 
     /** Stamps the rows logged since the last marker, if any, their group going on (parameter 1: as above). */
-    static final String STAMP_ROWS = marker(STAMP, "(SELECT hlc IS NULL FROM " + LOG + " ORDER BY seq DESC LIMIT 1)");
+    static final String STAMP_ROWS = marker(STAMP, "(SELECT op NOT IN (" + GROUP_END + ", " + STAMP + ") FROM " + LOG
+            + " ORDER BY seq DESC LIMIT 1)");
 
     private static String marker(int op, String when) {
-        return "INSERT INTO " + LOG + " (hlc, op) SELECT " + io.marmot.clock.Hlc.markerReading("s", "?") + ", " + op
+        return "INSERT INTO " + LOG + " (mask, op) SELECT " + io.marmot.clock.Hlc.markerReading("s", "?") + ", " + op
                 + " FROM " + STATE + " s WHERE " + when;
     }
 

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class LoggedChanges {
     private static final Logger log = LoggerFactory.getLogger(LoggedChanges.class);
 
-    private static final int FIRST_VALUE = 9;
+    private static final int FIRST_VALUE = 6;
 
     private final Map<String, TableInfo> tables = new HashMap<>();
     /** Message shapes by table shape (one instance per distinct shape, see {@link #canonical}) and column count. */
@@ -74,7 +74,7 @@ public final class LoggedChanges {
     private LogPosition read(Connection c, LogPosition from, boolean keysOnly, Visitor visitor) throws SQLException {
         refreshIfSchemaChanged(c);
         if (query == null) {
-            StringBuilder sql = new StringBuilder("SELECT seq, hlc, tx, tbl, op, cols, rid, mask");
+            StringBuilder sql = new StringBuilder("SELECT seq, tbl, op, cols, mask");
             for (int i = 0; i < width; i++) {
                 sql.append(", c").append(i);
             }
@@ -92,16 +92,18 @@ public final class LoggedChanges {
         try (ResultSet rs = query.executeQuery()) {
             while (rs.next()) {
                 long seq = rs.getLong(1);
-                long stamp = rs.getLong(2);
-                boolean ownStamp = !rs.wasNull();
-                long tx;
-                int op = rs.getInt(5);
+                int op = rs.getInt(3);
                 if (op == ChangeLog.GROUP_END || op == ChangeLog.STAMP) {
-                    last = new LogPosition(seq, Hlc.nextVersion(last.seq(), last.version(), seq, stamp));
+                    long reading = rs.getLong(5);
+                    last = new LogPosition(seq, Hlc.nextVersion(last.seq(), last.version(), seq, reading));
                     continue;
                 }
-                if (ownStamp) {
-                    tx = rs.getLong(3); // logged before markers: its own reading and group
+                long stamp;
+                long tx;
+                if ((op & ChangeLog.LEGACY) != 0) { // logged before markers: its own reading and group
+                    int after = FIRST_VALUE + (int) (rs.getLong(4) & ChangeLog.COUNT_BITS);
+                    stamp = rs.getLong(after + 1);
+                    tx = rs.getLong(after + 2);
                 } else {
                     if (!markers.cover(seq)) {
                         return last; // the open group: the engine stamps it when it closes it
@@ -111,7 +113,7 @@ public final class LoggedChanges {
                 }
                 // Versions advance with the log position, and never fall below the stamp.
                 long version = Hlc.nextVersion(last.seq(), last.version(), seq, stamp);
-                RowChange change = toChange(c, rs, version, keysOnly);
+                RowChange change = toChange(c, rs, version, keysOnly, op & ~ChangeLog.LEGACY);
                 if (change != null && !visitor.visit(seq, version, tx, change)) {
                     return last;
                 }
@@ -180,10 +182,9 @@ public final class LoggedChanges {
         return t == null ? null : canonical.computeIfAbsent(t, k -> k);
     }
 
-    private RowChange toChange(Connection c, ResultSet rs, long version, boolean keysOnly) throws SQLException {
-        String name = rs.getString(4);
-        int op = rs.getInt(5);
-        long colsField = rs.getLong(6);
+    private RowChange toChange(Connection c, ResultSet rs, long version, boolean keysOnly, int op) throws SQLException {
+        String name = rs.getString(2);
+        long colsField = rs.getLong(4);
         int cols = (int) (colsField & ChangeLog.COUNT_BITS);
         TableInfo t = shapeWhenLogged(c, name, rs.getLong(1));
         if (t == null || cols > t.columns().size()) {
@@ -195,7 +196,7 @@ public final class LoggedChanges {
             return null;
         }
         TableShape shape = shape(t, cols);
-        Object rowid = t.usesRowid() ? value(rs, 7) : null;
+        Object rowid = t.usesRowid() ? value(rs, FIRST_VALUE + cols) : null; // after the row's values
         int[] keys = shape.keyIndexes();
         Object[] values;
         if (op == RowChange.DELETE) {
@@ -220,7 +221,7 @@ public final class LoggedChanges {
      * {@link TriggerBuilder#logUpdateSql}), the others from its mask; null (every column) for logs of earlier versions.
      */
     private static int[] changed(ResultSet rs, TableShape shape, long sparse) throws SQLException {
-        long mask = rs.getLong(8);
+        long mask = rs.getLong(5);
         if (rs.wasNull()) {
             return null;
         }

@@ -132,10 +132,6 @@ final class TriggerBuilder {
             IntFunction<String> value, boolean keyOnly, String from) {
         StringBuilder cols = new StringBuilder("tbl, op, cols");
         StringBuilder vals = new StringBuilder(literal(t.name()) + ", " + op + ", " + colsValue);
-        if (t.usesRowid()) {
-            cols.append(", rid");
-            vals.append(", ").append(rowidRow).append(".").append(t.rowidAlias());
-        }
         if (mask != null) {
             cols.append(", mask");
             vals.append(", ").append(mask);
@@ -147,6 +143,10 @@ final class TriggerBuilder {
             }
             cols.append(", c").append(i);
             vals.append(", ").append(value.apply(i));
+        }
+        if (t.usesRowid()) { // after the row's values (a column of its own cost every logged row a step)
+            cols.append(", c").append(t.columns().size());
+            vals.append(", ").append(rowidRow).append(".").append(t.rowidAlias());
         }
         return "INSERT INTO " + ChangeLog.LOG + " (" + cols + ") " + (from == null ? "VALUES (" + vals + ")"
                 : "SELECT " + vals + " FROM " + from);

@@ -107,7 +107,7 @@ class ExternalWriterTest {
                 && Db.logCount(c, "notes") >= 2);
         Sqlite3.exec(db, "INSERT INTO notes VALUES ('three');");
         assertEquals(List.of(List.of(1, 1, "one"), List.of(1, 2, "two"), List.of(1, 3, "three")),
-                Db.list(c, "SELECT op, rid, c0 FROM __marmot_log WHERE tbl = 'notes' ORDER BY rid"));
+                Db.list(c, "SELECT op, " + Db.rid(c) + ", c0 FROM __marmot_log WHERE tbl = 'notes' ORDER BY rid"));
     }
 
     @Test

@@ -27,7 +27,7 @@ class KeyShapesTest {
 
     /** op, rid, c0..c(n-1) of every log row of a table, in commit order. */
     private List<List<Object>> log(String table, int columns) throws SQLException {
-        return Db.logRows(c, table, "op, rid", columns);
+        return Db.logRows(c, table, "op, " + Db.rid(c), columns);
     }
 
     private static List<Object> row(Object... values) {

@@ -130,7 +130,7 @@ class SchemaChangeTest {
         Db.exec(c, "CREATE TABLE src (id INTEGER PRIMARY KEY, v TEXT)", "INSERT INTO src VALUES (1, 'a'), (2, 'b')",
                 "CREATE TABLE copy AS SELECT id, v FROM src");
         assertEquals(List.of(row(1, 1, "a"), row(1, 2, "b")), values("copy", 2));
-        assertEquals(List.of(1, 2), Db.list(c, "SELECT rid FROM __marmot_log WHERE tbl = 'copy' ORDER BY rid")
+        assertEquals(List.of(1, 2), Db.list(c, "SELECT " + Db.rid(c) + " FROM __marmot_log WHERE tbl = 'copy' ORDER BY rid")
                 .stream().map(r -> ((Number) r.get(0)).intValue()).toList());
     }
 
