@@ -40,14 +40,20 @@ public final class ChangeLog {
     /** The bit of an update's {@code mask} that columns from this index on share. */
     public static final int MASK_SHARED_BIT = 62;
     /**
-     * An update's {@code cols} holds, from this bit on, the set of columns logged as NULL when unchanged (bit i:
-     * column i; see {@link TriggerBuilder#logUpdateSql}); below it the column count.
+     * {@code op} holds the operation in its low bits ({@code op & OP_KIND}: {@link io.marmot.wire.RowChange#INSERT},
+     * UPDATE, DELETE, {@link #LEGACY} added for rows logged before markers; {@link #GROUP_END}, {@link #STAMP}), then
+     * from {@link #COUNT_SHIFT} the number of columns the trigger knew (a later ADD COLUMN must not send NULLs), then
+     * from {@link #SPARSE_SHIFT}, for an update, the columns logged as NULL when unchanged (bit i: column i; see
+     * {@link TriggerBuilder#logUpdateSql}). One constant: each value a trigger writes is a VM step per row.
      */
-    public static final int SPARSE_SHIFT = 16;
-    /** Columns from this index on are never logged that way (the set stays within a positive 64-bit integer). */
+    public static final int OP_KIND = 15;
+    public static final int COUNT_SHIFT = 4;
+    /** The column count: {@code op >> COUNT_SHIFT & COUNT_BITS} (SQLite allows at most 32767 columns). */
+    public static final long COUNT_BITS = 32767;
+    public static final int SPARSE_SHIFT = 19;
+    /** Columns from this index on are never logged as NULL when unchanged (the set stays within a positive long). */
     public static final int SPARSE_LIMIT = 63 - SPARSE_SHIFT;
-    /** The column count in {@code cols}. */
-    public static final long COUNT_BITS = (1L << SPARSE_SHIFT) - 1;
+
     /**
      * Added to the {@code op} of a row logged before markers: its reading and group are in the value columns after
      * its own (and its rowid's) ones, see {@link LogLayout}.

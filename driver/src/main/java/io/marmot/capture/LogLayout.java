@@ -8,9 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The change log's table, and the upgrade of logs of earlier layouts, which had the columns {@code hlc}, {@code tx}
- * and {@code rid}: each is a VM step of every captured row (a trigger's INSERT sets every column of the log, NULL
- * or not), so a marker's reading now goes into {@code mask}, a rowid into the value column after the row's columns,
+ * The change log's table, and the upgrade of logs of earlier layouts, which had the columns {@code hlc}, {@code tx},
+ * {@code cols} and {@code rid}: each is a VM step of every captured row (a trigger's INSERT sets every column of the log, NULL
+ * or not), so a marker's reading now goes into {@code mask}, the column count into {@code op} (see
+ * {@link ChangeLog#OP_KIND}), a rowid into the value column after the row's columns,
  * and the rows logged before markers ({@code hlc}, {@code tx} NOT NULL: each row its own reading and group) keep
  * theirs in the two value columns after that, flagged by {@link ChangeLog#LEGACY} in {@code op}.
  */
@@ -21,7 +22,7 @@ final class LogLayout {
     /** The log's CREATE statement; no NOT NULL (each is a step per logged row) and nothing the triggers leave out. */
     static String createLog(int width) {
         StringBuilder log = new StringBuilder("CREATE TABLE IF NOT EXISTS " + ChangeLog.LOG
-                + " (seq INTEGER PRIMARY KEY, tbl TEXT, op INTEGER, cols INTEGER, mask INTEGER");
+                + " (seq INTEGER PRIMARY KEY, tbl TEXT, op INTEGER, mask INTEGER");
         for (int i = 0; i < width; i++) {
             log.append(", c").append(i);
         }
@@ -55,7 +56,7 @@ final class LogLayout {
         }
         boolean hasMask = ChangeLog.hasColumn(c, ChangeLog.LOG, "mask"); // logs of whole-row updates have none
         int oldWidth = ChangeLog.width(c);
-        String n = "(o.cols & " + ChangeLog.COUNT_BITS + ")";
+        String n = "(o.cols & 65535)"; // the count (an update's cols of a development version held more above it)
         String legacy = "(o.op < " + ChangeLog.GROUP_END + " AND o.hlc IS NOT NULL)";
         int width = oldWidth;
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(" + n + " + CASE WHEN "
@@ -67,8 +68,9 @@ final class LogLayout {
         List<String> values = new ArrayList<>();
         values.add("o.seq");
         values.add("o.tbl");
-        values.add("CASE WHEN " + legacy + " THEN o.op | " + ChangeLog.LEGACY + " ELSE o.op END");
-        values.add("o.cols");
+        values.add("CASE WHEN o.op >= " + ChangeLog.GROUP_END + " THEN o.op ELSE o.op | (CASE WHEN " + legacy + " THEN "
+                + ChangeLog.LEGACY + " ELSE 0 END) | (" + n + " << " + ChangeLog.COUNT_SHIFT + ") | ((o.cols >> 16) << "
+                + ChangeLog.SPARSE_SHIFT + ") END");
         values.add("CASE WHEN o.op >= " + ChangeLog.GROUP_END + " THEN o.hlc ELSE " + (hasMask ? "o.mask" : "NULL") + " END");
         for (int j = 0; j < width; j++) {
             values.add("CASE WHEN o.op >= " + ChangeLog.GROUP_END + " THEN NULL"
@@ -89,7 +91,7 @@ final class LogLayout {
                 s.execute("PRAGMA legacy_alter_table = " + (legacyAlter ? "ON" : "OFF"));
             }
             s.execute(createLog(width));
-            StringBuilder columns = new StringBuilder("seq, tbl, op, cols, mask");
+            StringBuilder columns = new StringBuilder("seq, tbl, op, mask");
             for (int j = 0; j < width; j++) {
                 columns.append(", c").append(j);
             }

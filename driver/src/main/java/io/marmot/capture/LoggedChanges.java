@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class LoggedChanges {
     private static final Logger log = LoggerFactory.getLogger(LoggedChanges.class);
 
-    private static final int FIRST_VALUE = 6;
+    private static final int FIRST_VALUE = 5;
 
     private final Map<String, TableInfo> tables = new HashMap<>();
     /** Message shapes by table shape (one instance per distinct shape, see {@link #canonical}) and column count. */
@@ -74,7 +74,7 @@ public final class LoggedChanges {
     private LogPosition read(Connection c, LogPosition from, boolean keysOnly, Visitor visitor) throws SQLException {
         refreshIfSchemaChanged(c);
         if (query == null) {
-            StringBuilder sql = new StringBuilder("SELECT seq, tbl, op, cols, mask");
+            StringBuilder sql = new StringBuilder("SELECT seq, tbl, op, mask");
             for (int i = 0; i < width; i++) {
                 sql.append(", c").append(i);
             }
@@ -92,16 +92,18 @@ public final class LoggedChanges {
         try (ResultSet rs = query.executeQuery()) {
             while (rs.next()) {
                 long seq = rs.getLong(1);
-                int op = rs.getInt(3);
+                long code = rs.getLong(3);
+                int op = (int) (code & ChangeLog.OP_KIND);
                 if (op == ChangeLog.GROUP_END || op == ChangeLog.STAMP) {
-                    long reading = rs.getLong(5);
+                    long reading = rs.getLong(4);
                     last = new LogPosition(seq, Hlc.nextVersion(last.seq(), last.version(), seq, reading));
                     continue;
                 }
+                int cols = (int) (code >> ChangeLog.COUNT_SHIFT & ChangeLog.COUNT_BITS);
                 long stamp;
                 long tx;
                 if ((op & ChangeLog.LEGACY) != 0) { // logged before markers: its own reading and group
-                    int after = FIRST_VALUE + (int) (rs.getLong(4) & ChangeLog.COUNT_BITS);
+                    int after = FIRST_VALUE + cols;
                     stamp = rs.getLong(after + 1);
                     tx = rs.getLong(after + 2);
                 } else {
@@ -113,7 +115,8 @@ public final class LoggedChanges {
                 }
                 // Versions advance with the log position, and never fall below the stamp.
                 long version = Hlc.nextVersion(last.seq(), last.version(), seq, stamp);
-                RowChange change = toChange(c, rs, version, keysOnly, op & ~ChangeLog.LEGACY);
+                RowChange change = toChange(c, rs, version, keysOnly, op & ~ChangeLog.LEGACY, cols,
+                        code >>> ChangeLog.SPARSE_SHIFT);
                 if (change != null && !visitor.visit(seq, version, tx, change)) {
                     return last;
                 }
@@ -182,10 +185,9 @@ public final class LoggedChanges {
         return t == null ? null : canonical.computeIfAbsent(t, k -> k);
     }
 
-    private RowChange toChange(Connection c, ResultSet rs, long version, boolean keysOnly, int op) throws SQLException {
+    private RowChange toChange(Connection c, ResultSet rs, long version, boolean keysOnly, int op, int cols, long sparse)
+            throws SQLException {
         String name = rs.getString(2);
-        long colsField = rs.getLong(4);
-        int cols = (int) (colsField & ChangeLog.COUNT_BITS);
         TableInfo t = shapeWhenLogged(c, name, rs.getLong(1));
         if (t == null || cols > t.columns().size()) {
             unsendable++;
@@ -213,7 +215,7 @@ public final class LoggedChanges {
             }
         }
         return new RowChange(version, shape, op, rowid, values,
-                op == RowChange.UPDATE ? changed(rs, shape, colsField >>> ChangeLog.SPARSE_SHIFT) : null);
+                op == RowChange.UPDATE ? changed(rs, shape, sparse) : null);
     }
 
     /**
@@ -221,7 +223,7 @@ public final class LoggedChanges {
      * {@link TriggerBuilder#logUpdateSql}), the others from its mask; null (every column) for logs of earlier versions.
      */
     private static int[] changed(ResultSet rs, TableShape shape, long sparse) throws SQLException {
-        long mask = rs.getLong(5);
+        long mask = rs.getLong(4);
         if (rs.wasNull()) {
             return null;
         }

@@ -175,7 +175,7 @@ public final class SchemaCapture {
         }
         StringBuilder match = new StringBuilder();
         if (t.usesRowid()) { // the rowid follows the values the row was logged with
-            match.append("CASE l.cols & ").append(ChangeLog.COUNT_BITS);
+            match.append("CASE l.op >> ").append(ChangeLog.COUNT_SHIFT).append(" & ").append(ChangeLog.COUNT_BITS);
             for (int i = 0; i < t.columns().size(); i++) {
                 match.append(" WHEN ").append(i).append(" THEN l.c").append(i);
             }
@@ -187,8 +187,8 @@ public final class SchemaCapture {
             }
         }
         String from = Identifiers.quote(t.name()) + " AS t WHERE EXISTS (SELECT 1 FROM "
-                + ChangeLog.LOG + " l WHERE l.tbl = " + Identifiers.literal(t.name()) + " AND (l.cols & " + ChangeLog.COUNT_BITS + ") < " + t.columns().size()
-                + " AND l.op <> " + RowChange.DELETE + " AND l.seq > " + loggedAfter + " AND " + match + ")";
+                + ChangeLog.LOG + " l WHERE l.tbl = " + Identifiers.literal(t.name()) + " AND (l.op >> " + ChangeLog.COUNT_SHIFT + " & " + ChangeLog.COUNT_BITS + ") < " + t.columns().size()
+                + " AND l.op & 3 <> " + RowChange.DELETE + " AND l.seq > " + loggedAfter + " AND " + match + ")";
         try (Statement s = c.createStatement()) {
             int n = s.executeUpdate(TriggerBuilder.logInsertSql(t, RowChange.INSERT, "t", false, from));
             if (n > 0) {

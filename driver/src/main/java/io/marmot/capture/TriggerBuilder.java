@@ -53,7 +53,7 @@ final class TriggerBuilder {
     /** Deletes the update row the update trigger just logged for the row under its new key (the log's last row). */
     static String takeBackUpdate(TableInfo t) {
         StringBuilder sb = new StringBuilder("DELETE FROM " + ChangeLog.LOG + " WHERE seq = (SELECT max(seq) FROM "
-                + ChangeLog.LOG + ") AND op = " + RowChange.UPDATE + " AND tbl = " + literal(t.name()));
+                + ChangeLog.LOG + ") AND op & " + ChangeLog.OP_KIND + " = " + RowChange.UPDATE + " AND tbl = " + literal(t.name()));
         for (String k : t.keyColumns()) {
             sb.append(" AND c").append(t.columnIndex(k)).append(" IS NEW.").append(quote(k));
         }
@@ -90,7 +90,7 @@ final class TriggerBuilder {
      * given: the values of {@code row} (NEW, OLD, or a table alias of {@code from}).
      */
     static String logInsertSql(TableInfo t, int op, String row, boolean keyOnly, String from) {
-        return logInsertSql(t, Integer.toString(op),
+        return logInsertSql(t, opCode(t, op, 0),
                 op == RowChange.UPDATE ? changedMask(t, i -> "OLD." + column(t, i), i -> "NEW." + column(t, i)) : null,
                 row, i -> row + "." + column(t, i), keyOnly, from);
     }
@@ -99,7 +99,7 @@ final class TriggerBuilder {
      * An update's log row. A NOT NULL column (below {@value ChangeLog#SPARSE_LIMIT}) is logged as
      * {@code nullif(NEW.c, OLD.c)}: its value when it changed, NULL when not, which tells the change without a mask
      * bit (a function call is one VM step; a {@code CASE} and its share of the mask were four or five more). The
-     * nullable ones keep their mask bit. {@code cols} carries the set of such columns above its column count (see
+     * nullable ones keep their mask bit. {@code op} carries the set of such columns (see
      * {@link ChangeLog#SPARSE_SHIFT}), so the log row says how to read itself whatever the schema becomes.
      */
     static String logUpdateSql(TableInfo t, Set<String> notNull) {
@@ -111,27 +111,28 @@ final class TriggerBuilder {
             }
         }
         long bits = sparse;
-        String cols = Long.toString(t.columns().size() | sparse << ChangeLog.SPARSE_SHIFT);
-        return logInsertSql(t, Integer.toString(RowChange.UPDATE), cols,
+        return logInsertSql(t, opCode(t, RowChange.UPDATE, sparse),
                 changedMask(t, i -> (bits & 1L << i) != 0, i -> "OLD." + column(t, i), i -> "NEW." + column(t, i)),
                 "NEW", i -> (bits & 1L << i) != 0 ? "nullif(NEW." + column(t, i) + ", OLD." + column(t, i) + ")"
                         : "NEW." + column(t, i), false, null);
     }
 
     /**
-     * As above, with the operation and the mask as SQL expressions (mask null: none), the value of column i as
-     * {@code value.apply(i)}, and the rowid (for a table keyed by it) read from {@code rowidRow}.
+     * The log's {@code op} of a row of {@code t}: the operation, the column count and, for an update, the columns
+     * logged as NULL when unchanged, in one constant (each constant a trigger writes is a VM step per row).
+     */
+    static String opCode(TableInfo t, int op, long sparse) {
+        return Long.toString(op | (long) t.columns().size() << ChangeLog.COUNT_SHIFT | sparse << ChangeLog.SPARSE_SHIFT);
+    }
+
+    /**
+     * As above, with the {@code op} code (see {@link #opCode}) and the mask as SQL expressions (mask null: none), the
+     * value of column i as {@code value.apply(i)}, and the rowid (for a table keyed by it) read from {@code rowidRow}.
      */
     static String logInsertSql(TableInfo t, String op, String mask, String rowidRow, IntFunction<String> value,
             boolean keyOnly, String from) {
-        return logInsertSql(t, op, Integer.toString(t.columns().size()), mask, rowidRow, value, keyOnly, from);
-    }
-
-    /** As above, with {@code cols}, the value of the log's {@code cols} column, given. */
-    static String logInsertSql(TableInfo t, String op, String colsValue, String mask, String rowidRow,
-            IntFunction<String> value, boolean keyOnly, String from) {
-        StringBuilder cols = new StringBuilder("tbl, op, cols");
-        StringBuilder vals = new StringBuilder(literal(t.name()) + ", " + op + ", " + colsValue);
+        StringBuilder cols = new StringBuilder("tbl, op");
+        StringBuilder vals = new StringBuilder(literal(t.name()) + ", " + op);
         if (mask != null) {
             cols.append(", mask");
             vals.append(", ").append(mask);

@@ -46,7 +46,7 @@ class LogLayoutTest {
                     "INSERT INTO __marmot_log (seq, hlc, op) VALUES (6, " + (h + 20) + ", 8)",
                     "INSERT INTO __marmot_log (seq, tbl, op, cols, rid, c0) VALUES (7, 'd', 3, 2, 7, NULL)");
             assertFalse(ChangeLog.create(c, 1), "an existing database");
-            assertEquals(List.of(List.of("seq", "tbl", "op", "cols", "mask", "c0", "c1", "c2", "c3", "c4")),
+            assertEquals(List.of(List.of("seq", "tbl", "op", "mask", "c0", "c1", "c2", "c3", "c4")),
                     List.of(Db.list(c, "SELECT name FROM pragma_table_info('__marmot_log')").stream().map(r -> r.get(0))
                             .toList()), "the new layout, wide enough for a legacy row's reading and group");
             long v1 = Hlc.nextVersion(0, 0, 1, h);
@@ -60,7 +60,7 @@ class LogLayoutTest {
                     List.of(4L, v4, -6L, "d", 1, "7", "[m, [0]]", "null"),
                     List.of(5L, v5, -6L, "t", 2, "null", "[1, c]", "[1]")), changes(c),
                     "the same changes and versions; the open group (a delete at 7) not read yet");
-            assertEquals(List.of(List.of(7, "d", 3, 2, 7)), Db.list(c, "SELECT seq, tbl, op, cols, c2 FROM __marmot_log"
+            assertEquals(List.of(List.of(7, "d", 3, 2, 7)), Db.list(c, "SELECT seq, tbl, op & 15, op >> 4 & 32767, c2 FROM __marmot_log"
                     + " WHERE seq > 6"), "the open group is left open, the rowid after the row's values");
         }
     }

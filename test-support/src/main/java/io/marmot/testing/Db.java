@@ -137,7 +137,7 @@ public final class Db {
 
     /** Change-log rows of one table in commit (seq) order. */
     public static List<Map<String, Object>> log(Connection c, String table) throws SQLException {
-        return rows(c, "SELECT * FROM __marmot_log WHERE tbl = ? ORDER BY seq", table);
+        return rows(c, "SELECT *, op & 15 AS op, op >> 4 & 32767 AS cols FROM __marmot_log WHERE tbl = ? ORDER BY seq", table); // op decoded
     }
 
     public static long logCount(Connection c, String table) throws SQLException {
@@ -227,7 +227,7 @@ public final class Db {
      * the row's own ones; NULL for other rows.
      */
     public static String rid(Connection c) throws SQLException {
-        StringBuilder sql = new StringBuilder("CASE cols & 65535");
+        StringBuilder sql = new StringBuilder("CASE op >> 4 & 32767");
         for (List<Object> row : list(c, "SELECT name FROM pragma_table_info('__marmot_log') WHERE name GLOB 'c[0-9]*'")) {
             String name = (String) row.get(0);
             sql.append(" WHEN ").append(name.substring(1)).append(" THEN ").append(name);
