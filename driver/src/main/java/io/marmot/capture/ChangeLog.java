@@ -10,18 +10,20 @@ import java.sql.Statement;
  * The engine's tables inside the user's database, and the SQL the triggers share.
  *
  * <p>{@code __marmot_log} holds one row per captured row change, in commit order ({@code seq}: SQLite has one
- * writer at a time), and <em>markers</em>. A trigger only copies the row: {@code hlc} and {@code tx} stay NULL. A
- * {@link #GROUP_END} marker, inserted where a change group (transaction) ends, carries the clock reading the rows
- * before it take as their stamp: the wall clock in milliseconds (minus the skew correction) shifted left 16 bits, or
- * just above the floor if that is higher. A {@link #STAMP} marker gives the rows before it a reading without ending
- * their group (a fold inside a transaction that goes on). A change's <em>version</em> follows from the stamps by the
- * rule of {@link io.marmot.clock.Hlc}, computed by readers ({@link LoggedChanges}). Rows after the last marker are
- * an open group (the {@code sqlite3} shell, other processes, auto-commit statements): readers stop before it until
- * the engine closes it. Rows logged before this layout carry their own reading in {@code hlc} and their group in
- * {@code tx}, and are read by the same rule. Column {@code c<i>} holds the value of the table's i-th column; those
- * columns have no declared type, so every value keeps its exact storage class. {@code cols} is how many columns the
- * trigger knew (a later ADD COLUMN must not send NULLs). {@code mask} marks the columns an update changed (bit i:
- * column i; NULL in logs of earlier versions: all).
+ * writer at a time), and <em>markers</em>. A trigger only copies the row, and the log has no column a row change
+ * leaves empty but {@code mask} (each value a trigger writes, NULL or not, is a VM step of every captured row). A
+ * {@link #GROUP_END} marker, inserted where a change group (transaction) ends, carries in {@code mask} the clock
+ * reading the rows before it take as their stamp: the wall clock in milliseconds (minus the skew correction) shifted
+ * left 16 bits, or just above the floor if that is higher. A {@link #STAMP} marker gives the rows before it a reading
+ * without ending their group (a fold inside a transaction that goes on). A change's <em>version</em> follows from the
+ * stamps by the rule of {@link io.marmot.clock.Hlc}, computed by readers ({@link LoggedChanges}). Rows after the last
+ * marker are an open group (the {@code sqlite3} shell, other processes, auto-commit statements): readers stop before
+ * it until the engine closes it. Rows logged before markers carry their own reading and group (see {@link #LEGACY}),
+ * and are read by the same rule. Column {@code c<i>} holds the value of the table's i-th column; those columns have
+ * no declared type, so every value keeps its exact storage class; a table keyed by its rowid logs it after them.
+ * {@code op} is the operation, the column count and an update's NOT NULL columns in one constant (see
+ * {@link #OP_KIND}). {@code mask} marks the nullable columns an update changed (bit i: column i; NULL in logs of
+ * earlier versions: all).
  *
  * <p>{@code __marmot_state} is one row: the node id, the clock's floor ({@code hlc}: raised past every applied
  * remote version), how far the log was published and folded into {@code __marmot_versions} (each a log position and
