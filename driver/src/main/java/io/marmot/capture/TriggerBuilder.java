@@ -98,7 +98,8 @@ final class TriggerBuilder {
     /**
      * An update's log row. A NOT NULL column (below {@value ChangeLog#SPARSE_LIMIT}) is logged as
      * {@code nullif(NEW.c, OLD.c)}: its value when it changed, NULL when not, which tells the change without a mask
-     * bit (a function call is one VM step; a {@code CASE} and its share of the mask were four or five more). The
+     * bit (four VM steps: the two values, a collation and the call, where its value, a {@code CASE} and its share of
+     * the mask were five to seven). The
      * nullable ones keep their mask bit. {@code op} carries the set of such columns (see
      * {@link ChangeLog#SPARSE_SHIFT}), so the log row says how to read itself whatever the schema becomes.
      */
