@@ -51,7 +51,7 @@ public final class CaptureInstaller {
             if (options.replicated().test(name)) {
                 TableInfo t = SchemaReader.table(c, name);
                 tables.add(t);
-                width = Math.max(width, t.columns().size());
+                width = Math.max(width, t.columns().size() + (t.usesRowid() ? 1 : 0)); // the rowid after the values
             }
         }
         if (width > ChangeLog.width(c)) {
@@ -68,7 +68,7 @@ public final class CaptureInstaller {
                         replace(s, "TABLE", e.getKey(), e.getValue(), installedTables.get(e.getKey()));
                     }
                 }
-                Map<String, String> triggers = TriggerBuilder.triggers(t, options.readsRows());
+                Map<String, String> triggers = TriggerBuilder.triggers(t, options.readsRows(), notNullColumns(c, t.name()));
                 wanted.addAll(triggers.keySet());
                 // Judged by the table the triggers are on, not their names: a renamed table keeps its triggers
                 // (under the old names), and an ALTER through the driver leaves suspended ones in place.
@@ -80,7 +80,12 @@ public final class CaptureInstaller {
                 }
                 boolean changed = false;
                 for (Map.Entry<String, String> e : triggers.entrySet()) {
-                    changed |= replace(s, "TRIGGER", e.getKey(), e.getValue(), installed.get(e.getKey()));
+                    changed |= !e.getValue().equals(installed.get(e.getKey()));
+                }
+                if (changed) { // all of them, in their order: SQLite runs a table's triggers newest first
+                    for (Map.Entry<String, String> e : triggers.entrySet()) {
+                        recreate(s, "TRIGGER", e.getKey(), e.getValue(), installed.get(e.getKey()) != null);
+                    }
                 }
                 if (changed) {
                     changedTables.add(t.name());
@@ -109,11 +114,16 @@ public final class CaptureInstaller {
         if (wanted.equals(current)) {
             return false;
         }
-        if (current != null) {
+        recreate(s, type, name, wanted, current != null);
+        return true;
+    }
+
+    private static void recreate(Statement s, String type, String name, String wanted, boolean exists)
+            throws SQLException {
+        if (exists) {
             s.execute("DROP " + type + " " + quote(name));
         }
         s.execute(wanted);
-        return true;
     }
 
     /**
@@ -211,6 +221,21 @@ public final class CaptureInstaller {
             while (rs.next()) {
                 if (Identifiers.isInternal(rs.getString(1))) {
                     out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Lower-cased names of the table's columns declared NOT NULL. */
+    static Set<String> notNullColumns(Connection c, String table) throws SQLException {
+        Set<String> out = new HashSet<>();
+        try (java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT name FROM pragma_table_info(?, 'main') WHERE \"notnull\"")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1).toLowerCase(Locale.ROOT));
                 }
             }
         }

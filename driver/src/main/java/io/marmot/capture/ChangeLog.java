@@ -11,18 +11,20 @@ import java.sql.Statement;
  * The engine's tables inside the user's database, and the SQL the triggers share.
  *
  * <p>{@code __marmot_log} holds one row per captured row change, in commit order ({@code seq}: SQLite has one
- * writer at a time), and <em>markers</em>. A trigger only copies the row: {@code hlc} and {@code tx} stay NULL. A
- * {@link #GROUP_END} marker, inserted where a change group (transaction) ends, carries the clock reading the rows
- * before it take as their stamp: the wall clock in milliseconds (minus the skew correction) shifted left 16 bits, or
- * just above the floor if that is higher. A {@link #STAMP} marker gives the rows before it a reading without ending
- * their group (a fold inside a transaction that goes on). A change's <em>version</em> follows from the stamps by the
- * rule of {@link io.marmot.clock.Hlc}, computed by readers ({@link LoggedChanges}). Rows after the last marker are
- * an open group (the {@code sqlite3} shell, other processes, auto-commit statements): readers stop before it until
- * the engine closes it. Rows logged before this layout carry their own reading in {@code hlc} and their group in
- * {@code tx}, and are read by the same rule. Column {@code c<i>} holds the value of the table's i-th column; those
- * columns have no declared type, so every value keeps its exact storage class. {@code cols} is how many columns the
- * trigger knew (a later ADD COLUMN must not send NULLs). {@code mask} marks the columns an update changed (bit i:
- * column i; NULL in logs of earlier versions: all).
+ * writer at a time), and <em>markers</em>. A trigger only copies the row, and the log has no column a row change
+ * leaves empty but {@code mask} (each value a trigger writes, NULL or not, is a VM step of every captured row). A
+ * {@link #GROUP_END} marker, inserted where a change group (transaction) ends, carries in {@code mask} the clock
+ * reading the rows before it take as their stamp: the wall clock in milliseconds (minus the skew correction) shifted
+ * left 16 bits, or just above the floor if that is higher. A {@link #STAMP} marker gives the rows before it a reading
+ * without ending their group (a fold inside a transaction that goes on). A change's <em>version</em> follows from the
+ * stamps by the rule of {@link io.marmot.clock.Hlc}, computed by readers ({@link LoggedChanges}). Rows after the last
+ * marker are an open group (the {@code sqlite3} shell, other processes, auto-commit statements): readers stop before
+ * it until the engine closes it. Rows logged before markers carry their own reading and group (see {@link #LEGACY}),
+ * and are read by the same rule. Column {@code c<i>} holds the value of the table's i-th column; those columns have
+ * no declared type, so every value keeps its exact storage class; a table keyed by its rowid logs it after them.
+ * {@code op} is the operation, the column count and an update's NOT NULL columns in one constant (see
+ * {@link #OP_KIND}). {@code mask} marks the nullable columns an update changed (bit i: column i; NULL in logs of
+ * earlier versions: all).
  *
  * <p>{@code __marmot_state} is one row: the node id, the clock's floor ({@code hlc}: raised past every applied
  * remote version), how far the log was published and folded into {@code __marmot_versions} (each a log position and
@@ -40,6 +42,26 @@ public final class ChangeLog {
     static final int INITIAL_WIDTH = 0;
     /** The bit of an update's {@code mask} that columns from this index on share. */
     public static final int MASK_SHARED_BIT = 62;
+    /**
+     * {@code op} holds the operation in its low bits ({@code op & OP_KIND}: {@link io.marmot.wire.RowChange#INSERT},
+     * UPDATE, DELETE, {@link #LEGACY} added for rows logged before markers; {@link #GROUP_END}, {@link #STAMP}), then
+     * from {@link #COUNT_SHIFT} the number of columns the trigger knew (a later ADD COLUMN must not send NULLs), then
+     * from {@link #SPARSE_SHIFT}, for an update, the columns logged as NULL when unchanged (bit i: column i; see
+     * {@link TriggerBuilder#logUpdateSql}). One constant: each value a trigger writes is a VM step per row.
+     */
+    public static final int OP_KIND = 15;
+    public static final int COUNT_SHIFT = 4;
+    /** The column count: {@code op >> COUNT_SHIFT & COUNT_BITS} (SQLite allows at most 32767 columns). */
+    public static final long COUNT_BITS = 32767;
+    public static final int SPARSE_SHIFT = 19;
+    /** Columns from this index on are never logged as NULL when unchanged (the set stays within a positive long). */
+    public static final int SPARSE_LIMIT = 63 - SPARSE_SHIFT;
+
+    /**
+     * Added to the {@code op} of a row logged before markers: its reading and group are in the value columns after
+     * its own (and its rowid's) ones, see {@link LogLayout}.
+     */
+    public static final int LEGACY = 4;
     /** {@code op} of a marker ending a change group, its {@code hlc} the stamp of the rows before it. */
     public static final int GROUP_END = 8;
     /** {@code op} of a marker stamping the rows before it, their group going on. */
@@ -64,13 +86,10 @@ public final class ChangeLog {
             if (!first && !hasColumn(c, STATE, "skew")) {
                 s.execute("ALTER TABLE " + STATE + " ADD COLUMN skew INTEGER NOT NULL DEFAULT 0"); // older databases
             }
-            if (!first && LogLayout.isBeforeMarkers(c)) {
+            if (!first && LogLayout.isEarlier(c)) {
                 LogLayout.upgrade(c);
             } else {
                 s.execute(LogLayout.createLog(INITIAL_WIDTH));
-            }
-            if (!first && !hasColumn(c, LOG, "mask")) {
-                s.execute("ALTER TABLE " + LOG + " ADD COLUMN mask INTEGER"); // logs of whole-row updates
             }
             RowVersions.create(c);
             s.execute("INSERT OR IGNORE INTO " + STATE + " (id, node_id) VALUES (1, " + nodeId + ")");
@@ -135,10 +154,11 @@ public final class ChangeLog {
             "(SELECT op FROM " + LOG + " ORDER BY seq DESC LIMIT 1) <> " + GROUP_END);
 
     /** Stamps the rows logged since the last marker, if any, their group going on (parameter 1: as above). */
-    static final String STAMP_ROWS = marker(STAMP, "(SELECT hlc IS NULL FROM " + LOG + " ORDER BY seq DESC LIMIT 1)");
+    static final String STAMP_ROWS = marker(STAMP, "(SELECT op NOT IN (" + GROUP_END + ", " + STAMP + ") FROM " + LOG
+            + " ORDER BY seq DESC LIMIT 1)");
 
     private static String marker(int op, String when) {
-        return "INSERT INTO " + LOG + " (hlc, op) SELECT " + io.marmot.clock.Hlc.markerReading("s", "?") + ", " + op
+        return "INSERT INTO " + LOG + " (mask, op) SELECT " + io.marmot.clock.Hlc.markerReading("s", "?") + ", " + op
                 + " FROM " + STATE + " s WHERE " + when;
     }
 

@@ -41,7 +41,7 @@ final class LogMarkers implements AutoCloseable {
     /** Whether the row at {@code seq} is a marker (of {@code op} unless -1) with this reading (any: MIN_VALUE). */
     private boolean isMarker(long seq, long reading, int op) throws SQLException {
         if (at == null) {
-            at = c.prepareStatement("SELECT hlc, op FROM " + ChangeLog.LOG + " WHERE seq = ?");
+            at = c.prepareStatement("SELECT mask, op FROM " + ChangeLog.LOG + " WHERE seq = ?");
         }
         at.setLong(1, seq);
         try (ResultSet rs = at.executeQuery()) {
@@ -89,7 +89,7 @@ final class LogMarkers implements AutoCloseable {
     /** The first marker at or after {@code seq} (only a group end when asked): seq, reading, op; null if none. */
     private long[] next(long seq, boolean groupEndOnly) throws SQLException {
         if (next == null) {
-            next = c.prepareStatement("SELECT seq, hlc, op FROM " + ChangeLog.LOG + " WHERE seq >= ? AND op IN (?, ?)"
+            next = c.prepareStatement("SELECT seq, mask, op FROM " + ChangeLog.LOG + " WHERE seq >= ? AND op IN (?, ?)"
                     + " ORDER BY seq LIMIT 1");
         }
         next.setLong(1, seq);

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class LoggedChanges {
     private static final Logger log = LoggerFactory.getLogger(LoggedChanges.class);
 
-    private static final int FIRST_VALUE = 9;
+    private static final int FIRST_VALUE = 5;
 
     private final Map<String, TableInfo> tables = new HashMap<>();
     /** Message shapes by table shape (one instance per distinct shape, see {@link #canonical}) and column count. */
@@ -74,7 +74,7 @@ public final class LoggedChanges {
     private LogPosition read(Connection c, LogPosition from, boolean keysOnly, Visitor visitor) throws SQLException {
         refreshIfSchemaChanged(c);
         if (query == null) {
-            StringBuilder sql = new StringBuilder("SELECT seq, hlc, tx, tbl, op, cols, rid, mask");
+            StringBuilder sql = new StringBuilder("SELECT seq, tbl, op, mask");
             for (int i = 0; i < width; i++) {
                 sql.append(", c").append(i);
             }
@@ -92,16 +92,20 @@ public final class LoggedChanges {
         try (ResultSet rs = query.executeQuery()) {
             while (rs.next()) {
                 long seq = rs.getLong(1);
-                long stamp = rs.getLong(2);
-                boolean ownStamp = !rs.wasNull();
-                long tx;
-                int op = rs.getInt(5);
+                long code = rs.getLong(3);
+                int op = (int) (code & ChangeLog.OP_KIND);
                 if (op == ChangeLog.GROUP_END || op == ChangeLog.STAMP) {
-                    last = new LogPosition(seq, Hlc.nextVersion(last.seq(), last.version(), seq, stamp));
+                    long reading = rs.getLong(4);
+                    last = new LogPosition(seq, Hlc.nextVersion(last.seq(), last.version(), seq, reading));
                     continue;
                 }
-                if (ownStamp) {
-                    tx = rs.getLong(3); // logged before markers: its own reading and group
+                int cols = (int) (code >> ChangeLog.COUNT_SHIFT & ChangeLog.COUNT_BITS);
+                long stamp;
+                long tx;
+                if ((op & ChangeLog.LEGACY) != 0) { // logged before markers: its own reading and group
+                    int after = FIRST_VALUE + cols;
+                    stamp = rs.getLong(after + 1);
+                    tx = rs.getLong(after + 2);
                 } else {
                     if (!markers.cover(seq)) {
                         return last; // the open group: the engine stamps it when it closes it
@@ -111,7 +115,8 @@ public final class LoggedChanges {
                 }
                 // Versions advance with the log position, and never fall below the stamp.
                 long version = Hlc.nextVersion(last.seq(), last.version(), seq, stamp);
-                RowChange change = toChange(c, rs, version, keysOnly);
+                RowChange change = toChange(c, rs, version, keysOnly, op & ~ChangeLog.LEGACY, cols,
+                        code >>> ChangeLog.SPARSE_SHIFT);
                 if (change != null && !visitor.visit(seq, version, tx, change)) {
                     return last;
                 }
@@ -180,10 +185,9 @@ public final class LoggedChanges {
         return t == null ? null : canonical.computeIfAbsent(t, k -> k);
     }
 
-    private RowChange toChange(Connection c, ResultSet rs, long version, boolean keysOnly) throws SQLException {
-        String name = rs.getString(4);
-        int op = rs.getInt(5);
-        int cols = rs.getInt(6);
+    private RowChange toChange(Connection c, ResultSet rs, long version, boolean keysOnly, int op, int cols, long sparse)
+            throws SQLException {
+        String name = rs.getString(2);
         TableInfo t = shapeWhenLogged(c, name, rs.getLong(1));
         if (t == null || cols > t.columns().size()) {
             unsendable++;
@@ -194,7 +198,7 @@ public final class LoggedChanges {
             return null;
         }
         TableShape shape = shape(t, cols);
-        Object rowid = t.usesRowid() ? value(rs, 7) : null;
+        Object rowid = t.usesRowid() ? value(rs, FIRST_VALUE + cols) : null; // after the row's values
         int[] keys = shape.keyIndexes();
         Object[] values;
         if (op == RowChange.DELETE) {
@@ -210,19 +214,29 @@ public final class LoggedChanges {
                 values[i] = value(rs, FIRST_VALUE + i);
             }
         }
-        return new RowChange(version, shape, op, rowid, values, op == RowChange.UPDATE ? changed(rs, shape) : null);
+        return new RowChange(version, shape, op, rowid, values,
+                op == RowChange.UPDATE ? changed(rs, shape, sparse) : null);
     }
 
-    /** The columns an update changed, from its mask; null (every column) for logs of earlier versions. */
-    private static int[] changed(ResultSet rs, TableShape shape) throws SQLException {
-        long mask = rs.getLong(8);
+    /**
+     * The columns an update changed: those of {@code sparse} whose logged value is not NULL (see
+     * {@link TriggerBuilder#logUpdateSql}), the others from its mask; null (every column) for logs of earlier versions.
+     */
+    private static int[] changed(ResultSet rs, TableShape shape, long sparse) throws SQLException {
+        long mask = rs.getLong(4);
         if (rs.wasNull()) {
             return null;
         }
         int n = 0;
         int[] out = new int[shape.columns().size()];
         for (int i = 0; i < out.length; i++) {
-            if (!shape.isKey(i) && (mask & (1L << Math.min(i, ChangeLog.MASK_SHARED_BIT))) != 0) {
+            if (shape.isKey(i)) {
+                continue;
+            }
+            boolean changed = i < ChangeLog.SPARSE_LIMIT && (sparse & 1L << i) != 0
+                    ? rs.getObject(FIRST_VALUE + i) != null
+                    : (mask & (1L << Math.min(i, ChangeLog.MASK_SHARED_BIT))) != 0;
+            if (changed) {
                 out[n++] = i;
             }
         }

@@ -115,7 +115,7 @@ final class RowReadingTriggers {
             mask = "CASE WHEN o.k0 IS NULL THEN " + all + " ELSE "
                     + TriggerBuilder.changedMask(t, i -> "o.v" + i, i -> "n.x" + i) + " END";
         }
-        return "  " + logInsertSql(t, Integer.toString(op), mask, "NEW",
+        return "  " + logInsertSql(t, TriggerBuilder.opCode(t, op, 0), mask, "NEW",
                 i -> t.columns().get(i).key() ? "NEW." + column(t, i) : "n.x" + i, false,
                 rowAs(t, "NEW", "n") + join) + ";\n";
     }

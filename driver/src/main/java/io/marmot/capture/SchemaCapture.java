@@ -47,8 +47,11 @@ public final class SchemaCapture {
      */
     public static CaptureInstaller.Result followOtherProcess(Connection c, long nodeId, CaptureOptions options,
             long loggedAfter, VersionWriters writers) throws SQLException {
-        foldLocalChanges(c, nodeId, writers);
         boolean logExists = tableExists(c, ChangeLog.LOG);
+        if (logExists && tableExists(c, ChangeLog.STATE)) {
+            LogLayout.upgradeIfEarlier(c); // before anything reads it: a log of an earlier version, at start
+        }
+        foldLocalChanges(c, nodeId, writers);
         long logged = logExists ? lastLogged(c) : 0;
         long groupStart = logExists ? groupStart(c) : 0;
         CaptureInstaller.Result r = CaptureInstaller.reconcile(c, nodeId, options);
@@ -122,14 +125,13 @@ public final class SchemaCapture {
 
     /**
      * The last log position of the transactions before the open change group: its last group end (read backwards from
-     * the log's end); in a log made before markers, its last row of a closed group; when the log holds none
+     * the log's end; a log made before markers got one when it was upgraded); when the log holds none
      * (pruned), the position before its first row.
      */
     private static long groupStart(Connection c) throws SQLException {
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT coalesce((SELECT seq FROM " + ChangeLog.LOG + " WHERE op = "
-                        + ChangeLog.GROUP_END + " ORDER BY seq DESC LIMIT 1), (SELECT max(seq) FROM " + ChangeLog.LOG
-                        + " WHERE tx < (SELECT tx FROM " + ChangeLog.STATE + ")), (SELECT min(seq) - 1 FROM " + ChangeLog.LOG
+                        + ChangeLog.GROUP_END + " ORDER BY seq DESC LIMIT 1), (SELECT min(seq) - 1 FROM " + ChangeLog.LOG
                         + "), 0)")) {
             return rs.next() ? rs.getLong(1) : 0;
         }
@@ -172,8 +174,12 @@ public final class SchemaCapture {
             return 0;
         }
         StringBuilder match = new StringBuilder();
-        if (t.usesRowid()) {
-            match.append("l.rid = t.").append(t.rowidAlias());
+        if (t.usesRowid()) { // the rowid follows the values the row was logged with
+            match.append("CASE l.op >> ").append(ChangeLog.COUNT_SHIFT).append(" & ").append(ChangeLog.COUNT_BITS);
+            for (int i = 0; i < t.columns().size(); i++) {
+                match.append(" WHEN ").append(i).append(" THEN l.c").append(i);
+            }
+            match.append(" END = t.").append(t.rowidAlias());
         } else {
             for (String k : t.keyColumns()) {
                 match.append(match.length() == 0 ? "" : " AND ").append("l.c").append(t.columnIndex(k))
@@ -181,8 +187,8 @@ public final class SchemaCapture {
             }
         }
         String from = Identifiers.quote(t.name()) + " AS t WHERE EXISTS (SELECT 1 FROM "
-                + ChangeLog.LOG + " l WHERE l.tbl = " + Identifiers.literal(t.name()) + " AND l.cols < " + t.columns().size()
-                + " AND l.op <> " + RowChange.DELETE + " AND l.seq > " + loggedAfter + " AND " + match + ")";
+                + ChangeLog.LOG + " l WHERE l.tbl = " + Identifiers.literal(t.name()) + " AND (l.op >> " + ChangeLog.COUNT_SHIFT + " & " + ChangeLog.COUNT_BITS + ") < " + t.columns().size()
+                + " AND l.op & 3 <> " + RowChange.DELETE + " AND l.seq > " + loggedAfter + " AND " + match + ")";
         try (Statement s = c.createStatement()) {
             int n = s.executeUpdate(TriggerBuilder.logInsertSql(t, RowChange.INSERT, "t", false, from));
             if (n > 0) {

@@ -55,9 +55,9 @@ class ExternalWriterTest {
                 List.of(1, 2, "ünïcødé 😀", "null", "null"),
                 List.of(2, 1, "updated", "real", "blob"),
                 List.of(3, 2, "", "null", "null")),
-                Db.list(c, "SELECT op, c0, coalesce(c1, ''), typeof(c2), typeof(c3) FROM __marmot_log"
+                Db.list(c, "SELECT op & 15, c0, coalesce(c1, ''), typeof(c2), typeof(c3) FROM __marmot_log"
                         + " WHERE tbl = 't' ORDER BY seq"));
-        assertEquals(2.0, ((Number) Db.scalar(c, "SELECT c2 FROM __marmot_log WHERE tbl = 't' AND op = 2")).doubleValue());
+        assertEquals(2.0, ((Number) Db.scalar(c, "SELECT c2 FROM __marmot_log WHERE tbl = 't' AND op & 15 = 2")).doubleValue());
     }
 
     @Test
@@ -90,12 +90,12 @@ class ExternalWriterTest {
                 List.of(1, "a", 1, 0.5),
                 List.of(1, "b", 2, 1.5),
                 Db.list(c, "SELECT 1, 'c', 3, NULL").get(0)),
-                Db.list(c, "SELECT op, c0, c1, c2 FROM __marmot_log WHERE tbl = 'shell_made' ORDER BY c0"));
+                Db.list(c, "SELECT op & 15, c0, c1, c2 FROM __marmot_log WHERE tbl = 'shell_made' ORDER BY c0"));
 
         Sqlite3.exec(db, "INSERT INTO shell_made VALUES ('d', 4, 4.5); UPDATE shell_made SET qty = 10 WHERE code = 'a';"
                 + " DELETE FROM shell_made WHERE code = 'b';");
         assertEquals(List.of(List.of(1, "d", 4), List.of(2, "a", 10), Db.list(c, "SELECT 3, 'b', NULL").get(0)),
-                Db.list(c, "SELECT op, c0, c1 FROM (SELECT * FROM __marmot_log WHERE tbl = 'shell_made'"
+                Db.list(c, "SELECT op & 15, c0, c1 FROM (SELECT * FROM __marmot_log WHERE tbl = 'shell_made'"
                         + " ORDER BY seq LIMIT -1 OFFSET 3)"));
     }
 
@@ -107,7 +107,7 @@ class ExternalWriterTest {
                 && Db.logCount(c, "notes") >= 2);
         Sqlite3.exec(db, "INSERT INTO notes VALUES ('three');");
         assertEquals(List.of(List.of(1, 1, "one"), List.of(1, 2, "two"), List.of(1, 3, "three")),
-                Db.list(c, "SELECT op, rid, c0 FROM __marmot_log WHERE tbl = 'notes' ORDER BY rid"));
+                Db.list(c, "SELECT op & 15, " + Db.rid(c) + ", c0 FROM __marmot_log WHERE tbl = 'notes' ORDER BY rid"));
     }
 
     @Test
@@ -151,11 +151,11 @@ class ExternalWriterTest {
                 && Db.count(c, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 't'") == 4);
         Sqlite3.exec(db, "INSERT INTO t (id, name) VALUES (2, 'after drop');");
         assertEquals(List.of(List.of(3, 2, "after drop")),
-                Db.list(c, "SELECT cols, c0, c1 FROM __marmot_log WHERE tbl = 't' AND c0 = 2"));
+                Db.list(c, "SELECT op >> 4 & 32767, c0, c1 FROM __marmot_log WHERE tbl = 't' AND c0 = 2"));
         assertEquals(List.of("ALTER TABLE \"t\" DROP COLUMN \"n\""), Db.list(c, "SELECT sql FROM __marmot_ddl WHERE sql LIKE 'ALTER%'").stream()
                 .map(r -> r.get(0)).toList());
         // the row logged before the drop keeps the column it was written with
-        assertEquals(List.of(List.of(4, 1.5)), Db.list(c, "SELECT cols, c2 FROM __marmot_log WHERE tbl = 't' AND c0 = 1"));
+        assertEquals(List.of(List.of(4, 1.5)), Db.list(c, "SELECT op >> 4 & 32767, c2 FROM __marmot_log WHERE tbl = 't' AND c0 = 1"));
     }
 
     @Test

@@ -58,13 +58,13 @@ class StorageClassCaptureTest {
     }
 
     private String loggedType(int id) throws SQLException {
-        return (String) Db.scalar(c, "SELECT typeof(c1) FROM __marmot_log WHERE tbl = 'v' AND op = 1 AND c0 = ?", id);
+        return (String) Db.scalar(c, "SELECT typeof(c1) FROM __marmot_log WHERE tbl = 'v' AND op & 15 = 1 AND c0 = ?", id);
     }
 
     /** The change-log row of the insert of row {@code id}, positioned on c1. */
     private <T> T logged(int id, ResultSetReader<T> read) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT c1 FROM __marmot_log WHERE tbl = 'v' AND op = 1 AND c0 = ?")) {
+                "SELECT c1 FROM __marmot_log WHERE tbl = 'v' AND op & 15 = 1 AND c0 = ?")) {
             ps.setInt(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 assertTrue(rs.next(), "no log row for id " + id);
@@ -81,7 +81,7 @@ class StorageClassCaptureTest {
     /** The log holds exactly the bytes and storage class the table holds. */
     private void assertSameAsTable(int id) throws SQLException {
         List<Object> row = Db.list(c, "SELECT typeof(t.v), typeof(l.c1), quote(t.v) = quote(l.c1), t.v IS l.c1"
-                + " FROM v t JOIN __marmot_log l ON l.tbl = 'v' AND l.op = 1 AND l.c0 = t.id WHERE t.id = ?", id).get(0);
+                + " FROM v t JOIN __marmot_log l ON l.tbl = 'v' AND l.op & 15 = 1 AND l.c0 = t.id WHERE t.id = ?", id).get(0);
         assertEquals(row.get(0), row.get(1), "storage class in the log differs from the table's");
         assertEquals(1, ((Number) row.get(2)).intValue(), "value in the log differs from the table's");
         assertEquals(1, ((Number) row.get(3)).intValue(), "value in the log differs from the table's");
@@ -224,7 +224,7 @@ class StorageClassCaptureTest {
         Db.update(c, "UPDATE v SET v = ? WHERE id = 1", "t\u0000x");
         Db.update(c, "UPDATE v SET v = NULL WHERE id = 1");
         assertEquals(List.of(List.of(1, "integer"), List.of(2, "blob"), List.of(2, "real"), List.of(2, "text"),
-                List.of(2, "null")), Db.list(c, "SELECT op, typeof(c1) FROM __marmot_log WHERE tbl = 'v' ORDER BY seq"));
+                List.of(2, "null")), Db.list(c, "SELECT op & 15, typeof(c1) FROM __marmot_log WHERE tbl = 'v' ORDER BY seq"));
         double zero = ((Number) Db.scalar(c, "SELECT c1 FROM __marmot_log WHERE tbl = 'v' AND typeof(c1) = 'real'")).doubleValue();
         assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(zero));
     }

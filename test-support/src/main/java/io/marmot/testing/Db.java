@@ -137,7 +137,7 @@ public final class Db {
 
     /** Change-log rows of one table in commit (seq) order. */
     public static List<Map<String, Object>> log(Connection c, String table) throws SQLException {
-        return rows(c, "SELECT * FROM __marmot_log WHERE tbl = ? ORDER BY seq", table);
+        return rows(c, "SELECT *, op & 15 AS op, op >> 4 & 32767 AS cols FROM __marmot_log WHERE tbl = ? ORDER BY seq", table); // op decoded
     }
 
     public static long logCount(Connection c, String table) throws SQLException {
@@ -222,6 +222,19 @@ public final class Db {
     }
 
     /** The given leading columns, then c0..c(n-1), of every change-log row of a table, in commit order. */
+    /**
+     * SQL for the rowid a log row carries (a table without a declared key), named {@code rid}: the value column after
+     * the row's own ones; NULL for other rows.
+     */
+    public static String rid(Connection c) throws SQLException {
+        StringBuilder sql = new StringBuilder("CASE op >> 4 & 32767");
+        for (List<Object> row : list(c, "SELECT name FROM pragma_table_info('__marmot_log') WHERE name GLOB 'c[0-9]*'")) {
+            String name = (String) row.get(0);
+            sql.append(" WHEN ").append(name.substring(1)).append(" THEN ").append(name);
+        }
+        return sql.append(" END AS rid").toString();
+    }
+
     public static List<List<Object>> logRows(Connection c, String table, String leading, int columns) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT " + leading);
         for (int i = 0; i < columns; i++) {
