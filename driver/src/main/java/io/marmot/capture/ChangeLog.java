@@ -171,7 +171,8 @@ public final class ChangeLog {
      * Ends a group no engine stamped while its rows were written (the node was killed, or stopped while another
      * process wrote) with {@code writtenByMillis}, when the file was last written, rather than the clock now: a peer's
      * write made after them stays newer. Inside the caller's write transaction; nothing to do before the log exists,
-     * nor in a log of the layout before markers (its rows carry their own readings). True when there was a group.
+     * nor in a log of an earlier layout (upgraded later in the start: such a group is stamped as before, once, at the
+     * publisher's first cycle). True when there was a group.
      */
     public static boolean closeGroupWrittenBy(Connection c, long writtenByMillis) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
@@ -180,7 +181,7 @@ public final class ChangeLog {
                 return false;
             }
         }
-        return !LogLayout.isBeforeMarkers(c) && mark(c, CLOSE_GROUP, Math.min(writtenByMillis, System.currentTimeMillis()));
+        return !LogLayout.isEarlier(c) && mark(c, CLOSE_GROUP, Math.min(writtenByMillis, System.currentTimeMillis()));
     }
 
     /**
