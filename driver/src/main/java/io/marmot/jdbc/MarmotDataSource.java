@@ -38,7 +38,10 @@ public class MarmotDataSource extends SQLiteDataSource {
             throw new SQLException("MarmotDataSource needs a " + MarmotDriver.PREFIX + " URL, not '" + getUrl() + "'",
                     "08001");
         }
-        Properties p = getConfig().toProperties();
+        // A copy: sqlite-jdbc hands out its config's own table, which what follows would change for every later call,
+        // and under a pool's threads at once (TransactionModeTest: a key seen by one thread removed by another, NPE).
+        Properties p = new Properties();
+        p.putAll(getConfig().toProperties());
         if (!busyTimeoutSet && getConfig().getBusyTimeout() == DEFAULT_BUSY_TIMEOUT) {
             // sqlite-jdbc's config always carries its default: leave it out, so the driver's write-lock waiter
             // serves the connection as it does for a URL without busy_timeout.
