@@ -1,10 +1,12 @@
 package io.marmot.clock;
 
+import io.marmot.sqlite.ManyRows;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * The memory of last-writer-wins ({@code __marmot_versions}: table, key bytes, the stamp of the row's last insert
@@ -20,6 +22,7 @@ public final class RowVersions implements AutoCloseable {
     private final PreparedStatement claimUnseen;
     private final PreparedStatement recordLocal;
     private final PreparedStatement forget;
+    private final ManyRows claimAll;
     private final VersionWriters shared;
     private final ChangedKeys changed;
 
@@ -38,6 +41,8 @@ public final class RowVersions implements AutoCloseable {
                 + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, cols = excluded.cols"
                 + " WHERE excluded.hlc > hlc OR (excluded.hlc = hlc AND excluded.node > node)");
         this.forget = c.prepareStatement("DELETE FROM " + TABLE + " WHERE tbl = ? AND pk = ?");
+        this.claimAll = new ManyRows(c, 4, rows -> "INSERT INTO " + TABLE + " (tbl, pk, hlc, node) VALUES "
+                + ManyRows.tuples("(?, ?, ?, ?)", rows) + " ON CONFLICT (tbl, pk) DO NOTHING");
     }
 
     /** What the engine's writers of versions share (the turn of catch-ups, say). */
@@ -111,6 +116,35 @@ public final class RowVersions implements AutoCloseable {
         return true;
     }
 
+    /**
+     * {@link #claimUnseen} for many rows of one table (distinct keys), in a few statements; true when every row was
+     * unseen and is claimed. False: some rows had a state, and those that had none are claimed all the same: the
+     * caller rolls back to a savepoint taken before and merges the rows one by one.
+     */
+    public boolean claimUnseenAll(String table, List<byte[]> keys, long[] versions, long node) throws SQLException {
+        int claimed = 0;
+        for (int from = 0; from < keys.size();) {
+            int n = claimAll.chunk(keys.size() - from);
+            PreparedStatement ps = claimAll.statement(n);
+            int p = 1;
+            for (int i = from; i < from + n; i++) {
+                ps.setString(p++, table);
+                ps.setBytes(p++, keys.get(i));
+                ps.setLong(p++, versions[i]);
+                ps.setLong(p++, node);
+            }
+            claimed += ps.executeUpdate(); // the rows inserted: those that had no state
+            from += n;
+        }
+        if (claimed != keys.size()) {
+            return false;
+        }
+        for (byte[] key : keys) {
+            changed(table, key);
+        }
+        return true;
+    }
+
     /** Records a local insert (or delete): the row's state starts anew at {@code s}. */
     public void recordLocal(String table, byte[] key, Stamp s, boolean deleted) throws SQLException {
         recordLocal.setString(1, table);
@@ -138,8 +172,8 @@ public final class RowVersions implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         try (PreparedStatement a = load; PreparedStatement b = store; PreparedStatement c = claimUnseen;
-                PreparedStatement d = recordLocal; PreparedStatement e = forget) {
-            // closes all five, keeping the first failure
+                PreparedStatement d = recordLocal; PreparedStatement e = forget; ManyRows f = claimAll) {
+            // closes all six, keeping the first failure
         }
     }
 }

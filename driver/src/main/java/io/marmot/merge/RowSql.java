@@ -91,6 +91,15 @@ final class RowSql {
                 + (valueIndexes.length == 0 ? "NOTHING" : "UPDATE SET " + assign);
     }
 
+    /** {@link #upsert} of {@code rows} rows in one statement (a table with a declared key). */
+    String upsertRows(int rows) {
+        String one = upsert();
+        int values = one.indexOf(" VALUES (") + " VALUES ".length();
+        int end = one.indexOf(')', values) + 1;
+        return one.substring(0, values) + io.marmot.sqlite.ManyRows.tuples(one.substring(values, end), rows)
+                + one.substring(end);
+    }
+
     String delete() {
         return "DELETE FROM " + quote(table) + " WHERE " + where();
     }

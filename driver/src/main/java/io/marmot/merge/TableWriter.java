@@ -34,6 +34,7 @@ final class TableWriter {
     private final StatementCache updates;
     private final StatementCache reads;
     private Map<String, Object> missingDefaults;
+    private io.marmot.sqlite.ManyRows upserts;
 
     /** {@code columns}: the local names of the message's columns, in its order. */
     TableWriter(Connection c, TableInfo local, String[] columns, int[] keyIndexes) throws SQLException {
@@ -205,6 +206,30 @@ final class TableWriter {
         insert.executeUpdate();
     }
 
+    /** Whether {@link #upsertAll} may write the row: a declared key, none of it NULL (which never conflicts). */
+    boolean upsertsInBulk(RowChange ch) {
+        return upsert != null && !hasNullKey(ch);
+    }
+
+    /** {@link #upsert(RowChange)} of many rows in a few statements (each {@link #upsertsInBulk}). */
+    void upsertAll(List<RowChange> rows) throws SQLException {
+        if (upserts == null) {
+            upserts = new io.marmot.sqlite.ManyRows(c, columns.length, sql::upsertRows);
+        }
+        for (int from = 0; from < rows.size();) {
+            int n = upserts.chunk(rows.size() - from);
+            PreparedStatement ps = upserts.statement(n);
+            int p = 1;
+            for (int i = from; i < from + n; i++) {
+                for (Object v : rows.get(i).values()) {
+                    bind(ps, p++, v);
+                }
+            }
+            ps.executeUpdate();
+            from += n;
+        }
+    }
+
     private boolean hasNullKey(RowChange ch) {
         for (int k : keyIndexes) {
             if (ch.values()[k] == null) {
@@ -228,7 +253,7 @@ final class TableWriter {
     void close() throws SQLException {
         try (PreparedStatement a = update; PreparedStatement b = insert; PreparedStatement u = upsert;
                 PreparedStatement d = delete) {
-            try (StatementCache r = reads) {
+            try (StatementCache r = reads; io.marmot.sqlite.ManyRows m = upserts) {
                 updates.close();
             }
         }

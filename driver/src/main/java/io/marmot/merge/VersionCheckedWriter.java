@@ -34,6 +34,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
     private final TableWriters writer;
     private final ConflictRecord conflicts;
     private final ChangeMerge merge;
+    private final BulkInserts bulk;
     private int schemaVersion = -1;
     private final ChangeListeners listeners;
 
@@ -54,6 +55,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
         this.writer = new TableWriters(db, schema, config);
         this.conflicts = new ConflictRecord(db, nodeId, stats);
         this.merge = new ChangeMerge(versions, conflicts, stats);
+        this.bulk = new BulkInserts(db, versions);
     }
 
     /**
@@ -170,15 +172,29 @@ public final class VersionCheckedWriter implements AutoCloseable {
         // a list of its own from the first that did not.
         List<RowChange> written = null;
         Map<RowChange, Map<String, Object>> before = listening && listeners.oldValues() ? new IdentityHashMap<>() : null;
-        int index = -1;
-        for (RowChange ch : tx.changes()) {
-            index++;
+        List<RowChange> changes = tx.changes();
+        int oneByOneUntil = 0; // a run that could not go in bulk: its changes are merged one by one
+        for (int index = 0; index < changes.size(); index++) {
+            RowChange ch = changes.get(index);
             TableWriter t = writer.target(ch.table());
             if (t == null) {
                 if (listening) {
-                    written = heard(tx.changes(), written, index, null);
+                    written = Heard.add(tx.changes(), written, index, null);
                 }
                 continue;
+            }
+            if (index >= oneByOneUntil && ch.op() == RowChange.INSERT) {
+                int end = bulk.apply(t, changes, index, tx.origin());
+                for (int i = index; i < end; i++) { // applied as sent, each
+                    applied++;
+                    maxVersion = Math.max(maxVersion, changes.get(i).version());
+                    written = listening ? Heard.add(changes, written, i, changes.get(i)) : null;
+                }
+                if (end > index) {
+                    index = end - 1;
+                    continue;
+                }
+                oneByOneUntil = -end;
             }
             try {
                 // One read by key, only for a listener that asked: the applier itself never reads the whole row.
@@ -188,7 +204,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
                     applied++;
                     if (listening) {
                         RowChange visible = merge.visible(ch);
-                        written = heard(tx.changes(), written, index, visible);
+                        written = Heard.add(tx.changes(), written, index, visible);
                         if (was != null && visible != null) {
                             before.put(visible, was);
                         }
@@ -197,7 +213,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
                 } else {
                     stale++;
                     if (listening) {
-                        written = heard(tx.changes(), written, index, null);
+                        written = Heard.add(tx.changes(), written, index, null);
                     }
                 }
             } catch (SQLException e) {
@@ -212,23 +228,6 @@ public final class VersionCheckedWriter implements AutoCloseable {
             written = tx.changes();
         }
         return new Outcome(applied, stale, maxVersion, null, written, before);
-    }
-
-    /**
-     * The changes heard so far, given what change {@code index} of {@code sent} did: {@code written} stays null while
-     * each took effect as sent; a list of its own is made once one did not (null {@code visible}: nothing).
-     */
-    private static List<RowChange> heard(List<RowChange> sent, List<RowChange> written, int index, RowChange visible) {
-        if (written == null) {
-            if (visible == sent.get(index)) {
-                return null;
-            }
-            written = new ArrayList<>(sent.subList(0, index));
-        }
-        if (visible != null) {
-            written.add(visible);
-        }
-        return written;
     }
 
     /**
@@ -268,6 +267,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
             writer.close();
         } finally {
             try {
+                bulk.close();
                 fold.close();
                 versions.close();
                 conflicts.close();

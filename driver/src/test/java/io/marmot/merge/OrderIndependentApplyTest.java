@@ -46,7 +46,21 @@ class OrderIndependentApplyTest {
     @ValueSource(longs = {1, 2, 3, 42, 2026})
     void anyOrderConvergesToTheLastWriter(long seed) throws Exception {
         Random rnd = new Random(seed);
-        List<ChangeBatch> batches = randomHistory(rnd, 300);
+        converges(rnd, randomHistory(rnd, 300, false));
+    }
+
+    /**
+     * Transactions of many inserts go to the database many rows to a statement (BulkInserts) when no row has a state
+     * yet, else one by one: duplicates and any order still give the model's table.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {5, 6, 7, 2027})
+    void runsOfInsertsConvergeToo(long seed) throws Exception {
+        Random rnd = new Random(seed);
+        converges(rnd, randomHistory(rnd, 300, true));
+    }
+
+    private void converges(Random rnd, List<ChangeBatch> batches) throws Exception {
 
         List<ChangeBatch> shuffled = new ArrayList<>(batches);
         shuffled.addAll(batches.subList(0, batches.size() / 3)); // duplicates
@@ -60,21 +74,25 @@ class OrderIndependentApplyTest {
         assertEquals(inOrder, applyAll("reversed", reversed, 50), "reversed delivery diverged");
     }
 
-    /** Changes to 15 keys by three origins whose clocks interleave; each batch is one transaction. */
-    private static List<ChangeBatch> randomHistory(Random rnd, int count) {
+    /**
+     * Changes to 15 keys by three origins whose clocks interleave; each batch is one transaction. {@code insertRuns}:
+     * half the transactions are runs of inserts.
+     */
+    private static List<ChangeBatch> randomHistory(Random rnd, int count, boolean insertRuns) {
         List<ChangeBatch> out = new ArrayList<>();
         long clock = 1L << 40;
         for (int i = 0; i < count; i++) {
             long origin = 1 + rnd.nextInt(3);
             List<RowChange> changes = new ArrayList<>();
-            int rows = 1 + rnd.nextInt(3);
+            boolean run = insertRuns && rnd.nextBoolean(); // mostly inserts, 4 to 11 of them
+            int rows = run ? 4 + rnd.nextInt(8) : 1 + rnd.nextInt(3);
             for (int r = 0; r < rows; r++) {
                 clock += 1 + rnd.nextInt(3);
                 // Sometimes two origins write at the same clock value: the node id breaks the tie.
                 long version = rnd.nextInt(10) == 0 ? clock - 1 : clock;
-                Long a = (long) rnd.nextInt(5);
+                Long a = (long) rnd.nextInt(run ? 400 : insertRuns ? 40 : 5); // runs: mostly rows not seen yet
                 String b = "k" + rnd.nextInt(3);
-                int kind = rnd.nextInt(6);
+                int kind = run && rnd.nextInt(8) != 0 ? 1 : rnd.nextInt(6);
                 if (kind == 0) {
                     changes.add(new RowChange(version, SHAPE, RowChange.DELETE, null, new Object[] {a, b}));
                 } else if (kind <= 2) {
