@@ -4,8 +4,6 @@ import io.marmot.clock.RowKey;
 import io.marmot.clock.RowVersions;
 import io.marmot.wire.RowChange;
 import java.nio.ByteBuffer;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,20 +17,16 @@ import java.util.Set;
  * whenever that is not so for every row of a run (a row has a state, a write fails: a clash on another UNIQUE column,
  * say), the run is rolled back to its savepoint and the caller merges its changes one by one, in their order.
  */
-final class BulkInserts implements AutoCloseable {
+final class BulkInserts {
     /** Shorter runs go one by one: the savepoint would cost what the statements save. */
     static final int MIN_RUN = 4;
 
     private final RowVersions versions;
-    private final PreparedStatement savepoint;
-    private final PreparedStatement rollback;
-    private final PreparedStatement release;
+    private final Savepoint savepoint;
 
-    BulkInserts(Connection db, RowVersions versions) throws SQLException {
+    BulkInserts(RowVersions versions, Savepoint savepoint) {
         this.versions = versions;
-        this.savepoint = db.prepareStatement("SAVEPOINT marmot_bulk");
-        this.rollback = db.prepareStatement("ROLLBACK TO marmot_bulk");
-        this.release = db.prepareStatement("RELEASE marmot_bulk");
+        this.savepoint = savepoint;
     }
 
     /**
@@ -65,25 +59,17 @@ final class BulkInserts implements AutoCloseable {
         for (int i = 0; i < stamps.length; i++) {
             stamps[i] = changes.get(from + i).version();
         }
-        savepoint.execute();
+        savepoint.begin();
         try {
             if (versions.claimUnseenAll(t.table, keys, stamps, origin)) {
-                t.upsertAll(changes.subList(from, end));
-                release.execute();
+                t.bulk().upsertAll(changes.subList(from, end));
+                savepoint.release();
                 return end;
             }
         } catch (SQLException e) {
             // one by one, each change meets the failure alone (a clash is settled, bad data rejects its transaction)
         }
-        rollback.execute();
-        release.execute();
+        savepoint.rollBack();
         return -end;
-    }
-
-    @Override
-    public void close() throws SQLException {
-        try (PreparedStatement a = savepoint; PreparedStatement b = rollback; PreparedStatement c = release) {
-            // closes all three, keeping the first failure
-        }
     }
 }

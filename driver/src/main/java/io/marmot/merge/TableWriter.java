@@ -34,7 +34,7 @@ final class TableWriter {
     private final StatementCache updates;
     private final StatementCache reads;
     private Map<String, Object> missingDefaults;
-    private io.marmot.sqlite.ManyRows upserts;
+    private TableBulk bulk;
 
     /** {@code columns}: the local names of the message's columns, in its order. */
     TableWriter(Connection c, TableInfo local, String[] columns, int[] keyIndexes) throws SQLException {
@@ -211,23 +211,12 @@ final class TableWriter {
         return upsert != null && !hasNullKey(ch);
     }
 
-    /** {@link #upsert(RowChange)} of many rows in a few statements (each {@link #upsertsInBulk}). */
-    void upsertAll(List<RowChange> rows) throws SQLException {
-        if (upserts == null) {
-            upserts = new io.marmot.sqlite.ManyRows(c, columns.length, sql::upsertRows);
+    /** The statements writing many of this table's rows at once. */
+    TableBulk bulk() {
+        if (bulk == null) {
+            bulk = new TableBulk(c, sql, columns.length);
         }
-        for (int from = 0; from < rows.size();) {
-            int n = upserts.chunk(rows.size() - from);
-            PreparedStatement ps = upserts.statement(n);
-            int p = 1;
-            for (int i = from; i < from + n; i++) {
-                for (Object v : rows.get(i).values()) {
-                    bind(ps, p++, v);
-                }
-            }
-            ps.executeUpdate();
-            from += n;
-        }
+        return bulk;
     }
 
     private boolean hasNullKey(RowChange ch) {
@@ -253,7 +242,7 @@ final class TableWriter {
     void close() throws SQLException {
         try (PreparedStatement a = update; PreparedStatement b = insert; PreparedStatement u = upsert;
                 PreparedStatement d = delete) {
-            try (StatementCache r = reads; io.marmot.sqlite.ManyRows m = upserts) {
+            try (StatementCache r = reads; TableBulk m = bulk) {
                 updates.close();
             }
         }

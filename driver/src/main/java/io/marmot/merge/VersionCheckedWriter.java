@@ -34,7 +34,9 @@ public final class VersionCheckedWriter implements AutoCloseable {
     private final TableWriters writer;
     private final ConflictRecord conflicts;
     private final ChangeMerge merge;
-    private final BulkInserts bulk;
+    private final Savepoint bulkSavepoint;
+    private final BulkInserts bulkInserts;
+    private final BulkChanges bulkChanges;
     private int schemaVersion = -1;
     private final ChangeListeners listeners;
 
@@ -55,7 +57,9 @@ public final class VersionCheckedWriter implements AutoCloseable {
         this.writer = new TableWriters(db, schema, config);
         this.conflicts = new ConflictRecord(db, nodeId, stats);
         this.merge = new ChangeMerge(versions, conflicts, stats);
-        this.bulk = new BulkInserts(db, versions);
+        this.bulkSavepoint = new Savepoint(db, "marmot_bulk");
+        this.bulkInserts = new BulkInserts(versions, bulkSavepoint);
+        this.bulkChanges = new BulkChanges(versions, bulkSavepoint);
     }
 
     /**
@@ -183,8 +187,10 @@ public final class VersionCheckedWriter implements AutoCloseable {
                 }
                 continue;
             }
-            if (index >= oneByOneUntil && ch.op() == RowChange.INSERT) {
-                int end = bulk.apply(t, changes, index, tx.origin());
+            // Runs of changes go in bulk; not for a listener that asked for the rows as they were before
+            if (index >= oneByOneUntil && (ch.op() == RowChange.INSERT || before == null)) {
+                int end = ch.op() == RowChange.INSERT ? bulkInserts.apply(t, changes, index, tx.origin())
+                        : bulkChanges.apply(t, changes, index, tx.origin());
                 for (int i = index; i < end; i++) { // applied as sent, each
                     applied++;
                     maxVersion = Math.max(maxVersion, changes.get(i).version());
@@ -267,7 +273,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
             writer.close();
         } finally {
             try {
-                bulk.close();
+                bulkSavepoint.close();
                 fold.close();
                 versions.close();
                 conflicts.close();

@@ -21,11 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A transaction of many inserts is written many rows to a statement only while nothing stands in its way: a row of
- * it that clashes on another UNIQUE column, or one this node already has, sends the whole run one by one, with the
- * outcome of applying each insert alone (the clash settled by its versions, the seen row merged).
+ * A run of inserts, updates or deletes in one transaction is written many rows to a statement (BulkInserts,
+ * BulkChanges) only while nothing stands in its way: a row of it that clashes on another UNIQUE column, one an insert
+ * finds already seen, a column or row another node wrote later, sends the whole run one by one. Either way the
+ * outcome (rows, row versions, conflicts) is that of applying each change alone.
  */
-class BulkInsertsTest {
+class BulkRunsTest {
     private static final TableShape SHAPE = new TableShape("u", List.of("id", "email", "note"), new int[] {0});
     private static final long T0 = 1L << 40;
 
@@ -55,7 +56,75 @@ class BulkInsertsTest {
         for (long id = 1; id <= 6; id++) {
             run.add(insert(T0 + 100 + id, id, "e" + id + "@x", "from node 1"));
         }
-        List<Transaction> before = List.of(new Transaction(2, List.of(earlier)));
+        return bothWays(name, List.of(new Transaction(2, List.of(earlier))), run);
+    }
+
+    @Test
+    void aRunOfUpdatesOfHeldRowsGivesWhatOneByOneGives() throws Exception {
+        String together = bothWays("updates", sixRows(List.of()), updates());
+        assertEquals(rows("updated by node 1"), together.substring(0, together.indexOf("--")));
+    }
+
+    @Test
+    void anUpdateThatLosesAColumnSendsItsRunOneByOne() throws Exception {
+        String together = bothWays("update-lost", sixRows(List.of(new Transaction(3, List.of(update(T0 + 500, 4,
+                "newer, node 3"))))), updates());
+        assertEquals(rows("updated by node 1").replace("4|e4@x|updated by node 1", "4|e4@x|newer, node 3"),
+                together.substring(0, together.indexOf("--")));
+        assertEquals(1, together.lines().filter(l -> l.startsWith("update-update|u|")).count(), together);
+    }
+
+    @Test
+    void aRunOfDeletesGivesWhatOneByOneGives() throws Exception {
+        String gone = bothWays("deletes", sixRows(List.of()), deletes());
+        assertEquals("", gone.substring(0, gone.indexOf("--")));
+        String kept = bothWays("delete-newer", sixRows(List.of(new Transaction(3, List.of(update(T0 + 500, 2,
+                "newer, node 3"))))), deletes());
+        assertEquals("", kept.substring(0, kept.indexOf("--")), "every row deleted; row 2's newer note kept aside");
+        assertEquals(1, kept.lines().filter(l -> l.startsWith("delete-update|u|")).count(), kept);
+    }
+
+    /** Node 2's rows 1 to 6, then {@code more}. */
+    private static List<Transaction> sixRows(List<Transaction> more) {
+        List<RowChange> rows = new ArrayList<>();
+        for (long id = 1; id <= 6; id++) {
+            rows.add(insert(T0 + id, id, "e" + id + "@x", "from node 2"));
+        }
+        List<Transaction> out = new ArrayList<>(List.of(new Transaction(2, rows)));
+        out.addAll(more);
+        return out;
+    }
+
+    private static List<RowChange> updates() {
+        List<RowChange> run = new ArrayList<>();
+        for (long id = 1; id <= 6; id++) {
+            run.add(update(T0 + 100 + id, id, "updated by node 1"));
+        }
+        return run;
+    }
+
+    private static List<RowChange> deletes() {
+        List<RowChange> run = new ArrayList<>();
+        for (long id = 1; id <= 6; id++) {
+            run.add(new RowChange(T0 + 100 + id, SHAPE, RowChange.DELETE, null, new Object[] {id}));
+        }
+        return run;
+    }
+
+    private static RowChange update(long version, long id, String note) {
+        return new RowChange(version, SHAPE, RowChange.UPDATE, null, new Object[] {id, null, note}, new int[] {2});
+    }
+
+    private static String rows(String note) {
+        StringBuilder sb = new StringBuilder();
+        for (int id = 1; id <= 6; id++) {
+            sb.append(id).append("|e").append(id).append("@x|").append(note).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** {@code before}, then node 1's {@code run} in one transaction; equal to the run's changes applied one by one. */
+    private String bothWays(String name, List<Transaction> before, List<RowChange> run) throws Exception {
         String together = applied(name, before, List.of(new Transaction(1, run)));
         List<Transaction> alone = new ArrayList<>();
         run.forEach(ch -> alone.add(new Transaction(1, List.of(ch))));
