@@ -13,7 +13,6 @@ import io.marmot.wire.RowChange;
 import io.marmot.wire.Transaction;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -34,6 +33,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
     private final TableWriters writer;
     private final ConflictRecord conflicts;
     private final ChangeMerge merge;
+    private final Savepoint txSavepoint;
     private final Savepoint bulkSavepoint;
     private final BulkInserts bulkInserts;
     private final BulkChanges bulkChanges;
@@ -57,6 +57,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
         this.writer = new TableWriters(db, schema, config);
         this.conflicts = new ConflictRecord(db, nodeId, stats);
         this.merge = new ChangeMerge(versions, conflicts, stats);
+        this.txSavepoint = new Savepoint(db, "marmot_tx");
         this.bulkSavepoint = new Savepoint(db, "marmot_bulk");
         this.bulkInserts = new BulkInserts(versions, bulkSavepoint);
         this.bulkChanges = new BulkChanges(versions, bulkSavepoint);
@@ -148,18 +149,18 @@ public final class VersionCheckedWriter implements AutoCloseable {
         List<Outcome> outcomes = new ArrayList<>(transactions.size());
         long maxVersion = 0;
         for (Transaction tx : transactions) {
-            execute("SAVEPOINT marmot_tx");
+            txSavepoint.begin();
             int mark = conflicts.heardMark();
             Outcome o;
             try {
                 o = applyTransaction(tx);
                 maxVersion = Math.max(maxVersion, o.maxVersion());
+                txSavepoint.release();
             } catch (RejectedChange e) {
-                execute("ROLLBACK TO marmot_tx");
+                txSavepoint.rollBack();
                 conflicts.forgetSince(mark);
                 o = new Outcome(0, 0, 0, e.getMessage(), null, null);
             }
-            execute("RELEASE marmot_tx");
             outcomes.add(o);
         }
         epilogue.run(db, outcomes);
@@ -255,12 +256,6 @@ public final class VersionCheckedWriter implements AutoCloseable {
         }
     }
 
-    private void execute(String sql) throws SQLException {
-        try (Statement s = db.createStatement()) {
-            s.execute(sql);
-        }
-    }
-
     /** After a failed transaction: statements it left half-run are prepared anew. */
     public void forgetStatements() throws SQLException {
         writer.reset();
@@ -274,6 +269,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
         } finally {
             try {
                 bulkSavepoint.close();
+                txSavepoint.close();
                 fold.close();
                 versions.close();
                 conflicts.close();

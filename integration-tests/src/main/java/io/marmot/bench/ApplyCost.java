@@ -70,24 +70,34 @@ public final class ApplyCost {
         List<byte[]>[] phases = messages(messages);
         String[] names = {"insert", "update", "delete"};
         List<Cost[]> runs = new ArrayList<>();
+        List<Cost[]> floors = new ArrayList<>();
         run(phases, false); // warm-up: the JIT compiles what the timed rounds run
+        ApplyFloor.run(dir.resolve("floor-warm.db"), phases, false);
         for (int r = 0; r < rounds; r++) {
             runs.add(run(phases, false));
+            floors.add(ApplyFloor.run(dir.resolve("floor-" + r + ".db"), phases, false));
         }
         Cost[] steps = run(phases, true);
+        Cost[] floorSteps = ApplyFloor.run(dir.resolve("floor-steps.db"), phases, true);
         List<String> out = new ArrayList<>();
         out.add(String.format("%d messages of %d rows per phase, median of %d rounds", messages, ROWS_PER_TX, rounds));
         out.add("| phase | CPU µs per row | bytes allocated per row | VM steps per row |");
         out.add("|---|---|---|---|");
         for (int p = 0; p < names.length; p++) {
-            int phase = p;
-            out.add(String.format("| %s | %.2f | %.0f | %.1f |", names[p],
-                    median(runs.stream().mapToDouble(c -> c[phase].cpuNanos()).toArray()) / 1e3,
-                    median(runs.stream().mapToDouble(c -> c[phase].bytes()).toArray()), steps[p].steps()));
+            out.add(line(names[p], runs, steps, p));
+        }
+        for (int p = 0; p < names.length; p++) {
+            out.add(line(names[p] + ", floor (plain sqlite-jdbc, 100 rows a statement)", floors, floorSteps, p));
         }
         out.add(String.format("| decode only (insert) | %.2f | %.0f | |", decodeOnly(phases[0]).cpuNanos() / 1e3,
                 decodeOnly(phases[0]).bytes()));
         return out;
+    }
+
+    private static String line(String name, List<Cost[]> runs, Cost[] steps, int phase) {
+        return String.format("| %s | %.2f | %.0f | %.1f |", name,
+                median(runs.stream().mapToDouble(c -> c[phase].cpuNanos()).toArray()) / 1e3,
+                median(runs.stream().mapToDouble(c -> c[phase].bytes()).toArray()), steps[phase].steps());
     }
 
     /** One round on a fresh database: each phase's cost per row. */
@@ -228,11 +238,11 @@ public final class ApplyCost {
         return out;
     }
 
-    private static long cpu() {
+    static long cpu() {
         return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 
-    private static long allocated() {
+    static long allocated() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
     }
 
