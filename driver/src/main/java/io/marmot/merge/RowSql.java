@@ -108,16 +108,16 @@ final class RowSql {
         StringBuilder set = new StringBuilder();
         int column = keyIndexes.length;
         for (String n : names) {
-            set.append(set.length() == 0 ? "" : ", ").append(quote(n)).append(" = marmot_v.column").append(++column);
+            set.append(set.length() == 0 ? "" : ", ").append(quote(n)).append(" = __marmot_v.column").append(++column);
         }
         StringBuilder match = new StringBuilder();
         for (int i = 0; i < keyIndexes.length; i++) {
             match.append(i == 0 ? "" : " AND ").append(quote(table)).append('.').append(quote(columns[keyIndexes[i]]))
-                    .append(" = marmot_v.column").append(i + 1);
+                    .append(" = __marmot_v.column").append(i + 1);
         }
         String tuple = "(?" + ", ?".repeat(keyIndexes.length + names.size() - 1) + ")";
         return "UPDATE " + quote(table) + " SET " + set + " FROM (VALUES " + io.marmot.sqlite.ManyRows.tuples(tuple, rows)
-                + ") AS marmot_v WHERE " + match;
+                + ") AS __marmot_v WHERE " + match;
     }
 
     /** Deletes {@code rows} rows by their key values (none NULL), in one statement (a table with a declared key). */
