@@ -34,7 +34,7 @@ import org.sqlite.SQLiteConnection;
  * on the calling thread), the bytes it allocated, and SQLite VM steps (a progress handler called every step, in a
  * run of its own since the calls cost time). What it leaves out: NATS delivery, the stream positions' write (one row
  * per slice) and listeners.
- * {@code java -cp ... io.marmot.bench.ApplyCost [messages, default 200] [rounds, default 5]}
+ * {@code bash bench/run.sh --apply-cost [messages, default 200] [rounds, default 5]}
  */
 public final class ApplyCost {
     static final int ROWS_PER_TX = 100;
