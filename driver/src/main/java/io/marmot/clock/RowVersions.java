@@ -1,10 +1,15 @@
 package io.marmot.clock;
 
+import io.marmot.sqlite.ManyRows;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The memory of last-writer-wins ({@code __marmot_versions}: table, key bytes, the stamp of the row's last insert
@@ -20,6 +25,9 @@ public final class RowVersions implements AutoCloseable {
     private final PreparedStatement claimUnseen;
     private final PreparedStatement recordLocal;
     private final PreparedStatement forget;
+    private final ManyRows claimAll;
+    private final ManyRows loadAll;
+    private final ManyRows storeAll;
     private final VersionWriters shared;
     private final ChangedKeys changed;
 
@@ -38,6 +46,13 @@ public final class RowVersions implements AutoCloseable {
                 + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, cols = excluded.cols"
                 + " WHERE excluded.hlc > hlc OR (excluded.hlc = hlc AND excluded.node > node)");
         this.forget = c.prepareStatement("DELETE FROM " + TABLE + " WHERE tbl = ? AND pk = ?");
+        this.claimAll = new ManyRows(c, 4, rows -> "INSERT INTO " + TABLE + " (tbl, pk, hlc, node) VALUES "
+                + ManyRows.tuples("(?, ?, ?, ?)", rows) + " ON CONFLICT (tbl, pk) DO NOTHING");
+        this.loadAll = new ManyRows(c, 1, rows -> "SELECT pk, hlc, node, cols FROM " + TABLE + " WHERE tbl = ? AND pk IN ("
+                + ManyRows.tuples("?", rows) + ")");
+        this.storeAll = new ManyRows(c, 5, rows -> "INSERT INTO " + TABLE + " (tbl, pk, hlc, node, cols) VALUES "
+                + ManyRows.tuples("(?, ?, ?, ?, ?)", rows)
+                + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, cols = excluded.cols");
     }
 
     /** What the engine's writers of versions share (the turn of catch-ups, say). */
@@ -111,6 +126,78 @@ public final class RowVersions implements AutoCloseable {
         return true;
     }
 
+    /**
+     * {@link #claimUnseen} for many rows of one table (distinct keys), in a few statements; true when every row was
+     * unseen and is claimed. False: some rows had a state, and those that had none are claimed all the same: the
+     * caller rolls back to a savepoint taken before and merges the rows one by one.
+     */
+    public boolean claimUnseenAll(String table, List<byte[]> keys, long[] versions, long node) throws SQLException {
+        int claimed = 0;
+        for (int from = 0; from < keys.size();) {
+            int n = claimAll.chunk(keys.size() - from);
+            PreparedStatement ps = claimAll.statement(n);
+            int p = 1;
+            for (int i = from; i < from + n; i++) {
+                ps.setString(p++, table);
+                ps.setBytes(p++, keys.get(i));
+                ps.setLong(p++, versions[i]);
+                ps.setLong(p++, node);
+            }
+            claimed += ps.executeUpdate(); // the rows inserted: those that had no state
+            from += n;
+        }
+        if (claimed != keys.size()) {
+            return false;
+        }
+        for (byte[] key : keys) {
+            changed(table, key);
+        }
+        return true;
+    }
+
+    /** {@link #load} of many rows of one table in a few statements: the states by key bytes (absent: unseen). */
+    public Map<ByteBuffer, RowState> loadAll(String table, List<byte[]> keys) throws SQLException {
+        Map<ByteBuffer, RowState> out = new HashMap<>();
+        for (int from = 0; from < keys.size();) {
+            int n = loadAll.chunk(keys.size() - from);
+            PreparedStatement ps = loadAll.statement(n);
+            ps.setString(1, table);
+            for (int i = 0; i < n; i++) {
+                ps.setBytes(i + 2, keys.get(from + i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(ByteBuffer.wrap(rs.getBytes(1)), RowStateCodec.decode(new Stamp(rs.getLong(2), rs.getLong(3)),
+                            rs.getBytes(4)));
+                }
+            }
+            from += n;
+        }
+        return out;
+    }
+
+    /** {@link #store} of many rows of one table (distinct keys) in a few statements. */
+    public void storeAll(String table, List<byte[]> keys, List<RowState> states) throws SQLException {
+        for (int from = 0; from < keys.size();) {
+            int n = storeAll.chunk(keys.size() - from);
+            PreparedStatement ps = storeAll.statement(n);
+            int p = 1;
+            for (int i = from; i < from + n; i++) {
+                RowState state = states.get(i);
+                ps.setString(p++, table);
+                ps.setBytes(p++, keys.get(i));
+                ps.setLong(p++, state.row().version());
+                ps.setLong(p++, state.row().node());
+                ps.setBytes(p++, RowStateCodec.encode(state));
+            }
+            ps.executeUpdate();
+            from += n;
+        }
+        for (byte[] key : keys) {
+            changed(table, key);
+        }
+    }
+
     /** Records a local insert (or delete): the row's state starts anew at {@code s}. */
     public void recordLocal(String table, byte[] key, Stamp s, boolean deleted) throws SQLException {
         recordLocal.setString(1, table);
@@ -138,8 +225,9 @@ public final class RowVersions implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         try (PreparedStatement a = load; PreparedStatement b = store; PreparedStatement c = claimUnseen;
-                PreparedStatement d = recordLocal; PreparedStatement e = forget) {
-            // closes all five, keeping the first failure
+                PreparedStatement d = recordLocal; PreparedStatement e = forget; ManyRows f = claimAll;
+                ManyRows g = loadAll; ManyRows h = storeAll) {
+            // closes all eight, keeping the first failure
         }
     }
 }

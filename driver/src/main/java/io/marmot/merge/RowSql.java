@@ -91,6 +91,46 @@ final class RowSql {
                 + (valueIndexes.length == 0 ? "NOTHING" : "UPDATE SET " + assign);
     }
 
+    /** {@link #upsert} of {@code rows} rows in one statement (a table with a declared key). */
+    String upsertRows(int rows) {
+        String one = upsert();
+        int values = one.indexOf(" VALUES (") + " VALUES ".length();
+        int end = one.indexOf(')', values) + 1;
+        return one.substring(0, values) + io.marmot.sqlite.ManyRows.tuples(one.substring(values, end), rows)
+                + one.substring(end);
+    }
+
+    /**
+     * Sets the given local columns of {@code rows} rows, each bound as its key values then the columns' values, in
+     * one statement (a table with a declared key).
+     */
+    String updateRows(List<String> names, int rows) {
+        StringBuilder set = new StringBuilder();
+        int column = keyIndexes.length;
+        for (String n : names) {
+            set.append(set.length() == 0 ? "" : ", ").append(quote(n)).append(" = __marmot_v.column").append(++column);
+        }
+        StringBuilder match = new StringBuilder();
+        for (int i = 0; i < keyIndexes.length; i++) {
+            match.append(i == 0 ? "" : " AND ").append(quote(table)).append('.').append(quote(columns[keyIndexes[i]]))
+                    .append(" = __marmot_v.column").append(i + 1);
+        }
+        String tuple = "(?" + ", ?".repeat(keyIndexes.length + names.size() - 1) + ")";
+        return "UPDATE " + quote(table) + " SET " + set + " FROM (VALUES " + io.marmot.sqlite.ManyRows.tuples(tuple, rows)
+                + ") AS __marmot_v WHERE " + match;
+    }
+
+    /** Deletes {@code rows} rows by their key values (none NULL), in one statement (a table with a declared key). */
+    String deleteRows(int rows) {
+        StringBuilder keys = new StringBuilder();
+        for (int k : keyIndexes) {
+            keys.append(keys.length() == 0 ? "" : ", ").append(quote(columns[k]));
+        }
+        String tuple = "(?" + ", ?".repeat(keyIndexes.length - 1) + ")";
+        return "DELETE FROM " + quote(table) + " WHERE (" + keys + ") IN (VALUES "
+                + io.marmot.sqlite.ManyRows.tuples(tuple, rows) + ")";
+    }
+
     String delete() {
         return "DELETE FROM " + quote(table) + " WHERE " + where();
     }

@@ -34,6 +34,7 @@ final class TableWriter {
     private final StatementCache updates;
     private final StatementCache reads;
     private Map<String, Object> missingDefaults;
+    private TableBulk bulk;
 
     /** {@code columns}: the local names of the message's columns, in its order. */
     TableWriter(Connection c, TableInfo local, String[] columns, int[] keyIndexes) throws SQLException {
@@ -205,6 +206,19 @@ final class TableWriter {
         insert.executeUpdate();
     }
 
+    /** Whether {@link #upsertAll} may write the row: a declared key, none of it NULL (which never conflicts). */
+    boolean upsertsInBulk(RowChange ch) {
+        return upsert != null && !hasNullKey(ch);
+    }
+
+    /** The statements writing many of this table's rows at once. */
+    TableBulk bulk() {
+        if (bulk == null) {
+            bulk = new TableBulk(c, sql, columns.length);
+        }
+        return bulk;
+    }
+
     private boolean hasNullKey(RowChange ch) {
         for (int k : keyIndexes) {
             if (ch.values()[k] == null) {
@@ -228,7 +242,7 @@ final class TableWriter {
     void close() throws SQLException {
         try (PreparedStatement a = update; PreparedStatement b = insert; PreparedStatement u = upsert;
                 PreparedStatement d = delete) {
-            try (StatementCache r = reads) {
+            try (StatementCache r = reads; TableBulk m = bulk) {
                 updates.close();
             }
         }

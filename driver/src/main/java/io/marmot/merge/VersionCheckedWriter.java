@@ -13,7 +13,6 @@ import io.marmot.wire.RowChange;
 import io.marmot.wire.Transaction;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -34,6 +33,10 @@ public final class VersionCheckedWriter implements AutoCloseable {
     private final TableWriters writer;
     private final ConflictRecord conflicts;
     private final ChangeMerge merge;
+    private final Savepoint txSavepoint;
+    private final Savepoint bulkSavepoint;
+    private final BulkInserts bulkInserts;
+    private final BulkChanges bulkChanges;
     private int schemaVersion = -1;
     private final ChangeListeners listeners;
 
@@ -54,6 +57,10 @@ public final class VersionCheckedWriter implements AutoCloseable {
         this.writer = new TableWriters(db, schema, config);
         this.conflicts = new ConflictRecord(db, nodeId, stats);
         this.merge = new ChangeMerge(versions, conflicts, stats);
+        this.txSavepoint = new Savepoint(db, "marmot_tx");
+        this.bulkSavepoint = new Savepoint(db, "marmot_bulk");
+        this.bulkInserts = new BulkInserts(versions, bulkSavepoint);
+        this.bulkChanges = new BulkChanges(versions, bulkSavepoint);
     }
 
     /**
@@ -142,18 +149,18 @@ public final class VersionCheckedWriter implements AutoCloseable {
         List<Outcome> outcomes = new ArrayList<>(transactions.size());
         long maxVersion = 0;
         for (Transaction tx : transactions) {
-            execute("SAVEPOINT marmot_tx");
+            txSavepoint.begin();
             int mark = conflicts.heardMark();
             Outcome o;
             try {
                 o = applyTransaction(tx);
                 maxVersion = Math.max(maxVersion, o.maxVersion());
+                txSavepoint.release();
             } catch (RejectedChange e) {
-                execute("ROLLBACK TO marmot_tx");
+                txSavepoint.rollBack();
                 conflicts.forgetSince(mark);
                 o = new Outcome(0, 0, 0, e.getMessage(), null, null);
             }
-            execute("RELEASE marmot_tx");
             outcomes.add(o);
         }
         epilogue.run(db, outcomes);
@@ -170,15 +177,31 @@ public final class VersionCheckedWriter implements AutoCloseable {
         // a list of its own from the first that did not.
         List<RowChange> written = null;
         Map<RowChange, Map<String, Object>> before = listening && listeners.oldValues() ? new IdentityHashMap<>() : null;
-        int index = -1;
-        for (RowChange ch : tx.changes()) {
-            index++;
+        List<RowChange> changes = tx.changes();
+        int oneByOneUntil = 0; // a run that could not go in bulk: its changes are merged one by one
+        for (int index = 0; index < changes.size(); index++) {
+            RowChange ch = changes.get(index);
             TableWriter t = writer.target(ch.table());
             if (t == null) {
                 if (listening) {
-                    written = heard(tx.changes(), written, index, null);
+                    written = Heard.add(tx.changes(), written, index, null);
                 }
                 continue;
+            }
+            // Runs of changes go in bulk; not for a listener that asked for the rows as they were before
+            if (index >= oneByOneUntil && (ch.op() == RowChange.INSERT || before == null)) {
+                int end = ch.op() == RowChange.INSERT ? bulkInserts.apply(t, changes, index, tx.origin())
+                        : bulkChanges.apply(t, changes, index, tx.origin());
+                for (int i = index; i < end; i++) { // applied as sent, each
+                    applied++;
+                    maxVersion = Math.max(maxVersion, changes.get(i).version());
+                    written = listening ? Heard.add(changes, written, i, changes.get(i)) : null;
+                }
+                if (end > index) {
+                    index = end - 1;
+                    continue;
+                }
+                oneByOneUntil = -end;
             }
             try {
                 // One read by key, only for a listener that asked: the applier itself never reads the whole row.
@@ -188,7 +211,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
                     applied++;
                     if (listening) {
                         RowChange visible = merge.visible(ch);
-                        written = heard(tx.changes(), written, index, visible);
+                        written = Heard.add(tx.changes(), written, index, visible);
                         if (was != null && visible != null) {
                             before.put(visible, was);
                         }
@@ -197,7 +220,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
                 } else {
                     stale++;
                     if (listening) {
-                        written = heard(tx.changes(), written, index, null);
+                        written = Heard.add(tx.changes(), written, index, null);
                     }
                 }
             } catch (SQLException e) {
@@ -212,23 +235,6 @@ public final class VersionCheckedWriter implements AutoCloseable {
             written = tx.changes();
         }
         return new Outcome(applied, stale, maxVersion, null, written, before);
-    }
-
-    /**
-     * The changes heard so far, given what change {@code index} of {@code sent} did: {@code written} stays null while
-     * each took effect as sent; a list of its own is made once one did not (null {@code visible}: nothing).
-     */
-    private static List<RowChange> heard(List<RowChange> sent, List<RowChange> written, int index, RowChange visible) {
-        if (written == null) {
-            if (visible == sent.get(index)) {
-                return null;
-            }
-            written = new ArrayList<>(sent.subList(0, index));
-        }
-        if (visible != null) {
-            written.add(visible);
-        }
-        return written;
     }
 
     /**
@@ -250,12 +256,6 @@ public final class VersionCheckedWriter implements AutoCloseable {
         }
     }
 
-    private void execute(String sql) throws SQLException {
-        try (Statement s = db.createStatement()) {
-            s.execute(sql);
-        }
-    }
-
     /** After a failed transaction: statements it left half-run are prepared anew. */
     public void forgetStatements() throws SQLException {
         writer.reset();
@@ -268,6 +268,8 @@ public final class VersionCheckedWriter implements AutoCloseable {
             writer.close();
         } finally {
             try {
+                bulkSavepoint.close();
+                txSavepoint.close();
                 fold.close();
                 versions.close();
                 conflicts.close();

@@ -46,7 +46,21 @@ class OrderIndependentApplyTest {
     @ValueSource(longs = {1, 2, 3, 42, 2026})
     void anyOrderConvergesToTheLastWriter(long seed) throws Exception {
         Random rnd = new Random(seed);
-        List<ChangeBatch> batches = randomHistory(rnd, 300);
+        converges(rnd, randomHistory(rnd, 300, false));
+    }
+
+    /**
+     * Runs of inserts, updates and deletes go to the database many rows to a statement (BulkInserts, BulkChanges)
+     * when each simply wins, else one by one: duplicates and any order still give the model's table.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {5, 6, 7, 2027})
+    void runsOfChangesConvergeToo(long seed) throws Exception {
+        Random rnd = new Random(seed);
+        converges(rnd, randomHistory(rnd, 300, true));
+    }
+
+    private void converges(Random rnd, List<ChangeBatch> batches) throws Exception {
 
         List<ChangeBatch> shuffled = new ArrayList<>(batches);
         shuffled.addAll(batches.subList(0, batches.size() / 3)); // duplicates
@@ -60,28 +74,34 @@ class OrderIndependentApplyTest {
         assertEquals(inOrder, applyAll("reversed", reversed, 50), "reversed delivery diverged");
     }
 
-    /** Changes to 15 keys by three origins whose clocks interleave; each batch is one transaction. */
-    private static List<ChangeBatch> randomHistory(Random rnd, int count) {
+    /**
+     * Changes to 15 keys by three origins whose clocks interleave; each batch is one transaction. {@code runs}: half
+     * the transactions are runs of inserts (of 1200 keys), of updates of the same columns, or of deletes (of 60 keys).
+     */
+    private static List<ChangeBatch> randomHistory(Random rnd, int count, boolean runs) {
         List<ChangeBatch> out = new ArrayList<>();
         long clock = 1L << 40;
         for (int i = 0; i < count; i++) {
             long origin = 1 + rnd.nextInt(3);
             List<RowChange> changes = new ArrayList<>();
-            int rows = 1 + rnd.nextInt(3);
+            boolean run = runs && rnd.nextBoolean(); // 4 to 11 changes, mostly of one kind
+            int runKind = run ? rnd.nextInt(3) : 0; // inserts of rows mostly new; updates of the same columns; deletes
+            int rows = run ? 4 + rnd.nextInt(8) : 1 + rnd.nextInt(3);
+            int start = run ? rnd.nextInt(20) : 0; // updates and deletes of a run: consecutive keys
             for (int r = 0; r < rows; r++) {
                 clock += 1 + rnd.nextInt(3);
                 // Sometimes two origins write at the same clock value: the node id breaks the tie.
                 long version = rnd.nextInt(10) == 0 ? clock - 1 : clock;
-                Long a = (long) rnd.nextInt(5);
-                String b = "k" + rnd.nextInt(3);
-                int kind = rnd.nextInt(6);
+                Long a = run && runKind > 0 ? (start + r) % 20 : (long) rnd.nextInt(run ? 400 : runs ? 20 : 5);
+                String b = run && runKind > 0 ? "k" + start % 3 : "k" + rnd.nextInt(3);
+                int kind = run && rnd.nextInt(8) != 0 ? new int[] {1, 5, 0}[runKind] : rnd.nextInt(6);
                 if (kind == 0) {
                     changes.add(new RowChange(version, SHAPE, RowChange.DELETE, null, new Object[] {a, b}));
                 } else if (kind <= 2) {
                     changes.add(new RowChange(version, SHAPE, RowChange.INSERT, null,
                             new Object[] {a, b, randomValue(rnd), rnd.nextBoolean() ? null : rnd.nextDouble()}));
                 } else {
-                    int[] changed = switch (rnd.nextInt(3)) {
+                    int[] changed = switch (run ? 2 : rnd.nextInt(3)) {
                         case 0 -> new int[] {2};
                         case 1 -> new int[] {3};
                         default -> new int[] {2, 3};

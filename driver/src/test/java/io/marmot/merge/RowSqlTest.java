@@ -25,6 +25,15 @@ class RowSqlTest {
     }
 
     @Test
+    void manyRowsOfAKeyedTableGoInOneStatement() {
+        assertEquals("INSERT INTO \"t\" (\"id\", \"name\", \"qty\") VALUES (?, ?, ?), (?, ?, ?) ON CONFLICT (\"id\") DO"
+                + " UPDATE SET \"name\" = excluded.\"name\", \"qty\" = excluded.\"qty\"", keyed.upsertRows(2));
+        assertEquals("UPDATE \"t\" SET \"qty\" = __marmot_v.column2 FROM (VALUES (?, ?), (?, ?)) AS __marmot_v"
+                + " WHERE \"t\".\"id\" = __marmot_v.column1", keyed.updateRows(List.of("qty"), 2));
+        assertEquals("DELETE FROM \"t\" WHERE (\"id\") IN (VALUES (?), (?), (?))", keyed.deleteRows(3));
+    }
+
+    @Test
     void aRowidTableIsUpdatedThenInsertedWithItsRowid() {
         assertNull(byRowid.upsert());
         assertEquals("UPDATE \"t\" SET \"name\" = ? WHERE rowid = ?", byRowid.update());

@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The benchmark anyone can run: {@code bash bench/run.sh [--quick] [--only 1,10] [--snapshots-only] [--out FILE]}. Prints a table and writes it to
+ * The benchmark anyone can run: {@code bash bench/run.sh [--quick] [--only 1,10] [--snapshots-only] [--out FILE]}
+ * ({@code --apply-cost [messages] [rounds]}: {@link ApplyCost} alone). Prints a table and writes it to
  * {@code docs/benchmarks.md}, every figure next to the physical limit measured in the same run. The nemesis soak
  * (section 11, 15 minutes) runs only when asked for: {@code --only soak [--soak-minutes N] [--soak-seed N]}; section 7
  * measures many more databases with {@code --tenants N [--tenants-heap 4g]} (N tenants of two replicas, besides the 500).
@@ -27,6 +28,11 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         Locale.setDefault(Locale.ROOT);
+        int applyCost = Arrays.asList(args).indexOf("--apply-cost");
+        if (applyCost >= 0) { // the apply path's cost per row alone, printed (no NATS, no report file)
+            ApplyCost.main(Arrays.copyOfRange(args, applyCost + 1, args.length));
+            return;
+        }
         boolean quick = Arrays.asList(args).contains("--quick");
         Path out = Path.of("docs", "benchmarks.md");
         java.util.Set<String> only = new java.util.HashSet<>();
