@@ -7,6 +7,7 @@ import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.apply.MissedMessages;
 import io.marmot.nats.NatsConnector;
+import io.marmot.replication.LocalLooks;
 import io.marmot.replication.MarmotRuntime;
 import io.marmot.replication.ReplicationCounters;
 import io.marmot.replication.ReplicationStats;
@@ -42,6 +43,8 @@ public final class MarmotEngine implements AutoCloseable {
     private final LockOwners lockOwners = new LockOwners();
     private final MarmotRuntime runtime = MarmotRuntime.get(); // its id generators outlive a restart of this engine
     private volatile boolean closed;
+    /** This database's place in the JVM's sweep of local looks (other processes' commits and DDL, health). */
+    private volatile LocalLooks.Entry look;
 
     private MarmotEngine(Path database, MarmotConfig config, long nodeId, SchemaWatcher schemaWatcher,
             Replication replication, io.marmot.clock.VersionWriters writers) {
@@ -81,7 +84,6 @@ public final class MarmotEngine implements AutoCloseable {
         Replication replication = config.publish() || config.replicate() ? Replication.start(nodeId,
                 identity.instance(), database, config, fresh, catchUpFrom, watcher.reads(), writers) : null;
         MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication, writers);
-        watcher.start();
         if (engine.snapshots != null) {
             engine.snapshots.removeLeftovers();
             replication.every(engine.snapshots.tickMillis(), engine.snapshots::tick);
@@ -89,9 +91,9 @@ public final class MarmotEngine implements AutoCloseable {
         if (engine.feed != null) {
             replication.every(ChangeFeed.TICK_MILLIS, engine.feed::tick);
         }
-        if (replication != null) {
-            replication.every(HealthWatch.EVERY_MILLIS, new HealthWatch(replication.listeners(), engine::health)::look);
-        }
+        engine.look = MarmotRuntime.get().looks().add(config.pollInterval(), new DatabaseLook(database, watcher,
+                replication == null ? null : replication.publisher(),
+                replication == null ? null : new HealthWatch(replication.listeners(), engine::health)));
         log.info("{} - engine started for {} ({})", nodeId, database, config);
         return engine;
     }
@@ -130,7 +132,7 @@ public final class MarmotEngine implements AutoCloseable {
     /** There may be changes to send: after a commit through the driver, or another writer's (the sidecar's start). */
     public void committed() {
         if (replication != null) {
-            replication.committed();
+            replication.publisher().wake();
         }
     }
 
@@ -267,6 +269,9 @@ public final class MarmotEngine implements AutoCloseable {
             return;
         }
         closed = true;
+        if (look != null) {
+            look.close();
+        }
         schemaWatcher.close();
         if (feed != null) {
             feed.close();

@@ -207,8 +207,8 @@ public final class Replication implements AutoCloseable {
         return listeners;
     }
 
-    public void committed() {
-        publisher.wake();
+    Publisher publisher() {
+        return publisher;
     }
 
     /** See {@link ReplicationCounters#streamMoves}. */
