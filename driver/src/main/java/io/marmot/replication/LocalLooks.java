@@ -1,8 +1,8 @@
 package io.marmot.replication;
 
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * written file: a thousand idle databases cost a few dozen wake-ups of one thread a second, not two scheduled
  * tasks each, each handed to another thread. Each look keeps its own pace ({@link IdlePace}: its short interval
  * after activity, at most {@link IdlePace#QUIET_POLL} while quiet); the sweep runs every few milliseconds and makes
- * the looks that are due, early by less than its period rather than late, so the quiet bound holds.
+ * the looks that are due, early by less than its period rather than late, so the quiet bound holds. The looks wait in
+ * the order they are due: a sweep touches only those it makes, not every database's.
  */
 public final class LocalLooks {
     /** One database's look: runs on the sweep's thread, so it must not wait (a stat, a flag, a wake). */
@@ -31,7 +32,8 @@ public final class LocalLooks {
     static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
 
     private final ScheduledThreadPoolExecutor thread;
-    private final Set<Entry> entries = ConcurrentHashMap.newKeySet();
+    /** Guarded by itself: the registered looks, the soonest due first. */
+    private final PriorityQueue<Entry> entries = new PriorityQueue<>(Comparator.comparingLong((Entry e) -> e.due));
     private final LongAdder looks = new LongAdder();
     private final LongAdder sweeps = new LongAdder();
     /** Guarded by this: the next sweep, null while no look is registered. */
@@ -46,8 +48,10 @@ public final class LocalLooks {
     /** Registers a look made every {@code shortest} after activity (the first one then too); close the entry to end it. */
     public Entry add(Duration shortest, Look look) {
         Entry e = new Entry(shortest, look);
-        synchronized (this) {
+        synchronized (entries) {
             entries.add(e);
+        }
+        synchronized (this) {
             periodNanos = Math.min(periodNanos, Math.max(TimeUnit.MILLISECONDS.toNanos(1), shortest.toNanos()));
             if (next == null) {
                 next = thread.schedule(this::sweep, periodNanos, TimeUnit.NANOSECONDS);
@@ -73,11 +77,19 @@ public final class LocalLooks {
             period = periodNanos;
         }
         long now = System.nanoTime();
-        for (Entry e : entries) {
-            e.lookIfDue(now, period);
+        int left; // each look once a sweep at most, whatever intervals were registered meanwhile
+        synchronized (entries) {
+            left = entries.size();
+        }
+        boolean empty;
+        for (Entry e = dueBefore(now + period); e != null; e = --left > 0 ? dueBefore(now + period) : null) {
+            e.lookAndRequeue(now);
+        }
+        synchronized (entries) {
+            empty = entries.isEmpty();
         }
         synchronized (this) {
-            if (entries.isEmpty()) {
+            if (empty) {
                 next = null;
                 periodNanos = PERIOD_NANOS;
             } else {
@@ -90,12 +102,28 @@ public final class LocalLooks {
         }
     }
 
+    /** The soonest-due look if it is due before {@code limit}, taken out of the queue (closed ones leave it here). */
+    private Entry dueBefore(long limit) {
+        synchronized (entries) {
+            for (Entry e = entries.peek(); e != null; e = entries.peek()) {
+                if (e.closed) {
+                    entries.poll();
+                } else if (e.due - limit < 0) {
+                    return entries.poll();
+                } else {
+                    return null;
+                }
+            }
+            return null;
+        }
+    }
+
     /** A registered look and its pace. */
     public final class Entry implements AutoCloseable {
         private final Look look;
         private final IdlePace pace;
-        /** When the next look is due (System.nanoTime); only the sweep's thread writes it once registered. */
-        private volatile long due;
+        /** When the next look is due (System.nanoTime); changed only while out of the queue. */
+        private long due;
         private volatile boolean closed;
 
         private Entry(Duration shortest, Look look) {
@@ -104,10 +132,7 @@ public final class LocalLooks {
             this.due = System.nanoTime() + pace.next(false);
         }
 
-        private void lookIfDue(long now, long period) {
-            if (closed || due - now >= period) {
-                return;
-            }
+        private void lookAndRequeue(long now) {
             boolean found = false;
             try {
                 found = look.look();
@@ -116,13 +141,17 @@ public final class LocalLooks {
             }
             looks.increment();
             due = now + pace.next(found);
+            synchronized (entries) {
+                if (!closed) {
+                    entries.add(this);
+                }
+            }
         }
 
         /** No look starts after this returns, except one already running on the sweep's thread. */
         @Override
         public void close() {
-            closed = true;
-            entries.remove(this);
+            closed = true; // the sweep drops it when it comes up: no search through the queue
         }
     }
 }
