@@ -7,7 +7,6 @@ import io.marmot.listen.ChangeListener;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.apply.MissedMessages;
 import io.marmot.nats.NatsConnector;
-import io.marmot.replication.LocalLooks;
 import io.marmot.replication.MarmotRuntime;
 import io.marmot.replication.ReplicationCounters;
 import io.marmot.replication.ReplicationStats;
@@ -44,7 +43,7 @@ public final class MarmotEngine implements AutoCloseable {
     private final MarmotRuntime runtime = MarmotRuntime.get(); // its id generators outlive a restart of this engine
     private volatile boolean closed;
     /** This database's place in the JVM's sweep of local looks (other processes' commits and DDL, health). */
-    private volatile LocalLooks.Entry look;
+    private volatile DatabaseLook look;
 
     private MarmotEngine(Path database, MarmotConfig config, long nodeId, SchemaWatcher schemaWatcher,
             Replication replication, io.marmot.clock.VersionWriters writers) {
@@ -91,9 +90,9 @@ public final class MarmotEngine implements AutoCloseable {
         if (engine.feed != null) {
             replication.every(ChangeFeed.TICK_MILLIS, engine.feed::tick);
         }
-        engine.look = MarmotRuntime.get().looks().add(config.pollInterval(), new DatabaseLook(database, watcher,
-                replication == null ? null : replication.publisher(),
-                replication == null ? null : new HealthWatch(replication.listeners(), engine::health)));
+        engine.look = replication == null ? new DatabaseLook(database, watcher, null, null, null)
+                : replication.look(database, watcher, new HealthWatch(replication.listeners(), engine::health));
+        engine.look.start(MarmotRuntime.get().looks(), config.pollInterval());
         log.info("{} - engine started for {} ({})", nodeId, database, config);
         return engine;
     }
@@ -131,8 +130,9 @@ public final class MarmotEngine implements AutoCloseable {
 
     /** There may be changes to send: after a commit through the driver, or another writer's (the sidecar's start). */
     public void committed() {
-        if (replication != null) {
-            replication.publisher().wake();
+        DatabaseLook l = look;
+        if (l != null) { // else the engine is starting: its first look finds the WAL written anyway
+            l.committed();
         }
     }
 
