@@ -45,6 +45,29 @@ public final class QuietFile {
                 && Objects.equals(a.fileKey(), key);
     }
 
+    /** What one {@code stat} tells of the file since the last {@link #looking()}. */
+    public enum Change {
+        /** As it was then, and last written well before: certainly not written since. */
+        NONE,
+        /** As it was then, but written too shortly before to tell a write in the same clock tick. */
+        MAYBE,
+        /** Another size, time or file (or none): written since. */
+        WRITTEN
+    }
+
+    /**
+     * One {@code stat}, telling a write certainly made since the last look ({@link Change#WRITTEN}) from one that cannot
+     * be ruled out ({@link Change#MAYBE}): a poller acts on both, but speeds up only for the first.
+     */
+    public Change change() {
+        BasicFileAttributes a = attributes();
+        if (size < 0 || a == null || a.size() != size || a.lastModifiedTime().toMillis() != modified
+                || !Objects.equals(a.fileKey(), key)) {
+            return Change.WRITTEN;
+        }
+        return modified > lookedAt - MARGIN_MILLIS ? Change.MAYBE : Change.NONE;
+    }
+
     private BasicFileAttributes attributes() {
         try {
             return Files.readAttributes(file, BasicFileAttributes.class);
