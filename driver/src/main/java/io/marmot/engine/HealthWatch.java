@@ -20,7 +20,7 @@ final class HealthWatch {
         this.health = health;
     }
 
-    /** One look, on the replication's timer thread (one at a time). */
+    /** One look, on the thread of the JVM's sweep of local looks ({@link DatabaseLook}); nothing there may wait. */
     synchronized void look() {
         if (!listeners.active()) {
             last = null; // a listener registered later starts from the state at its time

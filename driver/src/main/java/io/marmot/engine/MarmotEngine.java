@@ -42,6 +42,8 @@ public final class MarmotEngine implements AutoCloseable {
     private final LockOwners lockOwners = new LockOwners();
     private final MarmotRuntime runtime = MarmotRuntime.get(); // its id generators outlive a restart of this engine
     private volatile boolean closed;
+    /** This database's place in the JVM's sweep of local looks (other processes' commits and DDL, health). */
+    private volatile DatabaseLook look;
 
     private MarmotEngine(Path database, MarmotConfig config, long nodeId, SchemaWatcher schemaWatcher,
             Replication replication, io.marmot.clock.VersionWriters writers) {
@@ -82,7 +84,6 @@ public final class MarmotEngine implements AutoCloseable {
         Replication replication = config.publish() || config.replicate() ? Replication.start(nodeId,
                 identity.instance(), database, config, fresh, catchUpFrom, watcher.reads(), writers) : null;
         MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication, writers);
-        watcher.start();
         if (engine.snapshots != null) {
             engine.snapshots.removeLeftovers();
             replication.every(engine.snapshots.tickMillis(), engine.snapshots::tick);
@@ -90,9 +91,9 @@ public final class MarmotEngine implements AutoCloseable {
         if (engine.feed != null) {
             replication.every(ChangeFeed.TICK_MILLIS, engine.feed::tick);
         }
-        if (replication != null) {
-            replication.every(HealthWatch.EVERY_MILLIS, new HealthWatch(replication.listeners(), engine::health)::look);
-        }
+        engine.look = replication == null ? new DatabaseLook(database, watcher, null, null, null)
+                : replication.look(database, watcher, new HealthWatch(replication.listeners(), engine::health));
+        engine.look.start(MarmotRuntime.get().looks(), config.pollInterval());
         log.info("{} - engine started for {} ({})", nodeId, database, config);
         return engine;
     }
@@ -130,8 +131,9 @@ public final class MarmotEngine implements AutoCloseable {
 
     /** There may be changes to send: after a commit through the driver, or another writer's (the sidecar's start). */
     public void committed() {
-        if (replication != null) {
-            replication.committed();
+        DatabaseLook l = look;
+        if (l != null) { // else the engine is starting: its first look finds the WAL written anyway
+            l.committed();
         }
     }
 
@@ -268,6 +270,9 @@ public final class MarmotEngine implements AutoCloseable {
             return;
         }
         closed = true;
+        if (look != null) {
+            look.close();
+        }
         schemaWatcher.close();
         if (feed != null) {
             feed.close();

@@ -102,7 +102,6 @@ public final class Replication implements AutoCloseable {
         }
         r.catchUp = new StartCatchUp(nodeId, config, r.link, r.applier, r.claims::conflict, fresh, startedNanos);
         r.publisher.start();
-        r.fingerprints.start();
         if (r.applier != null) {
             r.applier.start();
         }
@@ -205,8 +204,9 @@ public final class Replication implements AutoCloseable {
         return listeners;
     }
 
-    public void committed() {
-        publisher.wake();
+    /** This database's look for the JVM's sweep: one stat of the WAL for its publisher, schema watcher and fingerprints. */
+    DatabaseLook look(Path database, SchemaWatcher watcher, HealthWatch health) {
+        return new DatabaseLook(database, watcher, publisher, fingerprints, health);
     }
 
     /** See {@link ReplicationCounters#streamMoves}. */

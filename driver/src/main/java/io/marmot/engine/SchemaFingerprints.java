@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -32,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * change here and while they differ, every 10 s while its streams move (another node's schema change reaches it as a
  * message), every minute otherwise. {@code stats()} and {@code /health} show whether the cluster agrees, and which
  * nodes differ. It reads through the schema watcher's connection ({@link OnDemandConnection}), and only when the
- * WAL was written since its last look.
+ * WAL was written since its last look. The JVM's sweep of local looks ({@link DatabaseLook}) decides when: it hands a
+ * look to the fingerprint thread only when that look has something to do, so a quiet node costs that thread nothing
+ * between its once-a-minute rewrites.
  */
 final class SchemaFingerprints implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaFingerprints.class);
@@ -57,15 +58,23 @@ final class SchemaFingerprints implements AutoCloseable {
     private final LongSupplier streamMoves;
     /** The JVM's one fingerprint thread ({@link MarmotRuntime}): a look is a short query and a request or two. */
     private final ScheduledExecutorService timer;
-    private ScheduledFuture<?> task;
+    /** A look is queued on the fingerprint thread (the sweep queues one at a time). */
+    private final java.util.concurrent.atomic.AtomicBoolean queued = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The WAL was written since the last look began: the fingerprint is read again. */
+    private volatile boolean written = true;
+    /** A look read through the schema watcher's connection: the watcher is to let it go once the WAL is quiet. */
+    private volatile boolean usedReads;
+    /** No look before this (System.nanoTime): looks come {@link #EVERY_MILLIS} apart at least. */
+    private volatile long nextLookAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
     private final OnDemandConnection reads;
     private final QuietFile wal;
-    private String fingerprint;
-    private String lastDisagreement = "";
-    private String lastPublished = "";
-    private long lastPublishedAt;
-    private long comparedAt;
-    private long movesAtCompare = -1;
+    // Written by the fingerprint thread, read by the sweep's (a stale read costs one look, early or late).
+    private volatile String fingerprint;
+    private volatile String lastDisagreement = "";
+    private volatile String lastPublished = "";
+    private volatile long lastPublishedAt;
+    private volatile long comparedAt;
+    private volatile long movesAtCompare = -1;
     private volatile boolean closed;
     private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
 
@@ -84,8 +93,43 @@ final class SchemaFingerprints implements AutoCloseable {
         this.streamMoves = streamMoves;
     }
 
-    void start() {
-        task = timer.scheduleWithFixedDelay(this::compare, 500, EVERY_MILLIS, TimeUnit.MILLISECONDS);
+    /**
+     * The sweep's look, on its thread (nothing here waits): queues a look on the fingerprint thread when the WAL was
+     * written or a comparison is due ({@link #dueAt}), {@link #EVERY_MILLIS} apart at least.
+     */
+    void look(boolean walWritten, long now) {
+        if (walWritten) {
+            written = true;
+        }
+        String mine = fingerprint;
+        if (closed || now - nextLookAt < 0 || !(written || mine == null || connection.get() != null
+                && dueAt(mine, now, streamMoves.getAsLong()))) {
+            return;
+        }
+        nextLookAt = now + TimeUnit.MILLISECONDS.toNanos(EVERY_MILLIS);
+        if (queued.compareAndSet(false, true)) {
+            timer.execute(() -> {
+                queued.set(false);
+                written = false; // before the read: a write meanwhile makes the next look read again
+                compare();
+            });
+        }
+    }
+
+    /** Whether a look read through the shared connection since the last call (the sweep's thread only). */
+    boolean usedReads() {
+        if (!usedReads) {
+            return false;
+        }
+        usedReads = false;
+        return true;
+    }
+
+    /** Whether this node's entry is to be written, or the others' read, at {@code now}. */
+    private boolean dueAt(String mine, long now, long moves) {
+        boolean changed = !mine.equals(lastPublished) || !lastDisagreement.isEmpty();
+        return changed || now - lastPublishedAt >= QUIET_NANOS
+                || now - comparedAt >= (moves != movesAtCompare ? MOVING_NANOS : QUIET_NANOS);
     }
 
     /** Publishes this node's fingerprint and compares the cluster's; quietly tries again next time when it cannot. */
@@ -98,6 +142,7 @@ final class SchemaFingerprints implements AutoCloseable {
                 wal.looking();
                 fingerprint = null; // a failed read is read again, not taken for the old one
                 fingerprint = reads.use(SchemaJournal::fingerprint);
+                usedReads = true;
             }
             String mine = fingerprint;
             stats.schemaFingerprint = mine;
@@ -109,8 +154,7 @@ final class SchemaFingerprints implements AutoCloseable {
             long moves = streamMoves.getAsLong();
             boolean changed = !mine.equals(lastPublished) || !lastDisagreement.isEmpty();
             boolean republish = now - lastPublishedAt >= QUIET_NANOS;
-            long since = now - comparedAt;
-            if (!changed && !republish && since < (moves != movesAtCompare ? MOVING_NANOS : QUIET_NANOS)) {
+            if (!dueAt(mine, now, moves)) {
                 return;
             }
             KeyValue kv = bucket.open(nc);
@@ -152,8 +196,5 @@ final class SchemaFingerprints implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        if (task != null) {
-            task.cancel(false);
-        }
     }
 }

@@ -5,8 +5,8 @@ import io.marmot.capture.ChangeLog;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.config.MarmotConfig;
-import io.marmot.replication.IdlePace;
 import io.marmot.replication.MarmotRuntime;
+import io.marmot.replication.SerialTask;
 import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.OnDemandConnection;
 import io.marmot.sqlite.QuietFile;
@@ -14,17 +14,17 @@ import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Notices schema changes made outside the driver (the sqlite3 shell, another program) by polling
- * {@code PRAGMA schema_version}, and re-installs capture so new tables are captured from then on. While the
- * database's WAL was not written since the last look (an idle database), a look costs one {@code stat} instead, and
- * the looks space out from {@code poll-interval} to a second ({@link IdlePace}). Its connection is open only while
+ * {@code PRAGMA schema_version}, and re-installs capture so new tables are captured from then on. It reads only when
+ * the JVM's sweep ({@link io.marmot.replication.LocalLooks}, through {@link DatabaseLook}) found the database's WAL
+ * written: an idle database costs one {@code stat} a second, shared with the publisher, and no task on any pool (the
+ * sweep's looks come every {@code poll-interval} after activity, spacing out to a second). Its connection is open only while
  * the WAL is written: a quiet look closes it (an idle database keeps no descriptor for it) and a reading look opens it
  * again; what it remembers ({@code schema_version}, the log's position) lives in the file, not in the connection. The
  * schema fingerprints read through the same connection ({@link #reads()}).
@@ -36,15 +36,12 @@ final class SchemaWatcher implements AutoCloseable {
     private final long nodeId;
     private final MarmotConfig config;
     private final QuietFile wal;
-    /** The JVM's schema-watch timer ({@link MarmotRuntime}): a check is a short query, a thread per database would be waste. */
-    private final ScheduledExecutorService timer;
-
-    private volatile ScheduledFuture<?> task;
-    private IdlePace pace;
+    /** Its reads, one at a time on the JVM's schema-watch pool ({@link MarmotRuntime}): a thread per database would be waste. */
+    private final SerialTask task;
     /** Looks that found the WAL untouched and ran no query. */
     private volatile long quietLooks;
-    /** Whether the last look found the WAL written (and read the schema version). */
-    private boolean lastLookRead;
+    /** Whether the last look found the WAL written (and read the schema version): its connection is open. */
+    private volatile boolean lastLookRead;
     private boolean closed;
     private int knownVersion = -1;
     /** The log's last position when the schema was last looked at (what came before it was captured knowingly). */
@@ -57,36 +54,27 @@ final class SchemaWatcher implements AutoCloseable {
      * @param closesGroups whether its looks end the open change group: an engine that neither publishes nor applies
      *     has no publisher to do it, and auto-commit writes would otherwise take their version only when it stops
      */
-    public SchemaWatcher(Path database, long nodeId, MarmotConfig config, ScheduledExecutorService timer,
+    public SchemaWatcher(Path database, long nodeId, MarmotConfig config, Executor pool,
             io.marmot.clock.VersionWriters writers, boolean closesGroups) {
         this.writers = writers;
         this.closesGroups = closesGroups;
         this.reads = new OnDemandConnection(database);
-        this.timer = timer;
+        this.task = new SerialTask(nodeId + " schema watcher", pool, this::check);
         this.wal = new QuietFile(Path.of(database + "-wal"));
         this.nodeId = nodeId;
         this.config = config;
     }
 
-    public void start() {
-        pace = IdlePace.poll(config.pollInterval());
-        lookIn(0);
-    }
-
-    /** One look at a time, each setting the next: soon after the WAL changed, up to a second apart while it does not. */
-    private void lookIn(long nanos) {
-        task = timer.schedule(() -> {
-            boolean changed = true;
-            try {
-                changed = check();
-            } finally { // whatever a look met, the next one comes
-                synchronized (this) {
-                    if (!closed) {
-                        lookIn(pace.next(changed || lastLookRead));
-                    }
-                }
-            }
-        }, nanos, TimeUnit.NANOSECONDS);
+    /**
+     * The sweep's look, on its thread: a read on the pool when the WAL was written since the sweep's last look (or to
+     * let the connection go once it is not); else only counted.
+     */
+    void look(boolean walWritten) {
+        if (walWritten || lastLookRead) {
+            task.wake();
+        } else {
+            quietLooks++;
+        }
     }
 
     /** Re-installs capture if the schema changed since the last look; true when it did. */
@@ -148,9 +136,7 @@ final class SchemaWatcher implements AutoCloseable {
 
     @Override
     public void close() {
-        if (task != null) {
-            task.cancel(false);
-        }
+        task.stop(0, TimeUnit.SECONDS); // no read starts from now on; one running ends below
         synchronized (this) { // waits for a check that is running
             closed = true;
             closeConnection();

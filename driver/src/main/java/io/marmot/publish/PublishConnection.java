@@ -24,7 +24,8 @@ final class PublishConnection implements AutoCloseable {
     private final long nodeId;
     private final PublishPass pass;
     private final QuietFile wal;
-    private SQLiteConnection db;
+    /** Read without the lock by the sweep's look ({@link #isOpen}). */
+    private volatile SQLiteConnection db;
     private LogUpkeep upkeep;
     private OtherCommits otherCommits;
     private int quietPolls;

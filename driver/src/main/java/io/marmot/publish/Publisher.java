@@ -1,7 +1,6 @@
 package io.marmot.publish;
 
 import io.marmot.replication.MarmotRuntime;
-import io.marmot.replication.IdlePace;
 import io.marmot.capture.ChangeLog;
 import io.marmot.capture.LogPosition;
 import io.marmot.capture.LogUpkeep;
@@ -15,14 +14,14 @@ import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the change log to JetStream. Woken by commits through the driver, and by a poll for commits of other
- * processes: every {@code poll-interval} after activity, spacing out to a second while the database is quiet. Publishes asynchronously with a bounded window of unacknowledged messages; a
+ * Sends the change log to JetStream. Woken by commits through the driver, and by the JVM's sweep of local looks
+ * ({@link #poll}) when the WAL was written by anyone else: every {@code poll-interval} after activity, spacing out to
+ * a second while the database is quiet. Publishes asynchronously with a bounded window of unacknowledged messages; a
  * change counts as published only once JetStream acknowledged it ({@code Nats-Msg-Id} makes retries
  * harmless). While NATS is away, changes wait in the log and memory stays flat. Its cycles run one at a time
  * on the publishing threads every engine of the JVM shares ({@link MarmotRuntime}); no thread waits for its commits.
@@ -46,10 +45,8 @@ public final class Publisher implements AutoCloseable {
     private final String subject;
     private final SerialTask task;
     private final java.util.concurrent.ScheduledExecutorService timer;
-    private volatile ScheduledFuture<?> poll;
-    /** The poll timer fired: this step looks for other processes' commits and sets the next poll. */
+    /** The sweep asked for a poll: this step looks for other processes' commits. */
     private volatile boolean pollDue;
-    private final IdlePace pace;
     /** No cycle before this (System.nanoTime): lingering for more commits, or backing off after a failure. */
     private volatile long notBefore;
     private volatile boolean streamsReady;
@@ -62,7 +59,7 @@ public final class Publisher implements AutoCloseable {
     private long lastPrune = System.nanoTime();
     private long lastCycleEnd;
     private boolean lingered;
-    private LogPosition prunedAt;
+    private volatile LogPosition prunedAt;
     private int failures;
 
     public Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationCounters stats,
@@ -84,24 +81,21 @@ public final class Publisher implements AutoCloseable {
         this.task = new SerialTask(nodeId + " publisher", runtime.publish(), this::step);
         this.notBefore = System.nanoTime();
         this.lastCycleEnd = notBefore - BUSY_NANOS;
-        this.pace = IdlePace.poll(config.pollInterval());
     }
 
     public void start() {
-        pollIn(config.pollInterval().toNanos());
         task.wake();
     }
 
     /**
-     * One poll at a time: each poll's step sets the next, sooner after activity and later while quiet
-     * ({@link IdlePace}), so an idle database costs a look a second instead of ten.
+     * A look of the JVM's sweep ({@link io.marmot.replication.LocalLooks}), on its thread: a poll step runs when the
+     * WAL was written since the sweep's last look (whoever committed), and while a quiet publisher still has polls to
+     * make (pruning what was published, counting the polls that let its connection go); an idle one costs nothing.
      */
-    private void pollIn(long nanos) {
-        if (!closed) {
-            poll = timer.schedule(() -> {
-                pollDue = true;
-                task.wake();
-            }, nanos, TimeUnit.NANOSECONDS);
+    public void poll(boolean walWritten) {
+        if (!closed && (walWritten || conn.isOpen() || !acked.equals(prunedAt))) {
+            pollDue = true;
+            task.wake();
         }
     }
 
@@ -191,11 +185,6 @@ public final class Publisher implements AutoCloseable {
             waitThenWake(TimeUnit.MILLISECONDS.toNanos(Math.min(100L << Math.min(failures, 4), 1_000)));
         } finally {
             release(polled, found);
-            if (polled) {
-                pollIn(pace.next(found));
-            } else if (found) {
-                pace.active();
-            }
         }
     }
 
@@ -262,9 +251,6 @@ public final class Publisher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        if (poll != null) {
-            poll.cancel(false);
-        }
         if (task.stop(10, TimeUnit.SECONDS)) {
             try {
                 awaitReadyIfBehind(TimeUnit.SECONDS.toNanos(3));

@@ -46,8 +46,11 @@ public final class MarmotRuntime {
             new ThreadKind("marmot-publish-<n>", WorkPools.PUBLISH_THREADS + " per JVM", "publishers' steps (SerialTask)"),
             new ThreadKind("marmot-apply-<n>", WorkPools.APPLY_THREADS + " per JVM", "appliers' steps (SerialTask)"),
             new ThreadKind("marmot-listen-<n>", "2 per JVM", "change listeners' deliveries"),
-            new ThreadKind("marmot-timer-1", "1 per JVM", "wakes publishers' polls and appliers' ticks, back-offs"),
-            new ThreadKind("marmot-schema-<n>", "2 per JVM", "schema watchers' looks for other processes' DDL"),
+            new ThreadKind("marmot-timer-1", "1 per JVM", "wakes appliers' ticks, lingering and back-offs"),
+            new ThreadKind("marmot-looks-1", "1 per JVM", "the local looks (LocalLooks): a stat of every database's WAL,"
+                    + " waking its publisher and schema watcher when written; health watches"),
+            new ThreadKind("marmot-schema-<n>", "up to 2 per JVM, while WALs are written",
+                    "schema watchers' reads for other processes' DDL"),
             new ThreadKind("marmot-fingerprints-1", "1 per JVM", "schema fingerprints, published and compared"),
             new ThreadKind("marmot-locks-1", "1 per JVM", "renewals of held cluster locks"),
             new ThreadKind("marmot-nats-<c>-reader-<n>", "1 per NATS connection", "the client's socket reader"),
@@ -86,7 +89,9 @@ public final class MarmotRuntime {
     private final ExecutorService apply = WorkPools.pool(WorkPools.APPLY_THREADS, "marmot-apply");
     private final ExecutorService listen = WorkPools.pool(2, "marmot-listen");
     private final ScheduledExecutorService timer = timer(1, "marmot-timer");
-    private final ScheduledExecutorService schemaWatch = timer(2, "marmot-schema");
+    private final ScheduledThreadPoolExecutor looksThread = timer(1, "marmot-looks");
+    private final LocalLooks looks = new LocalLooks(looksThread);
+    private final ExecutorService schemaWatch = WorkPools.pool(2, "marmot-schema");
     private final ScheduledExecutorService fingerprints = timer(1, "marmot-fingerprints");
     private final ScheduledExecutorService lockRenewals = timer(1, "marmot-locks");
     /*
@@ -138,8 +143,8 @@ public final class MarmotRuntime {
                 r.registries.clear();
             }
             r.ids.clear();
-            for (ExecutorService e : List.of(r.publish, r.apply, r.listen, r.timer, r.schemaWatch, r.fingerprints,
-                    r.lockRenewals, r.repairPasses, r.repairAnswers)) {
+            for (ExecutorService e : List.of(r.publish, r.apply, r.listen, r.timer, r.looksThread, r.schemaWatch,
+                    r.fingerprints, r.lockRenewals, r.repairPasses, r.repairAnswers)) {
                 e.shutdownNow();
             }
             if (current == r) {
@@ -194,8 +199,13 @@ public final class MarmotRuntime {
         return timer;
     }
 
-    /** The schema watchers' looks (short queries, a stat while the database is quiet). */
-    public ScheduledExecutorService schemaWatch() {
+    /** Every database's local looks: one sweep, one thread. */
+    public LocalLooks looks() {
+        return looks;
+    }
+
+    /** The schema watchers' reads, once the sweep found the WAL written (short queries). */
+    public ExecutorService schemaWatch() {
         return schemaWatch;
     }
 
@@ -217,7 +227,7 @@ public final class MarmotRuntime {
         return repairAnswers;
     }
 
-    private static ScheduledExecutorService timer(int threads, String name) {
+    private static ScheduledThreadPoolExecutor timer(int threads, String name) {
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(threads, Daemons.factory(name));
         t.setRemoveOnCancelPolicy(true); // a closed engine's timers do not linger in the queue
         return t;

@@ -41,13 +41,39 @@ public final class QuietFile {
 
     /** True when the database certainly had no commit since the last {@link #looking()}. */
     public boolean unchangedSinceLastLook() {
+        return change() == Change.NONE;
+    }
+
+    /** What a {@code stat} (two while the WAL is empty or gone) tells of the database since the last {@link #looking()}. */
+    public enum Change {
+        /** As it was then, and last written well before: certainly not written since. */
+        NONE,
+        /** As it was then, but written too shortly before to tell a write in the same clock tick. */
+        MAYBE,
+        /** Another size, time or file (or none): written since. */
+        WRITTEN
+    }
+
+    /**
+     * Tells a write certainly made since the last look ({@link Change#WRITTEN}) from one that cannot be ruled out
+     * ({@link Change#MAYBE}): a poller acts on both, but speeds up only for the first. While the WAL is empty or gone
+     * (the last connection checkpointed it), a commit shows in the database file.
+     */
+    public Change change() {
         if (wal == null) {
-            return false;
+            return Change.WRITTEN;
         }
+        Seen walNow = Seen.of(file);
         if (wal.empty()) {
-            return Seen.of(file).empty() && db.exists() && db.settled(lookedAt) && db.equals(Seen.of(database));
+            if (!walNow.empty() || !db.exists() || !db.equals(Seen.of(database))) {
+                return Change.WRITTEN;
+            }
+            return db.settled(lookedAt) ? Change.NONE : Change.MAYBE;
         }
-        return wal.settled(lookedAt) && wal.equals(Seen.of(file));
+        if (!wal.equals(walNow)) {
+            return Change.WRITTEN;
+        }
+        return wal.settled(lookedAt) ? Change.NONE : Change.MAYBE;
     }
 
     /** A file's identity, size and modification time (equal records: the same), or that it is not there (size -1). */
