@@ -1,6 +1,5 @@
 package io.marmot.merge;
 
-import io.marmot.clock.RowKey;
 import io.marmot.clock.RowMerge;
 import io.marmot.clock.RowState;
 import io.marmot.clock.RowVersions;
@@ -10,10 +9,8 @@ import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Updates (of the same columns) and deletes of rows this node holds, many to a statement: the rows' states read in one
@@ -34,29 +31,16 @@ final class BulkChanges {
 
     /**
      * Applies the run of updates or deletes from {@code from} in bulk when there is one (the same operation, table
-     * shape and changed columns, a declared key holding no NULL, no key twice, at least {@link BulkInserts#MIN_RUN}).
+     * shape and changed columns, a declared key holding no NULL, no key twice, at least {@link BulkRun#MIN_RUN}).
      * Returns as {@link BulkInserts#apply} does: the run's end when applied, minus it when not, {@code from} when
      * there is no run.
      */
     int apply(TableWriter t, List<RowChange> changes, int from, long origin) throws SQLException {
         RowChange first = changes.get(from);
-        List<byte[]> keys = new ArrayList<>();
-        Set<ByteBuffer> seen = new HashSet<>();
-        int end = from;
-        while (end < changes.size()) {
-            RowChange ch = changes.get(end);
-            if (ch.op() != first.op() || ch.table() != first.table() || !t.upsertsInBulk(ch)
-                    || !Arrays.equals(ch.changed(), first.changed())) {
-                break;
-            }
-            byte[] key = RowKey.of(ch.key());
-            if (!seen.add(ByteBuffer.wrap(key))) {
-                break;
-            }
-            keys.add(key);
-            end++;
-        }
-        if (end - from < BulkInserts.MIN_RUN) {
+        List<byte[]> keys = BulkRun.keys(changes, from, ch -> ch.op() == first.op() && ch.table() == first.table()
+                && t.upsertsInBulk(ch) && Arrays.equals(ch.changed(), first.changed()));
+        int end = from + keys.size();
+        if (keys.size() < BulkRun.MIN_RUN) {
             return from;
         }
         Map<ByteBuffer, RowState> states = versions.loadAll(t.table, keys);

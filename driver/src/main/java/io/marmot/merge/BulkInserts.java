@@ -1,14 +1,9 @@
 package io.marmot.merge;
 
-import io.marmot.clock.RowKey;
 import io.marmot.clock.RowVersions;
 import io.marmot.wire.RowChange;
-import java.nio.ByteBuffer;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Inserts of rows this node has no state for (the common case: another node's new rows), many to a statement: their
@@ -18,9 +13,6 @@ import java.util.Set;
  * say), the run is rolled back to its savepoint and the caller merges its changes one by one, in their order.
  */
 final class BulkInserts {
-    /** Shorter runs go one by one: the savepoint would cost what the statements save. */
-    static final int MIN_RUN = 4;
-
     private final RowVersions versions;
     private final Savepoint savepoint;
 
@@ -31,28 +23,16 @@ final class BulkInserts {
 
     /**
      * Applies the run of changes from {@code from} in bulk when there is one: inserts into {@code t} of the same table
-     * shape, with a declared key holding no NULL, no key twice, at least {@link #MIN_RUN}. Returns the run's end
+     * shape, with a declared key holding no NULL, no key twice, at least {@link BulkRun#MIN_RUN}. Returns the run's end
      * (exclusive) when it is applied; minus its end when it is not (every row of it is left to be merged one by one,
      * none written); {@code from} when there is no run.
      */
     int apply(TableWriter t, List<RowChange> changes, int from, long origin) throws SQLException {
         RowChange first = changes.get(from);
-        List<byte[]> keys = new ArrayList<>();
-        Set<ByteBuffer> seen = new HashSet<>();
-        int end = from;
-        while (end < changes.size()) {
-            RowChange ch = changes.get(end);
-            if (ch.op() != RowChange.INSERT || ch.table() != first.table() || !t.upsertsInBulk(ch)) {
-                break;
-            }
-            byte[] key = RowKey.of(ch.key());
-            if (!seen.add(ByteBuffer.wrap(key))) {
-                break;
-            }
-            keys.add(key);
-            end++;
-        }
-        if (end - from < MIN_RUN) {
+        List<byte[]> keys = BulkRun.keys(changes, from,
+                ch -> ch.op() == RowChange.INSERT && ch.table() == first.table() && t.upsertsInBulk(ch));
+        int end = from + keys.size();
+        if (keys.size() < BulkRun.MIN_RUN) {
             return from;
         }
         long[] stamps = new long[keys.size()];

@@ -22,7 +22,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.sqlite.ProgressHandler;
 import org.sqlite.SQLiteConnection;
 
 /**
@@ -106,16 +105,7 @@ public final class ApplyCost {
         try (SQLiteConnection c = Sqlite.open(db);
                 VersionCheckedWriter writer = new VersionCheckedWriter(c, PEER, config, new ReplicationCounters(),
                         null, VersionWriters.alone())) {
-            long[] steps = {0};
-            if (countSteps) {
-                ProgressHandler.setHandler(c, 1, new ProgressHandler() {
-                    @Override
-                    protected int progress() {
-                        steps[0]++;
-                        return 0;
-                    }
-                });
-            }
+            long[] steps = countSteps ? StepCounter.on(c) : new long[1];
             Cost[] out = new Cost[phases.length];
             long rows = 0;
             for (int p = 0; p < phases.length; p++) {
@@ -128,7 +118,7 @@ public final class ApplyCost {
                 out[p] = new Cost(out[p].cpuNanos() / rows, out[p].bytes() / rows, out[p].steps() / rows);
                 check(c, p, rows);
             }
-            ProgressHandler.clearHandler(c);
+            StepCounter.off(c);
             return out;
         }
     }

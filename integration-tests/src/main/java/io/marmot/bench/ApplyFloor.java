@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import org.sqlite.ProgressHandler;
 
 /**
  * The floor beside {@link ApplyCost}: plain sqlite-jdbc writing the same rows into a table without triggers or row
@@ -39,16 +38,7 @@ final class ApplyFloor {
             s.execute("PRAGMA journal_mode = WAL");
             s.execute("PRAGMA synchronous = NORMAL");
             s.execute(BenchNode.SCHEMA);
-            long[] steps = {0};
-            if (countSteps) {
-                ProgressHandler.setHandler(c, 1, new ProgressHandler() {
-                    @Override
-                    protected int progress() {
-                        steps[0]++;
-                        return 0;
-                    }
-                });
-            }
+            long[] steps = countSteps ? StepCounter.on(c) : new long[1];
             ApplyCost.Cost[] out = new ApplyCost.Cost[3];
             for (int p = 0; p < 3; p++) {
                 System.gc();
@@ -59,7 +49,7 @@ final class ApplyFloor {
                 out[p] = new ApplyCost.Cost((double) (ApplyCost.cpu() - cpu0) / rows,
                         (double) (ApplyCost.allocated() - bytes0) / rows, (double) (steps[0] - steps0) / rows);
             }
-            ProgressHandler.clearHandler(c);
+            StepCounter.off(c);
             return out;
         }
     }
