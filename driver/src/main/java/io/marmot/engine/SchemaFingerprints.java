@@ -40,6 +40,8 @@ final class SchemaFingerprints implements AutoCloseable {
     /** Three quiet re-writes: a stopped node's entry lapses within three minutes, a live one's never. */
     static final Duration ENTRY_TTL = Duration.ofMinutes(3);
     private static final long EVERY_MILLIS = 3_000;
+    /** A disagreement is logged once it lasted this long (compared every {@link #EVERY_MILLIS} while it lasts). */
+    static final long WARN_AFTER_NANOS = TimeUnit.SECONDS.toNanos(15);
     /**
      * With nothing changed here and the cluster agreeing, the others' entries are read only this often while the
      * streams move: a thousand databases each reading every three seconds cost the server hundreds of requests a second.
@@ -71,10 +73,19 @@ final class SchemaFingerprints implements AutoCloseable {
     // Written by the fingerprint thread, read by the sweep's (a stale read costs one look, early or late).
     private volatile String fingerprint;
     private volatile String lastDisagreement = "";
+    /** Since when (System.nanoTime) the nodes disagree, 0 while they agree; the disagreement last warned of. */
+    private long disagreeingSince;
+    private String warned = "";
     private volatile String lastPublished = "";
     private volatile long lastPublishedAt;
     private volatile long comparedAt;
     private volatile long movesAtCompare = -1;
+    /**
+     * A comparison made because the streams moved is made once more this much later (0: none due): the node whose
+     * schema change moved them publishes its new fingerprint only after its own next look, and a node that compared
+     * before that saw no difference and, quiet, would not look again for a minute.
+     */
+    private volatile long recheckAt;
     private volatile boolean closed;
     private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
 
@@ -129,7 +140,8 @@ final class SchemaFingerprints implements AutoCloseable {
     private boolean dueAt(String mine, long now, long moves) {
         boolean changed = !mine.equals(lastPublished) || !lastDisagreement.isEmpty();
         return changed || now - lastPublishedAt >= QUIET_NANOS
-                || now - comparedAt >= (moves != movesAtCompare ? MOVING_NANOS : QUIET_NANOS);
+                || now - comparedAt >= (moves != movesAtCompare ? MOVING_NANOS : QUIET_NANOS)
+                || recheckAt != 0 && now - recheckAt >= 0;
     }
 
     /** Publishes this node's fingerprint and compares the cluster's; quietly tries again next time when it cannot. */
@@ -164,6 +176,7 @@ final class SchemaFingerprints implements AutoCloseable {
                 lastPublishedAt = now;
             }
             comparedAt = now;
+            recheckAt = moves != movesAtCompare ? now + MOVING_NANOS : 0;
             movesAtCompare = moves;
             Map<String, String> differing = new TreeMap<>();
             for (String key : peerKeys.get(nc)) {
@@ -178,9 +191,7 @@ final class SchemaFingerprints implements AutoCloseable {
             String disagreement = differing.isEmpty() ? ""
                     : "node(s) " + String.join(", ", differing.keySet()) + " have another schema than this node (" + mine
                             + " here, " + differing + ")";
-            if (!disagreement.equals(lastDisagreement) && !disagreement.isEmpty()) {
-                log.warn("{} - the cluster's schemas differ: {}", nodeId, disagreement);
-            }
+            warnIfLasting(disagreement, now);
             lastDisagreement = disagreement;
             stats.schemaDisagreement = disagreement;
         } catch (SQLException | IOException | JetStreamApiException | RuntimeException e) {
@@ -190,6 +201,27 @@ final class SchemaFingerprints implements AutoCloseable {
             log.debug("{} - comparing schema fingerprints: {}", nodeId, e.toString());
         } finally {
             busy.unlock();
+        }
+    }
+
+    /**
+     * Warns of a disagreement that lasted {@link #WARN_AFTER_NANOS}: nodes starting together create their tables
+     * seconds apart, and each saw the others' schema differ for that long (a warning at every fresh start, without
+     * cause). {@code stats()} shows it at once all the same.
+     */
+    private void warnIfLasting(String disagreement, long now) {
+        if (disagreement.isEmpty()) {
+            disagreeingSince = 0;
+            warned = "";
+            return;
+        }
+        if (disagreeingSince == 0) {
+            disagreeingSince = now;
+        }
+        if (now - disagreeingSince >= WARN_AFTER_NANOS && !disagreement.equals(warned)) {
+            log.warn("{} - the cluster's schemas differ, for {} s now: {}", nodeId,
+                    TimeUnit.NANOSECONDS.toSeconds(now - disagreeingSince), disagreement);
+            warned = disagreement;
         }
     }
 

@@ -105,7 +105,8 @@ public final class NodeMain {
                         var st = engine.stats();
                         System.out.println("stats outOfSync=" + st.outOfSync() + " missed=" + st.missedMessages()
                                 + " applied=" + st.appliedMessages() + " clockOffset=" + st.clockOffsetMillis()
-                                + " clockKnown=" + st.clockKnown() + " ready=" + engine.health().ready()
+                                + " clockKnown=" + st.clockKnown() + " schemaAgrees=" + st.schemaAgrees()
+                                + " ready=" + engine.health().ready()
                                 + " problems=" + engine.health().problems());
                     }
                     case "feed" -> {
