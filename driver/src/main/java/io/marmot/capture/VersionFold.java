@@ -24,11 +24,17 @@ public final class VersionFold implements AutoCloseable {
     private static final int SLICE = 5000;
     /** Local changes a transaction that must fold them all folds itself; beyond, it steps back (see below). */
     private static final int STEP_BACK_ROWS = 200;
+    private static final int PENDING_MAX = 256;
 
     private final Connection c;
     private final long localNode;
     private final RowVersions versions;
     private final LoggedChanges changes = new LoggedChanges();
+    /** Local inserts and deletes not recorded yet: written in statements of many rows, in log order. */
+    private final List<String> pendingTables = new ArrayList<>();
+    private final List<byte[]> pendingKeys = new ArrayList<>();
+    private final List<Stamp> pendingStamps = new ArrayList<>();
+    private final boolean[] pendingDeleted = new boolean[PENDING_MAX];
 
     public VersionFold(Connection c, long localNode, RowVersions versions) {
         this.c = c;
@@ -95,6 +101,7 @@ public final class VersionFold implements AutoCloseable {
 
     /** Folds up to {@code limit} rows, stopping at {@code deadline} (nanoTime); {@code cut} tells if rows were left. */
     private LogPosition foldRows(int limit, long deadline, boolean[] cut) throws SQLException {
+        clearPending(); // what a failed fold left belongs to its rolled-back transaction
         int[] count = {0};
         LogPosition folded;
         try (Statement s = c.createStatement();
@@ -111,6 +118,7 @@ public final class VersionFold implements AutoCloseable {
             count[0]++;
             return true;
         });
+        recordPending();
         if (!last.equals(folded)) {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE
                     + " SET folded_seq = ?, folded_version = ?")) {
@@ -126,14 +134,38 @@ public final class VersionFold implements AutoCloseable {
         String table = change.table().name();
         byte[] key = RowKey.of(change.key());
         if (!change.isUpdate()) {
-            versions.recordLocal(table, key, stamp, change.isDelete());
+            pendingDeleted[pendingKeys.size()] = change.isDelete();
+            pendingTables.add(table);
+            pendingKeys.add(key);
+            pendingStamps.add(stamp);
+            if (pendingKeys.size() == PENDING_MAX) {
+                recordPending();
+            }
             return;
         }
+        recordPending(); // an update merges into the state the inserts and deletes before it left
         List<String> columns = new ArrayList<>();
         for (int i : change.writtenColumns()) {
             columns.add(change.table().columns().get(i));
         }
         versions.store(table, key, RowMerge.localUpdate(versions.load(table, key), stamp, columns));
+    }
+
+    private void recordPending() throws SQLException {
+        if (pendingKeys.isEmpty()) {
+            return;
+        }
+        try {
+            versions.recordLocalAll(pendingTables, pendingKeys, pendingStamps, pendingDeleted);
+        } finally {
+            clearPending();
+        }
+    }
+
+    private void clearPending() {
+        pendingTables.clear();
+        pendingKeys.clear();
+        pendingStamps.clear();
     }
 
     @Override

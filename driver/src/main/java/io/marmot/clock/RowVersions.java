@@ -19,15 +19,17 @@ import java.util.Map;
  */
 public final class RowVersions implements AutoCloseable {
     public static final String TABLE = "__marmot_versions";
+    private static final String RECORD_LOCAL_CONFLICT = " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc,"
+            + " node = excluded.node, cols = excluded.cols WHERE excluded.hlc > hlc OR (excluded.hlc = hlc AND excluded.node > node)";
 
     private final PreparedStatement load;
     private final PreparedStatement store;
     private final PreparedStatement claimUnseen;
-    private final PreparedStatement recordLocal;
     private final PreparedStatement forget;
     private final ManyRows claimAll;
     private final ManyRows loadAll;
     private final ManyRows storeAll;
+    private final ManyRows recordLocalAll;
     private final VersionWriters shared;
     private final ChangedKeys changed;
 
@@ -42,9 +44,9 @@ public final class RowVersions implements AutoCloseable {
                 + " ON CONFLICT (tbl, pk) DO NOTHING");
         // Local inserts and deletes are newer than anything applied (the clock's floor), so they replace the state
         // in one statement; the WHERE ({@link Hlc#newer}) only guards a log folded twice.
-        this.recordLocal = c.prepareStatement("INSERT INTO " + TABLE + " (tbl, pk, hlc, node, cols) VALUES (?, ?, ?, ?, ?)"
-                + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, cols = excluded.cols"
-                + " WHERE excluded.hlc > hlc OR (excluded.hlc = hlc AND excluded.node > node)");
+        // SQLite upserts the VALUES rows one after the other, so a key twice in one statement ends as the later.
+        this.recordLocalAll = new ManyRows(c, 5, rows -> "INSERT INTO " + TABLE + " (tbl, pk, hlc, node, cols) VALUES "
+                + ManyRows.tuples("(?, ?, ?, ?, ?)", rows) + RECORD_LOCAL_CONFLICT);
         this.forget = c.prepareStatement("DELETE FROM " + TABLE + " WHERE tbl = ? AND pk = ?");
         this.claimAll = new ManyRows(c, 4, rows -> "INSERT INTO " + TABLE + " (tbl, pk, hlc, node) VALUES "
                 + ManyRows.tuples("(?, ?, ?, ?)", rows) + " ON CONFLICT (tbl, pk) DO NOTHING");
@@ -198,15 +200,30 @@ public final class RowVersions implements AutoCloseable {
         }
     }
 
-    /** Records a local insert (or delete): the row's state starts anew at {@code s}. */
-    public void recordLocal(String table, byte[] key, Stamp s, boolean deleted) throws SQLException {
-        recordLocal.setString(1, table);
-        recordLocal.setBytes(2, key);
-        recordLocal.setLong(3, s.version());
-        recordLocal.setLong(4, s.node());
-        recordLocal.setBytes(5, RowStateCodec.encode(deleted ? RowState.UNSEEN.withRow(s) : RowState.alive(s)));
-        recordLocal.executeUpdate();
-        changed(table, key);
+    /**
+     * Records local inserts (or deletes, {@code deleted[i]}), in commit order: each row's state starts anew at its
+     * stamp. A few statements of many rows: through sqlite-jdbc a statement costs about as much as the row's own work.
+     */
+    public void recordLocalAll(List<String> tables, List<byte[]> keys, List<Stamp> stamps, boolean[] deleted)
+            throws SQLException {
+        for (int from = 0; from < keys.size();) {
+            int n = recordLocalAll.chunk(keys.size() - from);
+            PreparedStatement ps = recordLocalAll.statement(n);
+            int p = 1;
+            for (int i = from; i < from + n; i++) {
+                Stamp s = stamps.get(i);
+                ps.setString(p++, tables.get(i));
+                ps.setBytes(p++, keys.get(i));
+                ps.setLong(p++, s.version());
+                ps.setLong(p++, s.node());
+                ps.setBytes(p++, RowStateCodec.encode(deleted[i] ? RowState.UNSEEN.withRow(s) : RowState.alive(s)));
+            }
+            ps.executeUpdate();
+            from += n;
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            changed(tables.get(i), keys.get(i));
+        }
     }
 
     /** Forgets the row's state (undoes {@link #claimUnseen} whose write failed). */
@@ -225,8 +242,8 @@ public final class RowVersions implements AutoCloseable {
     @Override
     public void close() throws SQLException {
         try (PreparedStatement a = load; PreparedStatement b = store; PreparedStatement c = claimUnseen;
-                PreparedStatement d = recordLocal; PreparedStatement e = forget; ManyRows f = claimAll;
-                ManyRows g = loadAll; ManyRows h = storeAll) {
+                PreparedStatement e = forget; ManyRows f = claimAll;
+                ManyRows g = loadAll; ManyRows h = storeAll; ManyRows i = recordLocalAll) {
             // closes all eight, keeping the first failure
         }
     }

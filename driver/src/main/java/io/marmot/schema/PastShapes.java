@@ -102,6 +102,9 @@ public final class PastShapes {
 
     /** The shape rows of {@code table} logged at {@code seq} have, per {@code past}; null: the table's later shape. */
     public static TableInfo at(List<Past> past, String table, long seq) {
+        if (past.isEmpty()) {
+            return null; // the common case, asked for every logged row: no iterator
+        }
         for (Past p : past) {
             if (p.upto() >= seq && p.table().equalsIgnoreCase(table)) {
                 return p.shape();

@@ -148,11 +148,8 @@ public final class WireFormat {
         if ((flags & ~FLAG_DEFLATE) != 0) {
             throw new MalformedMessageException("unknown flags " + flags);
         }
-        byte[] body = java.util.Arrays.copyOfRange(message, 2, end);
-        if ((flags & FLAG_DEFLATE) != 0) {
-            body = inflate(body);
-        }
-        WireReader in = new WireReader(body);
+        WireReader in = (flags & FLAG_DEFLATE) != 0 ? new WireReader(inflate(java.util.Arrays.copyOfRange(message, 2, end)))
+                : new WireReader(message, 2, end); // read in place: the body is most of the message
         long origin = in.uvarint();
         long group = in.uvarint();
         int chunk = in.count("chunk index", Integer.MAX_VALUE);

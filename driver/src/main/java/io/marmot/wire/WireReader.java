@@ -5,18 +5,26 @@ import java.nio.charset.StandardCharsets;
 /** Reads what {@link WireWriter} wrote, refusing damage and hostile sizes with a {@link MalformedMessageException}. */
 final class WireReader {
     private final byte[] b;
+    private final int end;
     private int pos;
 
     WireReader(byte[] b) {
+        this(b, 0, b.length);
+    }
+
+    /** Reads {@code b[from, to)} in place: a message's body is not copied out of it first. */
+    WireReader(byte[] b, int from, int to) {
         this.b = b;
+        this.pos = from;
+        this.end = to;
     }
 
     int remaining() {
-        return b.length - pos;
+        return end - pos;
     }
 
     int u8() throws MalformedMessageException {
-        if (pos >= b.length) {
+        if (pos >= end) {
             throw new MalformedMessageException("message ends early");
         }
         return b[pos++] & 0xff;
@@ -51,7 +59,10 @@ final class WireReader {
     }
 
     String str() throws MalformedMessageException {
-        return new String(bytes(), StandardCharsets.UTF_8);
+        int n = count("length", remaining());
+        String out = new String(b, pos, n, StandardCharsets.UTF_8); // decoded in place: one copy, not two
+        pos += n;
+        return out;
     }
 
     Object value() throws MalformedMessageException {

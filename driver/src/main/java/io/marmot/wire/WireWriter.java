@@ -1,6 +1,5 @@
 package io.marmot.wire;
 
-import java.nio.charset.StandardCharsets;
 
 /** A growable byte buffer without ByteArrayOutputStream's per-byte locking (this is the hot path). */
 final class WireWriter {
@@ -42,8 +41,63 @@ final class WireWriter {
         write((int) v);
     }
 
+    /**
+     * The string's UTF-8 bytes, encoded straight into the buffer: every text value of every change passes here, and
+     * {@code getBytes} would allocate a copy of each. Its length prefix is written once the length is known (one byte
+     * for strings under 128 bytes, else the bytes are moved up behind a longer prefix).
+     */
     void str(String s) {
-        bytes(s.getBytes(StandardCharsets.UTF_8));
+        int chars = s.length();
+        ensure(5 + chars * 3);
+        int start = size;
+        int at = start + 1; // room for a one-byte length, the common case
+        for (int i = 0; i < chars; i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x80) {
+                buf[at++] = (byte) ch;
+            } else if (ch < 0x800) {
+                buf[at++] = (byte) (0xC0 | ch >> 6);
+                buf[at++] = (byte) (0x80 | ch & 0x3F);
+            } else if (Character.isSurrogate(ch)) {
+                int cp = Character.isHighSurrogate(ch) && i + 1 < chars && Character.isLowSurrogate(s.charAt(i + 1))
+                        ? Character.toCodePoint(ch, s.charAt(++i)) : -1;
+                if (cp < 0) {
+                    buf[at++] = (byte) '?'; // a lone surrogate, as String.getBytes encodes it
+                } else {
+                    buf[at++] = (byte) (0xF0 | cp >> 18);
+                    buf[at++] = (byte) (0x80 | cp >> 12 & 0x3F);
+                    buf[at++] = (byte) (0x80 | cp >> 6 & 0x3F);
+                    buf[at++] = (byte) (0x80 | cp & 0x3F);
+                }
+            } else {
+                buf[at++] = (byte) (0xE0 | ch >> 12);
+                buf[at++] = (byte) (0x80 | ch >> 6 & 0x3F);
+                buf[at++] = (byte) (0x80 | ch & 0x3F);
+            }
+        }
+        int length = at - start - 1;
+        int prefix = varintSize(length);
+        if (prefix > 1) {
+            System.arraycopy(buf, start + 1, buf, start + prefix, length);
+        }
+        size = start;
+        uvarint(length);
+        size = start + prefix + length;
+    }
+
+    private void ensure(int more) {
+        if (size + more > buf.length) {
+            buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+        }
+    }
+
+    private static int varintSize(long v) {
+        int n = 1;
+        while ((v & ~0x7FL) != 0) {
+            v >>>= 7;
+            n++;
+        }
+        return n;
     }
 
     void bytes(byte[] b) {

@@ -46,6 +46,36 @@ class GroupMarkersTest {
         }
     }
 
+    /**
+     * The fold records local inserts and deletes many rows to a statement: a key inserted, deleted and inserted again,
+     * or updated between, within one fold must end at its last state, the same as the peer's merge of them.
+     */
+    @Test
+    void aFoldOfManyWritesToTheSameKeysEndsAtTheirLastStates() throws Exception {
+        Connection one = nodes.connect(1);
+        Connection two = nodes.connect(2);
+        Db.exec(one, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+        Await.until(DEADLINE, "the table reaches node 2", () -> Db.count(two,
+                "SELECT count(*) FROM sqlite_master WHERE name = 't'") == 1);
+        one.setAutoCommit(false);
+        for (int round = 0; round < 3; round++) {
+            for (int id = 0; id < 300; id++) {
+                Db.exec(one, "INSERT OR REPLACE INTO t VALUES (" + id + ", 'r" + round + "')");
+            }
+            Db.exec(one, "UPDATE t SET v = 'u' WHERE id % 7 = 0");
+            Db.exec(one, "DELETE FROM t WHERE id % 3 = " + round);
+            one.commit();
+        }
+        one.setAutoCommit(true);
+        String rows = "SELECT * FROM t ORDER BY id";
+        Await.until(DEADLINE, "node 2 holds node 1's rows", () -> Db.list(one, rows).equals(Db.list(two, rows)));
+        Await.until(DEADLINE, "node 1 folded them", () -> Db.count(one, "SELECT count(*) FROM __marmot_state"
+                + " WHERE folded_seq >= (SELECT coalesce(max(seq), 0) FROM __marmot_log WHERE (op & " + ChangeLog.OP_KIND + ") < "
+                + ChangeLog.GROUP_END + ")") == 1);
+        assertEquals(300, Db.count(one, "SELECT count(*) FROM __marmot_versions WHERE tbl = 't'"));
+        assertEquals(Db.list(two, VERSIONS), Db.list(one, VERSIONS), "the same versions on both nodes");
+    }
+
     @Test
     void aLocalWriteAfterApplyingANewerRemoteVersionIsNewerStill() throws Exception {
         Connection one = nodes.connect(1);

@@ -54,6 +54,28 @@ class WireFormatTest {
         assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) negativeZero));
     }
 
+    /**
+     * Text is encoded straight into the message's buffer: its bytes must be exactly Java's UTF-8 (lone surrogates as
+     * '?'), with the length prefix right at every varint boundary (127/128, 16383/16384 bytes).
+     */
+    @Test
+    void textIsEncodedAsJavasUtf8AtEveryLengthPrefixBoundary() throws Exception {
+        List<String> texts = List.of("", "a", "\u00e9", "\u4e2d", "\uD83D\uDE00", "lone \uD800 high", "lone \uDC00 low",
+                "end \uD83D", "x".repeat(127), "x".repeat(128), "\u00e9".repeat(64), "\u4e2d".repeat(43),
+                "x".repeat(126) + "\u00e9", "x".repeat(16_383), "x".repeat(16_384), "\u4e2d".repeat(5462),
+                "\uD83D\uDE00".repeat(5000));
+        for (String t : texts) {
+            WireWriter w = new WireWriter(4);
+            w.str(t);
+            byte[] got = w.toByteArray();
+            byte[] utf8 = t.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            WireWriter expected = new WireWriter();
+            expected.bytes(utf8);
+            assertArrayEquals(expected.toByteArray(), got, "text of " + t.length() + " chars");
+            assertEquals(new String(utf8, java.nio.charset.StandardCharsets.UTF_8), new WireReader(got).str());
+        }
+    }
+
     @Test
     void anUpdateCarriesTheKeyAndOnlyTheColumnsItChanged() throws Exception {
         String big = "x".repeat(5000);

@@ -70,6 +70,7 @@ public final class BenchNode {
                         System.out.println("done " + (System.nanoTime() - t0));
                     }
                     case "cpu" -> System.out.println("cpu " + cpuAndAllocation());
+                    case "threads" -> System.out.println("threads " + threadCpu());
                     case "heard" -> System.out.println("heard " + heard[0].get() + " " + heard[1].get());
                     case "mem" -> System.out.println("mem " + peakHeap.get() + " " + peakRssKb());
                     case "quit" -> {
@@ -119,6 +120,37 @@ public final class BenchNode {
             allocated += Math.max(0, b);
         }
         return os.getProcessCpuTime() + " " + allocated;
+    }
+
+    /**
+     * CPU nanoseconds and allocated bytes per kind of thread (its name without trailing digits), so what one part of
+     * the engine costs can be told apart: {@code name=cpu/bytes;...}.
+     */
+    static String threadCpu() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.Map<String, long[]> byKind = new java.util.TreeMap<>();
+        long[] ids = threads.getAllThreadIds();
+        long[] bytes = threads.getThreadAllocatedBytes(ids);
+        java.lang.management.ThreadInfo[] infos = threads.getThreadInfo(ids);
+        for (int i = 0; i < ids.length; i++) {
+            if (infos[i] == null) {
+                continue;
+            }
+            String kind = infos[i].getThreadName().replaceAll("[-_ ]?[0-9]+", "#");
+            long[] sum = byKind.computeIfAbsent(kind, k -> new long[2]);
+            sum[0] += Math.max(0, threads.getThreadCpuTime(ids[i]));
+            sum[1] += Math.max(0, bytes[i]);
+        }
+        long gcMillis = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            gcMillis += Math.max(0, gc.getCollectionTime());
+        }
+        byKind.put("gc-pauses-wall", new long[] {gcMillis * 1_000_000, 0});
+        byKind.put("jit-wall", new long[] {java.lang.management.ManagementFactory.getCompilationMXBean()
+                .getTotalCompilationTime() * 1_000_000, 0});
+        StringBuilder b = new StringBuilder();
+        byKind.forEach((k, v) -> b.append(k.replace(' ', '_')).append('=').append(v[0]).append('/').append(v[1]).append(';'));
+        return b.toString();
     }
 
     static long peakRssKb() {
