@@ -44,6 +44,11 @@ public final class LoggedChanges {
     private int schemaVersion = -1;
     private int width;
     private PreparedStatement query;
+    /** The table the rows of the previous read named last: the query returns NULL for its name. */
+    private String usualTable;
+    /** Of the current read. */
+    private String boundTable;
+    private String lastTable;
     private LogMarkers markers;
 
     /** Receives changes in commit order with their versions; returns false to stop reading. */
@@ -72,16 +77,27 @@ public final class LoggedChanges {
     }
 
     private LogPosition read(Connection c, LogPosition from, boolean keysOnly, Visitor visitor) throws SQLException {
+        try {
+            return readRows(c, from, keysOnly, visitor);
+        } finally {
+            usualTable = lastTable;
+        }
+    }
+
+    private LogPosition readRows(Connection c, LogPosition from, boolean keysOnly, Visitor visitor) throws SQLException {
         refreshIfSchemaChanged(c);
         if (query == null) {
-            StringBuilder sql = new StringBuilder("SELECT seq, tbl, op, mask");
+            // The table's name only where it is not the one bound: reading it would cost a string (and two copies)
+            // for every row, where nearly every row names the table the rows before it named.
+            StringBuilder sql = new StringBuilder("SELECT seq, CASE WHEN tbl = ? THEN NULL ELSE tbl END, op, mask");
             for (int i = 0; i < width; i++) {
                 sql.append(", c").append(i);
             }
             query = c.prepareStatement(sql.append(" FROM ").append(ChangeLog.LOG).append(" WHERE seq > ? ORDER BY seq")
                     .toString());
         }
-        query.setLong(1, from.seq());
+        query.setString(1, usualTable);
+        query.setLong(2, from.seq());
         LogPosition last = from;
         past = null;
         recorded.clear();
@@ -89,6 +105,8 @@ public final class LoggedChanges {
             markers = new LogMarkers(c);
         }
         markers.start(!keysOnly);
+        boundTable = usualTable;
+        lastTable = usualTable;
         try (ResultSet rs = query.executeQuery()) {
             while (rs.next()) {
                 long seq = rs.getLong(1);
@@ -187,7 +205,9 @@ public final class LoggedChanges {
 
     private RowChange toChange(Connection c, ResultSet rs, long version, boolean keysOnly, int op, int cols, long sparse)
             throws SQLException {
-        String name = rs.getString(2);
+        String named = rs.getString(2);
+        String name = named == null ? boundTable : named;
+        lastTable = name;
         TableInfo t = shapeWhenLogged(c, name, rs.getLong(1));
         if (t == null || cols > t.columns().size()) {
             unsendable++;

@@ -49,7 +49,15 @@ final class RowSql {
     }
 
     boolean isKey(int index) {
-        return rowid == null && Arrays.stream(keyIndexes).anyMatch(k -> k == index);
+        if (rowid != null) {
+            return false;
+        }
+        for (int k : keyIndexes) { // asked for every column of every change: no stream
+            if (k == index) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Sets every value column of one row; null when there is none (the key is the whole row). */

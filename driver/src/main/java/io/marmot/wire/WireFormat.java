@@ -43,7 +43,10 @@ public final class WireFormat {
     }
 
     public static byte[] encode(ChangeBatch batch, boolean compress) {
-        WireWriter body = new WireWriter();
+        // The header first and the checksum after: the message is built in one buffer and copied out once.
+        WireWriter body = new WireWriter(256 + 64 * batch.changes().size());
+        body.write(FORMAT);
+        body.write(0);
         body.uvarint(batch.origin());
         body.uvarint(batch.group());
         body.uvarint(batch.chunk());
@@ -102,15 +105,17 @@ public final class WireFormat {
                 }
             }
         }
-        byte[] payload = body.toByteArray();
-        int flags = 0;
         if (compress) {
+            byte[] payload = body.copyFrom(2);
             byte[] deflated = deflate(payload);
             if (deflated.length < payload.length) {
-                payload = deflated;
-                flags |= FLAG_DEFLATE;
+                return sealed(deflated, FLAG_DEFLATE);
             }
         }
+        return body.sealed();
+    }
+
+    private static byte[] sealed(byte[] payload, int flags) {
         byte[] out = new byte[payload.length + 6];
         out[0] = FORMAT;
         out[1] = (byte) flags;

@@ -33,6 +33,24 @@ final class WireWriter {
         return java.util.Arrays.copyOf(buf, size);
     }
 
+    /** The bytes from {@code from} on. */
+    byte[] copyFrom(int from) {
+        return java.util.Arrays.copyOfRange(buf, from, size);
+    }
+
+    /** Everything written followed by its CRC-32C (big-endian), as one array. */
+    byte[] sealed() {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(buf, 0, size);
+        int sum = (int) crc.getValue();
+        ensure(4);
+        buf[size++] = (byte) (sum >>> 24);
+        buf[size++] = (byte) (sum >>> 16);
+        buf[size++] = (byte) (sum >>> 8);
+        buf[size++] = (byte) sum;
+        return toByteArray();
+    }
+
     void uvarint(long v) {
         while ((v & ~0x7FL) != 0) {
             write((int) ((v & 0x7F) | 0x80));

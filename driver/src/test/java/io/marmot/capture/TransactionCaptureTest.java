@@ -278,6 +278,39 @@ class TransactionCaptureTest {
         return out;
     }
 
+    /**
+     * The log's reader asks for a row's table name only where it differs from the name it binds (the last table of
+     * its previous read): rows of tables interleaved, read again by the same reader, must each name their own table.
+     */
+    @Test
+    void rowsOfInterleavedTablesNameTheirTablesOnEveryRead() throws Exception {
+        Db.exec(c, "CREATE TABLE other (k TEXT PRIMARY KEY, v)");
+        c.setAutoCommit(false);
+        Db.exec(c, "INSERT INTO t VALUES (1, 'a', 1)", "INSERT INTO other VALUES ('x', 1)", "INSERT INTO t VALUES (2, 'b', 2)",
+                "INSERT INTO t VALUES (3, 'c', 3)", "INSERT INTO other VALUES ('y', 2)");
+        c.commit();
+        c.setAutoCommit(true);
+        List<String> expected = List.of("t 1", "other x", "t 2", "t 3", "other y");
+        try (Connection plain = Db.plain(db)) {
+            LoggedChanges reader = new LoggedChanges();
+            for (int read = 0; read < 3; read++) { // binds nothing, then "other" (the last read's last), then again
+                List<String> named = new java.util.ArrayList<>();
+                reader.read(plain, LogPosition.START, (seq, version, group, change) ->
+                        named.add(change.table().name() + " " + change.values()[0]));
+                assertEquals(expected, named, "read " + read);
+            }
+            List<String> firstTwo = new java.util.ArrayList<>();
+            reader.read(plain, LogPosition.START, (seq, version, group, change) ->
+                    firstTwo.add(change.table().name()) && firstTwo.size() < 2);
+            assertEquals(List.of("t", "other"), firstTwo); // stopped at "other": the next read binds it
+            List<String> all = new java.util.ArrayList<>();
+            reader.read(plain, LogPosition.START, (seq, version, group, change) ->
+                    all.add(change.table().name() + " " + change.values()[0]));
+            assertEquals(expected, all);
+            reader.close();
+        }
+    }
+
     @Test
     void updateKeepingTheKeyLogsOneUpdate() throws Exception {
         Db.exec(c, "INSERT INTO t VALUES (1, 'a', 1)", "UPDATE t SET name = 'b', n = NULL WHERE id = 1");

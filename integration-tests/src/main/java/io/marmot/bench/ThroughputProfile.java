@@ -79,6 +79,14 @@ public final class ThroughputProfile {
                     }
                 }
             }
+            try (io.nats.client.Connection nc = io.nats.client.Nats.connect(nats.url())) {
+                var jsm = nc.jetStreamManagement();
+                for (String stream : jsm.getStreamNames()) {
+                    var st = jsm.getStreamInfo(stream).getStreamState();
+                    System.out.printf("stream %s: %d messages, %d bytes (%d rows written)%n", stream, st.getMsgCount(),
+                            st.getByteCount(), next - 1);
+                }
+            }
         }
     }
 
