@@ -146,11 +146,37 @@ public final class BenchNode {
             gcMillis += Math.max(0, gc.getCollectionTime());
         }
         byKind.put("gc-pauses-wall", new long[] {gcMillis * 1_000_000, 0});
+        nativeThreads(byKind);
         byKind.put("jit-wall", new long[] {java.lang.management.ManagementFactory.getCompilationMXBean()
                 .getTotalCompilationTime() * 1_000_000, 0});
         StringBuilder b = new StringBuilder();
         byKind.forEach((k, v) -> b.append(k.replace(' ', '_')).append('=').append(v[0]).append('/').append(v[1]).append(';'));
         return b.toString();
+    }
+
+    /**
+     * The JVM's own threads as the kernel counts them (/proc/self/task: GC, JIT compilers and the rest, which
+     * ThreadMXBean does not list), {@code os:<name>}; clock ticks of 10 ms, so read over seconds.
+     */
+    private static void nativeThreads(java.util.Map<String, long[]> byKind) {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(t.resolve("stat"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                String[] f = stat.substring(close + 2).split(" ");
+                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+                String kind = "os:" + stat.substring(open + 1, close).replaceAll("[-_ #]?[0-9]+", "#").replace(' ', '_');
+                byKind.computeIfAbsent(kind, k -> new long[2])[0] += ticks * 10_000_000L;
+            }
+        } catch (IOException | RuntimeException e) {
+            byKind.put("os:unreadable", new long[2]);
+        }
     }
 
     static long peakRssKb() {
