@@ -47,8 +47,7 @@ public final class Replication implements AutoCloseable {
     private final ClusterLocks locks;
     private final SchemaFingerprints fingerprints;
     private StartCatchUp catchUp;
-    /** The streams' first look, shared by the first set-up and the start's catch-up. */
-    private final FirstLooks firstLooks = new FirstLooks();
+    private final FirstLooks firstLooks = new FirstLooks(); // shared by the first set-up and the start's catch-up
 
     private Replication(long nodeId, String instance, Path database, MarmotConfig config, OnDemandConnection reads,
             EmbeddedNats embedded, MarmotRuntime runtime, io.marmot.clock.VersionWriters writers) throws SQLException {
