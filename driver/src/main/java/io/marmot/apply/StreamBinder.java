@@ -30,7 +30,9 @@ final class StreamBinder {
             log.warn("{} - stream {} was deleted and created anew since this node read it up to {}: reading it from"
                     + " its beginning", nodeId, stream, from.seq());
         }
-        dropLegacyConsumer(jsm, stream);
+        if (from.seq() > 0) {
+            dropLegacyConsumer(jsm, stream);
+        }
         return d;
     }
 
@@ -46,7 +48,11 @@ final class StreamBinder {
         }
     }
 
-    /** Earlier versions read through a durable consumer: it would hold its messages on the server for nothing. */
+    /**
+     * Earlier versions read through a durable consumer: it would hold its messages on the server for nothing. Asked
+     * only of a database that read this stream before (a stored position; those versions stored one too): a new
+     * database never had one, and a thousand opening at once asked the server a thousand times for nothing.
+     */
     private void dropLegacyConsumer(JetStreamManagement jsm, String stream) throws IOException {
         try {
             if (jsm.deleteConsumer(stream, "marmot-node-" + nodeId)) {

@@ -77,12 +77,17 @@ public final class MarmotEngine implements AutoCloseable {
         }
         long catchUpFrom = startedNanos;
         io.marmot.clock.VersionWriters writers = io.marmot.verify.Verifier.versionWriters(config);
-        NodeIdentity identity = NodeSetUp.establish(database, config, writers);
+        NodeIdentity identity;
+        SchemaWatcher watcher;
+        Replication replication;
+        try (NodeSetUp.Held setUp = NodeSetUp.establish(database, config, writers)) {
+            identity = setUp.identity();
+            watcher = new SchemaWatcher(database, identity.nodeId(), config, MarmotRuntime.get().schemaWatch(), writers,
+                    !config.publish() && !config.replicate());
+            replication = config.publish() || config.replicate() ? Replication.start(identity.nodeId(),
+                    identity.instance(), database, config, fresh, catchUpFrom, watcher.reads(), writers) : null;
+        }
         long nodeId = identity.nodeId();
-        SchemaWatcher watcher = new SchemaWatcher(database, nodeId, config, MarmotRuntime.get().schemaWatch(), writers,
-                !config.publish() && !config.replicate());
-        Replication replication = config.publish() || config.replicate() ? Replication.start(nodeId,
-                identity.instance(), database, config, fresh, catchUpFrom, watcher.reads(), writers) : null;
         MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication, writers);
         if (engine.snapshots != null) {
             engine.snapshots.removeLeftovers();

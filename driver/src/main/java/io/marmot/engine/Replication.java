@@ -6,6 +6,7 @@ import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.ClusterLocks;
 import io.marmot.nats.EmbeddedNats;
+import io.marmot.nats.FirstLooks;
 import io.marmot.nats.NatsLink;
 import io.marmot.nats.NodeClaims;
 import io.marmot.nats.Streams;
@@ -46,6 +47,7 @@ public final class Replication implements AutoCloseable {
     private final ClusterLocks locks;
     private final SchemaFingerprints fingerprints;
     private StartCatchUp catchUp;
+    private final FirstLooks firstLooks = new FirstLooks(); // shared by the first set-up and the start's catch-up
 
     private Replication(long nodeId, String instance, Path database, MarmotConfig config, OnDemandConnection reads,
             EmbeddedNats embedded, MarmotRuntime runtime, io.marmot.clock.VersionWriters writers) throws SQLException {
@@ -100,7 +102,7 @@ public final class Replication implements AutoCloseable {
             }
             throw e;
         }
-        r.catchUp = new StartCatchUp(nodeId, config, r.link, r.applier, r.claims::conflict, fresh, startedNanos);
+        r.catchUp = new StartCatchUp(nodeId, config, r.link, r.applier, r.claims::conflict, fresh, startedNanos, r.firstLooks);
         r.publisher.start();
         if (r.applier != null) {
             r.applier.start();
@@ -130,7 +132,7 @@ public final class Replication implements AutoCloseable {
         }
         setUpState.begun();
         try {
-            Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
+            Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId, firstLooks);
             holdsClaim = claim.claim(nc, holdsClaim);
             if (holdsClaim) {
                 startFlowing(nc);
@@ -163,7 +165,7 @@ public final class Replication implements AutoCloseable {
         try {
             boolean holds = claim.claim(nc, holdsClaim);
             if (holds && !holdsClaim) {
-                Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId);
+                Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId, firstLooks);
                 startFlowing(nc);
             } else if (!holds && holdsClaim) {
                 stopFlowing();

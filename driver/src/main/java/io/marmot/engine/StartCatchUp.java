@@ -3,8 +3,9 @@ package io.marmot.engine;
 import io.marmot.apply.Applier;
 import io.marmot.config.MarmotConfig;
 import io.marmot.nats.NatsLink;
-import io.marmot.nats.Streams;
+import io.marmot.nats.FirstLooks;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.api.StreamInfo;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -34,6 +35,7 @@ final class StartCatchUp {
     private final java.util.function.Supplier<String> refused;
     private final boolean fresh;
     private final long startedNanos;
+    private final FirstLooks looks;
     private volatile boolean done;
     /** Messages still to apply, or -1 while the streams' tails are not known yet. */
     private volatile long behind = -1;
@@ -42,9 +44,11 @@ final class StartCatchUp {
      * @param refused why this node may not replicate now (another live node holds its id), else empty: no use waiting
      * @param fresh a new or restored database: waits for NATS up to the bound
      * @param startedNanos when the bound starts to count
+     * @param looks the streams' first look, which the first set-up takes too: one request for both
      */
     StartCatchUp(long nodeId, MarmotConfig config, NatsLink link, Applier applier,
-            java.util.function.Supplier<String> refused, boolean fresh, long startedNanos) {
+            java.util.function.Supplier<String> refused, boolean fresh, long startedNanos, FirstLooks looks) {
+        this.looks = looks;
         this.nodeId = nodeId;
         this.config = config;
         this.link = link;
@@ -137,16 +141,8 @@ final class StartCatchUp {
         try {
             for (int shard = 1; shard <= config.streams().shards(); shard++) {
                 String stream = config.streams().streamName(shard);
-                long last;
-                try {
-                    last = nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence();
-                } catch (JetStreamApiException e) {
-                    if (e.getApiErrorCode() != Streams.STREAM_NOT_FOUND) {
-                        throw e;
-                    }
-                    last = 0;
-                }
-                tails.put(stream, last);
+                StreamInfo info = looks.info(nc.jetStreamManagement(), stream, FirstLooks.For.CATCH_UP);
+                tails.put(stream, info == null ? 0 : info.getStreamState().getLastSequence());
             }
             return tails;
         } catch (IOException | JetStreamApiException | RuntimeException e) {

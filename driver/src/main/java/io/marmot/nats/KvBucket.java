@@ -18,7 +18,8 @@ import java.time.Duration;
  * One of the engine's key-value buckets (one entry per key, created by whoever comes first), opened once per NATS
  * connection and kept: opening asks the server twice (the bucket's status, then the bucket itself), which every
  * periodic look (node claims, schema fingerprints, digests, the snapshot pointer) used to repeat, for every database.
- * A failed use forgets it, so a bucket lost with the server's store is created again at the next look.
+ * A failed use forgets it, so a bucket lost with the server's store is created again at the next look. Engines on
+ * one connection share what was opened ({@link OpenedBuckets}): a tenant's replicas open its buckets once.
  */
 public final class KvBucket {
     private final String name;
@@ -38,10 +39,14 @@ public final class KvBucket {
         return name;
     }
 
-    /** The bucket on {@code nc}, created when missing; call {@link #forget} when using it failed. */
+    /**
+     * The bucket on {@code nc}, created when missing; call {@link #forget} when using it failed. Opened once per
+     * connection for every engine of the JVM ({@link OpenedBuckets}).
+     */
     public synchronized KeyValue open(Connection nc) throws IOException, JetStreamApiException {
         if (kv == null || openedOn != nc) {
-            kv = create(nc);
+            OpenedBuckets shared = OpenedBuckets.of();
+            kv = shared == null ? create(nc) : shared.open(nc, name, () -> create(nc));
             openedOn = nc;
         }
         return kv;
@@ -49,6 +54,10 @@ public final class KvBucket {
 
     /** The next {@link #open} asks the server again (and creates the bucket if it is gone). */
     public synchronized void forget() {
+        OpenedBuckets shared = OpenedBuckets.of();
+        if (shared != null && kv != null) {
+            shared.forget(openedOn, name, kv);
+        }
         kv = null;
         openedOn = null;
     }

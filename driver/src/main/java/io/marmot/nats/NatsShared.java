@@ -19,6 +19,8 @@ final class NatsShared implements MarmotRuntime.Registry {
     final Map<String, NatsLink.Shared> connections = new HashMap<>();
     /** Guarded by itself. */
     final Map<Integer, EmbeddedNats> servers = new HashMap<>();
+    /** The key-value buckets opened on these connections, shared by their engines. */
+    final OpenedBuckets buckets = new OpenedBuckets();
 
     static NatsShared of(MarmotRuntime runtime) {
         return runtime.registry(KEY);
@@ -36,6 +38,7 @@ final class NatsShared implements MarmotRuntime.Registry {
             running = new ArrayList<>(servers.values());
             servers.clear();
         }
+        buckets.clear();
         open.forEach(s -> s.connection().close());
         running.forEach(EmbeddedNats::stop);
     }

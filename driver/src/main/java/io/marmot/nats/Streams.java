@@ -43,10 +43,12 @@ public final class Streams {
                 .build();
     }
 
-    public static void ensure(JetStreamManagement jsm, StreamSettings s, long nodeId) throws IOException, JetStreamApiException {
+    /** @param looks the start's first look at the streams, shared with its catch-up (see {@link FirstLooks}) */
+    public static void ensure(JetStreamManagement jsm, StreamSettings s, long nodeId, FirstLooks looks)
+            throws IOException, JetStreamApiException {
         for (int shard = 1; shard <= s.shards(); shard++) {
             StreamConfiguration want = wanted(s, shard);
-            StreamInfo info = existing(jsm, want.getName());
+            StreamInfo info = looks.info(jsm, want.getName(), FirstLooks.For.SET_UP);
             if (info == null) {
                 try {
                     jsm.addStream(want);
@@ -68,7 +70,8 @@ public final class Streams {
         }
     }
 
-    private static StreamInfo existing(JetStreamManagement jsm, String name) throws IOException, JetStreamApiException {
+    /** The stream's info, or null when it does not exist. */
+    static StreamInfo existing(JetStreamManagement jsm, String name) throws IOException, JetStreamApiException {
         try {
             return jsm.getStreamInfo(name);
         } catch (JetStreamApiException e) {

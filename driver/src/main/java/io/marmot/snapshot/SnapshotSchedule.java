@@ -89,10 +89,8 @@ public final class SnapshotSchedule {
 
     /** Removes copies and downloads a crash left beside the database; call as the engine starts. */
     public void removeLeftovers() {
-        String prefix = database.getFileName() + ".marmot-";
-        try (var files = Files.list(database.toAbsolutePath().getParent())) {
-            for (Path p : files.filter(f -> f.getFileName().toString().startsWith(prefix + "snapshot-")
-                    || f.getFileName().toString().startsWith(prefix + "merge")).toList()) {
+        try {
+            for (Path p : Leftovers.of(io.marmot.replication.MarmotRuntime.get()).beside(database)) {
                 Files.deleteIfExists(p);
                 log.info("removed {}, left by an interrupted snapshot", p);
             }
