@@ -91,7 +91,7 @@ public final class MarmotEngine implements AutoCloseable {
         if (engine.feed != null) {
             replication.every(ChangeFeed.TICK_MILLIS, engine.feed::tick);
         }
-        engine.look = replication == null ? new DatabaseLook(database, watcher, null, null, null)
+        engine.look = replication == null ? new DatabaseLook(database, watcher, null, null, null, null)
                 : replication.look(database, watcher, new HealthWatch(replication.listeners(), engine::health));
         engine.look.start(MarmotRuntime.get().looks(), config.pollInterval());
         log.info("{} - engine started for {} ({})", nodeId, database, config);

@@ -206,7 +206,7 @@ public final class Replication implements AutoCloseable {
 
     /** This database's look for the JVM's sweep: one stat of the WAL for its publisher, schema watcher and fingerprints. */
     DatabaseLook look(Path database, SchemaWatcher watcher, HealthWatch health) {
-        return new DatabaseLook(database, watcher, publisher, fingerprints, health);
+        return new DatabaseLook(database, watcher, publisher, fingerprints, health, applier == null ? null : applier::written);
     }
 
     /** See {@link ReplicationCounters#streamMoves}. */

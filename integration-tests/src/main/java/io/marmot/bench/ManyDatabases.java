@@ -175,9 +175,14 @@ public final class ManyDatabases {
         long cpu0 = ProcessFigures.processCpuNanos();
         Path natsStat = Path.of("/proc", args[3], "stat");
         long natsTicks0 = ProcessFigures.cpuTicks(natsStat);
+        // A count that does not vary with the machine's load beside the CPU: the appliers' steps (tasks of their pool).
+        java.util.concurrent.ThreadPoolExecutor apply =
+                (java.util.concurrent.ThreadPoolExecutor) io.marmot.replication.MarmotRuntime.get().apply();
+        long steps0 = apply.getCompletedTaskCount();
         long wall0 = System.nanoTime();
         Thread.sleep(10_000);
         long wall = System.nanoTime() - wall0;
+        figure("idle_apply_steps_per_second", (apply.getCompletedTaskCount() - steps0) * 1e9 / wall);
         figure("idle_cpu_percent", 100.0 * (ProcessFigures.processCpuNanos() - cpu0) / wall);
         figure("idle_cpu_nats_percent", 100.0 * (ProcessFigures.cpuTicks(natsStat) - natsTicks0) * 10_000_000L / wall);
         Map<String, Long> threadCpu1 = ProcessFigures.cpuByThreadGroup();
