@@ -261,9 +261,9 @@ public final class Replication implements AutoCloseable {
         return link.connected();
     }
 
-    /** Runs work every {@code periodMillis} on the NATS connection's threads until this replication stops. */
-    public void every(long periodMillis, Runnable work) {
-        link.every(periodMillis, work);
+    /** Runs work every {@code periodMillis} on the NATS connection's threads when {@code due}, until this replication stops. */
+    public void every(long periodMillis, java.util.function.BooleanSupplier due, Runnable work) {
+        link.every(periodMillis, due, work);
     }
 
     public String natsUrl() {

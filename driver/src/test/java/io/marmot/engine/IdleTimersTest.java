@@ -3,6 +3,7 @@ package io.marmot.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.marmot.Marmot;
+import io.marmot.nats.NatsLink;
 import io.marmot.replication.MarmotRuntime;
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
@@ -17,11 +18,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An idle replicated database's applier runs only for its feeds' looks (issue 24): once its connection is closed and
- * nothing waits, it steps about once in 20 s, not on a tick every 4 s (the old code: 250 steps a second at 1,000
- * databases). A row written after the quiet spell still reaches the other replica, and one written there comes back.
+ * Idle replicated databases run nothing on a timer that finds nothing to do (issue 24). An applier runs only for its
+ * feeds' looks: once its connection is closed and nothing waits, it steps about once in 20 s, not on a tick every 4 s
+ * (the old code: 250 steps a second at 1,000 databases). The snapshot schedule's tick is handed to the connection's
+ * threads only when a look is due (its streams moved, or its once-a-minute look), not every 5 s to return at once
+ * (200 tasks a second). A row written after the quiet spell still reaches the other replica, and one written there
+ * comes back.
  */
-class IdleApplierTest {
+class IdleTimersTest {
     private static final int TENANTS = 2;
     private static final int DATABASES = 2 * TENANTS;
     private static final Duration WITHIN = Duration.ofSeconds(120);
@@ -29,12 +33,18 @@ class IdleApplierTest {
     /** The old code's 4 s ticks make at least 3 steps per database in this window; the feeds' looks at most 1. */
     private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(16);
     private static final long MOST_STEPS = DATABASES;
+    /**
+     * The engines' tasks on the connection's threads in the same window: a claim renewal (every 20 s), a verification
+     * round (30 s) and a snapshot look (60 s) at most each per database, about 0.4 a second for four; the old code's
+     * snapshot ticks alone were 0.8 a second, at least 3 per database in any window.
+     */
+    private static final long MOST_ENGINE_TASKS = 2 * DATABASES;
 
     @TempDir
     Path dir;
 
     @Test
-    void idleAppliersStepOnlyForTheirFeedsLooksAndStillApply() throws Exception {
+    void idleDatabasesRunNoTimerWorkThatFindsNothingAndStillReplicate() throws Exception {
         Path root = dir.toRealPath();
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
             for (int t = 0; t < TENANTS; t++) {
@@ -56,6 +66,7 @@ class IdleApplierTest {
             // Every step of an applier is a task of the JVM's applying pool, and nothing else runs there.
             ThreadPoolExecutor apply = (ThreadPoolExecutor) MarmotRuntime.get().apply();
             quietWindow("appliers stepped", MOST_STEPS, () -> apply.getCompletedTaskCount() + apply.getActiveCount());
+            quietWindow("engines' tasks ran on the connection's threads", MOST_ENGINE_TASKS, NatsLink::engineTasks);
 
             for (int t = 0; t < TENANTS; t++) {
                 try (Connection c = Db.node(file(root, t, 1), url(t, 1, nats.url()))) {

@@ -1,0 +1,29 @@
+package io.marmot.snapshot;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Copies and downloads of snapshots that a crash left beside a database. */
+public final class SnapshotLeftovers {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotLeftovers.class);
+
+    private SnapshotLeftovers() {
+    }
+
+    /** Removes them; call as the engine starts. */
+    public static void remove(Path database) {
+        String prefix = database.getFileName() + ".marmot-";
+        try (var files = Files.list(database.toAbsolutePath().getParent())) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith(prefix + "snapshot-")
+                    || f.getFileName().toString().startsWith(prefix + "merge")).toList()) {
+                Files.deleteIfExists(p);
+                log.info("removed {}, left by an interrupted snapshot", p);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("looking for leftovers of snapshots beside {}: {}", database, e.toString());
+        }
+    }
+}
