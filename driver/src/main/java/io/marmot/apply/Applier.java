@@ -1,7 +1,6 @@
 package io.marmot.apply;
 
 import io.marmot.replication.MarmotRuntime;
-import io.marmot.replication.IdlePace;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.NatsLink;
@@ -16,7 +15,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +35,6 @@ public final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_BATCH = 1000;
     private static final long POSITIONS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** Parked messages, positions due, restarts, the watchdog: looked at this often while busy, then less (IdlePace). */
-    private static final long TICK_MILLIS = 500;
 
     private final long nodeId;
     private final MarmotConfig config;
@@ -54,9 +50,7 @@ public final class Applier implements AutoCloseable {
     private final List<String> streams = new ArrayList<>();
     private final List<StreamFeeds.Delivery> batch = new ArrayList<>(MAX_BATCH);
     private final java.util.concurrent.ScheduledExecutorService timer;
-    private volatile ScheduledFuture<?> tick;
-    private volatile boolean tickDue;
-    private final IdlePace pace = new IdlePace(java.time.Duration.ofMillis(TICK_MILLIS), java.time.Duration.ofSeconds(4));
+    private final ApplierTicks ticks;
     private long backoff = 100;
     /** No step before this (System.nanoTime): backing off after a failure. */
     private volatile long notBefore = System.nanoTime();
@@ -88,6 +82,7 @@ public final class Applier implements AutoCloseable {
             }
         }
         this.task = new SerialTask(nodeId + " applier", runtime.apply(), this::step);
+        this.ticks = new ApplierTicks(timer, task::wake);
         this.feeds = new StreamFeeds(nodeId, link, task::wake, runtime.feedBuffers());
         this.progress = new StreamProgress(nodeId);
         this.starter = new FeedStarter(nodeId, config, stats, own, history, db, feeds, progress);
@@ -99,18 +94,13 @@ public final class Applier implements AutoCloseable {
     }
 
     public void start() {
-        tickIn(TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS));
+        ticks.start();
         task.wake();
     }
 
-    /** One tick at a time: each tick's step sets the next. */
-    private void tickIn(long nanos) {
-        if (!closed) {
-            tick = timer.schedule(() -> {
-                tickDue = true;
-                task.wake();
-            }, nanos, TimeUnit.NANOSECONDS);
-        }
+    /** The database's WAL was written (seen by the JVM's sweep): see {@link ApplierTicks#written}. */
+    public void written() {
+        ticks.written();
     }
 
     /** NATS (re)connected: the applier binds every stream again, from where this database stands. */
@@ -137,8 +127,7 @@ public final class Applier implements AutoCloseable {
         if (closed || System.nanoTime() - notBefore < 0) {
             return; // a wake during the back-off: the timer ends it
         }
-        boolean ticked = tickDue;
-        tickDue = false;
+        boolean ticked = ticks.take();
         boolean busy = bindRequested;
         try {
             if (bindRequested) {
@@ -199,9 +188,10 @@ public final class Applier implements AutoCloseable {
         } finally {
             db.stepped(ticked, busy);
             if (ticked) {
-                tickIn(pace.next(busy));
+                ticks.after(busy, !busy && !db.isOpen() && connection != null && progress.toRestart().isEmpty()
+                        && feeds.peek() == null, watchdog.nanosUntilDue());
             } else if (busy) {
-                pace.active();
+                ticks.active();
             }
         }
     }
@@ -273,9 +263,7 @@ public final class Applier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        if (tick != null) {
-            tick.cancel(false);
-        }
+        ticks.close();
         feeds.stopAll();
         boolean stopped = task.stop(5, TimeUnit.SECONDS);
         feeds.clear(); // what was buffered is read again from the stored positions by the next start

@@ -39,7 +39,9 @@ final class FeedWatchdog {
     static final long BEHIND_AFTER_SECONDS = 5;
     private static final long BEHIND_AFTER_NANOS = TimeUnit.SECONDS.toNanos(BEHIND_AFTER_SECONDS);
     private static final long LOOK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
-    private static final long IDLE_LOOK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(20);
+    /** The longest wait between looks while idle: a feed stalled meanwhile is found at most this plus {@value #BEHIND_AFTER_SECONDS} s after a message it did not deliver. */
+    static final long IDLE_LOOK_EVERY_SECONDS = 20;
+    private static final long IDLE_LOOK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(IDLE_LOOK_EVERY_SECONDS);
     /** Failed looks in a row before the problem is reported (one timeout is no cause for alarm). */
     private static final int FAILURES_REPORTED = 2;
     private static final int FAILURES_BEFORE_RECONNECT = 3;
@@ -64,6 +66,11 @@ final class FeedWatchdog {
 
     boolean due() {
         return System.nanoTime() - nextLook >= 0;
+    }
+
+    /** How long until the next look is due (negative: overdue). */
+    long nanosUntilDue() {
+        return nextLook - System.nanoTime();
     }
 
     /** Whether the feeds were active lately (the looks come every few seconds, not spaced out). */

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * One database's local look, made by the JVM's sweep ({@link LocalLooks}): one {@code stat} of the WAL tells both the
  * publisher (commits of other processes) and the schema watcher (their DDL) whether it was written since the last
- * look, and only then do they act, on their own pools; the schema fingerprints hear of it too, and once a second the
+ * look, and only then do they act, on their own pools; the schema fingerprints and the applier hear of it too, and once a second the
  * health watch looks. Every commit
  * in WAL mode, whoever makes it, writes the WAL, so an untouched WAL means nothing to do.
  */
@@ -22,11 +22,14 @@ final class DatabaseLook implements LocalLooks.Look {
     private final Publisher publisher;
     private final SchemaFingerprints fingerprints;
     private final HealthWatch health;
+    /** Null without an applier: told of a write, as its idle ticks wait for the feeds' looks only (Applier.written). */
+    private final Runnable applier;
     private long healthAt = System.nanoTime();
     private volatile LocalLooks.Entry entry;
 
     DatabaseLook(Path database, SchemaWatcher watcher, Publisher publisher, SchemaFingerprints fingerprints,
-            HealthWatch health) {
+            HealthWatch health, Runnable applier) {
+        this.applier = applier;
         this.wal = new QuietFile(Path.of(database + "-wal"));
         this.watcher = watcher;
         this.publisher = publisher;
@@ -66,6 +69,9 @@ final class DatabaseLook implements LocalLooks.Look {
         watcher.look(written || fingerprints != null && fingerprints.usedReads());
         if (publisher != null) {
             publisher.poll(written);
+        }
+        if (written && applier != null) {
+            applier.run();
         }
         long now = System.nanoTime();
         if (fingerprints != null) {

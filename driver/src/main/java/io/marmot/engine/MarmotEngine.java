@@ -90,13 +90,13 @@ public final class MarmotEngine implements AutoCloseable {
         long nodeId = identity.nodeId();
         MarmotEngine engine = new MarmotEngine(database, config, nodeId, watcher, replication, writers);
         if (engine.snapshots != null) {
-            engine.snapshots.removeLeftovers();
-            replication.every(engine.snapshots.tickMillis(), engine.snapshots::tick);
+            io.marmot.snapshot.SnapshotLeftovers.remove(database);
+            replication.every(engine.snapshots.tickMillis(), engine.snapshots::lookDue, engine.snapshots::tick);
         }
         if (engine.feed != null) {
-            replication.every(ChangeFeed.TICK_MILLIS, engine.feed::tick);
+            replication.every(ChangeFeed.TICK_MILLIS, () -> true, engine.feed::tick);
         }
-        engine.look = replication == null ? new DatabaseLook(database, watcher, null, null, null)
+        engine.look = replication == null ? new DatabaseLook(database, watcher, null, null, null, null)
                 : replication.look(database, watcher, new HealthWatch(replication.listeners(), engine::health));
         engine.look.start(MarmotRuntime.get().looks(), config.pollInterval());
         log.info("{} - engine started for {} ({})", nodeId, database, config);

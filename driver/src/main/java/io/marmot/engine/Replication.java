@@ -208,7 +208,7 @@ public final class Replication implements AutoCloseable {
 
     /** This database's look for the JVM's sweep: one stat of the WAL for its publisher, schema watcher and fingerprints. */
     DatabaseLook look(Path database, SchemaWatcher watcher, HealthWatch health) {
-        return new DatabaseLook(database, watcher, publisher, fingerprints, health);
+        return new DatabaseLook(database, watcher, publisher, fingerprints, health, applier == null ? null : applier::written);
     }
 
     /** See {@link ReplicationCounters#streamMoves}. */
@@ -263,9 +263,9 @@ public final class Replication implements AutoCloseable {
         return link.connected();
     }
 
-    /** Runs work every {@code periodMillis} on the NATS connection's threads until this replication stops. */
-    public void every(long periodMillis, Runnable work) {
-        link.every(periodMillis, work);
+    /** Runs work every {@code periodMillis} on the NATS connection's threads when {@code due}, until this replication stops. */
+    public void every(long periodMillis, java.util.function.BooleanSupplier due, Runnable work) {
+        link.every(periodMillis, due, work);
     }
 
     public String natsUrl() {

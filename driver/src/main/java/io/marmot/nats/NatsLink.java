@@ -103,7 +103,15 @@ public final class NatsLink implements AutoCloseable {
 
     /** Runs work every {@code periodMillis} on the connection's threads until this link is closed. */
     public synchronized void every(long periodMillis, Runnable work) {
-        periodic.add(connection.every(periodMillis, work));
+        every(periodMillis, () -> true, work);
+    }
+
+    /**
+     * As {@link #every(long, Runnable)}, handed to the connection's threads only when {@code due}, asked on its
+     * timer's thread (it must not wait): a thousand idle databases then cost that timer a check each, not a task.
+     */
+    public synchronized void every(long periodMillis, java.util.function.BooleanSupplier due, Runnable work) {
+        periodic.add(connection.every(periodMillis, due, work));
     }
 
     /** Runs work once after {@code delayMillis} on the connection's threads (nothing once closed). */
@@ -150,5 +158,10 @@ public final class NatsLink implements AutoCloseable {
     /** Connections open in this JVM (for tests and the benchmark). */
     static int openConnections() {
         return NatsShared.openConnections();
+    }
+
+    /** Tasks the engines' threads of this JVM's connections ran (for tests and the benchmark). */
+    public static long engineTasks() {
+        return NatsShared.engineTasks();
     }
 }

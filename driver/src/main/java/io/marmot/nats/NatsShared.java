@@ -43,6 +43,18 @@ final class NatsShared implements MarmotRuntime.Registry {
         running.forEach(EmbeddedNats::stop);
     }
 
+    /** Tasks the engines' threads of the connections open in this JVM ran (for tests and the benchmark). */
+    static long engineTasks() {
+        MarmotRuntime runtime = MarmotRuntime.existing();
+        if (runtime == null) {
+            return 0;
+        }
+        NatsShared shared = of(runtime);
+        synchronized (shared) {
+            return shared.connections.values().stream().mapToLong(s -> s.connection().engineTasks()).sum();
+        }
+    }
+
     /** Connections open in this JVM (for tests and the benchmark). */
     static int openConnections() {
         MarmotRuntime runtime = MarmotRuntime.existing();

@@ -122,14 +122,20 @@ final class SharedConnection {
 
     /**
      * Runs work every {@code periodMillis} on the connection's threads (the timer only hands it over, so slow work
-     * never delays the client's own timers); cancel the returned future to stop it.
+     * never delays the client's own timers), when {@code due} (asked on the timer's thread: it must not wait) says
+     * there is any; cancel the returned future to stop it.
      */
-    ScheduledFuture<?> every(long periodMillis, Runnable work) {
+    ScheduledFuture<?> every(long periodMillis, java.util.function.BooleanSupplier due, Runnable work) {
         return scheduler.scheduleWithFixedDelay(() -> {
-            if (!closed) {
+            if (!closed && due.getAsBoolean()) {
                 engineWork.execute(work);
             }
         }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Tasks the engines' threads of this connection ran. */
+    long engineTasks() {
+        return engineWork.getCompletedTaskCount();
     }
 
     /** Runs work once, after {@code delayMillis}, on the connection's threads (unless it closed meanwhile). */

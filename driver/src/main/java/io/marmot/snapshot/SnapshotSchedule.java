@@ -52,15 +52,15 @@ public final class SnapshotSchedule {
     private final StreamCoverage coverage;
     private final AtomicBoolean busy = new AtomicBoolean();
     /** Kept from tick to tick while the connection is the same: it keeps its buckets open. */
-    private SnapshotStore store;
+    private volatile SnapshotStore store;
     private long seenRevision = -1;
     private long seenAt = System.nanoTime();
     private Manifest newest;
     private long notBefore;
     private String lastHealAttempt = "";
     private String warnedNoCover = "";
-    private long movesAtLook = -1;
-    private long lookedAt;
+    private volatile long movesAtLook = -1; // volatile: read by lookDue, on the connection's timer
+    private volatile long lookedAt;
 
     /**
      * @param nats the engine's NATS connection when connected, else null
@@ -87,18 +87,6 @@ public final class SnapshotSchedule {
         stats.restored(RestoreProgress.takeResult(database));
     }
 
-    /** Removes copies and downloads a crash left beside the database; call as the engine starts. */
-    public void removeLeftovers() {
-        try {
-            for (Path p : Leftovers.of(io.marmot.replication.MarmotRuntime.get()).beside(database)) {
-                Files.deleteIfExists(p);
-                log.info("removed {}, left by an interrupted snapshot", p);
-            }
-        } catch (IOException | RuntimeException e) {
-            log.debug("looking for leftovers of snapshots beside {}: {}", database, e.toString());
-        }
-    }
-
     /** How often {@link #tick()} should run. */
     public long tickMillis() {
         long interval = config.snapshots().interval().toMillis();
@@ -120,6 +108,23 @@ public final class SnapshotSchedule {
         return TimeUnit.MILLISECONDS.toNanos(Math.max(tickMillis(), sweep));
     }
 
+    /**
+     * Whether a {@link #tick} would look (a check of fields and counters, asked on the connection's timer): a thousand
+     * idle databases' ticks, each handed to the connection's threads every five seconds to find nothing to do, cost
+     * 200 tasks a second.
+     */
+    public boolean lookDue() {
+        Connection nc = nats.get();
+        return nc != null && !quiet(nc, streamMoves == null ? -1 : streamMoves.getAsLong(), System.nanoTime());
+    }
+
+    /** The streams did not move since the last look, made on this connection, not long ago, and nothing is missed. */
+    private boolean quiet(Connection nc, long moves, long at) {
+        SnapshotStore s = store;
+        return moves >= 0 && moves == movesAtLook && s != null && s.uses(nc) && at - lookedAt < quietLookNanos()
+                && !outOfSync.getAsBoolean();
+    }
+
     /** Looks at the newest snapshot and the streams; takes a snapshot when due. Never throws. */
     public void tick() {
         Connection nc = nats.get();
@@ -129,8 +134,7 @@ public final class SnapshotSchedule {
         try {
             long moves = streamMoves == null ? -1 : streamMoves.getAsLong();
             long at = System.nanoTime();
-            if (moves >= 0 && moves == movesAtLook && store != null && store.uses(nc) && at - lookedAt < quietLookNanos()
-                    && !outOfSync.getAsBoolean()) {
+            if (quiet(nc, moves, at)) {
                 return; // a thousand idle databases looked twice every five seconds each: 400 requests a second
             }
             movesAtLook = moves;

@@ -50,6 +50,7 @@ public final class ManyDatabases {
         Path log = dir.resolve("many.log");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
                 "-Dmarmot.bench.settleSeconds=" + Long.getLong("marmot.bench.settleSeconds", settleSeconds),
+                "-Dmarmot.bench.idleSeconds=" + Long.getLong("marmot.bench.idleSeconds", 10),
                 "-cp", System.getProperty("java.class.path"), ManyDatabases.class.getName(), dir.toString(), natsUrl,
                 Integer.toString(count), Long.toString(natsPid));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -175,9 +176,17 @@ public final class ManyDatabases {
         long cpu0 = ProcessFigures.processCpuNanos();
         Path natsStat = Path.of("/proc", args[3], "stat");
         long natsTicks0 = ProcessFigures.cpuTicks(natsStat);
+        // A count that does not vary with the machine's load beside the CPU: the appliers' steps (tasks of their pool).
+        java.util.concurrent.ThreadPoolExecutor apply =
+                (java.util.concurrent.ThreadPoolExecutor) io.marmot.replication.MarmotRuntime.get().apply();
+        long steps0 = apply.getCompletedTaskCount();
+        long engineTasks0 = engineTasks();
         long wall0 = System.nanoTime();
-        Thread.sleep(10_000);
+        // -Dmarmot.bench.idleSeconds: a longer window, for CPU figures of a tenth of a percent on a loaded machine.
+        Thread.sleep(1000L * Long.getLong("marmot.bench.idleSeconds", 10));
         long wall = System.nanoTime() - wall0;
+        figure("idle_apply_steps_per_second", (apply.getCompletedTaskCount() - steps0) * 1e9 / wall);
+        figure("idle_engine_tasks_per_second", engineTasks0 < 0 ? Double.NaN : (engineTasks() - engineTasks0) * 1e9 / wall);
         figure("idle_cpu_percent", 100.0 * (ProcessFigures.processCpuNanos() - cpu0) / wall);
         figure("idle_cpu_nats_percent", 100.0 * (ProcessFigures.cpuTicks(natsStat) - natsTicks0) * 10_000_000L / wall);
         Map<String, Long> threadCpu1 = ProcessFigures.cpuByThreadGroup();
@@ -231,4 +240,12 @@ public final class ManyDatabases {
         System.out.flush();
     }
 
+    /** Tasks the engines' threads of the NATS connections ran; -1 with a driver that does not count them (older). */
+    private static long engineTasks() {
+        try {
+            return (long) io.marmot.nats.NatsLink.class.getMethod("engineTasks").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            return -1;
+        }
+    }
 }

@@ -70,6 +70,10 @@ final class ManyDatabasesSection {
         line.accept(String.format("| CPU while idle, whole JVM (its compiler still warming up) | %.1f %% of one core |",
                 r.get("idle_cpu_percent")));
         line.accept(String.format("| CPU while idle, nats-server | %.1f %% of one core |", r.get("idle_cpu_nats_percent")));
+        line.accept(String.format("| applier steps while idle (tasks of `marmot-apply-*`) | %,.1f a second |",
+                r.get("idle_apply_steps_per_second")));
+        line.accept(String.format("| engines' tasks while idle (on the NATS connection's `-engines-*` threads) | %,.1f a second |",
+                r.get("idle_engine_tasks_per_second")));
         line.accept(String.format("| NATS requests while idle | %,.1f a second (%s) |", r.get("requests:total"),
                 requests(r.figures(), "requests:")));
         line.accept(String.format("| NATS requests while opening, per database | %,.1f (%s) |",
