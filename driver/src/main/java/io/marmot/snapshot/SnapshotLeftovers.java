@@ -13,7 +13,7 @@ public final class SnapshotLeftovers {
     private SnapshotLeftovers() {
     }
 
-    /** Removes them, found from the directory listing the engines starting there share ({@link Leftovers}); call as the engine starts. */
+    /** Removes them (found in the listing the engines starting there share, {@link Leftovers}); call at the start. */
     public static void remove(Path database) {
         try {
             for (Path p : Leftovers.of(io.marmot.replication.MarmotRuntime.get()).beside(database)) {
