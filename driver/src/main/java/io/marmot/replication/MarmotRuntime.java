@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -48,7 +49,8 @@ public final class MarmotRuntime {
             new ThreadKind("marmot-listen-<n>", "2 per JVM", "change listeners' deliveries"),
             new ThreadKind("marmot-timer-1", "1 per JVM", "wakes appliers' ticks, lingering and back-offs"),
             new ThreadKind("marmot-looks-1", "1 per JVM", "the local looks (LocalLooks): a stat of every database's WAL,"
-                    + " waking its publisher and schema watcher when written; health watches"),
+                    + " waking its publisher and schema watcher when written; health watches; a trim of the C heap when the"
+                    + " process grew (NativeHeapTrim)"),
             new ThreadKind("marmot-schema-<n>", "up to 2 per JVM, while WALs are written",
                     "schema watchers' reads for other processes' DDL"),
             new ThreadKind("marmot-fingerprints-1", "1 per JVM", "schema fingerprints, published and compared"),
@@ -103,6 +105,11 @@ public final class MarmotRuntime {
     private final ExecutorService repairAnswers = WorkPools.pool(2, "marmot-repair-answers");
 
     private MarmotRuntime() {
+        NativeHeapTrim trim = NativeHeapTrim.ifUseful();
+        if (trim != null) {
+            looksThread.scheduleWithFixedDelay(trim, NativeHeapTrim.PERIOD_SECONDS, NativeHeapTrim.PERIOD_SECONDS,
+                    TimeUnit.SECONDS);
+        }
     }
 
     /** This JVM's runtime, created on first use. */
