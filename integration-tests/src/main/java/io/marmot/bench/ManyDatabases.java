@@ -39,19 +39,21 @@ public final class ManyDatabases {
     }
 
     static final int OPENERS = 8;
+    private static final int HELD_READERS = 1000;
 
     private ManyDatabases() {
     }
 
     /** Runs the measurement in a fresh JVM and returns its figures. */
-    static Result measure(Path dir, String natsUrl, long natsPid, int count, String heap, int settleSeconds)
+    /** @param natsPids the pid of every nats-server of {@code natsUrl}, comma-separated */
+    static Result measure(Path dir, String natsUrl, String natsPids, int count, String heap, int settleSeconds)
             throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path log = dir.resolve("many.log");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
                 "-Dmarmot.bench.settleSeconds=" + Long.getLong("marmot.bench.settleSeconds", settleSeconds),
                 "-cp", System.getProperty("java.class.path"), ManyDatabases.class.getName(), dir.toString(), natsUrl,
-                Integer.toString(count), Long.toString(natsPid));
+                Integer.toString(count), natsPids);
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         Map<String, Double> figures = new LinkedHashMap<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -77,7 +79,10 @@ public final class ManyDatabases {
         String natsUrl = args[1];
         int count = Integer.parseInt(args[2]);
         Files.createDirectories(dir);
-        int port = Integer.parseInt(natsUrl.substring(natsUrl.lastIndexOf(':') + 1));
+        // One server, or a cluster: its URLs and its servers' pids comma-separated.
+        int[] ports = java.util.Arrays.stream(natsUrl.split(","))
+                .mapToInt(u -> Integer.parseInt(u.substring(u.lastIndexOf(':') + 1))).toArray();
+        List<Path> natsStats = java.util.Arrays.stream(args[3].split(",")).map(pid -> Path.of("/proc", pid, "stat")).toList();
         figure("count", count);
         figure("threads_before", ProcessFigures.javaThreads());
         figure("os_threads_before", ProcessFigures.osThreads());
@@ -128,17 +133,29 @@ public final class ManyDatabases {
         openers.shutdown();
         long writtenAt = System.nanoTime();
         figure("write_seconds", (writtenAt - t1) / 1e9);
-        List<Connection> readers = new ArrayList<>();
+        // Each missing row is looked for through a connection of its own, held while fewer than HELD_READERS are (a
+        // reader per tenant of ten thousand would take 15,000 descriptors), else opened for the look.
+        Map<Integer, Connection> readers = new LinkedHashMap<>();
         for (int i = 1; i < count; i += 2) {
-            readers.add(DriverManager.getConnection("jdbc:sqlite:" + file(dir, i)));
+            readers.put(i, readers.size() < HELD_READERS ? DriverManager.getConnection("jdbc:sqlite:" + file(dir, i)) : null);
         }
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         int missing = readers.size();
         while (missing > 0 && System.nanoTime() < deadline) {
-            for (java.util.Iterator<Connection> it = readers.iterator(); it.hasNext();) {
-                Connection r = it.next();
-                if (holdsRow(r)) { // looked at no more: ten thousand readers each time would slow the looks down
-                    r.close();
+            for (java.util.Iterator<Map.Entry<Integer, Connection>> it = readers.entrySet().iterator(); it.hasNext();) {
+                Map.Entry<Integer, Connection> e = it.next();
+                boolean holds;
+                if (e.getValue() != null) {
+                    holds = holdsRow(e.getValue());
+                    if (holds) { // looked at no more: ten thousand readers each time would slow the looks down
+                        e.getValue().close();
+                    }
+                } else {
+                    try (Connection r = DriverManager.getConnection("jdbc:sqlite:" + file(dir, e.getKey()))) {
+                        holds = holdsRow(r);
+                    }
+                }
+                if (holds) {
                     it.remove();
                 }
             }
@@ -147,8 +164,10 @@ public final class ManyDatabases {
                 Thread.sleep(50);
             }
         }
-        for (Connection r : readers) {
-            r.close();
+        for (Connection r : readers.values()) {
+            if (r != null) {
+                r.close();
+            }
         }
         if (missing > 0) {
             throw new IllegalStateException(missing + " tenants' rows did not reach their other replica in 10 minutes");
@@ -169,17 +188,18 @@ public final class ManyDatabases {
                 .forEach((group, n) -> System.err.println("threads " + group + ": " + n));
         List<String> fds = ProcessFigures.fileDescriptors();
         figure("fds", fds.size());
-        figure("nats_connections", ProcessFigures.natsConnections(fds, port));
+        figure("nats_connections", natsConnections(fds, ports));
+        figure("nats_servers", ports.length);
+        figure("nats_fds", natsStats.stream().mapToLong(stat -> ProcessFigures.fileDescriptors(stat.getParent())).max().orElse(0));
         Map<String, Long> threadCpu0 = ProcessFigures.cpuByThreadGroup();
         Map<String, Long> osCpu0 = ProcessFigures.osCpuByThreadGroup();
         long cpu0 = ProcessFigures.processCpuNanos();
-        Path natsStat = Path.of("/proc", args[3], "stat");
-        long natsTicks0 = ProcessFigures.cpuTicks(natsStat);
+        long natsTicks0 = natsTicks(natsStats);
         long wall0 = System.nanoTime();
         Thread.sleep(10_000);
         long wall = System.nanoTime() - wall0;
         figure("idle_cpu_percent", 100.0 * (ProcessFigures.processCpuNanos() - cpu0) / wall);
-        figure("idle_cpu_nats_percent", 100.0 * (ProcessFigures.cpuTicks(natsStat) - natsTicks0) * 10_000_000L / wall);
+        figure("idle_cpu_nats_percent", 100.0 * (natsTicks(natsStats) - natsTicks0) * 10_000_000L / wall);
         Map<String, Long> threadCpu1 = ProcessFigures.cpuByThreadGroup();
         figure("idle_cpu_marmot_percent", 100.0 * threadCpu1.entrySet().stream().filter(e -> e.getKey().startsWith("marmot-"))
                 .mapToLong(e -> e.getValue() - threadCpu0.getOrDefault(e.getKey(), 0L)).sum() / wall);
@@ -201,7 +221,24 @@ public final class ManyDatabases {
         figure("shutdown_seconds", (System.nanoTime() - t2) / 1e9);
         Thread.sleep(500);
         figure("threads_after", ProcessFigures.javaThreads());
-        figure("nats_connections_after", ProcessFigures.natsConnections(ProcessFigures.fileDescriptors(), port));
+        figure("nats_connections_after", natsConnections(ProcessFigures.fileDescriptors(), ports));
+    }
+
+    private static long natsConnections(List<String> fds, int[] ports) throws IOException {
+        long n = 0;
+        for (int port : ports) {
+            n += ProcessFigures.natsConnections(fds, port);
+        }
+        return n;
+    }
+
+    /** The CPU ticks of every nats-server, summed. */
+    private static long natsTicks(List<Path> stats) throws IOException {
+        long ticks = 0;
+        for (Path stat : stats) {
+            ticks += ProcessFigures.cpuTicks(stat);
+        }
+        return ticks;
     }
 
     private static Path file(Path dir, int i) {

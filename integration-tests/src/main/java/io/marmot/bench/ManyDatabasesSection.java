@@ -1,12 +1,14 @@
 package io.marmot.bench;
 
+import io.marmot.testing.NatsCluster;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * Section 7, many databases in one JVM: 1,000 files (50 with {@code --quick}), and with {@code --tenants N} also
- * 2·N files in a JVM of their own ({@code --tenants-heap}, default 4g), each as a table of figures.
+ * 2·N files in a JVM of their own ({@code --tenants-heap}, default 4g; {@code --tenants-servers K}: on a cluster of K
+ * nats-servers of their own), each as a table of figures.
  */
 final class ManyDatabasesSection {
     private ManyDatabasesSection() {
@@ -15,7 +17,8 @@ final class ManyDatabasesSection {
     static void report(Path dir, String natsUrl, long natsPid, boolean quick, String[] args, Consumer<String> line)
             throws Exception {
         int count = quick ? 50 : 1000;
-        ManyDatabases.Result r = ManyDatabases.measure(dir.resolve("many"), natsUrl, natsPid, count, "1g", settle(quick));
+        ManyDatabases.Result r = ManyDatabases.measure(dir.resolve("many"), natsUrl, Long.toString(natsPid), count, "1g",
+                settle(quick));
         line.accept("");
         line.accept("## 7. Many databases in one JVM");
         line.accept("");
@@ -31,13 +34,29 @@ final class ManyDatabasesSection {
         if (!tenants.isEmpty()) {
             int many = 2 * Integer.parseInt(tenants);
             String heap = SoakSection.option(args, "--tenants-heap", "4g");
-            ManyDatabases.Result big = ManyDatabases.measure(dir.resolve("many-" + many), natsUrl, natsPid, many, heap,
-                    settle(false));
+            int servers = Integer.parseInt(SoakSection.option(args, "--tenants-servers", "1"));
+            ManyDatabases.Result big;
+            String where;
+            if (servers > 1) {
+                // A server's descriptor limit holds a few thousand streams: more tenants spread over a cluster (R1).
+                try (NatsCluster cluster = NatsCluster.start(dir.resolve("cluster-" + many), servers)) {
+                    String pids = java.util.stream.IntStream.range(0, servers)
+                            .mapToObj(i -> Long.toString(cluster.server(i).pid())).collect(java.util.stream.Collectors.joining(","));
+                    big = ManyDatabases.measure(dir.resolve("many-" + many), cluster.urls(), pids, many, heap, settle(false));
+                }
+                where = String.format("on a cluster of %d nats-servers of its own (every stream R1, so JetStream spreads"
+                        + " them over the servers; their CPU summed)", servers);
+            } else {
+                big = ManyDatabases.measure(dir.resolve("many-" + many), natsUrl, Long.toString(natsPid), many, heap,
+                        settle(false));
+                where = "on the same nats-server (the 1,000 above closed by then, their streams left on the server)";
+            }
             line.accept("");
-            line.accept(String.format("### %,d databases (`--tenants %s`, `-Xmx%s`)", many, tenants, heap));
+            line.accept(String.format("### %,d databases (`--tenants %s%s`, `-Xmx%s`)", many, tenants,
+                    servers > 1 ? " --tenants-servers " + servers : "", heap));
             line.accept("");
-            line.accept(String.format("The same with %,d tenants of two replicas each, in a JVM of its own, on the same"
-                    + " nats-server (the 1,000 above closed by then, their streams left on the server).", many / 2));
+            line.accept(String.format("The same with %,d tenants of two replicas each, in a JVM of its own, %s.",
+                    many / 2, where));
             table(big, many, line);
         }
     }
@@ -60,6 +79,7 @@ final class ManyDatabasesSection {
         line.accept(String.format("| of them Marmot's | %.0f |", r.get("marmot_threads")));
         line.accept(String.format("| OS threads (garbage collector and compilers included) | %.0f |", r.get("os_threads")));
         line.accept(String.format("| NATS connections | %.0f |", r.get("nats_connections")));
+        line.accept(String.format("| file descriptors of nats-server (the most of one) | %,.0f |", r.get("nats_fds")));
         line.accept(String.format("| file descriptors | %,.0f (%.1f per database) |", r.get("fds"),
                 (r.get("fds") - r.get("fds_before")) / count));
         line.accept(String.format("| heap used after GC / committed | %.0f MiB / %.0f MiB |", r.get("heap_mib"),
