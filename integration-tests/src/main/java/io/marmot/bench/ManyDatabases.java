@@ -79,7 +79,7 @@ public final class ManyDatabases {
         String natsUrl = args[1];
         int count = Integer.parseInt(args[2]);
         Files.createDirectories(dir);
-        // One server, or a cluster: its URLs and its servers' pids comma-separated.
+        // One server, or several independent ones (tenant t on server t % K): their URLs and pids comma-separated.
         int[] ports = java.util.Arrays.stream(natsUrl.split(","))
                 .mapToInt(u -> Integer.parseInt(u.substring(u.lastIndexOf(':') + 1))).toArray();
         List<Path> natsStats = java.util.Arrays.stream(args[3].split(",")).map(pid -> Path.of("/proc", pid, "stat")).toList();
@@ -87,6 +87,16 @@ public final class ManyDatabases {
         figure("threads_before", ProcessFigures.javaThreads());
         figure("os_threads_before", ProcessFigures.osThreads());
         figure("fds_before", ProcessFigures.fileDescriptors().size());
+
+        // The most descriptors held at once while opening and replicating, sampled (a listing of /proc/self/fd).
+        java.util.concurrent.atomic.AtomicLong fdsPeak = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fd-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleWithFixedDelay(() -> fdsPeak.accumulateAndGet(ProcessFigures.fileDescriptors(Path.of("/proc/self")),
+                Math::max), 0, 250, TimeUnit.MILLISECONDS);
 
         // Opened from several threads at once, as an application's request threads would.
         NatsRequests.Counting opening = NatsRequests.Counting.start(natsUrl);
@@ -173,6 +183,8 @@ public final class ManyDatabases {
             throw new IllegalStateException(missing + " tenants' rows did not reach their other replica in 10 minutes");
         }
         figure("replicated_seconds", (System.nanoTime() - t1) / 1e9);
+        sampler.shutdownNow();
+        figure("fds_peak", fdsPeak.get());
         figure("replicated_after_writes_seconds", (System.nanoTime() - writtenAt) / 1e9);
 
         // What a quiet moment looks like: set-up work is over (-Dmarmot.bench.settleSeconds waits longer, past the
@@ -251,7 +263,8 @@ public final class ManyDatabases {
      */
     private static String url(Path dir, int i, String natsUrl) {
         String tenant = "tenant" + dir.getFileName() + "-" + i / 2;
-        return "jdbc:marmot:sqlite:" + file(dir, i) + "?node-id=" + (i % 2 + 1) + "&nats-url=" + natsUrl
+        String[] servers = natsUrl.split(",");
+        return "jdbc:marmot:sqlite:" + file(dir, i) + "?node-id=" + (i % 2 + 1) + "&nats-url=" + servers[i / 2 % servers.length]
                 + "&stream-prefix=" + tenant + "&subject-prefix=" + tenant + "&max-log-bytes=" + (8 << 20);
     }
 

@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Real nats-servers on loopback routed into one JetStream cluster ({@code n1}, {@code n2}, {@code n3}, … — three
- * unless asked otherwise), each a {@link NatsServer} a test can kill with SIGKILL, pause and restart on its own store.
+ * Three real nats-servers on loopback routed into one JetStream cluster ({@code n1}, {@code n2}, {@code n3}),
+ * each a {@link NatsServer} a test can kill with SIGKILL, pause and restart on its own store.
  */
 public final class NatsCluster implements AutoCloseable {
     public static final int SIZE = 3;
@@ -21,37 +21,32 @@ public final class NatsCluster implements AutoCloseable {
      * between choosing it and binding it is no failure of the test: the cluster starts again on other ports (3 tries).
      */
     public static NatsCluster start(Path dir) throws IOException, InterruptedException {
-        return start(dir, SIZE);
-    }
-
-    /** As {@link #start(Path)}, with {@code size} servers (a benchmark spreading many streams over more servers). */
-    public static NatsCluster start(Path dir, int size) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOn(dir, size, NatsServer.freePorts(2 * size));
+                return startOn(dir, NatsServer.freePorts(2 * SIZE));
             } catch (IOException | RuntimeException | AssertionError e) {
                 if (attempt >= 3 || !String.valueOf(e.getMessage()).contains("address already in use")) {
                     throw e;
                 }
-                for (int i = 0; i < size; i++) {
+                for (int i = 0; i < SIZE; i++) {
                     NatsServer.delete(dir.resolve(name(i))); // what the failed try stored
                 }
             }
         }
     }
 
-    private static NatsCluster startOn(Path dir, int size, int[] ports) throws IOException, InterruptedException {
+    private static NatsCluster startOn(Path dir, int[] ports) throws IOException, InterruptedException {
         NatsCluster cluster = new NatsCluster();
         try {
-            for (int i = 0; i < size; i++) {
+            for (int i = 0; i < SIZE; i++) {
                 List<String> routes = new ArrayList<>();
-                for (int j = 0; j < size; j++) {
+                for (int j = 0; j < SIZE; j++) {
                     if (j != i) {
-                        routes.add("nats://127.0.0.1:" + ports[size + j]);
+                        routes.add("nats://127.0.0.1:" + ports[SIZE + j]);
                     }
                 }
                 cluster.servers.add(NatsServer.start(dir.resolve(name(i)), ports[i], "--server_name", name(i),
-                        "--cluster_name", "marmot-test", "--cluster", "nats://127.0.0.1:" + ports[size + i],
+                        "--cluster_name", "marmot-test", "--cluster", "nats://127.0.0.1:" + ports[SIZE + i],
                         "--routes", String.join(",", routes)));
             }
         } catch (IOException | RuntimeException | AssertionError e) {
@@ -65,17 +60,13 @@ public final class NatsCluster implements AutoCloseable {
         return cluster;
     }
 
-    /** The comma-separated URLs of all servers, as a node's nats-url. */
+    /** The comma-separated URLs of all three servers, as a node's nats-url. */
     public String urls() {
         List<String> out = new ArrayList<>();
         for (NatsServer s : servers) {
             out.add(s.url());
         }
         return String.join(",", out);
-    }
-
-    public int size() {
-        return servers.size();
     }
 
     public NatsServer server(int i) {
