@@ -74,7 +74,17 @@ public final class ManyDatabases {
     }
 
     /** {@code <dir> <nats-url> <count> <nats-server pid>}: prints one {@code name value} line per figure. */
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+            System.exit(0);
+        } catch (Throwable e) {
+            e.printStackTrace(); // to the run's log
+            System.exit(1); // the request counter's connection would keep a failed run's JVM alive
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         String natsUrl = args[1];
         int count = Integer.parseInt(args[2]);
