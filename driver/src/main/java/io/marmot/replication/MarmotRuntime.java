@@ -50,7 +50,7 @@ public final class MarmotRuntime {
             new ThreadKind("marmot-timer-1", "1 per JVM", "wakes appliers' ticks, lingering and back-offs"),
             new ThreadKind("marmot-looks-1", "1 per JVM", "the local looks (LocalLooks): a stat of every database's WAL,"
                     + " waking its publisher and schema watcher when written; health watches; a trim of the C heap when the"
-                    + " process grew (NativeHeapTrim)"),
+                    + " process grew (NativeHeapTrim); the count of open descriptors (DescriptorPressure)"),
             new ThreadKind("marmot-schema-<n>", "up to 2 per JVM, while WALs are written",
                     "schema watchers' reads for other processes' DDL"),
             new ThreadKind("marmot-fingerprints-1", "1 per JVM", "schema fingerprints, published and compared"),
@@ -93,6 +93,7 @@ public final class MarmotRuntime {
     private final ScheduledExecutorService timer = timer(1, "marmot-timer");
     private final ScheduledThreadPoolExecutor looksThread = timer(1, "marmot-looks");
     private final LocalLooks looks = new LocalLooks(looksThread);
+    private final DescriptorPressure descriptors = new DescriptorPressure();
     private final ExecutorService schemaWatch = WorkPools.pool(2, "marmot-schema");
     private final ScheduledExecutorService fingerprints = timer(1, "marmot-fingerprints");
     private final ScheduledExecutorService lockRenewals = timer(1, "marmot-locks");
@@ -105,6 +106,9 @@ public final class MarmotRuntime {
     private final ExecutorService repairAnswers = WorkPools.pool(2, "marmot-repair-answers");
 
     private MarmotRuntime() {
+        if (descriptors.measurable()) {
+            looksThread.scheduleWithFixedDelay(descriptors, 1, 1, TimeUnit.SECONDS);
+        }
         NativeHeapTrim trim = NativeHeapTrim.ifUseful();
         if (trim != null) {
             looksThread.scheduleWithFixedDelay(trim, NativeHeapTrim.PERIOD_SECONDS, NativeHeapTrim.PERIOD_SECONDS,
@@ -209,6 +213,11 @@ public final class MarmotRuntime {
     /** Every database's local looks: one sweep, one thread. */
     public LocalLooks looks() {
         return looks;
+    }
+
+    /** Whether the process runs short of file descriptors, so that engines close idle connections at once. */
+    public DescriptorPressure descriptors() {
+        return descriptors;
     }
 
     /** The schema watchers' reads, once the sweep found the WAL written (short queries). */
