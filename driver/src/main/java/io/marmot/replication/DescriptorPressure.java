@@ -17,10 +17,14 @@ import org.slf4j.LoggerFactory;
 public final class DescriptorPressure implements Runnable {
     static final int HIGH_PERCENT = 50;
     static final int LOW_PERCENT = 40;
+    /** Above this, a database about to be opened waits ({@link #awaitRoom}). */
+    static final int FULL_PERCENT = 75;
     private static final Logger log = LoggerFactory.getLogger(DescriptorPressure.class);
 
     private final UnixOperatingSystemMXBean os;
     private volatile boolean high;
+    /** The share of the limit open at the last reading. */
+    private volatile long percent;
 
     DescriptorPressure() {
         OperatingSystemMXBean bean = ManagementFactory.getOperatingSystemMXBean();
@@ -30,6 +34,28 @@ public final class DescriptorPressure implements Runnable {
     /** Whether engines should close a connection as soon as it has nothing to do. */
     public boolean high() {
         return high;
+    }
+
+    /**
+     * Waits, at most {@code bound}, while more than {@value #FULL_PERCENT} % of the process's descriptors are open: a
+     * database opened then would take descriptors that are not there (SQLite fails to open files, the application's
+     * too), while the engines already running close theirs as they go quiet. Returns whether there was room.
+     */
+    public boolean awaitRoom(java.time.Duration bound) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        boolean logged = false;
+        while (percent >= FULL_PERCENT) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            if (!logged) {
+                log.info("{} % of this process's file descriptors are open: opening a database waits (at most {} s)",
+                        percent, bound.toSeconds());
+                logged = true;
+            }
+            Thread.sleep(100); // bounded by the deadline; the reading changes once a second
+        }
+        return true;
     }
 
     /** Whether the process's descriptors can be read here (not on Windows). */
@@ -45,6 +71,7 @@ public final class DescriptorPressure implements Runnable {
             return;
         }
         long percent = 100 * open / max;
+        this.percent = percent;
         if (!high && percent >= HIGH_PERCENT) {
             high = true;
             log.info("{} of this process's {} file descriptors are open: Marmot's engines close their connections to"
