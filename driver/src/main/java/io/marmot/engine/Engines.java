@@ -55,6 +55,7 @@ public final class Engines {
      * engine is running (and its {@code health()} says how far behind it is) while connections wait for that.
      */
     public static MarmotEngine acquire(Path database, MarmotConfig config) throws SQLException {
+        awaitDescriptors(database);
         MarmotEngine engine = started(database, config);
         engine.awaitStartCatchUp();
         return engine;
@@ -71,14 +72,16 @@ public final class Engines {
             if (engine != null) {
                 return checked(engine, config);
             }
-            awaitDescriptors(database);
             engine = MarmotEngine.start(database, config);
             r.running.put(database, engine);
             return engine;
         }
     }
 
-    /** Opening waits while the process is nearly out of descriptors: the engines running free theirs as they go quiet. */
+    /**
+     * A connection (and an engine) opens only once the process is not nearly out of descriptors: the engines running
+     * free theirs as they go quiet, and a connection opened now would fail to open its files, or make an engine fail to.
+     */
     private static void awaitDescriptors(Path database) throws SQLException {
         try {
             if (!MarmotRuntime.get().descriptors().awaitRoom(DESCRIPTORS_WAIT)) {
