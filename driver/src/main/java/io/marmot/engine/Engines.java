@@ -26,7 +26,7 @@ public final class Engines {
     static final MarmotRuntime.RegistryKey<Running> KEY = new MarmotRuntime.RegistryKey<>("engines", 15, Running::new);
     static final int CLOSE_ALL_SECONDS = 30;
     /** How long opening a database waits for descriptors while the process is nearly out of them. */
-    static final java.time.Duration DESCRIPTORS_WAIT = java.time.Duration.ofSeconds(60);
+    static final java.time.Duration DESCRIPTORS_WAIT = java.time.Duration.ofSeconds(10);
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Engines.class);
 
     /** The registry itself. */
@@ -55,7 +55,6 @@ public final class Engines {
      * engine is running (and its {@code health()} says how far behind it is) while connections wait for that.
      */
     public static MarmotEngine acquire(Path database, MarmotConfig config) throws SQLException {
-        awaitDescriptors(database);
         MarmotEngine engine = started(database, config);
         engine.awaitStartCatchUp();
         return engine;
@@ -72,6 +71,7 @@ public final class Engines {
             if (engine != null) {
                 return checked(engine, config);
             }
+            awaitDescriptors(database);
             engine = MarmotEngine.start(database, config);
             r.running.put(database, engine);
             return engine;
@@ -79,8 +79,9 @@ public final class Engines {
     }
 
     /**
-     * A connection (and an engine) opens only once the process is not nearly out of descriptors: the engines running
-     * free theirs as they go quiet, and a connection opened now would fail to open its files, or make an engine fail to.
+     * An engine starts once the process is not nearly out of descriptors, or after a bounded wait: the engines running
+     * free theirs as they go quiet, and one started now would fail to open its files. Only a start waits, never a
+     * connection to a running engine: the descriptors may be the application's own.
      */
     private static void awaitDescriptors(Path database) throws SQLException {
         try {

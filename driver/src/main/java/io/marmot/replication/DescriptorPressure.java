@@ -37,9 +37,9 @@ public final class DescriptorPressure implements Runnable {
     }
 
     /**
-     * Waits, at most {@code bound}, while more than {@value #FULL_PERCENT} % of the process's descriptors are open: a
-     * connection opened then, and the engine's work it sets off, would take descriptors that are not there (SQLite
-     * fails to open files), while the engines running close theirs as they go quiet. Returns whether there was room.
+     * Waits, at most {@code bound}, while more than {@value #FULL_PERCENT} % of the process's descriptors are open: an
+     * engine started then would take descriptors that are not there (SQLite fails to open files), while the engines
+     * running close theirs as they go quiet. Returns whether there was room.
      */
     public boolean awaitRoom(java.time.Duration bound) throws InterruptedException {
         long deadline = System.nanoTime() + bound.toNanos();
@@ -49,7 +49,7 @@ public final class DescriptorPressure implements Runnable {
                 return false;
             }
             if (!logged) {
-                log.info("{} % of this process's file descriptors are open: opening a connection waits (at most {} s)",
+                log.info("{} % of this process's file descriptors are open: an engine's start waits (at most {} s)",
                         percent, bound.toSeconds());
                 logged = true;
             }
