@@ -69,7 +69,7 @@ public final class Applier implements AutoCloseable {
         this.timer = runtime.timer();
         this.config = config;
         this.stats = stats;
-        this.db = new ApplierConnection(database);
+        this.db = new ApplierConnection(database, runtime.descriptors());
         OwnHistory history;
         try {
             history = new OwnHistory(db.db(), instance);

@@ -1,5 +1,6 @@
 package io.marmot.apply;
 
+import io.marmot.replication.DescriptorPressure;
 import io.marmot.sqlite.QuietFile;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
@@ -9,7 +10,7 @@ import org.sqlite.SQLiteConnection;
 /**
  * The applier's connection to its database and what is prepared on it (the applied transactions' statements, the
  * schema applier): opened when a step needs the database, closed once {@value #QUIET_TICKS} ticks in a row found
- * nothing to do. SQLite (unix VFS) keeps the descriptors of the process's closed connections to a file while another
+ * nothing to do (one, while the process runs short of descriptors). SQLite (unix VFS) keeps the descriptors of the process's closed connections to a file while another
  * connection holds it (in WAL mode an open connection holds a lock all the time), so an idle database gives back its
  * descriptors, and the connections' page caches, schemas and statements, only once this one goes too. While it is
  * closed, the idle upkeep (parked messages and waiting schema changes tried again, old conflicts pruned) runs only
@@ -30,6 +31,7 @@ final class ApplierConnection implements AutoCloseable {
     }
 
     private final Path database;
+    private final DescriptorPressure descriptors;
     private final QuietFile wal;
     private Builder builder;
     private SQLiteConnection db;
@@ -37,8 +39,9 @@ final class ApplierConnection implements AutoCloseable {
     private int quietTicks;
     private boolean closed;
 
-    ApplierConnection(Path database) {
+    ApplierConnection(Path database, DescriptorPressure descriptors) {
         this.database = database;
+        this.descriptors = descriptors;
         this.wal = new QuietFile(Path.of(database + "-wal"));
     }
 
@@ -108,7 +111,7 @@ final class ApplierConnection implements AutoCloseable {
     synchronized void stepped(boolean ticked, boolean busy) {
         if (busy) {
             quietTicks = 0;
-        } else if (ticked && ++quietTicks >= QUIET_TICKS && db != null) {
+        } else if (ticked && ++quietTicks >= (descriptors.high() ? 1 : QUIET_TICKS) && db != null) {
             try {
                 release();
             } catch (SQLException e) {

@@ -25,6 +25,9 @@ public final class Engines {
     /** Closes before every other registry: engines let go of the connections and servers they used. */
     static final MarmotRuntime.RegistryKey<Running> KEY = new MarmotRuntime.RegistryKey<>("engines", 15, Running::new);
     static final int CLOSE_ALL_SECONDS = 30;
+    /** How long opening a database waits for descriptors while the process is nearly out of them. */
+    static final java.time.Duration DESCRIPTORS_WAIT = java.time.Duration.ofSeconds(10);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Engines.class);
 
     /** The registry itself. */
     static final class Running implements MarmotRuntime.Registry {
@@ -68,9 +71,27 @@ public final class Engines {
             if (engine != null) {
                 return checked(engine, config);
             }
+            awaitDescriptors(database);
             engine = MarmotEngine.start(database, config);
             r.running.put(database, engine);
             return engine;
+        }
+    }
+
+    /**
+     * An engine starts once the process is not nearly out of descriptors, or after a bounded wait: the engines running
+     * free theirs as they go quiet, and one started now would fail to open its files. Only a start waits, never a
+     * connection to a running engine: the descriptors may be the application's own.
+     */
+    private static void awaitDescriptors(Path database) throws SQLException {
+        try {
+            if (!MarmotRuntime.get().descriptors().awaitRoom(DESCRIPTORS_WAIT)) {
+                log.warn("opening {} although the process is still nearly out of file descriptors after {} s", database,
+                        DESCRIPTORS_WAIT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while waiting for file descriptors to open " + database, "08001", e);
         }
     }
 

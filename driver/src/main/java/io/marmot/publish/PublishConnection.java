@@ -1,6 +1,7 @@
 package io.marmot.publish;
 
 import io.marmot.capture.LogUpkeep;
+import io.marmot.replication.DescriptorPressure;
 import io.marmot.sqlite.OtherCommits;
 import io.marmot.sqlite.QuietFile;
 import io.marmot.sqlite.Sqlite;
@@ -10,7 +11,7 @@ import org.sqlite.SQLiteConnection;
 
 /**
  * The publisher's connection to its database: open while there is work, closed once {@value #QUIET_POLLS} polls in
- * a row found nothing new, so an idle database keeps no connection (and no WAL descriptor) for publishing. While it
+ * a row found nothing new (one, while the process runs short of descriptors), so an idle database keeps no connection (and no WAL descriptor) for publishing. While it
  * is closed, a poll looks at the WAL by one {@code stat} ({@link QuietFile}) instead of {@code PRAGMA data_version}:
  * every commit, whoever makes it, writes the WAL, and a written WAL opens the connection again at once (its first
  * look counts as a change). What is prepared on the connection (the log upkeep's and the pass's statements, the
@@ -24,6 +25,7 @@ final class PublishConnection implements AutoCloseable {
     private final long nodeId;
     private final PublishPass pass;
     private final QuietFile wal;
+    private final DescriptorPressure descriptors;
     /** Read without the lock by the sweep's look ({@link #isOpen}). */
     private volatile SQLiteConnection db;
     private LogUpkeep upkeep;
@@ -32,8 +34,9 @@ final class PublishConnection implements AutoCloseable {
     private final io.marmot.clock.VersionWriters writers;
 
     /** @param writers what the engine's writers of row versions share (the log upkeep folds versions) */
-    PublishConnection(Path database, long nodeId, PublishPass pass, io.marmot.clock.VersionWriters writers)
-            throws SQLException {
+    PublishConnection(Path database, long nodeId, PublishPass pass, io.marmot.clock.VersionWriters writers,
+            DescriptorPressure descriptors) throws SQLException {
+        this.descriptors = descriptors;
         this.writers = writers;
         this.database = database;
         this.nodeId = nodeId;
@@ -65,7 +68,7 @@ final class PublishConnection implements AutoCloseable {
     synchronized void stepped(boolean polled, boolean found) throws SQLException {
         if (found) {
             quietPolls = 0;
-        } else if (polled && ++quietPolls >= QUIET_POLLS && db != null) {
+        } else if (polled && ++quietPolls >= (descriptors.high() ? 1 : QUIET_POLLS) && db != null) {
             release();
             wal.looking(); // after the close: a commit from now on (or since the last look) reopens it
         }

@@ -71,7 +71,7 @@ public final class Publisher implements AutoCloseable {
         this.stats = stats;
         this.subject = config.streams().subject(config.streams().shardOf(nodeId), nodeId);
         this.pass = new PublishPass(nodeId, subject, config, stats, own, listeners);
-        this.conn = new PublishConnection(database, nodeId, pass, writers);
+        this.conn = new PublishConnection(database, nodeId, pass, writers, runtime.descriptors());
         try {
             acked = sent = LogUpkeep.published(conn.db());
         } catch (SQLException e) {

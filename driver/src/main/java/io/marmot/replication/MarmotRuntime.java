@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -48,7 +49,8 @@ public final class MarmotRuntime {
             new ThreadKind("marmot-listen-<n>", "2 per JVM", "change listeners' deliveries"),
             new ThreadKind("marmot-timer-1", "1 per JVM", "wakes appliers' ticks, lingering and back-offs"),
             new ThreadKind("marmot-looks-1", "1 per JVM", "the local looks (LocalLooks): a stat of every database's WAL,"
-                    + " waking its publisher and schema watcher when written; health watches"),
+                    + " waking its publisher and schema watcher when written; health watches; a trim of the C heap when the"
+                    + " process grew (NativeHeapTrim); the count of open descriptors (DescriptorPressure)"),
             new ThreadKind("marmot-schema-<n>", "up to 2 per JVM, while WALs are written",
                     "schema watchers' reads for other processes' DDL"),
             new ThreadKind("marmot-fingerprints-1", "1 per JVM", "schema fingerprints, published and compared"),
@@ -91,6 +93,7 @@ public final class MarmotRuntime {
     private final ScheduledExecutorService timer = timer(1, "marmot-timer");
     private final ScheduledThreadPoolExecutor looksThread = timer(1, "marmot-looks");
     private final LocalLooks looks = new LocalLooks(looksThread);
+    private final DescriptorPressure descriptors = new DescriptorPressure();
     private final ExecutorService schemaWatch = WorkPools.pool(2, "marmot-schema");
     private final ScheduledExecutorService fingerprints = timer(1, "marmot-fingerprints");
     private final ScheduledExecutorService lockRenewals = timer(1, "marmot-locks");
@@ -103,6 +106,14 @@ public final class MarmotRuntime {
     private final ExecutorService repairAnswers = WorkPools.pool(2, "marmot-repair-answers");
 
     private MarmotRuntime() {
+        if (descriptors.measurable()) {
+            looksThread.scheduleWithFixedDelay(descriptors, 1, 1, TimeUnit.SECONDS);
+        }
+        NativeHeapTrim trim = NativeHeapTrim.ifUseful();
+        if (trim != null) {
+            looksThread.scheduleWithFixedDelay(trim, NativeHeapTrim.PERIOD_SECONDS, NativeHeapTrim.PERIOD_SECONDS,
+                    TimeUnit.SECONDS);
+        }
     }
 
     /** This JVM's runtime, created on first use. */
@@ -202,6 +213,11 @@ public final class MarmotRuntime {
     /** Every database's local looks: one sweep, one thread. */
     public LocalLooks looks() {
         return looks;
+    }
+
+    /** Whether the process runs short of file descriptors, so that engines close idle connections at once. */
+    public DescriptorPressure descriptors() {
+        return descriptors;
     }
 
     /** The schema watchers' reads, once the sweep found the WAL written (short queries). */

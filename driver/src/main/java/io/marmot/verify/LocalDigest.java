@@ -85,7 +85,8 @@ final class LocalDigest implements AutoCloseable {
         if (closed) {
             throw new SQLException("verification of " + database + " is closed");
         }
-        quiet = last != null && last.settled() && !sweeping && wal.unchangedSinceLastLook();
+        QuietFile.Change since = wal.change();
+        quiet = last != null && last.settled() && !sweeping && since == QuietFile.Change.NONE;
         if (quiet) {
             return last; // nothing committed since the last look: the digest stands
         }
@@ -95,11 +96,14 @@ final class LocalDigest implements AutoCloseable {
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
             version = rs.next() ? rs.getLong(1) : -1;
         }
-        if (version != dataVersion && last != null) {
+        // A connection opened since the last look cannot compare data_version with it: the files tell instead.
+        boolean committed = dataVersion == -1 ? since != QuietFile.Change.NONE : version != dataVersion;
+        dataVersion = version;
+        if (committed && last != null) {
             sweeping = true; // the first digest reads every table whole: no sweep needed after it
             changedDuringSweep = true;
         }
-        if (last == null || version != dataVersion || !last.settled() || sweeping) {
+        if (last == null || committed || !last.settled() || sweeping) {
             Map<String, ChangedKeys.Table> now = changed == null ? Map.of() : changed.drain();
             // A version is written (and reported) before its transaction commits: ranges are read again next round too.
             Map<String, ChangedKeys.Table> dirty = union(now, changedLastRound);
@@ -113,19 +117,24 @@ final class LocalDigest implements AutoCloseable {
             if (sweeping) {
                 sweep(order);
             }
-            dataVersion = version;
         }
         return last;
     }
 
     /**
-     * The digest for a verification round: {@link #current()}, and the connection closed when the database is quiet
-     * and no peer asked a repair question since the last round (the next look that needs it opens a new one).
+     * The digest for a verification round: {@link #current()}, and the connection closed unless a peer asked a repair
+     * question since the last round (the next look that needs it opens a new one). Kept from one round to the next,
+     * it held a thousand databases' descriptors for a round's interval after they were opened together.
      */
     synchronized Digest currentForRound() throws SQLException {
         Digest d = current();
-        if (quiet && !answered) {
+        if (!answered && db != null) {
+            // The close may checkpoint the WAL into the database: not a commit, unless one came since the look.
+            boolean untouched = wal.change() == QuietFile.Change.NONE;
             closeDb();
+            if (untouched) {
+                wal.looking();
+            }
         }
         answered = false;
         return d;

@@ -14,7 +14,8 @@ import java.util.Locale;
  * ({@code --apply-cost [messages] [rounds]}: {@link ApplyCost} alone). Prints a table and writes it to
  * {@code docs/benchmarks.md}, every figure next to the physical limit measured in the same run. The nemesis soak
  * (section 11, 15 minutes) runs only when asked for: {@code --only soak [--soak-minutes N] [--soak-seed N]}; section 7
- * measures many more databases with {@code --tenants N [--tenants-heap 4g]} (N tenants of two replicas, besides the 500).
+ * measures many more databases with {@code --tenants N [--tenants-heap 4g] [--tenants-servers K]} (N tenants of two
+ * replicas, besides the 500; K: on a cluster of K nats-servers of their own).
  */
 public final class Benchmark {
     private final boolean quick;

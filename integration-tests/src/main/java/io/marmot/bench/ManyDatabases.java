@@ -39,12 +39,14 @@ public final class ManyDatabases {
     }
 
     static final int OPENERS = 8;
+    private static final int HELD_READERS = 200;
 
     private ManyDatabases() {
     }
 
     /** Runs the measurement in a fresh JVM and returns its figures. */
-    static Result measure(Path dir, String natsUrl, long natsPid, int count, String heap, int settleSeconds)
+    /** @param natsPids the pid of every nats-server of {@code natsUrl}, comma-separated */
+    static Result measure(Path dir, String natsUrl, String natsPids, int count, String heap, int settleSeconds)
             throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path log = dir.resolve("many.log");
@@ -52,7 +54,7 @@ public final class ManyDatabases {
                 "-Dmarmot.bench.settleSeconds=" + Long.getLong("marmot.bench.settleSeconds", settleSeconds),
                 "-Dmarmot.bench.idleSeconds=" + Long.getLong("marmot.bench.idleSeconds", 10),
                 "-cp", System.getProperty("java.class.path"), ManyDatabases.class.getName(), dir.toString(), natsUrl,
-                Integer.toString(count), Long.toString(natsPid));
+                Integer.toString(count), natsPids);
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         Map<String, Double> figures = new LinkedHashMap<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -73,16 +75,39 @@ public final class ManyDatabases {
     }
 
     /** {@code <dir> <nats-url> <count> <nats-server pid>}: prints one {@code name value} line per figure. */
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+            System.exit(0);
+        } catch (Throwable e) {
+            e.printStackTrace(); // to the run's log
+            System.exit(1); // the request counter's connection would keep a failed run's JVM alive
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         String natsUrl = args[1];
         int count = Integer.parseInt(args[2]);
         Files.createDirectories(dir);
-        int port = Integer.parseInt(natsUrl.substring(natsUrl.lastIndexOf(':') + 1));
+        // One server, or several independent ones (tenant t on server t % K): their URLs and pids comma-separated.
+        int[] ports = java.util.Arrays.stream(natsUrl.split(","))
+                .mapToInt(u -> Integer.parseInt(u.substring(u.lastIndexOf(':') + 1))).toArray();
+        List<Path> natsStats = java.util.Arrays.stream(args[3].split(",")).map(pid -> Path.of("/proc", pid, "stat")).toList();
         figure("count", count);
         figure("threads_before", ProcessFigures.javaThreads());
         figure("os_threads_before", ProcessFigures.osThreads());
         figure("fds_before", ProcessFigures.fileDescriptors().size());
+
+        // The most descriptors held at once while opening and replicating, sampled (a listing of /proc/self/fd).
+        java.util.concurrent.atomic.AtomicLong fdsPeak = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fd-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleWithFixedDelay(() -> fdsPeak.accumulateAndGet(ProcessFigures.fileDescriptors(Path.of("/proc/self")),
+                Math::max), 0, 250, TimeUnit.MILLISECONDS);
 
         // Opened from several threads at once, as an application's request threads would.
         NatsRequests.Counting opening = NatsRequests.Counting.start(natsUrl);
@@ -129,17 +154,29 @@ public final class ManyDatabases {
         openers.shutdown();
         long writtenAt = System.nanoTime();
         figure("write_seconds", (writtenAt - t1) / 1e9);
-        List<Connection> readers = new ArrayList<>();
+        // Each missing row is looked for through a connection of its own, held while fewer than HELD_READERS are (a
+        // reader per tenant of ten thousand would take 15,000 descriptors), else opened for the look.
+        Map<Integer, Connection> readers = new LinkedHashMap<>();
         for (int i = 1; i < count; i += 2) {
-            readers.add(DriverManager.getConnection("jdbc:sqlite:" + file(dir, i)));
+            readers.put(i, readers.size() < HELD_READERS ? DriverManager.getConnection("jdbc:sqlite:" + file(dir, i)) : null);
         }
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         int missing = readers.size();
         while (missing > 0 && System.nanoTime() < deadline) {
-            for (java.util.Iterator<Connection> it = readers.iterator(); it.hasNext();) {
-                Connection r = it.next();
-                if (holdsRow(r)) { // looked at no more: ten thousand readers each time would slow the looks down
-                    r.close();
+            for (java.util.Iterator<Map.Entry<Integer, Connection>> it = readers.entrySet().iterator(); it.hasNext();) {
+                Map.Entry<Integer, Connection> e = it.next();
+                boolean holds;
+                if (e.getValue() != null) {
+                    holds = holdsRow(e.getValue());
+                    if (holds) { // looked at no more: ten thousand readers each time would slow the looks down
+                        e.getValue().close();
+                    }
+                } else {
+                    try (Connection r = DriverManager.getConnection("jdbc:sqlite:" + file(dir, e.getKey()))) {
+                        holds = holdsRow(r);
+                    }
+                }
+                if (holds) {
                     it.remove();
                 }
             }
@@ -148,13 +185,17 @@ public final class ManyDatabases {
                 Thread.sleep(50);
             }
         }
-        for (Connection r : readers) {
-            r.close();
+        for (Connection r : readers.values()) {
+            if (r != null) {
+                r.close();
+            }
         }
         if (missing > 0) {
             throw new IllegalStateException(missing + " tenants' rows did not reach their other replica in 10 minutes");
         }
         figure("replicated_seconds", (System.nanoTime() - t1) / 1e9);
+        sampler.shutdownNow();
+        figure("fds_peak", fdsPeak.get());
         figure("replicated_after_writes_seconds", (System.nanoTime() - writtenAt) / 1e9);
 
         // What a quiet moment looks like: set-up work is over (-Dmarmot.bench.settleSeconds waits longer, past the
@@ -170,12 +211,13 @@ public final class ManyDatabases {
                 .forEach((group, n) -> System.err.println("threads " + group + ": " + n));
         List<String> fds = ProcessFigures.fileDescriptors();
         figure("fds", fds.size());
-        figure("nats_connections", ProcessFigures.natsConnections(fds, port));
+        figure("nats_connections", natsConnections(fds, ports));
+        figure("nats_servers", ports.length);
+        figure("nats_fds", natsStats.stream().mapToLong(stat -> ProcessFigures.fileDescriptors(stat.getParent())).max().orElse(0));
         Map<String, Long> threadCpu0 = ProcessFigures.cpuByThreadGroup();
         Map<String, Long> osCpu0 = ProcessFigures.osCpuByThreadGroup();
         long cpu0 = ProcessFigures.processCpuNanos();
-        Path natsStat = Path.of("/proc", args[3], "stat");
-        long natsTicks0 = ProcessFigures.cpuTicks(natsStat);
+        long natsTicks0 = natsTicks(natsStats);
         // A count that does not vary with the machine's load beside the CPU: the appliers' steps (tasks of their pool).
         java.util.concurrent.ThreadPoolExecutor apply =
                 (java.util.concurrent.ThreadPoolExecutor) io.marmot.replication.MarmotRuntime.get().apply();
@@ -188,7 +230,7 @@ public final class ManyDatabases {
         figure("idle_apply_steps_per_second", (apply.getCompletedTaskCount() - steps0) * 1e9 / wall);
         figure("idle_engine_tasks_per_second", engineTasks0 < 0 ? Double.NaN : (engineTasks() - engineTasks0) * 1e9 / wall);
         figure("idle_cpu_percent", 100.0 * (ProcessFigures.processCpuNanos() - cpu0) / wall);
-        figure("idle_cpu_nats_percent", 100.0 * (ProcessFigures.cpuTicks(natsStat) - natsTicks0) * 10_000_000L / wall);
+        figure("idle_cpu_nats_percent", 100.0 * (natsTicks(natsStats) - natsTicks0) * 10_000_000L / wall);
         Map<String, Long> threadCpu1 = ProcessFigures.cpuByThreadGroup();
         figure("idle_cpu_marmot_percent", 100.0 * threadCpu1.entrySet().stream().filter(e -> e.getKey().startsWith("marmot-"))
                 .mapToLong(e -> e.getValue() - threadCpu0.getOrDefault(e.getKey(), 0L)).sum() / wall);
@@ -210,7 +252,24 @@ public final class ManyDatabases {
         figure("shutdown_seconds", (System.nanoTime() - t2) / 1e9);
         Thread.sleep(500);
         figure("threads_after", ProcessFigures.javaThreads());
-        figure("nats_connections_after", ProcessFigures.natsConnections(ProcessFigures.fileDescriptors(), port));
+        figure("nats_connections_after", natsConnections(ProcessFigures.fileDescriptors(), ports));
+    }
+
+    private static long natsConnections(List<String> fds, int[] ports) throws IOException {
+        long n = 0;
+        for (int port : ports) {
+            n += ProcessFigures.natsConnections(fds, port);
+        }
+        return n;
+    }
+
+    /** The CPU ticks of every nats-server, summed. */
+    private static long natsTicks(List<Path> stats) throws IOException {
+        long ticks = 0;
+        for (Path stat : stats) {
+            ticks += ProcessFigures.cpuTicks(stat);
+        }
+        return ticks;
     }
 
     private static Path file(Path dir, int i) {
@@ -223,7 +282,8 @@ public final class ManyDatabases {
      */
     private static String url(Path dir, int i, String natsUrl) {
         String tenant = "tenant" + dir.getFileName() + "-" + i / 2;
-        return "jdbc:marmot:sqlite:" + file(dir, i) + "?node-id=" + (i % 2 + 1) + "&nats-url=" + natsUrl
+        String[] servers = natsUrl.split(",");
+        return "jdbc:marmot:sqlite:" + file(dir, i) + "?node-id=" + (i % 2 + 1) + "&nats-url=" + servers[i / 2 % servers.length]
                 + "&stream-prefix=" + tenant + "&subject-prefix=" + tenant + "&max-log-bytes=" + (8 << 20);
     }
 

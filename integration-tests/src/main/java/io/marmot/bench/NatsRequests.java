@@ -4,6 +4,8 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Nats;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,34 +29,48 @@ final class NatsRequests {
         }
     }
 
-    /** Requests counted from {@link #start} until {@link #stop}, which divides them by {@code per}. */
+    /**
+     * Requests counted from {@link #start} until {@link #stop}, which divides them by {@code per}; on every server of
+     * {@code natsUrl}, comma-separated servers being independent ones (tenants spread over them), not a cluster.
+     */
     static final class Counting implements AutoCloseable {
         private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
-        private final Connection nc;
-        private final Dispatcher d;
+        private final List<Connection> connections = new ArrayList<>();
+        private final List<Dispatcher> dispatchers = new ArrayList<>();
 
-        private Counting(Connection nc) {
-            this.nc = nc;
-            this.d = nc.createDispatcher(m -> {
-                String kind = kind(m.getSubject());
-                if (kind != null) {
-                    counts.computeIfAbsent(kind, k -> new LongAdder()).increment();
-                }
-            });
+        private Counting() {
         }
 
         static Counting start(String natsUrl) throws Exception {
-            Counting c = new Counting(Nats.connect(natsUrl));
-            c.d.subscribe(">");
-            c.nc.flush(Duration.ofSeconds(5));
+            Counting c = new Counting();
+            try {
+                for (String url : natsUrl.split(",")) {
+                    Connection nc = Nats.connect(url);
+                    c.connections.add(nc);
+                    Dispatcher d = nc.createDispatcher(m -> {
+                        String kind = kind(m.getSubject());
+                        if (kind != null) {
+                            c.counts.computeIfAbsent(kind, k -> new LongAdder()).increment();
+                        }
+                    });
+                    c.dispatchers.add(d);
+                    d.subscribe(">");
+                    nc.flush(Duration.ofSeconds(5));
+                }
+            } catch (Exception e) {
+                c.close();
+                throw e;
+            }
             c.counts.clear();
             return c;
         }
 
         /** The counts by kind divided by {@code per} (seconds, databases); the total under "total". */
         Map<String, Double> stop(double per) throws Exception {
-            nc.flush(Duration.ofSeconds(5));
-            nc.closeDispatcher(d);
+            for (int i = 0; i < connections.size(); i++) {
+                connections.get(i).flush(Duration.ofSeconds(5));
+                connections.get(i).closeDispatcher(dispatchers.get(i));
+            }
             Map<String, Double> out = new TreeMap<>();
             long total = 0;
             for (Map.Entry<String, LongAdder> e : counts.entrySet()) {
@@ -67,7 +83,9 @@ final class NatsRequests {
 
         @Override
         public void close() throws InterruptedException {
-            nc.close();
+            for (Connection nc : connections) {
+                nc.close();
+            }
         }
     }
 

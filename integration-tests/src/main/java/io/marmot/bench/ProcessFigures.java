@@ -27,6 +27,15 @@ final class ProcessFigures {
         }
     }
 
+    /** How many descriptors the process of {@code /proc/<pid>} holds (0 when it is gone). */
+    static long fileDescriptors(Path proc) {
+        try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+            return fds.count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     static List<String> fileDescriptors() throws IOException {
         List<String> out = new ArrayList<>();
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
