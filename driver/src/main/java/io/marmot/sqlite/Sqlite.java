@@ -89,7 +89,7 @@ public final class Sqlite {
             }
             throw e;
         } finally {
-            WriteLockWaiter.released(c);
+            WriteLockWaiter.handedOn(c);
         }
     }
 

@@ -14,7 +14,11 @@ import java.util.concurrent.locks.LockSupport;
  * 0.5-0.6x plain sqlite-jdbc's rate. Here a connection that is running takes the free lock at once, as with plain
  * SQLite, while the waiters sleep; once the first waiter has been first for {@link #PATIENCE_NANOS}, the next commit
  * wakes it and newcomers wait behind it (0.04 wake-ups per commit), so a waiter's turn comes within about half a
- * millisecond per waiter ahead of it, where plain SQLite's waiters nap up to 100 ms and may starve. Writers of other
+ * millisecond per waiter ahead of it, where plain SQLite's waiters nap up to 100 ms and may starve. The waiter behind
+ * one that leaves is woken as it becomes first (asleep for five milliseconds, it let the lock lie idle once the turn
+ * ahead of it was over), and a transaction of the engine hands the lock on to the first waiter at once: the engine
+ * writes seldom, and a writer that waited behind the publisher's short transaction slept on until its own look,
+ * nobody else committing to wake it. Writers of other
  * processes free the lock without a word: the first waiter looks every millisecond, the others every few
  * milliseconds (in case the first no longer waits without having said so).
  */
@@ -45,13 +49,16 @@ final class WriteLockQueue {
         }
     }
 
-    private synchronized void remove(Place p) {
+    /** @return the waiter that became first by it (null if none did) */
+    private synchronized Place remove(Place p) {
         if (waiting.peekFirst() == p) {
             waiting.pollFirst();
-            becomesFirst(waiting.peekFirst());
-        } else {
-            waiting.remove(p);
+            Place next = waiting.peekFirst();
+            becomesFirst(next);
+            return next;
         }
+        waiting.remove(p);
+        return null;
     }
 
     private void becomesFirst(Place p) {
@@ -114,11 +121,18 @@ final class WriteLockQueue {
             }
         }
 
-        /** This connection took the lock, or stopped waiting for it: it leaves the queue, waking nobody. */
+        /**
+         * This connection took the lock, or stopped waiting for it: it leaves the queue. The waiter behind it, now
+         * first, is woken to look every millisecond rather than every few (its patience starts now): asleep for its
+         * turn behind a due waiter, it would otherwise sleep on after that waiter's turn was over.
+         */
         void left() {
             if (queued) {
                 queued = false;
-                queue.remove(this);
+                Place next = queue.remove(this);
+                if (next != null) {
+                    LockSupport.unpark(next.thread);
+                }
             }
         }
 
@@ -131,6 +145,20 @@ final class WriteLockQueue {
             Place due = queue.due();
             if (due != null) {
                 LockSupport.unpark(due.thread);
+            }
+        }
+
+        /**
+         * The engine's transaction freed the lock: the first waiter is woken and its turn comes at once. The engine
+         * writes seldom (the publisher's group closing and pruning, the applier's slices) and the waiters it made wait
+         * gain nothing by patience: a writer that waited behind the publisher slept up to 5 ms after its commit.
+         */
+        void handedOn() {
+            left();
+            Place h = queue.head;
+            if (h != null) {
+                h.firstSince = System.nanoTime() - PATIENCE_NANOS;
+                LockSupport.unpark(h.thread);
             }
         }
     }

@@ -73,6 +73,17 @@ public final class WriteLockWaiter extends BusyHandler {
     }
 
     /**
+     * The engine's transaction on this connection ended: the connection waiting longest for the lock takes it now,
+     * without the patience a commit of the application's lets running connections have first.
+     */
+    static void handedOn(Connection c) {
+        WriteLockWaiter w = INSTALLED.get(c);
+        if (w != null && w.place != null) {
+            w.place.handedOn();
+        }
+    }
+
+    /**
      * The connection is about to close: its place in the queue goes with it. A place left queued by a closed
      * connection would keep every later writer of the file waiting behind it ({@link WriteLockQueue}: 200 ms each).
      */

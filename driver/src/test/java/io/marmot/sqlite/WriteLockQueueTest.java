@@ -4,10 +4,63 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
-/** The JVM's write-lock queues go with the last connection to their file: none is kept per file ever opened. */
+/**
+ * The JVM's write-lock queues go with the last connection to their file: none is kept per file ever opened; a waiter
+ * is woken when the engine's transaction ends and when the waiter ahead of it leaves.
+ */
 class WriteLockQueueTest {
+    /** How long a waiter sleeps here unless something wakes it: far longer than any look of the queue's own. */
+    private static final long ASLEEP_NANOS = TimeUnit.SECONDS.toNanos(20);
+
+    @Test
+    void theEnginesReleaseWakesTheFirstWaiter() throws Exception {
+        WriteLockQueue.Place engine = WriteLockQueue.placeFor("/wake/engine.db");
+        WriteLockQueue.Place writer = WriteLockQueue.placeFor("/wake/engine.db");
+        // The writer waited for the lock the engine holds (the publisher ending a group): once the engine commits it
+        // must not sleep on (it slept up to 5 ms, its patience not over, and nobody else committed to wake it).
+        long slept = sleepsAfterWaiting(writer, engine::handedOn);
+        assertTrue(slept < ASLEEP_NANOS / 4, "the waiter slept " + slept / 1_000_000 + " ms after the engine's commit");
+    }
+
+    @Test
+    void theWaiterBehindOneThatLeavesIsWoken() throws Exception {
+        WriteLockQueue.Place due = WriteLockQueue.placeFor("/wake/turn.db");
+        WriteLockQueue.Place next = WriteLockQueue.placeFor("/wake/turn.db");
+        due.await(); // first in the queue (sleeps a millisecond's look)
+        // The waiter whose turn it was takes the lock: the one behind it is first now, and looks every millisecond
+        // rather than every five.
+        long slept = sleepsAfterWaiting(next, due::left);
+        assertTrue(slept < ASLEEP_NANOS / 4, "the next waiter slept " + slept / 1_000_000 + " ms after the first left");
+        due.left();
+    }
+
+    /** Nanoseconds {@code waiter}'s thread slept after joining the queue while {@code then} ran on this thread. */
+    private static long sleepsAfterWaiting(WriteLockQueue.Place waiter, Runnable then) throws Exception {
+        AtomicLong joined = new AtomicLong();
+        AtomicLong slept = new AtomicLong(-1);
+        Thread t = new Thread(() -> {
+            waiter.await(); // joins the queue, sleeps a look
+            joined.set(1);
+            long s = System.nanoTime();
+            LockSupport.parkNanos(ASLEEP_NANOS); // returns at once if it was woken since (or is woken while here)
+            slept.set(System.nanoTime() - s);
+        });
+        t.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (joined.get() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        then.run();
+        t.join(TimeUnit.NANOSECONDS.toMillis(ASLEEP_NANOS) + 5_000);
+        waiter.left();
+        return slept.get();
+    }
+
     @Test
     void queuesOfFilesNoConnectionUsesAnyMoreAreForgotten() {
         List<WriteLockQueue.Place> held = new ArrayList<>();
