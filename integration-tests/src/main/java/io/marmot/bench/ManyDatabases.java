@@ -39,7 +39,7 @@ public final class ManyDatabases {
     }
 
     static final int OPENERS = 8;
-    private static final int HELD_READERS = 200;
+    private static final int HELD_READERS = 1000;
 
     private ManyDatabases() {
     }
