@@ -47,21 +47,8 @@ class IdleTimersTest {
     void idleDatabasesRunNoTimerWorkThatFindsNothingAndStillReplicate() throws Exception {
         Path root = dir.toRealPath();
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
-            for (int t = 0; t < TENANTS; t++) {
-                for (int node = 1; node <= 2; node++) {
-                    try (Connection c = Db.node(file(root, t, node), url(t, node, nats.url()))) {
-                        Db.exec(c, "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT)");
-                    }
-                }
-                try (Connection c = Db.node(file(root, t, 1), url(t, 1, nats.url()))) {
-                    Db.exec(c, "INSERT INTO notes VALUES (1, 'tenant " + t + "')");
-                }
-            }
-            for (int t = 0; t < TENANTS; t++) {
-                Path second = file(root, t, 2);
-                Await.until(WITHIN, "tenant " + t + "'s row on its second replica",
-                        () -> Db.count(second, "SELECT count(*) FROM notes") == 1);
-            }
+            ReplicatedTenants.startWithARow(TENANTS, WITHIN, (t, n) -> file(root, t, n),
+                    (t, n) -> url(t, n, nats.url()));
 
             // Every step of an applier is a task of the JVM's applying pool, and nothing else runs there.
             ThreadPoolExecutor apply = (ThreadPoolExecutor) MarmotRuntime.get().apply();
