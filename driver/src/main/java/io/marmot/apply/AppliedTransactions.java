@@ -176,15 +176,6 @@ final class AppliedTransactions implements AutoCloseable {
         }
     }
 
-    /** After a failure: nothing cached from the failed transaction is used again. */
-    void recover() {
-        try {
-            changes.forgetStatements();
-        } catch (SQLException e) {
-            // closing a broken statement may fail too; new ones are prepared either way
-        }
-    }
-
     void refreshOutOfSync() throws SQLException {
         long missed = MissedMessages.count(db);
         stats.missedMessages.set(missed);

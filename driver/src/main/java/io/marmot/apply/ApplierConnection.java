@@ -97,10 +97,18 @@ final class ApplierConnection implements AutoCloseable {
         schema().retryWaiting();
     }
 
-    /** After a failure: nothing cached from the failed transaction is used again. */
+    /**
+     * After a failure: the connection goes with everything prepared on it. sqlite-jdbc finalizes a statement that
+     * failed with a full disk or an I/O error, so a statement kept from before would fail ever after ("statement is not
+     * executing") and the applier would never heal; the next step opens anew.
+     */
     synchronized void recover() {
-        if (parts != null) {
-            parts.writes().recover();
+        if (db != null) {
+            try {
+                release();
+            } catch (SQLException e) {
+                log.debug("closing the applier's connection to {} after a failure: {}", database, e.toString());
+            }
         }
     }
 

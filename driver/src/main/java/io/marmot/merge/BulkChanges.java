@@ -4,6 +4,7 @@ import io.marmot.clock.RowMerge;
 import io.marmot.clock.RowState;
 import io.marmot.clock.RowVersions;
 import io.marmot.clock.Stamp;
+import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.RowChange;
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
@@ -94,6 +95,10 @@ final class BulkChanges {
             savepoint.release();
             return end;
         } catch (SQLException e) {
+            if (!Sqlite.rejectsTheData(e)) {
+                // this node's trouble (a full disk may have rolled the whole transaction back): retried whole
+                throw e;
+            }
             // one by one, each change meets the failure alone (a clash is settled, bad data rejects its transaction)
         }
         savepoint.rollBack();

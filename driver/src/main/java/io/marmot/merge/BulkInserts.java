@@ -1,6 +1,7 @@
 package io.marmot.merge;
 
 import io.marmot.clock.RowVersions;
+import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.RowChange;
 import java.sql.SQLException;
 import java.util.List;
@@ -47,6 +48,10 @@ final class BulkInserts {
                 return end;
             }
         } catch (SQLException e) {
+            if (!Sqlite.rejectsTheData(e)) {
+                // this node's trouble (a full disk may have rolled the whole transaction back): retried whole
+                throw e;
+            }
             // one by one, each change meets the failure alone (a clash is settled, bad data rejects its transaction)
         }
         savepoint.rollBack();

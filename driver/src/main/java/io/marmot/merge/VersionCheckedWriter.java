@@ -256,12 +256,6 @@ public final class VersionCheckedWriter implements AutoCloseable {
         }
     }
 
-    /** After a failed transaction: statements it left half-run are prepared anew. */
-    public void forgetStatements() throws SQLException {
-        writer.reset();
-        schemaVersion = -1;
-    }
-
     @Override
     public void close() throws SQLException {
         try {

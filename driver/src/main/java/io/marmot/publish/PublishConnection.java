@@ -18,6 +18,7 @@ import org.sqlite.SQLiteConnection;
  * data_version look) is closed with it and prepared again on the next one: none outlives its connection.
  */
 final class PublishConnection implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PublishConnection.class);
     /** Polls a second apart once the database is quiet ({@code IdlePace}): a few seconds of nothing new. */
     static final int QUIET_POLLS = 5;
 
@@ -71,6 +72,20 @@ final class PublishConnection implements AutoCloseable {
         } else if (polled && ++quietPolls >= (descriptors.high() ? 1 : QUIET_POLLS) && db != null) {
             release();
             wal.looking(); // after the close: a commit from now on (or since the last look) reopens it
+        }
+    }
+
+    /**
+     * After a failure on the database: the connection goes with its statements (sqlite-jdbc finalizes a statement that
+     * failed with a full disk or an I/O error, so one kept would fail ever after); the next step opens anew.
+     */
+    synchronized void discard() {
+        if (db != null) {
+            try {
+                release();
+            } catch (SQLException e) {
+                log.debug("closing the publisher's connection to {} after a failure: {}", database, e.toString());
+            }
         }
     }
 

@@ -175,6 +175,9 @@ public final class Publisher implements AutoCloseable {
                 log.error("{} - publishing failed", nodeId, e);
             }
             sent = acked;
+            if (e instanceof SQLException) {
+                conn.discard();
+            }
             stats.publishFailed(e);
             if (failures++ == 0) {
                 log.warn("{} - publishing failed, changes stay in the log and are retried: {}", nodeId, e.toString());
