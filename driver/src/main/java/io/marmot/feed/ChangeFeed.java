@@ -37,6 +37,9 @@ public final class ChangeFeed implements AutoCloseable {
     private static final Duration LEASE = Duration.ofSeconds(15);
     private static final long RENEW_NANOS = TimeUnit.SECONDS.toNanos(4);
     private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Since the last renewal known to have landed: the lease cannot have lapsed to another node yet. */
+    private static final long KEPT_WITHOUT_ANSWER_NANOS = LEASE.toNanos() - RENEW_NANOS;
+    private static final long PROBLEM_LOGGED_EVERY_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final String KEY = "change-feed";
     private static final int MESSAGES_PER_STEP = 500;
     private static final int IN_FLIGHT = 256;
@@ -59,6 +62,7 @@ public final class ChangeFeed implements AutoCloseable {
     private volatile long emittedRows;
     private volatile long missingMessages;
     private volatile String problem;
+    private long problemLoggedAt;
     private boolean closed;
 
     public ChangeFeed(long nodeId, MarmotConfig config, Supplier<Connection> connection) {
@@ -94,8 +98,11 @@ public final class ChangeFeed implements AutoCloseable {
             problem = null;
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             readers = null; // next step reads again where the feed stream says it stands
-            if (problem == null) {
+            // a new problem at once, the same one again now and then: a feed never stands still in silence
+            if (!java.util.Objects.equals(e.getMessage(), problem)
+                    || System.nanoTime() - problemLoggedAt > PROBLEM_LOGGED_EVERY_NANOS) {
                 log.warn("{} - change feed: {} (goes on from the feed stream's last message)", nodeId, e.toString());
+                problemLoggedAt = System.nanoTime();
             }
             problem = e.getMessage();
             bucket.forget();
@@ -131,6 +138,13 @@ public final class ChangeFeed implements AutoCloseable {
             renewedAt = System.nanoTime();
             return true;
         } catch (IOException | JetStreamApiException e) {
+            if (stillHeld(nc) || System.nanoTime() - renewedAt < KEPT_WITHOUT_ANSWER_NANOS) {
+                // a renewal whose answer was lost in a failover may have landed ("wrong last sequence" next time),
+                // and no other node can take the key before it lapses: renewed again at the next step
+                log.debug("{} - change feed: renewing the lease: {} (kept, tried again)", nodeId, e.toString());
+                bucket.forget();
+                return true;
+            }
             log.warn("{} - change feed: lost the lease ({}); another node may emit now", nodeId, e.toString());
             holding = false;
             readers = null;
@@ -138,6 +152,20 @@ public final class ChangeFeed implements AutoCloseable {
             nextTry = System.nanoTime() + RETRY_NANOS;
             return false;
         }
+    }
+
+    /** Whether the key still holds this node's value: its revision is taken as the one to renew from. */
+    private boolean stillHeld(Connection nc) {
+        try {
+            KeyValueEntry entry = bucket.open(nc).get(KEY);
+            if (entry != null && Arrays.equals(entry.getValue(), holder)) {
+                revision = entry.getRevision();
+                return true;
+            }
+        } catch (IOException | JetStreamApiException e) {
+            // not known: kept only while it cannot have lapsed
+        }
+        return false;
     }
 
     private void resume(Connection nc) throws IOException, JetStreamApiException {

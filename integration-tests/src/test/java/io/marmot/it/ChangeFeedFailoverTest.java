@@ -18,11 +18,12 @@ import org.junit.jupiter.api.Test;
  * feed's ephemeral consumer of the change stream (fetches find nothing while it is down: the reader must notice and
  * read again). Each time the feed goes on, and a plain jnats reader finds every committed insert exactly once.
  *
- * <p>Not in the default run ({@code -Dmarmot.feed.failover=true} runs it): it is known to fail. Killing only the feed
- * stream's leader passed 2 of 3 runs, the third stood still while the killed server stayed down (the ephemeral
- * consumer the feed reads through lived on it: {@code ShardReader} now reads again with a new consumer); killing each
- * server in turn, the change-feed lease went back and forth between the nodes ("wrong last sequence") and the feed
- * stood still for over 90 s after the third kill. Open in issue notes until it passes.
+ * <p>Not in the default run ({@code -Dmarmot.feed.failover=true} runs it): it is known to fail. The lease no longer
+ * goes back and forth (a renewal whose answer a failover lost is kept while the key still holds this node's value or
+ * cannot have lapsed) and the check reads the feed through one consumer instead of a request per message (300,000
+ * messages were not read within its wait); it passed 2 of 6 runs on a loaded machine. Left: once one insert of 205,903
+ * never reached the feed while both files hold it and the change stream was read to its end; once the feed stood at
+ * 110,254 of 178,697 with no problem reported. Open in issue notes.
  */
 class ChangeFeedFailoverTest {
     @Test
@@ -49,7 +50,13 @@ class ChangeFeedFailoverTest {
             long last = Long.parseLong(writer.expect(l -> l.startsWith("stopped "), 30).substring("stopped ".length()));
             assertTrue(last > 500, "the writer kept committing (" + last + " rows)");
 
-            FeedCheck.everyInsertOnce(cluster.url(), last);
+            try {
+                FeedCheck.everyInsertOnce(cluster.url(), last);
+            } catch (AssertionError e) {
+                e.addSuppressed(new Exception("emitter: " + FeedCheck.feed(emitter) + "; writer: "
+                        + FeedCheck.feed(writer)));
+                throw e;
+            }
         });
     }
 }
