@@ -1,6 +1,7 @@
 package io.marmot.publish;
 
 import io.marmot.schema.SchemaJournal;
+import io.marmot.sqlite.Sqlite;
 import io.marmot.wire.SchemaChangeCodec;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -52,7 +53,12 @@ final class SchemaSender {
             PublishAck ack = js.publish(NatsMessage.builder().subject(subject).headers(headers).data(body).build(),
                     PublishOptions.builder().messageId(nodeId + "-schema-" + o.createdMillis() + "-" + o.seq()).build());
             own.published(ack.getStream(), ack.getSeqno());
-            SchemaJournal.sent(db, o.seq());
+            // In a write transaction of the engine's, which hands the lock on: the application's writer this
+            // statement waited behind would otherwise queue behind it until it looked gone (WriteLockQueue).
+            Sqlite.inWriteTransaction(db, c -> {
+                SchemaJournal.sent(c, o.seq());
+                return null;
+            });
             log.info("{} - sent schema change: {}", nodeId, o.sql());
             sent++;
         }

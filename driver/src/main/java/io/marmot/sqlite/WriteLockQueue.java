@@ -20,7 +20,11 @@ import java.util.concurrent.locks.LockSupport;
  * writes seldom, and a writer that waited behind the publisher's short transaction slept on until its own look,
  * nobody else committing to wake it. Writers of other
  * processes free the lock without a word: the first waiter looks every millisecond, the others every few
- * milliseconds (in case the first no longer waits without having said so).
+ * milliseconds (in case the first no longer waits without having said so). A first waiter that stopped looking for
+ * {@link #SILENT_NANOS} has its lock (a statement of the engine's outside its write transactions, which SQLite let
+ * through without a word) and leaves the queue: kept, it stayed due, and every writer of the application queued
+ * behind it for {@link #TURN_NANOS}, until that engine connection's next transaction (the publisher's, a second
+ * later): a writer of 1000-row batches lost 1 s of its 1.4 s this way while its peer was sent a new table.
  */
 final class WriteLockQueue {
     private static final long FIRST_LOOKS_NANOS = 1_000_000;
@@ -29,6 +33,11 @@ final class WriteLockQueue {
     static final long PATIENCE_NANOS = 500_000;
     /** How long a newcomer keeps behind the waiters before trying the lock anyway (a waiter may have gone silent). */
     private static final long TURN_NANOS = 200_000_000;
+    /**
+     * A first waiter that has not looked for this long waits no more: twenty of its looks, so a waiter the machine's
+     * load kept from running a while is seldom taken for gone (it would only join again, at the back).
+     */
+    static final long SILENT_NANOS = 20_000_000;
     /**
      * Held weakly: a queue lives as long as a connection to its file has a place in it, so a JVM that opens and
      * deletes many files (a database per request, per test) does not keep one queue per file it ever saw.
@@ -64,6 +73,7 @@ final class WriteLockQueue {
     private void becomesFirst(Place p) {
         if (p != null) {
             p.firstSince = System.nanoTime();
+            p.lookedAt = p.firstSince;
         }
         head = p;
     }
@@ -71,7 +81,32 @@ final class WriteLockQueue {
     /** The first waiter, when it has waited its patience out: the lock is its at the next release. */
     private Place due() {
         Place h = head;
-        return h != null && System.nanoTime() - h.firstSince >= PATIENCE_NANOS ? h : null;
+        if (h == null) {
+            return null;
+        }
+        long now = System.nanoTime();
+        if (now - h.lookedAt > SILENT_NANOS) {
+            dropSilent(h);
+            return null; // whoever is first now has its patience ahead of it
+        }
+        return now - h.firstSince >= PATIENCE_NANOS ? h : null;
+    }
+
+    /** The first waiter stopped looking: it has the lock, or gave up without saying so. The next one is first. */
+    private void dropSilent(Place h) {
+        Place next;
+        synchronized (this) {
+            if (waiting.peekFirst() != h || System.nanoTime() - h.lookedAt <= SILENT_NANOS) {
+                return; // it left, or looked again meanwhile
+            }
+            h.queued = false;
+            waiting.pollFirst();
+            next = waiting.peekFirst();
+            becomesFirst(next);
+        }
+        if (next != null) {
+            LockSupport.unpark(next.thread);
+        }
     }
 
     /** One connection's place in the queue of its file. */
@@ -80,6 +115,8 @@ final class WriteLockQueue {
         private volatile Thread thread;
         private volatile boolean queued;
         private volatile long firstSince;
+        /** When it last looked at the lock from the busy handler (or became first): it still waits while this is recent. */
+        private volatile long lookedAt;
 
         private Place(WriteLockQueue queue) {
             this.queue = queue;
@@ -93,12 +130,18 @@ final class WriteLockQueue {
             }
         }
 
+        /** Whether it has a place among the waiters: for tests. */
+        boolean queued() {
+            return queued;
+        }
+
         private boolean first() {
             return queue.head == this;
         }
 
         /** In the busy handler: the lock is taken; sleeps until woken for its turn, or looks again. */
         void await() {
+            lookedAt = System.nanoTime();
             join();
             LockSupport.parkNanos(first() ? FIRST_LOOKS_NANOS : OTHERS_LOOK_NANOS);
         }
@@ -118,6 +161,7 @@ final class WriteLockQueue {
             long deadline = System.nanoTime() + TURN_NANOS;
             while (!first() && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(OTHERS_LOOK_NANOS);
+                queue.due(); // drops a first waiter gone silent: this one moves up
             }
         }
 

@@ -43,9 +43,11 @@ class OwnMessagesSkippedTest {
                 Await.until(WAIT, "node " + id + " holds every row", () -> Db.count(db, "SELECT count(*) FROM t") == 27);
             }
             // Each node has read the whole stream, its own messages included, once both have published everything.
+            // pendingChanges is refreshed at the publisher's prune (every second, 0 before the first): counted here
+            // is what JetStream acknowledged, else a message still being acknowledged was left out of the total.
             Await.until(WAIT, "both nodes read the stream to its end", () -> {
                 long total = stats(1).publishedMessages() + stats(2).publishedMessages();
-                return stats(1).pendingChanges() == 0 && stats(2).pendingChanges() == 0
+                return stats(1).publishedChanges() == 20 && stats(2).publishedChanges() == 7
                         && Db.count(nodes.database(1), "SELECT coalesce(max(seq), 0) FROM __marmot_received") >= total
                         && Db.count(nodes.database(2), "SELECT coalesce(max(seq), 0) FROM __marmot_received") >= total;
             });

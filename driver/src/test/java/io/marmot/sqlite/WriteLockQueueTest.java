@@ -1,5 +1,6 @@
 package io.marmot.sqlite;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -11,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The JVM's write-lock queues go with the last connection to their file: none is kept per file ever opened; a waiter
- * is woken when the engine's transaction ends and when the waiter ahead of it leaves.
+ * is woken when the engine's transaction ends and when the waiter ahead of it leaves; one that stopped looking is not
+ * waited for.
  */
 class WriteLockQueueTest {
     /** How long a waiter sleeps here unless something wakes it: far longer than any look of the queue's own. */
@@ -37,6 +39,26 @@ class WriteLockQueueTest {
         long slept = sleepsAfterWaiting(next, due::left);
         assertTrue(slept < ASLEEP_NANOS / 4, "the next waiter slept " + slept / 1_000_000 + " ms after the first left");
         due.left();
+    }
+
+    @Test
+    void aWaiterThatStoppedLookingIsNotWaitedFor() {
+        WriteLockQueue.Place engine = WriteLockQueue.placeFor("/silent/engine.db");
+        WriteLockQueue.Place writer = WriteLockQueue.placeFor("/silent/engine.db");
+        // A statement of the engine's outside its write transactions (an auto-commit DELETE of the publisher's) waited
+        // in the busy handler, then SQLite let it through: it looked no more, and nothing told the queue it left.
+        engine.await();
+        long silent = System.nanoTime() + WriteLockQueue.SILENT_NANOS + 1_000_000;
+        while (System.nanoTime() - silent < 0) {
+            LockSupport.parkNanos(silent - System.nanoTime());
+        }
+        // The application's next transaction: it must not queue behind that place, which would never take its turn
+        // (it queued for 200 ms, and the next writer again, until the engine's next transaction on that connection).
+        writer.awaitTurn();
+        boolean queuedBehind = writer.queued();
+        writer.left();
+        assertFalse(queuedBehind, "the writer queued behind a waiter that no longer waits");
+        assertFalse(engine.queued(), "a waiter that stopped looking keeps its place");
     }
 
     /** Nanoseconds {@code waiter}'s thread slept after joining the queue while {@code then} ran on this thread. */
