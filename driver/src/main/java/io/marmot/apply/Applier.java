@@ -87,7 +87,8 @@ public final class Applier implements AutoCloseable {
         this.progress = new StreamProgress(nodeId);
         this.starter = new FeedStarter(nodeId, config, stats, own, history, db, feeds, progress);
         this.intake = new MessageIntake(nodeId, stats, own, history, db, feeds, progress);
-        this.watchdog = new FeedWatchdog(nodeId, stats);
+        this.watchdog = new FeedWatchdog(nodeId, stats, link == null ? null : link::streamEnds,
+                config.streams().subjects(1));
         for (int shard = 1; shard <= config.streams().shards(); shard++) {
             streams.add(config.streams().streamName(shard));
         }

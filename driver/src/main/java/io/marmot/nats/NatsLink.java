@@ -90,6 +90,15 @@ public final class NatsLink implements AutoCloseable {
         return c == null ? "" : c.trouble().problem();
     }
 
+    /**
+     * The streams' ends listed once for every engine on the shared connection (see {@link StreamEnds}); null before
+     * {@link #start}.
+     */
+    public StreamEnds streamEnds() {
+        SharedConnection c = connection;
+        return c == null ? null : c.streamEnds();
+    }
+
     /** How often the shared connection dropped since it was opened. */
     public long drops() {
         SharedConnection c = connection;

@@ -56,6 +56,7 @@ final class SharedConnection {
     private volatile boolean closed;
     private volatile boolean disconnected;
     private final ConnectionTrouble trouble = new ConnectionTrouble(System::currentTimeMillis);
+    private final StreamEnds streamEnds = new StreamEnds();
 
     SharedConnection(String url) {
         this.name = "marmot-nats-" + COUNT.incrementAndGet();
@@ -170,6 +171,11 @@ final class SharedConnection {
 
     String url() {
         return Secrets.maskUrl(url);
+    }
+
+    /** The streams' ends the engines' idle feed watchdogs share on this connection. */
+    StreamEnds streamEnds() {
+        return streamEnds;
     }
 
     /** Drops and slow-consumer events of this connection. */

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Idle replicated databases run nothing on a timer that finds nothing to do (issue 24). An applier runs only for its
- * feeds' looks: once its connection is closed and nothing waits, it steps about once in 20 s, not on a tick every 4 s
- * (the old code: 250 steps a second at 1,000 databases). The snapshot schedule's tick is handed to the connection's
+ * feeds' looks: once its connection is closed and nothing waits, it steps about once in 15 to 20 s, not on a tick
+ * every 4 s (the old code: 250 steps a second at 1,000 databases). The snapshot schedule's tick is handed to the connection's
  * threads only when a look is due (its streams moved, or its once-a-minute look), not every 5 s to return at once
  * (200 tasks a second). A row written after the quiet spell still reaches the other replica, and one written there
  * comes back.
