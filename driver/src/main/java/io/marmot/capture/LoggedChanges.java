@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LoggedChanges {
     private static final Logger log = LoggerFactory.getLogger(LoggedChanges.class);
-
     private static final int FIRST_VALUE = 5;
 
     private final Map<String, TableInfo> tables = new HashMap<>();
@@ -118,6 +117,10 @@ public final class LoggedChanges {
                     continue;
                 }
                 int cols = (int) (code >> ChangeLog.COUNT_SHIFT & ChangeLog.COUNT_BITS);
+                if (cols > width && SchemaReader.schemaVersion(c) != schemaVersion) {
+                    schemaVersion = -1; // widened (a new table) since this read's look at the schema: read again
+                    return last;
+                }
                 long stamp;
                 long tx;
                 if ((op & ChangeLog.LEGACY) != 0) { // logged before markers: its own reading and group
