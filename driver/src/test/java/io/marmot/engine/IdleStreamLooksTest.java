@@ -11,13 +11,8 @@ import io.nats.client.Nats;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -66,25 +61,7 @@ class IdleStreamLooksTest {
             d.subscribe("$JS.API.>");
             counter.flush(Duration.ofSeconds(5));
 
-            ExecutorService openers = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<?>> opened = new ArrayList<>();
-                for (int i = 0; i < DATABASES; i++) {
-                    int tenant = i / 2;
-                    int node = i % 2 + 1;
-                    opened.add(openers.submit(() -> {
-                        try (Connection c = Db.node(file(root, tenant, node), url(tenant, node, nats.url()))) {
-                            Db.exec(c, "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT)");
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : opened) {
-                    f.get();
-                }
-            } finally {
-                openers.shutdown();
-            }
+            ReplicatedTenants.openAll(TENANTS, (t, node) -> file(root, t, node), (t, node) -> url(t, node, nats.url()));
             Await.until(WITHIN, "every database reading its tenant's stream", () -> bound.get() >= DATABASES);
             long counting = System.nanoTime();
 

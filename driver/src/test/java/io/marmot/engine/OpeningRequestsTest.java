@@ -12,13 +12,8 @@ import io.nats.client.Nats;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,27 +52,9 @@ class OpeningRequestsTest {
             d.subscribe("$KV.>");
             counter.flush(Duration.ofSeconds(5));
 
-            ExecutorService openers = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<?>> opened = new ArrayList<>();
-                for (int i = 0; i < DATABASES; i++) {
-                    int tenant = i / 2;
-                    int node = i % 2 + 1;
-                    opened.add(openers.submit(() -> {
-                        try (Connection c = Db.node(root.resolve("tenant-" + tenant + "-" + node + ".db"),
-                                "node-id=" + node + "&nats-url=" + nats.url() + "&stream-prefix=t" + tenant
-                                        + "&subject-prefix=t" + tenant)) {
-                            Db.exec(c, "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT)");
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : opened) {
-                    f.get();
-                }
-            } finally {
-                openers.shutdown();
-            }
+            ReplicatedTenants.openAll(TENANTS, (t, node) -> root.resolve("tenant-" + t + "-" + node + ".db"),
+                    (t, node) -> "node-id=" + node + "&nats-url=" + nats.url() + "&stream-prefix=t" + t
+                            + "&subject-prefix=t" + t);
             Await.until(WITHIN, "every database reading its tenant's stream", () -> {
                 synchronized (counts) {
                     return counts.getOrDefault("consumer.create:changes", 0) >= DATABASES;

@@ -5,11 +5,42 @@ import io.marmot.testing.Db;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BiFunction;
 
 /** Tenants of two replicas each, as with a database per tenant: the start the idle-cost tests share. */
 final class ReplicatedTenants {
     private ReplicatedTenants() {
+    }
+
+    /** Opens both replicas of every tenant from four threads, each creating the table, and closes them. */
+    static void openAll(int tenants, BiFunction<Integer, Integer, Path> file, BiFunction<Integer, Integer, String> url)
+            throws Exception {
+        ExecutorService openers = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> opened = new ArrayList<>();
+            for (int t = 0; t < tenants; t++) {
+                for (int node = 1; node <= 2; node++) {
+                    int tenant = t;
+                    int n = node;
+                    opened.add(openers.submit(() -> {
+                        try (Connection c = Db.node(file.apply(tenant, n), url.apply(tenant, n))) {
+                            Db.exec(c, "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT)");
+                        }
+                        return null;
+                    }));
+                }
+            }
+            for (Future<?> f : opened) {
+                f.get();
+            }
+        } finally {
+            openers.shutdown();
+        }
     }
 
     /**
