@@ -180,7 +180,9 @@ public final class Applier implements AutoCloseable {
             feeds.stopAll();
             feeds.clear();
             progress.forget();
-            db.recover();
+            if (!(e instanceof java.io.IOException || e instanceof io.nats.client.JetStreamApiException)) {
+                db.recover(); // NATS' failures leave the database's statements whole: no reopening at every back-off
+            }
             bindRequested = connection != null;
             notBefore = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
             WorkPools.wakeLater(timer, task, backoff, TimeUnit.MILLISECONDS);

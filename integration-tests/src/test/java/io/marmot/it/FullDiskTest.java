@@ -29,19 +29,19 @@ import org.junit.jupiter.api.io.TempDir;
  * test is skipped, visibly, where it cannot mount).
  */
 class FullDiskTest {
+    private static final String DOCS = "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, body BLOB)";
+
     @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     Path dir;
 
     @Test
     void aStuckApplierIsReportedAndHealsWhenSpaceReturns() throws Exception {
-        Path small = Files.createDirectories(dir.resolve("small"));
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", small.toString()) == 0,
-                "cannot mount a tmpfs here (not root?)");
+        Path small = smallDisk();
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
                 Connection a = Db.node(dir.resolve("a.db"), "node-id=1&nats-url=" + nats.url());
                 Connection b = Db.node(small.resolve("b.db"), "node-id=2&nats-url=" + nats.url())) {
-            exec(a, "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, body BLOB)");
-            exec(b, "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, body BLOB)");
+            exec(a, DOCS);
+            exec(b, DOCS);
             MarmotEngine engineB = Marmot.engine(small.resolve("b.db")).orElseThrow();
             Await.until(Duration.ofSeconds(20), "b ready", () -> engineB.health().ready());
             Path filler = small.resolve("filler");
@@ -84,14 +84,12 @@ class FullDiskTest {
      */
     @Test
     void aWriterWhoseDiskFillsPublishesEverythingOnceThereIsRoom() throws Exception {
-        Path small = Files.createDirectories(dir.resolve("small"));
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", small.toString()) == 0,
-                "cannot mount a tmpfs here (not root?)");
+        Path small = smallDisk();
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
                 Connection a = Db.node(small.resolve("a.db"), "node-id=1&nats-url=" + nats.url());
                 Connection b = Db.node(dir.resolve("b.db"), "node-id=2&nats-url=" + nats.url())) {
-            exec(a, "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, body BLOB)");
-            exec(b, "CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, body BLOB)");
+            exec(a, DOCS);
+            exec(b, DOCS);
             MarmotEngine engineA = Marmot.engine(small.resolve("a.db")).orElseThrow();
             Path filler = small.resolve("filler");
             fillLeaving(filler, 3 << 20);
@@ -128,6 +126,14 @@ class FullDiskTest {
             Marmot.closeAll();
             run("umount", "-l", small.toString());
         }
+    }
+
+    /** A 16 MiB tmpfs under the test's directory (unmounted by each test); the test is skipped where it cannot mount. */
+    private Path smallDisk() throws Exception {
+        Path small = Files.createDirectories(dir.resolve("small"));
+        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", small.toString()) == 0,
+                "cannot mount a tmpfs here (not root?)");
+        return small;
     }
 
     private static void insertDocs(Connection c, int from, int to) throws Exception {
