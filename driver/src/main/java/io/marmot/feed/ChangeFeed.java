@@ -205,7 +205,7 @@ public final class ChangeFeed implements AutoCloseable {
 
     private void send(ShardReader reader, ShardReader.Group g, int row, long txName, RowChange c)
             throws IOException, InterruptedException {
-        published.put(reader.shard, new FeedPosition.Shard(g.readFromAfter(), g.seq(), row));
+        published.put(reader.shard, new FeedPosition.Shard(g.readFrom(row), g.seq(), row));
         writer.add(stream.subject(c.table().name()), reader.stream + ":" + g.seq() + ":" + row,
                 new FeedPosition(published).format(),
                 DebeziumEnvelope.of(c, g.origin(), txName, g.publishedMillis(), System.currentTimeMillis()));

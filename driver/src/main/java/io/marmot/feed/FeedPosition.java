@@ -6,8 +6,9 @@ import java.util.TreeMap;
 /**
  * How far the change feed got in each change stream, written on every feed message so that whoever emits next (this
  * node after a restart, or another node that took the lease over) goes on exactly where the feed's last stored message
- * says: per shard, the sequence to read again from (the first chunk of a transaction group not yet complete) and the
- * last row emitted (the sequence of the message that completed its group, and the row's index in that group).
+ * says: per shard, the sequence to read again from (the first message of a transaction group not yet complete or not
+ * yet wholly emitted) and the last row emitted (the sequence of the message that completed its group, and the row's
+ * index in that group).
  */
 record FeedPosition(Map<Integer, Shard> shards) {
     static final String HEADER = "Marmot-Feed-Position";

@@ -44,8 +44,20 @@ final class ShardReader {
     private long gapMessages;
     private long unreadable;
 
-    /** A complete group, found when the message at {@code seq} completed it. */
-    record Group(long seq, long origin, long publishedMillis, List<Transaction> transactions, long readFromAfter) {
+    /**
+     * A complete group of {@code rows} row changes, found when the message at {@code seq} completed it;
+     * {@code readAgainFrom} reads it again (and every other group not yet complete), {@code readFromAfter} reads on.
+     */
+    record Group(long seq, long origin, long publishedMillis, List<Transaction> transactions, int rows,
+            long readAgainFrom, long readFromAfter) {
+        /**
+         * Where the next emitter reads from once the row {@code row} was emitted: after the group only once its last
+         * row was, since an emitter may stop between any two rows (a kill, a failed publish) and the next one must
+         * see the rest of the group.
+         */
+        long readFrom(int row) {
+            return row >= rows - 1 ? readFromAfter : readAgainFrom;
+        }
     }
 
     private record Pending(long firstSeq, List<ChangeBatch> chunks) {
@@ -132,7 +144,7 @@ final class ShardReader {
         }
         long published = m.metaData().timestamp().toInstant().toEpochMilli();
         if (batch.isWhole()) {
-            return new Group(seq, batch.origin(), published, ChangeBatch.transactions(List.of(batch)), readFrom());
+            return group(seq, batch, published, List.of(batch), Math.min(seq, readFrom()));
         }
         String key = batch.origin() + ":" + batch.group();
         Pending p = pending.computeIfAbsent(key, k -> new Pending(seq, new ArrayList<>()));
@@ -148,8 +160,19 @@ final class ShardReader {
         if (!batch.last()) {
             return null;
         }
+        long readAgainFrom = readFrom(); // still counts this group's first chunk
         pending.remove(key);
-        return new Group(seq, batch.origin(), published, ChangeBatch.transactions(p.chunks), readFrom());
+        return group(seq, batch, published, p.chunks, readAgainFrom);
+    }
+
+    /** Called once the group left {@link #pending}, so that {@link #readFrom()} reads on after it. */
+    private Group group(long seq, ChangeBatch last, long published, List<ChangeBatch> chunks, long readAgainFrom) {
+        List<Transaction> transactions = ChangeBatch.transactions(chunks);
+        int rows = 0;
+        for (Transaction tx : transactions) {
+            rows += tx.changes().size();
+        }
+        return new Group(seq, last.origin(), published, transactions, rows, readAgainFrom, readFrom());
     }
 
     /** Where to read again from to see every group not yet complete. */
