@@ -58,9 +58,18 @@ final class ClaimAndClock {
 
     /** Claims the node id; the claim's server timestamp, bracketed by local readings, measures this clock. */
     boolean claim(io.nats.client.Connection nc, boolean holdsClaim) {
+        return claim(nc, holdsClaim, false);
+    }
+
+    /** The periodic look at the claim (see {@link NodeClaims#renew}): written again only when it has to be. */
+    boolean renew(io.nats.client.Connection nc, boolean holdsClaim) {
+        return claim(nc, holdsClaim, holdsClaim);
+    }
+
+    private boolean claim(io.nats.client.Connection nc, boolean holdsClaim, boolean renewal) {
         boolean holds;
         try {
-            holds = claims.claim(nc, clock.sampleDue());
+            holds = renewal ? claims.renew(nc) : claims.claim(nc, clock.sampleDue());
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             // A server or account without key-value access (or a moment of failover) must not stop replication:
             // it only means duplicate node ids go undetected meanwhile, which is said.

@@ -163,7 +163,7 @@ public final class Replication implements AutoCloseable {
             return; // no key-value access: asking every few seconds would only fill the logs
         }
         try {
-            boolean holds = claim.claim(nc, holdsClaim);
+            boolean holds = claim.renew(nc, holdsClaim);
             if (holds && !holdsClaim) {
                 Streams.ensure(nc.jetStreamManagement(), config.streams(), nodeId, firstLooks);
                 startFlowing(nc);

@@ -21,6 +21,8 @@ final class NatsShared implements MarmotRuntime.Registry {
     final Map<Integer, EmbeddedNats> servers = new HashMap<>();
     /** The key-value buckets opened on these connections, shared by their engines. */
     final OpenedBuckets buckets = new OpenedBuckets();
+    /** This JVM's liveness on each connection, which its node-id claims name; guarded by itself, weak keys. */
+    final Map<io.nats.client.Connection, ClaimHolder> holders = new java.util.WeakHashMap<>();
 
     static NatsShared of(MarmotRuntime runtime) {
         return runtime.registry(KEY);
@@ -39,6 +41,9 @@ final class NatsShared implements MarmotRuntime.Registry {
             servers.clear();
         }
         buckets.clear();
+        synchronized (holders) {
+            holders.clear();
+        }
         open.forEach(s -> s.connection().close());
         running.forEach(EmbeddedNats::stop);
     }

@@ -15,30 +15,39 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One node id, one live node. Each node holds a claim on its id in a JetStream key-value bucket
- * ({@code <stream-prefix>-nodes}), renewed every few seconds and expiring a little later; a node that finds its id
- * claimed by another database refuses to replicate until the claim lapses, and says what to change. The claim
- * names the database file's instance token, so the same node restarting after a crash takes its claim back at once.
+ * ({@code <stream-prefix>-claims}) naming its database file's instance token and its JVM's liveness key
+ * ({@link ClaimHolder}); a node that finds its id claimed by another database whose holder is alive refuses to
+ * replicate until it is not, and says what to change. The same node restarting after a crash takes its claim back
+ * at once (same instance token); another database takes over the id of one whose holder lapsed.
  */
 public final class NodeClaims {
     private static final Logger log = LoggerFactory.getLogger(NodeClaims.class);
     /**
-     * How long a claim outlives its last renewal: only a crashed node's id waits this long for another database (a
-     * clean stop gives it up, the same file restarting takes it back at once).
-     */
-    static final Duration LEASE = Duration.ofSeconds(60);
-    /**
-     * Three renewals a lease, so a claim survives two missed ones. A thousand databases renewing every 6 s cost the
-     * server 167 key-value writes a second while idle; every 20 s, 50. A claim another node took (only possible after
-     * this one lapsed) is seen at the next renewal, within this.
+     * How often each engine looks at its claim (its JVM's liveness key renewed, at most one write for all its engines;
+     * the claim itself written again only after that key lapsed). A claim another node took (only possible after
+     * this JVM's key lapsed) is seen within this.
      */
     public static final Duration RENEW_EVERY = Duration.ofSeconds(20);
+    /**
+     * A claim is written again after this long in any case (spread over ±1 min, so databases opened together do not
+     * write together): a claims bucket lost by itself (a server's store wiped while the liveness bucket lives on
+     * another) is noticed without a lapse. A thousand databases: under two writes a second.
+     */
+    private static final long REWRITE_NANOS = TimeUnit.MINUTES.toNanos(10);
+    private static final long MINUTE_NANOS = TimeUnit.MINUTES.toNanos(1);
     /** Reads and writes tried per claim before this round gives up (each a few ms apart). */
     private static final int ATTEMPTS = 5;
 
     private final long nodeId;
     private final String instance;
     private final KvBucket bucket;
-    private final String claim;
+    private final String where;
+    private final int replicas;
+    private ClaimHolder holder;
+    private Connection holderOn;
+    private long lapsesSeen;
+    private Write sampleSeen;
+    private long rewriteAt;
     private volatile String conflict = "";
     private volatile Write lastWrite;
     private long revision; // of the claim this node wrote last; 0: none known
@@ -47,8 +56,9 @@ public final class NodeClaims {
     public NodeClaims(long nodeId, String instance, String streamPrefix, int replicas, String database) {
         this.nodeId = nodeId;
         this.instance = instance;
-        this.bucket = new KvBucket(streamPrefix + "-nodes", LEASE, replicas);
-        this.claim = instance + " " + host() + ":" + database;
+        this.bucket = new KvBucket(streamPrefix + "-claims", null, replicas);
+        this.replicas = replicas;
+        this.where = host() + ":" + database;
     }
 
     /**
@@ -64,7 +74,35 @@ public final class NodeClaims {
      */
     public synchronized boolean claim(Connection nc, boolean sampleClock) throws IOException, JetStreamApiException {
         sample = sampleClock;
-        return bucket.use(nc, this::claimOn);
+        ClaimHolder h = holder(nc);
+        h.keepLive(nc);
+        lapsesSeen = h.lapses(); // a lapse after this asks for the claim again
+        return bucket.use(nc, kv -> claimOn(nc, h, kv));
+    }
+
+    /**
+     * The periodic look: renews the JVM's liveness key when due and writes the claim only when that key lapsed since
+     * (or the last claim could not be written); {@link #lastWrite()} is then the holder's latest clock sample when
+     * this node has not had it yet.
+     */
+    public synchronized boolean renew(Connection nc) throws IOException, JetStreamApiException {
+        ClaimHolder h = holder(nc);
+        h.keepLive(nc);
+        if (revision == 0 || !conflict.isEmpty() || h.lapses() != lapsesSeen || System.nanoTime() - rewriteAt > 0) {
+            return claim(nc, true);
+        }
+        Write s = h.sample();
+        lastWrite = s != sampleSeen ? s : null;
+        sampleSeen = s;
+        return conflict.isEmpty();
+    }
+
+    private ClaimHolder holder(Connection nc) {
+        if (holderOn != nc) {
+            holder = ClaimHolder.of(nc, replicas);
+            holderOn = nc;
+        }
+        return holder;
     }
 
     /**
@@ -73,10 +111,10 @@ public final class NodeClaims {
      * a read that returns an older revision than this node's own last write is stale and read again; and the clock
      * sample is the entry read back by the revision the write returned, never whatever a replica holds.
      */
-    private boolean claimOn(KeyValue kv) throws IOException, JetStreamApiException {
+    private boolean claimOn(Connection nc, ClaimHolder h, KeyValue kv) throws IOException, JetStreamApiException {
         lastWrite = null;
         String key = "node-" + nodeId;
-        byte[] value = claim.getBytes(StandardCharsets.UTF_8);
+        byte[] value = (instance + " " + h.token() + " " + where).getBytes(StandardCharsets.UTF_8);
         if (revision != 0) {
             long before = System.currentTimeMillis();
             try {
@@ -108,9 +146,16 @@ public final class NodeClaims {
                     long written = kv.create(key, value);
                     return written(kv, key, written, before, System.currentTimeMillis());
                 }
-                String holder = held.getValueAsString();
-                if (!holder.startsWith(instance + " ")) {
-                    return conflict(holder.substring(holder.indexOf(' ') + 1));
+                String[] other = held.getValueAsString().split(" ", 3); // instance, holder, where
+                if (!other[0].equals(instance)) {
+                    String holderWhere = other.length == 3 ? other[2] : held.getValueAsString();
+                    if (other.length == 3 && !h.alive(nc, other[1])) {
+                        long written = kv.update(key, value, held.getRevision());
+                        log.info("{} - node id {} was claimed by {}, whose process is no longer alive (its liveness"
+                                + " key lapsed): this database takes the id over", nodeId, nodeId, holderWhere);
+                        return written(kv, key, written, before, System.currentTimeMillis());
+                    }
+                    return conflict(holderWhere);
                 }
                 long written = kv.update(key, value, held.getRevision());
                 return written(kv, key, written, before, System.currentTimeMillis());
@@ -166,6 +211,8 @@ public final class NodeClaims {
 
     private boolean written(KeyValue kv, String key, long written, long before, long after) throws IOException {
         revision = written;
+        rewriteAt = System.nanoTime() + REWRITE_NANOS
+                + java.util.concurrent.ThreadLocalRandom.current().nextLong(-MINUTE_NANOS, MINUTE_NANOS);
         for (int attempt = 0; sample && attempt < ATTEMPTS; attempt++) {
             KeyValueEntry mine;
             try {

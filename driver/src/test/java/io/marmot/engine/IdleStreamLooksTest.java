@@ -1,5 +1,6 @@
 package io.marmot.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
@@ -25,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * not a stream info request per database. The requests are counted by a connection of the test's own. Old code: each
  * database asked for its stream's info every 20 s, 200 requests per interval here, so no such interval came. Afterwards
  * the watchdogs still see what the listing does not show: a tenant's lost stream makes both its replicas not ready.
+ * Node-id claims in the same interval: the JVM's one liveness key renewed, no claim written (old code: every database
+ * renewed its own claim every 20 s, 200 key-value writes per interval here).
  */
 class IdleStreamLooksTest {
     private static final int TENANTS = 100;
@@ -45,6 +48,8 @@ class IdleStreamLooksTest {
         Path root = dir.toRealPath();
         Deque<Long> infos = new ConcurrentLinkedDeque<>();
         Deque<Long> listings = new ConcurrentLinkedDeque<>();
+        Deque<Long> claimWrites = new ConcurrentLinkedDeque<>();
+        Deque<Long> liveWrites = new ConcurrentLinkedDeque<>();
         AtomicInteger bound = new AtomicInteger();
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"));
                 io.nats.client.Connection counter = Nats.connect(nats.url())) {
@@ -56,26 +61,36 @@ class IdleStreamLooksTest {
                     listings.add(System.nanoTime());
                 } else if (s.startsWith("$JS.API.CONSUMER.CREATE.t")) {
                     bound.incrementAndGet();
+                } else if (s.startsWith("$KV.t")) {
+                    claimWrites.add(System.nanoTime()); // claims, schemas, digests: whatever a database writes
+                } else if (s.startsWith("$KV.marmot-live.")) {
+                    liveWrites.add(System.nanoTime());
                 }
             });
             d.subscribe("$JS.API.>");
+            d.subscribe("$KV.>");
             counter.flush(Duration.ofSeconds(5));
 
             ReplicatedTenants.openAll(TENANTS, (t, node) -> file(root, t, node), (t, node) -> url(t, node, nats.url()));
             Await.until(WITHIN, "every database reading its tenant's stream", () -> bound.get() >= DATABASES);
             long counting = System.nanoTime();
 
-            int[] window = new int[2];
+            int[] window = new int[4];
             Await.until(WITHIN, "an idle interval in which " + DATABASES + " databases' watchdogs asked at most "
                     + INFOS_AT_MOST + " stream infos", () -> {
                         long now = System.nanoTime();
                         window[0] = recent(infos, now);
                         window[1] = recent(listings, now);
+                        window[2] = recent(claimWrites, now);
+                        window[3] = recent(liveWrites, now);
                         return now - counting >= INTERVAL_NANOS && window[0] <= INFOS_AT_MOST;
                     });
-            String seen = window[0] + " stream info(s) and " + window[1] + " listing(s) in 20 s";
+            String seen = window[0] + " stream info(s), " + window[1] + " listing(s), " + window[2]
+                    + " key-value write(s) of the tenants and " + window[3] + " of the JVM's liveness key in 20 s";
             assertTrue(window[1] >= 1, "the watchdogs still looked, through the listing: " + seen);
             assertTrue(window[1] <= LISTINGS_AT_MOST, "one listing for every database of the connection: " + seen);
+            assertEquals(0, window[2], "idle databases write no claim: " + seen);
+            assertTrue(window[3] >= 1 && window[3] <= 3, "the JVM's liveness key renewed for them all: " + seen);
 
             for (int node = 1; node <= 2; node++) {
                 Path replica = file(root, 0, node);

@@ -74,16 +74,18 @@ class OpeningRequestsTest {
         String all = "requests while opening " + DATABASES + " databases: " + seen;
         // Each tenant's claims bucket opened once on the shared connection: its status, then the bucket (old: per
         // database).
-        assertTrue(seen.getOrDefault("stream.info:nodes", 0) <= 2 * TENANTS, all);
+        assertTrue(seen.getOrDefault("stream.info:claims", 0) <= 2 * TENANTS, all);
         // A new node's claim: created, then read back for the clock (old: read first as well).
-        assertTrue(seen.getOrDefault("direct.get:nodes", 0) <= DATABASES, all);
+        assertTrue(seen.getOrDefault("direct.get:claims", 0) <= DATABASES, all);
+        // The JVM's liveness key, which the claims name: once for all of them.
+        assertTrue(seen.getOrDefault("kv.put:live", 0) <= 1, all);
         // Set-up and start catch-up share one look; the feed's binding and the client's stream context ask again.
         assertTrue(seen.getOrDefault("stream.info:changes", 0) <= 3 * DATABASES, all);
         // No database here ever ran an earlier version's durable consumer.
         assertEquals(0, seen.getOrDefault("consumer.delete:changes", 0), all);
     }
 
-    /** {@code stream.info:changes}, {@code direct.get:nodes}, {@code kv.put:schemas} …, the tenant left out. */
+    /** {@code stream.info:changes}, {@code direct.get:claims}, {@code kv.put:schemas} …, the tenant left out. */
     private static String kind(String subject) {
         String[] t = subject.split("\\.");
         if (subject.startsWith("$KV.")) {
@@ -101,7 +103,7 @@ class OpeningRequestsTest {
         return t[2].toLowerCase() + "." + t[3].toLowerCase() + ":" + role(t[4]);
     }
 
-    /** {@code KV_t3-nodes} is "nodes", {@code t3-1-1} (a change stream) "changes". */
+    /** {@code KV_t3-claims} is "claims", {@code t3-1-1} (a change stream) "changes". */
     private static String role(String name) {
         String n = name.startsWith("KV_") || name.startsWith("OBJ_") ? name.substring(name.indexOf('_') + 1) : name;
         return n.matches(".*-\\d+-\\d+$") ? "changes" : n.substring(n.lastIndexOf('-') + 1);

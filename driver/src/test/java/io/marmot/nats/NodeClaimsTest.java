@@ -1,10 +1,12 @@
 package io.marmot.nats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.testing.Await;
 import io.marmot.testing.NatsCluster;
+import io.marmot.testing.NatsServer;
 import io.nats.client.Connection;
 import io.nats.client.KeyValue;
 import io.nats.client.Nats;
@@ -25,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The claim on a node id, on a three-server cluster (R3 bucket, reads answered by any replica) under write load: a
  * replica that lags answers a read right after the write with the previous revision. The claim must still never be
  * reported in use by another node, and the clock sample never taken from such a stale entry (the servers share this
- * machine's clock, so a right sample lies between the local readings around the write).
+ * machine's clock, so a right sample lies between the local readings around the write). And a claim whose JVM's
+ * liveness key lapsed is taken over by another database, which the first learns at its next look.
  */
 class NodeClaimsTest {
     private static final int CYCLES = 400;
@@ -53,7 +56,7 @@ class NodeClaimsTest {
                 for (int i = 0; i < NatsCluster.SIZE; i++) {
                     Connection c = Nats.connect(new Options.Builder().server(cluster.server(i).url()).build());
                     connections.add(c);
-                    KeyValue kv = c.keyValue("stale-nodes");
+                    KeyValue kv = c.keyValue("stale-claims");
                     String key = "load-" + i;
                     byte[] value = new byte[4096];
                     Thread t = new Thread(() -> {
@@ -110,6 +113,36 @@ class NodeClaimsTest {
                     c.close();
                 }
             }
+        }
+    }
+
+    /**
+     * Two databases with one node id, each in its own JVM (its own liveness key): the second is refused while the
+     * first's key lives, takes the id over once it lapsed (deleted here, as its expiry would), and the first, whose
+     * renewal finds its key gone, claims again and is refused in turn. Old code: claims were renewed one by one and
+     * expired by themselves (no liveness key to lapse).
+     */
+    @Test
+    void anIdWhoseHolderLapsedIsTakenOverAndTheFormerHolderStops() throws Exception {
+        try (NatsServer nats = NatsServer.start(dir.resolve("nats")); Connection nc = Nats.connect(nats.url())) {
+            NodeClaims first = new NodeClaims(9, "instance-one", "lapse", 1, "one.db");
+            NodeClaims second = new NodeClaims(9, "instance-two", "lapse", 1, "two.db");
+            assertTrue(first.claim(nc));
+            assertTrue(first.renew(nc), "renewed");
+            assertFalse(second.claim(nc), "refused while the first one's holder lives");
+            assertTrue(second.conflict().contains("one.db"), second.conflict());
+
+            String claim = nc.keyValue("lapse-claims").get("node-9").getValueAsString();
+            assertTrue(claim.startsWith("instance-one "), claim);
+            KeyValue live = nc.keyValue(ClaimHolder.BUCKET);
+            assertEquals(2, live.keys().size(), "each JVM's liveness key: " + live.keys());
+            live.delete("live-" + claim.split(" ")[1]);
+            assertTrue(second.claim(nc), "taken over: " + second.conflict());
+            Await.until(Duration.ofSeconds(30), "the first one's look finds its key lapsed and its id taken",
+                    () -> !first.renew(nc));
+            assertTrue(first.conflict().contains("two.db"), first.conflict());
+            assertTrue(second.renew(nc), "the second keeps it: " + second.conflict());
+            assertFalse(first.claim(nc), "while the second one's holder lives");
         }
     }
 }

@@ -65,7 +65,7 @@ class ClusterReadinessTest {
         long allReady = System.nanoTime();
         for (int i = 0; i < 3; i++) {
             try (Connection nc = Nats.connect(new Options.Builder().server("nats://127.0.0.1:" + clientPorts[i]).build())) {
-                KeyValue kv = nc.keyValue("marmot-changes-nodes", KeyValueOptions.builder().jetStreamOptions(
+                KeyValue kv = nc.keyValue("marmot-changes-claims", KeyValueOptions.builder().jetStreamOptions(
                         JetStreamOptions.builder().requestTimeout(Duration.ofMillis(BOUND_MILLIS)).build()).build());
                 kv.put("readiness-probe-" + i, "written right after all three said ready"); // throws on a timeout
             }
