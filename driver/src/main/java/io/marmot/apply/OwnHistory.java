@@ -28,6 +28,10 @@ final class OwnHistory {
     /** Creates the table through {@code db}; keeps no connection (the applier's is opened and closed as needed). */
     OwnHistory(Connection db, String instance) throws SQLException {
         this.instance = instance;
+        createTable(db);
+    }
+
+    static void createTable(Connection db) throws SQLException {
         try (Statement s = db.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (stream TEXT PRIMARY KEY, instance TEXT NOT NULL,"
                     + " created INTEGER NOT NULL, from_seq INTEGER NOT NULL)");

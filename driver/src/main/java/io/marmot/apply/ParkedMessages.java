@@ -44,11 +44,15 @@ final class ParkedMessages {
     private int triedAtSchemaVersion = -1;
     private long lastCheck;
 
-    ParkedMessages(Connection db, long nodeId, ReplicationCounters stats, ChangeListeners listeners) throws SQLException {
+    static void createTable(Connection db) throws SQLException {
         try (Statement s = db.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id INTEGER PRIMARY KEY, parked_at TEXT NOT NULL,"
                     + " origin INTEGER, stream TEXT, seq INTEGER, reason TEXT NOT NULL, message BLOB)");
         }
+    }
+
+    ParkedMessages(Connection db, long nodeId, ReplicationCounters stats, ChangeListeners listeners) throws SQLException {
+        createTable(db);
         this.db = db;
         this.nodeId = nodeId;
         this.stats = stats;

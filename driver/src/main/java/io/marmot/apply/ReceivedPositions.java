@@ -20,23 +20,28 @@ public final class ReceivedPositions {
     private final Connection db;
     private final PreparedStatement upsert;
 
-    ReceivedPositions(Connection db) throws SQLException {
-        this.db = db;
+    /** Made whole: databases of earlier versions kept the sequence alone, and gain the other columns here. */
+    static void createTable(Connection db) throws SQLException {
         try (Statement s = db.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
+                    + " created INTEGER NOT NULL DEFAULT 0, stamp INTEGER NOT NULL DEFAULT 0, tail INTEGER NOT NULL DEFAULT 0)");
             Set<String> have = new HashSet<>();
             try (ResultSet rs = s.executeQuery("SELECT name FROM pragma_table_info('" + TABLE + "')")) {
                 while (rs.next()) {
                     have.add(rs.getString(1));
                 }
             }
-            // Databases of earlier versions kept the sequence alone.
             for (String column : new String[] {"created", "stamp", "tail"}) {
                 if (!have.contains(column)) {
                     s.execute("ALTER TABLE " + TABLE + " ADD COLUMN " + column + " INTEGER NOT NULL DEFAULT 0");
                 }
             }
         }
+    }
+
+    ReceivedPositions(Connection db) throws SQLException {
+        this.db = db;
+        createTable(db);
         this.upsert = db.prepareStatement("INSERT INTO " + TABLE + " (stream, seq, created, stamp, tail) VALUES (?, ?, ?, ?, ?)"
                 + " ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, created = excluded.created,"
                 + " stamp = excluded.stamp, tail = excluded.tail");

@@ -54,6 +54,10 @@ final class SchemaApplier {
         this.config = config;
         this.stats = stats;
         this.history = history;
+        createTable(db);
+    }
+
+    static void createTable(Connection db) throws SQLException {
         try (Statement s = db.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + WAITING + " (id INTEGER PRIMARY KEY, origin INTEGER, stream TEXT,"
                     + " seq INTEGER, reason TEXT NOT NULL, sql TEXT NOT NULL)");
@@ -135,8 +139,15 @@ final class SchemaApplier {
             log.error("{} - refused schema change from node {}: {} ({})", nodeId, origin, sql, e.getMessage());
             return null;
         }
+        if (!st.destructive() && inPlace(db, st)) {
+            // Nothing to apply, so no order to keep with this node's own changes: a thousand tenants' replicas that each
+            // created their table at start skip the write transaction and the schema's follow per peer's message.
+            return null;
+        }
+        int[] versions = new int[2]; // before and after an applied change
         try {
-            return Sqlite.inWriteTransaction(db, c -> {
+            String problem = Sqlite.inWriteTransaction(db, c -> {
+                versions[0] = SchemaReader.schemaVersion(c);
                 String table = st.table();
                 if (table == null && (st.kind() == DdlStatement.Kind.DROP_INDEX || st.kind() == DdlStatement.Kind.DROP_TRIGGER)) {
                     table = SchemaJournal.tableOf(c, st.kind() == DdlStatement.Kind.DROP_INDEX ? "index" : "trigger", st.name());
@@ -175,8 +186,13 @@ final class SchemaApplier {
                 stats.appliedSchemaChanges.incrementAndGet();
                 log.info(rebuild ? "{} - applied schema change from node {}, part of a table rebuild (whatever"
                         + " replicate-drops says): {}" : "{} - applied schema change from node {}: {}", nodeId, origin, sql);
+                versions[1] = SchemaReader.schemaVersion(c);
                 return null;
             });
+            if (versions[1] != 0) {
+                writers.schemaFollowed(versions[0], versions[1]); // capture followed it here: the watcher need not
+            }
+            return problem;
         } catch (SQLException e) {
             if (!Sqlite.rejectsTheData(e)) {
                 throw e; // the database's situation (busy, full, I/O): the applier retries from its positions

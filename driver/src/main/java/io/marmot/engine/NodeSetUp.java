@@ -1,10 +1,12 @@
 package io.marmot.engine;
 
+import io.marmot.apply.ApplierTables;
 import io.marmot.capture.CaptureInstaller;
 import io.marmot.capture.CaptureOptions;
 import io.marmot.capture.SchemaCapture;
 import io.marmot.clock.VersionWriters;
 import io.marmot.config.MarmotConfig;
+import io.marmot.schema.SchemaReader;
 import io.marmot.sqlite.Sqlite;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -54,15 +56,22 @@ final class NodeSetUp {
     private static NodeIdentity establish(SQLiteConnection c, Path database, MarmotConfig config, VersionWriters writers,
             long lastWritten) throws SQLException {
         WalMode.enable(c, database);
-        return Sqlite.inWriteTransaction(c, tx -> {
+        int[] version = new int[1];
+        NodeIdentity identity = Sqlite.inWriteTransaction(c, tx -> {
             NodeIdentity who = NodeIdentity.establish(tx, database, config);
             OpenGroups.closeAtStart(tx, who.nodeId(), database, lastWritten);
             CaptureInstaller.Result r = SchemaCapture.follow(tx, who.nodeId(), CaptureOptions.of(config), writers);
             NodeIdentity.store(tx, who.nodeId());
+            if (config.replicate()) {
+                ApplierTables.create(tx);
+            }
             if (r.firstInstall()) {
                 log.info("{} - capture installed in {} on {} tables", who.nodeId(), database, r.tablesInstalled().size());
             }
+            version[0] = SchemaReader.schemaVersion(tx);
             return who;
         });
+        writers.schemaFollowed(version[0]);
+        return identity;
     }
 }

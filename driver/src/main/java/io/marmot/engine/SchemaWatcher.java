@@ -40,10 +40,11 @@ final class SchemaWatcher implements AutoCloseable {
     private final SerialTask task;
     /** Looks that found the WAL untouched and ran no query. */
     private volatile long quietLooks;
+    /** Looks that found a schema version no part of the engine had followed, and followed it. */
+    private volatile long follows;
     /** Whether the last look found the WAL written (and read the schema version): its connection is open. */
     private volatile boolean lastLookRead;
     private boolean closed;
-    private int knownVersion = -1;
     /** The log's last position when the schema was last looked at (what came before it was captured knowingly). */
     /** What the engine's writers of row versions share: its collector hears of the versions folded here. */
     private final io.marmot.clock.VersionWriters writers;
@@ -102,13 +103,16 @@ final class SchemaWatcher implements AutoCloseable {
         // The log's end first: whatever the schema version read next says, rows after this were logged after it.
         long logged = SchemaCapture.lastLogged(connection);
         int version = SchemaReader.schemaVersion(connection);
-        if (version == knownVersion) {
+        int followed = writers.followedSchema();
+        if (version == followed) {
             loggedAtLastLook = logged;
             if (closesGroups) {
                 ChangeLog.closeOpenGroup(connection); // after a schema change's look: the next look does it
             }
             return false;
         }
+        log.debug("{} - the schema moved from version {} to {}: capture follows it", nodeId, followed, version);
+        follows++;
         SchemaCapture.foldBacklog(connection, nodeId, writers);
         CaptureInstaller.Result r = Sqlite.inWriteTransaction(connection,
                 c -> {
@@ -121,13 +125,17 @@ final class SchemaWatcher implements AutoCloseable {
         if (!r.tablesInstalled().isEmpty()) {
             log.info("{} - schema changed: capture (re)installed on {}", nodeId, r.tablesInstalled());
         }
-        knownVersion = SchemaReader.schemaVersion(connection);
+        writers.schemaFollowed(SchemaReader.schemaVersion(connection));
         return true;
     }
 
     /** The connection the watcher looks through, for other occasional reads of the schema (taking turns with it). */
     OnDemandConnection reads() {
         return reads;
+    }
+
+    long follows() {
+        return follows;
     }
 
     long quietLooks() {

@@ -6,6 +6,7 @@ import io.marmot.capture.SchemaCapture;
 import io.marmot.engine.Engines;
 import io.marmot.engine.MarmotEngine;
 import io.marmot.schema.Ddl;
+import io.marmot.schema.SchemaReader;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Set;
@@ -32,6 +33,7 @@ final class DdlExecution {
             // engine's own connections (applier, publisher) have written meanwhile.
             execute(c, "BEGIN IMMEDIATE");
         }
+        int versionBefore = SchemaReader.schemaVersion(c);
         try {
             if (ddl.kind() == Ddl.Kind.ALTER_TABLE) {
                 // The triggers name the table's columns; SQLite refuses to drop or rename what they use.
@@ -49,9 +51,13 @@ final class DdlExecution {
                     return null;
                 });
             }
-            reconcile(c);
+            if (SchemaReader.schemaVersion(c) != versionBefore) { // else nothing changed (IF NOT EXISTS, IF EXISTS)
+                reconcile(c);
+            }
             if (auto) {
+                int versionAfter = SchemaReader.schemaVersion(c);
                 execute(c, "COMMIT");
+                Engines.versionWriters(c.engine()).schemaFollowed(versionBefore, versionAfter);
             }
             return result;
         } catch (SQLException | RuntimeException e) {

@@ -39,7 +39,7 @@ public final class ConflictRecord {
                 + " lost_node, won_version, won_node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     }
 
-    static void create(Connection db) throws SQLException {
+    public static void create(Connection db) throws SQLException {
         try (Statement s = db.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
                     + " kind TEXT NOT NULL, tbl TEXT NOT NULL, pk TEXT NOT NULL, lost_values TEXT NOT NULL,"

@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
  * lapsed (the JVM stood still or was cut off for longer than the lease) has every engine write its claim again,
  * which is when an engine learns that another database took its id meanwhile.
  */
-public final class ClaimHolder {
+final class ClaimHolder {
     private static final Logger log = LoggerFactory.getLogger(ClaimHolder.class);
     /** Shared by every stream prefix: a JVM's thousand tenants (each its own prefix) renew one key, not a thousand. */
-    public static final String BUCKET = "marmot-live";
+    static final String BUCKET = "marmot-live";
     static final Duration LEASE = Duration.ofSeconds(60);
     /** A renewal reads its write back for its server timestamp this often: a clock drifts slowly. */
     private static final long SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(60);
