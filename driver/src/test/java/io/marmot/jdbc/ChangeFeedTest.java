@@ -128,6 +128,30 @@ class ChangeFeedTest {
         }
     }
 
+    /**
+     * A message that lands while its acknowledgement does not come back (the server stalls, as in a failover) is sent
+     * again as it was, so the stream drops the copy: packed anew it would have held the rows logged since as well, and
+     * the change stream (and so the feed) would have carried its rows twice, as ChangeFeedFailoverTest saw.
+     */
+    @Test
+    void aMessageWhoseAcknowledgementWasLostGoesAgainAsItWas() throws Exception {
+        java.sql.Connection one = nodes.connect(1, FEED);
+        Db.exec(one, "CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)");
+        int next = insert(one, 0, 10, 1);
+        awaitFeed(next);
+        raw.clear();
+        nodes.nats().pause();
+        try {
+            next = insert(one, next, 10, 1); // sent into the stalled server's socket: lands once it resumes
+            Await.until(WAIT, "publishing failed", () -> Marmot.engine(nodes.database(1)).orElseThrow().stats()
+                    .publishFailingSinceMillis() != 0);
+            next = insert(one, next, 10, 1); // logged after the failure
+        } finally {
+            nodes.nats().resume();
+        }
+        assertEveryInsertOnce(next);
+    }
+
     private void assertEveryInsertOnce(int inserts) throws Exception {
         List<JsonValue> feed = awaitFeed(inserts);
         Map<Long, Integer> seen = new HashMap<>();

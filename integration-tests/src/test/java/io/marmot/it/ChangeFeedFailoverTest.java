@@ -45,6 +45,7 @@ class ChangeFeedFailoverTest {
                 Await.until(WAIT, "the feed goes on while server " + i + " is down",
                         () -> rows(emitter) + rows(writer) > before + 300);
                 server.restart();
+                FeedCheck.awaitReplicasCurrent(cluster.url()); // one server down at a time
             }
             writer.send("stop");
             long last = Long.parseLong(writer.expect(l -> l.startsWith("stopped "), 30).substring("stopped ".length()));
