@@ -49,15 +49,20 @@ final class PublishPass implements AutoCloseable {
     }
 
     /**
-     * {@code onAcked} hears each acknowledged position as it comes, before the pass ends. After a failed pass, the
-     * messages it left unacknowledged go again first, and the log is read on after the last of them.
+     * {@code onAcked} hears each acknowledged position where a transaction ends as it comes, before the pass ends
+     * (a chunk of a larger one is no place to restart from). After a failed pass, the messages it left
+     * unacknowledged go again first, and the log is read on after the last of them.
      */
     Result run(Connection db, JetStream js, LogPosition from, long ackTimeoutSeconds, Consumer<LogPosition> onAcked)
             throws Exception {
         PublishWindow window = new PublishWindow(js, subject, nodeId, config.compress(), ackTimeoutSeconds,
                 (packed, ack) -> {
                     own.published(ack.getStream(), ack.getSeqno());
-                    onAcked.accept(packed.last());
+                    if (packed.batch().last()) {
+                        // Not inside a transaction: a restart goes on from there, and the rest of a transaction sent
+                        // as a group of its own would leave the first chunks' group incomplete for good
+                        onAcked.accept(packed.last());
+                    }
                     listeners.published(packed.batch());
                     stats.publishedMessages.incrementAndGet();
                     stats.publishedChanges.addAndGet(packed.batch().changes().size());
