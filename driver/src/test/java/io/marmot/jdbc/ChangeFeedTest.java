@@ -183,7 +183,7 @@ class ChangeFeedTest {
             nc.jetStreamManagement().updateStream(StreamConfiguration.builder(changes).maxMessages(-1).build());
         }
         nodes.connect(1, FEED);
-        java.sql.Connection two = nodes.connect(2);
+        nodes.connect(2);
         Await.until(WAIT, "node 2 has every row", () -> Db.dump(nodes.database(2)).equals(Db.dump(nodes.database(1))));
         assertEveryInsertOnce(5_000);
     }
