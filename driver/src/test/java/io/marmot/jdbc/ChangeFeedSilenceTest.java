@@ -16,15 +16,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The change feed's lease when its key cannot be written at all: the feed stands still, and says why. It read such a
- * failure as another node holding the lease and waited for it without a word (emitting=false, problem=null).
+ * Where the change feed cannot go on, it says why (ChangeFeedStats.problem, a WARN line) instead of standing still
+ * without a word: a node never stalls in silence.
  */
-class ChangeFeedLeaseTest {
+class ChangeFeedSilenceTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @RegisterExtension
     final TwoNodes nodes = TwoNodes.perTest();
 
+    /** It read a refused write of the lease's key as another node holding it, and waited with problem=null. */
     @Test
     void aLeaseThatCannotBeWrittenIsAProblemNotAnotherHolder() throws Exception {
         try (Connection nc = Nats.connect(nodes.nats().url())) {
@@ -38,6 +39,29 @@ class ChangeFeedLeaseTest {
         ChangeFeedStats stats = Await.value(WAIT, "the feed reports why it does not emit", this::stats,
                 s -> s.problem() != null);
         assertFalse(stats.emitting(), stats.toString());
+    }
+
+    /**
+     * The change stream is created anew (as on a server whose store was lost): it now ends before where the feed
+     * stands, which waited in silence for it to grow past that point (and would then have skipped what came before).
+     */
+    @Test
+    void aChangeStreamThatEndsBeforeTheFeedIsAProblem() throws Exception {
+        java.sql.Connection one = nodes.connect(1, "change-feed=shop.cdc");
+        Db.exec(one, "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+        for (int id = 1; id <= 20; id++) {
+            Db.exec(one, "INSERT INTO t VALUES (" + id + ")");
+        }
+        Await.until(WAIT, "the feed emitted the inserts", () -> stats().emittedRows() == 20);
+        try (Connection nc = Nats.connect(nodes.nats().url())) {
+            var jsm = nc.jetStreamManagement();
+            var config = jsm.getStreamInfo("marmot-changes-1-1").getConfiguration();
+            jsm.deleteStream("marmot-changes-1-1");
+            jsm.addStream(config); // empty again, as from a server whose store was lost
+        }
+        Db.exec(one, "INSERT INTO t VALUES (21)");
+        Await.value(WAIT, "the feed reports that the stream ends before it", this::stats,
+                s -> s.problem() != null && s.problem().contains("marmot-changes-1-1 ends at"));
     }
 
     private ChangeFeedStats stats() throws java.sql.SQLException {
