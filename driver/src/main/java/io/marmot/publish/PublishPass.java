@@ -75,7 +75,12 @@ final class PublishPass implements AutoCloseable {
             while (sentAgain < again.size()) {
                 window.send(again.get(sentAgain++));
             }
-            return read(db, js, again.isEmpty() ? from : again.get(again.size() - 1).packed().last(), window, packer);
+            if (again.isEmpty()) {
+                return read(db, js, from, window, packer);
+            }
+            MessagePacker.Packed lastSent = again.get(again.size() - 1).packed();
+            packer.continueAfter(lastSent);
+            return read(db, js, lastSent.last(), window, packer);
         } catch (Exception | Error e) {
             List<PublishWindow.Unacked> left = new ArrayList<>(window.unacked());
             left.addAll(again.subList(sentAgain, again.size()));
