@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * servers behind at once leave a stream without quorum, which no client can get past. It was opt-in while it failed
  * (2 of 6, then 4 of 7 runs): rows emitted twice because the writer's publisher, after an acknowledgement lost in a
  * failover, packed the landed message again with more rows under another id; one row lost by an emitter stopped
- * inside a transaction group (d3ecec4). Since the fixes it passed 8 of 8 runs (34-65 s, load 4-17).
+ * inside a transaction group (d3ecec4). Since the fixes it passed 17 of 17 runs (34-70 s, load 4-17).
  */
 class ChangeFeedFailoverTest {
     @Test
