@@ -41,6 +41,8 @@ public final class ChangeFeed implements AutoCloseable {
     private static final long KEPT_WITHOUT_ANSWER_NANOS = LEASE.toNanos() - RENEW_NANOS;
     private static final long PROBLEM_LOGGED_EVERY_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final String KEY = "change-feed";
+    /** What creating a key that exists answers. */
+    private static final int WRONG_LAST_SEQUENCE = 10071;
     private static final int MESSAGES_PER_STEP = 500;
     private static final int IN_FLIGHT = 256;
 
@@ -119,6 +121,11 @@ public final class ChangeFeed implements AutoCloseable {
         try {
             revision = kv.create(KEY, holder);
         } catch (JetStreamApiException taken) {
+            if (taken.getApiErrorCode() != WRONG_LAST_SEQUENCE) {
+                // the key could not be written at all (the bucket full, without a leader): not another node's lease,
+                // and read as one it left every node waiting for it with no problem reported
+                throw taken;
+            }
             KeyValueEntry entry = kv.get(KEY);
             if (entry == null || !Arrays.equals(entry.getValue(), holder)) {
                 nextTry = System.nanoTime() + RETRY_NANOS;

@@ -111,6 +111,12 @@ final class ShardReader {
      */
     private void dropIfStranded(Connection nc) throws IOException, JetStreamApiException {
         long last = nc.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence();
+        if (last < next - 1) {
+            // Created anew (its store lost) or cut back: what it holds now comes before where the feed stands, and
+            // waiting in silence for it to grow past that point would stand still, then skip it
+            throw new IOException("the change stream " + stream + " ends at " + last + ", before message " + (next - 1)
+                    + " the feed already read: it was created anew or lost messages; the feed waits");
+        }
         if (last >= next) {
             log.warn("{} - change feed: reading {} delivered nothing for {} s while it holds messages {}..{}: reading"
                     + " it again with a new consumer (the server of the old one may be gone)", nodeId, stream,

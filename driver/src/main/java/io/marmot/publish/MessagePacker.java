@@ -28,8 +28,24 @@ final class MessagePacker {
         this.origin = origin;
     }
 
-    /** A packed message and the log position of its last change (the publish watermark once acked). */
-    record Packed(ChangeBatch batch, LogPosition last) {
+    /**
+     * A packed message, the log position of its last change (the publish watermark once acked) and the log's
+     * transaction number of that change.
+     */
+    record Packed(ChangeBatch batch, LogPosition last, long tx) {
+    }
+
+    /**
+     * Goes on after {@code sent}, a message sent before (sent again after a failure): when it is a chunk of a larger
+     * transaction, the next changes are that transaction's next chunks, not a group of their own starting in its
+     * middle (which would leave the earlier chunks' group incomplete for good).
+     */
+    void continueAfter(Packed sent) {
+        if (changes.isEmpty() && !sent.batch().last()) {
+            group = sent.batch().group();
+            chunk = sent.batch().chunk() + 1;
+            tx = sent.tx();
+        }
     }
 
     /** Adds a change; returns the message it completed, if any, to send before this change's. */
@@ -58,7 +74,7 @@ final class MessagePacker {
 
     /** Whether the next change would start a new group (a safe place to stop reading). */
     boolean endsGroupBefore(long changeTx) {
-        return changes.isEmpty() || changeTx != tx;
+        return (changes.isEmpty() && chunk == 0) || changeTx != tx;
     }
 
     /** The message holding what was added since the last one; null when nothing was. */
@@ -68,7 +84,7 @@ final class MessagePacker {
 
     private Packed flush(boolean lastChunk) {
         int[] starts = txStarts.stream().mapToInt(Integer::intValue).toArray();
-        Packed p = new Packed(new ChangeBatch(origin, group, chunk, lastChunk, changes, starts), this.last);
+        Packed p = new Packed(new ChangeBatch(origin, group, chunk, lastChunk, changes, starts), this.last, tx);
         changes.clear();
         txStarts.clear();
         bytes = 0;

@@ -9,6 +9,8 @@ import io.nats.client.JetStream;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -26,6 +28,8 @@ final class PublishPass implements AutoCloseable {
     private final OwnMessages own;
     private final SchemaSender schema;
     private final LoggedChanges changes = new LoggedChanges();
+    /** What the last pass sent without an acknowledgement: the next one sends it again first, as it was. */
+    private List<PublishWindow.Unacked> resend = List.of();
 
     private final ChangeListeners listeners;
 
@@ -44,18 +48,49 @@ final class PublishPass implements AutoCloseable {
     record Result(LogPosition read, boolean more) {
     }
 
-    /** {@code onAcked} hears each acknowledged position as it comes, before the pass ends. */
+    /**
+     * {@code onAcked} hears each acknowledged position where a transaction ends as it comes, before the pass ends
+     * (a chunk of a larger one is no place to restart from). After a failed pass, the messages it left
+     * unacknowledged go again first, and the log is read on after the last of them.
+     */
     Result run(Connection db, JetStream js, LogPosition from, long ackTimeoutSeconds, Consumer<LogPosition> onAcked)
             throws Exception {
         PublishWindow window = new PublishWindow(js, subject, nodeId, config.compress(), ackTimeoutSeconds,
                 (packed, ack) -> {
                     own.published(ack.getStream(), ack.getSeqno());
-                    onAcked.accept(packed.last());
+                    if (packed.batch().last()) {
+                        // Not inside a transaction: a restart goes on from there, and the rest of a transaction sent
+                        // as a group of its own would leave the first chunks' group incomplete for good
+                        onAcked.accept(packed.last());
+                    }
                     listeners.published(packed.batch());
                     stats.publishedMessages.incrementAndGet();
                     stats.publishedChanges.addAndGet(packed.batch().changes().size());
                 });
         MessagePacker packer = new MessagePacker(nodeId);
+        List<PublishWindow.Unacked> again = resend;
+        resend = List.of();
+        int sentAgain = 0;
+        try {
+            while (sentAgain < again.size()) {
+                window.send(again.get(sentAgain++));
+            }
+            if (again.isEmpty()) {
+                return read(db, js, from, window, packer);
+            }
+            MessagePacker.Packed lastSent = again.get(again.size() - 1).packed();
+            packer.continueAfter(lastSent);
+            return read(db, js, lastSent.last(), window, packer);
+        } catch (Exception | Error e) {
+            List<PublishWindow.Unacked> left = new ArrayList<>(window.unacked());
+            left.addAll(again.subList(sentAgain, again.size()));
+            resend = left;
+            throw e;
+        }
+    }
+
+    private Result read(Connection db, JetStream js, LogPosition from, PublishWindow window, MessagePacker packer)
+            throws Exception {
         int[] count = {0};
         // One query reads the log: its snapshot holds only committed transactions, whole (the statements run
         // while it is open, such as a table's shape, share that snapshot). The schema barrier is read inside that

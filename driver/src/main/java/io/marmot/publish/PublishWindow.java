@@ -8,7 +8,9 @@ import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -58,29 +60,49 @@ final class PublishWindow {
         // The id names exactly the rows inside (clock values are unique), so JetStream drops a resend of the
         // same message but never a different one that merely starts at the same change.
         h.put("Nats-Msg-Id", nodeId + "-" + p.batch().group() + "-" + p.batch().chunk() + "-" + p.last().version());
-        Message m = NatsMessage.builder().subject(subject).headers(h).data(data).build();
-        inflight.addLast(new Inflight(js.publishAsync(m), p, data.length));
-        inflightBytes += data.length;
+        send(new Unacked(NatsMessage.builder().subject(subject).headers(h).data(data).build(), p, data.length));
+    }
+
+    /** Sends again, as it was, a message whose acknowledgement did not come (see {@link #unacked}). */
+    void send(Unacked u) throws IOException, InterruptedException {
+        inflight.addLast(new Inflight(js.publishAsync(u.message), u));
+        inflightBytes += u.bytes;
         while (inflight.size() >= WINDOW || (inflightBytes >= WINDOW_BYTES && inflight.size() > 1)) {
-            settle(inflight.pollFirst());
+            settle();
         }
     }
 
     /** Waits for every acknowledgement still due. */
     void settleAll() throws IOException, InterruptedException {
         while (!inflight.isEmpty()) {
-            settle(inflight.pollFirst());
+            settle();
         }
     }
 
-    private void settle(Inflight f) throws InterruptedException, IOException {
-        inflightBytes -= f.bytes;
+    /**
+     * After a failure: the messages sent and not acknowledged, the failed one first, in order. Some may have landed
+     * (an acknowledgement lost in a failover): sent again byte for byte, JetStream drops them by their id, whereas a
+     * message packed anew from the log would start at the same change but hold more rows (and, for rows stamped
+     * since, other versions), and the stream would carry those rows twice (the change feed emitted them twice).
+     */
+    List<Unacked> unacked() {
+        List<Unacked> out = new ArrayList<>();
+        for (Inflight f : inflight) {
+            out.add(f.unacked);
+        }
+        return out;
+    }
+
+    private void settle() throws InterruptedException, IOException {
+        Inflight f = inflight.peekFirst();
         try {
             PublishAck ack = f.future.get(ackTimeoutSeconds, TimeUnit.SECONDS);
             if (ack.hasError()) {
                 throw new IOException("JetStream refused the message: " + ack.getError());
             }
-            onAck.acked(f.packed, ack);
+            inflight.pollFirst();
+            inflightBytes -= f.unacked.bytes;
+            onAck.acked(f.unacked.packed, ack);
         } catch (ExecutionException e) {
             throw new IOException("publish failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
@@ -88,6 +110,10 @@ final class PublishWindow {
         }
     }
 
-    private record Inflight(CompletableFuture<PublishAck> future, MessagePacker.Packed packed, int bytes) {
+    /** A message as sent, with what it carries. */
+    record Unacked(Message message, MessagePacker.Packed packed, int bytes) {
+    }
+
+    private record Inflight(CompletableFuture<PublishAck> future, Unacked unacked) {
     }
 }

@@ -128,6 +128,70 @@ class ChangeFeedTest {
         }
     }
 
+    /**
+     * A message that lands while its acknowledgement does not come back (the server stalls, as in a failover) is sent
+     * again as it was, so the stream drops the copy: packed anew it would have held the rows logged since as well, and
+     * the change stream (and so the feed) would have carried its rows twice, as ChangeFeedFailoverTest saw.
+     */
+    @Test
+    void aMessageWhoseAcknowledgementWasLostGoesAgainAsItWas() throws Exception {
+        java.sql.Connection one = nodes.connect(1, FEED);
+        Db.exec(one, "CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)");
+        int next = insert(one, 0, 10, 1);
+        awaitFeed(next);
+        raw.clear();
+        nodes.nats().pause();
+        try {
+            next = insert(one, next, 10, 1); // sent into the stalled server's socket: lands once it resumes
+            Await.until(WAIT, "publishing failed", () -> Marmot.engine(nodes.database(1)).orElseThrow().stats()
+                    .publishFailingSinceMillis() != 0);
+            next = insert(one, next, 10, 1); // logged after the failure
+        } finally {
+            nodes.nats().resume();
+        }
+        assertEveryInsertOnce(next);
+    }
+
+    /**
+     * A transaction travels in chunks; the stream takes the first and refuses the next, and the node restarts before
+     * there is room. Publishing goes on from the transaction's start, not from after the chunk that landed: from
+     * there, the rest would have gone out as a group of its own, and the first chunk's group would never be complete
+     * for the feed (nor for a peer).
+     */
+    @Test
+    void aTransactionCutBetweenItsChunksGoesAgainWholeAfterARestart() throws Exception {
+        StreamConfiguration changes = StreamConfiguration.builder().name("marmot-changes-1-1")
+                .subjects("marmot-change-log-1.*").discardPolicy(DiscardPolicy.New)
+                .duplicateWindow(Duration.ofMinutes(2)).build();
+        try (Connection nc = Nats.connect(nodes.nats().url())) {
+            JetStreamManagement jsm = nc.jetStreamManagement();
+            jsm.addStream(changes);
+            java.sql.Connection one = nodes.connect(1, FEED);
+            Db.exec(one, "CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)");
+            Await.until(WAIT, "the schema change is in the stream", () -> msgs(jsm, "marmot-changes-1-1") > 0);
+            long room = msgs(jsm, "marmot-changes-1-1") + 1; // for the transaction's first chunk only
+            jsm.updateStream(StreamConfiguration.builder(changes).maxMessages(room).build());
+            insert(one, 0, 1, 5_000);
+            Await.until(WAIT, "publishing failed", () -> Marmot.engine(nodes.database(1)).orElseThrow().stats()
+                    .publishFailingSinceMillis() != 0);
+            assertEquals(room, msgs(jsm, "marmot-changes-1-1"), "the first chunk landed");
+            nodes.nats().stop(); // closing while NATS is away records how far publishing got: the node's restart point
+            Marmot.close(nodes.database(1));
+            nodes.nats().restart();
+        }
+        try (Connection nc = Nats.connect(nodes.nats().url())) {
+            nc.jetStreamManagement().updateStream(StreamConfiguration.builder(changes).maxMessages(-1).build());
+        }
+        nodes.connect(1, FEED);
+        nodes.connect(2);
+        Await.until(WAIT, "node 2 has every row", () -> Db.dump(nodes.database(2)).equals(Db.dump(nodes.database(1))));
+        assertEveryInsertOnce(5_000);
+    }
+
+    private static long msgs(JetStreamManagement jsm, String stream) throws Exception {
+        return jsm.getStreamInfo(stream).getStreamState().getMsgCount();
+    }
+
     private void assertEveryInsertOnce(int inserts) throws Exception {
         List<JsonValue> feed = awaitFeed(inserts);
         Map<Long, Integer> seen = new HashMap<>();
