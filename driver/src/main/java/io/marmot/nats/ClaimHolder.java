@@ -103,22 +103,25 @@ final class ClaimHolder {
                     // expired (the lease passed without a renewal), or the bucket is new: written anew below
                 }
             }
-            boolean lapsed = revision != 0;
+            boolean renewedBefore = revision != 0;
+            boolean lapsed;
             long before = System.currentTimeMillis();
             try {
                 revision = kv.create(key, value);
+                lapsed = renewedBefore; // the key was gone
             } catch (JetStreamApiException there) {
-                KeyValueEntry e = kv.get(key); // this holder's own write, whose answer was lost
+                KeyValueEntry e = kv.get(key); // this holder's own write, whose answer was lost: no lapse, no alarm
                 if (e == null || !token.equals(e.getValueAsString())) {
                     throw there;
                 }
                 revision = e.getRevision();
+                lapsed = false;
             }
             if (lapsed) {
                 lapses++;
-                log.warn("this JVM's liveness key {} lapsed (not renewed for {} s): its databases claim their node ids"
-                        + " again, and one whose id another database took meanwhile stops replicating", key,
-                        LEASE.toSeconds());
+                log.warn("this JVM's liveness key {} was gone (not renewed within {} s, or its bucket was lost): its"
+                        + " databases claim their node ids again, and one whose id another database took meanwhile"
+                        + " stops replicating", key, LEASE.toSeconds());
             }
             renewed(nc, kv, before);
             return null;
