@@ -51,7 +51,8 @@ final class ParkedMessages {
         }
     }
 
-    ParkedMessages(Connection db, long nodeId, ReplicationCounters stats, ChangeListeners listeners) throws SQLException {
+    ParkedMessages(Connection db, long nodeId, ReplicationCounters stats, ChangeListeners listeners)
+            throws SQLException {
         createTable(db);
         this.db = db;
         this.nodeId = nodeId;

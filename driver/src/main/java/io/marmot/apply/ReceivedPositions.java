@@ -24,7 +24,8 @@ public final class ReceivedPositions {
     static void createTable(Connection db) throws SQLException {
         try (Statement s = db.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
-                    + " created INTEGER NOT NULL DEFAULT 0, stamp INTEGER NOT NULL DEFAULT 0, tail INTEGER NOT NULL DEFAULT 0)");
+                    + " created INTEGER NOT NULL DEFAULT 0, stamp INTEGER NOT NULL DEFAULT 0,"
+                    + " tail INTEGER NOT NULL DEFAULT 0)");
             Set<String> have = new HashSet<>();
             try (ResultSet rs = s.executeQuery("SELECT name FROM pragma_table_info('" + TABLE + "')")) {
                 while (rs.next()) {

@@ -140,8 +140,8 @@ final class SchemaApplier {
             return null;
         }
         if (!st.destructive() && inPlace(db, st)) {
-            // Nothing to apply, so no order to keep with this node's own changes: a thousand tenants' replicas that each
-            // created their table at start skip the write transaction and the schema's follow per peer's message.
+            // Nothing to apply, so no order to keep with this node's own changes: a thousand tenants' replicas that
+            // each created their table at start skip the write transaction and the schema's follow per peer's message.
             return null;
         }
         int[] versions = new int[2]; // before and after an applied change
