@@ -27,7 +27,8 @@ class SmokeTest {
                 Statement s = c.createStatement()) {
             s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)");
             s.execute("INSERT INTO t (name) VALUES ('x')");
-            try (ResultSet rs = s.executeQuery("SELECT tbl, op & 15, c0, c1 FROM __marmot_log")) {
+            // Rows of tables only: the publisher may already have ended the open group with a marker (no table)
+            try (ResultSet rs = s.executeQuery("SELECT tbl, op & 15, c0, c1 FROM __marmot_log WHERE tbl IS NOT NULL")) {
                 assertTrue(rs.next(), "the insert left a change-log row");
                 assertEquals("t", rs.getString(1));
                 assertEquals(1, rs.getInt(2), "an insert");
