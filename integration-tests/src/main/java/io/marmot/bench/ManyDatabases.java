@@ -101,13 +101,7 @@ public final class ManyDatabases {
 
         // The most descriptors held at once while opening and replicating, sampled (a listing of /proc/self/fd).
         java.util.concurrent.atomic.AtomicLong fdsPeak = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fd-sampler");
-            t.setDaemon(true);
-            return t;
-        });
-        sampler.scheduleWithFixedDelay(() -> fdsPeak.accumulateAndGet(ProcessFigures.fileDescriptors(Path.of("/proc/self")),
-                Math::max), 0, 250, TimeUnit.MILLISECONDS);
+        java.util.concurrent.ScheduledExecutorService sampler = peakSampler(fdsPeak);
 
         // Opened from several threads at once, as an application's request threads would.
         NatsRequests.Counting opening = NatsRequests.Counting.start(natsUrl);
@@ -131,72 +125,17 @@ public final class ManyDatabases {
             f.get();
         }
         figure("open_seconds", (System.nanoTime() - t0) / 1e9);
+        figure("fds_peak_opening", fdsPeak.get());
         try (opening) {
             opening.stop(count).forEach((kind, perDatabase) -> figure("open_requests:" + kind, perDatabase));
         }
 
-        // A row into the first replica of every tenant, from the same threads; the time until every second replica
-        // holds its row, from the first write and from the last.
-        long t1 = System.nanoTime();
-        List<java.util.concurrent.Future<?>> written = new ArrayList<>();
-        for (int n = 0; n < count; n += 2) {
-            int i = n;
-            written.add(openers.submit(() -> {
-                try (Connection c = DriverManager.getConnection(url(dir, i, natsUrl)); Statement s = c.createStatement()) {
-                    s.executeUpdate("INSERT INTO notes VALUES (1, " + i / 2 + ", 'hello tenant " + i / 2 + "')");
-                }
-                return null;
-            }));
-        }
-        for (java.util.concurrent.Future<?> f : written) {
-            f.get();
-        }
-        openers.shutdown();
-        long writtenAt = System.nanoTime();
-        figure("write_seconds", (writtenAt - t1) / 1e9);
-        // Each missing row is looked for through a connection of its own, held while fewer than HELD_READERS are (a
-        // reader per tenant of ten thousand would take 15,000 descriptors), else opened for the look.
-        Map<Integer, Connection> readers = new LinkedHashMap<>();
-        for (int i = 1; i < count; i += 2) {
-            readers.put(i, readers.size() < HELD_READERS ? DriverManager.getConnection("jdbc:sqlite:" + file(dir, i)) : null);
-        }
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        int missing = readers.size();
-        while (missing > 0 && System.nanoTime() < deadline) {
-            for (java.util.Iterator<Map.Entry<Integer, Connection>> it = readers.entrySet().iterator(); it.hasNext();) {
-                Map.Entry<Integer, Connection> e = it.next();
-                boolean holds;
-                if (e.getValue() != null) {
-                    holds = holdsRow(e.getValue());
-                    if (holds) { // looked at no more: ten thousand readers each time would slow the looks down
-                        e.getValue().close();
-                    }
-                } else {
-                    try (Connection r = DriverManager.getConnection("jdbc:sqlite:" + file(dir, e.getKey()))) {
-                        holds = holdsRow(r);
-                    }
-                }
-                if (holds) {
-                    it.remove();
-                }
-            }
-            missing = readers.size();
-            if (missing > 0) {
-                Thread.sleep(50);
-            }
-        }
-        for (Connection r : readers.values()) {
-            if (r != null) {
-                r.close();
-            }
-        }
-        if (missing > 0) {
-            throw new IllegalStateException(missing + " tenants' rows did not reach their other replica in 10 minutes");
-        }
-        figure("replicated_seconds", (System.nanoTime() - t1) / 1e9);
+        // A row into the first replica of every tenant, from the same threads, while the engines still hold the
+        // connections they opened; again after the idle window below, once they let them go (as for a tenant written
+        // after a quiet while).
+        writeToEveryTenant(dir, natsUrl, count, openers, 1, "");
         sampler.shutdownNow();
         figure("fds_peak", fdsPeak.get());
-        figure("replicated_after_writes_seconds", (System.nanoTime() - writtenAt) / 1e9);
 
         // What a quiet moment looks like: set-up work is over (-Dmarmot.bench.settleSeconds waits longer, past the
         // first verification rounds, for the steady idle state).
@@ -247,12 +186,97 @@ public final class ManyDatabases {
         figure("heap_committed_mib", mem.getHeapMemoryUsage().getCommitted() / 1048576.0);
         figure("rss_mib", ProcessFigures.status("VmRSS:") / 1024.0);
 
+        java.util.concurrent.atomic.AtomicLong fdsPeakAfterIdle = new java.util.concurrent.atomic.AtomicLong();
+        sampler = peakSampler(fdsPeakAfterIdle);
+        writeToEveryTenant(dir, natsUrl, count, openers, 2, "_after_idle");
+        sampler.shutdownNow();
+        figure("fds_peak_after_idle", fdsPeakAfterIdle.get());
+        openers.shutdown();
+
         long t2 = System.nanoTime();
         io.marmot.Marmot.closeAll();
         figure("shutdown_seconds", (System.nanoTime() - t2) / 1e9);
         Thread.sleep(500);
         figure("threads_after", ProcessFigures.javaThreads());
         figure("nats_connections_after", natsConnections(ProcessFigures.fileDescriptors(), ports));
+    }
+
+    /**
+     * Writes row {@code row} into the first replica of every tenant from the openers' threads and waits until every
+     * second replica holds it: the seconds the writes took, from the first write and after the last, as figures named
+     * with {@code suffix}.
+     */
+    private static void writeToEveryTenant(Path dir, String natsUrl, int count, java.util.concurrent.ExecutorService openers,
+            int row, String suffix) throws Exception {
+        long t1 = System.nanoTime();
+        List<java.util.concurrent.Future<?>> written = new ArrayList<>();
+        for (int n = 0; n < count; n += 2) {
+            int i = n;
+            written.add(openers.submit(() -> {
+                try (Connection c = DriverManager.getConnection(url(dir, i, natsUrl)); Statement s = c.createStatement()) {
+                    s.executeUpdate("INSERT INTO notes VALUES (" + row + ", " + i / 2 + ", 'hello tenant " + i / 2 + "')");
+                }
+                return null;
+            }));
+        }
+        for (java.util.concurrent.Future<?> f : written) {
+            f.get();
+        }
+        long writtenAt = System.nanoTime();
+        figure("write_seconds" + suffix, (writtenAt - t1) / 1e9);
+        // Each missing row is looked for through a connection of its own, held while fewer than HELD_READERS are (a
+        // reader per tenant of ten thousand would take 15,000 descriptors), else opened for the look.
+        Map<Integer, Connection> readers = new LinkedHashMap<>();
+        for (int i = 1; i < count; i += 2) {
+            readers.put(i, readers.size() < HELD_READERS ? DriverManager.getConnection("jdbc:sqlite:" + file(dir, i)) : null);
+        }
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        int missing = readers.size();
+        while (missing > 0 && System.nanoTime() < deadline) {
+            for (java.util.Iterator<Map.Entry<Integer, Connection>> it = readers.entrySet().iterator(); it.hasNext();) {
+                Map.Entry<Integer, Connection> e = it.next();
+                boolean holds;
+                if (e.getValue() != null) {
+                    holds = holdsRow(e.getValue(), row);
+                    if (holds) { // looked at no more: ten thousand readers each time would slow the looks down
+                        e.getValue().close();
+                    }
+                } else {
+                    try (Connection r = DriverManager.getConnection("jdbc:sqlite:" + file(dir, e.getKey()))) {
+                        holds = holdsRow(r, row);
+                    }
+                }
+                if (holds) {
+                    it.remove();
+                }
+            }
+            missing = readers.size();
+            if (missing > 0) {
+                Thread.sleep(50);
+            }
+        }
+        for (Connection r : readers.values()) {
+            if (r != null) {
+                r.close();
+            }
+        }
+        if (missing > 0) {
+            throw new IllegalStateException(missing + " tenants' rows did not reach their other replica in 10 minutes");
+        }
+        figure("replicated_seconds" + suffix, (System.nanoTime() - t1) / 1e9);
+        figure("replicated_after_writes_seconds" + suffix, (System.nanoTime() - writtenAt) / 1e9);
+    }
+
+    /** Samples the process's descriptors every 250 ms (a listing of /proc/self/fd), keeping the most seen. */
+    private static java.util.concurrent.ScheduledExecutorService peakSampler(java.util.concurrent.atomic.AtomicLong peak) {
+        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fd-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleWithFixedDelay(() -> peak.accumulateAndGet(ProcessFigures.fileDescriptors(Path.of("/proc/self")),
+                Math::max), 0, 250, TimeUnit.MILLISECONDS);
+        return sampler;
     }
 
     private static long natsConnections(List<String> fds, int[] ports) throws IOException {
@@ -287,9 +311,9 @@ public final class ManyDatabases {
                 + "&stream-prefix=" + tenant + "&subject-prefix=" + tenant + "&max-log-bytes=" + (8 << 20);
     }
 
-    private static boolean holdsRow(Connection c) {
+    private static boolean holdsRow(Connection c, int row) {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM notes")) {
-            return rs.next() && rs.getLong(1) == 1;
+            return rs.next() && rs.getLong(1) == row;
         } catch (SQLException e) {
             return false; // the table is not there yet
         }

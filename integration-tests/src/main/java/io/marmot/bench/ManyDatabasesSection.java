@@ -87,15 +87,22 @@ final class ManyDatabasesSection {
         line.accept(String.format("| then until a row written to every tenant (from %d threads) was on its other replica"
                 + " | %.1f s from the first write, %.1f s after the last (the writes took %.1f s) |", ManyDatabases.OPENERS,
                 r.get("replicated_seconds"), r.get("replicated_after_writes_seconds"), r.get("write_seconds")));
+        line.accept(String.format("| the same once all were idle (the engines' connections closed, as for tenants written"
+                + " after a quiet while) | %.1f s from the first write, %.1f s after the last (the writes took %.1f s);"
+                + " at most %,.0f file descriptors (%.1f per database) |", r.get("replicated_seconds_after_idle"),
+                r.get("replicated_after_writes_seconds_after_idle"), r.get("write_seconds_after_idle"),
+                r.get("fds_peak_after_idle"), (r.get("fds_peak_after_idle") - r.get("fds_before")) / count));
         line.accept(String.format("| Java threads (JVM's own included) | %.0f (before opening: %.0f) |", r.get("threads"),
                 r.get("threads_before")));
         line.accept(String.format("| of them Marmot's | %.0f |", r.get("marmot_threads")));
         line.accept(String.format("| OS threads (garbage collector and compilers included) | %.0f |", r.get("os_threads")));
         line.accept(String.format("| NATS connections | %.0f |", r.get("nats_connections")));
         line.accept(String.format("| file descriptors of nats-server (the most of one) | %,.0f |", r.get("nats_fds")));
-        line.accept(String.format("| file descriptors | %,.0f (%.1f per database); the most while opening and replicating:"
-                + " %,.0f (%.1f per database) |", r.get("fds"), (r.get("fds") - r.get("fds_before")) / count,
-                r.get("fds_peak"), (r.get("fds_peak") - r.get("fds_before")) / count));
+        line.accept(String.format("| file descriptors | %,.0f (%.1f per database); the most while opening: %,.0f (%.1f per"
+                + " database), while opening and replicating: %,.0f (%.1f per database) |", r.get("fds"),
+                (r.get("fds") - r.get("fds_before")) / count, r.get("fds_peak_opening"),
+                (r.get("fds_peak_opening") - r.get("fds_before")) / count, r.get("fds_peak"),
+                (r.get("fds_peak") - r.get("fds_before")) / count));
         line.accept(String.format("| heap used after GC / committed | %.0f MiB / %.0f MiB |", r.get("heap_mib"),
                 r.get("heap_committed_mib")));
         line.accept(String.format("| RSS | %,.0f MiB |", r.get("rss_mib")));
