@@ -79,8 +79,10 @@ class OpeningRequestsTest {
         assertTrue(seen.getOrDefault("direct.get:claims", 0) <= DATABASES, all);
         // The JVM's liveness key, which the claims name: once for all of them.
         assertTrue(seen.getOrDefault("kv.put:live", 0) <= 1, all);
-        // Set-up and start catch-up share one look; the feed's binding and the client's stream context ask again.
-        assertTrue(seen.getOrDefault("stream.info:changes", 0) <= 3 * DATABASES, all);
+        // Set-up and start catch-up share one look; the feed's binding and the client's stream context ask again (36
+        // here, every run on a quiet machine; old: a fourth per database, 48). The slack of one per tenant is for a
+        // feed bound again on a loaded machine before the window closes (39 seen once at load 9-14).
+        assertTrue(seen.getOrDefault("stream.info:changes", 0) <= 3 * DATABASES + TENANTS, all);
         // No database here ever ran an earlier version's durable consumer.
         assertEquals(0, seen.getOrDefault("consumer.delete:changes", 0), all);
     }
