@@ -154,6 +154,9 @@ final class ShardReader {
 
     /** Takes the message at {@code seq} (read in order); returns the group it completed, if any. */
     Group accept(long seq, long published, ChangeBatch batch) {
+        if (batch.isWhole() && groups.isEmpty()) {
+            return group(seq, batch, published, List.of(batch), Math.min(seq, readFrom())); // nothing waits it could end
+        }
         List<ChunkedGroups.Chunk> chunks = groups.add(seq, batch);
         if (chunks == null) {
             return null;

@@ -103,10 +103,6 @@ public final class ChunkedGroups {
         }
         pending.remove(key);
         ended(key.origin, key.group);
-        if (overlaps(group)) {
-            onDrop.dropped(key.origin, key.group, "dropped: its chunks overlap (two publications cut differently were mixed)");
-            return null;
-        }
         return group;
     }
 
@@ -125,22 +121,6 @@ public final class ChunkedGroups {
             expected++;
         }
         return null;
-    }
-
-    /** Clock values rise along a node's log: a chunk starting before the previous one ended repeats changes. */
-    private static boolean overlaps(List<Chunk> group) {
-        long lastVersion = Long.MIN_VALUE;
-        for (Chunk c : group) {
-            List<RowChange> changes = c.batch().changes();
-            if (changes.isEmpty()) {
-                continue;
-            }
-            if (changes.get(0).version() < lastVersion) {
-                return true;
-            }
-            lastVersion = changes.get(changes.size() - 1).version();
-        }
-        return false;
     }
 
     private void giveUpStale(long origin) {
