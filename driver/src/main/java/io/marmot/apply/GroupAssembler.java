@@ -1,46 +1,40 @@
 package io.marmot.apply;
 
 import io.marmot.wire.ChangeBatch;
+import io.marmot.wire.ChunkedGroups;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts transactions split into numbered chunks back together. A group is complete when its last chunk arrives
- * after all the others in order; a chunk out of order restarts its group (the publisher resends whole groups).
- * While a group waits, the stream position may not pass its first chunk ({@link #holdBack}).
+ * Puts transactions split into numbered chunks back together, per stream, by their numbers whatever order they
+ * arrive in ({@link ChunkedGroups}). While a group waits, the stream position may not pass the lowest sequence of
+ * the chunks it holds ({@link #holdBack}), so that a restart reads them again.
  */
 final class GroupAssembler {
     private static final Logger log = LoggerFactory.getLogger(GroupAssembler.class);
 
     private final long nodeId;
-    private final Map<String, Group> pending = new LinkedHashMap<>();
+    private final Map<String, ChunkedGroups> streams = new HashMap<>();
 
     GroupAssembler(long nodeId) {
         this.nodeId = nodeId;
     }
 
-    /** The chunks of one transaction, in order, with the stream sequences and bytes of the messages that carried them. */
+    /** The chunks of one transaction group, in order, with the stream sequences of the messages that carried them. */
     static final class Group {
         final String stream;
+        /** The lowest sequence of its messages (chunks may have landed out of order): where it is said to be. */
         final long firstSeq;
         final List<Long> seqs = new ArrayList<>();
-        final List<byte[]> messages = new ArrayList<>();
         final List<ChangeBatch> batches = new ArrayList<>();
 
         Group(String stream, long firstSeq) {
             this.stream = stream;
             this.firstSeq = firstSeq;
-        }
-
-        void add(long seq, byte[] message, ChangeBatch batch) {
-            seqs.add(seq);
-            messages.add(message);
-            batches.add(batch);
         }
 
         long origin() {
@@ -57,51 +51,44 @@ final class GroupAssembler {
     }
 
     /** Adds a message; returns its group when complete, else null. */
-    Group add(String stream, long seq, byte[] message, ChangeBatch batch) {
-        if (batch.isWhole()) {
-            Group g = new Group(stream, seq);
-            g.add(seq, message, batch);
+    Group add(String stream, long seq, ChangeBatch batch) {
+        ChunkedGroups groups = streams.get(stream);
+        if (batch.isWhole() && (groups == null || groups.isEmpty())) {
+            Group g = new Group(stream, seq); // the usual case: nothing waits that it could end
+            g.seqs.add(seq);
+            g.batches.add(batch);
             return g;
         }
-        String key = batch.origin() + "/" + batch.group();
-        Group g = pending.get(key);
-        if (batch.chunk() == 0 || g == null || g.batches.size() != batch.chunk()) {
-            if (g != null || batch.chunk() != 0) {
-                log.warn("{} - chunk {} of group {} from node {} out of order: group restarted", nodeId, batch.chunk(),
-                        batch.group(), batch.origin());
-            }
-            pending.remove(key);
-            if (batch.chunk() != 0) {
-                return null;
-            }
-            g = new Group(stream, seq);
-            pending.put(key, g);
+        if (groups == null) {
+            groups = new ChunkedGroups((origin, group, reason) -> log.warn("{} - group {} from node {} on {}: {}; rows"
+                    + " only it carried are missing here until verification repairs them", nodeId, group, origin, stream,
+                    reason));
+            streams.put(stream, groups);
         }
-        g.add(seq, message, batch);
-        if (batch.last()) {
-            pending.remove(key);
-            return g;
+        List<ChunkedGroups.Chunk> chunks = groups.add(seq, batch);
+        if (chunks == null) {
+            return null;
         }
-        return null;
+        long first = Long.MAX_VALUE;
+        for (ChunkedGroups.Chunk c : chunks) {
+            first = Math.min(first, c.seq());
+        }
+        Group g = new Group(stream, first);
+        for (ChunkedGroups.Chunk c : chunks) {
+            g.seqs.add(c.seq());
+            g.batches.add(c.batch());
+        }
+        return g;
     }
 
-    /** The highest sequence of the stream a position may reach: just before the first chunk of a waiting group. */
+    /** The highest sequence of the stream a position may reach: just before the lowest chunk a waiting group holds. */
     long holdBack(String stream, long handled) {
-        long limit = handled;
-        for (Group g : pending.values()) {
-            if (g.stream.equals(stream)) {
-                limit = Math.min(limit, g.firstSeq - 1);
-            }
-        }
-        return limit;
+        ChunkedGroups groups = streams.get(stream);
+        return groups == null ? handled : Math.min(handled, groups.lowestSeq() - 1);
     }
 
     /** Forgets the stream's waiting groups (its feed restarts before them, so they come again). */
     void dropStream(String stream) {
-        for (Iterator<Group> it = pending.values().iterator(); it.hasNext();) {
-            if (it.next().stream.equals(stream)) {
-                it.remove();
-            }
-        }
+        streams.remove(stream);
     }
 }

@@ -88,6 +88,6 @@ final class MessageIntake {
             log.warn("{} - rejected message {}#{} on {}: {}", nodeId, stream, seq, m.getSubject(), e.getMessage());
             return null;
         }
-        return batch.origin() == nodeId && mine ? null : progress.assembler().add(stream, seq, m.getData(), batch);
+        return batch.origin() == nodeId && mine ? null : progress.assembler().add(stream, seq, batch);
     }
 }

@@ -1,6 +1,7 @@
 package io.marmot.feed;
 
 import io.marmot.wire.ChangeBatch;
+import io.marmot.wire.ChunkedGroups;
 import io.marmot.wire.MalformedMessageException;
 import io.marmot.wire.SchemaChangeCodec;
 import io.marmot.wire.Transaction;
@@ -18,22 +19,22 @@ import io.nats.client.api.DeliverPolicy;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reads one change stream in order for the feed and hands out its transaction groups once complete (a group too large
- * for one message comes in chunks). Knows where to read again from: the first chunk of a group still incomplete.
+ * for one message comes in chunks, put together by their numbers: {@link ChunkedGroups}). Knows where to read again
+ * from: the lowest chunk of a group still incomplete.
  */
 final class ShardReader {
     private static final Logger log = LoggerFactory.getLogger(ShardReader.class);
     private final long nodeId;
     final int shard;
     final String stream;
-    private final Map<String, Pending> pending = new LinkedHashMap<>();
+    /** Groups still lacking chunks; one given up is logged (its rows are missing from the feed). */
+    private final ChunkedGroups groups;
     private static final Duration INACTIVE = Duration.ofMinutes(1);
     /** Empty fetches for this long make the reader ask whether the stream holds more than it delivered. */
     private static final long SILENT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
@@ -60,14 +61,14 @@ final class ShardReader {
         }
     }
 
-    private record Pending(long firstSeq, List<ChangeBatch> chunks) {
-    }
-
     ShardReader(long nodeId, int shard, String stream, long readFrom) {
         this.nodeId = nodeId;
         this.shard = shard;
         this.stream = stream;
         this.next = Math.max(1, readFrom);
+        this.groups = new ChunkedGroups((origin, group, reason) -> log.warn("{} - change feed: group {} from node {}"
+                + " on {}: {}; row changes only it carried are missing from the feed", nodeId, group, origin, stream,
+                reason));
     }
 
     /** The groups completed by up to {@code max} messages the stream holds now (returns at once when none). */
@@ -148,30 +149,28 @@ final class ShardReader {
                     + " the feed", nodeId, seq, stream, e.getMessage());
             return null;
         }
-        long published = m.metaData().timestamp().toInstant().toEpochMilli();
-        if (batch.isWhole()) {
-            return group(seq, batch, published, List.of(batch), Math.min(seq, readFrom()));
-        }
-        String key = batch.origin() + ":" + batch.group();
-        Pending p = pending.computeIfAbsent(key, k -> new Pending(seq, new ArrayList<>()));
-        if (batch.chunk() != p.chunks.size()) {
-            pending.remove(key); // a group published again from its start after its writer restarted
-            p = new Pending(seq, new ArrayList<>());
-            if (batch.chunk() != 0) {
-                return null;
-            }
-            pending.put(key, p);
-        }
-        p.chunks.add(batch);
-        if (!batch.last()) {
-            return null;
-        }
-        long readAgainFrom = readFrom(); // still counts this group's first chunk
-        pending.remove(key);
-        return group(seq, batch, published, p.chunks, readAgainFrom);
+        return accept(seq, m.metaData().timestamp().toInstant().toEpochMilli(), batch);
     }
 
-    /** Called once the group left {@link #pending}, so that {@link #readFrom()} reads on after it. */
+    /** Takes the message at {@code seq} (read in order); returns the group it completed, if any. */
+    Group accept(long seq, long published, ChangeBatch batch) {
+        if (batch.isWhole() && groups.isEmpty()) {
+            return group(seq, batch, published, List.of(batch), Math.min(seq, readFrom())); // nothing waits it could end
+        }
+        List<ChunkedGroups.Chunk> chunks = groups.add(seq, batch);
+        if (chunks == null) {
+            return null;
+        }
+        long readAgainFrom = readFrom(); // the group's chunks left the waiting ones: read it again from its lowest
+        List<ChangeBatch> batches = new ArrayList<>(chunks.size());
+        for (ChunkedGroups.Chunk c : chunks) {
+            readAgainFrom = Math.min(readAgainFrom, c.seq());
+            batches.add(c.batch());
+        }
+        return group(seq, batch, published, batches, readAgainFrom);
+    }
+
+    /** Called once the group left the waiting ones, so that {@link #readFrom()} reads on after it. */
     private Group group(long seq, ChangeBatch last, long published, List<ChangeBatch> chunks, long readAgainFrom) {
         List<Transaction> transactions = ChangeBatch.transactions(chunks);
         int rows = 0;
@@ -183,11 +182,7 @@ final class ShardReader {
 
     /** Where to read again from to see every group not yet complete. */
     long readFrom() {
-        long from = next;
-        for (Pending p : pending.values()) {
-            from = Math.min(from, p.firstSeq);
-        }
-        return from;
+        return Math.min(next, groups.lowestSeq());
     }
 
     long gapMessages() {

@@ -1,0 +1,170 @@
+package io.marmot.wire;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Puts the chunks of transactions too large for one message back together by their numbers, whatever order they
+ * arrive in. The publisher sends chunks without waiting and, after a failure, sends again what was not acknowledged:
+ * a chunk the stream refused (full, a server briefly gone) lands after chunks sent behind it. Read in arrival order,
+ * such a group was lost until verification repaired it.
+ *
+ * <p>Publications of one group agree chunk by chunk: a group starts at a transaction's start (its id is that change's
+ * clock value) and the packer cuts the same changes the same way, except where one publication ended the group early
+ * (a pass stops between two transactions) with a shorter last chunk. So chunks of two publications may be combined,
+ * and a group is complete at the lowest-numbered last chunk held once every number below it is held too. A chunk
+ * whose number is held replaces it (the later publication); a second chunk 0 restarts the group (published again
+ * from its start); a whole message with the group's id ends it (published again, ending earlier).
+ *
+ * <p>A group that lacks chunks holds back stream positions ({@link #lowestSeq}). One whose missing chunks do not
+ * come with the next {@value #PATIENCE} messages of its node is given up: a live publisher sends a refused chunk again
+ * before most of what follows it (at most its window of 256 messages goes ahead of it per failed try), while one that
+ * restarted published the group again from a restart point before it, possibly cut differently (another id).
+ */
+public final class ChunkedGroups {
+    /** Messages of a group's node, after its last chunk arrived, before the group is given up. */
+    public static final int PATIENCE = 1024;
+
+    /** One chunk and the stream sequence of the message that carried it. */
+    public record Chunk(long seq, ChangeBatch batch) {
+    }
+
+    /** Hears of each group given up (its rows are missing until verification repairs them), for the reader's log. */
+    @FunctionalInterface
+    public interface Dropped {
+        void dropped(long origin, long group, String reason);
+    }
+
+    private record Key(long origin, long group) {
+    }
+
+    private static final class Waiting {
+        final TreeMap<Integer, Chunk> chunks = new TreeMap<>();
+        /** Messages of the group's node read since its last chunk arrived. */
+        int since;
+    }
+
+    private final Dropped onDrop;
+    private final Map<Key, Waiting> pending = new LinkedHashMap<>();
+    /** Per node, the highest group completed or given up here: a chunk of it after that is no new group. */
+    private final Map<Long, Long> ended = new HashMap<>();
+
+    public ChunkedGroups(Dropped onDrop) {
+        this.onDrop = onDrop;
+    }
+
+    /**
+     * Adds the message at {@code seq}; returns the chunks of the group it completed in their order (a whole message
+     * alone), else null.
+     */
+    public List<Chunk> add(long seq, ChangeBatch batch) {
+        List<Chunk> out;
+        if (batch.isWhole()) {
+            if (!pending.isEmpty() && pending.remove(new Key(batch.origin(), batch.group())) != null) {
+                ended(batch.origin(), batch.group()); // published again, ending before the chunks held went on
+            }
+            out = List.of(new Chunk(seq, batch));
+        } else {
+            out = addChunk(seq, batch);
+        }
+        if (!pending.isEmpty()) {
+            giveUpStale(batch.origin());
+        }
+        return out;
+    }
+
+    private List<Chunk> addChunk(long seq, ChangeBatch batch) {
+        Key key = new Key(batch.origin(), batch.group());
+        int index = batch.chunk();
+        Waiting w = pending.get(key);
+        if (w == null) {
+            Long end = ended.get(key.origin);
+            if (index > 0 && end != null && key.group <= end) {
+                onDrop.dropped(key.origin, key.group, "chunk " + index + " came after the group was complete or given up:"
+                        + " dropped (a late copy, or the rest of a later publication whose first chunks JetStream"
+                        + " dropped as duplicates)");
+                return null;
+            }
+            w = new Waiting();
+            pending.put(key, w);
+        } else if (index == 0 && w.chunks.containsKey(0)) {
+            w.chunks.clear(); // published again from its start (its writer restarted)
+        }
+        w.chunks.put(index, new Chunk(seq, batch));
+        w.since = -1; // giveUpStale counts this message too
+        List<Chunk> group = complete(w);
+        if (group == null) {
+            return null;
+        }
+        pending.remove(key);
+        ended(key.origin, key.group);
+        return group;
+    }
+
+    /** The chunks up to the lowest-numbered last one, when none below it is missing; else null. */
+    private static List<Chunk> complete(Waiting w) {
+        List<Chunk> out = new ArrayList<>();
+        int expected = 0;
+        for (Map.Entry<Integer, Chunk> e : w.chunks.entrySet()) {
+            if (e.getKey() != expected) {
+                return null;
+            }
+            out.add(e.getValue());
+            if (e.getValue().batch().last()) {
+                return out;
+            }
+            expected++;
+        }
+        return null;
+    }
+
+    private void giveUpStale(long origin) {
+        for (Iterator<Map.Entry<Key, Waiting>> it = pending.entrySet().iterator(); it.hasNext();) {
+            Map.Entry<Key, Waiting> e = it.next();
+            if (e.getKey().origin == origin && ++e.getValue().since > PATIENCE) {
+                it.remove();
+                ended(origin, e.getKey().group);
+                onDrop.dropped(origin, e.getKey().group, "given up: " + missing(e.getValue()) + " still missing after "
+                        + PATIENCE + " more messages of its node (its writer restarted and published the rows again"
+                        + " in other groups?)");
+            }
+        }
+    }
+
+    private static String missing(Waiting w) {
+        List<Integer> gaps = new ArrayList<>();
+        int top = w.chunks.lastKey();
+        for (int i = 0; i <= top && gaps.size() < 10; i++) {
+            if (!w.chunks.containsKey(i)) {
+                gaps.add(i);
+            }
+        }
+        String after = w.chunks.lastEntry().getValue().batch().last() ? "" : "the chunks after " + top;
+        return gaps.isEmpty() ? after : "chunks " + gaps + (after.isEmpty() ? "" : " and " + after);
+    }
+
+    private void ended(long origin, long group) {
+        ended.merge(origin, group, Math::max);
+    }
+
+    /** The lowest stream sequence of a chunk held for a group not complete; Long.MAX_VALUE when none waits. */
+    public long lowestSeq() {
+        long lowest = Long.MAX_VALUE;
+        for (Waiting w : pending.values()) {
+            for (Chunk c : w.chunks.values()) {
+                lowest = Math.min(lowest, c.seq());
+            }
+        }
+        return lowest;
+    }
+
+    /** Whether a group waits for chunks. */
+    public boolean isEmpty() {
+        return pending.isEmpty();
+    }
+}
