@@ -1,6 +1,5 @@
 package io.marmot.engine;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.Marmot;
@@ -76,20 +75,22 @@ class IdleStreamLooksTest {
             long counting = System.nanoTime();
 
             int[] window = new int[4];
+            // The first interval after the feeds are bound may still hold the start's own writes on a loaded machine
+            // (a schema fingerprint, a first digest): the test waits for an idle one, which the old code's renewals,
+            // 200 per interval, never left.
             Await.until(WITHIN, "an idle interval in which " + DATABASES + " databases' watchdogs asked at most "
-                    + INFOS_AT_MOST + " stream infos", () -> {
+                    + INFOS_AT_MOST + " stream infos and the databases wrote no key-value entry", () -> {
                         long now = System.nanoTime();
                         window[0] = recent(infos, now);
                         window[1] = recent(listings, now);
                         window[2] = recent(claimWrites, now);
                         window[3] = recent(liveWrites, now);
-                        return now - counting >= INTERVAL_NANOS && window[0] <= INFOS_AT_MOST;
+                        return now - counting >= INTERVAL_NANOS && window[0] <= INFOS_AT_MOST && window[2] == 0;
                     });
             String seen = window[0] + " stream info(s), " + window[1] + " listing(s), " + window[2]
                     + " key-value write(s) of the tenants and " + window[3] + " of the JVM's liveness key in 20 s";
             assertTrue(window[1] >= 1, "the watchdogs still looked, through the listing: " + seen);
             assertTrue(window[1] <= LISTINGS_AT_MOST, "one listing for every database of the connection: " + seen);
-            assertEquals(0, window[2], "idle databases write no claim: " + seen);
             assertTrue(window[3] >= 1 && window[3] <= 3, "the JVM's liveness key renewed for them all: " + seen);
 
             for (int node = 1; node <= 2; node++) {
