@@ -139,6 +139,7 @@ final class ParkedMessages {
         List<Transaction> transactions = new ArrayList<>();
         List<String> groupOf = new ArrayList<>();
         groups.forEach((key, batches) -> {
+            batches.sort(java.util.Comparator.comparingInt(ChangeBatch::chunk)); // parked as they came, maybe out of order
             for (Transaction tx : ChangeBatch.transactions(batches)) {
                 transactions.add(tx);
                 groupOf.add(key);
