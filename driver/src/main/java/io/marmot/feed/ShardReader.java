@@ -43,6 +43,7 @@ final class ShardReader {
     private long silentSince;
     private long next;
     private long gapMessages;
+    /** Messages whose rows the feed does not emit: unreadable, or held for a group given up ({@link ChunkedGroups}). */
     private long unreadable;
 
     /**
@@ -66,9 +67,11 @@ final class ShardReader {
         this.shard = shard;
         this.stream = stream;
         this.next = Math.max(1, readFrom);
-        this.groups = new ChunkedGroups((origin, group, reason) -> log.warn("{} - change feed: group {} from node {}"
-                + " on {}: {}; row changes only it carried are missing from the feed", nodeId, group, origin, stream,
-                reason));
+        this.groups = new ChunkedGroups((origin, group, lost, reason) -> {
+            unreadable += lost; // messages whose rows the feed never emits, as an unreadable one
+            log.warn("{} - change feed: group {} from node {} on {}: {}; row changes only it carried are missing from"
+                    + " the feed", nodeId, group, origin, stream, reason);
+        });
     }
 
     /** The groups completed by up to {@code max} messages the stream holds now (returns at once when none). */

@@ -37,7 +37,12 @@ public final class ChunkedGroups {
     /** Hears of each group given up (its rows are missing until verification repairs them), for the reader's log. */
     @FunctionalInterface
     public interface Dropped {
-        void dropped(long origin, long group, String reason);
+        /**
+         * @param messagesLost the messages held for a group given up, whose rows the reader never gets; 0 for a chunk
+         *     that came after its group was complete or given up (a late copy, unless it is the rest of a publication
+         *     whose first chunks JetStream dropped as duplicates: it cannot be told here)
+         */
+        void dropped(long origin, long group, int messagesLost, String reason);
     }
 
     private record Key(long origin, long group) {
@@ -85,7 +90,7 @@ public final class ChunkedGroups {
         if (w == null) {
             Long end = ended.get(key.origin);
             if (index > 0 && end != null && key.group <= end) {
-                onDrop.dropped(key.origin, key.group, "chunk " + index + " came after the group was complete or given up:"
+                onDrop.dropped(key.origin, key.group, 0, "chunk " + index + " came after the group was complete or given up:"
                         + " dropped (a late copy, or the rest of a later publication whose first chunks JetStream"
                         + " dropped as duplicates)");
                 return null;
@@ -129,7 +134,7 @@ public final class ChunkedGroups {
             if (e.getKey().origin == origin && ++e.getValue().since > PATIENCE) {
                 it.remove();
                 ended(origin, e.getKey().group);
-                onDrop.dropped(origin, e.getKey().group, "given up: " + missing(e.getValue()) + " still missing after "
+                onDrop.dropped(origin, e.getKey().group, e.getValue().chunks.size(), "given up: " + missing(e.getValue()) + " still missing after "
                         + PATIENCE + " more messages of its node (its writer restarted and published the rows again"
                         + " in other groups?)");
             }

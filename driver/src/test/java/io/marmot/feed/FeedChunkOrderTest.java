@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.marmot.fixture.Publication;
+import io.marmot.wire.ChangeBatch;
+import io.marmot.wire.ChunkedGroups;
 import io.marmot.wire.RowChange;
 import io.marmot.wire.Transaction;
 import java.util.ArrayList;
@@ -58,6 +60,16 @@ class FeedChunkOrderTest {
         assertGroup(feed(0, 1, 1, 2, 3));
         assertNull(feed(3));
         assertEquals(END, reader.readFrom());
+    }
+
+    @Test
+    void aGroupGivenUpCountsItsMessagesAsMissingFromTheFeed() {
+        assertNull(feed(0, 1)); // its writer restarted and published these rows as other groups
+        for (int i = 0; i <= ChunkedGroups.PATIENCE; i++) {
+            assertNotNull(reader.accept(++seq, 0, new ChangeBatch(Publication.ORIGIN, 1_000 + i, 0, true, List.of())));
+        }
+        assertEquals(END, reader.readFrom(), "given up: the reader reads on");
+        assertEquals(2, reader.unreadable(), "the two chunks it held, whose rows the feed never emits");
     }
 
     private ShardReader.Group feed(int... chunks) {
