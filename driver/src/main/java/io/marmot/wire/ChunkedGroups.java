@@ -19,7 +19,9 @@ import java.util.TreeMap;
  * (a pass stops between two transactions) with a shorter last chunk. So chunks of two publications may be combined,
  * and a group is complete at the lowest-numbered last chunk held once every number below it is held too. A chunk
  * whose number is held replaces it (the later publication); a second chunk 0 restarts the group (published again
- * from its start); a whole message with the group's id ends it (published again, ending earlier).
+ * from its start); a whole message with the group's id ends it (published again, ending earlier); chunks of a group
+ * already complete from its last chunk's number on are the rest of a publication that went further ({@link
+ * #continues}).
  *
  * <p>A group that lacks chunks holds back stream positions ({@link #lowestSeq}). One whose missing chunks do not
  * come with the next {@value #PATIENCE} messages of its node is given up: a live publisher sends a refused chunk again
@@ -38,9 +40,8 @@ public final class ChunkedGroups {
     @FunctionalInterface
     public interface Dropped {
         /**
-         * @param messagesLost the messages held for a group given up, whose rows the reader never gets; 0 for a chunk
-         *     that came after its group was complete or given up (a late copy, unless it is the rest of a publication
-         *     whose first chunks JetStream dropped as duplicates: it cannot be told here)
+         * @param messagesLost the messages held for a group given up, whose rows the reader never gets; 0 for a late
+         *     copy of a chunk already taken
          */
         void dropped(long origin, long group, int messagesLost, String reason);
     }
@@ -50,14 +51,30 @@ public final class ChunkedGroups {
 
     private static final class Waiting {
         final TreeMap<Integer, Chunk> chunks = new TreeMap<>();
+        /** The number of its first chunk: 0, or where it continues a group already complete ({@link #continues}). */
+        int first;
         /** Messages of the group's node read since its last chunk arrived. */
         int since;
+
+        Waiting(int first) {
+            this.first = first;
+        }
+    }
+
+    /** The group a node completed last here, and its last chunk's number, size and last change's version. */
+    private record Completed(long group, int lastChunk, int lastSize, long lastVersion) {
+        static Completed of(long group, ChangeBatch last) {
+            List<RowChange> changes = last.changes();
+            return new Completed(group, last.chunk(), changes.size(),
+                    changes.isEmpty() ? 0 : changes.get(changes.size() - 1).version());
+        }
     }
 
     private final Dropped onDrop;
     private final Map<Key, Waiting> pending = new LinkedHashMap<>();
     /** Per node, the highest group completed or given up here: a chunk of it after that is no new group. */
     private final Map<Long, Long> ended = new HashMap<>();
+    private final Map<Long, Completed> completed = new HashMap<>();
 
     public ChunkedGroups(Dropped onDrop) {
         this.onDrop = onDrop;
@@ -89,16 +106,24 @@ public final class ChunkedGroups {
         Waiting w = pending.get(key);
         if (w == null) {
             Long end = ended.get(key.origin);
+            int first = 0;
             if (index > 0 && end != null && key.group <= end) {
-                onDrop.dropped(key.origin, key.group, 0, "chunk " + index + " came after the group was complete or given up:"
-                        + " dropped (a late copy, or the rest of a later publication whose first chunks JetStream"
-                        + " dropped as duplicates)");
-                return null;
+                first = continues(key, batch);
+                if (first < 0) {
+                    onDrop.dropped(key.origin, key.group, 0, "chunk " + index + " came after the group was complete or"
+                            + " given up: dropped (a late copy)");
+                    return null;
+                }
             }
-            w = new Waiting();
+            w = new Waiting(first);
             pending.put(key, w);
-        } else if (index == 0 && w.chunks.containsKey(0)) {
+        } else if (index == 0 && (w.first > 0 || w.chunks.containsKey(0))) {
             w.chunks.clear(); // published again from its start (its writer restarted)
+            w.first = 0;
+        } else if (index < w.first) {
+            onDrop.dropped(key.origin, key.group, 0, "chunk " + index + " came after the group was complete: dropped"
+                    + " (a late copy)");
+            return null;
         }
         w.chunks.put(index, new Chunk(seq, batch));
         w.since = -1; // giveUpStale counts this message too
@@ -108,13 +133,34 @@ public final class ChunkedGroups {
         }
         pending.remove(key);
         ended(key.origin, key.group);
+        completed.put(key.origin, Completed.of(key.group, group.get(group.size() - 1).batch()));
         return group;
+    }
+
+    /**
+     * Where a chunk of a group already complete here continues it, or -1. A pass that stopped between two transactions
+     * ends its group early with a shorter last chunk; when its writer is killed before the acknowledgement, the next
+     * publication of the group goes past that point, its first chunks (identical, with the same ids) dropped by
+     * JetStream as duplicates: what arrives is its chunks from the completed one's last number on. Taken as a group
+     * of their own they carry the rest of the transaction the completed group ended with (applied again, a no-op) and
+     * the transactions after it, which were lost otherwise. A chunk below that number, or a copy of the last chunk
+     * itself (same number, last, same size and last version), is a late copy.
+     */
+    private int continues(Key key, ChangeBatch batch) {
+        Completed c = completed.get(key.origin);
+        if (c == null || c.group != key.group || batch.chunk() < c.lastChunk) {
+            return -1;
+        }
+        List<RowChange> changes = batch.changes();
+        boolean copy = batch.chunk() == c.lastChunk && batch.last() && changes.size() == c.lastSize
+                && (changes.isEmpty() || changes.get(changes.size() - 1).version() == c.lastVersion);
+        return copy ? -1 : c.lastChunk;
     }
 
     /** The chunks up to the lowest-numbered last one, when none below it is missing; else null. */
     private static List<Chunk> complete(Waiting w) {
         List<Chunk> out = new ArrayList<>();
-        int expected = 0;
+        int expected = w.first;
         for (Map.Entry<Integer, Chunk> e : w.chunks.entrySet()) {
             if (e.getKey() != expected) {
                 return null;
@@ -144,7 +190,7 @@ public final class ChunkedGroups {
     private static String missing(Waiting w) {
         List<Integer> gaps = new ArrayList<>();
         int top = w.chunks.lastKey();
-        for (int i = 0; i <= top && gaps.size() < 10; i++) {
+        for (int i = w.first; i <= top && gaps.size() < 10; i++) {
             if (!w.chunks.containsKey(i)) {
                 gaps.add(i);
             }

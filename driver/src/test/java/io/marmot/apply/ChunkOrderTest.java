@@ -96,6 +96,17 @@ class ChunkOrderTest {
     }
 
     @Test
+    void theRestOfAPublicationThatWentPastAGroupEndedEarly() {
+        // A pass stopped between the two transactions and its writer was killed before the acknowledgement; the next
+        // publication's chunks 0 and 1, the same, were dropped by JetStream as duplicates: chunks 2 and 3 come.
+        Publication first = new Publication(ROWS, 10, 26);
+        assertComplete(feed(first.firstTransactionOnly(), 0, 1, 2), List.of(range(1, 25)));
+        assertComplete(feed(first, 3, 2), List.of(range(21, 25), range(26, 40)));
+        assertNull(feed(first, 1, 3), "late copies after that");
+        assertEquals(seq, assembler.holdBack("s", seq));
+    }
+
+    @Test
     void aWholeMessageOfTheSameGroupEndsTheChunksWaiting() {
         assertNull(feed(p, 0, 1));
         // Published again from the group's start, the pass stopped after a transaction that fits in one message

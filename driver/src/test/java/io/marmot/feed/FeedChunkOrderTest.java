@@ -63,6 +63,24 @@ class FeedChunkOrderTest {
     }
 
     @Test
+    void theRestOfAPublicationThatWentPastAGroupEndedEarly() {
+        Publication first = new Publication(ROWS, 10, 26);
+        Publication early = first.firstTransactionOnly();
+        ShardReader.Group g = null;
+        for (int i = 0; i < early.size(); i++) {
+            g = reader.accept(++seq, 0, early.chunk(i));
+        }
+        assertNotNull(g);
+        assertEquals(25, g.rows());
+        ShardReader.Group rest = reader.accept(++seq, 0, first.chunk(2));
+        assertNull(rest);
+        rest = reader.accept(++seq, 0, first.chunk(3));
+        assertNotNull(rest, "the rows after the group's early end reach the feed");
+        assertEquals(20, rest.rows(), "rows 21-25 again, then 26-40");
+        assertEquals(END, reader.readFrom());
+    }
+
+    @Test
     void aGroupGivenUpCountsItsMessagesAsMissingFromTheFeed() {
         assertNull(feed(0, 1)); // its writer restarted and published these rows as other groups
         for (int i = 0; i <= ChunkedGroups.PATIENCE; i++) {
