@@ -139,7 +139,8 @@ final class ParkedMessages {
         List<Transaction> transactions = new ArrayList<>();
         List<String> groupOf = new ArrayList<>();
         groups.forEach((key, batches) -> {
-            batches.sort(java.util.Comparator.comparingInt(ChangeBatch::chunk)); // parked as they came, maybe out of order
+            // parked as they came, maybe out of order
+            batches.sort(java.util.Comparator.comparingInt(ChangeBatch::chunk));
             for (Transaction tx : ChangeBatch.transactions(batches)) {
                 transactions.add(tx);
                 groupOf.add(key);

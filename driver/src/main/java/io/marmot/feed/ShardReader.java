@@ -158,7 +158,8 @@ final class ShardReader {
     /** Takes the message at {@code seq} (read in order); returns the group it completed, if any. */
     Group accept(long seq, long published, ChangeBatch batch) {
         if (batch.isWhole() && groups.isEmpty()) {
-            return group(seq, batch, published, List.of(batch), Math.min(seq, readFrom())); // nothing waits it could end
+            // nothing waits that it could end
+            return group(seq, batch, published, List.of(batch), Math.min(seq, readFrom()));
         }
         List<ChunkedGroups.Chunk> chunks = groups.add(seq, batch);
         if (chunks == null) {

@@ -180,7 +180,8 @@ public final class ChunkedGroups {
             if (e.getKey().origin == origin && ++e.getValue().since > PATIENCE) {
                 it.remove();
                 ended(origin, e.getKey().group);
-                onDrop.dropped(origin, e.getKey().group, e.getValue().chunks.size(), "given up: " + missing(e.getValue()) + " still missing after "
+                onDrop.dropped(origin, e.getKey().group, e.getValue().chunks.size(), "given up: " + missing(e.getValue())
+                        + " still missing after "
                         + PATIENCE + " more messages of its node (its writer restarted and published the rows again"
                         + " in other groups?)");
             }

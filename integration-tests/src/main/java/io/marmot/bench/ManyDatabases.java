@@ -206,8 +206,8 @@ public final class ManyDatabases {
      * second replica holds it: the seconds the writes took, from the first write and after the last, as figures named
      * with {@code suffix}.
      */
-    private static void writeToEveryTenant(Path dir, String natsUrl, int count, java.util.concurrent.ExecutorService openers,
-            int row, String suffix) throws Exception {
+    private static void writeToEveryTenant(Path dir, String natsUrl, int count,
+            java.util.concurrent.ExecutorService openers, int row, String suffix) throws Exception {
         long t1 = System.nanoTime();
         List<java.util.concurrent.Future<?>> written = new ArrayList<>();
         for (int n = 0; n < count; n += 2) {
@@ -268,14 +268,16 @@ public final class ManyDatabases {
     }
 
     /** Samples the process's descriptors every 250 ms (a listing of /proc/self/fd), keeping the most seen. */
-    private static java.util.concurrent.ScheduledExecutorService peakSampler(java.util.concurrent.atomic.AtomicLong peak) {
-        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fd-sampler");
-            t.setDaemon(true);
-            return t;
-        });
-        sampler.scheduleWithFixedDelay(() -> peak.accumulateAndGet(ProcessFigures.fileDescriptors(Path.of("/proc/self")),
-                Math::max), 0, 250, TimeUnit.MILLISECONDS);
+    private static java.util.concurrent.ScheduledExecutorService peakSampler(
+            java.util.concurrent.atomic.AtomicLong peak) {
+        java.util.concurrent.ScheduledExecutorService sampler =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "fd-sampler");
+                    t.setDaemon(true);
+                    return t;
+                });
+        sampler.scheduleWithFixedDelay(() -> peak.accumulateAndGet(
+                ProcessFigures.fileDescriptors(Path.of("/proc/self")), Math::max), 0, 250, TimeUnit.MILLISECONDS);
         return sampler;
     }
 
