@@ -61,20 +61,28 @@ public final class ChunkedGroups {
         }
     }
 
-    /** The group a node completed last here, and its last chunk's number, size and last change's version. */
-    private record Completed(long group, int lastChunk, int lastSize, long lastVersion) {
-        static Completed of(long group, ChangeBatch last) {
+    /** A group completed here: its last chunk's number, size and last change's version. */
+    private record Completed(int lastChunk, int lastSize, long lastVersion) {
+        static Completed of(ChangeBatch last) {
             List<RowChange> changes = last.changes();
-            return new Completed(group, last.chunk(), changes.size(),
+            return new Completed(last.chunk(), changes.size(),
                     changes.isEmpty() ? 0 : changes.get(changes.size() - 1).version());
         }
     }
+
+    /** How many completed groups are remembered for {@link #continues}: the writer's window may follow one with more. */
+    private static final int COMPLETED_KEPT = 64;
 
     private final Dropped onDrop;
     private final Map<Key, Waiting> pending = new LinkedHashMap<>();
     /** Per node, the highest group completed or given up here: a chunk of it after that is no new group. */
     private final Map<Long, Long> ended = new HashMap<>();
-    private final Map<Long, Completed> completed = new HashMap<>();
+    private final Map<Key, Completed> completed = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Completed> eldest) {
+            return size() > COMPLETED_KEPT;
+        }
+    };
 
     public ChunkedGroups(Dropped onDrop) {
         this.onDrop = onDrop;
@@ -133,7 +141,7 @@ public final class ChunkedGroups {
         }
         pending.remove(key);
         ended(key.origin, key.group);
-        completed.put(key.origin, Completed.of(key.group, group.get(group.size() - 1).batch()));
+        completed.put(key, Completed.of(group.get(group.size() - 1).batch()));
         return group;
     }
 
@@ -147,8 +155,8 @@ public final class ChunkedGroups {
      * itself (same number, last, same size and last version), is a late copy.
      */
     private int continues(Key key, ChangeBatch batch) {
-        Completed c = completed.get(key.origin);
-        if (c == null || c.group != key.group || batch.chunk() < c.lastChunk) {
+        Completed c = completed.get(key);
+        if (c == null || batch.chunk() < c.lastChunk) {
             return -1;
         }
         List<RowChange> changes = batch.changes();

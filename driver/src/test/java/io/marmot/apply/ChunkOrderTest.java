@@ -107,6 +107,16 @@ class ChunkOrderTest {
     }
 
     @Test
+    void theRestOfAGroupEndedEarlyAfterAnotherGroupOfItsNode() {
+        Publication first = new Publication(ROWS, 10, 26);
+        assertComplete(feed(first.firstTransactionOnly(), 0, 1, 2), List.of(range(1, 25)));
+        // the writer's window went on with another chunked group before it was killed
+        assertNull(add(new ChangeBatch(Publication.ORIGIN, Publication.GROUP + 100, 0, false, List.of())));
+        assertNotNull(add(new ChangeBatch(Publication.ORIGIN, Publication.GROUP + 100, 1, true, List.of())));
+        assertComplete(feed(first, 2, 3), List.of(range(21, 25), range(26, 40)));
+    }
+
+    @Test
     void aWholeMessageOfTheSameGroupEndsTheChunksWaiting() {
         assertNull(feed(p, 0, 1));
         // Published again from the group's start, the pass stopped after a transaction that fits in one message
