@@ -60,9 +60,9 @@ final class GroupAssembler {
             return g;
         }
         if (groups == null) {
-            groups = new ChunkedGroups((origin, group, lost, reason) -> log.warn("{} - group {} from node {} on {}: {};"
-                    + " rows only it carried are missing here until verification repairs them", nodeId, group, origin,
-                    stream, reason));
+            groups = new ChunkedGroups((origin, group, reason) -> log.warn("{} - group {} from node {} on {}: {}; its"
+                    + " writer most likely sent these rows again in other messages, else verification repairs them",
+                    nodeId, group, origin, stream, reason));
             streams.put(stream, groups);
         }
         List<ChunkedGroups.Chunk> chunks = groups.add(seq, batch);

@@ -6,8 +6,7 @@ package io.marmot.feed;
  *
  * @param emitting whether this node holds the emitter's lease
  * @param emittedRows row changes this node published to the feed since it started
- * @param missingMessages change-stream messages found gone or unreadable while emitting, or held for a transaction
- *     group given up for lack of chunks: their rows are not in the feed
+ * @param missingMessages change-stream messages found gone or unreadable while emitting (they are not in the feed)
  * @param problem why the feed does not go on, null when it does
  */
 public record ChangeFeedStats(boolean emitting, long emittedRows, long missingMessages, String problem) {

@@ -43,7 +43,6 @@ final class ShardReader {
     private long silentSince;
     private long next;
     private long gapMessages;
-    /** Messages whose rows the feed does not emit: unreadable, or held for a group given up ({@link ChunkedGroups}). */
     private long unreadable;
 
     /**
@@ -67,11 +66,9 @@ final class ShardReader {
         this.shard = shard;
         this.stream = stream;
         this.next = Math.max(1, readFrom);
-        this.groups = new ChunkedGroups((origin, group, lost, reason) -> {
-            unreadable += lost; // messages whose rows the feed never emits, as an unreadable one
-            log.warn("{} - change feed: group {} from node {} on {}: {}; row changes only it carried are missing from"
-                    + " the feed", nodeId, group, origin, stream, reason);
-        });
+        this.groups = new ChunkedGroups((origin, group, reason) -> log.warn("{} - change feed: group {} from node {} on"
+                + " {}: {}; its writer most likely sent these rows again in other messages, else they are missing from"
+                + " the feed", nodeId, group, origin, stream, reason));
     }
 
     /** The groups completed by up to {@code max} messages the stream holds now (returns at once when none). */

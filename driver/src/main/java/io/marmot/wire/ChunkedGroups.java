@@ -36,14 +36,13 @@ public final class ChunkedGroups {
     public record Chunk(long seq, ChangeBatch batch) {
     }
 
-    /** Hears of each group given up (its rows are missing until verification repairs them), for the reader's log. */
+    /**
+     * Hears of each group given up and each late copy dropped, for the reader's log: a group given up was, as far as
+     * can be told, published again in other messages by its restarted writer.
+     */
     @FunctionalInterface
     public interface Dropped {
-        /**
-         * @param messagesLost the messages held for a group given up, whose rows the reader never gets; 0 for a late
-         *     copy of a chunk already taken
-         */
-        void dropped(long origin, long group, int messagesLost, String reason);
+        void dropped(long origin, long group, String reason);
     }
 
     private record Key(long origin, long group) {
@@ -118,7 +117,7 @@ public final class ChunkedGroups {
             if (index > 0 && end != null && key.group <= end) {
                 first = continues(key, batch);
                 if (first < 0) {
-                    onDrop.dropped(key.origin, key.group, 0, "chunk " + index + " came after the group was complete or"
+                    onDrop.dropped(key.origin, key.group, "chunk " + index + " came after the group was complete or"
                             + " given up: dropped (a late copy)");
                     return null;
                 }
@@ -129,7 +128,7 @@ public final class ChunkedGroups {
             w.chunks.clear(); // published again from its start (its writer restarted)
             w.first = 0;
         } else if (index < w.first) {
-            onDrop.dropped(key.origin, key.group, 0, "chunk " + index + " came after the group was complete: dropped"
+            onDrop.dropped(key.origin, key.group, "chunk " + index + " came after the group was complete: dropped"
                     + " (a late copy)");
             return null;
         }
@@ -188,7 +187,7 @@ public final class ChunkedGroups {
             if (e.getKey().origin == origin && ++e.getValue().since > PATIENCE) {
                 it.remove();
                 ended(origin, e.getKey().group);
-                onDrop.dropped(origin, e.getKey().group, e.getValue().chunks.size(), "given up: " + missing(e.getValue())
+                onDrop.dropped(origin, e.getKey().group, "given up: " + missing(e.getValue())
                         + " still missing after "
                         + PATIENCE + " more messages of its node (its writer restarted and published the rows again"
                         + " in other groups?)");
