@@ -33,7 +33,7 @@ final class ShardReader {
     private final long nodeId;
     final int shard;
     final String stream;
-    /** Groups still lacking chunks; one given up is logged (its rows are missing from the feed). */
+    /** Groups still lacking chunks; one given up is logged. */
     private final ChunkedGroups groups;
     private static final Duration INACTIVE = Duration.ofMinutes(1);
     /** Empty fetches for this long make the reader ask whether the stream holds more than it delivered. */
