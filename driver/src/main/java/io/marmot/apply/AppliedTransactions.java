@@ -63,6 +63,11 @@ final class AppliedTransactions implements AutoCloseable {
         parked.retryIfSchemaChanged(changes);
     }
 
+    /** Whether the schema moved since parked messages were last tried. */
+    boolean retryOwed() throws SQLException {
+        return parked.retryOwed();
+    }
+
     /** At most once a minute: conflicts older than {@code conflict-retention} leave the record. */
     void pruneConflicts() throws SQLException {
         long now = System.nanoTime();

@@ -69,8 +69,9 @@ public final class Applier implements AutoCloseable {
         this.timer = runtime.timer();
         this.config = config;
         this.stats = stats;
-        this.db = new ApplierConnection(database, runtime.descriptors());
+        this.db = new ApplierConnection(database, runtime.descriptors(), runtime.engineConnections());
         OwnHistory history;
+        db.begin();
         try {
             history = new OwnHistory(db.db(), instance);
             db.builds(c -> new ApplierConnection.Parts(new AppliedTransactions(nodeId, c, config, stats, own, listeners,
@@ -80,6 +81,8 @@ public final class Applier implements AutoCloseable {
             try (db) {
                 throw e;
             }
+        } finally {
+            db.end();
         }
         this.task = new SerialTask(nodeId + " applier", runtime.apply(), this::step);
         this.ticks = new ApplierTicks(timer, task::wake);
@@ -128,6 +131,15 @@ public final class Applier implements AutoCloseable {
         if (closed || System.nanoTime() - notBefore < 0) {
             return; // a wake during the back-off: the timer ends it
         }
+        db.begin();
+        try {
+            applyStep();
+        } finally {
+            db.end();
+        }
+    }
+
+    private void applyStep() {
         boolean ticked = ticks.take();
         boolean busy = bindRequested;
         try {
@@ -191,7 +203,7 @@ public final class Applier implements AutoCloseable {
         } finally {
             db.stepped(ticked, busy);
             if (ticked) {
-                ticks.after(busy, !busy && !db.isOpen() && connection != null && progress.toRestart().isEmpty()
+                ticks.after(busy, !busy && db.idle() && connection != null && progress.toRestart().isEmpty()
                         && feeds.peek() == null, watchdog.nanosUntilDue());
             } else if (busy) {
                 ticks.active();
@@ -270,6 +282,7 @@ public final class Applier implements AutoCloseable {
         feeds.stopAll();
         boolean stopped = task.stop(5, TimeUnit.SECONDS);
         feeds.clear(); // what was buffered is read again from the stored positions by the next start
+        db.begin(); // the bound takes it no more
         try {
             if (stopped && (db.isOpen() || !progress.positionsToStore().isEmpty())) {
                 db.writes().apply(List.of(), progress); // positions of what was only skipped, so a restart reads less again

@@ -1,8 +1,10 @@
 package io.marmot.apply;
 
 import io.marmot.replication.DescriptorPressure;
+import io.marmot.sqlite.EngineConnections;
 import io.marmot.sqlite.QuietFile;
 import io.marmot.sqlite.Sqlite;
+import io.marmot.sqlite.StepsUsing;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import org.sqlite.SQLiteConnection;
@@ -14,9 +16,11 @@ import org.sqlite.SQLiteConnection;
  * connection holds it (in WAL mode an open connection holds a lock all the time), so an idle database gives back its
  * descriptors, and the connections' page caches, schemas and statements, only once this one goes too. While it is
  * closed, the idle upkeep (parked messages and waiting schema changes tried again, old conflicts pruned) runs only
- * when the WAL was written since ({@link QuietFile}): only a commit changes the schema or records conflicts.
+ * when the WAL was written since ({@link QuietFile}): only a commit changes the schema or records conflicts. The JVM's
+ * bound on engine connections ({@link EngineConnections}) may take it between two steps ({@link #begin}, {@link #end}),
+ * after that upkeep.
  */
-final class ApplierConnection implements AutoCloseable {
+final class ApplierConnection implements AutoCloseable, EngineConnections.Holder {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApplierConnection.class);
     /** Ticks come 0.5, 1, 2, 4 s apart once quiet ({@code IdlePace}): about 8 s of nothing to do. */
     static final int QUIET_TICKS = 4;
@@ -32,16 +36,22 @@ final class ApplierConnection implements AutoCloseable {
 
     private final Path database;
     private final DescriptorPressure descriptors;
+    private final EngineConnections bound;
+    private final StepsUsing steps;
     private final QuietFile wal;
     private Builder builder;
     private SQLiteConnection db;
     private Parts parts;
     private int quietTicks;
+    /** Let go for the bound with a schema change not yet tried against parked messages: the next upkeep runs. */
+    private boolean upkeepOwed;
     private boolean closed;
 
-    ApplierConnection(Path database, DescriptorPressure descriptors) {
+    ApplierConnection(Path database, DescriptorPressure descriptors, EngineConnections bound) {
         this.database = database;
         this.descriptors = descriptors;
+        this.bound = bound;
+        this.steps = new StepsUsing(bound, database);
         this.wal = new QuietFile(Path.of(database + "-wal"));
     }
 
@@ -57,8 +67,44 @@ final class ApplierConnection implements AutoCloseable {
         }
         if (db == null) {
             db = Sqlite.open(database);
+            bound.opened(database, this);
         }
         return db;
+    }
+
+    /** Before a use of the connection: the bound does not take it until the matching {@link #end}. */
+    void begin() {
+        steps.begin();
+    }
+
+    /** After a use, holding none of the engine's locks. */
+    void end() {
+        steps.end(db != null);
+    }
+
+    /**
+     * Between steps, closes the connection for the bound. When the schema moved since the upkeep last tried parked
+     * messages and waiting schema changes, the next upkeep is owed (closed, only a write to the WAL after the close would
+     * bring it).
+     */
+    @Override
+    public boolean letGoIfIdle() {
+        if (steps.any()) {
+            return false;
+        }
+        synchronized (this) {
+            if (steps.any() || db == null) {
+                return false;
+            }
+            try {
+                upkeepOwed |= parts != null && (parts.writes().retryOwed() || parts.schema().retryOwed());
+                release();
+            } catch (SQLException e) {
+                log.debug("letting the applier's connection to {} go: {}", database, e.toString());
+                recover();
+            }
+            return true;
+        }
     }
 
     synchronized AppliedTransactions writes() throws SQLException {
@@ -76,6 +122,7 @@ final class ApplierConnection implements AutoCloseable {
                 parts = builder.build(c);
             } catch (SQLException | RuntimeException e) {
                 db = null;
+                bound.closed(database, this);
                 Sqlite.closeQuietly(c, e);
                 throw e;
             }
@@ -87,11 +134,17 @@ final class ApplierConnection implements AutoCloseable {
         return db != null;
     }
 
+    /** Closed, and no upkeep owed from being let go for the bound. */
+    synchronized boolean idle() {
+        return db == null && !upkeepOwed;
+    }
+
     /** Parked messages and waiting schema changes tried again, old conflicts pruned: unless closed and unwritten since. */
     synchronized void upkeep() throws SQLException {
-        if (db == null && wal.unchangedSinceLastLook()) {
+        if (db == null && !upkeepOwed && wal.unchangedSinceLastLook()) {
             return;
         }
+        upkeepOwed = false;
         writes().retryParked();
         writes().pruneConflicts();
         schema().retryWaiting();
@@ -134,6 +187,7 @@ final class ApplierConnection implements AutoCloseable {
         Parts p = parts;
         db = null;
         parts = null;
+        bound.closed(database, this);
         quietTicks = 0;
         try (AutoCloseable d = () -> Sqlite.close(c); AutoCloseable w = p == null ? null : p.writes()) {
             // closes both, keeping the first failure

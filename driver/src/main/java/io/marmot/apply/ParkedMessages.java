@@ -102,6 +102,11 @@ final class ParkedMessages {
     }
 
     /** At most once a second: if the schema changed since the last try, applies what now can be. */
+    /** Whether the schema moved since parked messages were last tried (their retry is owed). */
+    boolean retryOwed() throws SQLException {
+        return SchemaReader.schemaVersion(db) != triedAtSchemaVersion;
+    }
+
     void retryIfSchemaChanged(VersionCheckedWriter applier) throws SQLException {
         long now = System.nanoTime();
         if (now - lastCheck < CHECK_EVERY_NANOS) {

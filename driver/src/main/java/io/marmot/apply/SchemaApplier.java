@@ -99,6 +99,11 @@ final class SchemaApplier {
     }
 
     /** At most once a second: if the schema changed since the last try, applies the waiting changes that now can be. */
+    /** Whether the schema moved since waiting schema changes were last tried (their retry is owed). */
+    boolean retryOwed() throws SQLException {
+        return SchemaReader.schemaVersion(db) != triedAtSchemaVersion;
+    }
+
     void retryWaiting() throws SQLException {
         long now = System.nanoTime();
         if (now - lastCheck < CHECK_EVERY_NANOS) {

@@ -59,7 +59,7 @@ final class SchemaWatcher implements AutoCloseable {
             io.marmot.clock.VersionWriters writers, boolean closesGroups) {
         this.writers = writers;
         this.closesGroups = closesGroups;
-        this.reads = new OnDemandConnection(database);
+        this.reads = new OnDemandConnection(database, MarmotRuntime.get().engineConnections());
         this.task = new SerialTask(nodeId + " schema watcher", pool, this::check);
         this.wal = new QuietFile(Path.of(database + "-wal"));
         this.nodeId = nodeId;

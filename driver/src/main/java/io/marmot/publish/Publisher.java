@@ -71,9 +71,10 @@ public final class Publisher implements AutoCloseable {
         this.stats = stats;
         this.subject = config.streams().subject(config.streams().shardOf(nodeId), nodeId);
         this.pass = new PublishPass(nodeId, subject, config, stats, own, listeners);
-        this.conn = new PublishConnection(database, nodeId, pass, writers, runtime.descriptors());
+        this.conn = new PublishConnection(database, nodeId, pass, writers, runtime.descriptors(),
+                runtime.engineConnections());
         try {
-            acked = sent = LogUpkeep.published(conn.db());
+            acked = sent = conn.during(LogUpkeep::published);
         } catch (SQLException e) {
             conn.close();
             throw e;
@@ -93,7 +94,7 @@ public final class Publisher implements AutoCloseable {
      * make (pruning what was published, counting the polls that let its connection go); an idle one costs nothing.
      */
     public void poll(boolean walWritten) {
-        if (!closed && (walWritten || conn.isOpen() || !acked.equals(prunedAt))) {
+        if (!closed && (walWritten || conn.isOpen() || conn.owesLook() || !acked.equals(prunedAt))) {
             pollDue = true;
             task.wake();
         }
@@ -143,6 +144,10 @@ public final class Publisher implements AutoCloseable {
             return;
         }
         lingered = false;
+        conn.during(this::cycleStep);
+    }
+
+    private void cycleStep() {
         boolean asked = workPending;
         workPending = false;
         boolean polled = pollDue;
@@ -248,13 +253,14 @@ public final class Publisher implements AutoCloseable {
 
     /** Changes not yet acknowledged by JetStream (for metrics). */
     public long backlog() throws SQLException {
-        return conn.upkeep().backlog(acked);
+        return conn.during(db -> conn.upkeep().backlog(acked));
     }
 
     @Override
     public void close() {
         closed = true;
         if (task.stop(10, TimeUnit.SECONDS)) {
+            conn.begin();
             try {
                 awaitReadyIfBehind(TimeUnit.SECONDS.toNanos(3));
                 // Flush what can still be sent, and record how far it got. A cycle stops at a schema change (the
@@ -267,6 +273,8 @@ public final class Publisher implements AutoCloseable {
                 prune();
             } catch (Exception e) {
                 log.info("{} - at close, unsent changes stay in the log for the next start: {}", nodeId, e.toString());
+            } finally {
+                conn.end();
             }
         }
         try {

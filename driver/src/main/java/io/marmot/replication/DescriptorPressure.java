@@ -58,6 +58,11 @@ public final class DescriptorPressure implements Runnable {
         return true;
     }
 
+    /** The process's limit on open descriptors, or 0 when it cannot be read here. */
+    long limit() {
+        return os == null ? 0 : os.getMaxFileDescriptorCount();
+    }
+
     /** Whether the process's descriptors can be read here (not on Windows). */
     boolean measurable() {
         return os != null;

@@ -94,6 +94,8 @@ public final class MarmotRuntime {
     private final ScheduledThreadPoolExecutor looksThread = timer(1, "marmot-looks");
     private final LocalLooks looks = new LocalLooks(looksThread);
     private final DescriptorPressure descriptors = new DescriptorPressure();
+    private final io.marmot.sqlite.EngineConnections engineConnections =
+            io.marmot.sqlite.EngineConnections.forProcess(descriptors.limit());
     private final ExecutorService schemaWatch = WorkPools.pool(2, "marmot-schema");
     private final ScheduledExecutorService fingerprints = timer(1, "marmot-fingerprints");
     private final ScheduledExecutorService lockRenewals = timer(1, "marmot-locks");
@@ -213,6 +215,11 @@ public final class MarmotRuntime {
     /** Every database's local looks: one sweep, one thread. */
     public LocalLooks looks() {
         return looks;
+    }
+
+    /** The bound on the engines' own SQLite connections open at once in this JVM. */
+    public io.marmot.sqlite.EngineConnections engineConnections() {
+        return engineConnections;
     }
 
     /** Whether the process runs short of file descriptors, so that engines close idle connections at once. */

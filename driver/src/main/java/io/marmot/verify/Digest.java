@@ -49,10 +49,7 @@ record Digest(long node, long takenAtMillis, boolean settled, Map<String, Long> 
                     positions.put(rs.getString(1), rs.getLong(2));
                 }
             }
-            boolean settled = allPublished(c);
-            for (Map.Entry<String, Long> p : positions.entrySet()) {
-                settled &= own.allHandled(p.getKey(), p.getValue());
-            }
+            boolean settled = allPublished(c) && own.allHandled(positions);
             Map<String, Table> tables = new TreeMap<>();
             for (String name : userTables(c, config)) {
                 TableInfo t = SchemaReader.table(c, name);

@@ -1,8 +1,11 @@
 package io.marmot.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +24,18 @@ class OwnMessagesTest {
         assertEquals("", parts(own, 1, 7));
         assertEquals("13..14", parts(own, 10, 14));
         assertEquals("1..5", parts(new OwnMessages(), 1, 5), "nothing known: everything counts");
+    }
+
+    @Test
+    void ownMessagesOfAStreamWithNoPositionStoredAreNotHandled() {
+        OwnMessages own = new OwnMessages();
+        assertTrue(own.allHandled(Map.of()), "nothing published: nothing to read back");
+        own.published("changes-1", 1);
+        assertFalse(own.allHandled(Map.of()), "published, and no position stored for the stream: not read back");
+        assertFalse(own.allHandled(Map.of("changes-2", 5L)), "a position of another stream says nothing of this one");
+        assertTrue(own.allHandled(Map.of("changes-1", 1L)));
+        own.published("changes-1", 2);
+        assertFalse(own.allHandled(Map.of("changes-1", 1L)));
     }
 
     @Test

@@ -126,6 +126,7 @@ public final class ManyDatabases {
         }
         figure("open_seconds", (System.nanoTime() - t0) / 1e9);
         figure("fds_peak_opening", fdsPeak.get());
+        peakFigures("fds_peak_opening");
         try (opening) {
             opening.stop(count).forEach((kind, perDatabase) -> figure("open_requests:" + kind, perDatabase));
         }
@@ -136,6 +137,7 @@ public final class ManyDatabases {
         writeToEveryTenant(dir, natsUrl, count, openers, 1, "");
         sampler.shutdownNow();
         figure("fds_peak", fdsPeak.get());
+        peakFigures("fds_peak");
 
         // What a quiet moment looks like: set-up work is over (-Dmarmot.bench.settleSeconds waits longer, past the
         // first verification rounds, for the steady idle state).
@@ -276,9 +278,40 @@ public final class ManyDatabases {
                     t.setDaemon(true);
                     return t;
                 });
-        sampler.scheduleWithFixedDelay(() -> peak.accumulateAndGet(
-                ProcessFigures.fileDescriptors(Path.of("/proc/self")), Math::max), 0, 250, TimeUnit.MILLISECONDS);
+        sampler.scheduleWithFixedDelay(() -> {
+            long now = ProcessFigures.fileDescriptors(Path.of("/proc/self"));
+            if (now > peak.get()) {
+                peak.set(now);
+                peakMakeUp = makeUp();
+            }
+        }, 0, 250, TimeUnit.MILLISECONDS);
         return sampler;
+    }
+
+    /** What the descriptors at the last peak were: database files, WALs, -shm, others; the engines' connections. */
+    private static volatile Map<String, Integer> peakMakeUp = Map.of();
+
+    private static Map<String, Integer> makeUp() {
+        Map<String, Integer> kinds = new java.util.TreeMap<>();
+        try {
+            for (String target : ProcessFigures.fileDescriptors()) {
+                String kind = target.endsWith("-wal") ? "wal" : target.endsWith("-shm") ? "shm"
+                        : target.endsWith(".db") ? "db" : "other";
+                kinds.merge(kind, 1, Integer::sum);
+            }
+        } catch (IOException e) {
+            return Map.of(); // the figures are only left out
+        }
+        io.marmot.replication.MarmotRuntime runtime = io.marmot.replication.MarmotRuntime.existing();
+        if (runtime != null) {
+            kinds.put("engine_connections", runtime.engineConnections().openCount());
+        }
+        return kinds;
+    }
+
+    /** The make-up of the last peak, as figures named after it. */
+    private static void peakFigures(String peak) {
+        peakMakeUp.forEach((kind, n) -> figure(peak + "_" + kind, n));
     }
 
     private static long natsConnections(List<String> fds, int[] ports) throws IOException {

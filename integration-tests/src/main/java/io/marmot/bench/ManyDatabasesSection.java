@@ -103,6 +103,9 @@ final class ManyDatabasesSection {
                 (r.get("fds") - r.get("fds_before")) / count, r.get("fds_peak_opening"),
                 (r.get("fds_peak_opening") - r.get("fds_before")) / count, r.get("fds_peak"),
                 (r.get("fds_peak") - r.get("fds_before")) / count));
+        line.accept(String.format("| at that peak: database files, WALs, `-shm`; the engines' connections |"
+                + " %,.0f, %,.0f, %,.0f; %,.0f |", r.get("fds_peak_db"), r.get("fds_peak_wal"),
+                r.get("fds_peak_shm"), r.get("fds_peak_engine_connections")));
         line.accept(String.format("| heap used after GC / committed | %.0f MiB / %.0f MiB |", r.get("heap_mib"),
                 r.get("heap_committed_mib")));
         line.accept(String.format("| RSS | %,.0f MiB |", r.get("rss_mib")));
