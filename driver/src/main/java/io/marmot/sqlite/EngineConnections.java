@@ -27,7 +27,7 @@ public final class EngineConnections {
     }
 
     /** The system property that sets the bound (connections open at once in this JVM). */
-    public static final String BOUND_PROPERTY = "marmot.engine-connections";
+    public static final String BOUND_PROPERTY = "marmot.engineConnections";
     private static final Logger log = LoggerFactory.getLogger(EngineConnections.class);
     private static final int MOST = 4096;
     private static final int LEAST = 16;

@@ -97,7 +97,7 @@ class EngineConnectionsTest {
             System.setProperty(EngineConnections.BOUND_PROPERTY, "many");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> EngineConnections.forProcess(20_000));
-            assertTrue(e.getMessage().contains("marmot.engine-connections must be a whole number, not 'many'"),
+            assertTrue(e.getMessage().contains("marmot.engineConnections must be a whole number, not 'many'"),
                     e.getMessage());
             System.setProperty(EngineConnections.BOUND_PROPERTY, "0");
             assertThrows(IllegalArgumentException.class, () -> EngineConnections.forProcess(20_000));
