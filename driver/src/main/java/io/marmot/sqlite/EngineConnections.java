@@ -36,7 +36,8 @@ public final class EngineConnections {
     /** Per database, its connections open; databases in the order of their last use, least recent first. */
     private final LinkedHashMap<Path, Set<Holder>> open = new LinkedHashMap<>(64, 0.75f, true);
     private final AtomicLong letGo = new AtomicLong();
-    private int count;
+    /** Written under this object's lock, read without it on every step's end. */
+    private volatile int count;
     private int most;
 
     public EngineConnections(int bound) {
@@ -66,19 +67,27 @@ public final class EngineConnections {
 
     public synchronized void opened(Path database, Holder h) {
         if (open.computeIfAbsent(database, d -> new HashSet<>()).add(h)) {
-            most = Math.max(most, ++count);
+            count = count + 1;
+            most = Math.max(most, count);
         }
     }
 
-    /** The database's connection was used: its database is the last to be let go. */
-    public synchronized void used(Path database) {
-        open.get(database);
+    /**
+     * The database's connection was used: its database is the last to be let go. Far below the bound the order does not
+     * matter yet, and every step's end costs no lock: past half of it, the order of use is kept.
+     */
+    public void used(Path database) {
+        if (count > bound / 2) {
+            synchronized (this) {
+                open.get(database);
+            }
+        }
     }
 
     public synchronized void closed(Path database, Holder h) {
         Set<Holder> held = open.get(database);
         if (held != null && held.remove(h)) {
-            count--;
+            count = count - 1;
             if (held.isEmpty()) {
                 open.remove(database);
             }
@@ -92,6 +101,9 @@ public final class EngineConnections {
      * (a holder's {@link Holder#letGoIfIdle} takes its own).
      */
     public void settle() {
+        if (count <= bound) {
+            return; // every step's end: no lock while under the bound
+        }
         for (int round = 0; round < 4; round++) {
             List<List<Holder>> oldest = new ArrayList<>();
             synchronized (this) {
@@ -131,7 +143,7 @@ public final class EngineConnections {
         return bound;
     }
 
-    public synchronized int openCount() {
+    public int openCount() {
         return count;
     }
 
