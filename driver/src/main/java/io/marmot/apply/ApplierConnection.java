@@ -101,6 +101,7 @@ final class ApplierConnection implements AutoCloseable, EngineConnections.Holder
                 release();
             } catch (SQLException e) {
                 log.debug("letting the applier's connection to {} go: {}", database, e.toString());
+                upkeepOwed = true; // the schema's look may have failed: the next tick's upkeep runs all the same
                 recover();
             }
             return true;

@@ -103,6 +103,7 @@ final class PublishConnection implements AutoCloseable, EngineConnections.Holder
                 release();
             } catch (SQLException e) {
                 log.debug("letting the publisher's connection to {} go: {}", database, e.toString());
+                lookOwed = true; // the look may have failed: whether another connection committed is not known
                 discard();
             }
             wal.looking();
