@@ -53,10 +53,12 @@ final class StreamFeeds {
     /**
      * How long a pull waits for messages before the next is sent, and so (at half of it, capped at 30 s by the client)
      * how often the server sends an idle feed's heartbeat. The client's 30 s (15 s heartbeats) cost nats-server a pull
-     * and two heartbeats a minute per database, 100 messages a second for a thousand idle ones; 60 s halves that. A
-     * feed that stops delivering is caught by the {@link FeedWatchdog}, not by missed heartbeats.
+     * and two heartbeats a minute per database, 100 messages a second for a thousand idle ones; 60 s halved the pulls
+     * (15 a second for a thousand, as many as all their other idle looks together), five minutes leaves one in five; the
+     * heartbeats stay every 30 s, and a pull the server lost is asked again after three of them missed. A feed that
+     * stops delivering is caught by the {@link FeedWatchdog}, not by missed heartbeats.
      */
-    static final long PULL_EXPIRES_MILLIS = 60_000;
+    static final long PULL_EXPIRES_MILLIS = 300_000;
 
     private final long nodeId;
     private final NatsLink link;

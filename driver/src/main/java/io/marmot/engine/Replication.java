@@ -59,8 +59,8 @@ public final class Replication implements AutoCloseable {
         this.config = config;
         this.embedded = embedded;
         this.link = new NatsLink(embedded != null ? embedded.url() : config.nats().url(), nc -> setUp(nc, 500), runtime);
-        this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams().streamPrefix(),
-                config.streams().replicas(), stats, link::connected, stats::streamMoves, runtime.fingerprints(), reads);
+        this.fingerprints = new SchemaFingerprints(nodeId, database, config.streams(), stats, link::connected,
+                stats::streamMoves, link::drops, runtime.fingerprints(), reads);
         OwnMessages own = new OwnMessages();
         this.verifier = new Verifier(nodeId, database, config, own, stats, listeners, runtime, writers);
         this.publisher = new Publisher(nodeId, database, config, link, stats, own, listeners, runtime, writers);

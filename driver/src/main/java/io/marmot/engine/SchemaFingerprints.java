@@ -1,10 +1,12 @@
 package io.marmot.engine;
 
+import io.marmot.config.StreamSettings;
 import io.marmot.sqlite.OnDemandConnection;
 import io.marmot.sqlite.QuietFile;
 import io.marmot.nats.PeerKeys;
 import io.marmot.nats.KvBucket;
-import io.marmot.replication.Daemons;
+import io.marmot.nats.LivePeers;
+import io.marmot.replication.QuietPeriod;
 import io.marmot.replication.ReplicationCounters;
 import io.marmot.schema.SchemaJournal;
 import io.nats.client.Connection;
@@ -27,18 +29,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Each node publishes a fingerprint of its replicated schema in the key-value bucket {@code <stream-prefix>-schemas}
- * (a stopped node's entry lapses after {@link #ENTRY_TTL}) and compares the others' with its own: within 3 s of a
- * change here and while they differ, every 10 s while its streams move (another node's schema change reaches it as a
- * message), every minute otherwise. {@code stats()} and {@code /health} show whether the cluster agrees, and which
- * nodes differ. It reads through the schema watcher's connection ({@link OnDemandConnection}), and only when the
- * WAL was written since its last look. The JVM's sweep of local looks ({@link DatabaseLook}) decides when: it hands a
- * look to the fingerprint thread only when that look has something to do, so a quiet node costs that thread nothing
- * between its once-a-minute rewrites.
+ * when it changes (again after its NATS connection dropped, the server may have lost its store, and once every ten
+ * minutes or so; a stopped node's entry lapses after {@link #ENTRY_TTL}) and compares the others' with its own: within
+ * 3 s of a change here and while they differ, every 10 s while its streams move (another node's schema change reaches
+ * it as a message), every ten minutes or so otherwise. An entry that differs does not count once its node is known
+ * to have stopped ({@link LivePeers}): a crashed node's entry outlives it. {@code stats()} and {@code /health} show
+ * whether the cluster agrees, and which nodes differ. It reads through the schema watcher's connection
+ * ({@link OnDemandConnection}), and only when the WAL was written since its last look. The JVM's sweep of local looks
+ * ({@link DatabaseLook}) decides when: it hands a look to the fingerprint thread only when that look has something to
+ * do, so a quiet node costs that thread nothing between its rare rewrites.
  */
 final class SchemaFingerprints implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaFingerprints.class);
-    /** Three quiet re-writes: a stopped node's entry lapses within three minutes, a live one's never. */
-    static final Duration ENTRY_TTL = Duration.ofMinutes(3);
+    /** Three quiet re-writes: a stopped node's entry is gone within 35 minutes, a live one's never. */
+    static final Duration ENTRY_TTL = Duration.ofNanos(3 * QuietPeriod.LONGEST_NANOS + TimeUnit.MINUTES.toNanos(2));
     private static final long EVERY_MILLIS = 3_000;
     /** A disagreement is logged once it lasted this long (compared every {@link #EVERY_MILLIS} while it lasts). */
     static final long WARN_AFTER_NANOS = TimeUnit.SECONDS.toNanos(15);
@@ -48,16 +52,18 @@ final class SchemaFingerprints implements AutoCloseable {
      * A change here, or a disagreement, is compared at every look.
      */
     private static final long MOVING_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /** With the streams still too, the entry is written again and the others' read only this often. */
-    private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final long nodeId;
     private final Path database;
     private final KvBucket bucket;
     private final PeerKeys peerKeys;
+    private final LivePeers livePeers;
     private final ReplicationCounters stats;
     private final Supplier<Connection> connection;
     private final LongSupplier streamMoves;
+    /** The NATS connection's drops: after one the server may have lost its store, and this node's entry with it. */
+    private final LongSupplier drops;
+    private volatile long dropsAtPublish;
     /** The JVM's one fingerprint thread ({@link MarmotRuntime}): a look is a short query and a request or two. */
     private final ScheduledExecutorService timer;
     /** A look is queued on the fingerprint thread (the sweep queues one at a time). */
@@ -78,27 +84,36 @@ final class SchemaFingerprints implements AutoCloseable {
     private String warned = "";
     private volatile String lastPublished = "";
     private volatile long lastPublishedAt;
+    /** With the streams still too, the entry is written again and the others' read only this often. */
+    private volatile long quietNanos = QuietPeriod.draw();
     private volatile long comparedAt;
     private volatile long movesAtCompare = -1;
     /**
-     * A comparison made because the streams moved is made once more this much later (0: none due): the node whose
-     * schema change moved them publishes its new fingerprint only after its own next look, and a node that compared
-     * before that saw no difference and, quiet, would not look again for a minute.
+     * When the comparison after a change is made again (0: none due). A change here or in the streams is answered
+     * by the others' fingerprints only later: a node whose schema change moved the streams publishes its new one after
+     * its own next look, a peer applying this node's change publishes the schema it then has (which may differ: a drop
+     * it keeps) after it applied it. So the comparison is made again {@link #RECHECK_SECONDS} after it; a peer later
+     * than that sees the difference itself, and this node at its next quiet look (ten minutes or so).
      */
     private volatile long recheckAt;
+    private static final long[] RECHECK_SECONDS = {10, 30, 90};
+    /** Comparisons made again since the last change. */
+    private int rechecks;
     private volatile boolean closed;
     private final java.util.concurrent.locks.ReentrantLock busy = new java.util.concurrent.locks.ReentrantLock();
 
-    SchemaFingerprints(long nodeId, Path database, String streamPrefix, int replicas, ReplicationCounters stats,
-            Supplier<Connection> connection, LongSupplier streamMoves, ScheduledExecutorService timer,
+    SchemaFingerprints(long nodeId, Path database, StreamSettings streams, ReplicationCounters stats,
+            Supplier<Connection> connection, LongSupplier streamMoves, LongSupplier drops, ScheduledExecutorService timer,
             OnDemandConnection reads) {
+        this.drops = drops;
         this.reads = reads;
         this.nodeId = nodeId;
         this.timer = timer;
         this.database = database;
         this.wal = new QuietFile(Path.of(database + "-wal"));
-        this.bucket = new KvBucket(streamPrefix + "-schemas", ENTRY_TTL, replicas);
-        this.peerKeys = new PeerKeys(bucket, "node-" + nodeId, 6); // listed once a minute at most while quiet
+        this.bucket = new KvBucket(streams.streamPrefix() + "-schemas", ENTRY_TTL, streams.replicas());
+        this.peerKeys = new PeerKeys(bucket, "node-" + nodeId, 6); // listed once a minute at most while moving
+        this.livePeers = new LivePeers(streams.streamPrefix(), streams.replicas());
         this.stats = stats;
         this.connection = connection;
         this.streamMoves = streamMoves;
@@ -138,9 +153,9 @@ final class SchemaFingerprints implements AutoCloseable {
 
     /** Whether this node's entry is to be written, or the others' read, at {@code now}. */
     private boolean dueAt(String mine, long now, long moves) {
-        boolean changed = !mine.equals(lastPublished) || !lastDisagreement.isEmpty();
-        return changed || now - lastPublishedAt >= QUIET_NANOS
-                || now - comparedAt >= (moves != movesAtCompare ? MOVING_NANOS : QUIET_NANOS)
+        boolean changed = !mine.equals(lastPublished) || !lastDisagreement.isEmpty() || drops.getAsLong() != dropsAtPublish;
+        return changed || now - lastPublishedAt >= quietNanos
+                || now - comparedAt >= (moves != movesAtCompare ? MOVING_NANOS : quietNanos)
                 || recheckAt != 0 && now - recheckAt >= 0;
     }
 
@@ -164,26 +179,30 @@ final class SchemaFingerprints implements AutoCloseable {
             }
             long now = System.nanoTime();
             long moves = streamMoves.getAsLong();
-            boolean changed = !mine.equals(lastPublished) || !lastDisagreement.isEmpty();
-            boolean republish = now - lastPublishedAt >= QUIET_NANOS;
             if (!dueAt(mine, now, moves)) {
                 return;
             }
+            boolean news = !mine.equals(lastPublished) || moves != movesAtCompare;
             KeyValue kv = bucket.open(nc);
-            if (changed || republish) {
+            // Written when it changed, not at every look of a disagreement: the others read it, it has not moved.
+            long dropped = drops.getAsLong();
+            if (!mine.equals(lastPublished) || now - lastPublishedAt >= quietNanos || dropped != dropsAtPublish) {
+                dropsAtPublish = dropped;
                 kv.put("node-" + nodeId, mine.getBytes(StandardCharsets.UTF_8));
                 lastPublished = mine;
                 lastPublishedAt = now;
+                quietNanos = QuietPeriod.draw();
             }
             comparedAt = now;
-            recheckAt = moves != movesAtCompare ? now + MOVING_NANOS : 0;
+            rechecks = news ? 0 : rechecks + 1;
+            recheckAt = rechecks < RECHECK_SECONDS.length ? now + TimeUnit.SECONDS.toNanos(RECHECK_SECONDS[rechecks]) : 0;
             movesAtCompare = moves;
             Map<String, String> differing = new TreeMap<>();
             for (String key : peerKeys.get(nc)) {
                 KeyValueEntry e = kv.get(key);
                 if (e != null && e.getValue() != null) {
                     String theirs = new String(e.getValue(), StandardCharsets.UTF_8);
-                    if (!theirs.equals(mine)) {
+                    if (!theirs.equals(mine) && livePeers.alive(nc, e)) {
                         differing.put(key.substring("node-".length()), theirs);
                     }
                 }

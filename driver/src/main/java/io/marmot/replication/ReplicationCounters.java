@@ -73,6 +73,11 @@ public final class ReplicationCounters {
         lastVerifiedMillis = System.currentTimeMillis();
     }
 
+    /** A round found this node's data unchanged since every peer agreed with it: the agreement stands. */
+    public void stillAgreeing() {
+        lastVerifiedMillis = System.currentTimeMillis();
+    }
+
     /**
      * Grows whenever this node saw its streams move: a message published here, or a peer's handled (applied, parked,
      * rejected, stale or recorded missed, a schema change applied or refused). Periodic looks at the streams and at the

@@ -23,7 +23,8 @@ import java.util.Map;
  * @param parkedWaiting messages of peers this node could not apply, waiting in {@code __marmot_parked}
  * @param conflicts conflicts recorded in {@code __marmot_conflicts} since start, by kind ({@code update-update},
  *     {@code insert-insert}, {@code delete-update}, {@code unique}); every kind present
- * @param lastVerifiedMillis when this node last compared its data with its peers' (0: never)
+ * @param lastVerifiedMillis when this node last compared its data with its peers', or found it unchanged since they
+ *     all agreed with it (0: never)
  * @param peersAgreeing peers whose data equals this node's at the same stream positions, at the last comparison
  * @param peersDiffering peers whose data differs at the same stream positions (a divergence)
  * @param divergences one sentence per table found different, empty when none

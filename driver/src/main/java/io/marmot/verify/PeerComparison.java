@@ -7,10 +7,13 @@ import java.util.TreeSet;
 
 /**
  * Compares this node's digest with a peer's. Only digests of the same applied messages compare (both settled,
- * equal positions): anything else is a change still in flight, not a divergence.
+ * equal positions): anything else is a change still in flight, not a divergence. Only the tables both nodes hold in
+ * the same shape compare: a table one node lacks or has with other columns is a difference of schemas, which the
+ * schema fingerprints report (stats' {@code schemaAgrees}, a warning) with its cause, mostly a drop this node or
+ * the peer kept ({@code replicate-drops=false}, the default): no divergence the stream does not explain.
  *
  * @param comparable whether the two digests describe the same messages applied
- * @param differences one sentence per table whose rows differ, or that one node lacks or has in another shape
+ * @param differences one sentence per table whose rows differ
  * @param rowDifferences the tables of equal shape whose rows differ: what repair can narrow down
  */
 record PeerComparison(long peer, boolean comparable, List<String> differences, List<String> rowDifferences) {
@@ -24,17 +27,10 @@ record PeerComparison(long peer, boolean comparable, List<String> differences, L
         }
         List<String> out = new ArrayList<>();
         List<String> rows = new ArrayList<>();
-        TreeSet<String> names = new TreeSet<>(mine.tables().keySet());
-        names.addAll(theirs.tables().keySet());
-        for (String name : names) {
+        for (String name : new TreeSet<>(mine.tables().keySet())) {
             Digest.Table a = mine.tables().get(name);
             Digest.Table b = theirs.tables().get(name);
-            if (a == null || b == null) {
-                out.add("table " + name + " exists only on node " + (a == null ? theirs.node() : mine.node()));
-            } else if (!a.shape().equals(b.shape())) {
-                out.add("table " + name + " has other columns on node " + theirs.node() + " (" + b.shape() + " there, "
-                        + a.shape() + " here)");
-            } else if (a.rows() != b.rows() || a.hash() != b.hash()) {
+            if (b != null && a.shape().equals(b.shape()) && (a.rows() != b.rows() || a.hash() != b.hash())) {
                 out.add("table " + name + " holds other rows than on node " + theirs.node() + " (" + a.rows() + " here, "
                         + b.rows() + " there)");
                 rows.add(name);

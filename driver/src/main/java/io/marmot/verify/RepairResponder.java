@@ -31,12 +31,19 @@ final class RepairResponder implements AutoCloseable {
     private final String subject;
     private final LocalDigest digest;
     private final java.util.concurrent.Executor answers;
+    /**
+     * Told of every message, a question or a peer's note without a reply subject: a peer found a difference this
+     * node's own quiet rounds may not look for.
+     */
+    private final Runnable asked;
     private Connection answering;
     private Dispatcher dispatcher;
     private Subscription subscription;
 
-    RepairResponder(long nodeId, String subject, LocalDigest digest, java.util.concurrent.Executor answers) {
+    RepairResponder(long nodeId, String subject, LocalDigest digest, java.util.concurrent.Executor answers,
+            Runnable asked) {
         this.nodeId = nodeId;
+        this.asked = asked;
         this.answers = answers;
         this.subject = subject;
         this.digest = digest;
@@ -52,6 +59,7 @@ final class RepairResponder implements AutoCloseable {
         }
         stopAnswering();
         subscription = shared.subscribe(subject, msg -> {
+            asked.run();
             if (msg.getReplyTo() != null) {
                 answers.execute(() -> reply(nc, msg.getReplyTo(), msg.getData()));
             }

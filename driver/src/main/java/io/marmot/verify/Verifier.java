@@ -3,11 +3,12 @@ package io.marmot.verify;
 import io.marmot.config.MarmotConfig;
 import io.marmot.listen.ChangeListeners;
 import io.marmot.nats.KvBucket;
+import io.marmot.nats.LivePeers;
 import io.marmot.nats.PeerKeys;
 import io.marmot.publish.OwnMessages;
 import io.marmot.nats.NatsLink;
-import io.marmot.replication.Daemons;
 import io.marmot.replication.MarmotRuntime;
+import io.marmot.replication.QuietPeriod;
 import io.marmot.replication.ReplicationCounters;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -19,11 +20,10 @@ import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,19 +52,37 @@ public final class Verifier implements AutoCloseable {
     /** The thread of the pass under way on the JVM's repair pool, if any; guarded by {@link #repairing}. */
     private Thread passThread;
     private final AtomicBoolean repairing = new AtomicBoolean();
-    private final Map<Long, List<String>> differedLastRound = new HashMap<>();
-    private final Map<Long, Boolean> agreement = new TreeMap<>();
+    private final DivergenceJudge judge;
+    /** A peer's digest that differs does not count once its node is known to have stopped: an entry outlives a crash. */
+    private final LivePeers livePeers;
     private volatile boolean closed;
     private long lastRoundEnded;
-    /** The digest last written to the bucket, and when: an unchanged one is written again only before it could lapse. */
+    /**
+     * The digest last written to the bucket, and when: an unchanged one is written again only once a quiet period
+     * ({@link QuietPeriod}) or five rounds passed, whichever is longer.
+     */
     private Digest published;
     private long publishedAt;
+    /** The connection's drops when it was written: after a drop the server may have lost its store, and the entry. */
+    private long publishedDrops;
+    private long rewriteNanos;
     /**
      * The digest every peer agreed with at the last comparison; while this node's stays the same, the peers' are read
-     * only every {@value #SWEEP_EVERY_ROUNDS}th round (a peer whose data changed compares with this one itself).
+     * again only after a quiet period or {@value #SWEEP_EVERY_ROUNDS} rounds, whichever is longer (a peer whose data
+     * changed compares with this one itself).
      */
     private Digest compared;
-    private int quietRounds;
+    private long comparedAt;
+    /**
+     * A peer found a difference since this node's last comparison (its data changed, behind capture perhaps, and this
+     * node's digest did not): it sends a note, or asks repair questions, on this node's repair subject. This node
+     * compares at its next round too, to report and repair its own side; a quiet node would otherwise look only after
+     * its quiet period.
+     */
+    private volatile boolean peerAsked;
+    /** The note: an empty message without a reply subject (a responder of an older version passes over it). */
+    private static final byte[] NOTE = new byte[0];
+    private long sweepNanos;
     private static final int SWEEP_EVERY_ROUNDS = 4;
     /** The peers' keys, listed every tenth round while they stay the same. */
     private final PeerKeys peerKeys;
@@ -89,12 +107,15 @@ public final class Verifier implements AutoCloseable {
         this.listeners = listeners;
         this.config = config;
         this.stats = stats;
-        // Entries of nodes gone for good expire: a departed node is no peer to agree with.
-        this.bucket = new KvBucket(config.streams().streamPrefix() + "-digests", config.verifyInterval().multipliedBy(10),
-                config.streams().replicas());
+        // Entries of nodes gone for good expire, after three rewrites missed.
+        this.bucket = new KvBucket(config.streams().streamPrefix() + "-digests",
+                Duration.ofNanos(3 * Math.max(QuietPeriod.LONGEST_NANOS, config.verifyInterval().toNanos() * 5))
+                        .plus(config.verifyInterval()), config.streams().replicas());
+        this.livePeers = new LivePeers(config.streams().streamPrefix(), config.streams().replicas());
+        this.judge = new DivergenceJudge(nodeId, stats);
         this.digest = new LocalDigest(nodeId, database, config, own, writers);
         this.responder = new RepairResponder(nodeId, Repairer.subjectPrefix(config) + nodeId, digest,
-                runtime.repairAnswers());
+                runtime.repairAnswers(), () -> peerAsked = true);
         this.repairer = new Repairer(nodeId, database, config, listeners, writers);
         this.peerKeys = new PeerKeys(bucket, "node-" + nodeId, 10);
     }
@@ -111,23 +132,41 @@ public final class Verifier implements AutoCloseable {
             responder.answerOn(nc, link.dispatcher()); // the connection's one dispatcher, shared with the feeds
             Digest mine = digest.currentForRound();
             KeyValue kv = bucket.open(nc);
-            long bytes = publish(kv, mine, started);
-            if (mine == compared && ++quietRounds < SWEEP_EVERY_ROUNDS) {
+            long bytes = publish(kv, mine, started, link.drops());
+            if (mine == compared && !peerAsked && started - comparedAt < sweepNanos) {
+                stats.stillAgreeing();
                 return; // nothing changed here and all agreed: a peer that changed compares with this digest itself
             }
-            quietRounds = 0;
+            peerAsked = false;
             compared = null;
+            comparedAt = started;
+            sweepNanos = Math.max(QuietPeriod.draw(), config.verifyInterval().toNanos() * SWEEP_EVERY_ROUNDS);
             Map<Long, Digest> peers = new HashMap<>();
+            Map<Long, KeyValueEntry> entries = new HashMap<>();
             for (String key : peerKeys.get(nc)) {
                 KeyValueEntry e = kv.get(key);
                 bytes += e == null || e.getValue() == null ? 0 : e.getValue().length;
                 Digest d = e == null || e.getValue() == null ? null : DigestCodec.decode(e.getValueAsString());
                 if (d != null) {
                     peers.put(d.node(), d);
+                    entries.put(d.node(), e);
                 }
             }
             List<PeerComparison> comparisons = PeerComparison.all(mine, peers);
-            Map<Long, List<String>> toRepair = judge(comparisons, peers.keySet());
+            for (PeerComparison c : comparisons) {
+                if (c.comparable() && !c.agrees() && !livePeers.alive(nc, entries.get(c.peer()))) {
+                    peers.remove(c.peer()); // a crashed node's last digest: no peer to agree with, nor to repair from
+                }
+            }
+            if (peers.size() < comparisons.size()) {
+                comparisons = PeerComparison.all(mine, peers);
+            }
+            for (PeerComparison c : comparisons) {
+                if (c.comparable() && !c.agrees()) {
+                    nc.publish(Repairer.subjectPrefix(config) + c.peer(), NOTE); // the peer compares at its next round
+                }
+            }
+            Map<Long, List<String>> toRepair = judge.judge(comparisons, peers.keySet());
             if (comparisons.stream().allMatch(c -> c.comparable() && c.agrees())) {
                 compared = mine;
             }
@@ -150,13 +189,15 @@ public final class Verifier implements AutoCloseable {
     }
 
     /**
-     * Writes this node's digest unless it is the one written last and not yet near its expiry (entries lapse after
-     * ten intervals, an unchanged one is written again after five): a quiet database's round writes nothing. Returns the bytes written.
+     * Writes this node's digest unless it is the one written last and not yet due again: a quiet database's round
+     * writes nothing. Returns the bytes written.
      */
-    private long publish(KeyValue kv, Digest mine, long now) throws IOException, JetStreamApiException {
-        if (mine == published && now - publishedAt < config.verifyInterval().toNanos() * 5) {
+    private long publish(KeyValue kv, Digest mine, long now, long drops) throws IOException, JetStreamApiException {
+        if (mine == published && now - publishedAt < rewriteNanos && drops == publishedDrops) {
             return 0;
         }
+        publishedDrops = drops;
+        rewriteNanos = Math.max(QuietPeriod.draw(), config.verifyInterval().toNanos() * 5);
         byte[] encoded = DigestCodec.encode(mine).getBytes(StandardCharsets.UTF_8);
         kv.put("node-" + nodeId, encoded);
         published = mine;
@@ -221,49 +262,6 @@ public final class Verifier implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /**
-     * A difference counts once seen in two rounds in a row: a round may meet a change between two commits. Returns
-     * the tables to repair, by peer.
-     */
-    private Map<Long, List<String>> judge(List<PeerComparison> comparisons, Set<Long> present) {
-        Map<Long, List<String>> toRepair = new TreeMap<>();
-        agreement.keySet().retainAll(present);
-        List<String> divergences = new ArrayList<>();
-        int agreeing = 0;
-        Map<Long, List<String>> differing = new HashMap<>();
-        for (PeerComparison c : comparisons) {
-            if (c.comparable()) {
-                agreement.put(c.peer(), c.agrees());
-            }
-            if (c.agrees()) {
-                agreeing++;
-                if (stats.divergences.stream().anyMatch(d -> d.contains("node " + c.peer()))) {
-                    log.info("{} - agrees with node {} again", nodeId, c.peer());
-                }
-            } else if (c.comparable()) {
-                differing.put(c.peer(), c.differences());
-                if (c.differences().equals(differedLastRound.get(c.peer()))) {
-                    for (String d : c.differences()) {
-                        divergences.add("differs from node " + c.peer() + ": " + d);
-                    }
-                    if (!c.rowDifferences().isEmpty()) {
-                        toRepair.put(c.peer(), c.rowDifferences());
-                    }
-                }
-            }
-        }
-        for (String d : divergences) {
-            if (!stats.divergences.contains(d)) {
-                log.error("{} - {} at the same stream positions: a divergence the stream does not explain", nodeId, d);
-            }
-        }
-        differedLastRound.clear();
-        differedLastRound.putAll(differing);
-        stats.verified(agreeing, (int) divergences.stream().map(d -> d.substring(0, d.indexOf(':'))).distinct().count(),
-                List.copyOf(divergences), Map.copyOf(agreement));
-        return toRepair;
     }
 
     @Override

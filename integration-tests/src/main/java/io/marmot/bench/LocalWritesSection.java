@@ -183,9 +183,34 @@ final class LocalWritesSection {
         line.accept("");
         line.accept("| mode | plain tx/s | floor tx/s | marmot tx/s | marmot vs plain (goal ≥ 0.8) | p99 plain / floor / marmot | marmot p99 ÷ plain's (goal ≤ 2) |");
         line.accept("|---|---|---|---|---|---|---|");
-        poolRow("capture only", PoolWriters.measure(dir, capture, false, perThread, runs));
-        poolRow("with replication (and a peer)", PoolWriters.measure(dir, repl, true, perThread, runs));
+        double[][][] captureOnly = PoolWriters.measure(dir, capture, false, perThread, runs);
+        poolRow("capture only", captureOnly);
+        double[][][] replicating = PoolWriters.measure(dir, repl, true, perThread, runs);
+        poolRow("with replication (and a peer)", replicating);
         line.accept("");
+        line.accept(String.format("CPU per transaction (medians; this JVM's / the whole machine's, nats-server and other"
+                + " load included, from the first write until the peer held the last) and how busy the machine's %d cores"
+                + " were while the writers wrote:", Runtime.getRuntime().availableProcessors()));
+        line.accept("");
+        line.accept("| mode | plain | floor | marmot | cores busy, plain / floor / marmot |");
+        line.accept("|---|---|---|---|---|");
+        poolCpuRow("capture only", captureOnly);
+        poolCpuRow("with replication (and a peer)", replicating);
+        line.accept("");
+    }
+
+    private void poolCpuRow(String mode, double[][][] r) {
+        String[] cells = new String[4];
+        for (int v = 0; v < 3; v++) {
+            cells[v] = String.format("%.0f / %.0f µs", median(r[v][PoolWriters.JVM_CPU]), median(r[v][PoolWriters.MACHINE_CPU]));
+        }
+        cells[3] = String.format("%.0f / %.0f / %.0f %%", 100 * median(r[0][PoolWriters.MACHINE_BUSY]),
+                100 * median(r[1][PoolWriters.MACHINE_BUSY]), 100 * median(r[2][PoolWriters.MACHINE_BUSY]));
+        line.accept(String.format("| %s | %s | %s | %s | %s |", mode, cells[0], cells[1], cells[2], cells[3]));
+    }
+
+    private static double median(double[] a) {
+        return Stats.of(box(a)).median();
     }
 
     private void poolRow(String mode, double[][][] r) {

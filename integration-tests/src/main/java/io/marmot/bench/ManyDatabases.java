@@ -46,13 +46,13 @@ public final class ManyDatabases {
 
     /** Runs the measurement in a fresh JVM and returns its figures. */
     /** @param natsPids the pid of every nats-server of {@code natsUrl}, comma-separated */
-    static Result measure(Path dir, String natsUrl, String natsPids, int count, String heap, int settleSeconds)
-            throws IOException, InterruptedException {
+    static Result measure(Path dir, String natsUrl, String natsPids, int count, String heap, int settleSeconds,
+            int idleSeconds) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path log = dir.resolve("many.log");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
                 "-Dmarmot.bench.settleSeconds=" + Long.getLong("marmot.bench.settleSeconds", settleSeconds),
-                "-Dmarmot.bench.idleSeconds=" + Long.getLong("marmot.bench.idleSeconds", 10),
+                "-Dmarmot.bench.idleSeconds=" + Long.getLong("marmot.bench.idleSeconds", idleSeconds),
                 "-cp", System.getProperty("java.class.path"), ManyDatabases.class.getName(), dir.toString(), natsUrl,
                 Integer.toString(count), natsPids);
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -165,8 +165,10 @@ public final class ManyDatabases {
         long steps0 = apply.getCompletedTaskCount();
         long engineTasks0 = engineTasks();
         long wall0 = System.nanoTime();
-        // -Dmarmot.bench.idleSeconds: a longer window, for CPU figures of a tenth of a percent on a loaded machine.
-        Thread.sleep(1000L * Long.getLong("marmot.bench.idleSeconds", 10));
+        // -Dmarmot.bench.idleSeconds: a window of a minute or more takes in what each database does once a minute (the
+        // databases opened together do it together: a shorter window may miss it or catch it whole).
+        long idleSeconds = Long.getLong("marmot.bench.idleSeconds", 10);
+        Thread.sleep(1000L * idleSeconds);
         long wall = System.nanoTime() - wall0;
         figure("idle_apply_steps_per_second", (apply.getCompletedTaskCount() - steps0) * 1e9 / wall);
         figure("idle_engine_tasks_per_second", engineTasks0 < 0 ? Double.NaN : (engineTasks() - engineTasks0) * 1e9 / wall);
@@ -179,8 +181,8 @@ public final class ManyDatabases {
                 100.0 * (nanos - threadCpu0.getOrDefault(group, 0L)) / wall));
         ProcessFigures.osCpuByThreadGroup().forEach((group, ticks) -> System.err.printf("idle CPU (kernel's view) %s: %.1f %%%n", group,
                 100.0 * (ticks - osCpu0.getOrDefault(group, 0L)) * 10_000_000L / wall));
-        // Requests counted after the CPU window: the counting connection's own work is no engine's.
-        NatsRequests.count(natsUrl, java.time.Duration.ofSeconds(20))
+        // Requests counted after the CPU window (the counting connection's own work is no engine's), as long as it.
+        NatsRequests.count(natsUrl, java.time.Duration.ofSeconds(Math.max(20, idleSeconds)))
                 .forEach((kind, perSecond) -> figure("requests:" + kind, perSecond));
         MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
         System.gc();

@@ -24,16 +24,25 @@ final class PoolWriters {
     private PoolWriters() {
     }
 
-    /** Per variant (plain, floor, marmot): tx/s of each run and p99 (ms) of each run; the first round is warm-up. */
+    /** What {@link #measure} gives per run: tx/s, p99 (ms), and the CPU figures below. */
+    static final int TX = 0, P99 = 1, JVM_CPU = 2, MACHINE_CPU = 3, MACHINE_BUSY = 4;
+
+    /**
+     * Per variant (plain, floor, marmot), per figure ({@link #TX} …), per run; the first round is warm-up. The CPU
+     * figures are per transaction (µs), counted from the first write until the peer held the last: this JVM's (the
+     * writers, and Marmot's publisher and the peer's applier when replicating) and the whole machine's (nats-server
+     * and other load too); and how busy the machine's cores were while the writers wrote (1 = all of them).
+     */
     static double[][][] measure(Path dir, FloorWrites writes, boolean replicating, int perThread, int runs)
             throws Exception {
-        double[][][] out = new double[3][2][runs];
+        double[][][] out = new double[3][5][runs];
         for (int r = 0; r < runs + 1; r++) {
             for (FloorWrites.Variant v : FloorWrites.Variant.values()) {
                 double[] m = run(dir, writes, replicating, v, perThread, r);
                 if (r > 0) {
-                    out[v.ordinal()][0][r - 1] = m[0];
-                    out[v.ordinal()][1][r - 1] = m[1];
+                    for (int f = 0; f < m.length; f++) {
+                        out[v.ordinal()][f][r - 1] = m[f];
+                    }
                 }
             }
         }
@@ -62,6 +71,9 @@ final class PoolWriters {
         }
         long[] latencies = new long[THREADS * perThread];
         double seconds;
+        long cpu0 = ProcessFigures.processCpuNanos();
+        long[] machine0 = ProcessFigures.machineTicks();
+        long[] machine1;
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (HikariDataSource ds = new HikariDataSource(hc)) {
             List<Future<?>> done = new ArrayList<>();
@@ -86,6 +98,7 @@ final class PoolWriters {
                 f.get();
             }
             seconds = (System.nanoTime() - t0) / 1e9;
+            machine1 = ProcessFigures.machineTicks();
             if (peer != null) {
                 FloorWrites.awaitQuery(peer, "SELECT count(*) FROM bench", (long) THREADS * perThread);
             }
@@ -102,7 +115,12 @@ final class PoolWriters {
                 }
             }
         }
+        long cpu = ProcessFigures.processCpuNanos() - cpu0;
+        long[] machine2 = ProcessFigures.machineTicks();
+        int tx = latencies.length;
         Arrays.sort(latencies);
-        return new double[] {latencies.length / seconds, Stats.percentile(latencies, 99) / 1e6};
+        return new double[] {tx / seconds, Stats.percentile(latencies, 99) / 1e6, cpu / 1e3 / tx,
+            (machine2[0] - machine0[0]) * 1e4 / tx, // ticks of 10 ms → µs
+            (double) (machine1[0] - machine0[0]) / (machine1[1] - machine0[1])};
     }
 }

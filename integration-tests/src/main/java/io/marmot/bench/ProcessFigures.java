@@ -112,6 +112,20 @@ final class ProcessFigures {
         return Long.parseLong(w[11]) + Long.parseLong(w[12]);
     }
 
+    /**
+     * The whole machine's busy and total CPU ticks since boot (all cores, from the first line of {@code /proc/stat}):
+     * what every process used, nats-server and other load included.
+     */
+    static long[] machineTicks() throws IOException {
+        String[] w = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i < Math.min(w.length, 9); i++) { // user … steal; guest time is counted in user already
+            total += Long.parseLong(w[i]);
+        }
+        long idle = Long.parseLong(w[4]) + Long.parseLong(w[5]); // idle, iowait
+        return new long[] {total - idle, total};
+    }
+
     static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
