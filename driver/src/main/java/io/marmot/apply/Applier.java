@@ -87,7 +87,7 @@ public final class Applier implements AutoCloseable {
         this.task = new SerialTask(nodeId + " applier", runtime.apply(), this::step);
         this.ticks = new ApplierTicks(timer, task::wake);
         this.feeds = new StreamFeeds(nodeId, link, task::wake, runtime.feedBuffers());
-        this.progress = new StreamProgress(nodeId);
+        this.progress = new StreamProgress(nodeId, stats.groupsGivenUp::incrementAndGet);
         this.starter = new FeedStarter(nodeId, config, stats, own, history, db, feeds, progress);
         this.intake = new MessageIntake(nodeId, stats, own, history, db, feeds, progress);
         this.watchdog = new FeedWatchdog(nodeId, stats, link == null ? null : link::streamEnds,

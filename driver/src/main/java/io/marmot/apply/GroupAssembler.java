@@ -18,10 +18,13 @@ final class GroupAssembler {
     private static final Logger log = LoggerFactory.getLogger(GroupAssembler.class);
 
     private final long nodeId;
+    private final Runnable onGivenUp;
     private final Map<String, ChunkedGroups> streams = new HashMap<>();
 
-    GroupAssembler(long nodeId) {
+    /** {@code onGivenUp} hears of each group given up (its rows missing here unless published again). */
+    GroupAssembler(long nodeId, Runnable onGivenUp) {
         this.nodeId = nodeId;
+        this.onGivenUp = onGivenUp;
     }
 
     /** The chunks of one transaction group, in order, with the stream sequences of the messages that carried them. */
@@ -60,9 +63,13 @@ final class GroupAssembler {
             return g;
         }
         if (groups == null) {
-            groups = new ChunkedGroups((origin, group, reason) -> log.warn("{} - group {} from node {} on {}: {}; its"
-                    + " writer most likely sent these rows again in other messages, else verification repairs them",
-                    nodeId, group, origin, stream, reason));
+            groups = new ChunkedGroups((origin, group, givenUp, reason) -> {
+                if (givenUp) {
+                    onGivenUp.run();
+                }
+                log.warn("{} - group {} from node {} on {}: {}; its writer most likely sent these rows again in other"
+                        + " messages, else verification repairs them", nodeId, group, origin, stream, reason);
+            });
             streams.put(stream, groups);
         }
         List<ChunkedGroups.Chunk> chunks = groups.add(seq, batch);

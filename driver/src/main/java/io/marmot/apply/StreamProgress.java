@@ -14,6 +14,7 @@ import java.util.Set;
  */
 final class StreamProgress {
     private final long nodeId;
+    private final Runnable onGivenUp;
     private final Map<String, StreamCursor> cursors = new HashMap<>();
     private final Set<String> toRestart = new LinkedHashSet<>();
     private final List<Gone> gone = new ArrayList<>();
@@ -23,9 +24,11 @@ final class StreamProgress {
     record Gone(String stream, StreamCheck.Gap gap) {
     }
 
-    StreamProgress(long nodeId) {
+    /** {@code onGivenUp} hears of each transaction group given up for want of chunks ({@link GroupAssembler}). */
+    StreamProgress(long nodeId, Runnable onGivenUp) {
         this.nodeId = nodeId;
-        this.assembler = new GroupAssembler(nodeId);
+        this.onGivenUp = onGivenUp;
+        this.assembler = new GroupAssembler(nodeId, onGivenUp);
     }
 
     StreamCursor cursor(String stream) {
@@ -108,7 +111,7 @@ final class StreamProgress {
         cursors.clear();
         toRestart.clear();
         gone.clear();
-        assembler = new GroupAssembler(nodeId);
+        assembler = new GroupAssembler(nodeId, onGivenUp);
     }
 
     /** What handled, held back before groups still waiting for chunks. */

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ClaimAndClock {
     private static final Logger log = LoggerFactory.getLogger(Replication.class);
-    private static final long CLAIM_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** While the bucket cannot be used, tries come 3, 6, 12, ... s apart, at most a minute. */
+    private static final long CLAIM_RETRY_MOST_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long REFUSED_RETRY_MILLIS = 3_000;
 
     private final long nodeId;
@@ -31,6 +32,7 @@ final class ClaimAndClock {
     private final ClockReference clock = new ClockReference();
     private volatile boolean claimUnavailable;
     private volatile long lastClaimAttempt;
+    private volatile long claimRetryNanos;
     private final NatsLink link;
     private final Runnable renew;
     private final AtomicBoolean retrying = new AtomicBoolean();
@@ -47,9 +49,12 @@ final class ClaimAndClock {
         this.publisher = publisher;
     }
 
-    /** False for a minute after the key-value bucket was found unavailable; true (an attempt is due) otherwise. */
+    /**
+     * False for a while after the key-value bucket was found unavailable (longer after each failure in a row, a minute
+     * at most); true (an attempt is due) otherwise.
+     */
     boolean due() {
-        if (claimUnavailable && System.nanoTime() - lastClaimAttempt < CLAIM_RETRY_NANOS) {
+        if (claimUnavailable && System.nanoTime() - lastClaimAttempt < claimRetryNanos) {
             return false;
         }
         lastClaimAttempt = System.nanoTime();
@@ -72,13 +77,18 @@ final class ClaimAndClock {
             holds = renewal ? claims.renew(nc) : claims.claim(nc, clock.sampleDue());
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             // A server or account without key-value access (or a moment of failover) must not stop replication:
-            // it only means duplicate node ids go undetected meanwhile, which is said.
+            // it only means duplicate node ids go undetected meanwhile, which is said. A bucket still electing its
+            // leader, or lost with the server's store (created again by the next try), answers within seconds; an
+            // account without key-value access is asked once a minute.
             if (!claimUnavailable) {
                 log.warn("{} - cannot claim node id {} in the key-value bucket (duplicate node ids are not detected"
                         + " while this lasts): {}", nodeId, nodeId, e.toString());
-                retrySoon(); // a bucket still electing its leader answers in seconds; no access stays at the renewals' pace
+                claimRetryNanos = TimeUnit.MILLISECONDS.toNanos(REFUSED_RETRY_MILLIS);
+            } else {
+                claimRetryNanos = Math.min(CLAIM_RETRY_MOST_NANOS, claimRetryNanos * 2);
             }
             claimUnavailable = true;
+            retryIn(TimeUnit.NANOSECONDS.toMillis(claimRetryNanos));
             return holdsClaim || claims.conflict().isEmpty(); // the last verdict stands; none yet: replicate
         }
         claimUnavailable = false;
@@ -102,8 +112,12 @@ final class ClaimAndClock {
      * ({@link NodeClaims#RENEW_EVERY}): a clean stop of the holder frees it at once, and this node takes over soon after.
      */
     private void retrySoon() {
+        retryIn(REFUSED_RETRY_MILLIS);
+    }
+
+    private void retryIn(long millis) {
         if (retrying.compareAndSet(false, true)) {
-            link.later(REFUSED_RETRY_MILLIS, () -> {
+            link.later(millis, () -> {
                 retrying.set(false);
                 renew.run();
             });

@@ -66,7 +66,7 @@ final class ShardReader {
         this.shard = shard;
         this.stream = stream;
         this.next = Math.max(1, readFrom);
-        this.groups = new ChunkedGroups((origin, group, reason) -> log.warn("{} - change feed: group {} from node {} on"
+        this.groups = new ChunkedGroups((origin, group, givenUp, reason) -> log.warn("{} - change feed: group {} from node {} on"
                 + " {}: {}; its writer most likely sent these rows again in other messages, else they are missing from"
                 + " the feed", nodeId, group, origin, stream, reason));
     }

@@ -85,6 +85,11 @@ final class ClaimHolder {
         }
     }
 
+    /** The next {@link #keepLive} writes the key, due or not (a claim failed: the store may have been lost). */
+    synchronized void renewNext() {
+        renewedOn = null;
+    }
+
     /** The latest clock sample this holder's renewals took (see {@link NodeClaims#lastWrite()}); null: none yet. */
     NodeClaims.Write sample() {
         return sample;

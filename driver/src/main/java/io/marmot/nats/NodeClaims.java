@@ -52,6 +52,11 @@ public final class NodeClaims {
     private volatile Write lastWrite;
     private long revision; // of the claim this node wrote last; 0: none known
     private boolean sample = true; // whether this claim reads its entry back for the clock
+    /**
+     * A claim failed (the bucket unreachable, or lost with the server's store and created again by the next use): the
+     * next renewal writes it, and the JVM's liveness key with it, whatever else that renewal finds.
+     */
+    private boolean owed;
 
     public NodeClaims(long nodeId, String instance, String streamPrefix, int replicas, String database) {
         this.nodeId = nodeId;
@@ -75,9 +80,15 @@ public final class NodeClaims {
     public synchronized boolean claim(Connection nc, boolean sampleClock) throws IOException, JetStreamApiException {
         sample = sampleClock;
         ClaimHolder h = holder(nc);
+        if (owed) {
+            h.renewNext(); // its bucket was most likely lost with this one's
+        }
+        owed = true;
         h.keepLive(nc);
         lapsesSeen = h.lapses(); // a lapse after this asks for the claim again
-        return bucket.use(nc, kv -> claimOn(nc, h, kv));
+        boolean holds = bucket.use(nc, kv -> claimOn(nc, h, kv));
+        owed = false;
+        return holds;
     }
 
     /**
@@ -88,7 +99,8 @@ public final class NodeClaims {
     public synchronized boolean renew(Connection nc) throws IOException, JetStreamApiException {
         ClaimHolder h = holder(nc);
         h.keepLive(nc);
-        if (revision == 0 || !conflict.isEmpty() || h.lapses() != lapsesSeen || System.nanoTime() - rewriteAt > 0) {
+        if (owed || revision == 0 || !conflict.isEmpty() || h.lapses() != lapsesSeen
+                || System.nanoTime() - rewriteAt > 0) {
             return claim(nc, true);
         }
         Write s = h.sample();

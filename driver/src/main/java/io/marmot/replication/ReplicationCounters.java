@@ -28,6 +28,7 @@ public final class ReplicationCounters {
     public final AtomicLong feedRestarts = new AtomicLong();
     public final AtomicLong feedStalls = new AtomicLong();
     public final AtomicLong listenerEventsDropped = new AtomicLong();
+    public final AtomicLong groupsGivenUp = new AtomicLong();
     public volatile long behindMessages;
     public volatile String feedProblem = "";
     public volatile long feedLookDueMillis;
@@ -117,7 +118,7 @@ public final class ReplicationCounters {
                 unsendableChanges.get(), peerAgreement, rowsFoundDifferent.get(), rowsRepaired.get(), rowsSettled.get(),
                 repairBytes.get(), lastRoundMillis, lastRoundCpuMicros, lastRoundBytes, lastRoundRowsRead,
                 behindMessages, feedStalls.get(), feedProblem, feedLookDueMillis, publishFailingSinceMillis, lastPublishError,
-                setUpFailingSinceMillis, lastSetUpError, listenerEventsDropped.get());
+                setUpFailingSinceMillis, lastSetUpError, listenerEventsDropped.get(), groupsGivenUp.get());
     }
 
     public void repaired(long different, long repaired, long settled, long bytes) {

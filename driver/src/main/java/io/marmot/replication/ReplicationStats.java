@@ -58,6 +58,9 @@ import java.util.Map;
  * @param lastSetUpError the last set-up failure, empty when set-up is not failing
  * @param listenerEventsDropped events change listeners did not get because they fell too far behind (each
  *     listener heard of its own with onGap)
+ * @param groupsGivenUp transactions split into chunks whose missing chunks never came (each logged with its node and
+ *     group): their writer most likely published the rows again in other messages; if not, the rows are missing here
+ *     until verification, which compares at its next round after one, repairs them
  */
 public record ReplicationStats(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
         long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
@@ -69,7 +72,8 @@ public record ReplicationStats(long publishedMessages, long publishedChanges, lo
         long rowsFoundDifferent, long rowsRepaired, long rowsSettled, long repairBytes,
         long lastRoundMillis, long lastRoundCpuMicros, long lastRoundBytes, long lastRoundRowsRead,
         long behindMessages, long feedStalls, String feedProblem, long feedLookDueMillis, long publishFailingSinceMillis,
-        String lastPublishError, long setUpFailingSinceMillis, String lastSetUpError, long listenerEventsDropped) {
+        String lastPublishError, long setUpFailingSinceMillis, String lastSetUpError, long listenerEventsDropped,
+        long groupsGivenUp) {
     public ReplicationStats {
         conflicts = Collections.unmodifiableMap(new LinkedHashMap<>(conflicts)); // in the order of the kinds
         divergences = List.copyOf(divergences);

@@ -80,6 +80,8 @@ public final class Verifier implements AutoCloseable {
      * its quiet period.
      */
     private volatile boolean peerAsked;
+    /** The applier's groups given up at the last comparison: one more may have left rows missing here. */
+    private long givenUpCompared;
     /** The note: an empty message without a reply subject (a responder of an older version passes over it). */
     private static final byte[] NOTE = new byte[0];
     private long sweepNanos;
@@ -133,11 +135,13 @@ public final class Verifier implements AutoCloseable {
             Digest mine = digest.currentForRound();
             KeyValue kv = bucket.open(nc);
             long bytes = publish(kv, mine, started, link.drops());
-            if (mine == compared && !peerAsked && started - comparedAt < sweepNanos) {
+            long givenUp = stats.groupsGivenUp.get();
+            if (mine == compared && !peerAsked && givenUp == givenUpCompared && started - comparedAt < sweepNanos) {
                 stats.stillAgreeing();
                 return; // nothing changed here and all agreed: a peer that changed compares with this digest itself
             }
             peerAsked = false;
+            givenUpCompared = givenUp;
             compared = null;
             comparedAt = started;
             sweepNanos = Math.max(QuietPeriod.draw(), config.verifyInterval().toNanos() * SWEEP_EVERY_ROUNDS);

@@ -42,7 +42,8 @@ public final class ChunkedGroups {
      */
     @FunctionalInterface
     public interface Dropped {
-        void dropped(long origin, long group, String reason);
+        /** {@code givenUp}: the group's missing chunks never came (else a late copy of a chunk was dropped). */
+        void dropped(long origin, long group, boolean givenUp, String reason);
     }
 
     private record Key(long origin, long group) {
@@ -117,7 +118,7 @@ public final class ChunkedGroups {
             if (index > 0 && end != null && key.group <= end) {
                 first = continues(key, batch);
                 if (first < 0) {
-                    onDrop.dropped(key.origin, key.group, "chunk " + index + " came after the group was complete or"
+                    onDrop.dropped(key.origin, key.group, false, "chunk " + index + " came after the group was complete or"
                             + " given up: dropped (a late copy)");
                     return null;
                 }
@@ -128,7 +129,7 @@ public final class ChunkedGroups {
             w.chunks.clear(); // published again from its start (its writer restarted)
             w.first = 0;
         } else if (index < w.first) {
-            onDrop.dropped(key.origin, key.group, "chunk " + index + " came after the group was complete: dropped"
+            onDrop.dropped(key.origin, key.group, false, "chunk " + index + " came after the group was complete: dropped"
                     + " (a late copy)");
             return null;
         }
@@ -187,7 +188,7 @@ public final class ChunkedGroups {
             if (e.getKey().origin == origin && ++e.getValue().since > PATIENCE) {
                 it.remove();
                 ended(origin, e.getKey().group);
-                onDrop.dropped(origin, e.getKey().group, "given up: " + missing(e.getValue())
+                onDrop.dropped(origin, e.getKey().group, true, "given up: " + missing(e.getValue())
                         + " still missing after "
                         + PATIENCE + " more messages of its node (its writer restarted and published the rows again"
                         + " in other groups?)");

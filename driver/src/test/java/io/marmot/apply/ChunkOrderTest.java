@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class ChunkOrderTest {
     private static final int ROWS = 40; // 10 to a chunk: chunks 0..3
     private final Publication p = new Publication(ROWS, 10);
-    private final GroupAssembler assembler = new GroupAssembler(1);
+    private final java.util.concurrent.atomic.AtomicLong givenUp = new java.util.concurrent.atomic.AtomicLong();
+    private final GroupAssembler assembler = new GroupAssembler(1, givenUp::incrementAndGet);
     private long seq;
 
     @Test
@@ -80,6 +81,7 @@ class ChunkOrderTest {
         assertComplete(feed(p, 0, 1, 1, 2, 2, 3), oneTransaction(ROWS));
         assertNull(feed(p, 2, 3), "late copies after the group was complete");
         assertEquals(seq, assembler.holdBack("s", seq), "and they hold nothing back");
+        assertEquals(0, givenUp.get(), "a late copy is no group given up");
     }
 
     @Test
@@ -136,8 +138,10 @@ class ChunkOrderTest {
             assertNotNull(add(other(Publication.ORIGIN, i)));
             assertEquals(0, assembler.holdBack("s", seq), "its writer's next messages may still be followed by it");
         }
+        assertEquals(0, givenUp.get(), "still waiting");
         assertNotNull(add(other(Publication.ORIGIN, -1)));
         assertEquals(seq, assembler.holdBack("s", seq), "given up (and logged)");
+        assertEquals(1, givenUp.get(), "given up, and counted for stats() and verification");
     }
 
     private static ChangeBatch other(long origin, long group) {

@@ -76,7 +76,7 @@ class DeliveryOrderTest {
 
     @Test
     void chunksAreReassembledInOrderAndAWaitingGroupHoldsThePositionBack() {
-        GroupAssembler assembler = new GroupAssembler(1);
+        GroupAssembler assembler = new GroupAssembler(1, () -> { });
         assertNull(assembler.add("s", 7, chunk(0, false)));
         assertEquals(6, assembler.holdBack("s", 9), "no position past the first chunk of a waiting group");
         assertEquals(9, assembler.holdBack("other", 9));
@@ -88,7 +88,7 @@ class DeliveryOrderTest {
 
     @Test
     void aDroppedStreamForgetsItsGroups() {
-        GroupAssembler assembler = new GroupAssembler(1);
+        GroupAssembler assembler = new GroupAssembler(1, () -> { });
         assertNull(assembler.add("s", 4, chunk(0, false)));
         assembler.dropStream("s");
         assertEquals(9, assembler.holdBack("s", 9));
@@ -97,7 +97,7 @@ class DeliveryOrderTest {
 
     @Test
     void theStoredPositionNeverPassesAWaitingGroup() {
-        StreamProgress progress = new StreamProgress(1);
+        StreamProgress progress = new StreamProgress(1, () -> { });
         progress.bound("s", new StreamPosition(0, CREATED, 0, 0), 1);
         StreamCursor cursor = progress.cursor("s");
         cursor.classify(1);

@@ -86,6 +86,35 @@ class HostileMessagesTest {
         Await.until(Duration.ofSeconds(20), "b to a", () -> a.scalar("SELECT count(*) FROM Books WHERE id = 8") == 1);
     }
 
+    @Test
+    void aGroupWhoseChunksNeverAllComeIsGivenUpCountedAndPassed() throws Exception {
+        Cluster.run(2, "", (cluster, a, b) -> {
+            try (io.nats.client.Connection writer = Nats.connect(cluster.url())) {
+                String schema = "CREATE TABLE IF NOT EXISTS Books (id INTEGER PRIMARY KEY, title TEXT NOT NULL, year INTEGER)";
+                a.exec(schema);
+                b.exec(schema);
+                a.exec("INSERT INTO Books VALUES (1, 'Emma', 1815)");
+                Await.until(Duration.ofSeconds(20), "first row on b", () -> b.scalar("SELECT count(*) FROM Books") == 1);
+                TableShape books = new TableShape("Books", List.of("id", "title", "year"), new int[] {0});
+                long version = System.currentTimeMillis() << 16;
+                // The first of two chunks of node 666's transaction; its second never comes, while its node goes on.
+                JetStream js = writer.jetStream();
+                js.publish(SUBJECT, WireFormat.encode(new ChangeBatch(666, version, 0, false, List.of(
+                        new RowChange(version, books, RowChange.INSERT, null, new Object[] {2L, "Lost", 1800L}))), false));
+                for (int i = 1; i <= io.marmot.wire.ChunkedGroups.PATIENCE + 1; i++) {
+                    js.publishAsync(SUBJECT, WireFormat.encode(new ChangeBatch(666, version + i, 0, true, List.of()), false));
+                }
+                js.publish(SUBJECT, WireFormat.encode(batch(books, new Object[] {3L, "Persuasion", 1817L}), false));
+                a.exec("INSERT INTO Books VALUES (4, 'Sanditon', 1817)");
+                Await.until(Duration.ofSeconds(30), "the group given up on b, and what came after it applied", () ->
+                        b.engine().stats().groupsGivenUp() == 1 && b.scalar("SELECT count(*) FROM Books") == 3);
+                assertEquals(0, b.scalar("SELECT count(*) FROM Books WHERE id = 2"), "the incomplete transaction is not applied");
+                assertEquals(1, a.engine().stats().groupsGivenUp(), "a reads the same stream");
+                assertEquals(0, b.engine().stats().rejectedMessages());
+            }
+        });
+    }
+
     private static byte[] newerFormat(byte[] valid) {
         byte[] m = valid.clone();
         m[0] = (byte) (WireFormat.FORMAT + 1);

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.marmot.testing.Await;
 import io.marmot.testing.Db;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.Nats;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -28,6 +33,18 @@ class NatsStoreLostTest {
             b.exec("INSERT INTO t VALUES (52)");
             Await.until(Duration.ofSeconds(30), "new rows on both nodes", () -> b.scalar("SELECT count(*) FROM t") == 52
                     && a.scalar("SELECT count(*) FROM t") == 52);
+            // The claims were lost with the store: until written again, a duplicate node id would go unseen. The first
+            // try after the restart may find the bucket gone (it is created again by the next), which came a minute later.
+            try (Connection nc = Nats.connect(cluster.url())) {
+                Await.until(Duration.ofSeconds(20), "both nodes' claims written again in the new store", () -> {
+                    try {
+                        KeyValue kv = nc.keyValue("marmot-changes-claims");
+                        return kv.get("node-" + a.id()) != null && kv.get("node-" + b.id()) != null;
+                    } catch (IOException | JetStreamApiException notYet) {
+                        return false;
+                    }
+                });
+            }
         });
     }
 

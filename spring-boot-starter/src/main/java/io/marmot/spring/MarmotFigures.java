@@ -45,6 +45,8 @@ public final class MarmotFigures {
         counter(f, "marmot.apply.failures", "Apply attempts that failed.", r -> r.stats().applyFailures());
         counter(f, "marmot.listener.events.dropped", "Events change listeners did not get because they fell too far"
                 + " behind (each heard onGap).", r -> r.stats().listenerEventsDropped());
+        counter(f, "marmot.groups.given.up", "Transactions in chunks whose missing chunks never came (logged).",
+                r -> r.stats().groupsGivenUp());
         gauge(f, "marmot.apply.failing", "1 while the applier fails without a success since.",
                 r -> r.stats().failingSinceMillis() != 0 ? 1 : 0);
         gauge(f, "marmot.backlog.messages", "Messages the streams hold that this node has not handled yet.",
