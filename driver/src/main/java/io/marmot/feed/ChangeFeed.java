@@ -63,6 +63,7 @@ public final class ChangeFeed implements AutoCloseable {
     private Map<Integer, FeedPosition.Shard> published;
     private volatile long emittedRows;
     private volatile long missingMessages;
+    private volatile long groupsGivenUp;
     private volatile String problem;
     private long problemLoggedAt;
     private boolean closed;
@@ -77,7 +78,7 @@ public final class ChangeFeed implements AutoCloseable {
     }
 
     public ChangeFeedStats reading() {
-        return new ChangeFeedStats(holding, emittedRows, missingMessages, problem);
+        return new ChangeFeedStats(holding, emittedRows, missingMessages, problem, groupsGivenUp);
     }
 
     /** One bounded step: take or renew the lease, then emit what the change streams hold now. */
@@ -191,8 +192,10 @@ public final class ChangeFeed implements AutoCloseable {
     private void emit(Connection nc) throws IOException, JetStreamApiException, InterruptedException {
         for (ShardReader reader : readers) {
             long gapsBefore = reader.gapMessages() + reader.unreadable();
+            long givenUpBefore = reader.givenUp();
             List<ShardReader.Group> groups = reader.read(nc, MESSAGES_PER_STEP);
             missingMessages += reader.gapMessages() + reader.unreadable() - gapsBefore;
+            groupsGivenUp += reader.givenUp() - givenUpBefore;
             FeedPosition.Shard skip = resumedAt.shard(reader.shard);
             for (ShardReader.Group g : groups) {
                 int row = 0;

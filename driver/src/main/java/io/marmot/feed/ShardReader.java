@@ -44,6 +44,7 @@ final class ShardReader {
     private long next;
     private long gapMessages;
     private long unreadable;
+    private long givenUp;
 
     /**
      * A complete group of {@code rows} row changes, found when the message at {@code seq} completed it;
@@ -66,9 +67,14 @@ final class ShardReader {
         this.shard = shard;
         this.stream = stream;
         this.next = Math.max(1, readFrom);
-        this.groups = new ChunkedGroups((origin, group, givenUp, reason) -> log.warn("{} - change feed: group {} from node {} on"
+        this.groups = new ChunkedGroups((origin, group, givenUp, reason) -> given(givenUp, origin, group, reason));
+    }
+
+    private void given(boolean up, long origin, long group, String reason) {
+        givenUp += up ? 1 : 0;
+        log.warn("{} - change feed: group {} from node {} on"
                 + " {}: {}; its writer most likely sent these rows again in other messages, else they are missing from"
-                + " the feed", nodeId, group, origin, stream, reason));
+                + " the feed", nodeId, group, origin, stream, reason);
     }
 
     /** The groups completed by up to {@code max} messages the stream holds now (returns at once when none). */
@@ -192,6 +198,11 @@ final class ShardReader {
 
     long unreadable() {
         return unreadable;
+    }
+
+    /** Groups given up for want of chunks (logged). */
+    long givenUp() {
+        return givenUp;
     }
 
     private void closeQuietly(FetchConsumer fetch) {

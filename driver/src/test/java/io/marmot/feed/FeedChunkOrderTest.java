@@ -60,6 +60,7 @@ class FeedChunkOrderTest {
         assertGroup(feed(0, 1, 1, 2, 3));
         assertNull(feed(3));
         assertEquals(END, reader.readFrom());
+        assertEquals(0, reader.givenUp(), "a late copy is no group given up");
     }
 
     @Test
@@ -89,6 +90,7 @@ class FeedChunkOrderTest {
         assertEquals(END, reader.readFrom(), "given up: the reader reads on");
         assertEquals(0, reader.unreadable(), "not counted as missing: its writer sent the rows again, as far as can be"
                 + " told");
+        assertEquals(1, reader.givenUp(), "counted as given up (changeFeedStats().groupsGivenUp())");
     }
 
     private ShardReader.Group feed(int... chunks) {

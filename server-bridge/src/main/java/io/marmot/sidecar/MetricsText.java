@@ -71,6 +71,8 @@ final class MetricsText {
                         feed.emitting() ? 1 : 0);
                 counter(b, "marmot_change_feed_missing_messages_total", "Change-stream messages gone before the"
                         + " feed emitted them (their rows are not in the feed).", labels, feed.missingMessages());
+                counter(b, "marmot_change_feed_groups_given_up_total", "Transactions in chunks whose missing chunks never"
+                        + " came while emitting (logged).", labels, feed.groupsGivenUp());
             }
             gauge(b, "marmot_peers_agreeing", "Peers whose data equals this node's at the same stream positions.",
                     labels, s.peersAgreeing());
