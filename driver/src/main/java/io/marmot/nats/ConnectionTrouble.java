@@ -20,6 +20,8 @@ final class ConnectionTrouble {
     private long totalDrops;
     private long slowConsumers;
     private long lastSlowConsumer = Long.MIN_VALUE;
+    private long heartbeatAlarms;
+    private long lastHeartbeatAlarmSaid = Long.MIN_VALUE;
 
     ConnectionTrouble(LongSupplier clockMillis) {
         this.clock = clockMillis;
@@ -41,6 +43,25 @@ final class ConnectionTrouble {
         boolean say = lastSlowConsumer == Long.MIN_VALUE || now - lastSlowConsumer >= WINDOW_MILLIS;
         lastSlowConsumer = now;
         return say;
+    }
+
+    /**
+     * jnats heard no heartbeat of a consumer for three of them; returns whether to say so: at most once a window, since
+     * thousands of idle feeds on a loaded machine raise them now and then (10,000 databases on 2 cores: 24 in 25
+     * minutes), and a warning each would bury the one that matters.
+     */
+    synchronized boolean heartbeatAlarm() {
+        long now = clock.getAsLong();
+        heartbeatAlarms++;
+        boolean say = lastHeartbeatAlarmSaid == Long.MIN_VALUE || now - lastHeartbeatAlarmSaid >= WINDOW_MILLIS;
+        if (say) {
+            lastHeartbeatAlarmSaid = now;
+        }
+        return say;
+    }
+
+    synchronized long heartbeatAlarms() {
+        return heartbeatAlarms;
     }
 
     synchronized long totalDrops() {

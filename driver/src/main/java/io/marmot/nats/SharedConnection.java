@@ -253,8 +253,13 @@ final class SharedConnection {
         @Override
         public void heartbeatAlarm(Connection conn, io.nats.client.JetStreamSubscription sub, long lastStreamSequence,
                 long lastConsumerSequence) {
-            log.warn("{} - NATS heartbeat alarm: a consumer delivered nothing for three heartbeats (last stream"
-                    + " sequence {})", name, lastStreamSequence);
+            if (trouble.heartbeatAlarm()) {
+                log.warn("{} - NATS heartbeat alarm: a consumer delivered nothing for three heartbeats (last stream"
+                        + " sequence {}; {} on this connection so far, at most one such warning a minute)", name,
+                        lastStreamSequence, trouble.heartbeatAlarms());
+            } else {
+                log.debug("{} - NATS heartbeat alarm (last stream sequence {})", name, lastStreamSequence);
+            }
         }
 
         @Override

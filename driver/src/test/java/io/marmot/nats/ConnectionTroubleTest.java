@@ -36,4 +36,17 @@ class ConnectionTroubleTest {
         assertTrue(trouble.slowConsumer());
         assertEquals(3, trouble.slowConsumers());
     }
+
+    @Test
+    void heartbeatAlarmsAreSaidAtMostOnceAMinuteAndCounted() {
+        assertTrue(trouble.heartbeatAlarm(), "the first is said");
+        for (int i = 0; i < 5; i++) {
+            now.addAndGet(ConnectionTrouble.WINDOW_MILLIS / 10);
+            assertTrue(!trouble.heartbeatAlarm(), "the next ones within a minute of the one said are counted only");
+        }
+        now.addAndGet(ConnectionTrouble.WINDOW_MILLIS / 2);
+        assertTrue(trouble.heartbeatAlarm(), "a minute after the last said, though they kept coming");
+        assertEquals(7, trouble.heartbeatAlarms());
+        assertEquals("", trouble.problem(), "no health problem: the feed watchdog reads a silent feed again");
+    }
 }
