@@ -67,14 +67,16 @@ final class ShardReader {
         this.shard = shard;
         this.stream = stream;
         this.next = Math.max(1, readFrom);
-        this.groups = new ChunkedGroups((origin, group, givenUp, reason) -> given(givenUp, origin, group, reason));
+        this.groups = new ChunkedGroups(this::dropped);
     }
 
-    private void given(boolean up, long origin, long group, String reason) {
-        givenUp += up ? 1 : 0;
-        log.warn("{} - change feed: group {} from node {} on"
-                + " {}: {}; its writer most likely sent these rows again in other messages, else they are missing from"
-                + " the feed", nodeId, group, origin, stream, reason);
+    /** A group given up (counted) or a late copy of a chunk dropped, from {@link ChunkedGroups}. */
+    private void dropped(long origin, long group, boolean gaveUp, String reason) {
+        if (gaveUp) {
+            givenUp++;
+        }
+        log.warn("{} - change feed: group {} from node {} on {}: {}; its writer most likely sent these rows again in"
+                + " other messages, else they are missing from the feed", nodeId, group, origin, stream, reason);
     }
 
     /** The groups completed by up to {@code max} messages the stream holds now (returns at once when none). */
