@@ -19,14 +19,15 @@ import org.junit.jupiter.api.Test;
 /**
  * A node's feed is an ordered consumer: an R1 consumer that lives on one server of the NATS cluster. When that server
  * dies while the node stays connected to another one, nothing reaches the client: the pull it waits on is never
- * answered, and jnats notices only by its heartbeat alarm (idle heartbeat 15 s, alarm after three, checked every
- * 45 s), 45 to 90 s later. That was the ~77 s in which ClusterFailoverTest's nodes logged nothing (seen with the
+ * answered, and jnats notices only by its heartbeat alarm (idle heartbeat 15 s then, alarm after three, checked every
+ * 45 s), 45 to 90 s later; since feeds pull for 5 minutes the heartbeat is 30 s and the alarm comes after 90 s or
+ * more. That was the ~77 s in which ClusterFailoverTest's nodes logged nothing (seen with the
  * repair work on shared pools, and without): every thread idle, the feed waiting. Rows written after such a death
  * must reach the node well before jnats would notice.
  */
 class ConsumerHostKilledTest {
     private static final String STREAM = "marmot-changes-1-1";
-    /** Below jnats' earliest heartbeat alarm (45 s), with room for a stream leader election on a loaded machine. */
+    /** Below jnats' earliest heartbeat alarm (45 s then, 90 s now), with room for a leader election on a loaded machine. */
     private static final Duration ARRIVAL = Duration.ofSeconds(40);
     /** Looks 2, 4, 8 and 16 s apart after the last rows: their watchdogs are idle by then. */
     private static final Duration IDLE = Duration.ofSeconds(60);
