@@ -38,8 +38,9 @@ public final class RowVersions implements AutoCloseable {
         this.shared = shared;
         this.changed = shared.changed();
         this.load = c.prepareStatement("SELECT hlc, node, cols FROM " + TABLE + " WHERE tbl = ? AND pk = ?");
-        this.store = c.prepareStatement("INSERT INTO " + TABLE + " (tbl, pk, hlc, node, cols) VALUES (?, ?, ?, ?, ?)"
-                + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, cols = excluded.cols");
+        // REPLACE rather than an upsert setting every column: the same row, 26 VM steps a row instead of 41 (the
+        // table has no triggers and no foreign keys, which would see REPLACE's delete).
+        this.store = c.prepareStatement("REPLACE INTO " + TABLE + " (tbl, pk, hlc, node, cols) VALUES (?, ?, ?, ?, ?)");
         this.claimUnseen = c.prepareStatement("INSERT INTO " + TABLE + " (tbl, pk, hlc, node) VALUES (?, ?, ?, ?)"
                 + " ON CONFLICT (tbl, pk) DO NOTHING");
         // Local inserts and deletes are newer than anything applied (the clock's floor), so they replace the state
@@ -52,9 +53,8 @@ public final class RowVersions implements AutoCloseable {
                 + ManyRows.tuples("(?, ?, ?, ?)", rows) + " ON CONFLICT (tbl, pk) DO NOTHING");
         this.loadAll = new ManyRows(c, 1, rows -> "SELECT pk, hlc, node, cols FROM " + TABLE + " WHERE tbl = ? AND pk IN ("
                 + ManyRows.tuples("?", rows) + ")");
-        this.storeAll = new ManyRows(c, 5, rows -> "INSERT INTO " + TABLE + " (tbl, pk, hlc, node, cols) VALUES "
-                + ManyRows.tuples("(?, ?, ?, ?, ?)", rows)
-                + " ON CONFLICT (tbl, pk) DO UPDATE SET hlc = excluded.hlc, node = excluded.node, cols = excluded.cols");
+        this.storeAll = new ManyRows(c, 5, rows -> "REPLACE INTO " + TABLE + " (tbl, pk, hlc, node, cols) VALUES "
+                + ManyRows.tuples("(?, ?, ?, ?, ?)", rows));
     }
 
     /** What the engine's writers of versions share (the turn of catch-ups, say). */
