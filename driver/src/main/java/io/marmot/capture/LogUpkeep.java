@@ -42,10 +42,11 @@ public final class LogUpkeep implements AutoCloseable {
     }
 
     /**
-     * Records that the log is published up to {@code upTo} and deletes what is published and folded.
-     * {@code publishes} false (a node that only receives): nothing waits to be published.
+     * Records that the log is published up to {@code upTo} and deletes what is published and folded, in slices,
+     * stopping after a slice's pause once {@code stop} says so. {@code publishes} false (a node that only receives):
+     * nothing waits to be published. True when it is all done, false when rows are left for the next call.
      */
-    public void prune(LogPosition upTo, boolean publishes, java.util.function.BooleanSupplier stop) throws SQLException {
+    public boolean prune(LogPosition upTo, boolean publishes, java.util.function.BooleanSupplier stop) throws SQLException {
         long publishedSeq = publishes ? upTo.seq() : Long.MAX_VALUE;
         boolean prunable;
         try (Statement s = db.createStatement();
@@ -54,9 +55,9 @@ public final class LogUpkeep implements AutoCloseable {
             prunable = rs.next() && rs.getBoolean(1);
         }
         if (!prunable && persisted.equals(upTo)) {
-            return;
+            return true;
         }
-        fold.catchUp();
+        boolean caughtUp = fold.catchUp(stop);
         long deleteUpTo = Sqlite.inWriteTransaction(db, c -> {
             LogPosition folded = fold.foldSlice(); // what is left waits for the next round (or the applier)
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE
@@ -102,6 +103,7 @@ public final class LogUpkeep implements AutoCloseable {
             Sqlite.inWriteTransaction(db, c -> PastShapes.forgetBefore(c, firstLogged)); // no row left they describe
         }
         persisted = upTo;
+        return caughtUp && deleted < slice;
     }
 
     /**

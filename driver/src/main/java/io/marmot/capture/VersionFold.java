@@ -13,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.function.BooleanSupplier;
 
 /**
  * Brings the row versions up to date with local changes. The triggers only append to the log (one insert per
@@ -71,32 +72,38 @@ public final class VersionFold implements AutoCloseable {
 
     /**
      * Folds local changes in transactions of at most {@value #SLICE} rows and about {@link Sqlite#SLICE_NANOS}, until
-     * none remain: a backlog
-     * (a bulk load, a long outage) is absorbed without holding the write lock long enough to make the
-     * application's writers time out. The caller folds the remainder inside its own transaction.
+     * none remain: a backlog (a bulk load, a long outage) is absorbed without holding the write lock long enough to
+     * make the application's writers time out. The caller folds the remainder inside its own transaction.
      */
     public void catchUp() throws SQLException {
+        catchUp(() -> false);
+    }
+
+    /**
+     * As {@link #catchUp()}, but stops after a slice's pause once {@code stop} says so. True when none remain.
+     */
+    public boolean catchUp(BooleanSupplier stop) throws SQLException {
         // The engine's threads (publisher, applier, schema watcher) may all meet the same backlog; folding it in turns
         // they would fill each other's pauses and keep the lock taken. The others wait here and find it folded.
         synchronized (versions.shared().catchUpTurn()) {
-            catchUpAlone();
+            return catchUpAlone(stop);
         }
     }
 
-    private void catchUpAlone() throws SQLException {
-        boolean more;
+    private boolean catchUpAlone(BooleanSupplier stop) throws SQLException {
         long[] locked = {0};
-        do {
-            more = Sqlite.inWriteTransaction(c, tx -> {
-                locked[0] = System.nanoTime();
-                boolean[] cut = {false};
-                foldRows(SLICE, locked[0] + Sqlite.SLICE_NANOS, cut);
-                return cut[0];
-            });
-            if (more) {
-                Sqlite.pauseAfterSlice(locked[0]);
+        while (Sqlite.inWriteTransaction(c, tx -> {
+            locked[0] = System.nanoTime();
+            boolean[] cut = {false};
+            foldRows(SLICE, locked[0] + Sqlite.SLICE_NANOS, cut);
+            return cut[0];
+        })) {
+            Sqlite.pauseAfterSlice(locked[0]);
+            if (stop.getAsBoolean()) {
+                return false;
             }
-        } while (more);
+        }
+        return true;
     }
 
     /** Folds up to {@code limit} rows, stopping at {@code deadline} (nanoTime); {@code cut} tells if rows were left. */

@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Publisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
-    private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long ACK_TIMEOUT_SECONDS = 30;
     private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long LINGER_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
@@ -56,10 +55,9 @@ public final class Publisher implements AutoCloseable {
     private long appliedCorrection;
     private LogPosition sent;
     private volatile LogPosition acked;
-    private long lastPrune = System.nanoTime();
+    private final PruneTurns pruning = new PruneTurns();
     private long lastCycleEnd;
     private boolean lingered;
-    private volatile LogPosition prunedAt;
     private int failures;
 
     public Publisher(long nodeId, Path database, MarmotConfig config, NatsLink link, ReplicationCounters stats,
@@ -94,7 +92,7 @@ public final class Publisher implements AutoCloseable {
      * make (pruning what was published, counting the polls that let its connection go); an idle one costs nothing.
      */
     public void poll(boolean walWritten) {
-        if (!closed && (walWritten || conn.isOpen() || conn.owesLook() || !acked.equals(prunedAt))) {
+        if (!closed && (walWritten || conn.isOpen() || conn.owesLook() || !pruning.prunedUpTo(acked))) {
             pollDue = true;
             task.wake();
         }
@@ -213,7 +211,7 @@ public final class Publisher implements AutoCloseable {
 
     /** No other connection committed since the last look, and what was published is pruned. */
     private boolean nothingNew() throws SQLException {
-        return !conn.otherCommits() && acked.equals(prunedAt);
+        return !conn.otherCommits() && pruning.prunedUpTo(acked);
     }
 
     private void cycle(long ackTimeoutSeconds) throws Exception {
@@ -229,7 +227,7 @@ public final class Publisher implements AutoCloseable {
         if (nc != null && streamsReady) {
             publishPending(nc.jetStream(), ackTimeoutSeconds);
         }
-        if (System.nanoTime() - lastPrune > PRUNE_EVERY_NANOS) {
+        if (pruning.due()) {
             prune();
         }
     }
@@ -243,12 +241,12 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
+    /** A turn of the log's upkeep ({@link PruneTurns}); what it left is pruned after the next cycle's publishing. */
     private void prune() throws SQLException {
-        lastPrune = System.nanoTime();
-        LogPosition upTo = acked;
         stats.pendingChanges.set(backlog());
-        conn.upkeep().prune(upTo, config.publish(), () -> closed);
-        prunedAt = upTo;
+        if (!pruning.turn(conn.upkeep(), acked, config.publish(), () -> closed) && !closed) {
+            workPending = true;
+        }
     }
 
     /** Changes not yet acknowledged by JetStream (for metrics). */
