@@ -43,15 +43,17 @@ final class StreamFeeds {
     /** Below this an engine keeps reading whatever the others hold, so each makes progress. */
     private static final int ALWAYS_ALLOWED_MESSAGES = 256;
     /**
-     * Messages one feed keeps in flight: under NATS's 1 MiB each, so under 32 MiB, half of nats-server's max_pending
-     * (64 MiB), past which it cuts a connection as a slow consumer (a pull of 1,000 chunks of up to 768 KiB put hundreds
-     * of megabytes in flight, and the connection dropped again and again). Bounded by count only: with a byte bound as
-     * well, jnats 2.26 went on counting the unused bytes of pulls that had ended as pending, its next pulls asked for
-     * less than one large message, and nats-server answered each with "409 Message Size Exceeds MaxBytes", about
-     * 100,000 times in ten seconds, while the feed delivered nothing until the {@link FeedWatchdog} read it again
-     * (PullBudgetTest).
+     * Messages one feed keeps in flight, 8 to 16 (a pull for 8 more once half of them arrived): under NATS's 1 MiB
+     * each, so under 16 MiB, a quarter of nats-server's max_pending (64 MiB), past which it cuts a connection as a slow
+     * consumer (a pull of 1,000 chunks of up to 768 KiB put hundreds of megabytes in flight, and the connection dropped
+     * again and again); and what a feed pausing for its full buffer drops, to read it again later (32 in flight made a
+     * slow peer's feeds read each large message 1.5 times, LargeTransactionTest). Bounded by count only: with a byte
+     * bound as well, jnats 2.26 went on counting the unused bytes of pulls that had ended as pending, its next pulls
+     * asked for less than one large message, and nats-server answered each with "409 Message Size Exceeds MaxBytes",
+     * about 100,000 times in ten seconds, while the feed delivered nothing until the {@link FeedWatchdog} read it
+     * again (PullBudgetTest).
      */
-    static final int PULL_MESSAGES = 32;
+    static final int PULL_MESSAGES = 16;
     /**
      * How long a pull waits for messages before the next is sent, and so (at half of it, capped at 30 s by the client)
      * how often the server sends an idle feed's heartbeat. The client's 30 s (15 s heartbeats) cost nats-server a pull
@@ -154,7 +156,7 @@ final class StreamFeeds {
         OrderedConsumerConfiguration config = new OrderedConsumerConfiguration()
                 .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, from));
         reader.consumer = nc.getStreamContext(feed.stream).createOrderedConsumer(config)
-                .consume(ConsumeOptions.builder().batchSize(PULL_MESSAGES).expiresIn(PULL_EXPIRES_MILLIS)
+                .consume(ConsumeOptions.builder().batchSize(PULL_MESSAGES).thresholdPercent(50).expiresIn(PULL_EXPIRES_MILLIS)
                         .build(), link.dispatcher(), reader);
         if (feed.live != reader) {
             stopQuietly(reader.consumer); // paused (or stopped) before the consumer was known
