@@ -72,6 +72,10 @@ class PullBudgetTest {
                             () -> b.scalar("SELECT count(*) FROM t") == rows);
                 }
             }
+            Await.until(Duration.ofSeconds(20), "every row on a too", () -> a.scalar("SELECT count(*) FROM t")
+                    == b.scalar("SELECT count(*) FROM t"));
+            assertEquals(io.marmot.testing.Db.dump(a.path()), io.marmot.testing.Db.dump(b.path()),
+                    "both nodes hold the same rows");
             assertEquals(0, b.engine().stats().feedStalls(), "no feed had to be read again");
             assertEquals(0, b.engine().stats().parkedMessages(), "nothing parked");
         });
