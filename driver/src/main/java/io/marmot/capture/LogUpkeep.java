@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.function.BooleanSupplier;
 
 /**
  * Keeps the change log small: records how far it was published, folds local changes into the row versions and
@@ -43,10 +44,11 @@ public final class LogUpkeep implements AutoCloseable {
 
     /**
      * Records that the log is published up to {@code upTo} and deletes what is published and folded, in slices,
-     * stopping after a slice's pause once {@code stop} says so. {@code publishes} false (a node that only receives):
-     * nothing waits to be published. True when it is all done, false when rows are left for the next call.
+     * stopping after a slice once {@code stop} says so or the slices earned the file a breather ({@link Sqlite#inSlice}).
+     * {@code publishes} false (a node that only receives): nothing waits to be published. True when it is all done,
+     * false when rows are left for the next call.
      */
-    public boolean prune(LogPosition upTo, boolean publishes, java.util.function.BooleanSupplier stop) throws SQLException {
+    public boolean prune(LogPosition upTo, boolean publishes, BooleanSupplier stop) throws SQLException {
         long publishedSeq = publishes ? upTo.seq() : Long.MAX_VALUE;
         boolean prunable;
         try (Statement s = db.createStatement();
@@ -57,9 +59,12 @@ public final class LogUpkeep implements AutoCloseable {
         if (!prunable && persisted.equals(upTo)) {
             return true;
         }
-        boolean caughtUp = fold.catchUp(stop);
-        long deleteUpTo = Sqlite.inWriteTransaction(db, c -> {
-            LogPosition folded = fold.foldSlice(); // what is left waits for the next round (or the applier)
+        // A turn ends once its burst of slices earned a breather: waiting it out here, the publisher would not publish.
+        BooleanSupplier halt = () -> stop.getAsBoolean() || Sqlite.breathing(db);
+        boolean more = !fold.catchUp(halt) || halt.getAsBoolean(); // deletions wait for the next turn
+        Sqlite.SqlWork<Long> record = c -> {
+            // Folded in the same transaction: a few rows since the catch-up (what is left waits for the next round).
+            LogPosition folded = more ? fold.folded() : fold.foldSlice();
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + ChangeLog.STATE
                     + " SET published_seq = ?, published_version = ?")) {
                 ps.setLong(1, upTo.seq());
@@ -67,7 +72,11 @@ public final class LogUpkeep implements AutoCloseable {
                 ps.executeUpdate();
             }
             return Math.min(publishedSeq, folded.seq());
-        });
+        };
+        long deleteUpTo = more ? Sqlite.inWriteTransaction(db, record) : Sqlite.inSlice(db, record);
+        if (more) {
+            return false;
+        }
         // The newest row always stays: SQLite numbers a new row max(seq) + 1, and an empty log would start
         // again at 1, below the positions readers resume from.
         int deleted;
@@ -75,7 +84,7 @@ public final class LogUpkeep implements AutoCloseable {
         long[] locked = {0};
         do {
             slice = deleteSlice;
-            deleted = Sqlite.inWriteTransaction(db, c -> {
+            deleted = Sqlite.inSlice(db, c -> {
                 locked[0] = System.nanoTime();
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ChangeLog.LOG + " WHERE seq <= min(?,"
                         + " (SELECT min(seq) FROM " + ChangeLog.LOG + ") + ?) AND seq < (SELECT max(seq) FROM "
@@ -91,10 +100,7 @@ public final class LogUpkeep implements AutoCloseable {
             } else if (held < Sqlite.SLICE_NANOS / 2 && deleteSlice < DELETE_SLICE && deleted >= slice) {
                 deleteSlice *= 2;
             }
-            if (deleted >= slice) {
-                Sqlite.pauseAfterSlice(locked[0]);
-            }
-        } while (deleted >= slice && !stop.getAsBoolean());
+        } while (deleted >= slice && !halt.getAsBoolean());
         long firstLogged;
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT min(seq) FROM " + ChangeLog.LOG)) {
             firstLogged = rs.next() ? rs.getLong(1) : 0;
@@ -103,7 +109,7 @@ public final class LogUpkeep implements AutoCloseable {
             Sqlite.inWriteTransaction(db, c -> PastShapes.forgetBefore(c, firstLogged)); // no row left they describe
         }
         persisted = upTo;
-        return caughtUp && deleted < slice;
+        return deleted < slice;
     }
 
     /**

@@ -80,7 +80,7 @@ public final class VersionFold implements AutoCloseable {
     }
 
     /**
-     * As {@link #catchUp()}, but stops after a slice's pause once {@code stop} says so. True when none remain.
+     * As {@link #catchUp()}, but stops after a slice once {@code stop} says so. True when none remain.
      */
     public boolean catchUp(BooleanSupplier stop) throws SQLException {
         // The engine's threads (publisher, applier, schema watcher) may all meet the same backlog; folding it in turns
@@ -91,14 +91,11 @@ public final class VersionFold implements AutoCloseable {
     }
 
     private boolean catchUpAlone(BooleanSupplier stop) throws SQLException {
-        long[] locked = {0};
-        while (Sqlite.inWriteTransaction(c, tx -> {
-            locked[0] = System.nanoTime();
+        while (Sqlite.inSlice(c, tx -> {
             boolean[] cut = {false};
-            foldRows(SLICE, locked[0] + Sqlite.SLICE_NANOS, cut);
+            foldRows(SLICE, System.nanoTime() + Sqlite.SLICE_NANOS, cut);
             return cut[0];
         })) {
-            Sqlite.pauseAfterSlice(locked[0]);
             if (stop.getAsBoolean()) {
                 return false;
             }
@@ -106,16 +103,20 @@ public final class VersionFold implements AutoCloseable {
         return true;
     }
 
+    /** How far the log is folded. */
+    public LogPosition folded() throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT folded_seq, folded_version FROM " + ChangeLog.STATE)) {
+            rs.next();
+            return new LogPosition(rs.getLong(1), rs.getLong(2));
+        }
+    }
+
     /** Folds up to {@code limit} rows, stopping at {@code deadline} (nanoTime); {@code cut} tells if rows were left. */
     private LogPosition foldRows(int limit, long deadline, boolean[] cut) throws SQLException {
         clearPending(); // what a failed fold left belongs to its rolled-back transaction
         int[] count = {0};
-        LogPosition folded;
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT folded_seq, folded_version FROM " + ChangeLog.STATE)) {
-            rs.next();
-            folded = new LogPosition(rs.getLong(1), rs.getLong(2));
-        }
+        LogPosition folded = folded();
         LogPosition last = changes.readKeys(c, folded, (seq, version, tx, change) -> {
             if (count[0] >= limit || (count[0] & 63) == 63 && System.nanoTime() - deadline >= 0) {
                 cut[0] = true;

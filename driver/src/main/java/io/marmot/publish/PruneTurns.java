@@ -8,10 +8,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * When the publisher prunes its log, and how much at a time: every second, a turn that stops taking slices after
- * {@value #TURN_MILLIS} ms of them and their pauses (the fold's and the deletion's slice under way finish it: about
- * 50 ms at most). A backlog's fold and deletion done whole kept the publishing thread from publishing for as long as
- * they took (0.1-1.25 s for 100,000 rows written in 100-row transactions, while the writer went on); the rest of it
- * now follows after the next cycle's publishing.
+ * {@value #TURN_MILLIS} ms, or once they earned the file a breather ({@link io.marmot.sqlite.Sqlite#inSlice}): about
+ * 10 ms of slices, after waiting out a breather under way. A backlog's fold and deletion done whole kept the
+ * publishing thread from publishing for as long as they took (0.1-1.25 s for 100,000 rows written in 100-row
+ * transactions, while the writer went on); the rest of it now follows after the next cycle's publishing.
  */
 final class PruneTurns {
     private static final long EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);

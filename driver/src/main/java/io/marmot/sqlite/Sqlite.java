@@ -52,28 +52,39 @@ public final class Sqlite {
      * How long one slice of the engine's long jobs (a backlog folded, a log pruned) may hold the write lock. Slices of
      * fixed row counts held it up to 1.2 s on a loaded machine (5,000 rows folded) and 150 ms (20,000 log rows
      * deleted), and another process's writer waited up to 280 ms while a 300,000-row commit was folded and pruned.
+     * Between bursts of slices the lock is left free ({@link SliceRhythm}).
      */
     public static final long SLICE_NANOS = 10_000_000;
 
-    /**
-     * Between the slices of a long job: leaves the write lock free for as long as the slice held it (since
-     * {@code lockedNanos}, when its transaction began), at most 50 ms. Back to back, slices starved the writers of
-     * other processes, whose SQLite busy handler naps up to 100 ms and kept waking while a slice held the lock (one
-     * waited 2.1 s, the whole fold of a 300,000-row commit).
-     */
-    public static void pauseAfterSlice(long lockedNanos) {
-        long held = System.nanoTime() - lockedNanos;
-        java.util.concurrent.locks.LockSupport.parkNanos(Math.min(held, MAX_PAUSE_NANOS));
-    }
-
-    private static final long MAX_PAUSE_NANOS = 50_000_000;
-
     /** Runs work in one IMMEDIATE transaction (the write lock is taken first, so it never fails half-way on BUSY). */
     public static <T> T inWriteTransaction(Connection c, SqlWork<T> work) throws SQLException {
+        return inWriteTransaction(c, work, false);
+    }
+
+    /**
+     * As {@link #inWriteTransaction}, for one slice of a long job, once the breather the file's last burst of slices
+     * earned is over ({@link SliceRhythm}).
+     */
+    public static <T> T inSlice(Connection c, SqlWork<T> work) throws SQLException {
+        return inWriteTransaction(c, work, true);
+    }
+
+    /** Whether the engine's long jobs on the connection's file are leaving the lock free now: a slice would wait. */
+    public static boolean breathing(Connection c) {
+        SliceRhythm rhythm = WriteLockWaiter.rhythmOf(c);
+        return rhythm != null && rhythm.breathing();
+    }
+
+    private static <T> T inWriteTransaction(Connection c, SqlWork<T> work, boolean slice) throws SQLException {
+        SliceRhythm rhythm = slice ? WriteLockWaiter.rhythmOf(c) : null;
+        if (rhythm != null) {
+            rhythm.awaitBreather();
+        }
         try (Statement s = c.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
         }
         WriteLockWaiter.took(c); // no waiter of this JVM is woken while this transaction holds the lock
+        long locked = System.nanoTime();
         try {
             T result = work.run(c);
             try (Statement s = c.createStatement()) {
@@ -89,6 +100,9 @@ public final class Sqlite {
             }
             throw e;
         } finally {
+            if (rhythm != null) {
+                rhythm.held(locked, System.nanoTime());
+            }
             WriteLockWaiter.handedOn(c);
         }
     }

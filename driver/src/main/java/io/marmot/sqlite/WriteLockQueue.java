@@ -50,6 +50,7 @@ final class WriteLockQueue {
     /** Guarded by this queue; {@link #head} mirrors its first element for lock-free looks on every statement. */
     private final ArrayDeque<Place> waiting = new ArrayDeque<>();
     private volatile Place head;
+    private final SliceRhythm rhythm = new SliceRhythm();
 
     private synchronized void add(Place p) {
         waiting.addLast(p);
@@ -128,6 +129,11 @@ final class WriteLockQueue {
                 queued = true;
                 queue.add(this);
             }
+        }
+
+        /** The rhythm of the engine's long jobs on this file. */
+        SliceRhythm rhythm() {
+            return queue.rhythm;
         }
 
         /** Whether it has a place among the waiters: for tests. */

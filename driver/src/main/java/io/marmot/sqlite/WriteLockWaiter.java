@@ -94,6 +94,12 @@ public final class WriteLockWaiter extends BusyHandler {
         }
     }
 
+    /** The rhythm of the engine's long jobs on the connection's file; null without a file or a waiter. */
+    static SliceRhythm rhythmOf(Connection c) {
+        WriteLockWaiter w = INSTALLED.get(c);
+        return w == null || w.place == null ? null : w.place.rhythm();
+    }
+
     /** As {@link #released}, for a connection that keeps its waiter at hand. */
     public void freed() {
         if (place != null) {

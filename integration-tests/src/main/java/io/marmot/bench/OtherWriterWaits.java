@@ -23,12 +23,20 @@ import java.util.concurrent.TimeUnit;
  * shown as the machine's own noise.
  */
 final class OtherWriterWaits {
-    /** Waits on one file: before the large commit (idle), and while the engine worked it off. */
-    record Waits(long idleMaxMicros, long maxMicros, double p99Micros, int transactions, int over50ms) {
+    /**
+     * Waits on one file: before the large commit (idle), and while the engine worked it off; {@code over50msInGc}: of
+     * those over 50 ms, how many a garbage collection of this JVM of 10 ms or more fell into.
+     */
+    record Waits(long idleMaxMicros, long maxMicros, double p99Micros, int transactions, int over50ms,
+            int over50msInGc) {
     }
 
-    /** The writer's file (fold, publish, prune), the peer's (apply), and how long the engine's work took. */
-    record Result(Waits writer, Waits peer, double commitSeconds, double prunedSeconds, double appliedSeconds) {
+    /**
+     * The writer's file (fold, publish, prune), the peer's (apply), how long the engine's work took, and the longest
+     * stop-the-world pause of this JVM meanwhile.
+     */
+    record Result(Waits writer, Waits peer, double commitSeconds, double prunedSeconds, double appliedSeconds,
+            long gcLongestMicros) {
     }
 
     private OtherWriterWaits() {
@@ -47,7 +55,7 @@ final class OtherWriterWaits {
                     s.execute("CREATE TABLE IF NOT EXISTS other_writes (at INTEGER NOT NULL, waited INTEGER NOT NULL)");
                 }
             }
-            try (Side onWriter = new Side(db); Side onPeer = new Side(peerDb)) {
+            try (GcPauses gc = new GcPauses(); Side onWriter = new Side(db); Side onPeer = new Side(peerDb)) {
                 Thread.sleep(3_000); // the other writers' waits with the engine idle
                 long idleEnd = OtherWriter.wallMicros();
                 long t0 = System.nanoTime();
@@ -75,8 +83,8 @@ final class OtherWriterWaits {
                 }
                 Thread.sleep(1_000);
                 long done = OtherWriter.wallMicros();
-                return new Result(onWriter.waits(idleEnd, committed, done), onPeer.waits(idleEnd, committed, done),
-                        commitSeconds, pruned, applied);
+                return new Result(onWriter.waits(idleEnd, committed, done, gc), onPeer.waits(idleEnd, committed, done, gc),
+                        commitSeconds, pruned, applied, gc.longest(committed, done));
             }
         } finally {
             io.marmot.Marmot.close(db);
@@ -118,8 +126,9 @@ final class OtherWriterWaits {
             reader.start();
         }
 
-        Waits waits(long idleEnd, long committed, long done) {
+        Waits waits(long idleEnd, long committed, long done, GcPauses gc) {
             long idleMax = 0;
+            int inGc = 0;
             List<Long> busy = new ArrayList<>();
             synchronized (lines) {
                 for (long[] l : lines) {
@@ -127,6 +136,9 @@ final class OtherWriterWaits {
                         idleMax = Math.max(idleMax, l[1]);
                     } else if (l[0] >= committed && l[0] < done) {
                         busy.add(l[1]);
+                        if (l[1] > 50_000 && gc.pausedWithin(l[0], l[0] + l[1], 10_000)) {
+                            inGc++;
+                        }
                     }
                 }
             }
@@ -136,7 +148,7 @@ final class OtherWriterWaits {
             busy.sort(null);
             long[] sorted = busy.stream().mapToLong(Long::longValue).toArray();
             int over = (int) busy.stream().filter(w -> w > 50_000).count();
-            return new Waits(idleMax, sorted[sorted.length - 1], Stats.percentile(sorted, 99), sorted.length, over);
+            return new Waits(idleMax, sorted[sorted.length - 1], Stats.percentile(sorted, 99), sorted.length, over, inGc);
         }
 
         @Override
