@@ -73,7 +73,7 @@ public final class LogUpkeep implements AutoCloseable {
             }
             return Math.min(publishedSeq, folded.seq());
         };
-        long deleteUpTo = more ? Sqlite.inWriteTransaction(db, record) : Sqlite.inSlice(db, record);
+        long deleteUpTo = more ? Sqlite.inWriteTransaction(db, record) : Sqlite.inSlice(db, record, x -> false);
         if (more) {
             return false;
         }
@@ -84,6 +84,7 @@ public final class LogUpkeep implements AutoCloseable {
         long[] locked = {0};
         do {
             slice = deleteSlice;
+            int full = slice;
             deleted = Sqlite.inSlice(db, c -> {
                 locked[0] = System.nanoTime();
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + ChangeLog.LOG + " WHERE seq <= min(?,"
@@ -93,7 +94,7 @@ public final class LogUpkeep implements AutoCloseable {
                     ps.setLong(2, deleteSlice);
                     return ps.executeUpdate();
                 }
-            });
+            }, n -> n >= full);
             long held = System.nanoTime() - locked[0];
             if (held > Sqlite.SLICE_NANOS && deleteSlice > 500) {
                 deleteSlice /= 2;

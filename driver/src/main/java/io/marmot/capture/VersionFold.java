@@ -63,10 +63,14 @@ public final class VersionFold implements AutoCloseable {
      * holding the write lock for seconds.
      */
     public boolean backlogAboveStepBack() throws SQLException {
+        return backlogAbove(STEP_BACK_ROWS);
+    }
+
+    private boolean backlogAbove(long rows) throws SQLException {
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT (SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG + ") - folded_seq"
                         + " FROM " + ChangeLog.STATE)) {
-            return rs.next() && rs.getLong(1) > STEP_BACK_ROWS;
+            return rs.next() && rs.getLong(1) > rows;
         }
     }
 
@@ -91,11 +95,20 @@ public final class VersionFold implements AutoCloseable {
     }
 
     private boolean catchUpAlone(BooleanSupplier stop) throws SQLException {
-        while (Sqlite.inSlice(c, tx -> {
+        Sqlite.SqlWork<Boolean> slice = tx -> {
             boolean[] cut = {false};
             foldRows(SLICE, System.nanoTime() + Sqlite.SLICE_NANOS, cut);
             return cut[0];
-        })) {
+        };
+        if (!backlogAbove(0)) {
+            return true; // the usual case before each applied transaction: no write transaction for nothing
+        }
+        // A few rows (a node writing while it applies): folded at once. Paced as slices, the applier waited out the
+        // breathers the publisher's pruning earned, leaving the lock idle (8 nodes writing: 10 % slower).
+        if (!backlogAbove(STEP_BACK_ROWS) && !Sqlite.inWriteTransaction(c, slice)) {
+            return true;
+        }
+        while (Sqlite.inSlice(c, slice, cut -> cut)) {
             if (stop.getAsBoolean()) {
                 return false;
             }

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import java.util.function.Predicate;
 import org.sqlite.SQLiteConnection;
 
 /** Opens the engine's own plain sqlite-jdbc connections, resolving the delegate driver once. */
@@ -58,15 +59,15 @@ public final class Sqlite {
 
     /** Runs work in one IMMEDIATE transaction (the write lock is taken first, so it never fails half-way on BUSY). */
     public static <T> T inWriteTransaction(Connection c, SqlWork<T> work) throws SQLException {
-        return inWriteTransaction(c, work, false);
+        return inWriteTransaction(c, work, null);
     }
 
     /**
      * As {@link #inWriteTransaction}, for one slice of a long job, once the breather the file's last burst of slices
-     * earned is over ({@link SliceRhythm}).
+     * earned is over ({@link SliceRhythm}); {@code more} tells from the slice's result whether the job has more to do.
      */
-    public static <T> T inSlice(Connection c, SqlWork<T> work) throws SQLException {
-        return inWriteTransaction(c, work, true);
+    public static <T> T inSlice(Connection c, SqlWork<T> work, Predicate<? super T> more) throws SQLException {
+        return inWriteTransaction(c, work, more);
     }
 
     /** Whether the engine's long jobs on the connection's file are leaving the lock free now: a slice would wait. */
@@ -75,8 +76,9 @@ public final class Sqlite {
         return rhythm != null && rhythm.breathing();
     }
 
-    private static <T> T inWriteTransaction(Connection c, SqlWork<T> work, boolean slice) throws SQLException {
-        SliceRhythm rhythm = slice ? WriteLockWaiter.rhythmOf(c) : null;
+    private static <T> T inWriteTransaction(Connection c, SqlWork<T> work, Predicate<? super T> more)
+            throws SQLException {
+        SliceRhythm rhythm = more != null ? WriteLockWaiter.rhythmOf(c) : null;
         if (rhythm != null) {
             rhythm.awaitBreather();
         }
@@ -85,11 +87,13 @@ public final class Sqlite {
         }
         WriteLockWaiter.took(c); // no waiter of this JVM is woken while this transaction holds the lock
         long locked = System.nanoTime();
+        boolean left = false;
         try {
             T result = work.run(c);
             try (Statement s = c.createStatement()) {
                 s.execute("COMMIT");
             }
+            left = rhythm != null && more.test(result);
             return result;
         } catch (Throwable e) {
             // Errors too: a transaction left open makes every later BEGIN of this connection fail.
@@ -101,7 +105,7 @@ public final class Sqlite {
             throw e;
         } finally {
             if (rhythm != null) {
-                rhythm.held(locked, System.nanoTime());
+                rhythm.held(locked, System.nanoTime(), left);
             }
             WriteLockWaiter.handedOn(c);
         }

@@ -24,27 +24,40 @@ class SliceRhythmTest {
     void shortSlicesEarnABreatherOnlyOnceTheirBurstLasted10Ms() {
         SliceRhythm r = new SliceRhythm();
         for (int i = 0; i < 4; i++) { // 1-ms slices 1 ms apart: the burst spans 7 ms
-            r.held(base + 2 * i * MS, base + (2 * i + 1) * MS);
+            r.held(base + 2 * i * MS, base + (2 * i + 1) * MS, true);
             assertFalse(r.breathing(), "slice " + i);
         }
-        r.held(base + 9 * MS, base + 10 * MS);
+        r.held(base + 9 * MS, base + 10 * MS, true);
         assertTrue(r.breathing(), "a burst of 10 ms is followed by a breather");
     }
 
     @Test
     void aSliceAfterAQuietSpellBeginsABurstOfItsOwn() {
         SliceRhythm r = new SliceRhythm();
-        r.held(base, base + 6 * MS);
-        r.held(base + 26 * MS, base + 32 * MS); // 20 ms after the last: a new burst, 6 ms long
+        r.held(base, base + 6 * MS, true);
+        r.held(base + 26 * MS, base + 32 * MS, true); // 20 ms after the last: a new burst, 6 ms long
         assertFalse(r.breathing());
-        r.held(base + 33 * MS, base + 37 * MS); // the same burst, now 11 ms long
+        r.held(base + 33 * MS, base + 37 * MS, true); // the same burst, now 11 ms long
+        assertTrue(r.breathing());
+    }
+
+    /** The applier folds the few rows committed since its last transaction before each: no burst of its own. */
+    @Test
+    void shortJobsOfOneSliceBeginNoBurst() {
+        SliceRhythm r = new SliceRhythm();
+        for (int i = 0; i < 20; i++) {
+            r.held(base + i * MS, base + i * MS + MS / 2, false);
+        }
+        assertFalse(r.breathing());
+        r.held(base + 20 * MS, base + 21 * MS, true); // a job with more to do begins a burst
+        r.held(base + 21 * MS, base + 32 * MS, false); // its last slice ends it, 11 ms on
         assertTrue(r.breathing());
     }
 
     @Test
     void oneLongSliceEarnsABreather() {
         SliceRhythm r = new SliceRhythm();
-        r.held(base, base + 40 * MS);
+        r.held(base, base + 40 * MS, false);
         assertTrue(r.breathing());
     }
 
@@ -61,11 +74,11 @@ class SliceRhythmTest {
             Sqlite.inSlice(folding, c -> {
                 LockSupport.parkNanos(12 * MS); // a slice that held the lock 12 ms
                 return null;
-            });
+            }, x -> false);
             long freed = System.nanoTime();
             assertTrue(Sqlite.breathing(pruning), "the file's breather is under way for its other connections");
             assertFalse(Sqlite.breathing(elsewhere), "another file keeps its own rhythm");
-            long sliced = Sqlite.inSlice(pruning, c -> System.nanoTime());
+            long sliced = Sqlite.inSlice(pruning, c -> System.nanoTime(), x -> false);
             assertTrue(sliced - freed >= 20 * MS, "the slice began " + (sliced - freed) / MS + " ms after");
             assertFalse(Sqlite.breathing(pruning));
         }
