@@ -20,8 +20,8 @@ final class ConnectionTrouble {
     private long totalDrops;
     private long slowConsumers;
     private long lastSlowConsumer = Long.MIN_VALUE;
-    private long heartbeatAlarms;
-    private long lastHeartbeatAlarmSaid = Long.MIN_VALUE;
+    private final SaidOnceAWindow heartbeatAlarms = new SaidOnceAWindow();
+    private final SaidOnceAWindow pullErrors = new SaidOnceAWindow();
 
     ConnectionTrouble(LongSupplier clockMillis) {
         this.clock = clockMillis;
@@ -51,17 +51,24 @@ final class ConnectionTrouble {
      * minutes), and a warning each would bury the one that matters.
      */
     synchronized boolean heartbeatAlarm() {
-        long now = clock.getAsLong();
-        heartbeatAlarms++;
-        boolean say = lastHeartbeatAlarmSaid == Long.MIN_VALUE || now - lastHeartbeatAlarmSaid >= WINDOW_MILLIS;
-        if (say) {
-            lastHeartbeatAlarmSaid = now;
-        }
-        return say;
+        return heartbeatAlarms.occurred(clock.getAsLong());
     }
 
     synchronized long heartbeatAlarms() {
-        return heartbeatAlarms;
+        return heartbeatAlarms.count;
+    }
+
+    /**
+     * The server answered a pull with an error status (a consumer deleted, a request refused): jnats' ordered
+     * consumers recover on their own and the feeds' watchdog covers one that stays silent, but a storm of them (jnats
+     * 2.26 once drew 168,000 refusals in half a minute) is worth a line. Returns whether to say so (once a window).
+     */
+    synchronized boolean pullError() {
+        return pullErrors.occurred(clock.getAsLong());
+    }
+
+    synchronized long pullErrors() {
+        return pullErrors.count;
     }
 
     synchronized long totalDrops() {
@@ -91,6 +98,22 @@ final class ConnectionTrouble {
     private void forgetOld(long now) {
         while (!drops.isEmpty() && now - drops.peekFirst() >= WINDOW_MILLIS) {
             drops.pollFirst();
+        }
+    }
+
+    /** How often something happened, said at most once a {@link #WINDOW_MILLIS}. */
+    private static final class SaidOnceAWindow {
+        long count;
+        private long lastSaid = Long.MIN_VALUE;
+
+        /** Counts one; whether to say so. */
+        boolean occurred(long now) {
+            count++;
+            boolean say = lastSaid == Long.MIN_VALUE || now - lastSaid >= WINDOW_MILLIS;
+            if (say) {
+                lastSaid = now;
+            }
+            return say;
         }
     }
 }

@@ -263,6 +263,28 @@ final class SharedConnection {
         }
 
         @Override
+        public void pullStatusError(Connection conn, io.nats.client.JetStreamSubscription sub,
+                io.nats.client.support.Status status) {
+            pullStatus(status);
+        }
+
+        @Override
+        public void unhandledStatus(Connection conn, io.nats.client.JetStreamSubscription sub,
+                io.nats.client.support.Status status) {
+            pullStatus(status);
+        }
+
+        private void pullStatus(io.nats.client.support.Status status) {
+            if (trouble.pullError()) {
+                log.warn("{} - NATS refused a pull: {} {} ({} on this connection so far, at most one such warning a"
+                        + " minute; the feeds read again)", name, status.getCode(), status.getMessage(),
+                        trouble.pullErrors());
+            } else {
+                log.debug("{} - NATS refused a pull: {} {}", name, status.getCode(), status.getMessage());
+            }
+        }
+
+        @Override
         public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
             if (trouble.slowConsumer()) {
                 log.warn("{} - NATS slow consumer: the client dropped messages a feed could not take in time ({} so"

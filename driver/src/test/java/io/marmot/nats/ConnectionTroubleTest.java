@@ -49,4 +49,16 @@ class ConnectionTroubleTest {
         assertEquals(7, trouble.heartbeatAlarms());
         assertEquals("", trouble.problem(), "no health problem: the feed watchdog reads a silent feed again");
     }
+
+    @Test
+    void refusedPullsAreSaidAtMostOnceAMinuteAndCountedApartFromHeartbeatAlarms() {
+        assertTrue(trouble.pullError(), "the first is said");
+        assertTrue(!trouble.pullError());
+        assertTrue(trouble.heartbeatAlarm(), "a heartbeat alarm is said on its own account");
+        now.addAndGet(ConnectionTrouble.WINDOW_MILLIS);
+        assertTrue(trouble.pullError());
+        assertEquals(3, trouble.pullErrors());
+        assertEquals(1, trouble.heartbeatAlarms());
+        assertEquals("", trouble.problem());
+    }
 }
