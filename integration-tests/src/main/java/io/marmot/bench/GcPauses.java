@@ -56,17 +56,15 @@ final class GcPauses implements NotificationListener, AutoCloseable {
         return max;
     }
 
-    /** Whether a pause of at least {@code minMicros} overlapped the interval (epoch microseconds). */
-    boolean pausedWithin(long from, long to, long minMicros) {
+    /** How long pauses took within the interval (epoch microseconds), in microseconds. */
+    long pausedWithin(long from, long to) {
+        long sum = 0;
         synchronized (pauses) {
             for (long[] p : pauses) {
-                // Millisecond clock: a pause may seem to end up to a millisecond before it did.
-                if (p[1] - p[0] >= minMicros && p[1] + 1000 >= from && p[0] <= to) {
-                    return true;
-                }
+                sum += Math.max(0, Math.min(to, p[1]) - Math.max(from, p[0]));
             }
         }
-        return false;
+        return sum;
     }
 
     @Override

@@ -99,12 +99,12 @@ final class LocalWritesSection {
                 + " (`BEGIN IMMEDIATE`, SQLite's own busy timeout), timing each `BEGIN IMMEDIATE`. Its waits from the"
                 + " commit until the writer's log was folded, published and pruned (%.1f s later) and the peer held"
                 + " every row (%.1f s later), plus a second; beside them the longest wait in the 3 s before the"
-                + " commit, the engine idle, and of the waits over 50 ms those a garbage collection of this JVM of"
-                + " 10 ms or more fell into (the longest meanwhile: %.1f ms). Goal: never more than 50 ms because of the"
-                + " engine.", rows, r.commitSeconds(), r.prunedSeconds(), r.appliedSeconds(), r.gcLongestMicros() / 1e3));
+                + " commit, the engine idle, and of the waits over 50 ms those that were so only by the garbage"
+                + " collections of this JVM that fell into them (the longest meanwhile: %.1f ms). Goal: never more than"
+                + " 50 ms because of the engine.", rows, r.commitSeconds(), r.prunedSeconds(), r.appliedSeconds(), r.gcLongestMicros() / 1e3));
         line.accept("");
         line.accept("| file | the engine's work | other writer's transactions | longest wait | p99 wait | waits > 50 ms"
-                + " | of them in a GC pause | longest wait, engine idle |");
+                + " | of them only by GC pauses | longest wait, engine idle |");
         line.accept("|---|---|---|---|---|---|---|---|");
         waitsRow("the writer's", "fold, publish, prune", r.writer());
         waitsRow("the peer's", "apply (and fold)", r.peer());

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 final class OtherWriterWaits {
     /**
      * Waits on one file: before the large commit (idle), and while the engine worked it off; {@code over50msInGc}: of
-     * those over 50 ms, how many a garbage collection of this JVM of 10 ms or more fell into.
+     * those over 50 ms, how many were so only by the garbage collections of this JVM that fell into them.
      */
     record Waits(long idleMaxMicros, long maxMicros, double p99Micros, int transactions, int over50ms,
             int over50msInGc) {
@@ -136,7 +136,7 @@ final class OtherWriterWaits {
                         idleMax = Math.max(idleMax, l[1]);
                     } else if (l[0] >= committed && l[0] < done) {
                         busy.add(l[1]);
-                        if (l[1] > 50_000 && gc.pausedWithin(l[0], l[0] + l[1], 10_000)) {
+                        if (l[1] > 50_000 && l[1] - gc.pausedWithin(l[0], l[0] + l[1]) <= 50_000) {
                             inGc++;
                         }
                     }
