@@ -157,6 +157,7 @@ final class StreamFeeds {
                 .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, from));
         reader.consumer = nc.getStreamContext(feed.stream).createOrderedConsumer(config)
                 .consume(ConsumeOptions.builder().batchSize(PULL_MESSAGES).thresholdPercent(50).expiresIn(PULL_EXPIRES_MILLIS)
+                        .raiseStatusWarnings() // a pull refused for its size is a warning, silent without this
                         .build(), link.dispatcher(), reader);
         if (feed.live != reader) {
             stopQuietly(reader.consumer); // paused (or stopped) before the consumer was known

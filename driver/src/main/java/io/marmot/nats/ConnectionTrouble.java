@@ -71,6 +71,16 @@ final class ConnectionTrouble {
         return pullErrors.count;
     }
 
+    /**
+     * Whether a pull's status (jnats: an error, else a warning) is a refusal worth counting. Not: the ends of pulls
+     * (no messages, a request timed out, a batch completed, a server shutting down or changing leader: jnats pulls
+     * again) and a consumer deleted (a feed stopped or read again by this engine, or an ordered consumer's reset).
+     */
+    static boolean refusal(String message, boolean error) {
+        String m = message == null ? "" : message;
+        return error ? !m.contains("Consumer Deleted") : m.contains("Exceeds MaxBytes");
+    }
+
     synchronized long totalDrops() {
         return totalDrops;
     }

@@ -265,17 +265,25 @@ final class SharedConnection {
         @Override
         public void pullStatusError(Connection conn, io.nats.client.JetStreamSubscription sub,
                 io.nats.client.support.Status status) {
-            pullStatus(status);
+            pullStatus(status, true);
+        }
+
+        @Override
+        public void pullStatusWarning(Connection conn, io.nats.client.JetStreamSubscription sub,
+                io.nats.client.support.Status status) {
+            pullStatus(status, false);
         }
 
         @Override
         public void unhandledStatus(Connection conn, io.nats.client.JetStreamSubscription sub,
                 io.nats.client.support.Status status) {
-            pullStatus(status);
+            pullStatus(status, true);
         }
 
-        private void pullStatus(io.nats.client.support.Status status) {
-            if (trouble.pullError()) {
+        private void pullStatus(io.nats.client.support.Status status, boolean error) {
+            if (!ConnectionTrouble.refusal(status.getMessage(), error)) {
+                log.trace("{} - NATS pull status: {} {}", name, status.getCode(), status.getMessage());
+            } else if (trouble.pullError()) {
                 log.warn("{} - NATS refused a pull: {} {} ({} on this connection so far, at most one such warning a"
                         + " minute; the feeds read again)", name, status.getCode(), status.getMessage(),
                         trouble.pullErrors());

@@ -22,7 +22,7 @@ final class SliceRhythm {
     /** Guarded by this: when the burst under way began, and when its last slice freed the lock. */
     private long burstBegan;
     private long lastFreed = System.nanoTime() - BREATHER_NANOS;
-    /** Before this (nanoTime), no transaction of the engine's takes the lock. */
+    /** Before this (nanoTime), no slice of the engine's begins on the file. */
     private volatile long breatherEnds = lastFreed;
 
     boolean breathing() {

@@ -61,4 +61,15 @@ class ConnectionTroubleTest {
         assertEquals(1, trouble.heartbeatAlarms());
         assertEquals("", trouble.problem());
     }
+
+    @Test
+    void onlyRefusalsCountNotTheEndsOfPulls() {
+        assertTrue(ConnectionTrouble.refusal("Message Size Exceeds MaxBytes", false), "the size refusal of jnats 2.26");
+        assertTrue(!ConnectionTrouble.refusal("Request Timeout", false), "a pull that expired");
+        assertTrue(!ConnectionTrouble.refusal("No Messages", false));
+        assertTrue(!ConnectionTrouble.refusal("Exceeded MaxWaiting", false));
+        assertTrue(!ConnectionTrouble.refusal("Consumer Deleted", true), "a feed stopped or read again");
+        assertTrue(ConnectionTrouble.refusal("Consumer is push based", true));
+        assertTrue(ConnectionTrouble.refusal(null, true));
+    }
 }
