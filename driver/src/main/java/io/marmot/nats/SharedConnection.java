@@ -6,7 +6,6 @@ import io.marmot.replication.Daemons;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
-import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import java.io.IOException;
@@ -110,7 +109,7 @@ final class SharedConnection {
                 .readerThreadFactory(Daemons.factory(name + "-reader"))
                 .writerThreadFactory(Daemons.factory(name + "-writer"))
                 .connectionListener(this::event)
-                .errorListener(new LoggingErrorListener());
+                .errorListener(new LoggingErrorListener(name, trouble));
         try {
             Nats.connectAsynchronously(b.build(), true);
         } catch (InterruptedException e) {
@@ -231,73 +230,5 @@ final class SharedConnection {
         engineWork.shutdownNow();
         connecting.shutdownNow();
         callbacks.shutdown(); // the last events (closed) are still told
-    }
-
-    /** jnats reports through slf4j instead of stderr. */
-    private final class LoggingErrorListener implements ErrorListener {
-        @Override
-        public void errorOccurred(Connection conn, String error) {
-            log.warn("{} - NATS error: {}", name, error);
-        }
-
-        @Override
-        public void exceptionOccurred(Connection conn, Exception exp) {
-            log.debug("{} - NATS exception: {}", name, exp.toString());
-        }
-
-        /**
-         * A consumer's server died while this connection stayed up: its pulls go unanswered and jnats notices only
-         * now (45 to 90 s on); the applier's watchdog has usually read the feed again by then. Said, so that a
-         * silent minute is not silent in the log.
-         */
-        @Override
-        public void heartbeatAlarm(Connection conn, io.nats.client.JetStreamSubscription sub, long lastStreamSequence,
-                long lastConsumerSequence) {
-            if (trouble.heartbeatAlarm()) {
-                log.warn("{} - NATS heartbeat alarm: a consumer delivered nothing for three heartbeats (last stream"
-                        + " sequence {}; {} on this connection so far, at most one such warning a minute)", name,
-                        lastStreamSequence, trouble.heartbeatAlarms());
-            } else {
-                log.debug("{} - NATS heartbeat alarm (last stream sequence {})", name, lastStreamSequence);
-            }
-        }
-
-        @Override
-        public void pullStatusError(Connection conn, io.nats.client.JetStreamSubscription sub,
-                io.nats.client.support.Status status) {
-            pullStatus(status, true);
-        }
-
-        @Override
-        public void pullStatusWarning(Connection conn, io.nats.client.JetStreamSubscription sub,
-                io.nats.client.support.Status status) {
-            pullStatus(status, false);
-        }
-
-        @Override
-        public void unhandledStatus(Connection conn, io.nats.client.JetStreamSubscription sub,
-                io.nats.client.support.Status status) {
-            pullStatus(status, true);
-        }
-
-        private void pullStatus(io.nats.client.support.Status status, boolean error) {
-            if (!ConnectionTrouble.refusal(status.getMessage(), error)) {
-                log.trace("{} - NATS pull status: {} {}", name, status.getCode(), status.getMessage());
-            } else if (trouble.pullError()) {
-                log.warn("{} - NATS refused a pull: {} {} ({} on this connection so far, at most one such warning a"
-                        + " minute; the feeds read again)", name, status.getCode(), status.getMessage(),
-                        trouble.pullErrors());
-            } else {
-                log.debug("{} - NATS refused a pull: {} {}", name, status.getCode(), status.getMessage());
-            }
-        }
-
-        @Override
-        public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
-            if (trouble.slowConsumer()) {
-                log.warn("{} - NATS slow consumer: the client dropped messages a feed could not take in time ({} so"
-                        + " far); the feeds read them again", name, trouble.slowConsumers());
-            }
-        }
     }
 }
