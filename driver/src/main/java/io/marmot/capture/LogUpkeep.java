@@ -61,11 +61,7 @@ public final class LogUpkeep implements AutoCloseable {
         }
         // A turn ends once its burst of slices earned a breather: waiting it out here, the publisher would not publish.
         BooleanSupplier halt = () -> stop.getAsBoolean() || Sqlite.breathing(db);
-        Boolean caughtUp = fold.tryCatchUp(halt);
-        if (caughtUp == null) {
-            return false; // another thread folds the backlog; the publisher publishes on meanwhile
-        }
-        boolean more = !caughtUp || halt.getAsBoolean(); // deletions wait for the next turn
+        boolean more = !fold.catchUp(halt) || halt.getAsBoolean(); // deletions wait for the next turn
         Sqlite.SqlWork<Long> record = c -> {
             // Folded in the same transaction: a few rows since the catch-up (what is left waits for the next round).
             LogPosition folded = more ? fold.folded() : fold.foldSlice();
@@ -115,11 +111,6 @@ public final class LogUpkeep implements AutoCloseable {
         }
         persisted = upTo;
         return deleted < slice;
-    }
-
-    /** Whether another thread of the engine is folding local changes now (the applier, before it applies). */
-    public boolean foldingElsewhere() {
-        return fold.foldingElsewhere();
     }
 
     /**

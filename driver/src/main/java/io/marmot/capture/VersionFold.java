@@ -13,7 +13,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -81,38 +80,18 @@ public final class VersionFold implements AutoCloseable {
      * make the application's writers time out. The caller folds the remainder inside its own transaction.
      */
     public void catchUp() throws SQLException {
-        // The engine's threads (publisher, applier, schema watcher) may all meet the same backlog; folding it in turns
-        // they would fill each other's breathers and keep the lock taken. The others wait here and find it folded.
-        ReentrantLock turn = versions.shared().catchUpTurn();
-        turn.lock();
-        try {
-            catchUpAlone(() -> false);
-        } finally {
-            turn.unlock();
-        }
+        catchUp(() -> false);
     }
 
     /**
-     * As {@link #catchUp()}, but stops after a slice once {@code stop} says so: true when none remain, false when some
-     * do, null at once when another thread is folding them. The publisher's turn waited for the applier's whole
-     * catch-up (2 s for a 300,000-row commit), publishing nothing meanwhile.
+     * As {@link #catchUp()}, but stops after a slice once {@code stop} says so. True when none remain.
      */
-    public Boolean tryCatchUp(BooleanSupplier stop) throws SQLException {
-        ReentrantLock turn = versions.shared().catchUpTurn();
-        if (!turn.tryLock()) {
-            return null;
-        }
-        try {
+    public boolean catchUp(BooleanSupplier stop) throws SQLException {
+        // The engine's threads (publisher, applier, schema watcher) may all meet the same backlog; folding it in turns
+        // they would fill each other's pauses and keep the lock taken. The others wait here and find it folded.
+        synchronized (versions.shared().catchUpTurn()) {
             return catchUpAlone(stop);
-        } finally {
-            turn.unlock();
         }
-    }
-
-    /** Whether another thread holds the turn of catching up. */
-    public boolean foldingElsewhere() {
-        ReentrantLock turn = versions.shared().catchUpTurn();
-        return turn.isLocked() && !turn.isHeldByCurrentThread();
     }
 
     private boolean catchUpAlone(BooleanSupplier stop) throws SQLException {

@@ -1,7 +1,5 @@
 package io.marmot.clock;
 
-import java.util.concurrent.locks.ReentrantLock;
-
 /**
  * What the parts of one engine that write its database's row versions share, handed to each by constructor (the
  * publisher's log upkeep, the applier's writer, repair, snapshot merges, the schema watcher, DDL through the driver):
@@ -10,7 +8,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class VersionWriters {
     private final ChangedKeys changed;
-    private final ReentrantLock catchUpTurn = new ReentrantLock();
+    private final Object catchUpTurn = new Object();
     private int followedSchema = -1;
 
     /** @param changed the collector of changed keys; null when nothing verifies (no need to collect then) */
@@ -54,7 +52,7 @@ public final class VersionWriters {
     }
 
     /** Held while one of them folds a backlog: the others wait, then find it folded (see {@code VersionFold}). */
-    public ReentrantLock catchUpTurn() {
+    public Object catchUpTurn() {
         return catchUpTurn;
     }
 }

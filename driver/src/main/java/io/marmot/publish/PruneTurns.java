@@ -30,18 +30,16 @@ final class PruneTurns {
     }
 
     /**
-     * One turn (cut short once {@code closing}). Returns whether another should follow at once: rows were left, and no
-     * other thread of the engine is folding them (then the publisher's next cycle comes with the next look at the
-     * file, within 25 ms, rather than at once and again and again while that thread folds).
+     * One turn (cut short once {@code closing}); false when rows were left, and the next turn is due at once.
      */
     boolean turn(LogUpkeep upkeep, LogPosition upTo, boolean publishes, BooleanSupplier closing) throws SQLException {
         last = System.nanoTime();
         long ends = last + TimeUnit.MILLISECONDS.toNanos(TURN_MILLIS);
         if (upkeep.prune(upTo, publishes, () -> closing.getAsBoolean() || System.nanoTime() - ends > 0)) {
             prunedAt = upTo;
-            return false;
+            return true;
         }
         last -= EVERY_NANOS;
-        return !upkeep.foldingElsewhere();
+        return false;
     }
 }

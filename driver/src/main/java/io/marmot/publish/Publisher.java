@@ -244,7 +244,7 @@ public final class Publisher implements AutoCloseable {
     /** A turn of the log's upkeep ({@link PruneTurns}); what it left is pruned after the next cycle's publishing. */
     private void prune() throws SQLException {
         stats.pendingChanges.set(backlog());
-        if (pruning.turn(conn.upkeep(), acked, config.publish(), () -> closed) && !closed) {
+        if (!pruning.turn(conn.upkeep(), acked, config.publish(), () -> closed) && !closed) {
             workPending = true;
         }
     }
