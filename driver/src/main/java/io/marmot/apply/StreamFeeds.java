@@ -6,12 +6,14 @@ import io.marmot.replication.MarmotRuntime;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamOptions;
 import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
 import io.nats.client.MessageHandler;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -63,6 +65,15 @@ final class StreamFeeds {
      * stops delivering is caught by the {@link FeedWatchdog}, not by missed heartbeats.
      */
     static final long PULL_EXPIRES_MILLIS = 300_000;
+    /**
+     * How long the server may take to answer for a feed's new consumer (the stream's lookup and the consumer's
+     * creation). nats-server 2.9 places a consumer of one replica on any server of the stream at random, one just
+     * killed included: that creation is never answered, and at the client's default of 5 s three such placements in a
+     * row held a node's feed back 15 s beyond the death (ConsumerHostKilledTest failed, 40 s). Answered creations take
+     * milliseconds; the next attempt (after 100 ms, then doubling) lands on a live server with two chances in three.
+     */
+    static final Duration CREATE_TIMEOUT = Duration.ofSeconds(2);
+    private static final JetStreamOptions CREATING = JetStreamOptions.builder().requestTimeout(CREATE_TIMEOUT).build();
 
     private final long nodeId;
     private final NatsLink link;
@@ -155,7 +166,7 @@ final class StreamFeeds {
         feed.live = reader;
         OrderedConsumerConfiguration config = new OrderedConsumerConfiguration()
                 .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(Math.max(1, from));
-        reader.consumer = nc.getStreamContext(feed.stream).createOrderedConsumer(config)
+        reader.consumer = nc.getStreamContext(feed.stream, CREATING).createOrderedConsumer(config)
                 .consume(ConsumeOptions.builder().batchSize(PULL_MESSAGES).thresholdPercent(50).expiresIn(PULL_EXPIRES_MILLIS)
                         .raiseStatusWarnings() // a pull refused for its size is a warning, silent without this
                         .build(), link.dispatcher(), reader);
