@@ -134,7 +134,8 @@ class CodingRulesTest {
             "jdbc/MarmotConnection", "config/MarmotConfig", "config/ConfigKey", "config/ConfigException",
             "config/NatsSettings", "config/EmbeddedCluster", "config/RouteTls", "config/StreamSettings", "config/SnapshotSettings",
             "engine/MarmotEngine", "engine/Health", "engine/ClusterLock", "hibernate/MarmotId",
-            "hibernate/MarmotIdGenerator", "replication/ReplicationStats", "feed/ChangeFeedStats",
+            "hibernate/MarmotIdGenerator", "replication/ReplicationStats", "replication/NatsTroubles",
+            "feed/ChangeFeedStats",
             "listen/ChangeListener", "listen/ChangeEvent", "listen/ChangedRow", "snapshot/Manifest",
             "snapshot/SnapshotStats");
     private static final Pattern PUBLIC_TYPE = Pattern.compile(

@@ -63,14 +63,15 @@ public final class VersionFold implements AutoCloseable {
      * holding the write lock for seconds.
      */
     public boolean backlogAboveStepBack() throws SQLException {
-        return backlogAbove(STEP_BACK_ROWS);
+        return backlog() > STEP_BACK_ROWS;
     }
 
-    private boolean backlogAbove(long rows) throws SQLException {
+    /** How many local changes wait to be folded. */
+    private long backlog() throws SQLException {
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT (SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG + ") - folded_seq"
                         + " FROM " + ChangeLog.STATE)) {
-            return rs.next() && rs.getLong(1) > rows;
+            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 
@@ -100,12 +101,13 @@ public final class VersionFold implements AutoCloseable {
             foldRows(SLICE, System.nanoTime() + Sqlite.SLICE_NANOS, cut);
             return cut[0];
         };
-        if (!backlogAbove(0)) {
+        long backlog = backlog();
+        if (backlog <= 0) {
             return true; // the usual case before each applied transaction: no write transaction for nothing
         }
         // A few rows (a node writing while it applies): folded at once. Paced as slices, the applier waited out the
         // breathers the publisher's pruning earned, leaving the lock idle (8 nodes writing: 10 % slower).
-        if (!backlogAbove(STEP_BACK_ROWS) && !Sqlite.inWriteTransaction(c, slice)) {
+        if (backlog <= STEP_BACK_ROWS && !Sqlite.inWriteTransaction(c, slice)) {
             return true;
         }
         while (Sqlite.inSlice(c, slice, cut -> cut)) {

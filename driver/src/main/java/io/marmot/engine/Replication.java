@@ -222,7 +222,7 @@ public final class Replication implements AutoCloseable {
     }
 
     public ReplicationStats stats() {
-        return stats.read();
+        return stats.read(link.troubles());
     }
 
     public boolean connected() {

@@ -1,5 +1,6 @@
 package io.marmot.nats;
 
+import io.marmot.replication.NatsTroubles;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.LongSupplier;
@@ -87,6 +88,11 @@ final class ConnectionTrouble {
 
     synchronized long slowConsumers() {
         return slowConsumers;
+    }
+
+    /** Everything counted so far. */
+    synchronized NatsTroubles counts() {
+        return new NatsTroubles(totalDrops, slowConsumers, heartbeatAlarms.count, pullErrors.count);
     }
 
     /** What is wrong now, for the node's health; empty when nothing is. */

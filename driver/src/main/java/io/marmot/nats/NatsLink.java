@@ -2,6 +2,7 @@ package io.marmot.nats;
 
 import io.marmot.config.NatsSettings;
 import io.marmot.replication.MarmotRuntime;
+import io.marmot.replication.NatsTroubles;
 import io.nats.client.Connection;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -103,6 +104,12 @@ public final class NatsLink implements AutoCloseable {
     public long drops() {
         SharedConnection c = connection;
         return c == null ? 0 : c.trouble().totalDrops();
+    }
+
+    /** What went wrong with the shared connection since it was opened. */
+    public NatsTroubles troubles() {
+        SharedConnection c = connection;
+        return c == null ? NatsTroubles.NONE : c.trouble().counts();
     }
 
     /** The URL, credentials masked. */

@@ -105,8 +105,13 @@ public final class ReplicationCounters {
         return Collections.unmodifiableMap(m);
     }
 
-    /** What the counters say now. */
+    /** What the counters say now, without the connection's troubles. */
     public ReplicationStats read() {
+        return read(NatsTroubles.NONE);
+    }
+
+    /** What the counters say now, with what went wrong with the NATS connection. */
+    public ReplicationStats read(NatsTroubles nats) {
         long waiting = oldestWaitingMillis;
         return new ReplicationStats(publishedMessages.get(), publishedChanges.get(), appliedMessages.get(), appliedChanges.get(),
                 staleChanges.get(), rejectedMessages.get(), parkedMessages.get(), missedMessages.get(),
@@ -118,7 +123,7 @@ public final class ReplicationCounters {
                 unsendableChanges.get(), peerAgreement, rowsFoundDifferent.get(), rowsRepaired.get(), rowsSettled.get(),
                 repairBytes.get(), lastRoundMillis, lastRoundCpuMicros, lastRoundBytes, lastRoundRowsRead,
                 behindMessages, feedStalls.get(), feedProblem, feedLookDueMillis, publishFailingSinceMillis, lastPublishError,
-                setUpFailingSinceMillis, lastSetUpError, listenerEventsDropped.get(), groupsGivenUp.get());
+                setUpFailingSinceMillis, lastSetUpError, listenerEventsDropped.get(), groupsGivenUp.get(), nats);
     }
 
     public void repaired(long different, long repaired, long settled, long bytes) {

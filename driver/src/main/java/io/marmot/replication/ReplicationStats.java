@@ -61,6 +61,7 @@ import java.util.Map;
  * @param groupsGivenUp transactions split into chunks whose missing chunks never came (each logged with its node and
  *     group): their writer most likely published the rows again in other messages; if not, the rows are missing here
  *     until verification, which compares at its next round after one, repairs them
+ * @param nats what went wrong with the NATS connection this node shares with the JVM's other engines
  */
 public record ReplicationStats(long publishedMessages, long publishedChanges, long appliedMessages, long appliedChanges,
         long staleChanges, long rejectedMessages, long parkedMessages, long missedMessages, long pendingChanges,
@@ -73,7 +74,7 @@ public record ReplicationStats(long publishedMessages, long publishedChanges, lo
         long lastRoundMillis, long lastRoundCpuMicros, long lastRoundBytes, long lastRoundRowsRead,
         long behindMessages, long feedStalls, String feedProblem, long feedLookDueMillis, long publishFailingSinceMillis,
         String lastPublishError, long setUpFailingSinceMillis, String lastSetUpError, long listenerEventsDropped,
-        long groupsGivenUp) {
+        long groupsGivenUp, NatsTroubles nats) {
     public ReplicationStats {
         conflicts = Collections.unmodifiableMap(new LinkedHashMap<>(conflicts)); // in the order of the kinds
         divergences = List.copyOf(divergences);

@@ -63,6 +63,18 @@ class ConnectionTroubleTest {
     }
 
     @Test
+    void countsAreReadTogetherForTheNodesStats() {
+        trouble.dropped();
+        trouble.slowConsumer();
+        trouble.slowConsumer();
+        trouble.heartbeatAlarm();
+        trouble.pullError();
+        trouble.pullError();
+        trouble.pullError();
+        assertEquals(new io.marmot.replication.NatsTroubles(1, 2, 1, 3), trouble.counts());
+    }
+
+    @Test
     void onlyRefusalsCountNotTheEndsOfPulls() {
         assertTrue(ConnectionTrouble.refusal("Message Size Exceeds MaxBytes", false), "the size refusal of jnats 2.26");
         assertTrue(!ConnectionTrouble.refusal("Request Timeout", false), "a pull that expired");

@@ -62,6 +62,15 @@ final class MetricsText {
                     labels, s.behindMessages());
             counter(b, "marmot_feed_stalls_total", "Times a stream's feed delivered nothing while the stream held more,"
                     + " and was read again.", labels, s.feedStalls());
+            io.marmot.replication.NatsTroubles t = s.nats();
+            counter(b, "marmot_nats_connection_drops_total", "Times the NATS connection this node shares with the JVM's"
+                    + " other engines dropped (logged).", labels, t.connectionDrops());
+            counter(b, "marmot_nats_slow_consumers_total", "Times the NATS client dropped messages a feed could not take"
+                    + " in time (logged; read again).", labels, t.slowConsumers());
+            counter(b, "marmot_nats_heartbeat_alarms_total", "Times a feed's consumer missed three heartbeats (logged).",
+                    labels, t.heartbeatAlarms());
+            counter(b, "marmot_nats_refused_pulls_total", "Pulls of the feeds NATS refused (logged).", labels,
+                    t.refusedPulls());
             counter(b, "marmot_groups_given_up_total", "Transactions in chunks whose missing chunks never came (logged;"
                     + " verification compares at its next round).", labels, s.groupsGivenUp());
             conflicts(b, labels, s.conflicts());

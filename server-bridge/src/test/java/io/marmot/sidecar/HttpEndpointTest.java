@@ -61,6 +61,15 @@ class HttpEndpointTest {
                     () -> metric(get(port, "/metrics").body(), "marmot_change_feed_emitting") == 1);
             assertEquals(0, metric(get(port, "/metrics").body(), "marmot_change_feed_missing_messages_total"));
 
+            for (String trouble : new String[] {"connection_drops", "slow_consumers", "heartbeat_alarms", "refused_pulls"}) {
+                assertEquals(0, metric(get(port, "/metrics").body(), "marmot_nats_" + trouble + "_total"), trouble);
+            }
+            nats.kill();
+            nats.restart();
+            Await.until(Duration.ofSeconds(30), "the node connected again, its connection's drop counted",
+                    () -> metric(get(port, "/metrics").body(), "marmot_nats_connected") == 1
+                            && metric(get(port, "/metrics").body(), "marmot_nats_connection_drops_total") == 1);
+
             assertEquals(404, get(port, "/nothing").statusCode());
             HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());

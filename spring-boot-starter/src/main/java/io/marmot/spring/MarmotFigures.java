@@ -55,6 +55,14 @@ public final class MarmotFigures {
                 r -> r.stats().backlogMillis() / 1000.0);
         counter(f, "marmot.feed.restarts", "Times a stream was read again because its delivery jumped.",
                 r -> r.stats().feedRestarts());
+        counter(f, "marmot.nats.connection.drops", "Times the NATS connection this node shares with the JVM's other"
+                + " engines dropped (logged).", r -> r.stats().nats().connectionDrops());
+        counter(f, "marmot.nats.slow.consumers", "Times the NATS client dropped messages a feed could not take in time.",
+                r -> r.stats().nats().slowConsumers());
+        counter(f, "marmot.nats.heartbeat.alarms", "Times a feed's consumer missed three heartbeats (logged).",
+                r -> r.stats().nats().heartbeatAlarms());
+        counter(f, "marmot.nats.refused.pulls", "Pulls of the feeds NATS refused (logged).",
+                r -> r.stats().nats().refusedPulls());
         gauge(f, "marmot.peers.agreeing", "Peers whose data equals this node's at the same stream positions.",
                 r -> r.stats().peersAgreeing());
         gauge(f, "marmot.peers.differing", "Peers whose data differs from this node's at the same stream positions.",
