@@ -32,9 +32,9 @@ class ColumnMergeTest {
             cluster.nats().stop();
             a.exec("UPDATE users SET email = 'new@example.com' WHERE id = 1");
             b.exec("UPDATE users SET last_login = 42 WHERE id = 1");
-            a.exec("UPDATE users SET email = 'a@example.com' WHERE id = 2");
+            inTransaction(a, "UPDATE users SET email = 'a@example.com' WHERE id = 2");
             Thread.sleep(5); // a later clock for b's write of the same column
-            b.exec("UPDATE users SET email = 'b@example.com' WHERE id = 2");
+            inTransaction(b, "UPDATE users SET email = 'b@example.com' WHERE id = 2");
             cluster.nats().restart();
 
             awaitEqual(a, b);
@@ -90,9 +90,9 @@ class ColumnMergeTest {
             Await.until(CONVERGE, "rows on b", () -> b.scalar("SELECT count(*) FROM items") == 2);
 
             cluster.nats().stop();
-            a.exec("DELETE FROM items WHERE id = 1");
+            inTransaction(a, "DELETE FROM items WHERE id = 1");
             Thread.sleep(5);
-            b.exec("UPDATE items SET price = 5 WHERE id = 1");
+            inTransaction(b, "UPDATE items SET price = 5 WHERE id = 1");
             cluster.nats().restart();
 
             awaitEqual(a, b);
@@ -142,11 +142,11 @@ class ColumnMergeTest {
             Await.until(CONVERGE, "row on b", () -> b.scalar("SELECT count(*) FROM accounts") == 1);
 
             cluster.nats().stop();
-            a.exec("INSERT INTO accounts VALUES ('a1', 'same@example.com', 'from a')");
-            a.exec("INSERT INTO accounts VALUES ('h', 'taken@example.com', 'older holder')");
+            inTransaction(a, "INSERT INTO accounts VALUES ('a1', 'same@example.com', 'from a')");
+            inTransaction(a, "INSERT INTO accounts VALUES ('h', 'taken@example.com', 'older holder')");
             Thread.sleep(5);
-            b.exec("INSERT INTO accounts VALUES ('b1', 'same@example.com', 'from b')"); // newer: keeps the value
-            b.exec("UPDATE accounts SET email = 'taken@example.com' WHERE id = 'r'"); // newer than a's insert of h
+            inTransaction(b, "INSERT INTO accounts VALUES ('b1', 'same@example.com', 'from b')"); // newer: keeps the value
+            inTransaction(b, "UPDATE accounts SET email = 'taken@example.com' WHERE id = 'r'"); // newer than a's h
             cluster.nats().restart();
 
             awaitEqual(a, b);
@@ -185,6 +185,11 @@ class ColumnMergeTest {
         });
     }
 
+    /**
+     * Stamped at its commit. The writes whose order a test sets by a 5 ms pause go through here: an auto-commit
+     * statement is stamped when the engine closes its group (docs/clocks.md), at the publisher's next cycle, which a
+     * loaded machine can delay past 5 ms and so order it after the other node's later write.
+     */
     private static void inTransaction(Node n, String sql) throws Exception {
         java.sql.Connection c = n.connection();
         c.setAutoCommit(false);
