@@ -90,8 +90,7 @@ public final class Applier implements AutoCloseable {
         this.progress = new StreamProgress(nodeId, stats.groupsGivenUp::incrementAndGet);
         this.starter = new FeedStarter(nodeId, config, stats, own, history, db, feeds, progress);
         this.intake = new MessageIntake(nodeId, stats, own, history, db, feeds, progress);
-        this.watchdog = new FeedWatchdog(nodeId, stats, link == null ? null : link::streamEnds,
-                config.streams().subjects(1));
+        this.watchdog = new FeedWatchdog(nodeId, stats, link, config.streams().subjects(1), ticks::written);
         for (int shard = 1; shard <= config.streams().shards(); shard++) {
             streams.add(config.streams().streamName(shard));
         }

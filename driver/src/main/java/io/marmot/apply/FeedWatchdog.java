@@ -1,6 +1,7 @@
 package io.marmot.apply;
 
 import io.marmot.config.Secrets;
+import io.marmot.nats.NatsLink;
 import io.marmot.nats.StreamEnds;
 import io.marmot.replication.Daemons;
 import io.marmot.replication.ReplicationCounters;
@@ -34,29 +35,15 @@ import org.slf4j.LoggerFactory;
  * leader election after another server died) is waited for instead.
  *
  * <p>Looks run on the applier's own step, so they never race it; while the node is idle and caught up they space
- * out, and read the streams' ends from the listing every engine on the connection shares ({@link StreamEnds}), so a
- * thousand idle databases cost a listing every few seconds, not a request per stream. Such an end is older than the
- * look, up to {@value #LISTING_AT_MOST_SECONDS} s: the next look then comes at most {@value #IDLE_LOOK_EVERY_SECONDS} s
- * after the listing was asked for, so that a message published meanwhile is seen within that bound as with a direct
- * look. An end a look cannot take from the listing (the stream is not in it, the listing failed or is too old) or
- * one that says the node is behind is asked of the stream itself, as are all ends while the feeds are active.
+ * out ({@link LookPace}), and read the streams' ends from the listing every engine on the connection shares
+ * ({@link StreamEnds}), so a thousand idle databases cost a listing every few seconds, not a request per stream. An
+ * end a look cannot take from the listing (the stream is not in it, the listing failed or is too old) or one that
+ * says the node is behind is asked of the stream itself, as are all ends while the feeds are active.
  */
 final class FeedWatchdog {
     private static final Logger log = LoggerFactory.getLogger(FeedWatchdog.class);
     static final long BEHIND_AFTER_SECONDS = 5;
     private static final long BEHIND_AFTER_NANOS = TimeUnit.SECONDS.toNanos(BEHIND_AFTER_SECONDS);
-    private static final long LOOK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
-    /** The longest wait between looks while idle: a feed stalled meanwhile is found at most this plus {@value #BEHIND_AFTER_SECONDS} s after a message it did not deliver. */
-    static final long IDLE_LOOK_EVERY_SECONDS = 20;
-    private static final long IDLE_LOOK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(IDLE_LOOK_EVERY_SECONDS);
-    /**
-     * The oldest shared listing an idle look takes its ends from: a quarter of the idle interval, so that idle looks
-     * come every 15 to 20 s (each a step of the applier) and one listing every 5 s serves every database of the
-     * connection (500 streams listed every 10 s cost nats-server about 0.03 % of a core; asked for one by one, 50 a
-     * second as 1,000 idle databases did, 1.5 %).
-     */
-    static final long LISTING_AT_MOST_SECONDS = IDLE_LOOK_EVERY_SECONDS / 4;
-    private static final long LISTING_AT_MOST_NANOS = TimeUnit.SECONDS.toNanos(LISTING_AT_MOST_SECONDS);
     /** Failed looks in a row before the problem is reported (one timeout is no cause for alarm). */
     private static final int FAILURES_REPORTED = 2;
     private static final int FAILURES_BEFORE_RECONNECT = 3;
@@ -69,8 +56,8 @@ final class FeedWatchdog {
     /** Selects this node's streams, among others of their shape, in the shared listing. */
     private final String listingFilter;
     private final Map<String, Mark> marks = new HashMap<>();
-    private long interval = LOOK_EVERY_NANOS;
-    private long nextLook = System.nanoTime() + LOOK_EVERY_NANOS;
+    private final LookPace pace = new LookPace();
+    private final Runnable wake;
     private int failures;
 
     /** A stream's end as seen at {@code seenAt}, not applied then, and what was applied at that moment. */
@@ -78,37 +65,46 @@ final class FeedWatchdog {
     }
 
     /**
-     * @param shared the listing of streams' ends shared on the connection (null or none: every look asks directly)
+     * @param link the connection's link (null: none; every look asks directly): its shared listing of the streams'
+     *     ends, and its word that a server of the cluster left
      * @param streamSubjects the subjects of one of the streams watched, to select their kind in the listing
+     * @param wake brings the applier's next tick forward (a tick still set for the idle look 20 s away would keep the
+     *     looks at that pace)
      */
-    FeedWatchdog(long nodeId, ReplicationCounters stats, Supplier<StreamEnds> shared, String streamSubjects) {
+    FeedWatchdog(long nodeId, ReplicationCounters stats, NatsLink link, String streamSubjects, Runnable wake) {
         this.nodeId = nodeId;
         this.stats = stats;
-        this.shared = shared;
+        this.shared = link == null ? () -> null : link::streamEnds;
         this.listingFilter = StreamEnds.filterLike(streamSubjects);
+        this.wake = wake;
+        if (link != null) {
+            link.onServerLeft(this::serverLeft);
+        }
+    }
+
+    /** A server of the cluster left: a look at once, and every few seconds for a while (any thread). */
+    private void serverLeft() {
+        pace.serverLeft();
+        wake.run();
     }
 
     boolean due() {
-        return System.nanoTime() - nextLook >= 0;
+        return pace.due();
     }
 
     /** How long until the next look is due (negative: overdue). */
     long nanosUntilDue() {
-        return nextLook - System.nanoTime();
+        return pace.nanosUntilDue();
     }
 
     /** Whether the feeds were active lately (the looks come every few seconds, not spaced out). */
     boolean watching() {
-        return interval == LOOK_EVERY_NANOS;
+        return pace.watching();
     }
 
     /** Something happened (a delivery, a new binding): look again soon. */
     void soon() {
-        interval = LOOK_EVERY_NANOS;
-        long next = System.nanoTime() + LOOK_EVERY_NANOS;
-        if (next - nextLook < 0) {
-            nextLook = next;
-        }
+        pace.soon();
     }
 
     /** The feeds stopped (not connected, replication paused): what was seen before says nothing now. */
@@ -129,7 +125,7 @@ final class FeedWatchdog {
      */
     List<String> look(Connection nc, List<String> streams, ToLongFunction<String> applied, boolean receiving) {
         long now = System.nanoTime();
-        boolean idle = interval > LOOK_EVERY_NANOS;
+        boolean idle = pace.idle();
         StreamEnds.Listing listing = null;
         /* When the oldest end this look relied on was read (the next look comes at most the idle interval after). */
         long seen = now;
@@ -213,17 +209,15 @@ final class FeedWatchdog {
         if (problem.length() > 0 || failures == 0) {
             stats.feedProblem = problem.toString();
         }
-        interval = active ? LOOK_EVERY_NANOS : Math.min(interval * 2, IDLE_LOOK_EVERY_NANOS);
-        long wait = Math.min(interval, seen + IDLE_LOOK_EVERY_NANOS - now);
-        nextLook = now + wait;
+        long wait = pace.next(active, seen, now);
         stats.feedLookDueMillis = System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(wait);
         return stalled;
     }
 
-    /** The shared listing, if one asked for at most {@value #LISTING_AT_MOST_SECONDS} s ago can be had; else null. */
+    /** The shared listing, if one recent enough for the pace of looks can be had; else null. */
     private StreamEnds.Listing listing(Connection nc, long now) {
-        StreamEnds ends = shared == null ? null : shared.get();
-        return ends == null ? null : ends.since(nc, listingFilter, now - LISTING_AT_MOST_NANOS);
+        StreamEnds ends = shared.get();
+        return ends == null ? null : ends.since(nc, listingFilter, now - pace.listingAtMostNanos(now));
     }
 
     /**

@@ -21,6 +21,7 @@ final class ConnectionTrouble {
     private long totalDrops;
     private long slowConsumers;
     private long lastSlowConsumer = Long.MIN_VALUE;
+    private long serversLeft;
     private final SaidOnceAWindow heartbeatAlarms = new SaidOnceAWindow();
     private final SaidOnceAWindow pullErrors = new SaidOnceAWindow();
 
@@ -90,9 +91,14 @@ final class ConnectionTrouble {
         return slowConsumers;
     }
 
+    /** The server connected to said another server of its cluster left (logged each time: it is rare). */
+    synchronized void serverLeft() {
+        serversLeft++;
+    }
+
     /** Everything counted so far. */
     synchronized NatsTroubles counts() {
-        return new NatsTroubles(totalDrops, slowConsumers, heartbeatAlarms.count, pullErrors.count);
+        return new NatsTroubles(totalDrops, slowConsumers, heartbeatAlarms.count, pullErrors.count, serversLeft);
     }
 
     /** What is wrong now, for the node's health; empty when nothing is. */

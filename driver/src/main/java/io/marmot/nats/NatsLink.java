@@ -21,6 +21,8 @@ public final class NatsLink implements AutoCloseable {
     private final NatsShared shared;
     private final Consumer<Connection> onConnected;
     private final List<ScheduledFuture<?>> periodic = new ArrayList<>();
+    private final List<Runnable> onServerLeft = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Runnable serverLeft = () -> onServerLeft.forEach(Runnable::run);
     private String key;
     private volatile SharedConnection connection;
     private boolean closed;
@@ -51,6 +53,15 @@ public final class NatsLink implements AutoCloseable {
         }
         connection = c;
         c.listen(onConnected);
+        c.listenDepartures(serverLeft);
+    }
+
+    /**
+     * Runs {@code r} whenever the server connected to says another server of its cluster left (see
+     * {@link ServerDepartures}), on the connection's timer: it must not wait.
+     */
+    public void onServerLeft(Runnable r) {
+        onServerLeft.add(r);
     }
 
     private static String key(String url, NatsSettings settings) {
@@ -156,6 +167,7 @@ public final class NatsLink implements AutoCloseable {
         closed = true;
         periodic.forEach(f -> f.cancel(false));
         connection.unlisten(onConnected);
+        connection.unlistenDepartures(serverLeft);
         boolean last;
         synchronized (shared) {
             Shared s = shared.connections.get(key);

@@ -51,6 +51,8 @@ final class SharedConnection {
     private final ThreadPoolExecutor callbacks;
     private Dispatcher dispatcher;
     private final List<Consumer<Connection>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> departureListeners = new CopyOnWriteArrayList<>();
+    private final ServerDepartures departures = new ServerDepartures();
     private volatile Connection connection;
     private volatile boolean closed;
     private volatile boolean disconnected;
@@ -67,6 +69,32 @@ final class SharedConnection {
         engineWork.allowCoreThreadTimeOut(true);
         this.connecting = oneThread(name + "-connect");
         this.callbacks = oneThread(name + "-callback");
+        scheduler.scheduleWithFixedDelay(this::watchDepartures, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Runs {@code r} whenever the server connected to says another server of its cluster left; it must not wait. */
+    void listenDepartures(Runnable r) {
+        departureListeners.add(r);
+    }
+
+    void unlistenDepartures(Runnable r) {
+        departureListeners.remove(r);
+    }
+
+    /** Once a second on the timer: reads only what the client holds (the server's last INFO), no request. */
+    private void watchDepartures() {
+        Connection c = connected();
+        if (c == null || closed) {
+            return;
+        }
+        List<String> gone = departures.gone(c.getConnectedUrl(), c.getServerInfo().getConnectURLs());
+        if (!gone.isEmpty()) {
+            trouble.serverLeft();
+            log.info("{} - NATS server(s) {} left the cluster (so says {}): the feeds are looked at every few seconds"
+                    + " for the next two minutes, a feed whose server died delivering nothing", name, gone,
+                    Secrets.maskUrl(String.valueOf(c.getConnectedUrl())));
+            departureListeners.forEach(Runnable::run);
+        }
     }
 
     /** One thread at a time, in order, gone while idle. */

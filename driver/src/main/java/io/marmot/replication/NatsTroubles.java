@@ -13,8 +13,11 @@ package io.marmot.replication;
  * @param heartbeatAlarms times a feed's consumer missed three heartbeats (its server died or is overloaded)
  * @param refusedPulls pulls the server answered with a refusal (an error status other than a consumer deleted, or a
  *     message larger than the pull's byte budget)
+ * @param serversLeft times the server connected to said another server of its cluster left (the feeds are then
+ *     looked at every few seconds for two minutes: one whose consumer lived there delivers nothing)
  */
-public record NatsTroubles(long connectionDrops, long slowConsumers, long heartbeatAlarms, long refusedPulls) {
+public record NatsTroubles(long connectionDrops, long slowConsumers, long heartbeatAlarms, long refusedPulls,
+        long serversLeft) {
     /** Nothing counted: no connection (replication off, or not opened yet). */
-    public static final NatsTroubles NONE = new NatsTroubles(0, 0, 0, 0);
+    public static final NatsTroubles NONE = new NatsTroubles(0, 0, 0, 0, 0);
 }

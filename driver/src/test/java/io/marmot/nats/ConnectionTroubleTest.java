@@ -71,7 +71,8 @@ class ConnectionTroubleTest {
         trouble.pullError();
         trouble.pullError();
         trouble.pullError();
-        assertEquals(new io.marmot.replication.NatsTroubles(1, 2, 1, 3), trouble.counts());
+        trouble.serverLeft();
+        assertEquals(new io.marmot.replication.NatsTroubles(1, 2, 1, 3, 1), trouble.counts());
     }
 
     @Test

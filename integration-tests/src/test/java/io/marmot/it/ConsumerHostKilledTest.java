@@ -40,7 +40,9 @@ class ConsumerHostKilledTest {
     /**
      * The same once the nodes' feeds have been quiet long enough for their watchdogs to look every 15 to 20 s, reading
      * the streams' ends from the listing the JVM's connection shares (issue 24): the rows written after the death are
-     * still found within that interval plus the few seconds that make a feed stalled, before jnats would notice.
+     * still found within that interval plus the few seconds that make a feed stalled, before jnats would notice. When
+     * the server they are connected to says that another left, the watchdogs look every 4 s for two minutes: 12-18 s
+     * measured then, 24-26 s without.
      */
     @Test
     void rowsWrittenAfterTheServerOfAnIdleFeedDiedArriveWithinSeconds() throws Exception {
@@ -89,8 +91,9 @@ class ConsumerHostKilledTest {
                                 () -> Db.count(n.path(), "SELECT count(*) FROM events") == 30);
                     }
                     long millis = (System.nanoTime() - killedAt) / 1_000_000;
+                    // Heard or not: the server's word is best effort (nats-server 2.9 did not send it in some kills).
                     System.out.println("ConsumerHostKilledTest: rows on every node " + millis + " ms after " + host
-                            + " (hosting a feed) was killed");
+                            + " (hosting a feed) was killed; its departure heard: " + b.engine().stats().nats().serversLeft());
                     assertTrue(millis < ARRIVAL.toMillis(), millis + " ms");
                 } finally {
                     victim.restart();

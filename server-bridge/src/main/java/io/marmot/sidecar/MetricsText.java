@@ -71,6 +71,8 @@ final class MetricsText {
                     labels, t.heartbeatAlarms());
             counter(b, "marmot_nats_refused_pulls_total", "Pulls of the feeds NATS refused (logged).", labels,
                     t.refusedPulls());
+            counter(b, "marmot_nats_servers_left_total", "Times the NATS server connected to said another server of its"
+                    + " cluster left (logged; the feeds are looked at often for two minutes).", labels, t.serversLeft());
             counter(b, "marmot_groups_given_up_total", "Transactions in chunks whose missing chunks never came (logged;"
                     + " verification compares at its next round).", labels, s.groupsGivenUp());
             conflicts(b, labels, s.conflicts());

@@ -61,7 +61,8 @@ class HttpEndpointTest {
                     () -> metric(get(port, "/metrics").body(), "marmot_change_feed_emitting") == 1);
             assertEquals(0, metric(get(port, "/metrics").body(), "marmot_change_feed_missing_messages_total"));
 
-            for (String trouble : new String[] {"connection_drops", "slow_consumers", "heartbeat_alarms", "refused_pulls"}) {
+            for (String trouble : new String[] {"connection_drops", "slow_consumers", "heartbeat_alarms", "refused_pulls",
+                    "servers_left"}) {
                 assertEquals(0, metric(get(port, "/metrics").body(), "marmot_nats_" + trouble + "_total"), trouble);
             }
             nats.kill();

@@ -63,6 +63,8 @@ public final class MarmotFigures {
                 r -> r.stats().nats().heartbeatAlarms());
         counter(f, "marmot.nats.refused.pulls", "Pulls of the feeds NATS refused (logged).",
                 r -> r.stats().nats().refusedPulls());
+        counter(f, "marmot.nats.servers.left", "Times the NATS server connected to said another server of its cluster"
+                + " left (logged).", r -> r.stats().nats().serversLeft());
         gauge(f, "marmot.peers.agreeing", "Peers whose data equals this node's at the same stream positions.",
                 r -> r.stats().peersAgreeing());
         gauge(f, "marmot.peers.differing", "Peers whose data differs from this node's at the same stream positions.",
