@@ -9,11 +9,10 @@ import java.util.Set;
 /**
  * Which servers of the cluster left, from the client addresses the connected server lists (its INFO's connect_urls,
  * updated when a route to another server closes). A feed whose consumer lived on a server that died delivers nothing
- * and says nothing; this is the word that one may have. Best effort: nats-server 2.9 did not send it in some kills
- * (ConsumerHostKilledTest: 5 of 18 kills, mostly of a cluster formed a moment before), when the watchdogs' looks keep their
- * idle pace. Only a shrinking list while
- * connected to the same server counts: a reconnection reads every feed again anyway, and a server joining is no
- * alarm. Thread-safe.
+ * and says nothing; this is the word that one may have. Best effort: nats-server 2.9 did not send it in 5 of 18 kills
+ * (ConsumerHostKilledTest, mostly of a cluster formed a moment before), and the watchdogs' looks then keep their idle
+ * pace. Only a shrinking list while connected to the same server counts: a reconnection reads every feed again
+ * anyway, and a server joining is no alarm. Thread-safe.
  */
 final class ServerDepartures {
     private String server;

@@ -87,7 +87,13 @@ final class SharedConnection {
         if (c == null || closed) {
             return;
         }
-        List<String> gone = departures.gone(c.getConnectedUrl(), c.getServerInfo().getConnectURLs());
+        List<String> gone;
+        try {
+            gone = departures.gone(c.getConnectedUrl(), c.getServerInfo().getConnectURLs());
+        } catch (RuntimeException e) { // thrown out of a periodic task, it would end the task's every later run
+            log.debug("{} - reading the cluster's servers: {}", name, e.toString());
+            return;
+        }
         if (!gone.isEmpty()) {
             trouble.serverLeft();
             log.info("{} - NATS server(s) {} left the cluster (so says {}): the feeds are looked at every few seconds"
