@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
  * listing the connection shares. For {@value #ALERT_SECONDS} s after a server of the cluster left, every
  * {@value #ALERT_LOOK_EVERY_SECONDS} s at most: a feed whose consumer lived there delivers nothing and says nothing
  * (jnats notices after 90 s or more), and rows written after the death would wait for an idle look (24-26 s after
- * the kill in ConsumerHostKilledTest, 8-18 s with this pace).
+ * the kill in ConsumerHostKilledTest, 7-18 s with this pace).
  * Used on the applier's step only, but {@link #serverLeft} which any thread may call.
  */
 final class LookPace {

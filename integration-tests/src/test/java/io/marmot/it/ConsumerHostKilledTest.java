@@ -41,7 +41,7 @@ class ConsumerHostKilledTest {
      * The same once the nodes' feeds have been quiet long enough for their watchdogs to look every 15 to 20 s, reading
      * the streams' ends from the listing the JVM's connection shares (issue 24): the rows written after the death are
      * still found within that interval plus the few seconds that make a feed stalled, before jnats would notice. When
-     * the server they are connected to says that another left, the watchdogs look every 4 s for two minutes: 8-18 s
+     * the server they are connected to says that another left, the watchdogs look every 4 s for two minutes: 7-18 s
      * measured then, 24-26 s without.
      */
     @Test
