@@ -58,7 +58,7 @@ public final class NatsLink implements AutoCloseable {
 
     /**
      * Runs {@code r} whenever the server connected to says another server of its cluster left (see
-     * {@link ServerDepartures}), on the connection's timer: it must not wait.
+     * {@link ServerDepartures}), on the connection's threads, with every other engine's: it must not wait.
      */
     public void onServerLeft(Runnable r) {
         onServerLeft.add(r);

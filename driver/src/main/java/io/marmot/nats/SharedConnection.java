@@ -72,7 +72,7 @@ final class SharedConnection {
         scheduler.scheduleWithFixedDelay(this::watchDepartures, 1, 1, TimeUnit.SECONDS);
     }
 
-    /** Runs {@code r} whenever the server connected to says another server of its cluster left; it must not wait. */
+    /** Runs {@code r} (on the engines' threads) whenever the server connected to says another of its cluster left. */
     void listenDepartures(Runnable r) {
         departureListeners.add(r);
     }
@@ -99,7 +99,7 @@ final class SharedConnection {
             log.info("{} - NATS server(s) {} left the cluster (so says {}): the feeds are looked at every few seconds"
                     + " for the next two minutes, a feed whose server died delivering nothing", name, gone,
                     Secrets.maskUrl(String.valueOf(c.getConnectedUrl())));
-            departureListeners.forEach(Runnable::run);
+            engineWork.execute(() -> departureListeners.forEach(Runnable::run)); // a thousand engines: off the timer
         }
     }
 

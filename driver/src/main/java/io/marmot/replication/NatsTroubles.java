@@ -2,10 +2,10 @@ package io.marmot.replication;
 
 /**
  * What went wrong with the NATS connection a node uses, counted since it was opened. Every engine of a JVM on the same
- * NATS URL shares one connection, so they all show the same counts. Each kind is also logged, at most once a minute
- * with the count so far; none of them loses a change (the feeds read again, the watchdog covers a silent one), but a
- * count that keeps growing names a cause: a server cutting the connection, a client too slow, feeds whose server died,
- * pulls the server will not serve.
+ * NATS URL shares one connection, so they all show the same counts. Each kind is also logged (heartbeat alarms, refused
+ * pulls and slow consumers at most once a minute, with the count so far); none of them loses a change (the feeds read
+ * again, the watchdog covers a silent one), but a count that keeps growing names a cause: a server cutting the
+ * connection, a client too slow, feeds whose server died, pulls the server will not serve.
  *
  * @param connectionDrops times the established connection dropped (nats-server cuts a client whose unsent bytes pass
  *     its max_pending as a slow consumer without telling it)
