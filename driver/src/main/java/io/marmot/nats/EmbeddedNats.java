@@ -116,7 +116,7 @@ public final class EmbeddedNats {
     private void start() throws IOException {
         Files.createDirectories(storeDir);
         launch();
-        supervisor = Daemons.thread("marmot-nats-" + port + "-supervisor", this::supervise);
+        supervisor = Daemons.normalThread("marmot-nats-" + port + "-supervisor", this::supervise);
         supervisor.start();
     }
 

@@ -14,7 +14,9 @@ import java.util.List;
  * {@code jdbc:sqlite:} with copy-only triggers (the cheapest capture by triggers in the committing transaction), and
  * through {@code jdbc:marmot:sqlite:}, each run on a fresh file, the three interleaved round-robin per repetition so
  * the machine's drift hits all alike. With replication on, the driver's writer publishes to nats-server and a peer
- * in this JVM applies every row (awaited after the timed part, before the next variant runs).
+ * in this JVM applies every row (awaited after the timed part, before the next variant runs). Marmot's threads run at
+ * the Java priority given ({@code marmot.threadPriority}): with {@code -XX:ThreadPriorityPolicy=1}, which
+ * bench/run.sh sets, 1 is nice 4 and 5 the application's.
  */
 final class FloorWrites {
     enum Workload {
@@ -46,6 +48,7 @@ final class FloorWrites {
     private final String natsUrl;
     private final boolean replicating;
     private final String params;
+    private final int threadPriority;
     private static int dbCounter; // across instances: every run gets a file and a stream of its own
 
     /**
@@ -53,10 +56,32 @@ final class FloorWrites {
      * @param params more URL parameters of the marmot connections ({@code &shell-drop-column=true})
      */
     FloorWrites(Path dir, String natsUrl, boolean replicating, String params) {
+        this(dir, natsUrl, replicating, params, Thread.NORM_PRIORITY);
+    }
+
+    /** @param threadPriority the Java priority of Marmot's threads while the driver's variant runs */
+    FloorWrites(Path dir, String natsUrl, boolean replicating, String params, int threadPriority) {
         this.dir = dir;
         this.natsUrl = natsUrl;
         this.replicating = replicating;
         this.params = params;
+        this.threadPriority = threadPriority;
+    }
+
+    boolean replicating() {
+        return replicating;
+    }
+
+    /**
+     * Marmot's threads at this instance's priority before the driver's variant opens: a runtime makes its threads
+     * once, so one of another priority is closed first (nothing of it is open between runs).
+     */
+    void useThreadPriority() {
+        String wanted = Integer.toString(threadPriority);
+        if (!wanted.equals(System.getProperty(io.marmot.replication.Daemons.PRIORITY_PROPERTY))) {
+            io.marmot.Marmot.closeAll();
+            System.setProperty(io.marmot.replication.Daemons.PRIORITY_PROPERTY, wanted);
+        }
     }
 
     /**
@@ -109,6 +134,9 @@ final class FloorWrites {
         Path db = dir.resolve((replicating ? "r-" : "c-") + v.name().toLowerCase() + n + ".db");
         Path peerDb = dir.resolve("peer" + n + ".db");
         boolean withPeer = replicating && v == Variant.MARMOT;
+        if (v == Variant.MARMOT) {
+            useThreadPriority();
+        }
         Connection peer = withPeer ? DriverManager.getConnection(url(v, peerDb, n, true)) : null;
         try (Connection c = DriverManager.getConnection(url(v, db, n, false))) {
             if (peer != null) {

@@ -61,15 +61,25 @@ final class LocalWritesSection {
         row(repl, FloorWrites.Workload.UPDATE, batch, 0, runs, "");
         row(repl, FloorWrites.Workload.DELETE, batch, 0, runs, "");
         row(repl, FloorWrites.Workload.BATCH_INSERT, 3_000, 16 * 1024, runs, "");
+        FloorWrites replNice = new FloorWrites(dir, natsUrl, true, "", Thread.MIN_PRIORITY);
+        double[] n1 = row(replNice, FloorWrites.Workload.AUTOCOMMIT_INSERT, small, 0, runs, NICE);
+        double[] nb = row(replNice, FloorWrites.Workload.BATCH_INSERT, batch, 0, runs, NICE);
+        row(replNice, FloorWrites.Workload.UPDATE, batch, 0, runs, NICE);
+        row(replNice, FloorWrites.Workload.DELETE, batch, 0, runs, NICE);
         cpuTable();
         line.accept("");
+        line.accept("*At nice 4*: Marmot's threads at Java priority 1, which a JVM run with `-XX:ThreadPriorityPolicy=1`"
+                + " (as this one" + (priorityPolicy() ? "" : " was NOT: these rows are the same as the ones above")
+                + ") gives nice 4 on Linux (docs/operations.md); the rows above have them beside the application's.");
+        line.accept("");
         steps(capture, readsRows);
-        pool(capture, repl, runs);
+        pool(capture, repl, replNice, runs);
         otherWriter();
         goal("capture only, inserts (autocommit / batches) ≤ 1.15× the floor", c1, cb, 1.15);
         goal("capture only, updates ≤ 1.3× the floor", cu, cu, 1.3);
         goal("capture only, deletes ≤ 1.15× the floor", cd, cd, 1.15);
         goal("with replication, autocommit and 1000-row batches ≤ 1.25× the floor", r1, rb, 1.25);
+        goal("the same, Marmot's threads at nice 4", n1, nb, 1.25);
         line.accept("Issue 25's goals for this section, judged on the rates' ratios above (the pool's are in its table):");
         line.accept("");
         line.accept("| goal | measured | |");
@@ -85,7 +95,8 @@ final class LocalWritesSection {
     void writersOnly() throws Exception {
         // -Dmarmot.bench.params=&statement-cache-size=0: the same build with a setting changed, for an A/B run
         String params = System.getProperty("marmot.bench.params", "");
-        pool(new FloorWrites(dir, natsUrl, false, params), new FloorWrites(dir, natsUrl, true, params), 5);
+        pool(new FloorWrites(dir, natsUrl, false, params), new FloorWrites(dir, natsUrl, true, params),
+                new FloorWrites(dir, natsUrl, true, params, Thread.MIN_PRIORITY), 5);
         otherWriter();
     }
 
@@ -115,6 +126,14 @@ final class LocalWritesSection {
         line.accept(String.format("| %s | %s | %,d | **%.1f ms** | %.1f ms | %d | %d | %.1f ms |", file, work,
                 w.transactions(), w.maxMicros() / 1e3, w.p99Micros() / 1e3, w.over50ms(), w.over50msInGc(),
                 w.idleMaxMicros() / 1e3));
+    }
+
+    private static final String NICE = ", Marmot's threads at nice 4";
+
+    /** Whether this JVM honours Java's thread priorities on Linux (bench/run.sh's flag). */
+    private static boolean priorityPolicy() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+                .contains("-XX:ThreadPriorityPolicy=1");
     }
 
     private void header() {
@@ -176,7 +195,7 @@ final class LocalWritesSection {
         line.accept("");
     }
 
-    private void pool(FloorWrites capture, FloorWrites repl, int runs) throws Exception {
+    private void pool(FloorWrites capture, FloorWrites repl, FloorWrites replNice, int runs) throws Exception {
         int perThread = quick ? 500 : 2_000;
         int warmUps = quick ? 1 : 3;
         line.accept("### Ten writers through a HikariCP pool of ten");
@@ -188,10 +207,12 @@ final class LocalWritesSection {
         line.accept("");
         line.accept("| mode | plain tx/s | floor tx/s | marmot tx/s | marmot vs plain (goal ≥ 0.8) | p99 plain / floor / marmot | marmot p99 ÷ plain's (goal ≤ 2) | p99.9 plain / floor / marmot |");
         line.accept("|---|---|---|---|---|---|---|---|");
-        double[][][] captureOnly = PoolWriters.measure(dir, capture, false, perThread, runs, warmUps);
+        double[][][] captureOnly = PoolWriters.measure(dir, capture, perThread, runs, warmUps);
         poolRow("capture only", captureOnly);
-        double[][][] replicating = PoolWriters.measure(dir, repl, true, perThread, runs, warmUps);
+        double[][][] replicating = PoolWriters.measure(dir, repl, perThread, runs, warmUps);
         poolRow("with replication (and a peer)", replicating);
+        double[][][] replicatingNice = PoolWriters.measure(dir, replNice, perThread, runs, warmUps);
+        poolRow("with replication, Marmot's threads at nice 4", replicatingNice);
         line.accept("");
         line.accept(String.format("CPU per transaction (medians; this JVM's / the whole machine's, nats-server and other"
                 + " load included, from the first write until the peer held the last) and how busy the machine's %d cores"
@@ -201,6 +222,7 @@ final class LocalWritesSection {
         line.accept("|---|---|---|---|---|");
         poolCpuRow("capture only", captureOnly);
         poolCpuRow("with replication (and a peer)", replicating);
+        poolCpuRow("with replication, Marmot's threads at nice 4", replicatingNice);
         line.accept("");
     }
 

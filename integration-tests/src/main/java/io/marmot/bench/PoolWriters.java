@@ -20,6 +20,8 @@ import java.util.concurrent.Future;
  */
 final class PoolWriters {
     static final int THREADS = 10;
+    /** Measurements made in this JVM: each has files and streams of its own. */
+    private static int measures;
 
     private PoolWriters() {
     }
@@ -35,12 +37,13 @@ final class PoolWriters {
      * writers, and Marmot's publisher and the peer's applier when replicating) and the whole machine's (nats-server
      * and other load too); and how busy the machine's cores were while the writers wrote (1 = all of them).
      */
-    static double[][][] measure(Path dir, FloorWrites writes, boolean replicating, int perThread, int runs,
+    static double[][][] measure(Path dir, FloorWrites writes, int perThread, int runs,
             int warmUps) throws Exception {
         double[][][] out = new double[3][6][runs];
+        int base = 700_000 + 100 * ++measures;
         for (int r = 0; r < runs + warmUps; r++) {
             for (FloorWrites.Variant v : FloorWrites.Variant.values()) {
-                double[] m = run(dir, writes, replicating, v, perThread, r);
+                double[] m = run(dir, writes, v, perThread, base + r * 10);
                 if (r >= warmUps) {
                     for (int f = 0; f < m.length; f++) {
                         out[v.ordinal()][f][r - warmUps] = m[f];
@@ -51,12 +54,15 @@ final class PoolWriters {
         return out;
     }
 
-    private static double[] run(Path dir, FloorWrites writes, boolean replicating, FloorWrites.Variant v, int perThread,
-            int round) throws Exception {
-        int n = 700_000 + round * 10 + v.ordinal() + (replicating ? 5 : 0);
+    private static double[] run(Path dir, FloorWrites writes, FloorWrites.Variant v, int perThread, int round)
+            throws Exception {
+        int n = round + v.ordinal();
         Path db = dir.resolve("pool-" + n + ".db");
         Path peerDb = dir.resolve("pool-peer-" + n + ".db");
-        boolean withPeer = replicating && v == FloorWrites.Variant.MARMOT;
+        boolean withPeer = writes.replicating() && v == FloorWrites.Variant.MARMOT;
+        if (v == FloorWrites.Variant.MARMOT) {
+            writes.useThreadPriority();
+        }
         String url = writes.url(v, db, n, false);
         Connection peer = withPeer ? DriverManager.getConnection(writes.url(v, peerDb, n, true)) : null;
         HikariConfig hc = new HikariConfig();
