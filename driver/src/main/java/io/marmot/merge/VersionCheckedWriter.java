@@ -90,16 +90,18 @@ public final class VersionCheckedWriter implements AutoCloseable {
     /**
      * Runs set-based writes (rows copied with their versions) in one transaction under the same conditions as
      * {@link #apply}: local changes folded first, what it writes not captured, the clock raised past what was written.
+     * It is a slice of a long job ({@link Sqlite#inSlice}): a merge's slices leave the file free in the rhythm of the
+     * engine's others.
      */
     void applyBulk(BulkWork work) throws SQLException {
         fold.catchUp();
-        Sqlite.inWriteTransaction(db, c -> {
+        Sqlite.inSlice(db, c -> {
             long logged = AppliedRows.begin(db);
             fold.fold();
             long maxVersion = work.run(db);
             AppliedRows.end(db, logged, maxVersion);
             return null;
-        });
+        }, more -> true);
     }
 
     public List<Outcome> apply(List<Transaction> transactions, Epilogue epilogue) throws SQLException {

@@ -30,8 +30,14 @@ final class BulkMerge implements AutoCloseable {
     private static final int SAME = 1;
     private static final int DIFFERENT = 2;
 
-    /** What one slice did: rows inserted, rows passed over as equal, and the rowids left for the row-by-row rule. */
-    record Slice(long inserted, long same, List<Long> different) {
+    /**
+     * What one slice did: rows inserted, rows passed over as equal, the rowids left for the row-by-row rule, and how
+     * long its work held the write lock.
+     */
+    record Slice(long inserted, long same, List<Long> different, long nanos) {
+        long rows() {
+            return inserted + same + different.size();
+        }
     }
 
     private final Connection local;
@@ -103,9 +109,10 @@ final class BulkMerge implements AutoCloseable {
      * equal, in one transaction of {@code writer}; the slice's other rowids are returned for the row-by-row rule.
      */
     Slice slice(MergeWriter writer, TableInfo t, long from, long last) throws SQLException {
-        long[] counts = new long[2];
+        long[] counts = new long[3];
         List<Long> different = new ArrayList<>();
         writer.applyBulk(db -> {
+            long began = System.nanoTime();
             classify(t, from, last);
             counts[0] = insertNew(t);
             long newest = copyVersions(t);
@@ -120,9 +127,10 @@ final class BulkMerge implements AutoCloseable {
                 }
                 s.execute("DELETE FROM " + KEYS);
             }
+            counts[2] = System.nanoTime() - began;
             return newest;
         });
-        return new Slice(counts[0], counts[1], different);
+        return new Slice(counts[0], counts[1], different, counts[2]);
     }
 
     private void classify(TableInfo t, long from, long last) throws SQLException {

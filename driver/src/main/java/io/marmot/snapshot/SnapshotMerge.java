@@ -37,8 +37,6 @@ import org.sqlite.SQLiteConnection;
 final class SnapshotMerge {
     private static final Logger log = LoggerFactory.getLogger(SnapshotMerge.class);
     private static final int TRANSACTION_ROWS = 2000;
-    /** Rows of the copy per set-based slice: one transaction of a few tens of milliseconds. */
-    private static final int SLICE_ROWS = 10_000;
     private static final int REPORTED_REJECTIONS = 20;
     private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(3);
 
@@ -179,7 +177,8 @@ final class SnapshotMerge {
     private void sliced(MergeWriter writer, BulkMerge bulk, TableInfo theirs, RowVersions versions, TableShape shape,
             PreparedStatement range) throws SQLException {
         long from = Long.MIN_VALUE;
-        for (Long last; (last = bulk.sliceEnd(theirs.name(), from, SLICE_ROWS)) != null; from = last + 1) {
+        SliceRows size = new SliceRows();
+        for (Long last; (last = bulk.sliceEnd(theirs.name(), from, size.next())) != null; from = last + 1) {
             List<Long> different;
             if (setBased) {
                 try {
@@ -188,6 +187,7 @@ final class SnapshotMerge {
                     changed(slice.inserted());
                     stale += slice.same();
                     different = slice.different();
+                    size.took(slice.rows(), slice.nanos());
                 } catch (SQLException e) {
                     if (!Sqlite.rejectsTheData(e)) {
                         throw e;
