@@ -104,10 +104,17 @@ public final class Sqlite {
             }
             throw e;
         } finally {
+            long freed = System.nanoTime();
             if (rhythm != null) {
-                rhythm.held(locked, System.nanoTime(), left);
+                rhythm.held(locked, freed, left);
             }
             WriteLockWaiter.handedOn(c);
+            if (freed - locked >= LongHolds.LONG_NANOS) {
+                LongHolds holds = WriteLockWaiter.longHoldsOf(c);
+                if (holds != null) {
+                    holds.held(freed - locked, Thread.currentThread().getName());
+                }
+            }
         }
     }
 

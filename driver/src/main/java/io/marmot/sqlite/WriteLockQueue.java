@@ -51,6 +51,11 @@ final class WriteLockQueue {
     private final ArrayDeque<Place> waiting = new ArrayDeque<>();
     private volatile Place head;
     private final SliceRhythm rhythm = new SliceRhythm();
+    private final LongHolds longHolds;
+
+    private WriteLockQueue(String file) {
+        this.longHolds = new LongHolds(file);
+    }
 
     private synchronized void add(Place p) {
         waiting.addLast(p);
@@ -134,6 +139,11 @@ final class WriteLockQueue {
         /** The rhythm of the engine's long jobs on this file. */
         SliceRhythm rhythm() {
             return queue.rhythm;
+        }
+
+        /** The engine's transactions that held this file's lock long. */
+        LongHolds longHolds() {
+            return queue.longHolds;
         }
 
         /** Whether it has a place among the waiters: for tests. */
@@ -224,7 +234,7 @@ final class WriteLockQueue {
             if (queue[0] != null) {
                 return known;
             }
-            queue[0] = new WriteLockQueue();
+            queue[0] = new WriteLockQueue(file);
             return new WeakReference<>(queue[0]);
         });
         return new Place(queue[0]);

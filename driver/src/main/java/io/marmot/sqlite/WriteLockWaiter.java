@@ -94,6 +94,12 @@ public final class WriteLockWaiter extends BusyHandler {
         }
     }
 
+    /** The engine's long holds of the connection's file; null without a file or a waiter. */
+    static LongHolds longHoldsOf(Connection c) {
+        WriteLockWaiter w = INSTALLED.get(c);
+        return w == null || w.place == null ? null : w.place.longHolds();
+    }
+
     /** The rhythm of the engine's long jobs on the connection's file; null without a file or a waiter. */
     static SliceRhythm rhythmOf(Connection c) {
         WriteLockWaiter w = INSTALLED.get(c);
