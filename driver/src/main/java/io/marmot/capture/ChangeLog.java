@@ -167,6 +167,12 @@ public final class ChangeLog {
         return mark(c, CLOSE_GROUP, System.currentTimeMillis());
     }
 
+    /** As {@link #closeGroup(Connection)}, with {@link #CLOSE_GROUP} prepared by the caller, who keeps it. */
+    public static boolean closeGroup(java.sql.PreparedStatement closeGroup) throws SQLException {
+        closeGroup.setLong(1, System.currentTimeMillis());
+        return closeGroup.executeUpdate() > 0;
+    }
+
     /**
      * Ends a group no engine stamped while its rows were written (the node was killed, or stopped while another
      * process wrote) with {@code writtenByMillis}, when the file was last written, rather than the clock now: a peer's

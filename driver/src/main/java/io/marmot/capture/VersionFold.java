@@ -12,7 +12,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -36,6 +35,9 @@ public final class VersionFold implements AutoCloseable {
     private final List<byte[]> pendingKeys = new ArrayList<>();
     private final List<Stamp> pendingStamps = new ArrayList<>();
     private final boolean[] pendingDeleted = new boolean[PENDING_MAX];
+    /** Run before each applied transaction (twice) and each fold: prepared once, at their first use. */
+    private PreparedStatement backlogQuery;
+    private PreparedStatement foldedQuery;
 
     public VersionFold(Connection c, long localNode, RowVersions versions) {
         this.c = c;
@@ -68,9 +70,11 @@ public final class VersionFold implements AutoCloseable {
 
     /** How many local changes wait to be folded. */
     private long backlog() throws SQLException {
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT (SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG + ") - folded_seq"
-                        + " FROM " + ChangeLog.STATE)) {
+        if (backlogQuery == null) {
+            backlogQuery = c.prepareStatement("SELECT (SELECT coalesce(max(seq), 0) FROM " + ChangeLog.LOG + ")"
+                    + " - folded_seq FROM " + ChangeLog.STATE);
+        }
+        try (ResultSet rs = backlogQuery.executeQuery()) {
             return rs.next() ? rs.getLong(1) : 0;
         }
     }
@@ -120,8 +124,10 @@ public final class VersionFold implements AutoCloseable {
 
     /** How far the log is folded. */
     public LogPosition folded() throws SQLException {
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT folded_seq, folded_version FROM " + ChangeLog.STATE)) {
+        if (foldedQuery == null) {
+            foldedQuery = c.prepareStatement("SELECT folded_seq, folded_version FROM " + ChangeLog.STATE);
+        }
+        try (ResultSet rs = foldedQuery.executeQuery()) {
             rs.next();
             return new LogPosition(rs.getLong(1), rs.getLong(2));
         }
@@ -193,6 +199,8 @@ public final class VersionFold implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
-        changes.close();
+        try (PreparedStatement a = backlogQuery; PreparedStatement b = foldedQuery) {
+            changes.close();
+        }
     }
 }

@@ -37,6 +37,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
     private final Savepoint bulkSavepoint;
     private final BulkInserts bulkInserts;
     private final BulkChanges bulkChanges;
+    private final AppliedRows appliedRows;
     private int schemaVersion = -1;
     private final ChangeListeners listeners;
 
@@ -54,6 +55,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
         this.listeners = listeners;
         this.versions = new RowVersions(db, writers);
         this.fold = new VersionFold(db, nodeId, versions);
+        this.appliedRows = new AppliedRows(db);
         this.writer = new TableWriters(db, schema, config);
         this.conflicts = new ConflictRecord(db, nodeId, stats);
         this.merge = new ChangeMerge(versions, conflicts, stats);
@@ -96,10 +98,10 @@ public final class VersionCheckedWriter implements AutoCloseable {
     void applyBulk(BulkWork work) throws SQLException {
         fold.catchUp();
         Sqlite.inSlice(db, c -> {
-            long logged = AppliedRows.begin(db);
+            long logged = appliedRows.begin();
             fold.fold();
             long maxVersion = work.run(db);
-            AppliedRows.end(db, logged, maxVersion);
+            appliedRows.end(logged, maxVersion);
             return null;
         }, more -> true);
     }
@@ -144,7 +146,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
             writer.reset();
             schemaVersion = version;
         }
-        long logged = AppliedRows.begin(db);
+        long logged = appliedRows.begin();
         if (!transactions.isEmpty()) {
             fold.fold(); // local versions must be known before comparing with received ones
         }
@@ -166,7 +168,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
             outcomes.add(o);
         }
         epilogue.run(db, outcomes);
-        AppliedRows.end(db, logged, maxVersion);
+        appliedRows.end(logged, maxVersion);
         return outcomes;
     }
 
@@ -267,6 +269,7 @@ public final class VersionCheckedWriter implements AutoCloseable {
                 bulkSavepoint.close();
                 txSavepoint.close();
                 fold.close();
+                appliedRows.close();
                 versions.close();
                 conflicts.close();
             } finally {
