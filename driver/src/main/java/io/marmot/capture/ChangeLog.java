@@ -195,13 +195,26 @@ public final class ChangeLog {
      * own, taken only when there is a group to end. True when it did.
      */
     public static boolean closeOpenGroup(Connection c) throws SQLException {
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT op FROM " + LOG + " ORDER BY seq DESC LIMIT 1")) {
+        try (java.sql.PreparedStatement newest = c.prepareStatement(NEWEST_OP)) {
+            return closeOpenGroup(c, newest, null);
+        }
+    }
+
+    /** The newest row's op: a group is open unless it is a group end. */
+    static final String NEWEST_OP = "SELECT op FROM " + LOG + " ORDER BY seq DESC LIMIT 1";
+
+    /**
+     * As {@link #closeOpenGroup(Connection)}, with {@link #NEWEST_OP} and (unless null) {@link #CLOSE_GROUP} prepared
+     * by the caller, who keeps them: the publisher runs this every cycle.
+     */
+    static boolean closeOpenGroup(Connection c, java.sql.PreparedStatement newestOp, java.sql.PreparedStatement closeGroup)
+            throws SQLException {
+        try (ResultSet rs = newestOp.executeQuery()) {
             if (!rs.next() || rs.getInt(1) == GROUP_END) {
                 return false;
             }
         }
-        return Sqlite.inWriteTransaction(c, ChangeLog::closeGroup);
+        return Sqlite.inWriteTransaction(c, tx -> closeGroup == null ? closeGroup(tx) : closeGroup(closeGroup));
     }
 
     /** Stamps the rows not stamped yet (see {@link #STAMP_ROWS}); true when there were some. */

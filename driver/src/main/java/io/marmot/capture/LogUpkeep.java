@@ -24,6 +24,9 @@ public final class LogUpkeep implements AutoCloseable {
     private final RowVersions versions;
     private final VersionFold fold;
     private LogPosition persisted;
+    /** Run at every cycle of the publisher ({@link #closeOpenGroup}): prepared once, at the first. */
+    private PreparedStatement newestOp;
+    private PreparedStatement closeGroup;
 
     /** @param writers what the engine's writers of row versions share (its collector of changed keys) */
     public LogUpkeep(Connection db, long nodeId, io.marmot.clock.VersionWriters writers) throws SQLException {
@@ -119,7 +122,11 @@ public final class LogUpkeep implements AutoCloseable {
      * before an open group, so these rows are stamped (take their version) and sent from here. True when it did.
      */
     public boolean closeOpenGroup() throws SQLException {
-        return ChangeLog.closeOpenGroup(db);
+        if (newestOp == null) {
+            newestOp = db.prepareStatement(ChangeLog.NEWEST_OP);
+            closeGroup = db.prepareStatement(ChangeLog.CLOSE_GROUP);
+        }
+        return ChangeLog.closeOpenGroup(db, newestOp, closeGroup);
     }
 
     /**
@@ -135,7 +142,7 @@ public final class LogUpkeep implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
-        try {
+        try (PreparedStatement a = newestOp; PreparedStatement b = closeGroup) {
             fold.close();
         } finally {
             versions.close();
