@@ -47,6 +47,7 @@ final class OtherWriterWaits {
         Path db = dir.resolve("other-writer.db");
         Path peerDb = dir.resolve("other-writer-peer.db");
         FloorWrites repl = new FloorWrites(dir, natsUrl, true, "");
+        repl.useThreadPriority(); // the application's priority again after the pool's runs at nice 4
         try (Connection writer = DriverManager.getConnection(repl.url(FloorWrites.Variant.MARMOT, db, n, false));
                 Connection peer = DriverManager.getConnection(repl.url(FloorWrites.Variant.MARMOT, peerDb, n, true))) {
             for (Connection c : List.of(writer, peer)) {
