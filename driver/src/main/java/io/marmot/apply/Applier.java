@@ -145,13 +145,13 @@ public final class Applier implements AutoCloseable {
             if (bindRequested) {
                 bindRequested = false;
                 starter.bindAll(connection);
-                watchdog.soon();
+                streams.forEach(watchdog::started);
             }
             if (recountMissed) {
                 recountMissed = false;
                 db.writes().refreshOutOfSync();
             }
-            starter.restartJumped(connection);
+            starter.restartJumped(connection).forEach(watchdog::started);
             db.upkeep();
             feeds.drainTo(batch, MAX_BATCH);
             if (!batch.isEmpty()) {
@@ -251,7 +251,7 @@ public final class Applier implements AutoCloseable {
             return;
         }
         if (watchdog.due()) {
-            for (String stream : watchdog.look(nc, streams, this::applied, feeds.peek() != null)) {
+            for (String stream : watchdog.look(nc, streams, this::applied, feeds.peek() != null, feeds::consumerName)) {
                 if (progress.cursor(stream) != null) {
                     progress.mustRestart(stream);
                 }

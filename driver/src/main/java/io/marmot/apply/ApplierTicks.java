@@ -9,10 +9,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The applier's timer: one tick at a time, the step that took a tick setting the next. Paced (0.5 s after work, up
- * to 4 s) while something may still be due: parked messages, positions due, restarts, the watchdog. Once the
- * applier is quiet (its connection closed, nothing waiting), the next tick comes only when its feeds' next look is
- * due, so an idle database costs one step per look (every 20 s while idle) rather than one every 4 s; a write of
- * the database ({@link #written}) brings such a sleeping tick forward.
+ * to 4 s, never past the feeds' next look) while something may still be due: parked messages, positions due,
+ * restarts, the watchdog. Once the applier is quiet (its connection closed, nothing waiting), the next tick comes
+ * only when its feeds' next look is due, so an idle database costs one step per look (every 20 s while idle) rather
+ * than one every 4 s; a write of the database ({@link #written}) brings such a sleeping tick forward.
  */
 final class ApplierTicks {
     private static final long TICK_MILLIS = 500;
@@ -60,7 +60,7 @@ final class ApplierTicks {
             in(untilLookNanos);
             sleeping.set(true); // after tick is set: a written() that sees it cancels this tick
         } else {
-            in(wait);
+            in(Math.max(0, Math.min(wait, untilLookNanos))); // a look due before the paced tick is not put off
         }
     }
 

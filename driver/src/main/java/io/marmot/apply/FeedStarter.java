@@ -9,6 +9,7 @@ import io.nats.client.JetStreamManagement;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,14 +70,21 @@ final class FeedStarter {
         log.info("{} - applying changes from {} stream(s)", nodeId, config.streams().shards());
     }
 
-    /** Feeds that jumped ahead start again right after what was handled (and before groups still waiting). */
-    void restartJumped(Connection nc) throws IOException, JetStreamApiException {
+    /**
+     * Feeds that jumped ahead start again right after what was handled (and before groups still waiting).
+     *
+     * @return the streams whose feed started again
+     */
+    List<String> restartJumped(Connection nc) throws IOException, JetStreamApiException {
         if (progress.toRestart().isEmpty() || nc == null || nc.getStatus() != Connection.Status.CONNECTED) {
-            return;
+            return List.of();
         }
+        List<String> restarted = new ArrayList<>();
         for (String stream : new ArrayList<>(progress.toRestart())) {
             feeds.start(nc, stream, progress.restart(stream));
             stats.feedRestarts.incrementAndGet();
+            restarted.add(stream);
         }
+        return restarted;
     }
 }

@@ -1,6 +1,5 @@
 package io.marmot.apply;
 
-import io.marmot.config.Secrets;
 import io.marmot.nats.NatsLink;
 import io.marmot.nats.StreamEnds;
 import io.marmot.replication.Daemons;
@@ -16,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
@@ -28,11 +28,12 @@ import org.slf4j.LoggerFactory;
  * server and compares it with what the node applied. A stream end not applied {@value #BEHIND_AFTER_SECONDS} s after
  * it was seen, or a message not applied that was published more than that long ago, makes the node "behind" (not
  * ready, with the number of messages); if nothing at all was applied or received meanwhile, the feed is stalled
- * and is read again from the applied position. A look long overdue (the JVM was paused) makes the node not ready
- * too, until the next look says how far it is. A server that cannot answer
- * for the stream (frozen, or its store lost: "stream not found") is reported, and after a few failed looks the
- * connection moves to another server of the cluster; a server that answers pings while the stream does not (a
- * leader election after another server died) is waited for instead.
+ * and is read again from the applied position; sooner if, at a later look, no server answers for its consumer (an
+ * R1 consumer whose server died). A feed (re)started gets its own time. A look long overdue (the JVM was paused)
+ * makes the node not ready too, until the next look says how far it is. A server that cannot answer for the stream
+ * (frozen, or its store lost: "stream not found") is reported, and after a few failed looks the connection moves to
+ * another server of the cluster; a server that answers pings while the stream does not (a leader election after
+ * another server died) is waited for instead.
  *
  * <p>Looks run on the applier's own step, so they never race it; while the node is idle and caught up they space
  * out ({@link LookPace}), and read the streams' ends from the listing every engine on the connection shares
@@ -48,7 +49,6 @@ final class FeedWatchdog {
     private static final int FAILURES_REPORTED = 2;
     private static final int FAILURES_BEFORE_RECONNECT = 3;
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
-    private static final Duration PING_TIMEOUT = Duration.ofSeconds(1);
 
     private final long nodeId;
     private final ReplicationCounters stats;
@@ -102,8 +102,17 @@ final class FeedWatchdog {
         return pace.watching();
     }
 
-    /** Something happened (a delivery, a new binding): look again soon. */
+    /** Something happened (a delivery): look again soon. */
     void soon() {
+        pace.soon();
+    }
+
+    /**
+     * The stream's feed was (re)started: it gets its own time to deliver (what was seen of the feed it replaced, maybe
+     * seconds of silence while a new consumer could not be created, would have it read again the moment it began).
+     */
+    void started(String stream) {
+        marks.remove(stream);
         pace.soon();
     }
 
@@ -121,9 +130,11 @@ final class FeedWatchdog {
      *
      * @param applied per stream, the last sequence handled (-1: not bound yet)
      * @param receiving whether messages wait in the feeds' buffer (a feed that delivers is not stalled)
+     * @param consumers per stream, the name of its feed's consumer (null while none is known)
      * @return the streams whose feed is stalled, to be read again from what was applied
      */
-    List<String> look(Connection nc, List<String> streams, ToLongFunction<String> applied, boolean receiving) {
+    List<String> look(Connection nc, List<String> streams, ToLongFunction<String> applied, boolean receiving,
+            Function<String, String> consumers) {
         long now = System.nanoTime();
         boolean idle = pace.idle();
         StreamEnds.Listing listing = null;
@@ -165,7 +176,12 @@ final class FeedWatchdog {
                 }
                 long markAge = now - mark.seenAt();
                 long oldestAge = ageMillis(jsm, stream, done + 1);
-                if (markAge < BEHIND_AFTER_NANOS && oldestAge < TimeUnit.NANOSECONDS.toMillis(BEHIND_AFTER_NANOS)) {
+                boolean silent = done == mark.appliedThen() && !receiving;
+                // Silent since an earlier look, or for long: a consumer no server answers for will never deliver.
+                boolean gone = silent && (markAge > 0 || oldestAge >= TimeUnit.NANOSECONDS.toMillis(BEHIND_AFTER_NANOS))
+                        && FeedProbes.consumerGone(nc, stream, consumers.apply(stream));
+                if (!gone && markAge < BEHIND_AFTER_NANOS
+                        && oldestAge < TimeUnit.NANOSECONDS.toMillis(BEHIND_AFTER_NANOS)) {
                     continue;
                 }
                 behind += end - done;
@@ -175,14 +191,15 @@ final class FeedWatchdog {
                 problem.append("behind by ").append(end - done).append(" message(s) on stream ").append(stream)
                         .append(oldestAge >= 0 ? ": the oldest was published " + oldestAge / 1000 + " s ago"
                                 : ": what it held " + TimeUnit.NANOSECONDS.toSeconds(markAge) + " s ago is not applied yet");
-                if (markAge >= BEHIND_AFTER_NANOS && done == mark.appliedThen() && !receiving) {
+                if (silent && (gone || markAge >= BEHIND_AFTER_NANOS)) {
                     stalled.add(stream);
                     stats.feedStalls.incrementAndGet();
                     marks.put(stream, new Mark(end, now, done));
                     problem.append(" (its feed delivered nothing: read again from ").append(done + 1).append(')');
                     log.warn("{} - the feed of stream {} delivered nothing for {} s while the stream holds {} message(s)"
-                            + " this node has not applied (applied up to {}, stream ends at {}): reading it again",
-                            nodeId, stream, TimeUnit.NANOSECONDS.toSeconds(markAge), end - done, done, end);
+                            + " this node has not applied (applied up to {}, stream ends at {}){}: reading it again",
+                            nodeId, stream, TimeUnit.NANOSECONDS.toSeconds(markAge), end - done, done, end,
+                            gone ? ", and no server answers for its consumer" : "");
                 }
             }
             failures = 0;
@@ -191,16 +208,16 @@ final class FeedWatchdog {
             active = true;
             if (failures >= FAILURES_REPORTED) {
                 problem.setLength(0);
-                problem.append("the NATS server ").append(server(nc))
+                problem.append("the NATS server ").append(FeedProbes.server(nc))
                         .append(" cannot tell how far the change streams go (").append(failures)
                         .append(" looks in a row failed): ").append(e.getMessage());
                 if (failures == FAILURES_REPORTED) { // one line per outage: the health problem keeps counting
                     log.warn("{} - the NATS server {} cannot serve the change streams ({} looks in a row failed): {}",
-                            nodeId, server(nc), failures, e.toString());
+                            nodeId, FeedProbes.server(nc), failures, e.toString());
                 }
             }
             if (failures >= FAILURES_BEFORE_RECONNECT && nc.getServers().size() > 1
-                    && (streamNotFound(e) || !answersPing(nc))) {
+                    && (FeedProbes.streamNotFound(e) || !FeedProbes.answersPing(nc))) {
                 failures = 0;
                 moveToAnotherServer(nc);
             }
@@ -234,36 +251,10 @@ final class FeedWatchdog {
         }
     }
 
-    /** The server lost the stream (its store wiped, its copy not rebuilt): another server of the cluster may have it. */
-    private static boolean streamNotFound(Exception e) {
-        return e instanceof JetStreamApiException j && j.getApiErrorCode() == 10059;
-    }
-
-    /**
-     * Whether the server itself answers. One that does while its JetStream requests time out is electing a stream
-     * leader (after a server of the cluster died): moving would not help, and the node stays reported until it ends.
-     */
-    private static boolean answersPing(Connection nc) {
-        try {
-            nc.flush(PING_TIMEOUT);
-            return true;
-        } catch (java.util.concurrent.TimeoutException | InterruptedException | RuntimeException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            return false;
-        }
-    }
-
-    private static String server(Connection nc) {
-        String url = nc.getConnectedUrl();
-        return url == null ? "(none)" : Secrets.maskUrl(url);
-    }
-
     /** The connection is shared by this JVM's engines; they all move, which is what they need too. */
     private void moveToAnotherServer(Connection nc) {
         log.warn("{} - moving to another NATS server of the cluster: {} cannot serve the change streams", nodeId,
-                server(nc));
+                FeedProbes.server(nc));
         Daemons.thread("marmot-reconnect", () -> {
             try {
                 nc.forceReconnect();

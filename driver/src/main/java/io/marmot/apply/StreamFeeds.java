@@ -194,6 +194,14 @@ final class StreamFeeds {
         }
     }
 
+    /** The name of the stream's live consumer, or null while there is none (paused, stopped, being created). */
+    String consumerName(String stream) {
+        Feed feed = current.get(stream);
+        Reader reader = feed == null ? null : feed.live;
+        MessageConsumer consumer = reader == null ? null : reader.consumer;
+        return consumer == null ? null : consumer.getConsumerName();
+    }
+
     /** Takes up to {@code max} buffered messages, oldest first. */
     void drainTo(List<Delivery> into, int max) {
         for (int i = 0; i < max; i++) {

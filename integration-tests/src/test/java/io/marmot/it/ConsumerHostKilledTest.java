@@ -12,6 +12,7 @@ import io.nats.client.Nats;
 import io.nats.client.api.ConsumerInfo;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -87,8 +88,12 @@ class ConsumerHostKilledTest {
                 try {
                     insert(a, 11, 30);
                     for (Node n : List.of(b, c)) {
-                        Await.until(ARRIVAL, "the rows written after server " + host + " died on node " + n.name(),
-                                () -> Db.count(n.path(), "SELECT count(*) FROM events") == 30);
+                        try {
+                            Await.until(ARRIVAL, "the rows written after server " + host + " died on node " + n.name(),
+                                    () -> Db.count(n.path(), "SELECT count(*) FROM events") == 30);
+                        } catch (AssertionError e) {
+                            throw new AssertionError(e.getMessage() + "; " + whatItSays(n) + leaderLines(servers), e);
+                        }
                     }
                     long millis = (System.nanoTime() - killedAt) / 1_000_000;
                     // Heard or not: the server's word is best effort (nats-server 2.9 did not send it in some kills).
@@ -103,6 +108,27 @@ class ConsumerHostKilledTest {
                 }
             }
         });
+    }
+
+    /** What a node that lacks rows reports: CI shows the failure's message, not the run's output. */
+    private static String whatItSays(Node n) throws SQLException {
+        var stats = n.engine().stats();
+        return "node " + n.name() + " says " + n.engine().health() + ", feed stalls " + stats.feedStalls()
+                + ", feed restarts " + stats.feedRestarts() + ", servers left heard " + stats.nats().serversLeft();
+    }
+
+    /** The surviving servers' words on leaders (the stream's, the consumers' and the cluster's own). */
+    private static String leaderLines(NatsCluster servers) {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            NatsServer s = servers.server(i);
+            for (String line : s.log().split("\n")) {
+                if (line.contains("leader") || line.contains("Leader")) {
+                    lines.append("\n  ").append(NatsCluster.name(i)).append(": ").append(line);
+                }
+            }
+        }
+        return lines.toString();
     }
 
     /** {@link #feedHost} once it knows one, or null after {@code bound}. */
