@@ -198,8 +198,8 @@ final class FeedWatchdog {
                     problem.append(" (its feed delivered nothing: read again from ").append(done + 1).append(')');
                     log.warn("{} - the feed of stream {} delivered nothing for {} s while the stream holds {} message(s)"
                             + " this node has not applied (applied up to {}, stream ends at {}){}: reading it again",
-                            nodeId, stream, TimeUnit.NANOSECONDS.toSeconds(markAge), end - done, done, end,
-                            gone ? ", and no server answers for its consumer" : "");
+                            nodeId, stream, Math.max(TimeUnit.NANOSECONDS.toSeconds(markAge), oldestAge / 1000),
+                            end - done, done, end, gone ? ", and no server answers for its consumer" : "");
                 }
             }
             failures = 0;
