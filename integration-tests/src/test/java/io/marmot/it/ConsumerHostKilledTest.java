@@ -117,7 +117,7 @@ class ConsumerHostKilledTest {
                 + ", feed restarts " + stats.feedRestarts() + ", servers left heard " + stats.nats().serversLeft();
     }
 
-    /** The surviving servers' words on leaders (the stream's, the consumers' and the cluster's own). */
+    /** The servers' words on leaders (the streams', the consumers' and the cluster's own; the killed one's until it died). */
     private static String leaderLines(NatsCluster servers) {
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < 3; i++) {

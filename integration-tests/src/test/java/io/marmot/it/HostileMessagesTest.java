@@ -109,7 +109,10 @@ class HostileMessagesTest {
                 Await.until(Duration.ofSeconds(30), "the group given up on b, and what came after it applied", () ->
                         b.engine().stats().groupsGivenUp() == 1 && b.scalar("SELECT count(*) FROM Books") == 3);
                 assertEquals(0, b.scalar("SELECT count(*) FROM Books WHERE id = 2"), "the incomplete transaction is not applied");
-                assertEquals(1, a.engine().stats().groupsGivenUp(), "a reads the same stream");
+                // a reads the same stream, at its own pace (a loaded machine had a behind b here)
+                Await.until(Duration.ofSeconds(30), "the same group given up on a", () ->
+                        a.engine().stats().groupsGivenUp() == 1 && a.scalar("SELECT count(*) FROM Books") == 3);
+                assertEquals(1, a.engine().stats().groupsGivenUp(), "given up once");
                 assertEquals(0, b.engine().stats().rejectedMessages());
             }
         });
