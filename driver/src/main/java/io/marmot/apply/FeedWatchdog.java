@@ -45,6 +45,7 @@ final class FeedWatchdog {
     private static final Logger log = LoggerFactory.getLogger(FeedWatchdog.class);
     static final long BEHIND_AFTER_SECONDS = 5;
     private static final long BEHIND_AFTER_NANOS = TimeUnit.SECONDS.toNanos(BEHIND_AFTER_SECONDS);
+    private static final long BEHIND_AFTER_MILLIS = TimeUnit.SECONDS.toMillis(BEHIND_AFTER_SECONDS);
     /** Failed looks in a row before the problem is reported (one timeout is no cause for alarm). */
     private static final int FAILURES_REPORTED = 2;
     private static final int FAILURES_BEFORE_RECONNECT = 3;
@@ -178,10 +179,9 @@ final class FeedWatchdog {
                 long oldestAge = ageMillis(jsm, stream, done + 1);
                 boolean silent = done == mark.appliedThen() && !receiving;
                 // Silent since an earlier look, or for long: a consumer no server answers for will never deliver.
-                boolean gone = silent && (markAge > 0 || oldestAge >= TimeUnit.NANOSECONDS.toMillis(BEHIND_AFTER_NANOS))
+                boolean gone = silent && (markAge > 0 || oldestAge >= BEHIND_AFTER_MILLIS)
                         && FeedProbes.consumerGone(nc, stream, consumers.apply(stream));
-                if (!gone && markAge < BEHIND_AFTER_NANOS
-                        && oldestAge < TimeUnit.NANOSECONDS.toMillis(BEHIND_AFTER_NANOS)) {
+                if (!gone && markAge < BEHIND_AFTER_NANOS && oldestAge < BEHIND_AFTER_MILLIS) {
                     continue;
                 }
                 behind += end - done;

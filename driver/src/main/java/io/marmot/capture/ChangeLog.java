@@ -195,8 +195,9 @@ public final class ChangeLog {
      * own, taken only when there is a group to end. True when it did.
      */
     public static boolean closeOpenGroup(Connection c) throws SQLException {
-        try (java.sql.PreparedStatement newest = c.prepareStatement(NEWEST_OP)) {
-            return closeOpenGroup(c, newest, null);
+        try (java.sql.PreparedStatement newest = c.prepareStatement(NEWEST_OP);
+                java.sql.PreparedStatement close = c.prepareStatement(CLOSE_GROUP)) {
+            return closeOpenGroup(c, newest, close);
         }
     }
 
@@ -204,8 +205,8 @@ public final class ChangeLog {
     static final String NEWEST_OP = "SELECT op FROM " + LOG + " ORDER BY seq DESC LIMIT 1";
 
     /**
-     * As {@link #closeOpenGroup(Connection)}, with {@link #NEWEST_OP} and (unless null) {@link #CLOSE_GROUP} prepared
-     * by the caller, who keeps them: the publisher runs this every cycle.
+     * As {@link #closeOpenGroup(Connection)}, with {@link #NEWEST_OP} and {@link #CLOSE_GROUP} prepared by the caller,
+     * who keeps them: the publisher runs this every cycle.
      */
     static boolean closeOpenGroup(Connection c, java.sql.PreparedStatement newestOp, java.sql.PreparedStatement closeGroup)
             throws SQLException {
@@ -214,7 +215,7 @@ public final class ChangeLog {
                 return false;
             }
         }
-        return Sqlite.inWriteTransaction(c, tx -> closeGroup == null ? closeGroup(tx) : closeGroup(closeGroup));
+        return Sqlite.inWriteTransaction(c, tx -> closeGroup(closeGroup));
     }
 
     /** Stamps the rows not stamped yet (see {@link #STAMP_ROWS}); true when there were some. */
