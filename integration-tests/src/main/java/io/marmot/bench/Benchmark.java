@@ -62,9 +62,9 @@ public final class Benchmark {
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
             ReportHeader.write(args, quick, b::line);
             if (runs.test("1")) {
-                new LocalWritesSection(dir, nats.url(), quick, b::line).report();
+                new LocalWritesSection(dir, nats.url(), nats.pid(), quick, b::line).report();
             } else if (only.contains("pool")) { // §1's concurrent-writer rows alone, to compare builds quickly
-                new LocalWritesSection(dir, nats.url(), quick, b::line).writersOnly();
+                new LocalWritesSection(dir, nats.url(), nats.pid(), quick, b::line).writersOnly();
             }
             if (runs.test("2") || runs.test("3")) { // throughput is judged against the limits of the same run
                 double[] limits = b.jetStreamLimits(nats.url());

@@ -49,6 +49,8 @@ final class FloorWrites {
     private final boolean replicating;
     private final String params;
     private final int threadPriority;
+    /** nats-server's pid while the writer runs on a core of its own ({@link CorePinning}), else -1 */
+    private final long pinnedNatsPid;
     private static int dbCounter; // across instances: every run gets a file and a stream of its own
 
     /**
@@ -61,11 +63,27 @@ final class FloorWrites {
 
     /** @param threadPriority the Java priority of Marmot's threads while the driver's variant runs */
     FloorWrites(Path dir, String natsUrl, boolean replicating, String params, int threadPriority) {
+        this(dir, natsUrl, replicating, params, threadPriority, -1);
+    }
+
+    private FloorWrites(Path dir, String natsUrl, boolean replicating, String params, int threadPriority,
+            long pinnedNatsPid) {
         this.dir = dir;
         this.natsUrl = natsUrl;
         this.replicating = replicating;
         this.params = params;
         this.threadPriority = threadPriority;
+        this.pinnedNatsPid = pinnedNatsPid;
+    }
+
+    /** The same runs with every variant's writers alone on the first core, all else on the second ({@link CorePinning}). */
+    FloorWrites writersOnOwnCore(long natsPid) {
+        return new FloorWrites(dir, natsUrl, replicating, params, threadPriority, natsPid);
+    }
+
+    /** For a run's timed part: the writers' core apart from everything else, if this instance asks for it (else null). */
+    CorePinning pinning() throws java.io.IOException, InterruptedException {
+        return pinnedNatsPid < 0 ? null : new CorePinning(pinnedNatsPid);
     }
 
     boolean replicating() {
@@ -151,16 +169,23 @@ final class FloorWrites {
                     awaitCount(peer, expected, rows);
                 }
             }
-            long t0 = System.nanoTime();
-            long cpu0 = threads.getCurrentThreadCpuTime();
-            switch (w) {
-                case AUTOCOMMIT_INSERT -> BenchNode.write(c, 1, rows, 1, blobBytes, 1);
-                case BATCH_INSERT -> BenchNode.write(c, 1, rows, 1000, blobBytes, 1);
-                case UPDATE -> byKey(c, "UPDATE bench SET payload = ?, node = node + 1 WHERE id = ?", rows, true);
-                case DELETE -> byKey(c, "DELETE FROM bench WHERE id = ?", rows, false);
+            double rate;
+            long cpu;
+            try (CorePinning pinning = pinning()) {
+                if (pinning != null) {
+                    pinning.addWriter();
+                }
+                long t0 = System.nanoTime();
+                long cpu0 = threads.getCurrentThreadCpuTime();
+                switch (w) {
+                    case AUTOCOMMIT_INSERT -> BenchNode.write(c, 1, rows, 1, blobBytes, 1);
+                    case BATCH_INSERT -> BenchNode.write(c, 1, rows, 1000, blobBytes, 1);
+                    case UPDATE -> byKey(c, "UPDATE bench SET payload = ?, node = node + 1 WHERE id = ?", rows, true);
+                    case DELETE -> byKey(c, "DELETE FROM bench WHERE id = ?", rows, false);
+                }
+                rate = rows / ((System.nanoTime() - t0) / 1e9);
+                cpu = threads.getCurrentThreadCpuTime() - cpu0;
             }
-            double rate = rows / ((System.nanoTime() - t0) / 1e9);
-            long cpu = threads.getCurrentThreadCpuTime() - cpu0;
             if (peer != null) { // the peer's work finishes before the next variant's run starts
                 awaitPeer(peer, w, rows);
             }

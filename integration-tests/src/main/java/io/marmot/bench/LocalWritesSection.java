@@ -13,14 +13,17 @@ import java.util.function.Consumer;
 final class LocalWritesSection {
     private final Path dir;
     private final String natsUrl;
+    /** nats-server's pid, to run it on the second core while the writers have the first ({@link CorePinning}) */
+    private final long natsPid;
     private final boolean quick;
     private final Consumer<String> line;
     private final List<String> goals = new ArrayList<>();
     private final List<String> cpuRows = new ArrayList<>();
 
-    LocalWritesSection(Path dir, String natsUrl, boolean quick, Consumer<String> line) {
+    LocalWritesSection(Path dir, String natsUrl, long natsPid, boolean quick, Consumer<String> line) {
         this.dir = dir;
         this.natsUrl = natsUrl;
+        this.natsPid = natsPid;
         this.quick = quick;
         this.line = line;
     }
@@ -66,11 +69,26 @@ final class LocalWritesSection {
         double[] nb = row(replNice, FloorWrites.Workload.BATCH_INSERT, batch, 0, runs, NICE);
         row(replNice, FloorWrites.Workload.UPDATE, batch, 0, runs, NICE);
         row(replNice, FloorWrites.Workload.DELETE, batch, 0, runs, NICE);
+        double[][] own = new double[2][];
+        if (CorePinning.available()) {
+            FloorWrites pinned = repl.writersOnOwnCore(natsPid);
+            own[0] = row(pinned, FloorWrites.Workload.AUTOCOMMIT_INSERT, small, 0, runs, OWN_CORE);
+            own[1] = row(pinned, FloorWrites.Workload.BATCH_INSERT, batch, 0, runs, OWN_CORE);
+            row(pinned, FloorWrites.Workload.UPDATE, batch, 0, runs, OWN_CORE);
+            row(pinned, FloorWrites.Workload.DELETE, batch, 0, runs, OWN_CORE);
+        }
         cpuTable();
         line.accept("");
         line.accept("*At nice 4*: Marmot's threads at Java priority 1, which a JVM run with `-XX:ThreadPriorityPolicy=1`"
                 + " (as this one" + (priorityPolicy() ? "" : " was NOT: these rows are the same as the ones above")
                 + ") gives nice 4 on Linux (docs/operations.md); the rows above have them beside the application's.");
+        if (own[0] != null) {
+            line.accept("");
+            line.accept("*On a core of its own*: while each variant's writer runs, it alone on the first core and"
+                    + " everything else on the second (`taskset`: this JVM's other threads, Marmot's, jnats', the"
+                    + " garbage collector's and compilers', and nats-server), as where the replication pipeline does"
+                    + " not share the writer's core.");
+        }
         line.accept("");
         steps(capture, readsRows);
         pool(capture, repl, replNice, runs);
@@ -80,6 +98,9 @@ final class LocalWritesSection {
         goal("capture only, deletes ≤ 1.15× the floor", cd, cd, 1.15);
         goal("with replication, autocommit and 1000-row batches ≤ 1.25× the floor", r1, rb, 1.25);
         goal("the same, Marmot's threads at nice 4", n1, nb, 1.25);
+        if (own[0] != null) {
+            goal("the same, the writer on a core of its own", own[0], own[1], 1.25);
+        }
         line.accept("Issue 25's goals for this section, judged on the rates' ratios above (the pool's are in its table):");
         line.accept("");
         line.accept("| goal | measured | |");
@@ -129,6 +150,8 @@ final class LocalWritesSection {
     }
 
     private static final String NICE = ", Marmot's threads at nice 4";
+    private static final String OWN_CORE = ", the writer on a core of its own";
+    private static final String POOL_OWN_CORE = "with replication, the writers on a core of their own";
 
     /** Whether this JVM honours Java's thread priorities on Linux (bench/run.sh's flag). */
     private static boolean priorityPolicy() {
@@ -213,6 +236,11 @@ final class LocalWritesSection {
         poolRow("with replication (and a peer)", replicating);
         double[][][] replicatingNice = PoolWriters.measure(dir, replNice, perThread, runs, warmUps);
         poolRow("with replication, Marmot's threads at nice 4", replicatingNice);
+        double[][][] replicatingOwnCore = CorePinning.available()
+                ? PoolWriters.measure(dir, repl.writersOnOwnCore(natsPid), perThread, runs, warmUps) : null;
+        if (replicatingOwnCore != null) {
+            poolRow(POOL_OWN_CORE, replicatingOwnCore);
+        }
         line.accept("");
         line.accept(String.format("CPU per transaction (medians; this JVM's / the whole machine's, nats-server and other"
                 + " load included, from the first write until the peer held the last) and how busy the machine's %d cores"
@@ -223,7 +251,15 @@ final class LocalWritesSection {
         poolCpuRow("capture only", captureOnly);
         poolCpuRow("with replication (and a peer)", replicating);
         poolCpuRow("with replication, Marmot's threads at nice 4", replicatingNice);
+        if (replicatingOwnCore != null) {
+            poolCpuRow(POOL_OWN_CORE, replicatingOwnCore);
+        }
         line.accept("");
+        if (replicatingOwnCore != null) {
+            line.accept("*On a core of their own*: the ten writers on the first core and everything else on the"
+                    + " second, for plain and floor as for the driver (so plain's writers too have one core).");
+            line.accept("");
+        }
     }
 
     private void poolCpuRow(String mode, double[][][] r) {

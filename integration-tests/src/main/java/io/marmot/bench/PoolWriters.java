@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -83,15 +84,23 @@ final class PoolWriters {
         long[] machine0;
         long[] machine1;
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try (HikariDataSource ds = new HikariDataSource(hc)) {
+        try (HikariDataSource ds = new HikariDataSource(hc);
+                CorePinning pinning = writes.pinning()) {
             fill(ds); // an application's pool is open before its load: opening connections is not a transaction's cost
-            cpu0 = ProcessFigures.processCpuNanos();
-            machine0 = ProcessFigures.machineTicks();
             List<Future<?>> done = new ArrayList<>();
-            long t0 = System.nanoTime();
+            CountDownLatch ready = new CountDownLatch(THREADS);
+            CountDownLatch go = new CountDownLatch(1);
             for (int t = 0; t < THREADS; t++) {
                 int thread = t;
                 done.add(pool.submit(() -> {
+                    try {
+                        if (pinning != null) {
+                            pinning.addWriter();
+                        }
+                    } finally {
+                        ready.countDown(); // a failure shows at get() below, not as a wait for ever
+                    }
+                    go.await();
                     for (int i = 0; i < perThread; i++) {
                         long s = System.nanoTime();
                         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
@@ -105,6 +114,11 @@ final class PoolWriters {
                     return null;
                 }));
             }
+            ready.await(); // the threads started (and pinned) before the clock starts
+            cpu0 = ProcessFigures.processCpuNanos();
+            machine0 = ProcessFigures.machineTicks();
+            long t0 = System.nanoTime();
+            go.countDown();
             for (Future<?> f : done) {
                 f.get();
             }

@@ -1,0 +1,81 @@
+package io.marmot.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.marmot.testing.NatsServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmark's "on a core of its own" rows hold only if the pinning does what it says: the writer alone on the
+ * first core, this JVM's other threads (those started later by the writer too) and nats-server's on the second, and
+ * all of them back on every core once it is closed.
+ */
+class CorePinningTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writerAloneOnTheFirstCoreAndEverythingElseOnTheSecondUntilClosed() throws Exception {
+        assumeTrue(CorePinning.available(), "needs Linux, taskset and two cores");
+        String all = "0-" + (Runtime.getRuntime().availableProcessors() - 1);
+        CountDownLatch stop = new CountDownLatch(1);
+        long before = parked(stop, "started before");
+        try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
+            long natsPid = nats.pid();
+            long later;
+            try (CorePinning pinning = new CorePinning(natsPid)) {
+                pinning.addWriter();
+                assertEquals("0", cores(ProcessHandle.current().pid(), ownTid()), "the writer");
+                assertEquals("1", cores(ProcessHandle.current().pid(), before), "a thread started before");
+                assertEquals("1", cores(natsPid, natsPid), "nats-server");
+                later = parked(stop, "started by the writer"); // inherits the writer's core until the look moves it
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (!"1".equals(cores(ProcessHandle.current().pid(), later)) && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals("1", cores(ProcessHandle.current().pid(), later), "a thread started by the writer");
+                assertEquals("0", cores(ProcessHandle.current().pid(), ownTid()), "the writer, still");
+            }
+            assertEquals(all, cores(ProcessHandle.current().pid(), ownTid()), "the writer, after close");
+            assertEquals(all, cores(ProcessHandle.current().pid(), later), "the later thread, after close");
+            assertEquals(all, cores(natsPid, natsPid), "nats-server, after close");
+        } finally {
+            stop.countDown();
+        }
+    }
+
+    /** A thread that waits for {@code stop}: its id. */
+    private static long parked(CountDownLatch stop, String name) throws InterruptedException {
+        CountDownLatch started = new CountDownLatch(1);
+        long[] tid = {0};
+        Thread t = new Thread(() -> {
+            try {
+                tid[0] = ownTid();
+                started.countDown();
+                stop.await();
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        started.await();
+        return tid[0];
+    }
+
+    private static long ownTid() throws IOException {
+        return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+    }
+
+    /** The thread's {@code Cpus_allowed_list}. */
+    private static String cores(long pid, long tid) throws IOException {
+        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "task", Long.toString(tid), "status")).stream()
+                .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow().split(":")[1].trim();
+    }
+}
