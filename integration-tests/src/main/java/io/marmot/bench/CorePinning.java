@@ -9,35 +9,42 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The writing threads on a core of their own: they on the first core, every other thread of this JVM (Marmot's,
- * jnats', the garbage collector's and compilers') and nats-server on the second, by {@code taskset} (Linux). Threads
+ * The writing threads on a core of their own: they on the first core this process may use, every other thread of this
+ * JVM (Marmot's, jnats', the garbage collector's and compilers') and nats-server on the second, by {@code taskset}
+ * (Linux), and all back on the cores they had once closed. Threads
  * started while pinned are found by a look every 20 ms, so a pool thread started by a writer (inheriting its core)
  * is moved within that. Measures what the writers pay when the replication pipeline does not share their core: the
  * deployment the 2-core figures cannot show.
  */
 final class CorePinning implements AutoCloseable {
-    private static final String WRITER_CORE = "0";
-    private static final String OTHERS_CORE = "1";
-    private static final String ALL_CORES = "0-" + (Runtime.getRuntime().availableProcessors() - 1);
-
+    private final String allCores = allowedCores();
+    private final String writerCore;
+    private final String othersCore;
     private final long natsPid;
     private final Set<Long> moved = new HashSet<>();
     private final Thread looker;
     private volatile boolean stopped;
 
-    /** Whether this machine can pin: Linux, {@code taskset} on the PATH, at least two cores. */
+    /** Whether this machine can pin: Linux, {@code taskset} on the PATH, at least two cores this process may use. */
     static boolean available() {
-        return Runtime.getRuntime().availableProcessors() >= 2 && Files.isDirectory(Path.of("/proc/thread-self"))
-                && List.of(System.getenv().getOrDefault("PATH", "").split(":")).stream()
-                        .anyMatch(d -> Files.isExecutable(Path.of(d, "taskset")));
+        try {
+            return Files.isDirectory(Path.of("/proc/thread-self")) && cores(allowedCores()).size() >= 2
+                    && List.of(System.getenv().getOrDefault("PATH", "").split(":")).stream()
+                            .anyMatch(d -> Files.isExecutable(Path.of(d, "taskset")));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Everything on the second core, but for the threads that join the writers ({@link #addWriter}). */
     CorePinning(long natsPid) throws IOException, InterruptedException {
+        List<Integer> cores = cores(allCores);
+        this.writerCore = cores.get(0).toString();
+        this.othersCore = cores.get(1).toString();
         this.natsPid = natsPid;
-        taskset(true, OTHERS_CORE, natsPid);
+        require(taskset(true, othersCore, natsPid));
         // One taskset for all of this JVM's threads: one each would take the first 100 ms of a run
-        taskset(true, OTHERS_CORE, ProcessHandle.current().pid());
+        require(taskset(true, othersCore, ProcessHandle.current().pid()));
         moved.addAll(tids());
         looker = new Thread(this::lookEvery20ms, "bench-core-pinning");
         looker.setDaemon(true);
@@ -48,7 +55,36 @@ final class CorePinning implements AutoCloseable {
     synchronized void addWriter() throws IOException, InterruptedException {
         long tid = ownTid();
         moved.add(tid);
-        taskset(false, WRITER_CORE, tid);
+        require(taskset(false, writerCore, tid));
+    }
+
+    String writerCore() {
+        return writerCore;
+    }
+
+    String othersCore() {
+        return othersCore;
+    }
+
+    /** This process's {@code Cpus_allowed_list} ("0-1", "4,6"). */
+    static String allowedCores() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Cpus_allowed_list:"))
+                .findFirst().orElseThrow(() -> new IOException("no Cpus_allowed_list in /proc/self/status"))
+                .substring("Cpus_allowed_list:".length()).trim();
+    }
+
+    /** The cores of a list such as "0-2,4". */
+    static List<Integer> cores(String list) {
+        List<Integer> out = new java.util.ArrayList<>();
+        for (String part : list.split(",")) {
+            String[] range = part.trim().split("-");
+            int from = Integer.parseInt(range[0]);
+            int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+            for (int c = from; c <= to; c++) {
+                out.add(c);
+            }
+        }
+        return out;
     }
 
     private void lookEvery20ms() {
@@ -68,7 +104,7 @@ final class CorePinning implements AutoCloseable {
     private synchronized void moveOthers() throws IOException, InterruptedException {
         for (long tid : tids()) {
             if (!stopped && moved.add(tid)) {
-                taskset(false, OTHERS_CORE, tid);
+                taskset(false, othersCore, tid); // a thread that ended meanwhile is no failure
             }
         }
     }
@@ -83,8 +119,8 @@ final class CorePinning implements AutoCloseable {
     public synchronized void close() throws IOException, InterruptedException {
         stopped = true;
         looker.interrupt();
-        taskset(true, ALL_CORES, ProcessHandle.current().pid());
-        taskset(true, ALL_CORES, natsPid);
+        require(taskset(true, allCores, ProcessHandle.current().pid()));
+        require(taskset(true, allCores, natsPid));
     }
 
     private static long ownTid() throws IOException {
@@ -92,14 +128,22 @@ final class CorePinning implements AutoCloseable {
         return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
     }
 
-    /** {@code taskset -p [-a] -c cores id}: a thread (or, with {@code allThreads}, a process's threads) ended meanwhile is no failure. */
-    private static void taskset(boolean allThreads, String cores, long id) throws IOException, InterruptedException {
+    /** {@code taskset -p [-a] -c cores id}: the command, if it failed (else null). */
+    private static String taskset(boolean allThreads, String cores, long id) throws IOException, InterruptedException {
         List<String> cmd = allThreads ? List.of("taskset", "-a", "-p", "-c", cores, Long.toString(id))
                 : List.of("taskset", "-p", "-c", cores, Long.toString(id));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!p.waitFor(10, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IOException("taskset did not end within 10 s: " + cmd);
+        }
+        return p.exitValue() == 0 ? null : String.join(" ", cmd) + " exited with " + p.exitValue();
+    }
+
+    /** Pinned rows that were not pinned would be wrong figures, not slower ones. */
+    private static void require(String failure) throws IOException {
+        if (failure != null) {
+            throw new IOException(failure);
         }
     }
 }

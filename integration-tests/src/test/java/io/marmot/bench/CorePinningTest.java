@@ -7,6 +7,7 @@ import io.marmot.testing.NatsServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,9 +22,15 @@ class CorePinningTest {
     Path dir;
 
     @Test
+    void coreListsAsLinuxWritesThem() {
+        assertEquals(List.of(0, 1), CorePinning.cores("0-1"));
+        assertEquals(List.of(4, 6, 7, 8), CorePinning.cores("4,6-8"));
+    }
+
+    @Test
     void writerAloneOnTheFirstCoreAndEverythingElseOnTheSecondUntilClosed() throws Exception {
         assumeTrue(CorePinning.available(), "needs Linux, taskset and two cores");
-        String all = "0-" + (Runtime.getRuntime().availableProcessors() - 1);
+        String all = CorePinning.allowedCores();
         CountDownLatch stop = new CountDownLatch(1);
         long before = parked(stop, "started before");
         try (NatsServer nats = NatsServer.start(dir.resolve("nats"))) {
@@ -31,16 +38,18 @@ class CorePinningTest {
             long later;
             try (CorePinning pinning = new CorePinning(natsPid)) {
                 pinning.addWriter();
-                assertEquals("0", cores(ProcessHandle.current().pid(), ownTid()), "the writer");
-                assertEquals("1", cores(ProcessHandle.current().pid(), before), "a thread started before");
-                assertEquals("1", cores(natsPid, natsPid), "nats-server");
+                String writer = pinning.writerCore();
+                String others = pinning.othersCore();
+                assertEquals(writer, cores(ProcessHandle.current().pid(), ownTid()), "the writer");
+                assertEquals(others, cores(ProcessHandle.current().pid(), before), "a thread started before");
+                assertEquals(others, cores(natsPid, natsPid), "nats-server");
                 later = parked(stop, "started by the writer"); // inherits the writer's core until the look moves it
                 long deadline = System.nanoTime() + 5_000_000_000L;
-                while (!"1".equals(cores(ProcessHandle.current().pid(), later)) && System.nanoTime() < deadline) {
+                while (!others.equals(cores(ProcessHandle.current().pid(), later)) && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
-                assertEquals("1", cores(ProcessHandle.current().pid(), later), "a thread started by the writer");
-                assertEquals("0", cores(ProcessHandle.current().pid(), ownTid()), "the writer, still");
+                assertEquals(others, cores(ProcessHandle.current().pid(), later), "a thread started by the writer");
+                assertEquals(writer, cores(ProcessHandle.current().pid(), ownTid()), "the writer, still");
             }
             assertEquals(all, cores(ProcessHandle.current().pid(), ownTid()), "the writer, after close");
             assertEquals(all, cores(ProcessHandle.current().pid(), later), "the later thread, after close");
