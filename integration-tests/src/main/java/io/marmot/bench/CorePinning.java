@@ -42,10 +42,10 @@ final class CorePinning implements AutoCloseable {
         this.writerCore = cores.get(0).toString();
         this.othersCore = cores.get(1).toString();
         this.natsPid = natsPid;
-        require(taskset(true, othersCore, natsPid));
+        moveAll(natsPid, othersCore);
         // One taskset for all of this JVM's threads: one each would take the first 100 ms of a run
-        require(taskset(true, othersCore, ProcessHandle.current().pid()));
-        moved.addAll(tids());
+        moveAll(ProcessHandle.current().pid(), othersCore);
+        moved.addAll(tids(ProcessHandle.current().pid()));
         looker = new Thread(this::lookEvery20ms, "bench-core-pinning");
         looker.setDaemon(true);
         looker.start();
@@ -102,16 +102,54 @@ final class CorePinning implements AutoCloseable {
     }
 
     private synchronized void moveOthers() throws IOException, InterruptedException {
-        for (long tid : tids()) {
+        for (long tid : tids(ProcessHandle.current().pid())) {
             if (!stopped && moved.add(tid)) {
                 taskset(false, othersCore, tid); // a thread that ended meanwhile is no failure
             }
         }
     }
 
-    private static List<Long> tids() throws IOException {
-        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+    private static List<Long> tids(long pid) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             return tasks.map(t -> Long.parseLong(t.getFileName().toString())).toList();
+        }
+    }
+
+    /**
+     * Every thread of the process on {@code cores}. {@code taskset -a} fails when one of the threads it lists ends
+     * before it is moved (this JVM's process reapers come and go with every taskset it starts): then the threads
+     * still elsewhere are moved one by one, a few times over, and any left behind fail the run.
+     */
+    private static void moveAll(long pid, String cores) throws IOException, InterruptedException {
+        String failed = taskset(true, cores, pid);
+        for (int round = 0; failed != null; round++) {
+            List<Long> elsewhere = new java.util.ArrayList<>();
+            for (long tid : tids(pid)) {
+                String now = affinity(pid, tid);
+                if (now != null && !now.equals(cores)) {
+                    elsewhere.add(tid);
+                }
+            }
+            if (elsewhere.isEmpty()) {
+                return;
+            }
+            if (round == 3) {
+                throw new IOException(failed + ", and threads " + elsewhere + " of " + pid + " stayed off " + cores);
+            }
+            for (long tid : elsewhere) {
+                taskset(false, cores, tid); // one that ended meanwhile is no failure
+            }
+        }
+    }
+
+    /** A thread's {@code Cpus_allowed_list}, or null once it has ended. */
+    static String affinity(long pid, long tid) {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(pid), "task", Long.toString(tid), "status"))
+                    .stream().filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst()
+                    .map(l -> l.substring("Cpus_allowed_list:".length()).trim()).orElse(null);
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -119,8 +157,8 @@ final class CorePinning implements AutoCloseable {
     public synchronized void close() throws IOException, InterruptedException {
         stopped = true;
         looker.interrupt();
-        require(taskset(true, allCores, ProcessHandle.current().pid()));
-        require(taskset(true, allCores, natsPid));
+        moveAll(ProcessHandle.current().pid(), allCores);
+        moveAll(natsPid, allCores);
     }
 
     private static long ownTid() throws IOException {
