@@ -161,7 +161,7 @@ final class CorePinning implements AutoCloseable {
         moveAll(natsPid, allCores);
     }
 
-    private static long ownTid() throws IOException {
+    static long ownTid() throws IOException {
         // "/proc/thread-self" links to "<pid>/task/<tid>"
         return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.marmot.testing.NatsServer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -40,20 +39,20 @@ class CorePinningTest {
                 pinning.addWriter();
                 String writer = pinning.writerCore();
                 String others = pinning.othersCore();
-                assertEquals(writer, cores(ProcessHandle.current().pid(), ownTid()), "the writer");
-                assertEquals(others, cores(ProcessHandle.current().pid(), before), "a thread started before");
-                assertEquals(others, cores(natsPid, natsPid), "nats-server");
+                assertEquals(writer, CorePinning.affinity(ProcessHandle.current().pid(), CorePinning.ownTid()), "the writer");
+                assertEquals(others, CorePinning.affinity(ProcessHandle.current().pid(), before), "a thread started before");
+                assertEquals(others, CorePinning.affinity(natsPid, natsPid), "nats-server");
                 later = parked(stop, "started by the writer"); // inherits the writer's core until the look moves it
                 long deadline = System.nanoTime() + 5_000_000_000L;
-                while (!others.equals(cores(ProcessHandle.current().pid(), later)) && System.nanoTime() < deadline) {
+                while (!others.equals(CorePinning.affinity(ProcessHandle.current().pid(), later)) && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
-                assertEquals(others, cores(ProcessHandle.current().pid(), later), "a thread started by the writer");
-                assertEquals(writer, cores(ProcessHandle.current().pid(), ownTid()), "the writer, still");
+                assertEquals(others, CorePinning.affinity(ProcessHandle.current().pid(), later), "a thread started by the writer");
+                assertEquals(writer, CorePinning.affinity(ProcessHandle.current().pid(), CorePinning.ownTid()), "the writer, still");
             }
-            assertEquals(all, cores(ProcessHandle.current().pid(), ownTid()), "the writer, after close");
-            assertEquals(all, cores(ProcessHandle.current().pid(), later), "the later thread, after close");
-            assertEquals(all, cores(natsPid, natsPid), "nats-server, after close");
+            assertEquals(all, CorePinning.affinity(ProcessHandle.current().pid(), CorePinning.ownTid()), "the writer, after close");
+            assertEquals(all, CorePinning.affinity(ProcessHandle.current().pid(), later), "the later thread, after close");
+            assertEquals(all, CorePinning.affinity(natsPid, natsPid), "nats-server, after close");
         } finally {
             stop.countDown();
         }
@@ -65,7 +64,7 @@ class CorePinningTest {
         long[] tid = {0};
         Thread t = new Thread(() -> {
             try {
-                tid[0] = ownTid();
+                tid[0] = CorePinning.ownTid();
                 started.countDown();
                 stop.await();
             } catch (IOException | InterruptedException e) {
@@ -76,15 +75,5 @@ class CorePinningTest {
         t.start();
         started.await();
         return tid[0];
-    }
-
-    private static long ownTid() throws IOException {
-        return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
-    }
-
-    /** The thread's {@code Cpus_allowed_list}. */
-    private static String cores(long pid, long tid) throws IOException {
-        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "task", Long.toString(tid), "status")).stream()
-                .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow().split(":")[1].trim();
     }
 }
