@@ -190,7 +190,7 @@ class ColumnMergeTest {
      * statement is stamped when the engine closes its group (docs/clocks.md), at the publisher's next cycle, which a
      * loaded machine can delay past 5 ms and so order it after the other node's later write.
      */
-    private static void inTransaction(Node n, String sql) throws Exception {
+    private static void inTransaction(Node n, String... sql) throws Exception {
         java.sql.Connection c = n.connection();
         c.setAutoCommit(false);
         try {
@@ -240,9 +240,10 @@ class ColumnMergeTest {
                         + "INSERT INTO kv VALUES (1, 'x0', 'y0'), (2, 'x0', 'y0');\n");
             }
             cluster.nats().stop();
-            a.exec("UPDATE kv SET x = 'a' WHERE k = 1", "UPDATE kv SET y = 'a' WHERE k = 2");
+            inTransaction(a, "UPDATE kv SET x = 'a' WHERE k = 1", "UPDATE kv SET y = 'a' WHERE k = 2");
             b.exec("UPDATE kv SET y = 'b' WHERE k = 1");
-            c.exec("UPDATE kv SET x = 'c' WHERE k = 1", "UPDATE kv SET y = 'c' WHERE k = 2"); // after a's: newer
+            Thread.sleep(5); // a later clock for c's writes of a's columns
+            inTransaction(c, "UPDATE kv SET x = 'c' WHERE k = 1", "UPDATE kv SET y = 'c' WHERE k = 2"); // newer than a's
             cluster.nats().restart();
             String rows = "SELECT * FROM kv ORDER BY k";
             Await.until(CONVERGE, "the same rows everywhere", () -> Db.list(a.connection(), rows).equals(Db.list(b.connection(), rows))
