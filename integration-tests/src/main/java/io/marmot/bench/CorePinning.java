@@ -24,6 +24,8 @@ final class CorePinning implements AutoCloseable {
     private final Set<Long> moved = new HashSet<>();
     private final Thread looker;
     private volatile boolean stopped;
+    /** What kept the look from moving a thread: close() fails with it (the figures would be wrong, not slower). */
+    private volatile IOException lookFailed;
 
     /** Whether this machine can pin: Linux, {@code taskset} on the PATH, at least two cores this process may use. */
     static boolean available() {
@@ -66,11 +68,14 @@ final class CorePinning implements AutoCloseable {
         return othersCore;
     }
 
-    /** This process's {@code Cpus_allowed_list} ("0-1", "4,6"). */
+    /** This process's {@code Cpus_allowed_list} ("0-1", "4,6"): its main thread's. */
     static String allowedCores() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Cpus_allowed_list:"))
-                .findFirst().orElseThrow(() -> new IOException("no Cpus_allowed_list in /proc/self/status"))
-                .substring("Cpus_allowed_list:".length()).trim();
+        long pid = ProcessHandle.current().pid();
+        String cores = affinity(pid, pid);
+        if (cores == null) {
+            throw new IOException("no Cpus_allowed_list in /proc/" + pid + "/status");
+        }
+        return cores;
     }
 
     /** The cores of a list such as "0-2,4". */
@@ -93,7 +98,7 @@ final class CorePinning implements AutoCloseable {
                 moveOthers();
                 TimeUnit.MILLISECONDS.sleep(20);
             } catch (IOException e) {
-                System.err.println("core pinning stopped: " + e);
+                lookFailed = e;
                 return;
             } catch (InterruptedException e) {
                 return;
@@ -104,7 +109,10 @@ final class CorePinning implements AutoCloseable {
     private synchronized void moveOthers() throws IOException, InterruptedException {
         for (long tid : tids(ProcessHandle.current().pid())) {
             if (!stopped && moved.add(tid)) {
-                taskset(false, othersCore, tid); // a thread that ended meanwhile is no failure
+                String failed = taskset(false, othersCore, tid);
+                if (failed != null && affinity(ProcessHandle.current().pid(), tid) != null) {
+                    throw new IOException(failed); // a thread that ended meanwhile is no failure; one still there is
+                }
             }
         }
     }
@@ -159,6 +167,9 @@ final class CorePinning implements AutoCloseable {
         looker.interrupt();
         moveAll(ProcessHandle.current().pid(), allCores);
         moveAll(natsPid, allCores);
+        if (lookFailed != null) {
+            throw new IOException("a thread started while pinned was not moved off the writers' core", lookFailed);
+        }
     }
 
     static long ownTid() throws IOException {

@@ -111,8 +111,8 @@ class HostileMessagesTest {
                 assertEquals(0, b.scalar("SELECT count(*) FROM Books WHERE id = 2"), "the incomplete transaction is not applied");
                 // a reads the same stream, at its own pace (a loaded machine had a behind b here)
                 Await.until(Duration.ofSeconds(30), "the same group given up on a", () ->
-                        a.engine().stats().groupsGivenUp() == 1 && a.scalar("SELECT count(*) FROM Books") == 3);
-                assertEquals(1, a.engine().stats().groupsGivenUp(), "given up once");
+                        a.engine().stats().groupsGivenUp() >= 1 && a.scalar("SELECT count(*) FROM Books") == 3);
+                assertEquals(1, a.engine().stats().groupsGivenUp(), "given up once, not once per look");
                 assertEquals(0, b.engine().stats().rejectedMessages());
             }
         });
